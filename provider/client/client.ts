@@ -1,0 +1,349 @@
+// The Mold API client: signing, GET for reads and POST for changes, envelope decoding, typed errors,
+// retries of safe requests, a concurrency limit per endpoint, async-job waiting and list paging.
+import * as http from "http";
+import * as https from "https";
+import { MoldClientOptions, MoldLogEntry, ResolvedClientConfig, resolveClientConfig } from "./config";
+import {
+    isNotExecutedStatus,
+    isTransientStatus,
+    MoldApiError,
+    MoldJobError,
+    MoldJobTimeoutError,
+    MoldOutcomeUnknownError,
+    MoldTransportError,
+} from "./errors";
+import { DEFAULT_JOB_WAIT_POLICY, JobWaitPolicy, nextPollDelay } from "./job-wait";
+import { computeSignature, formatExpires } from "./signing";
+
+/** A parameter value: scalars, LIST (string[] → "a,b"), or MAP (objects → name[i].field=value). */
+export type ParamValue = string | number | boolean | undefined | null | string[] | Record<string, string | number | boolean>[];
+export type Params = Record<string, ParamValue>;
+
+/** One async job as queryAsyncJobResult returns it. */
+export interface AsyncJob {
+    jobid: string;
+    jobstatus: number;
+    jobresultcode: number;
+    jobresulttype?: string;
+    jobresult?: Record<string, any>;
+    jobinstancetype?: string;
+    jobinstanceid?: string;
+    cmd?: string;
+    created?: string;
+    completed?: string;
+}
+
+export interface AsyncResult<T = any> {
+    /** Entity id for async-create commands. */
+    id?: string;
+    jobId: string;
+    /** The jobresult object (e.g. `{firewallrule: {...}}` or `{success: true}`). */
+    result: T;
+    job: AsyncJob;
+}
+
+export interface WaitOptions {
+    timeoutMs?: number;
+    policy?: JobWaitPolicy;
+    /** Called after every poll that finds the job still running. */
+    onPoll?: (elapsedMs: number, polls: number) => void;
+}
+
+const READ_ONLY = /^(get|list|query|find)\w+$/;
+const SECRET_PARAM = /signature|secret|password|privatekey|userdata|apikey|registry.*pass/i;
+const LOST_ANSWER_CODES = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ESOCKETTIMEDOUT", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"]);
+
+/** Flattens typed params into wire form: LIST as "a,b", MAP as name[i].field. */
+export function encodeParams(params: Params): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(params)) {
+        if (value === undefined || value === null) continue;
+        if (Array.isArray(value)) {
+            if (value.length === 0) continue;
+            if (typeof value[0] === "object") {
+                (value as Record<string, string | number | boolean>[]).forEach((entry, i) => {
+                    for (const [field, v] of Object.entries(entry)) {
+                        if (v !== undefined && v !== null) out[`${name}[${i}].${field}`] = String(v);
+                    }
+                });
+            } else {
+                out[name] = (value as string[]).join(",");
+            }
+        } else {
+            out[name] = String(value);
+        }
+    }
+    return out;
+}
+
+/** `{k: v}` → the tags map parameter (`tags[i].key`, `tags[i].value`). */
+export function tagsParam(tags: Record<string, string> | undefined): Record<string, string>[] | undefined {
+    if (!tags) return undefined;
+    const entries = Object.entries(tags);
+    return entries.length ? entries.map(([key, value]) => ({ key, value })) : undefined;
+}
+
+export function redactParams(params: Record<string, string>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(params)) out[k] = SECRET_PARAM.test(k) ? "[redacted]" : v;
+    return out;
+}
+
+/** A counting semaphore; one per endpoint so parallel resources never flood Mold. */
+class Limiter {
+    private active = 0;
+    private readonly queue: (() => void)[] = [];
+    constructor(private readonly max: number) {}
+    async run<T>(fn: () => Promise<T>): Promise<T> {
+        if (this.active >= this.max) await new Promise<void>((resolve) => this.queue.push(resolve));
+        this.active++;
+        try {
+            return await fn();
+        } finally {
+            this.active--;
+            this.queue.shift()?.();
+        }
+    }
+}
+const limiters: Record<string, Limiter> = {};
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+interface RawAnswer {
+    status: number;
+    body: string;
+    contentType: string;
+}
+
+export class MoldClient {
+    readonly config: ResolvedClientConfig;
+    private readonly agent: http.Agent;
+    private readonly limiter: Limiter;
+    /** Requests sent, by command (for tests and benchmarks). */
+    readonly requestCounts: Record<string, number> = {};
+
+    constructor(options: MoldClientOptions = {}) {
+        this.config = resolveClientConfig(options);
+        const url = new URL(this.config.apiUrl);
+        this.agent =
+            url.protocol === "https:"
+                ? new https.Agent({ keepAlive: true, ca: this.config.caCert, rejectUnauthorized: !this.config.insecure })
+                : new http.Agent({ keepAlive: true });
+        const key = `${this.config.apiUrl}#${this.config.maxConcurrency}`;
+        this.limiter = limiters[key] ??= new Limiter(this.config.maxConcurrency);
+    }
+
+    /** Closes idle keep-alive sockets. */
+    close(): void {
+        this.agent.destroy();
+    }
+
+    /**
+     * Sends one command and returns the object under its response key.
+     * Reads (list/get/query/find) go by GET and are retried on transient faults; changes go by POST and
+     * are retried only when Mold certainly did not run them.
+     */
+    async call<T = any>(command: string, params: Params = {}): Promise<T> {
+        const readOnly = READ_ONLY.test(command);
+        const wire = encodeParams(params);
+        let attempt = 0;
+        for (;;) {
+            attempt++;
+            const started = Date.now();
+            let answer: RawAnswer | undefined;
+            let failure: NodeJS.ErrnoException | undefined;
+            const signed = this.sign(command, wire);
+            try {
+                answer = await this.limiter.run(() => this.send(readOnly ? "GET" : "POST", signed));
+            } catch (e) {
+                failure = e as NodeJS.ErrnoException;
+            }
+            this.requestCounts[command] = (this.requestCounts[command] ?? 0) + 1;
+            this.log({
+                command,
+                method: readOnly ? "GET" : "POST",
+                status: answer?.status,
+                durationMs: Date.now() - started,
+                attempt,
+                params: redactParams(wire),
+                error: failure ? failure.code ?? failure.message : undefined,
+            });
+
+            const canRetry = attempt <= this.config.maxRetries;
+            if (failure) {
+                const neverSent = failure.code === "ECONNREFUSED";
+                if (canRetry && (readOnly || neverSent)) {
+                    await sleep(backoff(attempt));
+                    continue;
+                }
+                if (!readOnly && !neverSent && (LOST_ANSWER_CODES.has(failure.code ?? "") || /hang up|timeout/i.test(failure.message))) {
+                    throw new MoldOutcomeUnknownError(command, failure.code ?? failure.message);
+                }
+                throw new MoldTransportError(command, `request failed: ${failure.message}`, undefined, failure.code);
+            }
+
+            const a = answer!;
+            const retryable = readOnly ? isTransientStatus(a.status) : isNotExecutedStatus(a.status);
+            if (canRetry && retryable) {
+                await sleep(retryDelay(attempt, a.body));
+                continue;
+            }
+            if (!readOnly && (a.status === 502 || a.status === 504)) {
+                throw new MoldOutcomeUnknownError(command, `HTTP ${a.status} from a proxy`);
+            }
+            return decodeEnvelope<T>(command, a);
+        }
+    }
+
+    /** Sends an async command and waits for its job; returns the job result. */
+    async callAsync<T = any>(command: string, params: Params = {}, wait: WaitOptions = {}): Promise<AsyncResult<T>> {
+        const submitted = await this.call<{ jobid?: string; id?: string }>(command, params);
+        if (!submitted || typeof submitted.jobid !== "string") {
+            throw new MoldTransportError(command, `expected a job id in the answer, got ${JSON.stringify(submitted).slice(0, 200)}`);
+        }
+        const job = await this.waitForJob(command, submitted.jobid, wait, submitted.id);
+        return { id: submitted.id ?? job.jobinstanceid, jobId: submitted.jobid, result: job.jobresult as T, job };
+    }
+
+    /** Polls queryAsyncJobResult until the job ends; a failed job throws MoldJobError with Mold's text. */
+    async waitForJob(command: string, jobId: string, wait: WaitOptions = {}, entityId?: string): Promise<AsyncJob> {
+        const timeoutMs = wait.timeoutMs ?? this.config.jobTimeoutMs;
+        const policy = wait.policy ?? DEFAULT_JOB_WAIT_POLICY;
+        const start = Date.now();
+        let polls = 0;
+        await sleep(Math.min(nextPollDelay(0, policy), timeoutMs));
+        for (;;) {
+            const job = await this.call<AsyncJob>("queryAsyncJobResult", { jobid: jobId });
+            polls++;
+            if (job.jobstatus === 1) return job;
+            if (job.jobstatus === 2 || job.jobstatus === 3) {
+                const r = job.jobresult ?? {};
+                throw new MoldJobError(
+                    command,
+                    jobId,
+                    r.errorcode ?? job.jobresultcode,
+                    r.errortext ?? (job.jobstatus === 3 ? "job cancelled" : "job failed"),
+                    entityId ?? job.jobinstanceid,
+                );
+            }
+            const elapsed = Date.now() - start;
+            if (elapsed >= timeoutMs) throw new MoldJobTimeoutError(command, jobId, timeoutMs, entityId ?? job.jobinstanceid);
+            wait.onPoll?.(elapsed, polls);
+            await sleep(Math.min(nextPollDelay(elapsed, policy), timeoutMs - elapsed));
+        }
+    }
+
+    /** Fetches every page of a list command and returns the rows under `objectKey`. */
+    async list<T = any>(command: string, params: Params, objectKey: string, pageSize = 500): Promise<T[]> {
+        const rows: T[] = [];
+        for (let page = 1; ; page++) {
+            const answer = await this.call<Record<string, any>>(command, { ...params, page, pagesize: pageSize });
+            const batch: T[] = Array.isArray(answer?.[objectKey]) ? answer[objectKey] : [];
+            rows.push(...batch);
+            const count = typeof answer?.count === "number" ? answer.count : 0;
+            if (batch.length < pageSize || rows.length >= count) return rows;
+        }
+    }
+
+    private sign(command: string, wire: Record<string, string>): Record<string, string> {
+        const params: Record<string, string> = {
+            ...wire,
+            command,
+            response: "json",
+            apiKey: this.config.apiKey,
+            signatureversion: "3",
+            expires: formatExpires(new Date(Date.now() + 10 * 60_000)),
+        };
+        params.signature = computeSignature(params, this.config.secretKey, this.config.signature);
+        return params;
+    }
+
+    private send(method: "GET" | "POST", params: Record<string, string>): Promise<RawAnswer> {
+        const body = new URLSearchParams(params).toString();
+        const url = new URL(this.config.apiUrl);
+        if (method === "GET") url.search = body;
+        const lib = url.protocol === "https:" ? https : http;
+        return new Promise<RawAnswer>((resolve, reject) => {
+            const req = lib.request(
+                url,
+                {
+                    method,
+                    agent: this.agent,
+                    headers:
+                        method === "POST"
+                            ? { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) }
+                            : {},
+                },
+                (res) => {
+                    const chunks: Buffer[] = [];
+                    res.on("data", (c: Buffer) => chunks.push(c));
+                    res.on("error", reject);
+                    res.on("aborted", () => reject(Object.assign(new Error("response aborted"), { code: "ECONNRESET" })));
+                    res.on("end", () =>
+                        resolve({
+                            status: res.statusCode ?? 0,
+                            body: Buffer.concat(chunks).toString("utf8"),
+                            contentType: String(res.headers["content-type"] ?? ""),
+                        }),
+                    );
+                },
+            );
+            req.setTimeout(this.config.timeoutMs, () =>
+                req.destroy(Object.assign(new Error(`no answer within ${this.config.timeoutMs} ms`), { code: "ETIMEDOUT" })),
+            );
+            req.on("error", reject);
+            if (method === "POST") req.write(body);
+            req.end();
+        });
+    }
+
+    private log(entry: MoldLogEntry): void {
+        try {
+            this.config.logger?.(entry);
+        } catch {
+            // A broken logger must never break an API call.
+        }
+    }
+}
+
+/** Decodes a Mold JSON envelope; errors become MoldApiError, anything not JSON a MoldTransportError. */
+export function decodeEnvelope<T>(command: string, a: RawAnswer): T {
+    let parsed: any;
+    try {
+        parsed = JSON.parse(a.body);
+    } catch {
+        const head = a.body.slice(0, 200).replace(/\s+/g, " ").trim();
+        throw new MoldTransportError(
+            command,
+            `HTTP ${a.status} answer is not JSON (content-type '${a.contentType}'): ${head || "<empty body>"}`,
+            a.status,
+        );
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+        throw new MoldTransportError(command, `HTTP ${a.status} answer is not a Mold envelope: ${a.body.slice(0, 200)}`, a.status);
+    }
+    const keys = Object.keys(parsed);
+    const key = keys.find((k) => k.toLowerCase() === `${command.toLowerCase()}response`) ?? (keys.length === 1 ? keys[0] : undefined);
+    const inner = key !== undefined ? parsed[key] : undefined;
+    if (inner && typeof inner === "object" && typeof inner.errorcode === "number") {
+        throw new MoldApiError(command, a.status, inner.errorcode, inner.cserrorcode, String(inner.errortext ?? ""));
+    }
+    if (a.status !== 200) {
+        throw new MoldTransportError(command, `HTTP ${a.status}: ${a.body.slice(0, 200)}`, a.status);
+    }
+    if (inner === undefined) {
+        throw new MoldTransportError(command, `answer has no '${command.toLowerCase()}response' key: ${a.body.slice(0, 200)}`, a.status);
+    }
+    return (inner ?? {}) as T;
+}
+
+function backoff(attempt: number): number {
+    // Full jitter between 0 and 200 ms × 2^(attempt-1), capped at 8 s.
+    return Math.round(Math.random() * Math.min(8000, 200 * 2 ** (attempt - 1)));
+}
+
+function retryDelay(attempt: number, body: string): number {
+    // Mold's throttling text says how long to wait: "please retry after [123] ms."
+    const m = /retry after \[(\d+)\] ms/.exec(body);
+    return m ? Math.min(10_000, Number(m[1]) + 10) : backoff(attempt);
+}

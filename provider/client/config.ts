@@ -1,0 +1,134 @@
+// Client configuration from explicit options, then MOLD_* env vars, then the CLOUDSTACK_* ones
+// the Terraform CloudStack provider reads. Everything is validated before any request is sent.
+import { MoldConfigError } from "./errors";
+import { parseSignatureAlgorithm, SignatureAlgorithm } from "./signing";
+
+export interface MoldLogEntry {
+    command: string;
+    method: "GET" | "POST";
+    status?: number;
+    durationMs: number;
+    attempt: number;
+    /** Parameters with secrets removed (never signature, keys, passwords, private keys or userdata). */
+    params: Record<string, string>;
+    error?: string;
+}
+
+export interface MoldClientOptions {
+    /** Endpoint, e.g. https://mold.example.com/client/api */
+    apiUrl?: string;
+    apiKey?: string;
+    secretKey?: string;
+    /** "sha256" for ABLESTACK Mold (default), "sha1" for Apache CloudStack. */
+    signature?: SignatureAlgorithm | string;
+    /** Timeout of one HTTP request, ms (default 60 000). */
+    timeoutMs?: number;
+    /** Default timeout of waiting for one async job, ms (default 3 600 000). */
+    jobTimeoutMs?: number;
+    /** Extra CA bundle (PEM text) trusted for the endpoint's TLS certificate. */
+    caCert?: string;
+    /** Path of a PEM CA bundle file. */
+    caFile?: string;
+    /** Skip TLS certificate verification. Explicit opt-in only. */
+    insecure?: boolean;
+    /** Requests in flight at once per endpoint (default 8). */
+    maxConcurrency?: number;
+    /** Retries of safe requests (reads, job polls) after 429/5xx/dropped connections (default 6). */
+    maxRetries?: number;
+    /** Called after every HTTP exchange; entries never contain secrets. */
+    logger?: (entry: MoldLogEntry) => void;
+}
+
+export interface ResolvedClientConfig {
+    apiUrl: string;
+    apiKey: string;
+    secretKey: string;
+    signature: SignatureAlgorithm;
+    timeoutMs: number;
+    jobTimeoutMs: number;
+    caCert?: string;
+    insecure: boolean;
+    maxConcurrency: number;
+    maxRetries: number;
+    logger?: (entry: MoldLogEntry) => void;
+}
+
+type Env = Record<string, string | undefined>;
+
+function firstSet(...values: (string | undefined)[]): string | undefined {
+    for (const v of values) if (v !== undefined && v.trim() !== "") return v.trim();
+    return undefined;
+}
+
+function parseBool(v: string | undefined): boolean | undefined {
+    if (v === undefined || v === "") return undefined;
+    return /^(1|true|yes|on)$/i.test(v.trim());
+}
+
+function parsePositiveInt(name: string, v: string | number | undefined, problems: string[]): number | undefined {
+    if (v === undefined || v === "") return undefined;
+    const n = typeof v === "number" ? v : Number(v);
+    if (!Number.isFinite(n) || n <= 0) {
+        problems.push(`${name} must be a positive number, got '${v}'`);
+        return undefined;
+    }
+    return Math.floor(n);
+}
+
+export function resolveClientConfig(options: MoldClientOptions = {}, env: Env = process.env): ResolvedClientConfig {
+    const apiUrl = firstSet(options.apiUrl, env.MOLD_API_URL, env.CLOUDSTACK_API_URL);
+    const apiKey = firstSet(options.apiKey, env.MOLD_API_KEY, env.CLOUDSTACK_API_KEY);
+    const secretKey = firstSet(options.secretKey, env.MOLD_SECRET_KEY, env.CLOUDSTACK_SECRET_KEY);
+
+    const missing: string[] = [];
+    if (!apiUrl) missing.push("apiUrl (env MOLD_API_URL or CLOUDSTACK_API_URL; pulumi config mold:apiUrl)");
+    if (!apiKey) missing.push("apiKey (env MOLD_API_KEY or CLOUDSTACK_API_KEY; pulumi config mold:apiKey)");
+    if (!secretKey) missing.push("secretKey (env MOLD_SECRET_KEY or CLOUDSTACK_SECRET_KEY; pulumi config --secret mold:secretKey)");
+
+    const problems: string[] = [];
+    if (missing.length) problems.push(`missing ${missing.join(", ")}`);
+    if (apiUrl) {
+        try {
+            const u = new URL(apiUrl);
+            if (u.protocol !== "http:" && u.protocol !== "https:") problems.push(`apiUrl must be http(s), got '${apiUrl}'`);
+        } catch {
+            problems.push(`apiUrl is not a valid URL: '${apiUrl}'`);
+        }
+    }
+    let signature: SignatureAlgorithm = "sha256";
+    try {
+        signature = parseSignatureAlgorithm(firstSet(options.signature, env.MOLD_SIGNATURE)) ?? "sha256";
+    } catch (e) {
+        problems.push((e as Error).message);
+    }
+    const timeoutMs = parsePositiveInt("timeoutMs", options.timeoutMs ?? env.MOLD_TIMEOUT_MS, problems) ?? 60_000;
+    const jobTimeoutMs = parsePositiveInt("jobTimeoutMs", options.jobTimeoutMs ?? env.MOLD_JOB_TIMEOUT_MS, problems) ?? 3_600_000;
+    const maxConcurrency = parsePositiveInt("maxConcurrency", options.maxConcurrency, problems) ?? 8;
+    const maxRetries = options.maxRetries !== undefined && options.maxRetries >= 0 ? Math.floor(options.maxRetries) : 6;
+
+    let caCert = options.caCert;
+    const caFile = firstSet(options.caFile, env.MOLD_CA_FILE);
+    if (!caCert && caFile) {
+        try {
+            caCert = require("fs").readFileSync(caFile, "utf8") as string;
+        } catch (e) {
+            problems.push(`caFile '${caFile}' cannot be read: ${(e as Error).message}`);
+        }
+    }
+    const insecure = options.insecure ?? parseBool(env.MOLD_INSECURE) ?? false;
+
+    if (problems.length) throw new MoldConfigError(`Mold API client configuration: ${problems.join("; ")}`);
+    return {
+        apiUrl: apiUrl!,
+        apiKey: apiKey!,
+        secretKey: secretKey!,
+        signature,
+        timeoutMs,
+        jobTimeoutMs,
+        caCert,
+        insecure,
+        maxConcurrency,
+        maxRetries,
+        logger: options.logger,
+    };
+}

@@ -1,0 +1,119 @@
+// `mold-simulator`: starts a local Mold and prints ONE JSON line with its endpoint and credentials.
+import { parseSignatureAlgorithm } from "../provider/client/signing";
+import { FaultConfig } from "./faults";
+import { LatencyProfileName } from "./latency";
+import { ServerOptions, startSimulatorServer } from "./server";
+
+const USAGE = `Usage: mold-simulator [options]
+  --port N               port to listen on (0 = any free port; default 0)
+  --host ADDR            loopback address to listen on (default 127.0.0.1)
+  --state FILE           keep the simulated cloud in FILE (shared by processes, kept across runs)
+  --signature ALG        sha256 (ABLESTACK Mold, default) or sha1 (Apache CloudStack)
+  --api-key KEY          API key to accept (default: generated, or the one in the state file)
+  --secret-key KEY       secret key to accept
+  --latency PROFILE      fast (default) or realistic async-job durations
+  --time-factor F        multiply job durations by F (default 1)
+  --fault-5xx RATE       fraction of requests answered 503/502 (0..1)
+  --fault-429 RATE       fraction of requests throttled with 429
+  --fault-drop RATE      fraction of connections cut without an answer
+  --fault-job-fail RATE  fraction of async jobs that fail
+  --fault-slow-job RATE  fraction of async jobs that take 5x longer
+  --fault-seed N         seed for fault injection (default 1)
+  --request-log FILE     append one JSON line per API request (time, command, status, duration)
+  --help                 show this text
+
+When ready, prints {"url":…,"apiKey":…,"secretKey":…,"signature":…} on stdout. Stops on SIGTERM/SIGINT.`;
+
+export function parseArgs(argv: string[]): ServerOptions | "help" {
+    const opts: ServerOptions = {};
+    const faults: FaultConfig = {};
+    const rate = (flag: string, v: string) => {
+        const n = Number(v);
+        if (!(n >= 0 && n <= 1)) throw new Error(`${flag} takes a rate between 0 and 1, got '${v}'`);
+        return n;
+    };
+    for (let i = 0; i < argv.length; i++) {
+        const flag = argv[i];
+        if (flag === "--help" || flag === "-h") return "help";
+        const value = argv[++i];
+        if (value === undefined) throw new Error(`${flag} needs a value`);
+        switch (flag) {
+            case "--port":
+                opts.port = Number(value);
+                if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error(`--port takes 0..65535, got '${value}'`);
+                break;
+            case "--host":
+                opts.host = value;
+                break;
+            case "--state":
+                opts.stateFile = value;
+                break;
+            case "--signature":
+                opts.signature = parseSignatureAlgorithm(value);
+                break;
+            case "--api-key":
+                opts.apiKey = value;
+                break;
+            case "--secret-key":
+                opts.secretKey = value;
+                break;
+            case "--latency":
+                if (value !== "fast" && value !== "realistic") throw new Error(`--latency takes fast or realistic, got '${value}'`);
+                opts.latencyProfile = value as LatencyProfileName;
+                break;
+            case "--time-factor":
+                opts.timeFactor = Number(value);
+                if (!(opts.timeFactor > 0)) throw new Error(`--time-factor takes a positive number, got '${value}'`);
+                break;
+            case "--fault-5xx":
+                faults.serverErrorRate = rate(flag, value);
+                break;
+            case "--fault-429":
+                faults.throttleRate = rate(flag, value);
+                break;
+            case "--fault-drop":
+                faults.dropRate = rate(flag, value);
+                break;
+            case "--fault-job-fail":
+                faults.jobFailureRate = rate(flag, value);
+                break;
+            case "--fault-slow-job":
+                faults.slowJobRate = rate(flag, value);
+                break;
+            case "--fault-seed":
+                faults.seed = Number(value);
+                break;
+            case "--request-log":
+                opts.requestLog = value;
+                break;
+            default:
+                throw new Error(`unknown option ${flag}`);
+        }
+    }
+    opts.faults = faults;
+    return opts;
+}
+
+export async function main(argv: string[]): Promise<void> {
+    let opts: ServerOptions | "help";
+    try {
+        opts = parseArgs(argv);
+    } catch (e) {
+        process.stderr.write(`mold-simulator: ${(e as Error).message}\n\n${USAGE}\n`);
+        process.exit(2);
+    }
+    if (opts === "help") {
+        process.stdout.write(USAGE + "\n");
+        return;
+    }
+    const sim = await startSimulatorServer(opts);
+    process.stdout.write(JSON.stringify({ url: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey, signature: sim.signature }) + "\n");
+    let stopping = false;
+    const stop = () => {
+        if (stopping) return;
+        stopping = true;
+        sim.stop().then(() => process.exit(0));
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+}

@@ -1,0 +1,31 @@
+// Every handler module; simulator/handlers/<concept>.ts mirrors provider/client/<concept>.ts.
+import type { HandlerModule } from "../types";
+import * as address from "./address";
+import * as affinity from "./affinity";
+import * as asyncjobs from "./asyncjobs";
+import * as catalog from "./catalog";
+import * as events from "./events";
+import * as firewall from "./firewall";
+import * as kubernetes from "./kubernetes";
+import * as loadbalancer from "./loadbalancer";
+import * as network from "./network";
+import * as portforward from "./portforward";
+import * as sshkeys from "./sshkeys";
+import * as tags from "./tags";
+import * as vm from "./vm";
+
+export const HANDLER_MODULES: HandlerModule[] = [
+    asyncjobs,
+    events,
+    tags,
+    catalog,
+    affinity,
+    network,
+    address,
+    firewall,
+    portforward,
+    loadbalancer,
+    vm,
+    sshkeys,
+    kubernetes,
+];

@@ -1,0 +1,5 @@
+// Programmatic use: `const sim = await startSimulator({ port: 0 })`, then point the client at sim.url.
+export { startSimulatorServer as startSimulator, startSimulatorServer, RunningSimulator, ServerOptions } from "./server";
+export { Simulator, SimulatorOptions } from "./simulator";
+export { FaultConfig } from "./faults";
+export { LatencyProfileName } from "./latency";

@@ -1,0 +1,162 @@
+// HTTP front of the simulator: /client/api (query and form parameters merged, as Mold's servlet does),
+// an append-only request log, and a small /sim/ admin API for tests (inventory, faults, latency).
+import * as fs from "fs";
+import * as http from "http";
+import { AddressInfo } from "net";
+import { FaultConfig } from "./faults";
+import { Simulator, SimulatorOptions } from "./simulator";
+
+export interface ServerOptions extends SimulatorOptions {
+    /** 0 = any free port. */
+    port?: number;
+    /** Default 127.0.0.1. Must be a loopback address. */
+    host?: string;
+    /** Appends one JSON line per API request: time, command, HTTP status, duration (no secrets). */
+    requestLog?: string;
+}
+
+export interface RunningSimulator {
+    url: string;
+    apiKey: string;
+    secretKey: string;
+    signature: string;
+    port: number;
+    simulator: Simulator;
+    /** Everything the simulated cloud holds, by table. */
+    inventory(): Record<string, any[]>;
+    setFaults(config: FaultConfig): void;
+    setLatency(overrides: Record<string, number>, timeFactor?: number): void;
+    /** Requests served, by command. */
+    requestCounts: Record<string, number>;
+    stop(): Promise<void>;
+}
+
+/** Form-decodes a query or body: '+' is a space, names are decoded before they are used. */
+function decodeForm(text: string, into: Record<string, string>): void {
+    if (!text) return;
+    for (const part of text.split("&")) {
+        if (!part) continue;
+        const eq = part.indexOf("=");
+        const rawName = eq < 0 ? part : part.slice(0, eq);
+        const rawValue = eq < 0 ? "" : part.slice(eq + 1);
+        const decode = (s: string) => {
+            try {
+                return decodeURIComponent(s.replace(/\+/g, " "));
+            } catch {
+                return s;
+            }
+        };
+        const name = decode(rawName);
+        // The signature check uses the first value of a repeated name.
+        if (!(name in into)) into[name] = decode(rawValue);
+    }
+}
+
+export function isLoopbackHost(host: string): boolean {
+    return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === "::1" || host === "localhost";
+}
+
+export async function startSimulatorServer(options: ServerOptions = {}): Promise<RunningSimulator> {
+    const host = options.host ?? "127.0.0.1";
+    if (!isLoopbackHost(host)) throw new Error(`the simulator only listens on loopback addresses (127.0.0.0/8, ::1), not '${host}'`);
+    const simulator = new Simulator(options);
+    const requestCounts: Record<string, number> = {};
+    const logStream = options.requestLog ? fs.createWriteStream(options.requestLog, { flags: "a" }) : undefined;
+    logStream?.on("error", (e) => process.stderr.write(`mold-simulator: request log: ${e.message}\n`));
+
+    const server = http.createServer((req, res) => {
+        const started = Date.now();
+        const chunks: Buffer[] = [];
+        req.on("error", () => res.destroy());
+        req.on("data", (c: Buffer) => chunks.push(c));
+        req.on("end", () => {
+            const url = new URL(req.url ?? "/", "http://localhost");
+            if (url.pathname.startsWith("/sim/")) return admin(url.pathname, Buffer.concat(chunks).toString("utf8"), req, res);
+            if (url.pathname !== "/client/api") {
+                res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
+                return;
+            }
+            const params: Record<string, string> = {};
+            decodeForm(url.search.slice(1), params);
+            const type = String(req.headers["content-type"] ?? "");
+            if (req.method === "POST" && (type.startsWith("application/x-www-form-urlencoded") || type === "")) {
+                decodeForm(Buffer.concat(chunks).toString("utf8"), params);
+            }
+            const answer = simulator.handleApi(params);
+            const command = params.command ?? "";
+            requestCounts[command] = (requestCounts[command] ?? 0) + 1;
+            logStream?.write(
+                JSON.stringify({
+                    time: new Date(started).toISOString(),
+                    command,
+                    method: req.method,
+                    status: answer.drop ? "dropped" : answer.status,
+                    durationMs: Date.now() - started,
+                }) + "\n",
+            );
+            if (answer.drop) {
+                req.socket.destroy();
+                return;
+            }
+            res.writeHead(answer.status, { "content-type": answer.contentType, ...answer.headers });
+            res.end(answer.body);
+        });
+    });
+
+    const adminKey = () => simulator.account.apiKey;
+    function admin(path: string, body: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+        const send = (status: number, value: unknown) => {
+            res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+        };
+        if (req.headers["x-simulator-key"] !== adminKey()) return send(401, { error: "x-simulator-key header must carry the API key" });
+        try {
+            if (path === "/sim/inventory" && req.method === "GET") return send(200, simulator.inventory());
+            if (path === "/sim/faults" && req.method === "POST") {
+                simulator.setFaults(JSON.parse(body || "{}"));
+                return send(200, { faults: simulator.faults.get(), injected: simulator.faults.injected });
+            }
+            if (path === "/sim/faults" && req.method === "GET") return send(200, { faults: simulator.faults.get(), injected: simulator.faults.injected });
+            if (path === "/sim/latency" && req.method === "POST") {
+                const v = JSON.parse(body || "{}");
+                simulator.setLatency(v.overrides ?? {}, v.timeFactor);
+                return send(200, { overrides: simulator.latency.overrides, timeFactor: simulator.latency.timeFactor });
+            }
+            if (path === "/sim/requests" && req.method === "GET") return send(200, requestCounts);
+            send(404, { error: `unknown admin path ${req.method} ${path}` });
+        } catch (e) {
+            send(400, { error: (e as Error).message });
+        }
+    }
+
+    server.on("clientError", (_e, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(options.port ?? 0, host, () => {
+            server.off("error", reject);
+            resolve();
+        });
+    });
+    server.on("error", (e) => process.stderr.write(`mold-simulator: ${e.message}\n`));
+    const port = (server.address() as AddressInfo).port;
+    const urlHost = host.includes(":") ? `[${host}]` : host;
+    return {
+        url: `http://${urlHost}:${port}/client/api`,
+        apiKey: simulator.account.apiKey,
+        secretKey: simulator.account.secretKey,
+        signature: simulator.signature,
+        port,
+        simulator,
+        inventory: () => simulator.inventory(),
+        setFaults: (c) => simulator.setFaults(c),
+        setLatency: (o, f) => simulator.setLatency(o, f),
+        requestCounts,
+        stop: () =>
+            new Promise<void>((resolve) => {
+                server.close(() => {
+                    if (logStream) logStream.end(() => resolve());
+                    else resolve();
+                });
+                server.closeAllConnections();
+            }),
+    };
+}
