@@ -12,7 +12,7 @@ import {
     MoldOutcomeUnknownError,
     MoldTransportError,
 } from "./errors";
-import { DEFAULT_JOB_WAIT_POLICY, JobWaitPolicy, nextPollDelay } from "./job-wait";
+import { DEFAULT_JOB_WAIT_POLICY, JobWaitPolicy, PollSchedule, pulumiMoldSchedule } from "./job-wait";
 import { computeSignature, formatExpires } from "./signing";
 
 /** A parameter value: scalars, LIST (string[] → "a,b"), or MAP (objects → name[i].field=value). */
@@ -45,6 +45,8 @@ export interface AsyncResult<T = any> {
 export interface WaitOptions {
     timeoutMs?: number;
     policy?: JobWaitPolicy;
+    /** Replaces `policy` with any schedule (e.g. another client's fixed interval, for the bench). */
+    schedule?: PollSchedule;
     /** Called after every poll that finds the job still running. */
     onPoll?: (elapsedMs: number, polls: number) => void;
 }
@@ -208,10 +210,10 @@ export class MoldClient {
     /** Polls queryAsyncJobResult until the job ends; a failed job throws MoldJobError with Mold's text. */
     async waitForJob(command: string, jobId: string, wait: WaitOptions = {}, entityId?: string): Promise<AsyncJob> {
         const timeoutMs = wait.timeoutMs ?? this.config.jobTimeoutMs;
-        const policy = wait.policy ?? DEFAULT_JOB_WAIT_POLICY;
+        const schedule = wait.schedule ?? pulumiMoldSchedule(wait.policy ?? DEFAULT_JOB_WAIT_POLICY);
         const start = Date.now();
         let polls = 0;
-        await sleep(Math.min(nextPollDelay(0, policy), timeoutMs));
+        await sleep(Math.min(schedule.delay(0, 0), timeoutMs));
         for (;;) {
             const job = await this.call<AsyncJob>("queryAsyncJobResult", { jobid: jobId });
             polls++;
@@ -229,7 +231,7 @@ export class MoldClient {
             const elapsed = Date.now() - start;
             if (elapsed >= timeoutMs) throw new MoldJobTimeoutError(command, jobId, timeoutMs, entityId ?? job.jobinstanceid);
             wait.onPoll?.(elapsed, polls);
-            await sleep(Math.min(nextPollDelay(elapsed, policy), timeoutMs - elapsed));
+            await sleep(Math.min(schedule.delay(polls, elapsed), timeoutMs - elapsed));
         }
     }
 

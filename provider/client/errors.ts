@@ -62,8 +62,12 @@ export class MoldJobTimeoutError extends Error {
         readonly timeoutMs: number,
         readonly entityId?: string,
     ) {
-        super(`Mold ${command} job ${jobId} did not finish within ${Math.round(timeoutMs / 1000)} s`);
+        super(`Mold ${command} job ${jobId} did not finish within ${formatSeconds(timeoutMs)}`);
     }
+}
+
+function formatSeconds(ms: number): string {
+    return ms < 10_000 ? `${Number((ms / 1000).toFixed(1))} s` : `${Math.round(ms / 1000)} s`;
 }
 
 /** Missing or invalid client configuration; raised before any request is sent. */

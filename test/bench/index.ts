@@ -1,0 +1,57 @@
+// `npm run bench`: prints one JSON document on stdout (progress goes to stderr).
+// Options: --factor <k> (time compression, default 10), --concurrency <n> (default 16),
+// --short-spread log|linear (how <10 s jobs are spread, default log),
+// --policy <growth>,<firstMs>,<minMs>,<maxMs> (measure another pulumi-mold policy instead of the default).
+import * as os from "os";
+import { DEFAULT_JOB_WAIT_POLICY, JobWaitPolicy } from "../../provider/client";
+import { runJobWaitBench, ShortSpread } from "./job-wait";
+
+function arg(name: string): string | undefined {
+    const i = process.argv.indexOf(`--${name}`);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function positive(name: string, fallback: number): number {
+    const raw = arg(name);
+    if (raw === undefined) return fallback;
+    const v = Number(raw);
+    if (!(v > 0)) throw new Error(`--${name} must be a positive number, got '${raw}'`);
+    return v;
+}
+
+function policyArg(): JobWaitPolicy {
+    const raw = arg("policy");
+    if (raw === undefined) return DEFAULT_JOB_WAIT_POLICY;
+    const [growth, firstDelayMs, minDelayMs, maxDelayMs] = raw.split(",").map(Number);
+    if (![growth, firstDelayMs, minDelayMs, maxDelayMs].every((v) => v > 0)) {
+        throw new Error(`--policy wants growth,firstMs,minMs,maxMs (all positive), got '${raw}'`);
+    }
+    return { growth, firstDelayMs, minDelayMs, maxDelayMs };
+}
+
+async function main(): Promise<void> {
+    const spread = arg("short-spread") ?? "log";
+    if (spread !== "log" && spread !== "linear") throw new Error(`--short-spread must be log or linear, got '${spread}'`);
+    const progress = (line: string) => process.stderr.write(`${line}\n`);
+    const started = Date.now();
+    const jobWait = await runJobWaitBench({
+        timeFactor: positive("factor", 10),
+        concurrency: Math.floor(positive("concurrency", 16)),
+        shortSpread: spread as ShortSpread,
+        policy: policyArg(),
+        progress,
+    });
+    const out = {
+        node: process.version,
+        cpus: os.cpus().length,
+        startedAt: new Date(started).toISOString(),
+        totalMs: Date.now() - started,
+        jobWait,
+    };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+}
+
+main().catch((e) => {
+    process.stderr.write(`bench failed: ${(e as Error).stack ?? e}\n`);
+    process.exit(1);
+});
