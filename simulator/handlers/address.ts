@@ -1,5 +1,359 @@
-// Placeholder: commands are added by the module's owner.
-import type { CommandSpec, JobCompleter } from "../types";
+// Public IP addresses and static NAT (mold-api-network.md §5). Mirrors provider/client/address.ts.
+// Life cycle: Free → Allocating (associateIpAddress create step) → Allocated (job) → Releasing → Free.
+// Addresses come only from ctx.allocatePublicIp() (127.0.0.0/8); a released row is kept as Free and
+// reused with its UUID, as Mold's user_ip_address rows are.
+import { ApiError, invalidParam, ruleConflict, unknownUuid } from "../errors";
+import { dropTags, matchesKeyword, matchesTagFilter, ownerFields, render, T, tagFilter, tagsOf } from "../model";
+import { table } from "../state";
+import type { BaseContext, CommandContext, CommandSpec, JobCompleter } from "../types";
+import { isIpv4, jobFailure, nextDbId, nicAddresses, removeAllRulesOnIp, removeFirewallRow, TAG_TYPE, vmIsDestroyed, vmName, vmNicIn } from "./rules-common";
 
-export const commands: CommandSpec[] = [];
-export const jobs: Record<string, JobCompleter> = {};
+const CMD_PKG = "org.apache.cloudstack.api.command.user";
+
+/** Per-zone ids of the things every public IP points at (the zone's Public network, VLAN, physical network). */
+export interface ZoneNetworkInfra {
+    publicNetworkId: string;
+    vlanId: string;
+    physicalNetworkId: string;
+}
+
+/** Not a Mold concept of its own: stable ids for the zone's public side, created on first use. */
+const ZONE_INFRA_TABLE = "zoneNetworkInfra";
+
+export function zoneInfra(ctx: BaseContext, zoneId: string): ZoneNetworkInfra {
+    const infra = table<ZoneNetworkInfra>(ctx.state, ZONE_INFRA_TABLE);
+    return (infra[zoneId] ??= { publicNetworkId: ctx.uuid(), vlanId: ctx.uuid(), physicalNetworkId: ctx.uuid() });
+}
+
+export function ipTable(ctx: BaseContext): Record<string, any> {
+    return table(ctx.state, T.publicIps);
+}
+
+export function networkHasService(network: any, service: string): boolean {
+    return Array.isArray(network?.service) && network.service.some((s: any) => s.name === service);
+}
+
+/** The network's source-NAT IP, if it has one. */
+export function findSourceNatIp(ctx: BaseContext, networkId: string): any | undefined {
+    return Object.values(ipTable(ctx)).find((ip: any) => ip.associatednetworkid === networkId && ip.issourcenat === true && ip.state !== "Free");
+}
+
+/** Takes a Free row or a new loopback address and marks it Allocating for the caller (AssociateIPAddrCmd.create). */
+export function allocateIpRecord(ctx: BaseContext, zoneId: string, requested?: string): any {
+    const zone = table(ctx.state, T.zones)[zoneId];
+    const rows = ipTable(ctx);
+    let ip: any = Object.values(rows).find((r: any) => r.state === "Free" && r.zoneid === zoneId && (!requested || r.ipaddress === requested));
+    if (!ip && requested) {
+        // Only addresses this simulator has handed out before can be asked for by value.
+        throw new ApiError(533, `Insufficient address capacity Scope=interface com.cloud.dc.DataCenter; id=1`, 4320);
+    }
+    if (!ip) {
+        const id = ctx.uuid();
+        ip = rows[id] = { id, ipaddress: ctx.allocatePublicIp(), _dbid: nextDbId(ctx) };
+    }
+    const infra = zoneInfra(ctx, zoneId);
+    Object.assign(ip, {
+        allocated: ctx.timestamp(),
+        zoneid: zoneId,
+        zonename: zone?.name,
+        issourcenat: false,
+        ...ownerFields(ctx),
+        forvirtualnetwork: true,
+        vlanid: infra.vlanId,
+        vlanname: "vlan://untagged",
+        isstaticnat: false,
+        issystem: false,
+        associatednetworkid: undefined,
+        associatednetworkname: undefined,
+        networkid: infra.publicNetworkId,
+        state: "Allocating",
+        physicalnetworkid: infra.physicalNetworkId,
+        isportable: false,
+        fordisplay: true,
+    });
+    return ip;
+}
+
+/** IpAddressManagerImpl.associateIPToGuestNetwork: the first IP of an isolated network without source NAT becomes it. */
+export function associateIpWithNetwork(ctx: BaseContext, ip: any, network: any): any {
+    if (ip.associatednetworkid === network.id && ip.state === "Allocated") return ip;
+    const becomesSourceNat = network.type === "Isolated" && networkHasService(network, "SourceNat") && !findSourceNatIp(ctx, network.id);
+    ip.associatednetworkid = network.id;
+    ip.associatednetworkname = network.name;
+    ip.issourcenat = becomesSourceNat;
+    ip.state = "Allocated";
+    return ip;
+}
+
+/** IpAddressManagerImpl.disassociatePublicIpAddress: revoke every rule, then reset the row to Free. */
+export function releaseIpRecord(ctx: BaseContext, ip: any): void {
+    removeAllRulesOnIp(ctx, ip.id);
+    clearStaticNat(ctx, ip);
+    dropTags(ctx, TAG_TYPE.publicIp, ip.id);
+    const keep = { id: ip.id, ipaddress: ip.ipaddress, _dbid: ip._dbid, zoneid: ip.zoneid, zonename: ip.zonename };
+    for (const k of Object.keys(ip)) delete ip[k];
+    const infra = zoneInfra(ctx, keep.zoneid);
+    Object.assign(ip, keep, {
+        issourcenat: false,
+        forvirtualnetwork: true,
+        vlanid: infra.vlanId,
+        vlanname: "vlan://untagged",
+        isstaticnat: false,
+        issystem: false,
+        networkid: infra.publicNetworkId,
+        state: "Free",
+        physicalnetworkid: infra.physicalNetworkId,
+        isportable: false,
+        fordisplay: true,
+    });
+}
+
+function clearStaticNat(ctx: BaseContext, ip: any): void {
+    if (!ip.isstaticnat) return;
+    const vm = ip.virtualmachineid ? table(ctx.state, T.vms)[ip.virtualmachineid] : undefined;
+    if (vm && vm.publicipid === ip.id) {
+        delete vm.publicip;
+        delete vm.publicipid;
+    }
+    ip.isstaticnat = false;
+    for (const k of ["virtualmachineid", "virtualmachinename", "virtualmachinedisplayname", "virtualmachinetype", "vmipaddress"]) delete ip[k];
+}
+
+/** IPAddressResponse. */
+export function renderIp(ctx: BaseContext, ip: any): Record<string, any> {
+    const hasrules =
+        Object.values(table(ctx.state, T.firewallRules)).some((r: any) => r.ipaddressid === ip.id) ||
+        Object.values(table(ctx.state, T.portForwardingRules)).some((r: any) => r.ipaddressid === ip.id) ||
+        Object.values(table(ctx.state, T.loadBalancerRules)).some((r: any) => r.publicipid === ip.id);
+    return { ...render(ip), tags: tagsOf(ctx, TAG_TYPE.publicIp, ip.id), hasrules };
+}
+
+/** The caller's single isolated network in the zone, as AssociateIPAddrCmd.getNetworkId picks it. */
+function defaultIsolatedNetwork(ctx: CommandContext, zone: any): any {
+    const mine = Object.values(table(ctx.state, T.networks)).filter(
+        (n: any) => n.zoneid === zone.id && n.type === "Isolated" && n.account === ctx.caller.name,
+    );
+    if (mine.length === 0) {
+        throw invalidParam(`Account name=${ctx.caller.name} domain=${ctx.caller.domainid} doesn't have virtual networks in zone=${zone.name}`);
+    }
+    if (mine.length > 1) throw invalidParam("Account has more than one isolated network in the zone");
+    return mine[0];
+}
+
+const associateIpAddress: CommandSpec = {
+    name: "associateIpAddress",
+    isAsync: true,
+    handle(ctx) {
+        const p = ctx.params;
+        const network = p.entity<any>("networkid", table(ctx.state, T.networks));
+        const zoneParam = p.entity<any>("zoneid", table(ctx.state, T.zones));
+        p.entity("vpcid", {}); // no VPCs are simulated: any id is unknown
+        const requested = p.str("ipaddress");
+        if (!network && !zoneParam) {
+            throw invalidParam("Unable to figure out zone to assign IP to. Please specify either zoneId, or networkId, or vpcId in the call");
+        }
+        const target = network ?? defaultIsolatedNetwork(ctx, zoneParam);
+        const ip = allocateIpRecord(ctx, target.zoneid, requested);
+        const jobid = ctx.queueJob({
+            cmd: `${CMD_PKG}.address.AssociateIPAddrCmd`,
+            completer: "associateIpAddress",
+            instanceType: "IpAddress",
+            instanceId: ip.id,
+            syncObject: target.id,
+            payload: { ipId: ip.id, networkId: target.id },
+        });
+        return { id: ip.id, jobid };
+    },
+};
+
+const disassociateIpAddress: CommandSpec = {
+    name: "disassociateIpAddress",
+    isAsync: true,
+    handle(ctx) {
+        const p = ctx.params;
+        const address = p.str("ipaddress");
+        if (p.str("id") && address) throw invalidParam("id parameter is mutually exclusive with ipaddress parameter");
+        let ip = p.entity<any>("id", ipTable(ctx));
+        if (!ip && !address) throw invalidParam("Please specify either IP address or IP address ID");
+        if (!ip) {
+            ip = Object.values(ipTable(ctx)).find((r: any) => r.ipaddress === address);
+            if (!ip) throw invalidParam(`Unable to find IP address by IP address=${address}`);
+        }
+        const jobid = ctx.queueJob({
+            cmd: `${CMD_PKG}.address.DisassociateIPAddrCmd`,
+            completer: "disassociateIpAddress",
+            instanceType: "IpAddress",
+            instanceId: ip.id,
+            syncObject: ip.associatednetworkid,
+            payload: { ipId: ip.id },
+        });
+        return { jobid };
+    },
+};
+
+const listPublicIpAddresses: CommandSpec = {
+    name: "listPublicIpAddresses",
+    handle(ctx) {
+        const p = ctx.params;
+        const tags = tagFilter(ctx);
+        const state = p.str("state");
+        const freeLike = state !== undefined && ["free", "reserved"].includes(state.toLowerCase());
+        const allocatedOnly = p.bool("allocatedonly") ?? !freeLike;
+        if (allocatedOnly && state?.toLowerCase() === "free") throw invalidParam("Conflict: allocatedonly is true but state is Free");
+        const id = p.str("id");
+        const address = p.str("ipaddress");
+        const zoneid = p.str("zoneid");
+        const associated = p.str("associatednetworkid");
+        const publicNet = p.str("networkid");
+        const vlanid = p.str("vlanid");
+        const physical = p.str("physicalnetworkid");
+        const sourceNat = p.bool("issourcenat");
+        const staticNat = p.bool("isstaticnat");
+        const forVirtual = p.bool("forvirtualnetwork");
+        const keyword = p.str("keyword");
+        const items = Object.values(ipTable(ctx))
+            .filter((ip: any) => !allocatedOnly || ip.state !== "Free")
+            .filter((ip: any) => ip.state === "Free" || ip.account === ctx.caller.name)
+            .filter((ip: any) => (!id || ip.id === id) && (!address || ip.ipaddress === address) && (!zoneid || ip.zoneid === zoneid))
+            .filter((ip: any) => !state || ip.state.toLowerCase() === state.toLowerCase())
+            .filter((ip: any) => (!associated || ip.associatednetworkid === associated) && (!publicNet || ip.networkid === publicNet))
+            .filter((ip: any) => (!vlanid || ip.vlanid === vlanid) && (!physical || ip.physicalnetworkid === physical))
+            .filter((ip: any) => (sourceNat === undefined || ip.issourcenat === sourceNat) && (staticNat === undefined || ip.isstaticnat === staticNat))
+            .filter((ip: any) => forVirtual === undefined || ip.forvirtualnetwork === forVirtual)
+            .filter((ip: any) => matchesKeyword(keyword, ip.ipaddress) && matchesTagFilter(ctx, tags, TAG_TYPE.publicIp, ip.id))
+            .map((ip: any) => renderIp(ctx, ip));
+        return { list: "publicipaddress", items };
+    },
+};
+
+/** RulesManagerImpl.enableStaticNat with isIpReadyForStaticNat and checkIpAndUserVm, all synchronous. */
+const enableStaticNat: CommandSpec = {
+    name: "enableStaticNat",
+    handle(ctx) {
+        const p = ctx.params;
+        const ip = p.entity<any>("ipaddressid", ipTable(ctx), true)!;
+        const vm = p.entity<any>("virtualmachineid", table(ctx.state, T.vms), true)!;
+        const networkParam = p.entity<any>("networkid", table(ctx.state, T.networks));
+        const vmGuestIp = p.str("vmguestip");
+        const networkId = ip.associatednetworkid ?? networkParam?.id;
+        if (!networkId) {
+            throw invalidParam(
+                `Unable to enable static NAT for the ipAddress id=${ip._dbid} as IP is not associated with any network and no networkId is passed in`,
+            );
+        }
+        const network = table(ctx.state, T.networks)[networkId];
+        if (ip.state !== "Allocated") throw invalidParam(`Unable to create ip forwarding rule on address ${ip.ipaddress}, invalid IP address specified.`);
+        if (vmIsDestroyed(vm)) throw invalidParam(`Invalid user vm: ${vmName(vm)}`);
+        const nic = vmNicIn(vm, networkId);
+        if (!nic) throw invalidParam("Vm doesn't belong to the network with specified id");
+        if (!networkHasService(network, "StaticNat")) {
+            throw invalidParam("Unable to create static nat rule; StaticNat service is not supported in network with specified id");
+        }
+        if (networkParam && ip.associatednetworkid && networkParam.id !== ip.associatednetworkid) {
+            throw invalidParam(`Invalid network ${networkParam.name}. IP is associated with a different network than passed network id`);
+        }
+        if (ip.issourcenat) throw invalidParam(`Can't enable static, ip address ${ip.ipaddress} is a sourceNat ip address`);
+        const hasRule = (name: string, field: string) => Object.values(table(ctx.state, name)).some((r: any) => r[field] === ip.id);
+        // Mold drops the NetworkRuleConflictException cause here, hence 9999.
+        if (hasRule(T.portForwardingRules, "ipaddressid")) {
+            throw ruleConflict(`Failed to enable static nat for the ip address ${ip.ipaddress} as it already has PortForwarding rules assigned`, false);
+        }
+        if (hasRule(T.loadBalancerRules, "publicipid")) {
+            throw ruleConflict(`Failed to enable static nat for the ip address ${ip.ipaddress} as it already has LoadBalancing rules assigned`, false);
+        }
+        if (ip.isstaticnat && ip.virtualmachineid !== vm.id) {
+            throw ruleConflict(`Failed to enable static for the ip address ${ip.ipaddress} and vm id=${vm.id} as it's already assigned to antoher vm`, false);
+        }
+        const vmIp = vmGuestIp ?? nic.ipaddress;
+        const other = Object.values(ipTable(ctx)).find((r: any) => r.id !== ip.id && r.isstaticnat && r.virtualmachineid === vm.id && r.vmipaddress === vmIp);
+        if (other) {
+            throw invalidParam(
+                `Failed to enable static nat on the  ip ${ip.ipaddress} with Id ${ip.id} as the vm ${vmName(vm)} with Id ${vm.id} is already associated with another public ip ${other.ipaddress} with id ${other.id}`,
+            );
+        }
+        if (vmGuestIp && !(isIpv4(vmGuestIp) && nicAddresses(nic).includes(vmGuestIp))) {
+            throw invalidParam(`VM ip ${vmGuestIp} address not belongs to the vm`);
+        }
+        Object.assign(ip, {
+            isstaticnat: true,
+            virtualmachineid: vm.id,
+            virtualmachinename: vm.name,
+            virtualmachinedisplayname: vm.displayname ?? vm.name,
+            virtualmachinetype: "UserVm",
+            vmipaddress: vmIp,
+        });
+        vm.publicip = ip.ipaddress;
+        vm.publicipid = ip.id;
+        ctx.event({ type: "STATICNAT.ENABLE", description: `Enabled static nat on ${ip.ipaddress} for vm ${vm.id}`, resourceId: ip.id, resourceType: "IpAddress" });
+        return { success: true };
+    },
+};
+
+const disableStaticNat: CommandSpec = {
+    name: "disableStaticNat",
+    isAsync: true,
+    handle(ctx) {
+        const ip = ctx.params.entity<any>("ipaddressid", ipTable(ctx), true)!;
+        const jobid = ctx.queueJob({
+            cmd: `${CMD_PKG}.nat.DisableStaticNatCmd`,
+            completer: "disableStaticNat",
+            instanceType: "IpAddress",
+            instanceId: ip.id,
+            syncObject: ip.associatednetworkid,
+            payload: { ipId: ip.id },
+        });
+        return { jobid };
+    },
+};
+
+export const commands: CommandSpec[] = [associateIpAddress, disassociateIpAddress, listPublicIpAddresses, enableStaticNat, disableStaticNat];
+
+export const jobs: Record<string, JobCompleter> = {
+    associateIpAddress(ctx, job) {
+        const ip = ipTable(ctx)[job.payload.ipId];
+        const network = table(ctx.state, T.networks)[job.payload.networkId];
+        if (!ip || !network) throw jobFailure("Failed to associate ip address");
+        if (network.traffictype !== "Guest") throw invalidParam("Ip address can be associated to the network with trafficType Guest");
+        if (network.account !== ip.account) throw invalidParam("The owner of the network is not the same as owner of the IP");
+        if (network.type === "Isolated" && !networkHasService(network, "SourceNat")) {
+            throw invalidParam(
+                "In zone of type Advanced ip address can be associated only to the network of guest type Isolated with the SourceNat enabled",
+            );
+        }
+        associateIpWithNetwork(ctx, ip, network);
+        ctx.event({ type: "NET.IPASSIGN", description: `Assigned public IP ${ip.ipaddress}`, resourceId: ip.id, resourceType: "IpAddress" });
+        return { object: "ipaddress", value: renderIp(ctx, ip) };
+    },
+    /** A failed association gives the address back (the entity created by the create step disappears). */
+    "associateIpAddress:failed"(ctx, job) {
+        const ip = ipTable(ctx)[job.payload.ipId];
+        if (ip && ip.state === "Allocating") releaseIpRecord(ctx, ip);
+        return { success: true };
+    },
+    disassociateIpAddress(ctx, job) {
+        const ip = ipTable(ctx)[job.payload.ipId];
+        if (!ip || ip.state === "Free" || !ip.allocated) return { success: true };
+        if (ip.issourcenat && ip.associatednetworkid) {
+            const network = table(ctx.state, T.networks)[ip.associatednetworkid];
+            if (network && network.state !== "Allocated") {
+                throw new ApiError(530, "ip address is used for source nat purposes and can not be disassociated.", 4250);
+            }
+        }
+        ip.state = "Releasing";
+        releaseIpRecord(ctx, ip);
+        ctx.event({ type: "NET.IPRELEASE", description: `Released public IP ${ip.ipaddress}`, resourceId: ip.id, resourceType: "IpAddress" });
+        return { success: true };
+    },
+    disableStaticNat(ctx, job) {
+        const ip = ipTable(ctx)[job.payload.ipId];
+        if (!ip) throw unknownUuid("disablestaticnat", "ipaddressid", job.payload.ipId);
+        if (ip.issystem) throw invalidParam("Can't disable static nat for system IP address with specified id");
+        if (!ip.virtualmachineid) throw invalidParam("Specified IP address id is not associated with any vm Id");
+        if (!ip.isstaticnat) throw invalidParam("One to one nat is not enabled for the specified ip id");
+        // Disabling static NAT revokes the IP's firewall rules too.
+        for (const [id, r] of Object.entries(table(ctx.state, T.firewallRules))) if ((r as any).ipaddressid === ip.id) removeFirewallRow(ctx, id);
+        clearStaticNat(ctx, ip);
+        ctx.event({ type: "STATICNAT.DISABLE", description: `Disabled static nat on ${ip.ipaddress}`, resourceId: ip.id, resourceType: "IpAddress" });
+        return { success: true };
+    },
+};

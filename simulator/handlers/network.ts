@@ -1,7 +1,28 @@
 // Networks (mold-api-network.md §4). Mirrors provider/client/network.ts.
 // OWNER: network helper. The exported internal functions below are a CONTRACT used by vm.ts and
-// kubernetes.ts: keep their names and signatures; replace the bodies.
+// kubernetes.ts: keep their names and signatures.
+import { ApiError, invalidParam } from "../errors";
+import { dropTags, matchesKeyword, matchesTagFilter, ownerFields, render, T, tagFilter, tagsOf } from "../model";
+import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
+import { allocateIpRecord, associateIpWithNetwork, findSourceNatIp, ipTable, networkHasService, releaseIpRecord, zoneInfra } from "./address";
+import {
+    cidrRange,
+    intToIp,
+    ipToInt,
+    isIpv4,
+    isPrivateOrSharedCidr,
+    jobFailure,
+    netmaskToPrefix,
+    nextDbId,
+    prefixToNetmask,
+    removeFirewallRow,
+    removeLoadBalancerRow,
+    removePortForwardingRow,
+    TAG_TYPE,
+    vmIsExpunged,
+    vmNicIn,
+} from "./rules-common";
 
 export interface NetworkSpec {
     name: string;
@@ -13,35 +34,407 @@ export interface NetworkSpec {
     networkdomain?: string;
 }
 
+const CMD_PKG = "org.apache.cloudstack.api.command.user.network";
+
+/** Mold's default for isolated networks: "cs" + hex(account db id) + guest.domain.suffix ("cloud.internal"). */
+const DEFAULT_NETWORK_DOMAIN = "cs2cloud.internal";
+
+const DOMAIN_LABEL = /^(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$/;
+const INVALID_DOMAIN =
+    "Invalid network domain. Total length shouldn't exceed 190 chars. Each domain label must be between 1 and 63 characters long, can contain ASCII letters 'a' through 'z', the digits '0' through '9', and the hyphen ('-'); can't start or end with \"-\"";
+
+function checkNetworkDomain(domain: string | undefined): void {
+    if (domain !== undefined && (domain.length > 190 || !domain.split(".").every((l) => DOMAIN_LABEL.test(l)))) throw invalidParam(INVALID_DOMAIN);
+}
+
+const HAPROXY_STICKINESS = JSON.stringify([
+    {
+        methodname: "LbCookie",
+        paramlist: ["cookie-name", "mode", "nocache*", "indirect*", "postonly*", "domain"],
+        description: "This is loadbalancer cookie based stickiness method.",
+    },
+    {
+        methodname: "AppCookie",
+        paramlist: ["cookie-name", "length", "holdtime", "request-learn*", "prefix*", "mode"],
+        description:
+            "This is App session based sticky method. Define session stickiness on an existing application cookie. It can be used only for a specific http traffic",
+    },
+    { methodname: "SourceBased", paramlist: ["tablesize", "expire"], description: "This is source based Stickiness method, it can be used for any type of protocol." },
+].map((m) => ({ ...m, paramlist: m.paramlist.map((n) => ({ paramname: n.replace("*", ""), required: false, isflag: n.endsWith("*"), description: " " })) })));
+
+/** Virtual-router capabilities per service, as NetworkResponse lists them (Gateway is never listed). */
+const SERVICE_CAPABILITIES: [string, [string, string][]][] = [
+    [
+        "Lb",
+        [
+            ["SupportedLBIsolation", "dedicated"],
+            ["SupportedLbAlgorithms", "roundrobin,leastconn,source"],
+            ["SupportedProtocols", "tcp, udp, tcp-proxy"],
+            ["LbSchemes", "Public"],
+            ["SupportedStickinessMethods", HAPROXY_STICKINESS],
+            ["AutoScaleCounters", '[{"methodname":"cpu","paramlist":[]},{"methodname":"memory","paramlist":[]}]'],
+        ],
+    ],
+    ["PortForwarding", [["SupportedProtocols", "tcp,udp"]]],
+    ["SourceNat", [["SupportedSourceNatTypes", "peraccount"], ["RedundantRouter", "true"]]],
+    ["Vpn", [["VpnTypes", "removeaccessvpn"], ["SupportedVpnTypes", "pptp,l2tp,ipsec"]]],
+    ["Dns", [["AllowDnsSuffixModification", "true"]]],
+    ["Dhcp", [["DhcpAccrossMultipleSubnets", "true"]]],
+    ["StaticNat", []],
+    ["UserData", []],
+    [
+        "Firewall",
+        [
+            ["TrafficStatistics", "per public ip"],
+            ["SupportedProtocols", "tcp,udp,icmp"],
+            ["MultipleIps", "true"],
+            ["SupportedTrafficDirection", "ingress, egress"],
+            ["SupportedEgressProtocols", "tcp,udp,icmp, all"],
+        ],
+    ],
+];
+
+function servicesOf(offering: any): Record<string, any>[] {
+    const offered = new Set<string>((offering.service ?? []).map((s: any) => s.name));
+    return SERVICE_CAPABILITIES.filter(([name]) => offered.has(name)).map(([name, caps]) =>
+        caps.length ? { name, capability: caps.map(([cname, value]) => ({ name: cname, value, canchooseservicecapability: false })) } : { name },
+    );
+}
+
+function offeringFields(offering: any): Record<string, any> {
+    return {
+        networkofferingid: offering.id,
+        networkofferingname: offering.name,
+        networkofferingdisplaytext: offering.displaytext,
+        networkofferingconservemode: offering.conservemode,
+        networkofferingavailability: offering.availability,
+        service: servicesOf(offering),
+        supportsvmautoscaling: (offering.service ?? []).some((s: any) => s.name === "Lb"),
+        egressdefaultpolicy: offering.guestiptype === "Isolated" ? offering.egressdefaultpolicy ?? true : undefined,
+    };
+}
+
+/** Guest CIDR, gateway and netmask as NetworkServiceImpl/GuestNetworkGuru.design derive them. */
+function designAddressing(zone: any, offering: any, gateway?: string, netmask?: string, caller?: { roletype: string }) {
+    if (gateway !== undefined && !isIpv4(gateway)) throw invalidParam("Gateway parameter is invalid");
+    if ((gateway === undefined) !== (netmask === undefined)) throw invalidParam("cidr and gateway must be specified together.");
+    if (gateway === undefined || netmask === undefined) {
+        if (offering.guestiptype === "Isolated" && !(offering.service ?? []).some((s: any) => s.name === "SourceNat")) {
+            throw invalidParam("gateway/netmask are required when create network of type Isolated with service SourceNat disabled");
+        }
+        if (offering.guestiptype === "L2") return {};
+        const cidr = String(zone.guestcidraddress ?? "10.1.1.0/24");
+        const { first, prefix } = cidrRange(cidr);
+        return { cidr: `${intToIp(first)}/${prefix}`, gateway: intToIp(first + 1), netmask: prefixToNetmask(prefix) };
+    }
+    const prefix = netmaskToPrefix(netmask);
+    if (prefix === undefined) throw invalidParam("Invalid netmask");
+    const { first, last } = cidrRange(`${gateway}/${prefix}`);
+    const gw = ipToInt(gateway);
+    if (gw === first || gw === last) throw invalidParam("Invalid gateway IP provided. Either the IP is broadcast or network IP.");
+    const cidr = `${intToIp(first)}/${prefix}`;
+    if (offering.guestiptype === "Isolated") {
+        if (!isPrivateOrSharedCidr(cidr)) throw invalidParam(`Virtual Guest Cidr ${cidr} is not RFC 1918 or 6598 compliant`);
+        if (caller && caller.roletype !== "Admin" && prefix < 22) throw invalidParam("Cidr size can't be less than 22");
+    }
+    return { cidr, gateway, netmask };
+}
+
 /** Stores a new isolated network in state Allocated (as createNetwork does) and returns the record. */
 export function createNetworkRecord(ctx: BaseContext, spec: NetworkSpec): Record<string, any> {
-    throw new Error("not implemented yet");
+    const zone = table(ctx.state, T.zones)[spec.zoneid];
+    const offering = table(ctx.state, T.networkOfferings)[spec.networkofferingid];
+    if (!zone) throw invalidParam(`Unable to find zone by id ${spec.zoneid}`);
+    if (!offering) throw invalidParam("Unable to find network offering by specified id");
+    if (offering.state !== "Enabled") throw invalidParam("Can't use specified network offering id as its state is not Enabled");
+    checkNetworkDomain(spec.networkdomain);
+    const addressing = designAddressing(zone, offering, spec.gateway, spec.netmask, ctx.caller);
+    const id = ctx.uuid();
+    const network = {
+        id,
+        name: spec.name,
+        displaytext: spec.displaytext || spec.name,
+        broadcastdomaintype: "Vlan",
+        traffictype: "Guest",
+        gateway: addressing.gateway,
+        netmask: addressing.netmask,
+        cidr: addressing.cidr,
+        zoneid: zone.id,
+        zonename: zone.name,
+        ...offeringFields(offering),
+        issystem: false,
+        state: "Allocated",
+        related: id,
+        dns1: zone.dns1,
+        dns2: zone.dns2,
+        type: offering.guestiptype,
+        acltype: "Account",
+        ...ownerFields(ctx),
+        networkdomain: spec.networkdomain ?? (offering.guestiptype === "L2" ? undefined : DEFAULT_NETWORK_DOMAIN),
+        physicalnetworkid: zoneInfra(ctx, zone.id).physicalNetworkId,
+        restartrequired: false,
+        specifyvlan: offering.specifyvlan ?? false,
+        specifyipranges: offering.specifyipranges ?? false,
+        canusefordeploy: true,
+        ispersistent: offering.ispersistent ?? false,
+        details: {},
+        displaynetwork: true,
+        strechedl2subnet: false,
+        redundantrouter: false,
+        internetprotocol: "IPv4",
+        hasannotations: false,
+        _dbid: nextDbId(ctx),
+        /** Host offset of the next guest address handed out (the gateway is offset 1). */
+        _nextGuestHost: 2,
+    };
+    table(ctx.state, T.networks)[id] = network;
+    ctx.event({ type: "NETWORK.CREATE", description: `Creating network ${spec.name}`, resourceId: id, resourceType: "Network" });
+    return network;
+}
+
+function findNetworkOrThrow(ctx: BaseContext, networkId: string): any {
+    const network = table(ctx.state, T.networks)[networkId];
+    if (!network) throw jobFailure(`Unable to find network with id ${networkId}`);
+    return network;
 }
 
 /** Allocated → Implemented (first VM); acquires the source-NAT public IP if the network has none. Returns that IP record. */
 export function implementNetwork(ctx: BaseContext, networkId: string): Record<string, any> {
-    throw new Error("not implemented yet");
+    const network = findNetworkOrThrow(ctx, networkId);
+    if (["Allocated", "Setup", "Shutdown", "Implementing"].includes(network.state)) {
+        const vlan = 1000 + (network._dbid % 3000);
+        Object.assign(network, { state: "Implemented", vlan: String(vlan), broadcasturi: `vlan://${vlan}` });
+    }
+    if (network.type !== "Isolated" || !networkHasService(network, "SourceNat")) return {};
+    const existing = findSourceNatIp(ctx, networkId);
+    if (existing) return existing;
+    const ip = allocateIpRecord(ctx, network.zoneid);
+    associateIpWithNetwork(ctx, ip, network);
+    ctx.event({ type: "NET.IPASSIGN", description: `Assigned source NAT IP ${ip.ipaddress}`, resourceId: ip.id, resourceType: "IpAddress" });
+    return ip;
 }
 
 /** The network's source-NAT public IP record, if any. */
 export function sourceNatIp(ctx: BaseContext, networkId: string): Record<string, any> | undefined {
-    throw new Error("not implemented yet");
+    return findSourceNatIp(ctx, networkId);
 }
 
 /** Next free guest (private) address inside the network's CIDR. Nothing ever connects to it. */
 export function allocateGuestIp(ctx: BaseContext, networkId: string): string {
-    throw new Error("not implemented yet");
+    const network = findNetworkOrThrow(ctx, networkId);
+    if (!network.cidr) throw new ApiError(533, `Insufficient address capacity: network ${network.name} has no guest CIDR`, 4320);
+    const { first, last } = cidrRange(network.cidr);
+    const gateway = ipToInt(network.gateway);
+    for (;;) {
+        const candidate = first + network._nextGuestHost++;
+        if (candidate >= last) throw new ApiError(533, `Insufficient address capacity: no free guest address in ${network.cidr}`, 4320);
+        if (candidate !== gateway) return intToIp(candidate);
+    }
 }
 
 /** Removes a network with its public IPs and every rule on them (CKS delete of its auto-created network). */
 export function deleteNetworkRecord(ctx: BaseContext, networkId: string): void {
-    throw new Error("not implemented yet");
+    const networks = table(ctx.state, T.networks);
+    if (!networks[networkId]) return;
+    for (const ip of Object.values(ipTable(ctx))) if ((ip as any).associatednetworkid === networkId) releaseIpRecord(ctx, ip);
+    for (const [id, r] of Object.entries(table(ctx.state, T.firewallRules))) if ((r as any).networkid === networkId) removeFirewallRow(ctx, id);
+    for (const [id, r] of Object.entries(table(ctx.state, T.portForwardingRules))) if ((r as any).networkid === networkId) removePortForwardingRow(ctx, id);
+    for (const [id, r] of Object.entries(table(ctx.state, T.loadBalancerRules))) if ((r as any).networkid === networkId) removeLoadBalancerRow(ctx, id);
+    delete networks[networkId];
+    dropTags(ctx, TAG_TYPE.network, networkId);
 }
 
 /** Called when a VM is expunged: drops port-forwarding rules to it and its load-balancer memberships. */
 export function onVmExpunged(ctx: BaseContext, vmId: string): void {
-    throw new Error("not implemented yet");
+    for (const [id, r] of Object.entries(table(ctx.state, T.portForwardingRules))) if ((r as any).virtualmachineid === vmId) removePortForwardingRow(ctx, id);
+    for (const lb of Object.values(table(ctx.state, T.loadBalancerRules)) as any[]) {
+        if (Array.isArray(lb._members)) lb._members = lb._members.filter((m: any) => m.vmid !== vmId);
+    }
+    for (const ip of Object.values(ipTable(ctx)) as any[]) {
+        if (ip.isstaticnat && ip.virtualmachineid === vmId) {
+            ip.isstaticnat = false;
+            for (const k of ["virtualmachineid", "virtualmachinename", "virtualmachinedisplayname", "virtualmachinetype", "vmipaddress"]) delete ip[k];
+        }
+    }
 }
 
-export const commands: CommandSpec[] = [];
-export const jobs: Record<string, JobCompleter> = {};
+export function renderNetwork(ctx: BaseContext, network: any): Record<string, any> {
+    return { ...render(network), tags: tagsOf(ctx, TAG_TYPE.network, network.id) };
+}
+
+/** VMs (not yet expunged) with a NIC in the network: they block deleteNetwork. */
+function vmsInNetwork(ctx: BaseContext, networkId: string): any[] {
+    return Object.values(table(ctx.state, T.vms)).filter((vm: any) => !vmIsExpunged(vm) && vmNicIn(vm, networkId));
+}
+
+const createNetwork: CommandSpec = {
+    name: "createNetwork",
+    handle(ctx) {
+        const p = ctx.params;
+        const name = p.required("name");
+        const offering = p.entity<any>("networkofferingid", table(ctx.state, T.networkOfferings), true)!;
+        const zone = p.entity<any>("zoneid", table(ctx.state, T.zones), true)!;
+        p.entity("vpcid", {}); // no VPCs are simulated
+        const acltype = p.str("acltype");
+        if (acltype !== undefined) {
+            if (!["account", "domain"].includes(acltype.toLowerCase())) throw invalidParam("Incorrect aclType specified. Check the API documentation for supported types");
+            if (acltype.toLowerCase() === "domain" && offering.guestiptype === "Isolated") throw invalidParam("AclType should be Account for network of type Isolated");
+        }
+        const gateway = p.str("gateway");
+        const netmask = p.str("netmask");
+        const startip = p.str("startip");
+        const endip = p.str("endip");
+        if (startip !== undefined && !isIpv4(startip)) throw invalidParam("Invalid format for the startIp parameter");
+        if (endip !== undefined && !isIpv4(endip)) throw invalidParam("Invalid format for the endIp parameter");
+        if ((startip || endip) && (!gateway || !netmask)) throw invalidParam("gateway and netmask should be defined when startIP/endIP are passed in");
+        const network = createNetworkRecord(ctx, {
+            name,
+            displaytext: p.str("displaytext"),
+            zoneid: zone.id,
+            networkofferingid: offering.id,
+            gateway,
+            netmask,
+            networkdomain: p.str("networkdomain"),
+        });
+        return { object: "network", value: renderNetwork(ctx, network) };
+    },
+};
+
+const listNetworks: CommandSpec = {
+    name: "listNetworks",
+    handle(ctx) {
+        const p = ctx.params;
+        const tags = tagFilter(ctx);
+        const id = p.str("id");
+        const name = p.str("name");
+        const zoneid = p.str("zoneid");
+        const type = p.str("type")?.toLowerCase();
+        const traffictype = p.str("traffictype")?.toLowerCase();
+        const acltype = p.str("acltype")?.toLowerCase();
+        const offeringId = p.str("networkofferingid");
+        const services = (p.list("supportedservices") ?? []).map((s) => s.toLowerCase());
+        const issystem = p.bool("issystem");
+        const canusefordeploy = p.bool("canusefordeploy");
+        const restartrequired = p.bool("restartrequired");
+        const specifyipranges = p.bool("specifyipranges");
+        const keyword = p.str("keyword");
+        const items = Object.values(table(ctx.state, T.networks))
+            .filter((n: any) => n.account === ctx.caller.name && (!id || n.id === id) && (!name || n.name === name) && (!zoneid || n.zoneid === zoneid))
+            .filter((n: any) => (!type || type === "all" || n.type.toLowerCase() === type) && (!traffictype || n.traffictype.toLowerCase() === traffictype))
+            .filter((n: any) => (!acltype || n.acltype.toLowerCase() === acltype) && (!offeringId || n.networkofferingid === offeringId))
+            .filter((n: any) => services.every((s) => n.service.some((x: any) => x.name.toLowerCase() === s)))
+            .filter((n: any) => (issystem === undefined || n.issystem === issystem) && (canusefordeploy === undefined || n.canusefordeploy === canusefordeploy))
+            .filter((n: any) => (restartrequired === undefined || n.restartrequired === restartrequired) && (specifyipranges === undefined || n.specifyipranges === specifyipranges))
+            .filter((n: any) => matchesKeyword(keyword, n.name, n.displaytext) && matchesTagFilter(ctx, tags, TAG_TYPE.network, n.id))
+            .map((n: any) => renderNetwork(ctx, n));
+        return { list: "network", items };
+    },
+};
+
+const updateNetwork: CommandSpec = {
+    name: "updateNetwork",
+    isAsync: true,
+    handle(ctx) {
+        const p = ctx.params;
+        const network = p.entity<any>("id", table(ctx.state, T.networks), true)!;
+        const offering = p.entity<any>("networkofferingid", table(ctx.state, T.networkOfferings));
+        const jobid = ctx.queueJob({
+            cmd: `${CMD_PKG}.UpdateNetworkCmd`,
+            completer: "updateNetwork",
+            instanceType: "Network",
+            instanceId: network.id,
+            syncObject: network.id,
+            payload: {
+                networkId: network.id,
+                name: p.str("name"),
+                displaytext: p.str("displaytext"),
+                networkdomain: p.str("networkdomain"),
+                offeringId: offering?.id,
+            },
+        });
+        return { jobid };
+    },
+};
+
+const deleteNetwork: CommandSpec = {
+    name: "deleteNetwork",
+    isAsync: true,
+    handle(ctx) {
+        const network = ctx.params.entity<any>("id", table(ctx.state, T.networks), true)!;
+        if (ctx.params.bool("forced") && ctx.caller.roletype !== "Admin") {
+            throw invalidParam("Delete network with 'forced' option can only be called by root admins");
+        }
+        if (network.issystem) throw invalidParam("Network with specified id is system and can't be removed");
+        const jobid = ctx.queueJob({
+            cmd: `${CMD_PKG}.DeleteNetworkCmd`,
+            completer: "deleteNetwork",
+            instanceType: "Network",
+            instanceId: network.id,
+            syncObject: network.id,
+            payload: { networkId: network.id },
+        });
+        return { jobid };
+    },
+};
+
+const restartNetwork: CommandSpec = {
+    name: "restartNetwork",
+    isAsync: true,
+    handle(ctx) {
+        const network = ctx.params.entity<any>("id", table(ctx.state, T.networks), true)!;
+        const jobid = ctx.queueJob({
+            cmd: `${CMD_PKG}.RestartNetworkCmd`,
+            completer: "restartNetwork",
+            instanceType: "Network",
+            instanceId: network.id,
+            syncObject: network.id,
+            payload: { networkId: network.id, cleanup: ctx.params.bool("cleanup") ?? false },
+        });
+        return { jobid };
+    },
+};
+
+export const commands: CommandSpec[] = [createNetwork, listNetworks, updateNetwork, deleteNetwork, restartNetwork];
+
+export const jobs: Record<string, JobCompleter> = {
+    updateNetwork(ctx, job) {
+        const { networkId, name, displaytext, networkdomain, offeringId } = job.payload;
+        const network = findNetworkOrThrow(ctx, networkId);
+        if (network.state === "Destroy") throw invalidParam("Don't allow to update network in state Destroy");
+        if (network.issystem) throw invalidParam("Can't update system networks");
+        if (network.traffictype !== "Guest") throw invalidParam("Can't allow networks which traffic type is not Guest");
+        checkNetworkDomain(networkdomain);
+        if (offeringId && offeringId !== network.networkofferingid) {
+            const offering = table(ctx.state, T.networkOfferings)[offeringId];
+            if (network.type !== "Isolated") throw invalidParam("NetworkOffering update can be performed for Isolated networks only.");
+            if (offering.state !== "Enabled") throw invalidParam("Can't use specified network offering id as its state is not Enabled");
+            Object.assign(network, offeringFields(offering));
+        }
+        if (name !== undefined) {
+            network.name = name;
+            for (const ip of Object.values(ipTable(ctx)) as any[]) if (ip.associatednetworkid === networkId) ip.associatednetworkname = name;
+        }
+        if (displaytext !== undefined) network.displaytext = displaytext;
+        if (networkdomain !== undefined) network.networkdomain = networkdomain;
+        ctx.event({ type: "NETWORK.UPDATE", description: `Updating network ${network.name}`, resourceId: network.id, resourceType: "Network" });
+        return { object: "network", value: renderNetwork(ctx, network) };
+    },
+    deleteNetwork(ctx, job) {
+        const network = table(ctx.state, T.networks)[job.payload.networkId];
+        if (!network) return { success: true };
+        // NetworkOrchestrator.destroyNetwork returns false while user VMs still have NICs here.
+        if (vmsInNetwork(ctx, network.id).length > 0) throw new ApiError(530, "Failed to delete network", 4250);
+        deleteNetworkRecord(ctx, network.id);
+        ctx.event({ type: "NETWORK.DELETE", description: `Deleting network ${network.name}`, resourceId: network.id, resourceType: "Network" });
+        return { success: true };
+    },
+    restartNetwork(ctx, job) {
+        const network = findNetworkOrThrow(ctx, job.payload.networkId);
+        if (!["Implemented", "Setup"].includes(network.state)) {
+            throw invalidParam("Network is not in the right state to be restarted. Correct states are: Implemented, Setup");
+        }
+        network.restartrequired = false;
+        ctx.event({ type: "NETWORK.RESTART", description: `Restarting network ${network.name}`, resourceId: network.id, resourceType: "Network" });
+        return { success: true };
+    },
+};

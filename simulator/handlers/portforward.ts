@@ -1,6 +1,29 @@
 // Port forwarding (mold-api-network.md §7). Mirrors provider/client/portforward.ts.
 // OWNER: network helper. The exported internal functions are a CONTRACT used by kubernetes.ts.
+import { invalidParam } from "../errors";
+import { matchesTagFilter, render, T, tagFilter, tagsOf } from "../model";
+import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
+import { openFirewallFor } from "./firewall";
+import {
+    detectRulesConflict,
+    ingressRulesOnIp,
+    isCidr,
+    isIpv4,
+    isValidPort,
+    jobFailure,
+    nextDbId,
+    nicAddresses,
+    portForwardingView,
+    removePortForwardingRow,
+    shownState,
+    TAG_TYPE,
+    validateProtocol,
+    validatePublicPorts,
+    vmIsDestroyed,
+    vmName,
+    vmNicIn,
+} from "./rules-common";
 
 export interface PortForwardingSpec {
     ipaddressid: string;
@@ -14,14 +37,290 @@ export interface PortForwardingSpec {
     openfirewall?: boolean;
 }
 
+const CMD_PKG = "org.apache.cloudstack.api.command.user.firewall";
+
+interface PortForwardingDraft {
+    ip: any;
+    vm: any;
+    protocol: string;
+    publicport: number;
+    publicendport: number;
+    privateport: number;
+    privateendport: number;
+    cidrs: string[];
+    vmguestip?: string;
+    openfirewall: boolean;
+    state: "Add" | "Active";
+}
+
+/** The private-port rules shared by create and update. */
+function validatePrivatePorts(start: number, end: number): void {
+    if (!isValidPort(start)) throw invalidParam(`privatePort is an invalid value: ${start}`);
+    if (!isValidPort(end)) throw invalidParam(`PrivateEndPort has an invalid value: ${end}`);
+    if (start > end) throw invalidParam("Start port can't be bigger than end port");
+}
+
+/** The VM checks of RulesManagerImpl.createPortForwardingRule; returns the guest IP the rule points at. */
+function checkVm(ip: any, vm: any, vmguestip: string | undefined): string {
+    if (!vm) throw invalidParam(`Unable to create port forwarding rule on address ${ip.ipaddress}, invalid virtual machine id specified (${vm?.id}).`);
+    if (vmIsDestroyed(vm)) throw invalidParam(`Invalid user vm: ${vmName(vm)}`);
+    const nic = vmNicIn(vm, ip.associatednetworkid);
+    if (!nic) throw invalidParam("Vm doesn't belong to network associated with ipAddress");
+    if (vmguestip !== undefined && !nicAddresses(nic).includes(vmguestip)) throw invalidParam("IP Address is not in the VM nic's network ");
+    return vmguestip ?? nic.ipaddress ?? "";
+}
+
+/** create() of CreatePortForwardingRuleCmd: all validation and the conflict check run before the job. */
+function insertPortForwardingRule(ctx: BaseContext, d: PortForwardingDraft): any {
+    const { ip } = d;
+    if (ip.state !== "Allocated") throw invalidParam(`Unable to create PF rule, invalid IP address id ${ip._dbid}`);
+    if (d.vmguestip !== undefined && !isIpv4(d.vmguestip)) throw invalidParam("Invalid vm ip address");
+    for (const c of d.cidrs) if (!isCidr(c)) throw invalidParam(`The given source CIDR [${c}] is invalid.`);
+    if (ip.isstaticnat) throw invalidParam(`Unable to create port forwarding rule; ip ${ip.ipaddress} has static nat enabled`);
+    if (!ip.associatednetworkid) {
+        throw invalidParam(`Unable to create port forwarding rule for the ipAddress id=${ip._dbid} as ip is not associated with any network and no networkId is passed in`);
+    }
+    validatePublicPorts(d.publicport, d.publicendport);
+    validateProtocol(d.protocol, "PortForwarding");
+    validatePrivatePorts(d.privateport, d.privateendport);
+    if (d.publicendport - d.publicport !== d.privateendport - d.privateport) {
+        throw invalidParam("Source port and destination port ranges should be of equal sizes.");
+    }
+    // Only single ports may be translated; ranges must map onto themselves.
+    if (d.publicport !== d.publicendport || d.privateport !== d.privateendport) {
+        if (d.privateport !== d.publicport) throw invalidParam("Private port start should be equal to public port start");
+        if (d.privateendport !== d.publicendport) throw invalidParam("Private port end should be equal to public port end");
+    }
+    const guestIp = checkVm(ip, d.vm, d.vmguestip);
+    const id = ctx.uuid();
+    const rule: any = {
+        id,
+        privateport: String(d.privateport),
+        privateendport: String(d.privateendport),
+        protocol: d.protocol,
+        publicport: String(d.publicport),
+        publicendport: String(d.publicendport),
+        virtualmachineid: d.vm.id,
+        virtualmachinename: d.vm.name,
+        virtualmachinedisplayname: d.vm.displayname ?? d.vm.name,
+        ipaddressid: ip.id,
+        ipaddress: ip.ipaddress,
+        state: d.state,
+        cidrlist: d.cidrs.join(","),
+        vmguestip: guestIp,
+        networkid: ip.associatednetworkid,
+        fordisplay: true,
+        _dbid: nextDbId(ctx),
+        _purpose: "PortForwarding",
+        _cidrs: d.cidrs,
+    };
+    detectRulesConflict(portForwardingView(rule), ingressRulesOnIp(ctx, ip.id), true);
+    // The firewall rule may still conflict with another firewall rule: then nothing is stored.
+    if (d.openfirewall) rule._relatedFirewallId = openFirewallFor(ctx, ip, d.protocol, d.publicport, d.publicendport, id, d.state);
+    table(ctx.state, T.portForwardingRules)[id] = rule;
+    return rule;
+}
+
+/** FirewallRuleResponse: every port is a JSON string; Revoke is shown as Deleting. */
+export function renderPortForwardingRule(ctx: BaseContext, rule: any): Record<string, any> {
+    return { ...render(rule), state: shownState(rule.state), tags: tagsOf(ctx, TAG_TYPE.portForwarding, rule.id) };
+}
+
 /** Stores a port-forwarding rule directly in state Active (used inside other jobs, e.g. CKS). */
 export function createPortForwardingRecord(ctx: BaseContext, spec: PortForwardingSpec): Record<string, any> {
-    throw new Error("not implemented yet");
+    const ip = table(ctx.state, T.publicIps)[spec.ipaddressid];
+    if (!ip) throw invalidParam(`Unable to find IP address by ID=${spec.ipaddressid}`);
+    const rule = insertPortForwardingRule(ctx, {
+        ip,
+        vm: table(ctx.state, T.vms)[spec.virtualmachineid],
+        protocol: spec.protocol,
+        publicport: spec.publicport,
+        publicendport: spec.publicendport ?? spec.publicport,
+        privateport: spec.privateport,
+        privateendport: spec.privateendport ?? spec.privateport,
+        cidrs: [],
+        openfirewall: spec.openfirewall ?? false,
+        state: "Active",
+    });
+    ctx.event({ type: "NET.RULEADD", description: `Creating port forwarding rule ${rule.id}`, resourceId: rule.id, resourceType: "FirewallRule" });
+    return rule;
 }
 
 export function deletePortForwardingRecord(ctx: BaseContext, ruleId: string): void {
-    throw new Error("not implemented yet");
+    removePortForwardingRow(ctx, ruleId);
 }
 
-export const commands: CommandSpec[] = [];
-export const jobs: Record<string, JobCompleter> = {};
+const createPortForwardingRule: CommandSpec = {
+    name: "createPortForwardingRule",
+    isAsync: true,
+    handle(ctx) {
+        const p = ctx.params;
+        const ip = p.entity<any>("ipaddressid", table(ctx.state, T.publicIps), true)!;
+        const privateport = p.requiredInt("privateport");
+        const publicport = p.requiredInt("publicport");
+        const protocol = p.required("protocol").trim().toLowerCase();
+        const vm = p.entity<any>("virtualmachineid", table(ctx.state, T.vms), true)!;
+        p.entity("networkid", table(ctx.state, T.networks));
+        const rule = insertPortForwardingRule(ctx, {
+            ip,
+            vm,
+            protocol,
+            publicport,
+            publicendport: p.int("publicendport") ?? publicport,
+            privateport,
+            privateendport: p.int("privateendport") ?? privateport,
+            cidrs: p.list("cidrlist") ?? [],
+            vmguestip: p.str("vmguestip"),
+            openfirewall: p.bool("openfirewall") ?? true,
+            state: "Add",
+        });
+        const jobid = ctx.queueJob({
+            cmd: `${CMD_PKG}.CreatePortForwardingRuleCmd`,
+            completer: "createPortForwardingRule",
+            instanceType: "FirewallRule",
+            instanceId: rule.id,
+            syncObject: rule.networkid,
+            payload: { ruleId: rule.id },
+        });
+        return { id: rule.id, jobid };
+    },
+};
+
+const listPortForwardingRules: CommandSpec = {
+    name: "listPortForwardingRules",
+    handle(ctx) {
+        const p = ctx.params;
+        const tags = tagFilter(ctx);
+        const id = p.str("id");
+        const networkId = p.str("networkid");
+        const ip = p.entity<any>("ipaddressid", table(ctx.state, T.publicIps));
+        if (ip && ip.state !== "Allocated") throw invalidParam(`Ip address id=${ip._dbid} not ready for port forwarding rules yet`);
+        const items = Object.values(table(ctx.state, T.portForwardingRules))
+            .filter((r: any) => (!id || r.id === id) && (!networkId || r.networkid === networkId) && (!ip || r.ipaddressid === ip.id))
+            .filter((r: any) => matchesTagFilter(ctx, tags, TAG_TYPE.portForwarding, r.id))
+            .map((r: any) => renderPortForwardingRule(ctx, r));
+        return { list: "portforwardingrule", items };
+    },
+};
+
+const updatePortForwardingRule: CommandSpec = {
+    name: "updatePortForwardingRule",
+    isAsync: true,
+    handle(ctx) {
+        const p = ctx.params;
+        const rule = p.entity<any>("id", table(ctx.state, T.portForwardingRules), true)!;
+        const vm = p.entity<any>("virtualmachineid", table(ctx.state, T.vms));
+        const jobid = ctx.queueJob({
+            cmd: `${CMD_PKG}.UpdatePortForwardingRuleCmd`,
+            completer: "updatePortForwardingRule",
+            instanceType: "FirewallRule",
+            instanceId: rule.id,
+            syncObject: rule.networkid,
+            payload: {
+                ruleId: rule.id,
+                privateport: p.int("privateport"),
+                privateendport: p.int("privateendport"),
+                vmId: vm?.id,
+                vmguestip: p.str("vmguestip"),
+                cidrlist: p.list("cidrlist"),
+                fordisplay: p.bool("fordisplay"),
+            },
+        });
+        return { jobid };
+    },
+};
+
+const deletePortForwardingRule: CommandSpec = {
+    name: "deletePortForwardingRule",
+    isAsync: true,
+    handle(ctx) {
+        const rule = ctx.params.entity<any>("id", table(ctx.state, T.portForwardingRules), true)!;
+        const previousState = rule.state;
+        rule.state = "Revoke";
+        const related = rule._relatedFirewallId ? table(ctx.state, T.firewallRules)[rule._relatedFirewallId] : undefined;
+        if (related) related.state = "Revoke";
+        const jobid = ctx.queueJob({
+            cmd: `${CMD_PKG}.DeletePortForwardingRuleCmd`,
+            completer: "deletePortForwardingRule",
+            syncObject: rule.networkid,
+            payload: { ruleId: rule.id, previousState },
+        });
+        return { jobid };
+    },
+};
+
+export const commands: CommandSpec[] = [createPortForwardingRule, listPortForwardingRules, updatePortForwardingRule, deletePortForwardingRule];
+
+function relatedFirewall(ctx: BaseContext, rule: any): any | undefined {
+    return rule._relatedFirewallId ? table(ctx.state, T.firewallRules)[rule._relatedFirewallId] : undefined;
+}
+
+export const jobs: Record<string, JobCompleter> = {
+    createPortForwardingRule(ctx, job) {
+        const rule = table(ctx.state, T.portForwardingRules)[job.payload.ruleId];
+        if (!rule || rule.state === "Revoke") throw jobFailure("Failed to apply port forwarding rule");
+        // The firewall rule is applied first, then the port forwarding.
+        const fw = relatedFirewall(ctx, rule);
+        if (fw && fw.state === "Add") fw.state = "Active";
+        rule.state = "Active";
+        ctx.event({ type: "NET.RULEADD", description: `Creating port forwarding rule ${rule.id}`, resourceId: rule.id, resourceType: "FirewallRule" });
+        return { object: "portforwardingrule", value: renderPortForwardingRule(ctx, rule) };
+    },
+    "createPortForwardingRule:failed"(ctx, job) {
+        removePortForwardingRow(ctx, job.payload.ruleId);
+        return { success: true };
+    },
+    updatePortForwardingRule(ctx, job) {
+        const pl = job.payload;
+        const rule = table(ctx.state, T.portForwardingRules)[pl.ruleId];
+        if (!rule) throw jobFailure("Unable to find port forwarding rule");
+        const pubStart = Number(rule.publicport);
+        const pubEnd = Number(rule.publicendport);
+        if (pl.privateport !== undefined && !isValidPort(pl.privateport)) throw invalidParam(`privatePort is an invalid value: ${pl.privateport}`);
+        if (pl.privateendport !== undefined && !isValidPort(pl.privateendport)) throw invalidParam(`PrivateEndPort has an invalid value: ${pl.privateendport}`);
+        let privStart = Number(rule.privateport);
+        let privEnd = Number(rule.privateendport);
+        const inconsistent = () =>
+            invalidParam(`Unable to update the private port range of port forwarding rule as  the provided port range is not consistent with the port range : ${pubStart} to ${pubEnd}`);
+        if (pl.privateport !== undefined && pl.privateendport !== undefined) {
+            if (pl.privateendport - pl.privateport !== pubEnd - pubStart) throw inconsistent();
+            [privStart, privEnd] = [pl.privateport, pl.privateendport];
+        } else if (pubStart !== pubEnd && (pl.privateport !== undefined || pl.privateendport !== undefined)) {
+            throw inconsistent();
+        } else if (pl.privateport !== undefined) {
+            privStart = privEnd = pl.privateport;
+        } else if (pl.privateendport !== undefined) {
+            privStart = privEnd = pl.privateendport;
+        }
+        if (pl.vmguestip !== undefined && pl.vmId === undefined) throw invalidParam("vmguestip should be set along with virtualmachineid");
+        if (pl.cidrlist) for (const c of pl.cidrlist) if (!isCidr(c)) throw invalidParam(`The given source CIDR [${c}] is invalid.`);
+        const ip = table(ctx.state, T.publicIps)[rule.ipaddressid];
+        if (pl.vmId !== undefined) {
+            const vm = table(ctx.state, T.vms)[pl.vmId];
+            const guestIp = checkVm(ip, vm, pl.vmguestip);
+            Object.assign(rule, { virtualmachineid: vm.id, virtualmachinename: vm.name, virtualmachinedisplayname: vm.displayname ?? vm.name, vmguestip: guestIp });
+        }
+        Object.assign(rule, { privateport: String(privStart), privateendport: String(privEnd) });
+        if (pl.cidrlist) Object.assign(rule, { cidrlist: pl.cidrlist.join(","), _cidrs: pl.cidrlist });
+        if (pl.fordisplay !== undefined) rule.fordisplay = pl.fordisplay;
+        // Revoked and re-applied in one go: Add → Active.
+        rule.state = "Active";
+        ctx.event({ type: "NET.RULEMODIFY", description: `Updating port forwarding rule ${rule.id}`, resourceId: rule.id, resourceType: "FirewallRule" });
+        return { object: "portforwardingrule", value: renderPortForwardingRule(ctx, rule) };
+    },
+    deletePortForwardingRule(ctx, job) {
+        const rule = table(ctx.state, T.portForwardingRules)[job.payload.ruleId];
+        if (!rule) return { success: true };
+        removePortForwardingRow(ctx, rule.id);
+        ctx.event({ type: "NET.RULEDELETE", description: `Deleting port forwarding rule ${rule.id}`, resourceId: rule.id, resourceType: "FirewallRule" });
+        return { success: true };
+    },
+    "deletePortForwardingRule:failed"(ctx, job) {
+        const rule = table(ctx.state, T.portForwardingRules)[job.payload.ruleId];
+        if (!rule) return { success: true };
+        rule.state = job.payload.previousState;
+        const fw = relatedFirewall(ctx, rule);
+        if (fw) fw.state = "Active";
+        return { success: true };
+    },
+};

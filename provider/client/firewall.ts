@@ -1,0 +1,97 @@
+// Typed wrappers for ingress and egress firewall rules (mold-api-network.md §6). Creates are
+// async-create (a failed job still names the rule via MoldJobError.entityId); only `fordisplay` can be
+// updated. Mirrors simulator/handlers/firewall.ts.
+import { MoldClient, WaitOptions } from "./client";
+import { ListFilter, listParams } from "./list-filter";
+import type { ResourceTag } from "./tags";
+
+/** FirewallResponse (wire names): ports and icmp fields are numbers, unlike port-forwarding and LB rules. */
+export interface FirewallRule {
+    id: string;
+    protocol: string;
+    startport?: number;
+    endport?: number;
+    /** Ingress rules only. */
+    ipaddressid?: string;
+    ipaddress?: string;
+    networkid: string;
+    /** Add → Active; Deleting while a delete runs. */
+    state: "Staged" | "Add" | "Active" | "Deleting";
+    /** Comma-joined source CIDRs. */
+    cidrlist: string;
+    /** Comma-joined destination CIDRs (egress); "" when none. */
+    destcidrlist?: string;
+    icmptype?: number;
+    icmpcode?: number;
+    traffictype?: "Ingress" | "Egress";
+    tags: ResourceTag[];
+    fordisplay?: boolean;
+    [field: string]: any;
+}
+
+export interface CreateFirewallRuleArgs {
+    ipaddressid: string;
+    /** tcp, udp or icmp. */
+    protocol: string;
+    startport?: number;
+    /** Defaults to startport. */
+    endport?: number;
+    /** Defaults to 0.0.0.0/0. */
+    cidrlist?: string[];
+    icmptype?: number;
+    icmpcode?: number;
+}
+
+export interface CreateEgressFirewallRuleArgs {
+    networkid: string;
+    /** tcp, udp, icmp or all. */
+    protocol: string;
+    startport?: number;
+    endport?: number;
+    /** Source CIDRs inside the guest CIDR; defaults to it (0.0.0.0/0 also stands for it). */
+    cidrlist?: string[];
+    destcidrlist?: string[];
+    icmptype?: number;
+    icmpcode?: number;
+}
+
+export interface UpdateFirewallRuleArgs {
+    fordisplay?: boolean;
+}
+
+export async function createFirewallRule(client: MoldClient, args: CreateFirewallRuleArgs, wait?: WaitOptions): Promise<FirewallRule> {
+    const r = await client.callAsync<{ firewallrule: FirewallRule }>("createFirewallRule", { ...args }, wait);
+    return r.result.firewallrule;
+}
+
+/** Ingress rules, including those port forwarding and LB rules opened (filters: id, ipaddressid, networkid, tags). */
+export function listFirewallRules(client: MoldClient, filter: ListFilter = {}): Promise<FirewallRule[]> {
+    return client.list<FirewallRule>("listFirewallRules", listParams(filter), "firewallrule");
+}
+
+export async function updateFirewallRule(client: MoldClient, id: string, args: UpdateFirewallRuleArgs = {}, wait?: WaitOptions): Promise<FirewallRule> {
+    const r = await client.callAsync<{ firewallrule: FirewallRule }>("updateFirewallRule", { id, ...args }, wait);
+    return r.result.firewallrule;
+}
+
+export async function deleteFirewallRule(client: MoldClient, id: string, wait?: WaitOptions): Promise<void> {
+    await client.callAsync("deleteFirewallRule", { id }, wait);
+}
+
+export async function createEgressFirewallRule(client: MoldClient, args: CreateEgressFirewallRuleArgs, wait?: WaitOptions): Promise<FirewallRule> {
+    const r = await client.callAsync<{ firewallrule: FirewallRule }>("createEgressFirewallRule", { ...args }, wait);
+    return r.result.firewallrule;
+}
+
+export function listEgressFirewallRules(client: MoldClient, filter: ListFilter = {}): Promise<FirewallRule[]> {
+    return client.list<FirewallRule>("listEgressFirewallRules", listParams(filter), "firewallrule");
+}
+
+export async function updateEgressFirewallRule(client: MoldClient, id: string, args: UpdateFirewallRuleArgs = {}, wait?: WaitOptions): Promise<FirewallRule> {
+    const r = await client.callAsync<{ firewallrule: FirewallRule }>("updateEgressFirewallRule", { id, ...args }, wait);
+    return r.result.firewallrule;
+}
+
+export async function deleteEgressFirewallRule(client: MoldClient, id: string, wait?: WaitOptions): Promise<void> {
+    await client.callAsync("deleteEgressFirewallRule", { id }, wait);
+}
