@@ -7,6 +7,8 @@ import type { BaseContext } from "./types";
 
 export const SEED_ZONE_NAME = "zone1";
 export const SEED_TEMPLATE_NAME = "ubuntu-22.04";
+/** A private (non-public, non-featured) template owned by the simulator's account, for `templatefilter` rules. */
+export const SEED_PRIVATE_TEMPLATE_NAME = "debian-12-private";
 export const SEED_NETWORK_OFFERING = "DefaultIsolatedNetworkOfferingWithSourceNatService";
 /** Mold's name for the CKS network offering (upstream: DefaultNetworkOfferingforKubernetesService). */
 export const SEED_CKS_NETWORK_OFFERING = "쿠버네테스 서비스에 대한 기본 네트워크오퍼링";
@@ -56,6 +58,7 @@ export function seedCatalog(ctx: BaseContext): void {
         offerings[id] = {
             id,
             name: o.name,
+            state: "Active",
             displaytext: o.iscustomized ? "Custom CPU and memory" : `${o.cpunumber} vCPU, ${o.memory / 1024} GB RAM`,
             cpunumber: o.iscustomized ? undefined : o.cpunumber,
             cpuspeed: o.iscustomized ? undefined : 2000,
@@ -70,11 +73,41 @@ export function seedCatalog(ctx: BaseContext): void {
             defaultuse: false,
             iscustomized: !!o.iscustomized,
             dynamicscalingenabled: true,
+            diskofferingstrictness: false,
+            encryptroot: false,
             cacheMode: "none",
             rootdisksize: 0,
             hasannotations: false,
         };
     }
+
+    // The virtual router's system offering, which network offerings point at (`serviceofferingid`).
+    const routerOfferingId = ctx.uuid();
+    offerings[routerOfferingId] = {
+        id: routerOfferingId,
+        name: "System Offering For Software Router",
+        state: "Active",
+        displaytext: "System Offering For Software Router",
+        cpunumber: 1,
+        cpuspeed: 500,
+        memory: 256,
+        created,
+        storagetype: "shared",
+        provisioningtype: "thin",
+        offerha: false,
+        limitcpuuse: false,
+        isvolatile: false,
+        issystem: true,
+        defaultuse: true,
+        systemvmtype: "domainrouter",
+        iscustomized: false,
+        dynamicscalingenabled: false,
+        diskofferingstrictness: false,
+        encryptroot: false,
+        cacheMode: "none",
+        rootdisksize: 0,
+        hasannotations: false,
+    };
 
     const templates = table(ctx.state, T.templates);
     const templateId = ctx.uuid();
@@ -111,6 +144,21 @@ export function seedCatalog(ctx: BaseContext): void {
         forcks: true,
         tags: [],
     };
+    const privateTemplateId = ctx.uuid();
+    templates[privateTemplateId] = {
+        ...templates[templateId],
+        id: privateTemplateId,
+        name: SEED_PRIVATE_TEMPLATE_NAME,
+        displaytext: "Debian 12 (private)",
+        ispublic: false,
+        isfeatured: false,
+        ostypeid: ctx.uuid(),
+        ostypename: "Debian GNU/Linux 12 (64-bit)",
+        account: ctx.caller.name,
+        size: 5368709120,
+        forcks: false,
+        tags: [],
+    };
 
     const networkOfferings = table(ctx.state, T.networkOfferings);
     for (const name of [SEED_NETWORK_OFFERING, SEED_CKS_NETWORK_OFFERING]) {
@@ -127,6 +175,7 @@ export function seedCatalog(ctx: BaseContext): void {
             availability: name === SEED_NETWORK_OFFERING ? "Required" : "Optional",
             networkrate: 200,
             state: "Enabled",
+            serviceofferingid: routerOfferingId,
             guestiptype: "Isolated",
             service: ISOLATED_SERVICES.map((s) => ({ name: s, provider: [{ name: "VirtualRouter" }] })),
             forvpc: false,

@@ -1,6 +1,12 @@
 // Virtual machines (mold-api-network.md §10). Mirrors provider/client/vm.ts.
 // OWNER: compute helper. The exported internal functions are a CONTRACT used by kubernetes.ts.
-import type { BaseContext, CommandSpec, JobCompleter } from "../types";
+import { ApiError, internalError, invalidParam, unknownUuid } from "../errors";
+import { matchesKeyword, matchesTagFilter, ownerFields, render, T, tagFilter, tagsOf, dropTags } from "../model";
+import { table } from "../state";
+import type { BaseContext, CommandContext, CommandSpec, JobCompleter, JobContext } from "../types";
+import { addVmToAffinityGroups, affinityGroupsOfVm, removeVmFromAffinityGroups, resolveAffinityGroups } from "./affinity";
+import { allocateGuestIp, implementNetwork, onVmExpunged } from "./network";
+import { findKeyPair } from "./sshkeys";
 
 export interface VmSpec {
     name: string;
@@ -18,24 +24,690 @@ export interface VmSpec {
     state?: "Running" | "Stopped";
 }
 
+/** The one simulated hypervisor host every running VM sits on. */
+const SIM_HOST = { hostid: "5d1a6a6e-2c1e-4c1b-9a59-6a3f0c0f5e01", hostname: "sim-kvm-host-1" };
+
+/** RFCComplianceDomainName validator on deployVirtualMachine's `name` (a ServerApiException without cause). */
+const DEPLOY_NAME_ERROR =
+    `Invalid value provided for API arg: name - it can contain ASCII letters 'a' through 'z', the digits '0' through '9', and the hyphen ('-'), ` +
+    `must be between 1 and 63 characters long, and can't start or end with "-" and can't start with digit`;
+/** UserVmManagerImpl.updateVirtualMachine's own host-name check. */
+const UPDATE_NAME_ERROR =
+    `Invalid name. Vm name can contain ASCII letters 'a' through 'z', the digits '0' through '9', and the hyphen ('-'), ` +
+    `must be between 1 and 63 characters long, and can't start or end with "-" and can't start with digit`;
+const HOST_NAME = /^[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/** CKS refusal text (mold-api-kubernetes.md §10.2). */
+const cksMemberError = (cluster: string) =>
+    `Instance is a part of a Kubernetes cluster: ${cluster}. Use Instance delete option from Kubernetes cluster details or scale API for Kubernetes clusters with 'nodeids' to destroy the instance.`;
+
+/** Job `cmd`: admins run the *CmdByAdmin variants (as the recorded fixtures show). */
+function cmdClass(ctx: BaseContext, short: string): string {
+    return ctx.caller.roletype === "Admin" ? `org.apache.cloudstack.api.command.admin.vm.${short}CmdByAdmin` : `org.apache.cloudstack.api.command.user.vm.${short}Cmd`;
+}
+
+/** VMInstanceVO.toString, as Mold's messages print a VM. */
+function vmLabel(vm: any): string {
+    return `VM instance {"id":${vm._dbId},"instanceName":"${vm.instancename}","type":"User","uuid":"${vm.id}"}`;
+}
+
+function vmEvent(ctx: BaseContext, type: string, description: string, vm: any, state: "Created" | "Scheduled" | "Completed" = "Completed"): void {
+    ctx.event({ type, description, state, resourceId: vm.id, resourceType: "VirtualMachine" });
+}
+
+/** UserVmResponse for a stored VM: tags, affinity groups and (on request) user data are joined in. */
+export function renderVm(ctx: BaseContext, vm: any, withUserData = false): Record<string, any> {
+    const out = render(vm);
+    out.affinitygroup = affinityGroupsOfVm(ctx, vm.id);
+    out.tags = tagsOf(ctx, "UserVm", vm.id);
+    if (withUserData && vm._userdata) out.userdata = vm._userdata;
+    return out;
+}
+
+// ---------------------------------------------------------------- sizes, NICs and record building
+
+/** `details[i].<k>=<v>` entries merged into one map (BaseCmd.convertDetailsToMap). */
+function detailsParam(ctx: CommandContext): Record<string, string> {
+    return Object.assign({}, ...ctx.params.map("details"));
+}
+
+/** CPU, speed and memory a VM gets from an offering; custom offerings take them from the details. */
+function sizeFor(offering: any, details: Record<string, string>): { cpunumber: number; cpuspeed: number; memory: number; details: Record<string, string> } {
+    if (!offering.iscustomized) return { cpunumber: offering.cpunumber, cpuspeed: offering.cpuspeed, memory: offering.memory, details: {} };
+    const cpu = details.cpuNumber;
+    const memory = details.memory;
+    if (cpu === undefined || memory === undefined) {
+        throw invalidParam("Need to specify custom parameter values cpu, cpu speed and memory when using custom offering");
+    }
+    if (!/^\d+$/.test(cpu) || Number(cpu) < 1) throw invalidParam(`Invalid cpu cores value, specify a value between 1 and 2147483647`);
+    if (!/^\d+$/.test(memory) || Number(memory) < 32) throw invalidParam(`Invalid memory value, specify a value between 32 and 2147483647 MB`);
+    const speed = details.cpuSpeed !== undefined && /^\d+$/.test(details.cpuSpeed) ? Number(details.cpuSpeed) : offering.cpuspeed ?? 1000;
+    return { cpunumber: Number(cpu), cpuspeed: speed, memory: Number(memory), details: { cpuNumber: cpu, cpuSpeed: String(speed), memory } };
+}
+
+function applyOffering(vm: any, offering: any, details: Record<string, string>): void {
+    const size = sizeFor(offering, details);
+    vm.serviceofferingid = offering.id;
+    vm.serviceofferingname = offering.name;
+    vm.cpunumber = size.cpunumber;
+    vm.cpuspeed = size.cpuspeed;
+    vm.memory = size.memory;
+    const kept = Object.fromEntries(Object.entries(vm.details ?? {}).filter(([k]) => !["cpuNumber", "cpuSpeed", "memory"].includes(k)));
+    vm.details = { ...kept, ...size.details };
+}
+
+function randomMac(ctx: BaseContext): string {
+    const hex = ctx.uuid().replace(/-/g, "");
+    return `02:00:${hex.slice(0, 2)}:${hex.slice(2, 4)}:00:${hex.slice(4, 6)}`;
+}
+
+function buildNic(ctx: BaseContext, network: any, vmId: string, index: number, requestedIp?: string): Record<string, any> {
+    const ipaddress = requestedIp ?? allocateGuestIp(ctx, network.id);
+    return render({
+        id: ctx.uuid(),
+        networkid: network.id,
+        networkname: network.name,
+        netmask: network.netmask,
+        gateway: network.gateway,
+        ipaddress,
+        isolationuri: network.broadcasturi,
+        broadcasturi: network.broadcasturi,
+        traffictype: "Guest",
+        type: network.type ?? "Isolated",
+        isdefault: index === 0,
+        macaddress: randomMac(ctx),
+        secondaryip: [],
+        extradhcpoption: [],
+        deviceid: String(index),
+        virtualmachineid: vmId,
+    });
+}
+
+interface VmBuild {
+    name?: string;
+    displayname?: string;
+    zone: any;
+    template: any;
+    offering: any;
+    details: Record<string, string>;
+    networks: any[];
+    requestedIps?: (string | undefined)[];
+    keypairs: string[];
+    userdata?: string;
+    rootdisksize?: number;
+    vmtype: "User" | "cksnode";
+    dynamicscaling: boolean;
+    state: string;
+}
+
+/** Stores a VM row (wire fields plus `_` internals), allocating its guest addresses. */
+function storeVm(ctx: BaseContext, b: VmBuild): any {
+    const id = ctx.uuid();
+    const dbId = ++ctx.state.seq;
+    const name = b.name ?? `VM-${id}`;
+    const nics = b.networks.map((n, i) => buildNic(ctx, n, id, i, b.requestedIps?.[i]));
+    const owner = ownerFields(ctx);
+    const vm: Record<string, any> = {
+        id,
+        name,
+        displayname: b.displayname ?? name,
+        account: owner.account,
+        userid: ctx.caller.userid,
+        username: ctx.caller.username,
+        domainid: owner.domainid,
+        domain: owner.domain,
+        domainpath: owner.domainpath,
+        created: ctx.timestamp(),
+        lastupdated: ctx.timestamp(),
+        state: b.state,
+        haenable: false,
+        zoneid: b.zone.id,
+        zonename: b.zone.name,
+        templateid: b.template.id,
+        templatename: b.template.name,
+        templatedisplaytext: b.template.displaytext,
+        templatetype: b.template.templatetype,
+        templateformat: b.template.format,
+        passwordenabled: !!b.template.passwordenabled,
+        serviceofferingid: undefined,
+        serviceofferingname: undefined,
+        cpunumber: undefined,
+        cpuspeed: undefined,
+        memory: undefined,
+        guestosid: b.template.ostypeid,
+        rootdeviceid: 0,
+        rootdevicetype: "ROOT",
+        securitygroup: [],
+        nic: nics,
+        hypervisor: b.template.hypervisor ?? "KVM",
+        ipaddress: nics[0]?.ipaddress,
+        instancename: `i-2-${dbId}-VM`,
+        details: b.rootdisksize !== undefined ? { rootdisksize: String(b.rootdisksize) } : {},
+        keypairs: b.keypairs.length ? b.keypairs.join(",") : undefined,
+        displayvm: true,
+        isdynamicallyscalable: b.dynamicscaling && !!b.template.isdynamicallyscalable && !!b.offering.dynamicscalingenabled,
+        deleteprotection: false,
+        ostypeid: b.template.ostypeid,
+        osdisplayname: b.template.ostypename,
+        bootmode: "legacy",
+        boottype: "BIOS",
+        vmtype: b.vmtype,
+        arch: b.template.arch ?? "x86_64",
+        hasannotations: false,
+        _dbId: dbId,
+        _userdata: b.userdata,
+    };
+    applyOffering(vm, b.offering, b.details);
+    if (b.state === "Running") Object.assign(vm, SIM_HOST);
+    table(ctx.state, T.vms)[id] = vm;
+    return vm;
+}
+
+/** Starting a VM implements every network it is on that is not implemented yet (first VM gets source NAT). */
+function implementNetworksOf(ctx: BaseContext, vm: any): void {
+    const networks = table(ctx.state, T.networks);
+    for (const nic of vm.nic ?? []) {
+        const net = networks[nic.networkid];
+        if (net && net.state !== "Implemented") implementNetwork(ctx, nic.networkid);
+        // The VLAN is only known once the network is implemented; a NIC reports it from its first start.
+        if (net?.broadcasturi) Object.assign(nic, { isolationuri: net.broadcasturi, broadcasturi: net.broadcasturi });
+    }
+}
+
+function setState(ctx: BaseContext, vm: any, state: string): void {
+    vm.state = state;
+    vm.lastupdated = ctx.timestamp();
+    if (state === "Running") Object.assign(vm, SIM_HOST);
+    else {
+        delete vm.hostid;
+        delete vm.hostname;
+    }
+}
+
+/** Removes a VM for good: network rules to it, affinity memberships and tags go with it. */
+function expunge(ctx: BaseContext, vm: any): void {
+    onVmExpunged(ctx, vm.id);
+    removeVmFromAffinityGroups(ctx, vm.id);
+    dropTags(ctx, "UserVm", vm.id);
+    delete table(ctx.state, T.vms)[vm.id];
+}
+
+/** The CloudManaged CKS cluster a VM belongs to, if any (kubernetes.ts keeps `_vmIds` and/or `virtualmachines`). */
+function cloudManagedClusterOf(ctx: BaseContext, vmId: string): any | undefined {
+    return Object.values(table(ctx.state, T.kubernetesClusters)).find((c: any) => {
+        if (c.clustertype === "ExternalManaged") return false;
+        const ids: string[] = [...(c._vmIds ?? []), ...(c.virtualmachines ?? []).map((v: any) => v.id)];
+        return ids.includes(vmId);
+    });
+}
+
+// ---------------------------------------------------------------- CONTRACT used by kubernetes.ts
+
 /** Stores a VM directly (implements its network, allocates its NIC address); used inside CKS jobs. */
 export function createVmRecord(ctx: BaseContext, spec: VmSpec): Record<string, any> {
-    throw new Error("not implemented yet");
+    const lookup = (tableName: string, id: string, what: string) => {
+        const row = table(ctx.state, tableName)[id];
+        if (!row) throw internalError(`Unable to find ${what} with id ${id}`);
+        return row;
+    };
+    const state = spec.state ?? "Running";
+    const vm = storeVm(ctx, {
+        name: spec.name,
+        displayname: spec.displayname ?? spec.name,
+        zone: lookup(T.zones, spec.zoneid, "zone"),
+        template: lookup(T.templates, spec.templateid, "template"),
+        offering: lookup(T.serviceOfferings, spec.serviceofferingid, "service offering"),
+        details: {},
+        networks: spec.networkids.map((id) => lookup(T.networks, id, "network")),
+        keypairs: spec.keypair ? [spec.keypair] : [],
+        userdata: spec.userdata,
+        rootdisksize: spec.rootdisksize,
+        vmtype: spec.vmtype ?? "User",
+        dynamicscaling: true,
+        state,
+    });
+    if (state === "Running") implementNetworksOf(ctx, vm);
+    return vm;
 }
 
 export function setVmState(ctx: BaseContext, vmId: string, state: "Running" | "Stopped"): void {
-    throw new Error("not implemented yet");
+    const vm = table(ctx.state, T.vms)[vmId];
+    if (!vm) throw internalError(`Unable to find a virtual machine with id ${vmId}`);
+    if (state === "Running") implementNetworksOf(ctx, vm);
+    setState(ctx, vm, state);
 }
 
 /** Changes a VM's offering (cpu/memory fields follow). */
 export function changeVmOffering(ctx: BaseContext, vmId: string, serviceOfferingId: string): void {
-    throw new Error("not implemented yet");
+    const vm = table(ctx.state, T.vms)[vmId];
+    const offering = table(ctx.state, T.serviceOfferings)[serviceOfferingId];
+    if (!vm || !offering) throw internalError(`Unable to change the offering of VM ${vmId} to ${serviceOfferingId}`);
+    applyOffering(vm, offering, vm.details ?? {});
+    vm.lastupdated = ctx.timestamp();
 }
 
 /** Destroys and expunges a VM (calls network.onVmExpunged). */
 export function expungeVmRecord(ctx: BaseContext, vmId: string): void {
-    throw new Error("not implemented yet");
+    const vm = table(ctx.state, T.vms)[vmId];
+    if (vm) expunge(ctx, vm);
 }
 
-export const commands: CommandSpec[] = [];
-export const jobs: Record<string, JobCompleter> = {};
+// ---------------------------------------------------------------- deploy-time validation (create() phase)
+
+/**
+ * UserDataManagerImpl.validateUserData. The simulator cannot tell GET from POST, so the POST limit
+ * applies (our client always POSTs changes). Returns the value re-encoded with padding, as Mold stores it.
+ */
+export function validateUserData(ctx: BaseContext, raw: string): string {
+    let value = raw;
+    if (value.includes("%")) {
+        try {
+            value = decodeURIComponent(value.replace(/\+/g, " "));
+        } catch {
+            // Mold's URLDecoder would fail too; the base64 check below reports it.
+        }
+    }
+    // commons-codec isBase64: only alphabet characters (standard or URL-safe), padding and whitespace.
+    if (!/^[A-Za-z0-9+/=\-_\s]*$/.test(value)) throw invalidParam("User data is not base64 encoded.");
+    if (value.length > 1048576) throw invalidParam("User data is too long for http POST request");
+    const decoded = Buffer.from(value.replace(/\s/g, "").replace(/-/g, "+").replace(/_/g, "/"), "base64");
+    if (decoded.length < 1) throw invalidParam("User data is too short.");
+    const max = Number(ctx.settings["vm.userdata.max.length"] ?? 32768);
+    if (value.length > max) throw invalidParam(`User data has exceeded configurable max length: ${max}`);
+    return decoded.toString("base64");
+}
+
+/** Every key pair name must exist for the owner (UserVmManagerImpl: "Not all specified keypairs exist"). */
+function checkKeyPairs(ctx: BaseContext, names: string[]): void {
+    if (names.some((n) => !findKeyPair(ctx, n))) throw invalidParam("Not all specified keypairs exist");
+}
+
+/** Names from `keypair` and `keypairs`, merged without duplicates. */
+function keyPairNames(ctx: CommandContext): string[] {
+    const names = [...(ctx.params.str("keypair") ? [ctx.params.str("keypair")!] : []), ...(ctx.params.list("keypairs") ?? [])];
+    return [...new Set(names)];
+}
+
+/** checkIfHostNameUniqueInNtwkDomain: VMs keep their host names in a network until expunged. */
+function checkHostNameUnique(ctx: BaseContext, hostName: string, networks: any[], exceptVmId?: string): void {
+    const vms = Object.values(table(ctx.state, T.vms)) as any[];
+    for (const net of networks) {
+        const taken = vms.some((vm) => vm.id !== exceptVmId && vm.name === hostName && (vm.nic ?? []).some((n: any) => n.networkid === net.id));
+        if (taken) {
+            throw invalidParam(`The vm with hostName ${hostName} already exists in the network domain: ${net.networkdomain ?? ""}; network=${net.name}`);
+        }
+    }
+}
+
+/** Networks of a deploy: `networkids`, `iptonetworklist`, or the owner's single default Isolated network. */
+function deployNetworks(ctx: CommandContext, zone: any): { networks: any[]; ips: (string | undefined)[] } {
+    const all = table(ctx.state, T.networks);
+    const ids = ctx.params.list("networkids");
+    const ipMap = ctx.params.map("iptonetworklist");
+    const ip = ctx.params.str("ipaddress");
+    if (ipMap.length > 0 && (ids || ip)) throw invalidParam("ipToNetworkMap can't be specified along with networkIds or ipAddress");
+    let networks: any[];
+    let ips: (string | undefined)[] = [ip];
+    if (ipMap.length > 0) {
+        networks = ipMap.map((e) => {
+            const n = e.networkid !== undefined ? all[e.networkid] : undefined;
+            if (!n) throw unknownUuid(ctx.cmdLower, "iptonetworklist", e.networkid ?? "");
+            return n;
+        });
+        ips = ipMap.map((e) => e.ip);
+    } else if (ids) {
+        networks = ids.map((id) => {
+            if (!all[id]) throw unknownUuid(ctx.cmdLower, "networkids", id);
+            return all[id];
+        });
+    } else {
+        const own = (Object.values(all) as any[]).filter(
+            (n) => n.account === ctx.caller.name && n.domainid === ctx.caller.domainid && n.type === "Isolated" && n.zoneid === zone.id,
+        );
+        if (own.length === 0) throw invalidParam(`No (virtual) networks are found for account ${ctx.caller.name}`);
+        if (own.length > 1) throw invalidParam(`More than 1 default Isolated networks are found for account ${ctx.caller.name}; please specify networkIds`);
+        networks = own;
+    }
+    for (const n of networks) {
+        if (n.zoneid !== zone.id) throw invalidParam(`Network ${n.name} doesn't belong to zone ${zone.name}`);
+    }
+    networks.forEach((n, i) => {
+        const wanted = ips[i];
+        if (wanted === undefined) return;
+        const used = (Object.values(table(ctx.state, T.vms)) as any[]).some((vm) => (vm.nic ?? []).some((x: any) => x.networkid === n.id && x.ipaddress === wanted));
+        if (used) throw new ApiError(533, `The requested ip address ${wanted} is not available in network ${n.name}`, 4320);
+    });
+    return { networks, ips };
+}
+
+// ---------------------------------------------------------------- commands
+
+const deployVirtualMachine: CommandSpec = {
+    name: "deployVirtualMachine",
+    isAsync: true,
+    handle(ctx) {
+        const p = ctx.params;
+        // Binding: required parameters and UUID resolution come first.
+        const offering = p.entity("serviceofferingid", table(ctx.state, T.serviceOfferings), true);
+        const zone = p.entity("zoneid", table(ctx.state, T.zones), true);
+        const template = p.entity("templateid", table(ctx.state, T.templates));
+        const sources = ["templateid", "volumeid", "snapshotid"].filter((n) => p.str(n) !== undefined);
+        if (sources.length !== 1) throw internalError("Please provide only one of the following parameters - template ID, volume ID or snapshot ID");
+        // Volumes and snapshots are not simulated, so such a UUID can never resolve.
+        if (!template) throw unknownUuid(ctx.cmdLower, sources[0], p.str(sources[0])!);
+        const name = p.str("name");
+        if (name !== undefined && !HOST_NAME.test(name)) throw new ApiError(431, DEPLOY_NAME_ERROR, 9999);
+        const userdataRaw = p.str("userdata", 1048576);
+        const details = detailsParam(ctx);
+        if (details.extraconfig !== undefined) throw invalidParam("'extraconfig' should not be included in details as key");
+        const affinityIds = p.list("affinitygroupids");
+        const affinityNames = p.list("affinitygroupnames");
+        const rootdisksize = p.int("rootdisksize");
+
+        // create(): the rest of Mold's synchronous validation.
+        const { networks, ips } = deployNetworks(ctx, zone);
+        if (template.zoneid !== zone.id && !template.crossZones) throw invalidParam(`The template ${template.id} is not available for use`);
+        if (!template.isready) throw invalidParam(`The template ${template.id} is not available for use`);
+        const keypairs = keyPairNames(ctx);
+        checkKeyPairs(ctx, keypairs);
+        const userdata = userdataRaw !== undefined ? validateUserData(ctx, userdataRaw) : undefined;
+        const defaultNet = networks[0];
+        const services: string[] | undefined = defaultNet.service?.map((s: any) => s.name);
+        if ((userdata !== undefined || keypairs.length > 0) && services && !services.includes("UserData")) {
+            throw invalidParam(
+                `Unable to deploy VM as UserData is provided while deploying the VM, but there is no support for UserData service in the default network ${defaultNet.id}`,
+            );
+        }
+        const groups = resolveAffinityGroups(ctx, affinityIds, affinityNames);
+        if (rootdisksize !== undefined && rootdisksize <= 0) throw invalidParam("Root disk size should be a positive number.");
+        if (name !== undefined) checkHostNameUnique(ctx, name, networks);
+        sizeFor(offering, details);
+
+        const start = p.bool("startvm") ?? true;
+        const vm = storeVm(ctx, {
+            name,
+            displayname: p.str("displayname"),
+            zone,
+            template,
+            offering,
+            details,
+            networks,
+            requestedIps: ips,
+            keypairs,
+            userdata,
+            rootdisksize,
+            vmtype: "User",
+            dynamicscaling: p.bool("dynamicscalingenabled") ?? true,
+            // Mold creates the row Stopped and its job moves it to Starting at once; Starting is what
+            // anyone listing during the deploy sees.
+            state: start ? "Starting" : "Stopped",
+        });
+        if (name === undefined) checkHostNameUnique(ctx, vm.name, networks, vm.id);
+        addVmToAffinityGroups(ctx, vm.id, groups.map((g) => g.id));
+        vmEvent(ctx, "VM.CREATE", `Successfully created entity for deploying Vm. Vm Id: ${vm.id}`, vm, "Created");
+        const jobid = ctx.queueJob({
+            cmd: cmdClass(ctx, "DeployVM"),
+            completer: "deployVirtualMachine",
+            instanceType: "VirtualMachine",
+            instanceId: vm.id,
+            payload: { id: vm.id, start },
+        });
+        return { id: vm.id, jobid };
+    },
+};
+
+/** A plain async VM command: the VM is resolved synchronously, everything else happens in the job. */
+function vmJobCommand(name: string, short: string, completer: string, event: string, extra?: (ctx: CommandContext) => Record<string, any>): CommandSpec {
+    return {
+        name,
+        isAsync: true,
+        responseName: name === "resetSSHKeyForVirtualMachine" ? "resetSSHKeyforvirtualmachineresponse" : undefined,
+        handle(ctx) {
+            const vm = ctx.params.entity("id", table(ctx.state, T.vms), true);
+            const payload = { id: vm.id, ...(extra ? extra(ctx) : {}) };
+            vmEvent(ctx, event, `${name} for Vm. Vm Id: ${vm.id}`, vm, "Scheduled");
+            const jobid = ctx.queueJob({ cmd: cmdClass(ctx, short), completer, instanceType: "VirtualMachine", instanceId: vm.id, payload });
+            return { jobid };
+        },
+    };
+}
+
+const startVirtualMachine = vmJobCommand("startVirtualMachine", "StartVM", "startVirtualMachine", "VM.START");
+const stopVirtualMachine = vmJobCommand("stopVirtualMachine", "StopVM", "stopVirtualMachine", "VM.STOP", (ctx) => ({ forced: ctx.params.bool("forced") ?? false }));
+const rebootVirtualMachine = vmJobCommand("rebootVirtualMachine", "RebootVM", "rebootVirtualMachine", "VM.REBOOT");
+const destroyVirtualMachine = vmJobCommand("destroyVirtualMachine", "DestroyVM", "destroyVirtualMachine", "VM.DESTROY", (ctx) => ({
+    expunge: ctx.params.bool("expunge") ?? false,
+}));
+const scaleVirtualMachine = vmJobCommand("scaleVirtualMachine", "ScaleVM", "scaleVirtualMachine", "VM.UPGRADE", (ctx) => ({
+    offeringId: ctx.params.entity("serviceofferingid", table(ctx.state, T.serviceOfferings), true)!.id,
+    details: detailsParam(ctx),
+}));
+const resetSSHKeyForVirtualMachine = vmJobCommand("resetSSHKeyForVirtualMachine", "ResetVMSSHKey", "resetSSHKeyForVirtualMachine", "VM.RESETSSHKEY", (ctx) => ({
+    keypairs: keyPairNames(ctx),
+}));
+
+/** VirtualMachineManagerImpl.checkIfCanUpgrade plus the stopped-VM path of an offering change. */
+function checkCanUpgrade(vm: any, offering: any, allowed: string): void {
+    if (vm.state !== "Running" && vm.state !== "Stopped") {
+        throw invalidParam(`Unable to upgrade virtual machine ${vmLabel(vm)}  in state ${vm.state}; make sure the virtual machine is ${allowed}`);
+    }
+    if (!offering.iscustomized && offering.id === vm.serviceofferingid) {
+        throw invalidParam(`Not upgrading vm ${vmLabel(vm)} since it already has the requested service offering (${offering.name})`);
+    }
+    if ((offering.state ?? "Active") !== "Active") throw invalidParam(`Unable to find service offering by id ${offering.id}`);
+    if (!!offering.issystem) throw invalidParam("isSystem property is different for current service offering and new service offering");
+}
+
+const changeServiceForVirtualMachine: CommandSpec = {
+    name: "changeServiceForVirtualMachine",
+    handle(ctx) {
+        const vm = ctx.params.entity("id", table(ctx.state, T.vms), true);
+        const offering = ctx.params.entity("serviceofferingid", table(ctx.state, T.serviceOfferings), true);
+        if (vm.state !== "Stopped") {
+            throw invalidParam(`Unable to upgrade virtual machine ${vmLabel(vm)}  in state ${vm.state}; make sure the virtual machine is stopped`);
+        }
+        checkCanUpgrade(vm, offering, "stopped");
+        applyOffering(vm, offering, detailsParam(ctx));
+        vm.lastupdated = ctx.timestamp();
+        vmEvent(ctx, "VM.UPGRADE", `Upgrading Vm. Vm Id: ${vm.id}`, vm);
+        return { object: "virtualmachine", value: renderVm(ctx, vm) };
+    },
+};
+
+const updateVirtualMachine: CommandSpec = {
+    name: "updateVirtualMachine",
+    handle(ctx) {
+        const p = ctx.params;
+        const vm = p.entity("id", table(ctx.state, T.vms), true);
+        const name = p.str("name");
+        const displayname = p.str("displayname");
+        const userdataRaw = p.str("userdata", 1048576);
+        if (name !== undefined && name !== vm.name) {
+            if (!HOST_NAME.test(name)) throw invalidParam(UPDATE_NAME_ERROR);
+            const networks = (vm.nic ?? []).map((n: any) => table(ctx.state, T.networks)[n.networkid]).filter((n: any) => n);
+            checkHostNameUnique(ctx, name, networks, vm.id);
+        }
+        const userdata = userdataRaw !== undefined ? validateUserData(ctx, userdataRaw) : undefined;
+        if (name !== undefined) vm.name = name;
+        if (displayname !== undefined) vm.displayname = displayname;
+        if (userdata !== undefined) vm._userdata = userdata;
+        const haenable = p.bool("haenable");
+        if (haenable !== undefined) vm.haenable = haenable;
+        vm.lastupdated = ctx.timestamp();
+        vmEvent(ctx, "VM.UPDATE", `updating Vm. Vm Id: ${vm.id}`, vm);
+        return { object: "virtualmachine", value: renderVm(ctx, vm) };
+    },
+};
+
+const listVirtualMachines: CommandSpec = {
+    name: "listVirtualMachines",
+    handle(ctx) {
+        const p = ctx.params;
+        const vms = table(ctx.state, T.vms);
+        const one = p.entity("id", vms);
+        const ids = p.list("ids");
+        if (one && ids) throw invalidParam("Either specify id or ids but not both parameters");
+        for (const id of ids ?? []) if (!vms[id]) throw unknownUuid(ctx.cmdLower, "ids", id);
+        const name = p.str("name");
+        const state = p.str("state");
+        const zone = p.entity("zoneid", table(ctx.state, T.zones));
+        const network = p.entity("networkid", table(ctx.state, T.networks));
+        const template = p.entity("templateid", table(ctx.state, T.templates));
+        const offering = p.entity("serviceofferingid", table(ctx.state, T.serviceOfferings));
+        const group = p.entity("affinitygroupid", table(ctx.state, T.affinityGroups));
+        const keypair = p.str("keypair");
+        const hypervisor = p.str("hypervisor");
+        const keyword = p.str("keyword");
+        const withUserData = p.bool("userdata") ?? false;
+        const tags = tagFilter(ctx);
+        // Only admins see Destroyed/Expunging VMs (allow.user.view.destroyed.vm defaults to false).
+        const seesDestroyed = ctx.caller.roletype === "Admin";
+        const items = (Object.values(vms) as any[])
+            .filter((vm) => vm.account === ctx.caller.name && vm.domainid === ctx.caller.domainid)
+            .filter((vm) => (!one || vm.id === one.id) && (!ids || ids.includes(vm.id)))
+            .filter((vm) => (!name || vm.name.includes(name)) && matchesKeyword(keyword, vm.name, vm.displayname))
+            .filter((vm) => {
+                if (state === undefined) return seesDestroyed || !["Destroyed", "Expunging"].includes(vm.state);
+                if (state.toLowerCase() === "present") return !["Destroyed", "Expunging"].includes(vm.state);
+                return vm.state.toLowerCase() === state.toLowerCase();
+            })
+            .filter((vm) => (!zone || vm.zoneid === zone.id) && (!template || vm.templateid === template.id))
+            .filter((vm) => (!offering || vm.serviceofferingid === offering.id) && (!hypervisor || vm.hypervisor.toLowerCase() === hypervisor.toLowerCase()))
+            .filter((vm) => !network || (vm.nic ?? []).some((n: any) => n.networkid === network.id))
+            .filter((vm) => !group || (group._vmIds ?? []).includes(vm.id))
+            .filter((vm) => !keypair || (vm.keypairs ?? "").split(",").includes(keypair))
+            .filter((vm) => matchesTagFilter(ctx, tags, "UserVm", vm.id))
+            .map((vm) => renderVm(ctx, vm, withUserData));
+        return { list: "virtualmachine", items };
+    },
+};
+
+export const commands: CommandSpec[] = [
+    ...[deployVirtualMachine, listVirtualMachines, updateVirtualMachine, startVirtualMachine, stopVirtualMachine, rebootVirtualMachine],
+    ...[destroyVirtualMachine, scaleVirtualMachine, changeServiceForVirtualMachine, resetSSHKeyForVirtualMachine],
+];
+
+// ---------------------------------------------------------------- jobs (execute() phase)
+
+/** The job's VM; it may have been expunged since the command was accepted. */
+function jobVm(ctx: JobContext): any {
+    const vm = table(ctx.state, T.vms)[ctx.job.payload.id];
+    if (!vm) throw invalidParam(`Unable to find a virtual machine with specified vmId ${ctx.job.payload.id}`);
+    return vm;
+}
+
+const vmResult = (ctx: JobContext, vm: any) => ({ object: "virtualmachine", value: renderVm(ctx, vm) });
+
+/** UserVmManagerImpl.upgradeRunningVirtualMachine: live scaling, only upwards (mold-api-network.md §10.5). */
+function scaleRunning(ctx: JobContext, vm: any, current: any, next: any, details: Record<string, string>): void {
+    if (!!next.dynamicscalingenabled !== !!current.dynamicscalingenabled) {
+        throw invalidParam("Unable to Scale VM: since dynamic scaling enabled flag is not same for new service offering and old service offering");
+    }
+    const size = sizeFor(next, details);
+    const [newMemory, newSpeed, newCpu] = [size.memory, size.cpuspeed, size.cpunumber];
+    const [curMemory, curSpeed, curCpu] = [vm.memory, vm.cpuspeed, vm.cpunumber];
+    const smaller = newSpeed < curSpeed || newMemory < curMemory || newCpu < curCpu;
+    const same = newSpeed === curSpeed && newMemory === curMemory && newCpu === curCpu;
+    if (smaller || same) {
+        throw invalidParam(
+            `While the VM is running, only scalling up it is supported. New service offering {"memory": ${newMemory}, "speed": ${newSpeed}, "cpu": ${newCpu}} should` +
+                ` have at least one value (ram, speed or cpu) greater than the current values {"memory": ${curMemory}, "speed": ${curSpeed}, "cpu": ${curCpu}}.`,
+        );
+    }
+    if (vm.hypervisor === "KVM" && !current.iscustomized) {
+        throw invalidParam(
+            `Unable to live scale VM on KVM when current service offering is a "Fixed Offering". KVM needs the tag "maxMemory" to live scale and it is only configured when VM is deployed with a custom service offering and "Dynamic Scalable" is enabled.`,
+        );
+    }
+    const enabled = ctx.settings["enable.dynamic.scale.vm"];
+    if (enabled !== true && enabled !== "true") {
+        throw internalError("Dynamically scaling virtual machines is disabled for this zone, please contact your admin.");
+    }
+    if (!vm.isdynamicallyscalable) throw internalError(`Unable to scale ${vmLabel(vm)} as it does not have tools to support dynamic scaling.`);
+}
+
+export const jobs: Record<string, JobCompleter> = {
+    deployVirtualMachine(ctx, job) {
+        const vm = jobVm(ctx);
+        if (job.payload.start) {
+            implementNetworksOf(ctx, vm);
+            setState(ctx, vm, "Running");
+        }
+        vmEvent(ctx, "VM.CREATE", `Successfully completed deploying Vm. Vm Id: ${vm.id}`, vm);
+        if (job.payload.start) vmEvent(ctx, "VM.START", `Successfully completed starting Vm. Vm Id: ${vm.id}`, vm);
+        return vmResult(ctx, vm);
+    },
+    /** A failed deploy leaves the VM in Error, as Mold does when the start inside deploy fails. */
+    "deployVirtualMachine:failed"(ctx) {
+        const vm = table(ctx.state, T.vms)[ctx.job.payload.id];
+        if (vm) setState(ctx, vm, "Error");
+        // The engine ignores a rollback's outcome; the type still asks for one.
+        return { success: true };
+    },
+    startVirtualMachine(ctx) {
+        const vm = jobVm(ctx);
+        if (vm.state === "Running") throw invalidParam(`The virtual machine ${vm.id} (${vm.displayname ?? vm.name}) is already running`);
+        if (vm.state !== "Stopped") throw invalidParam(`Unable to start VM ${vm.id} in state ${vm.state}`);
+        implementNetworksOf(ctx, vm);
+        setState(ctx, vm, "Running");
+        vmEvent(ctx, "VM.START", `Successfully completed starting Vm. Vm Id: ${vm.id}`, vm);
+        return vmResult(ctx, vm);
+    },
+    stopVirtualMachine(ctx) {
+        const vm = jobVm(ctx);
+        // advanceStop: Stopped, Destroyed, Expunging and Error are already "stopped" (no-op success).
+        if (vm.state === "Running" || vm.state === "Starting" || vm.state === "Stopping") setState(ctx, vm, "Stopped");
+        vmEvent(ctx, "VM.STOP", `Successfully completed stopping Vm. Vm Id: ${vm.id}`, vm);
+        return vmResult(ctx, vm);
+    },
+    rebootVirtualMachine(ctx) {
+        const vm = jobVm(ctx);
+        if (vm.state !== "Running") throw invalidParam(`The VM ${vm.id} (${vm.displayname ?? vm.name}) is not running, unable to reboot it`);
+        vm.lastupdated = ctx.timestamp();
+        vmEvent(ctx, "VM.REBOOT", `Successfully completed rebooting Vm. Vm Id: ${vm.id}`, vm);
+        return vmResult(ctx, vm);
+    },
+    destroyVirtualMachine(ctx, job) {
+        const vm = jobVm(ctx);
+        const cluster = cloudManagedClusterOf(ctx, vm.id);
+        if (cluster) throw internalError(cksMemberError(cluster.name));
+        if (!job.payload.expunge) {
+            // Destroying a Destroyed VM again returns it unchanged.
+            if (vm.state !== "Destroyed" && vm.state !== "Expunging") {
+                setState(ctx, vm, "Destroyed");
+                vmEvent(ctx, "VM.DESTROY", `Successfully completed destroying Vm. Vm Id: ${vm.id}`, vm);
+            }
+            return vmResult(ctx, vm);
+        }
+        if (vm.state !== "Destroyed") vmEvent(ctx, "VM.DESTROY", `Successfully completed destroying Vm. Vm Id: ${vm.id}`, vm);
+        setState(ctx, vm, "Expunging");
+        const last = renderVm(ctx, vm);
+        expunge(ctx, vm);
+        vmEvent(ctx, "VM.EXPUNGE", `Successfully completed expunging Vm. Vm Id: ${vm.id}`, vm);
+        return { object: "virtualmachine", value: last };
+    },
+    scaleVirtualMachine(ctx, job) {
+        const vm = jobVm(ctx);
+        const offerings = table(ctx.state, T.serviceOfferings);
+        const next = offerings[job.payload.offeringId];
+        const current = offerings[vm.serviceofferingid] ?? {};
+        checkCanUpgrade(vm, next, "stopped/running");
+        if (vm.state === "Running") scaleRunning(ctx, vm, current, next, job.payload.details);
+        applyOffering(vm, next, job.payload.details);
+        vm.lastupdated = ctx.timestamp();
+        vmEvent(ctx, "VM.UPGRADE", `Successfully completed upgrading Vm. Vm Id: ${vm.id}`, vm);
+        return vmResult(ctx, vm);
+    },
+    resetSSHKeyForVirtualMachine(ctx, job) {
+        const vm = jobVm(ctx);
+        if (vm.state === "Error" || vm.state === "Expunging") throw invalidParam("Vm with specified id is not in the right state");
+        if (vm.state !== "Stopped") throw invalidParam(`Vm ${vmLabel(vm)} should be stopped to do SSH Key reset`);
+        const names: string[] = job.payload.keypairs;
+        if (names.length === 0) throw invalidParam("'keypair' or 'keypairs' must be specified");
+        checkKeyPairs(ctx, names);
+        vm.keypairs = names.join(",");
+        vm.lastupdated = ctx.timestamp();
+        vmEvent(ctx, "VM.RESETSSHKEY", `Successfully completed resetting SSHKey for VM. Vm Id: ${vm.id}`, vm);
+        return vmResult(ctx, vm);
+    },
+};
