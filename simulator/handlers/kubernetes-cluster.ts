@@ -1,0 +1,493 @@
+// The Kubernetes cluster record, its state machine, response rendering, VM naming, capacity counting,
+// the network rules CKS keeps on the cluster's public IP, and the kubeconfig. Used by kubernetes.ts;
+// `kubernetesClusterOfVm` / `checkVmCanBeDestroyed` are for vm.ts (refusing to destroy CloudManaged members).
+import { createHash } from "crypto";
+import { stringify } from "yaml";
+import { ApiError } from "../errors";
+import { ownerFields, render, T } from "../model";
+import { table } from "../state";
+import type { BaseContext } from "../types";
+import { createFirewallRecord, deleteFirewallRecord } from "./firewall";
+import { assignVmsToLoadBalancer, createLoadBalancerRecord, deleteLoadBalancerRecord } from "./loadbalancer";
+import { sourceNatIp } from "./network";
+import { createPortForwardingRecord, deletePortForwardingRecord } from "./portforward";
+import { renderVm } from "./vm";
+
+export type NodeRole = "control" | "worker" | "etcd";
+export type ClusterType = "CloudManaged" | "ExternalManaged";
+
+/** One member VM (KubernetesClusterVmMapVO). */
+export interface ClusterNode {
+    vmId: string;
+    role: NodeRole;
+    /** Added with addNodesToKubernetesCluster (an existing VM, not created by CKS). */
+    external: boolean;
+    /** Skipped by upgradeKubernetesCluster. */
+    manualUpgrade?: boolean;
+    /** kubernetesnodeversion: the semver the node runs. */
+    nodeVersion?: string;
+    /** CPU and memory an external node brought (counted into the cluster totals). */
+    cpu?: number;
+    memoryMb?: number;
+}
+
+/** IDs of the rules CKS created on the public IP, so scaling and delete touch exactly those. */
+export interface ClusterRules {
+    apiFirewallId?: string;
+    sshFirewallId?: string;
+    sshPortForwardIds: string[];
+    lbId?: string;
+    etcdFirewallIds: string[];
+    etcdPortForwardIds: string[];
+    /** Per external node: its own firewall rule and port forwarding to 22. */
+    externalRules: Record<string, { firewallId: string; portForwardId: string; port: number }>;
+}
+
+/** Wire fields are kept in the record; names of referenced objects are looked up when rendering. */
+export interface ClusterRecord {
+    id: string;
+    name: string;
+    description: string;
+    zoneid: string;
+    serviceofferingid?: string;
+    templateid?: string;
+    networkid?: string;
+    kubernetesversionid?: string;
+    account: string;
+    domainid: string;
+    domain: string;
+    domainpath: string;
+    keypair?: string;
+    controlnodes: number;
+    size: number;
+    etcdnodes: number;
+    state: string;
+    endpoint: string;
+    autoscalingenabled: boolean;
+    minsize?: number;
+    maxsize?: number;
+    csienabled: boolean;
+    clustertype: ClusterType;
+    created: string;
+    _accountId: string;
+    /** Per node type offering; `_typeOfferingShown[type]` says whether the response shows `<type>offeringid`. */
+    _offerings: Partial<Record<NodeRole, string>>;
+    _typeOfferingShown: Partial<Record<NodeRole, boolean>>;
+    _templates: Partial<Record<NodeRole, string>>;
+    _nodes: ClusterNode[];
+    /** Member VM ids, kept in step with `_nodes` for other modules. */
+    _vmIds: string[];
+    /** Network was created for the cluster, so delete removes it (detail networkCleanup). */
+    _networkCleanup: boolean;
+    _rules: ClusterRules;
+    /** kubeconfig, base64 (detail kubeConfigData); present once the API server answered. */
+    _kubeconfig?: string;
+    _noderootdisksize: number;
+    /** ExternalManaged totals are fixed at create. */
+    _fixedCpu?: number;
+    _fixedMemoryMb?: number;
+    /** Last epoch ms used in a VM name, so names made in one step stay distinct and increasing. */
+    _lastNameMs: number;
+    _externalLbIp?: string;
+    _docker?: { username: string; url: string };
+    _cniconfigurationid?: string;
+}
+
+export function clustersTable(ctx: BaseContext): Record<string, ClusterRecord> {
+    return table<ClusterRecord>(ctx.state, T.kubernetesClusters);
+}
+
+export function emptyRules(): ClusterRules {
+    return { sshPortForwardIds: [], etcdFirewallIds: [], etcdPortForwardIds: [], externalRules: {} };
+}
+
+// ---- state machine (KubernetesCluster.java, 4.21+ with ScalingStoppedCluster) ----
+
+export type ClusterEvent =
+    | "StartRequested"
+    | "StopRequested"
+    | "DestroyRequested"
+    | "RecoveryRequested"
+    | "AutoscaleRequested"
+    | "ScaleUpRequested"
+    | "ScaleDownRequested"
+    | "AddNodeRequested"
+    | "RemoveNodeRequested"
+    | "UpgradeRequested"
+    | "OperationSucceeded"
+    | "OperationFailed"
+    | "CreateFailed"
+    | "FaultsDetected";
+
+const TRANSITIONS: Record<string, Partial<Record<ClusterEvent, string>>> = {
+    Created: { StartRequested: "Starting" },
+    Starting: { OperationSucceeded: "Running", OperationFailed: "Alert", CreateFailed: "Error", StopRequested: "Stopping" },
+    Running: {
+        StopRequested: "Stopping",
+        OperationSucceeded: "Running",
+        FaultsDetected: "Alert",
+        AutoscaleRequested: "Scaling",
+        ScaleUpRequested: "Scaling",
+        ScaleDownRequested: "Scaling",
+        UpgradeRequested: "Upgrading",
+        AddNodeRequested: "Importing",
+        RemoveNodeRequested: "RemovingNodes",
+        DestroyRequested: "Destroying",
+    },
+    Alert: {
+        StopRequested: "Stopping",
+        OperationSucceeded: "Running",
+        AddNodeRequested: "Importing",
+        RemoveNodeRequested: "RemovingNodes",
+        RecoveryRequested: "Recovering",
+        DestroyRequested: "Destroying",
+    },
+    Stopping: { OperationSucceeded: "Stopped", OperationFailed: "Alert" },
+    Stopped: { StartRequested: "Starting", OperationSucceeded: "Stopped", ScaleUpRequested: "ScalingStoppedCluster", DestroyRequested: "Destroying" },
+    Scaling: { OperationSucceeded: "Running", OperationFailed: "Alert" },
+    ScalingStoppedCluster: { OperationSucceeded: "Stopped", OperationFailed: "Alert" },
+    Upgrading: { OperationSucceeded: "Running", OperationFailed: "Alert" },
+    Importing: { OperationSucceeded: "Running", OperationFailed: "Running" },
+    RemovingNodes: { OperationSucceeded: "Running", OperationFailed: "Running" },
+    Recovering: { OperationSucceeded: "Running", OperationFailed: "Alert" },
+    Error: { DestroyRequested: "Destroying" },
+    Destroying: { OperationSucceeded: "Destroyed" },
+};
+
+/** Applies an event; like Mold's stateTransitTo an undefined transition is ignored and returns false. */
+export function transit(cluster: ClusterRecord, event: ClusterEvent): boolean {
+    const to = TRANSITIONS[cluster.state]?.[event];
+    if (to === undefined) return false;
+    cluster.state = to;
+    return true;
+}
+
+// ---- nodes, naming, counting ----
+
+export function nodesOf(cluster: ClusterRecord, role?: NodeRole, external?: boolean): ClusterNode[] {
+    return cluster._nodes.filter((n) => (role === undefined || n.role === role) && (external === undefined || n.external === external));
+}
+
+export function setNodes(cluster: ClusterRecord, nodes: ClusterNode[]): void {
+    cluster._nodes = nodes;
+    cluster._vmIds = nodes.map((n) => n.vmId);
+}
+
+/** getKubernetesClusterNodeNamePrefix: the name if it is a DNS label, else `k8s-` + its [a-z0-9-] characters. */
+export function nodeNamePrefix(cluster: { name: string; id: string }): string {
+    const lower = cluster.name.toLowerCase();
+    let prefix: string;
+    if (/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(lower)) {
+        prefix = lower;
+    } else {
+        const stripped = lower.replace(/[^a-z0-9-]/g, "");
+        prefix = stripped ? `k8s-${stripped}` : `k8s-${cluster.id}`;
+    }
+    return prefix.slice(0, 43);
+}
+
+/** `<prefix>-control-<hex ms>`, `<prefix>-node-<hex ms>`, `<name cut to 40>-etcd-<i>-<hex ms>` (§10.2). */
+export function nextNodeName(ctx: BaseContext, cluster: ClusterRecord, role: NodeRole, etcdIndex = 0): string {
+    const ms = Math.max(ctx.now(), cluster._lastNameMs + 1);
+    cluster._lastNameMs = ms;
+    const hex = ms.toString(16);
+    if (role === "etcd") return `${(cluster.name || cluster.id).slice(0, 40)}-etcd-${etcdIndex}-${hex}`;
+    return `${nodeNamePrefix(cluster)}-${role === "control" ? "control" : "node"}-${hex}`;
+}
+
+export function offering(ctx: BaseContext, id: string | undefined): Record<string, any> | undefined {
+    return id ? table(ctx.state, T.serviceOfferings)[id] : undefined;
+}
+
+/** The offering nodes of a type run with: the per-type one, else the cluster's default. */
+export function offeringIdFor(cluster: ClusterRecord, role: NodeRole): string | undefined {
+    return cluster._offerings[role] ?? cluster.serviceofferingid;
+}
+
+/** cpunumber / memory: count × offering per node type, plus what external nodes brought (§10.3). */
+export function capacity(ctx: BaseContext, cluster: ClusterRecord): { cpu: number; memoryMb: number } {
+    if (cluster.clustertype === "ExternalManaged") return { cpu: cluster._fixedCpu ?? 0, memoryMb: cluster._fixedMemoryMb ?? 0 };
+    const externalWorkers = nodesOf(cluster, "worker", true);
+    const counts: Record<NodeRole, number> = {
+        control: cluster.controlnodes,
+        worker: Math.max(0, cluster.size - externalWorkers.length),
+        etcd: cluster.etcdnodes,
+    };
+    let cpu = 0;
+    let memoryMb = 0;
+    for (const role of ["control", "worker", "etcd"] as NodeRole[]) {
+        const o = offering(ctx, offeringIdFor(cluster, role));
+        cpu += counts[role] * Number(o?.cpunumber ?? 0);
+        memoryMb += counts[role] * Number(o?.memory ?? 0);
+    }
+    for (const n of externalWorkers) {
+        cpu += n.cpu ?? 0;
+        memoryMb += n.memoryMb ?? 0;
+    }
+    return { cpu, memoryMb };
+}
+
+// ---- networking ----
+
+export function clusterNetwork(ctx: BaseContext, cluster: ClusterRecord): Record<string, any> | undefined {
+    return cluster.networkid ? table(ctx.state, T.networks)[cluster.networkid] : undefined;
+}
+
+/** Shared (and routed) networks get no CKS rules; the API is reached on a node or external LB address. */
+export function isDirectAccess(network: Record<string, any> | undefined): boolean {
+    return !!network && String(network.guestiptype ?? network.type ?? "").toLowerCase() === "shared";
+}
+
+/** The address the cluster's API answers on (§8.3): the source-NAT IP, or for shared networks the LB / first control node. */
+export function clusterPublicAddress(ctx: BaseContext, cluster: ClusterRecord): { id?: string; ipaddress: string } | undefined {
+    const network = clusterNetwork(ctx, cluster);
+    if (!network) return undefined;
+    if (isDirectAccess(network)) {
+        if (cluster._externalLbIp) return { ipaddress: cluster._externalLbIp };
+        const control = nodesOf(cluster, "control")[0];
+        const vm = control ? table(ctx.state, T.vms)[control.vmId] : undefined;
+        const nic = vm?.nic?.find((n: any) => n.isdefault) ?? vm?.nic?.[0];
+        return nic?.ipaddress ? { ipaddress: nic.ipaddress } : undefined;
+    }
+    const ip = sourceNatIp(ctx, network.id);
+    return ip ? { id: ip.id, ipaddress: ip.ipaddress } : undefined;
+}
+
+export const CLUSTER_API_PORT = 6443;
+export const FIRST_SSH_PORT = 2222;
+
+/** SSH access VMs in Mold's order: control nodes (first one first), then workers; etcd and external nodes excluded. */
+function sshOrderedVmIds(cluster: ClusterRecord): string[] {
+    return [...nodesOf(cluster, "control", false), ...nodesOf(cluster, "worker", false)].map((n) => n.vmId);
+}
+
+function deleteIfPresent(ctx: BaseContext, tableName: string, id: string | undefined, remove: (ctx: BaseContext, id: string) => void): void {
+    // Expunging a VM already drops its port forwarding and LB membership (network.onVmExpunged).
+    if (id && table(ctx.state, tableName)[id]) remove(ctx, id);
+}
+
+/** (Re)creates the SSH firewall range 2222..2222+N-1 and the port forwarding 2222+i → 22 for the current VM set. */
+export function rebuildSshRules(ctx: BaseContext, cluster: ClusterRecord, ipId: string): void {
+    const rules = cluster._rules;
+    deleteIfPresent(ctx, T.firewallRules, rules.sshFirewallId, deleteFirewallRecord);
+    for (const id of rules.sshPortForwardIds) deleteIfPresent(ctx, T.portForwardingRules, id, deletePortForwardingRecord);
+    rules.sshFirewallId = undefined;
+    rules.sshPortForwardIds = [];
+    const vmIds = sshOrderedVmIds(cluster);
+    if (vmIds.length === 0) return;
+    rules.sshFirewallId = createFirewallRecord(ctx, {
+        ipaddressid: ipId,
+        protocol: "tcp",
+        startport: FIRST_SSH_PORT,
+        endport: FIRST_SSH_PORT + vmIds.length - 1,
+        cidrlist: ["0.0.0.0/0"],
+    }).id;
+    vmIds.forEach((vmId, i) => {
+        const pf = createPortForwardingRecord(ctx, {
+            ipaddressid: ipId,
+            protocol: "tcp",
+            publicport: FIRST_SSH_PORT + i,
+            privateport: 22,
+            virtualmachineid: vmId,
+            openfirewall: false,
+        });
+        rules.sshPortForwardIds.push(pf.id);
+    });
+}
+
+/** The rules of §8.4 on an isolated network's source-NAT IP: API firewall, SSH firewall + forwarding, api-lb, etcd access. */
+export function setupIsolatedNetworkRules(ctx: BaseContext, cluster: ClusterRecord, ip: { id: string }): void {
+    const rules = cluster._rules;
+    rules.apiFirewallId = createFirewallRecord(ctx, {
+        ipaddressid: ip.id,
+        protocol: "tcp",
+        startport: CLUSTER_API_PORT,
+        endport: CLUSTER_API_PORT,
+        cidrlist: ["0.0.0.0/0"],
+    }).id;
+    rebuildSshRules(ctx, cluster, ip.id);
+    const lb = createLoadBalancerRecord(ctx, {
+        name: "api-lb",
+        description: "LB rule for API access",
+        publicipid: ip.id,
+        publicport: CLUSTER_API_PORT,
+        privateport: CLUSTER_API_PORT,
+        algorithm: "roundrobin",
+        protocol: "tcp",
+        networkid: cluster.networkid!,
+        openfirewall: false,
+    });
+    rules.lbId = lb.id;
+    assignVmsToLoadBalancer(
+        ctx,
+        lb.id,
+        nodesOf(cluster, "control").map((n) => n.vmId),
+    );
+    const etcdStart = Number(ctx.settings["cloud.kubernetes.etcd.node.start.port"]);
+    nodesOf(cluster, "etcd").forEach((node, i) => {
+        rules.etcdFirewallIds.push(
+            createFirewallRecord(ctx, { ipaddressid: ip.id, protocol: "tcp", startport: etcdStart + i, endport: etcdStart + i, cidrlist: ["0.0.0.0/0"] }).id,
+        );
+        rules.etcdPortForwardIds.push(
+            createPortForwardingRecord(ctx, {
+                ipaddressid: ip.id,
+                protocol: "tcp",
+                publicport: etcdStart + i,
+                privateport: 22,
+                virtualmachineid: node.vmId,
+                openfirewall: false,
+            }).id,
+        );
+    });
+}
+
+/** Removes every rule CKS made (delete on a user-supplied network). */
+export function deleteClusterRules(ctx: BaseContext, cluster: ClusterRecord): void {
+    const r = cluster._rules;
+    deleteIfPresent(ctx, T.loadBalancerRules, r.lbId, deleteLoadBalancerRecord);
+    deleteIfPresent(ctx, T.firewallRules, r.apiFirewallId, deleteFirewallRecord);
+    deleteIfPresent(ctx, T.firewallRules, r.sshFirewallId, deleteFirewallRecord);
+    for (const id of r.sshPortForwardIds) deleteIfPresent(ctx, T.portForwardingRules, id, deletePortForwardingRecord);
+    for (const id of r.etcdFirewallIds) deleteIfPresent(ctx, T.firewallRules, id, deleteFirewallRecord);
+    for (const id of r.etcdPortForwardIds) deleteIfPresent(ctx, T.portForwardingRules, id, deletePortForwardingRecord);
+    for (const ext of Object.values(r.externalRules)) {
+        deleteIfPresent(ctx, T.firewallRules, ext.firewallId, deleteFirewallRecord);
+        deleteIfPresent(ctx, T.portForwardingRules, ext.portForwardId, deletePortForwardingRecord);
+    }
+    cluster._rules = emptyRules();
+}
+
+// ---- kubeconfig ----
+
+/** PEM-shaped placeholder, stable per cluster and purpose; base64 like kubeadm's admin.conf fields. */
+function fakePemBase64(clusterId: string, purpose: string, kind: "CERTIFICATE" | "RSA PRIVATE KEY"): string {
+    const digests = Array.from({ length: 14 }, (_, i) => createHash("sha256").update(`${clusterId}:${purpose}:${i}`).digest());
+    const lines = Buffer.concat(digests).toString("base64").match(/.{1,64}/g)!.join("\n");
+    return Buffer.from(`-----BEGIN ${kind}-----\n${lines}\n-----END ${kind}-----\n`).toString("base64");
+}
+
+/** A kubeadm admin.conf whose server is the cluster's public address, as Mold stores it after start (§10.1). */
+export function buildKubeconfig(cluster: ClusterRecord, address: string): string {
+    return stringify({
+        apiVersion: "v1",
+        clusters: [
+            {
+                cluster: { "certificate-authority-data": fakePemBase64(cluster.id, "ca", "CERTIFICATE"), server: `https://${address}:${CLUSTER_API_PORT}` },
+                name: "kubernetes",
+            },
+        ],
+        contexts: [{ context: { cluster: "kubernetes", user: "kubernetes-admin" }, name: "kubernetes-admin@kubernetes" }],
+        "current-context": "kubernetes-admin@kubernetes",
+        kind: "Config",
+        preferences: {},
+        users: [
+            {
+                name: "kubernetes-admin",
+                user: {
+                    "client-certificate-data": fakePemBase64(cluster.id, "admin-cert", "CERTIFICATE"),
+                    "client-key-data": fakePemBase64(cluster.id, "admin-key", "RSA PRIVATE KEY"),
+                },
+            },
+        ],
+    });
+}
+
+// ---- rendering ----
+
+function renderMember(ctx: BaseContext, node: ClusterNode): Record<string, any> | undefined {
+    const vm = table(ctx.state, T.vms)[node.vmId];
+    if (!vm) return undefined;
+    return { ...renderVm(ctx, vm), isexternalnode: node.external, isetcdnode: node.role === "etcd", kubernetesnodeversion: node.nodeVersion };
+}
+
+/** KubernetesClusterResponse (§4.1): keys in the order Mold's response class declares them. */
+export function renderCluster(ctx: BaseContext, cluster: ClusterRecord): Record<string, any> {
+    const zone = table(ctx.state, T.zones)[cluster.zoneid];
+    const defaultOffering = offering(ctx, cluster.serviceofferingid);
+    const typeOffering = (role: NodeRole) => (cluster._typeOfferingShown[role] ? offering(ctx, cluster._offerings[role]) : undefined);
+    const template = cluster.templateid ? table(ctx.state, T.templates)[cluster.templateid] : undefined;
+    const network = clusterNetwork(ctx, cluster);
+    const version = cluster.kubernetesversionid ? table(ctx.state, T.kubernetesVersions)[cluster.kubernetesversionid] : undefined;
+    const { cpu, memoryMb } = capacity(ctx, cluster);
+    // ipaddress/ipaddressid only for a network with a (single) source-NAT IP, i.e. not shared or routed.
+    const address = network && !isDirectAccess(network) ? clusterPublicAddress(ctx, cluster) : undefined;
+    const members = cluster._nodes.map((n) => renderMember(ctx, n)).filter((m): m is Record<string, any> => m !== undefined);
+    // Mold finds only the forwarding rule on the first etcd port, so at most one entry.
+    const etcdips =
+        members.length > 0 && address?.id && cluster.etcdnodes > 0 && cluster._rules.etcdPortForwardIds.length > 0
+            ? { [address.id]: address.ipaddress }
+            : undefined;
+    const out: Record<string, any> = {
+        id: cluster.id,
+        name: cluster.name,
+        description: cluster.description,
+        zoneid: cluster.zoneid,
+        zonename: zone?.name,
+        serviceofferingid: defaultOffering?.id,
+        serviceofferingname: defaultOffering?.name,
+        workerofferingid: typeOffering("worker")?.id,
+        workerofferingname: typeOffering("worker")?.name,
+        controlofferingid: typeOffering("control")?.id,
+        controlofferingname: typeOffering("control")?.name,
+        etcdofferingid: typeOffering("etcd")?.id,
+        etcdofferingname: typeOffering("etcd")?.name,
+        etcdnodes: cluster.etcdnodes,
+        templateid: template?.id,
+        templatename: template?.name,
+        networkid: network?.id,
+        associatednetworkname: network?.name,
+        kubernetesversionid: version?.id,
+        kubernetesversionname: version?.name,
+        account: cluster.account,
+        domainid: cluster.domainid,
+        domain: cluster.domain,
+        domainpath: cluster.domainpath,
+        keypair: cluster.keypair,
+        cniconfigurationid: cluster._cniconfigurationid,
+        masternodes: cluster.controlnodes,
+        controlnodes: cluster.controlnodes,
+        size: cluster.size,
+        state: cluster.state,
+        cpunumber: String(cpu),
+        memory: String(memoryMb),
+        endpoint: cluster.endpoint,
+        virtualmachines: members,
+        ipaddress: address?.ipaddress,
+        ipaddressid: address?.id,
+        etcdips,
+        autoscalingenabled: cluster.autoscalingenabled,
+        minsize: cluster.autoscalingenabled ? cluster.minsize : undefined,
+        maxsize: cluster.autoscalingenabled ? cluster.maxsize : undefined,
+        csienabled: cluster.csienabled,
+        clustertype: cluster.clustertype,
+        created: cluster.created,
+        hasannotations: false,
+    };
+    return render(out);
+}
+
+/** Owner fields for a new cluster. */
+export function clusterOwner(ctx: BaseContext): Pick<ClusterRecord, "account" | "domainid" | "domain" | "domainpath" | "_accountId"> {
+    return { ...ownerFields(ctx), _accountId: ctx.caller.id };
+}
+
+// ---- for other modules ----
+
+/** The (not removed) cluster a VM belongs to, if any. */
+export function kubernetesClusterOfVm(ctx: BaseContext, vmId: string): ClusterRecord | undefined {
+    return Object.values(clustersTable(ctx)).find((c) => c._vmIds?.includes(vmId));
+}
+
+/**
+ * KubernetesServiceHelperImpl.checkVmCanBeDestroyed: destroyVirtualMachine on a CloudManaged member is
+ * refused (530); ExternalManaged members may be destroyed.
+ */
+export function checkVmCanBeDestroyed(ctx: BaseContext, vmId: string): void {
+    const cluster = kubernetesClusterOfVm(ctx, vmId);
+    if (!cluster || cluster.clustertype === "ExternalManaged") return;
+    throw new ApiError(
+        530,
+        `Instance is a part of a Kubernetes cluster: ${cluster.name}. Use Instance delete option from Kubernetes cluster details or scale API for Kubernetes clusters with 'nodeids' to destroy the instance.`,
+        4250,
+    );
+}
