@@ -22,8 +22,8 @@ export interface FaultConfig {
 
 export type RequestFault = "none" | "error503" | "proxy502" | "throttle" | "dropBefore" | "dropAfter";
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
+/** mulberry32: a small seeded PRNG (also used by test/bench/job-wait.ts, so its runs repeat too). */
+export function mulberry32(seed: number): () => number {
     let a = seed >>> 0;
     return () => {
         a = (a + 0x6d2b79f5) >>> 0;
@@ -36,7 +36,7 @@ function prng(seed: number): () => number {
 
 export class Faults {
     private config: FaultConfig = {};
-    private random: () => number = prng(1);
+    private random: () => number = mulberry32(1);
     /** Counts of injected faults, by kind. */
     readonly injected: Record<string, number> = {};
 
@@ -50,7 +50,7 @@ export class Faults {
             if (v !== undefined && !(v >= 0 && v <= 1)) throw new Error(`fault ${k} must be between 0 and 1, got ${v}`);
         }
         this.config = { ...config };
-        this.random = prng(config.seed ?? 1);
+        this.random = mulberry32(config.seed ?? 1);
     }
 
     get(): FaultConfig {

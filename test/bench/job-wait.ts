@@ -15,6 +15,7 @@ import {
     PollSchedule,
     pulumiMoldSchedule,
 } from "../../provider/client";
+import { mulberry32 } from "../../simulator/faults";
 import { startSimulatorServer } from "../../simulator/server";
 
 export type ShortSpread = "log" | "linear";
@@ -60,21 +61,10 @@ interface Figures {
     meanPolls: number;
 }
 
-/** mulberry32, so every run measures the same durations. */
-function prng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
-
 /** Stratified durations: one job per equal slice of each bucket, at a random point inside the slice. */
 export function benchDurations(perBucket: [number, number, number], shortSpread: ShortSpread, seed: number): number[] {
-    const random = prng(seed);
+    // Seeded, so every run measures the same durations.
+    const random = mulberry32(seed);
     const out: number[] = [];
     BUCKETS.forEach((b, i) => {
         const n = perBucket[i];
@@ -133,7 +123,7 @@ export async function runJobWaitBench(options: JobWaitBenchOptions = {}) {
     const durations = benchDurations(perBucket, shortSpread, seed);
 
     // Every (duration, schedule) pair once, in a shuffled order so that all schedules share the load evenly.
-    const random = prng(seed + 1);
+    const random = mulberry32(seed + 1);
     const tasks = durations.flatMap((durationMs) => schedules.map((schedule) => ({ durationMs, schedule })));
     for (let i = tasks.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
