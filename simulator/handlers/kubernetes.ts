@@ -261,7 +261,7 @@ function provisionCluster(ctx: BaseContext, cluster: ClusterRecord): void {
     for (let i = 1; i <= cluster.etcdnodes; i++) addNodeVm(ctx, cluster, "etcd", semver, i);
     for (let i = 0; i < cluster.controlnodes; i++) addNodeVm(ctx, cluster, "control", semver);
     for (let i = 0; i < cluster.size; i++) addNodeVm(ctx, cluster, "worker", semver);
-    if (ip?.id) setupIsolatedNetworkRules(ctx, cluster, ip as { id: string });
+    if (ip) setupIsolatedNetworkRules(ctx, cluster, ip as { id: string });
 }
 
 /** API server up: endpoint set, kubeconfig stored with the public address (§10.1). */

@@ -198,14 +198,17 @@ function findNetworkOrThrow(ctx: BaseContext, networkId: string): any {
     return network;
 }
 
-/** Allocated → Implemented (first VM); acquires the source-NAT public IP if the network has none. Returns that IP record. */
-export function implementNetwork(ctx: BaseContext, networkId: string): Record<string, any> {
+/**
+ * Allocated → Implemented (first VM); acquires the source-NAT public IP if the network has none. Returns that
+ * IP record, or undefined when the network has no source NAT (not Isolated, or no SourceNat service).
+ */
+export function implementNetwork(ctx: BaseContext, networkId: string): Record<string, any> | undefined {
     const network = findNetworkOrThrow(ctx, networkId);
     if (["Allocated", "Setup", "Shutdown", "Implementing"].includes(network.state)) {
         const vlan = 1000 + (network._dbid % 3000);
         Object.assign(network, { state: "Implemented", vlan: String(vlan), broadcasturi: `vlan://${vlan}` });
     }
-    if (network.type !== "Isolated" || !networkHasService(network, "SourceNat")) return {};
+    if (network.type !== "Isolated" || !networkHasService(network, "SourceNat")) return undefined;
     const existing = findSourceNatIp(ctx, networkId);
     if (existing) return existing;
     const ip = allocateIpRecord(ctx, network.zoneid);
