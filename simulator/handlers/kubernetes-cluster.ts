@@ -1,9 +1,8 @@
 // The Kubernetes cluster record, its state machine, response rendering, VM naming, capacity counting,
 // the network rules CKS keeps on the cluster's public IP, and the kubeconfig. Used by kubernetes.ts;
-// `kubernetesClusterOfVm` / `checkVmCanBeDestroyed` are for vm.ts (refusing to destroy CloudManaged members).
+// what vm.ts needs (refusing to destroy CloudManaged members) is in kubernetes-membership.ts.
 import { createHash } from "crypto";
 import { stringify } from "yaml";
-import { ApiError } from "../errors";
 import { ownerFields, render, T } from "../model";
 import { table } from "../state";
 import type { BaseContext } from "../types";
@@ -469,25 +468,4 @@ export function renderCluster(ctx: BaseContext, cluster: ClusterRecord): Record<
 /** Owner fields for a new cluster. */
 export function clusterOwner(ctx: BaseContext): Pick<ClusterRecord, "account" | "domainid" | "domain" | "domainpath" | "_accountId"> {
     return { ...ownerFields(ctx), _accountId: ctx.caller.id };
-}
-
-// ---- for other modules ----
-
-/** The (not removed) cluster a VM belongs to, if any. */
-export function kubernetesClusterOfVm(ctx: BaseContext, vmId: string): ClusterRecord | undefined {
-    return Object.values(clustersTable(ctx)).find((c) => c._vmIds?.includes(vmId));
-}
-
-/**
- * KubernetesServiceHelperImpl.checkVmCanBeDestroyed: destroyVirtualMachine on a CloudManaged member is
- * refused (530); ExternalManaged members may be destroyed.
- */
-export function checkVmCanBeDestroyed(ctx: BaseContext, vmId: string): void {
-    const cluster = kubernetesClusterOfVm(ctx, vmId);
-    if (!cluster || cluster.clustertype === "ExternalManaged") return;
-    throw new ApiError(
-        530,
-        `Instance is a part of a Kubernetes cluster: ${cluster.name}. Use Instance delete option from Kubernetes cluster details or scale API for Kubernetes clusters with 'nodeids' to destroy the instance.`,
-        4250,
-    );
 }

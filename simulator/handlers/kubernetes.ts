@@ -17,7 +17,6 @@ import type { BaseContext, CommandSpec, JobCompleter } from "../types";
 import {
     buildKubeconfig,
     capacity,
-    checkVmCanBeDestroyed,
     ClusterRecord,
     clusterNetwork,
     clusterOwner,
@@ -28,7 +27,6 @@ import {
     deleteClusterRules,
     emptyRules,
     isDirectAccess,
-    kubernetesClusterOfVm,
     offering,
     renderCluster,
     setNodes,
@@ -63,7 +61,7 @@ import { cksError, isoState, MIN_KUBERNETES_VERSION_HA_SUPPORT, versionCommands,
 import { createNetworkRecord, deleteNetworkRecord, implementNetwork } from "./network";
 import { expungeVmRecord } from "./vm";
 
-export { checkVmCanBeDestroyed, kubernetesClusterOfVm };
+export { checkVmCanBeDestroyed, kubernetesClusterOfVm } from "./kubernetes-membership";
 
 // ---------------------------------------------------------------- createKubernetesCluster
 
