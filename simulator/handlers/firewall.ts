@@ -1,7 +1,7 @@
 // Ingress and egress firewall rules (mold-api-network.md §6). Mirrors provider/client/firewall.ts.
 // OWNER: network helper. The exported internal functions are a CONTRACT used by kubernetes.ts.
 import { ApiError, invalidParam, unknownUuid } from "../errors";
-import { matchesTagFilter, render, T, tagFilter, tagsOf } from "../model";
+import { matchesTagFilter, T, tagFilter } from "../model";
 import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter } from "../types";
 import {
@@ -12,9 +12,13 @@ import {
     ingressRulesOnIp,
     isCidr,
     jobFailure,
+    liveRule,
     nextDbId,
+    publicIpOrThrow,
+    queueRuleJob,
     removeFirewallRow,
-    shownState,
+    renderRule,
+    revokeAndQueueDelete,
     TAG_TYPE,
     validateProtocol,
     validatePublicPorts,
@@ -93,7 +97,16 @@ function insertFirewallRule(ctx: BaseContext, d: FirewallDraft): any {
 
 /** FirewallResponse: ports and icmp fields are ints; Revoke is shown as Deleting. */
 export function renderFirewallRule(ctx: BaseContext, rule: any): Record<string, any> {
-    return { ...render(rule), state: shownState(rule.state), tags: tagsOf(ctx, TAG_TYPE.firewall, rule.id) };
+    return renderRule(ctx, rule, TAG_TYPE.firewall);
+}
+
+/** The network of the public IP an ingress rule goes on; an IP outside any network is refused. */
+function networkOfIp(ctx: BaseContext, ip: any): any {
+    const network = ip.associatednetworkid ? table(ctx.state, T.networks)[ip.associatednetworkid] : undefined;
+    if (!network) {
+        throw invalidParam(`Unable to create firewall rule for the IP address ID=${ip._dbid} as IP is not associated with any network and no networkId is passed in`);
+    }
+    return network;
 }
 
 /**
@@ -133,12 +146,8 @@ export function openFirewallFor(
 
 /** Stores an ingress firewall rule directly in state Active (used inside other jobs, e.g. CKS). */
 export function createFirewallRecord(ctx: BaseContext, spec: FirewallSpec): Record<string, any> {
-    const ip = table(ctx.state, T.publicIps)[spec.ipaddressid];
-    if (!ip) throw invalidParam(`Unable to find IP address by ID=${spec.ipaddressid}`);
-    const network = table(ctx.state, T.networks)[ip.associatednetworkid];
-    if (!network) {
-        throw invalidParam(`Unable to create firewall rule for the IP address ID=${ip._dbid} as IP is not associated with any network and no networkId is passed in`);
-    }
+    const ip = publicIpOrThrow(ctx, spec.ipaddressid);
+    const network = networkOfIp(ctx, ip);
     const rule = insertFirewallRule(ctx, {
         traffic: "Ingress",
         ip,
@@ -177,10 +186,7 @@ const createFirewallRule: CommandSpec = {
         const ports = portParams(ctx);
         const cidrs = cidrListParam(ctx, "cidrlist");
         for (const c of cidrs) if (!isCidr(c)) throw new ApiError(431, `Source CIDRs formatting error ${c}`, 9999);
-        const network = ip.associatednetworkid ? table(ctx.state, T.networks)[ip.associatednetworkid] : undefined;
-        if (!network) {
-            throw invalidParam(`Unable to create firewall rule for the IP address ID=${ip._dbid} as IP is not associated with any network and no networkId is passed in`);
-        }
+        const network = networkOfIp(ctx, ip);
         const rule = insertFirewallRule(ctx, {
             traffic: "Ingress",
             ip,
@@ -223,14 +229,7 @@ const createEgressFirewallRule: CommandSpec = {
 };
 
 function queueCreate(ctx: CommandContext, rule: any, cmdClass: string): string {
-    return ctx.queueJob({
-        cmd: `${CMD_PKG}.${cmdClass}`,
-        completer: "createFirewallRule",
-        instanceType: "FirewallRule",
-        instanceId: rule.id,
-        syncObject: rule.networkid,
-        payload: { ruleId: rule.id },
-    });
+    return queueRuleJob(ctx, `${CMD_PKG}.${cmdClass}`, "createFirewallRule", rule, { ruleId: rule.id });
 }
 
 function listRules(ctx: CommandContext, traffic: "Ingress" | "Egress") {
@@ -270,15 +269,8 @@ function updateCommand(name: string, traffic: "Ingress" | "Egress", cmdClass: st
         isAsync: true,
         handle(ctx) {
             const rule = resolveFirewallRule(ctx, traffic, false);
-            const jobid = ctx.queueJob({
-                cmd: `${CMD_PKG}.${cmdClass}`,
-                completer: "updateFirewallRule",
-                instanceType: "FirewallRule",
-                instanceId: rule.id,
-                syncObject: rule.networkid,
-                payload: { ruleId: rule.id, fordisplay: ctx.params.bool("fordisplay") },
-            });
-            return { jobid };
+            const payload = { ruleId: rule.id, fordisplay: ctx.params.bool("fordisplay") };
+            return { jobid: queueRuleJob(ctx, `${CMD_PKG}.${cmdClass}`, "updateFirewallRule", rule, payload) };
         },
     };
 }
@@ -289,16 +281,7 @@ function deleteCommand(name: string, traffic: "Ingress" | "Egress", cmdClass: st
         isAsync: true,
         handle(ctx) {
             const rule = resolveFirewallRule(ctx, traffic, true);
-            // Shown as Deleting while the revoke is in flight.
-            const previousState = rule.state;
-            rule.state = "Revoke";
-            const jobid = ctx.queueJob({
-                cmd: `${CMD_PKG}.${cmdClass}`,
-                completer: "deleteFirewallRule",
-                syncObject: rule.networkid,
-                payload: { ruleId: rule.id, previousState },
-            });
-            return { jobid };
+            return { jobid: revokeAndQueueDelete(ctx, rule, `${CMD_PKG}.${cmdClass}`, "deleteFirewallRule") };
         },
     };
 }
@@ -318,8 +301,7 @@ const eventType = (rule: any, ingress: string, egress: string) => (rule.traffict
 
 export const jobs: Record<string, JobCompleter> = {
     createFirewallRule(ctx, job) {
-        const rule = table(ctx.state, T.firewallRules)[job.payload.ruleId];
-        if (!rule || rule.state === "Revoke") throw jobFailure("Failed to create firewall rule");
+        const rule = liveRule(ctx, T.firewallRules, job.payload.ruleId, "Failed to create firewall rule");
         rule.state = "Active";
         ctx.event({ type: eventType(rule, "FIREWALL.OPEN", "FIREWALL.EGRESS.OPEN"), description: `Creating firewall rule ${rule.id}`, resourceId: rule.id, resourceType: "FirewallRule" });
         return { object: "firewallrule", value: renderFirewallRule(ctx, rule) };

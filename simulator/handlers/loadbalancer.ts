@@ -2,7 +2,7 @@
 // OWNER: network helper. The exported internal functions are a CONTRACT used by kubernetes.ts.
 // Stickiness and health-check policies live in lb-policies.ts and are registered from here.
 import { invalidParam, ruleConflict, unknownUuid } from "../errors";
-import { matchesKeyword, matchesTagFilter, ownerFields, render, T, tagFilter, tagsOf } from "../model";
+import { matchesKeyword, matchesTagFilter, ownerFields, T, tagFilter } from "../model";
 import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
 import { networkHasService } from "./address";
@@ -10,17 +10,22 @@ import { openFirewallFor } from "./firewall";
 import * as policies from "./lb-policies";
 import { renderVm } from "./vm";
 import {
+    applyLinkedFirewallRule,
     detectRulesConflict,
     ingressRulesOnIp,
     isCidr,
     isIpv4,
     isValidPort,
-    jobFailure,
+    liveRule,
     loadBalancerView,
     nextDbId,
     nicAddresses,
+    publicIpOrThrow,
+    queueRuleJob,
     removeLoadBalancerRow,
-    shownState,
+    renderRule,
+    revokeAndQueueDelete,
+    ruleVmNic,
     TAG_TYPE,
     validatePublicPorts,
     vmIsDestroyed,
@@ -119,13 +124,12 @@ function insertLoadBalancerRule(ctx: BaseContext, d: LoadBalancerDraft): any {
 
 /** LoadBalancerResponse: ports are JSON strings; Revoke is shown as Deleting. */
 export function renderLoadBalancerRule(ctx: BaseContext, rule: any): Record<string, any> {
-    return { ...render(rule), state: shownState(rule.state), tags: tagsOf(ctx, TAG_TYPE.loadBalancer, rule.id) };
+    return renderRule(ctx, rule, TAG_TYPE.loadBalancer);
 }
 
 /** Stores a load-balancer rule directly (used inside other jobs, e.g. CKS's api-lb). */
 export function createLoadBalancerRecord(ctx: BaseContext, spec: LoadBalancerSpec): Record<string, any> {
-    const ip = table(ctx.state, T.publicIps)[spec.publicipid];
-    if (!ip) throw invalidParam(`Unable to find IP address by ID=${spec.publicipid}`);
+    const ip = publicIpOrThrow(ctx, spec.publicipid);
     const rule = insertLoadBalancerRule(ctx, {
         name: spec.name,
         description: spec.description,
@@ -137,8 +141,7 @@ export function createLoadBalancerRecord(ctx: BaseContext, spec: LoadBalancerSpe
         cidrs: spec.cidrlist ?? [],
         openfirewall: spec.openfirewall ?? false,
     });
-    const fw = rule._relatedFirewallId ? table(ctx.state, T.firewallRules)[rule._relatedFirewallId] : undefined;
-    if (fw) fw.state = "Active";
+    applyLinkedFirewallRule(ctx, rule);
     ctx.event({ type: "LB.CREATE", description: `Creating load balancer rule ${rule.name}`, resourceId: rule.id, resourceType: "LoadBalancer" });
     return rule;
 }
@@ -156,9 +159,10 @@ function membersFor(ctx: BaseContext, rule: any, vmIds: string[], idIpMap: Recor
     const network = table(ctx.state, T.networks)[rule.networkid];
     const members: Member[] = [];
     for (const { vm, ip } of wanted) {
-        if (vmIsDestroyed(vm)) throw invalidParam("Invalid instance id specified");
-        const nic = vmNicIn(vm, rule.networkid);
-        if (!nic) throw invalidParam("VM with id specified cannot be added because it doesn't belong in the same network.");
+        const nic = ruleVmNic(vm, rule.networkid, {
+            destroyed: "Invalid instance id specified",
+            notInNetwork: "VM with id specified cannot be added because it doesn't belong in the same network.",
+        });
         const vmip = ip ?? nic.ipaddress ?? "";
         if (!nicAddresses(nic).includes(vmip)) throw invalidParam(`VM ip ${vmip} specified does not belong to nic in network ${network?._dbid}`);
         const taken = [...rule._members, ...members].some((m: Member) => m.vmid === vm.id && m.vmip === vmip);
@@ -171,8 +175,7 @@ function membersFor(ctx: BaseContext, rule: any, vmIds: string[], idIpMap: Recor
 /** Applying the configuration makes the rule and its firewall rule Active. */
 function markApplied(ctx: BaseContext, rule: any): void {
     rule.state = "Active";
-    const fw = rule._relatedFirewallId ? table(ctx.state, T.firewallRules)[rule._relatedFirewallId] : undefined;
-    if (fw && fw.state === "Add") fw.state = "Active";
+    applyLinkedFirewallRule(ctx, rule);
 }
 
 /** Adds VMs to a rule's members (state becomes Active once it has a member). */
@@ -217,14 +220,7 @@ const createLoadBalancerRule: CommandSpec = {
             cidrs: p.list("cidrlist") ?? [],
             openfirewall: p.bool("openfirewall") ?? true,
         });
-        const jobid = ctx.queueJob({
-            cmd: `${CMD_PKG}.CreateLoadBalancerRuleCmd`,
-            completer: "createLoadBalancerRule",
-            instanceType: "FirewallRule",
-            instanceId: rule.id,
-            syncObject: rule.networkid,
-            payload: { ruleId: rule.id },
-        });
+        const jobid = queueRuleJob(ctx, `${CMD_PKG}.CreateLoadBalancerRuleCmd`, "createLoadBalancerRule", rule, { ruleId: rule.id });
         return { id: rule.id, jobid };
     },
 };
@@ -257,21 +253,14 @@ const updateLoadBalancerRule: CommandSpec = {
     handle(ctx) {
         const p = ctx.params;
         const rule = p.entity<any>("id", table(ctx.state, T.loadBalancerRules), true)!;
-        const jobid = ctx.queueJob({
-            cmd: `${CMD_PKG}.UpdateLoadBalancerRuleCmd`,
-            completer: "updateLoadBalancerRule",
-            instanceType: "FirewallRule",
-            instanceId: rule.id,
-            syncObject: rule.networkid,
-            payload: {
-                ruleId: rule.id,
-                name: p.str("name"),
-                description: p.str("description", 4096),
-                algorithm: p.str("algorithm"),
-                protocol: p.str("protocol")?.toLowerCase(),
-                cidrlist: p.list("cidrlist"),
-                fordisplay: p.bool("fordisplay"),
-            },
+        const jobid = queueRuleJob(ctx, `${CMD_PKG}.UpdateLoadBalancerRuleCmd`, "updateLoadBalancerRule", rule, {
+            ruleId: rule.id,
+            name: p.str("name"),
+            description: p.str("description", 4096),
+            algorithm: p.str("algorithm"),
+            protocol: p.str("protocol")?.toLowerCase(),
+            cidrlist: p.list("cidrlist"),
+            fordisplay: p.bool("fordisplay"),
         });
         return { jobid };
     },
@@ -282,15 +271,7 @@ const deleteLoadBalancerRule: CommandSpec = {
     isAsync: true,
     handle(ctx) {
         const rule = ctx.params.entity<any>("id", table(ctx.state, T.loadBalancerRules), true)!;
-        const previousState = rule.state;
-        rule.state = "Revoke";
-        const jobid = ctx.queueJob({
-            cmd: `${CMD_PKG}.DeleteLoadBalancerRuleCmd`,
-            completer: "deleteLoadBalancerRule",
-            syncObject: rule.networkid,
-            payload: { ruleId: rule.id, previousState },
-        });
-        return { jobid };
+        return { jobid: revokeAndQueueDelete(ctx, rule, `${CMD_PKG}.DeleteLoadBalancerRuleCmd`, "deleteLoadBalancerRule") };
     },
 };
 
@@ -305,12 +286,7 @@ function membershipCommand(name: string, cmdClass: string, completer: string): C
             const vmIds = p.list("virtualmachineids") ?? [];
             const vms = table(ctx.state, T.vms);
             for (const id of vmIds) if (!vms[id]) throw unknownUuid(ctx.cmdLower, "virtualmachineids", id);
-            const jobid = ctx.queueJob({
-                cmd: `${CMD_PKG}.${cmdClass}`,
-                completer,
-                syncObject: rule.networkid,
-                payload: { ruleId: rule.id, vmIds, idIpMap: p.map("vmidipmap") },
-            });
+            const jobid = queueRuleJob(ctx, `${CMD_PKG}.${cmdClass}`, completer, rule, { ruleId: rule.id, vmIds, idIpMap: p.map("vmidipmap") }, false);
             return { jobid };
         },
     };
@@ -350,19 +326,14 @@ export const commands: CommandSpec[] = [
     ...policies.commands,
 ];
 
-function liveRule(ctx: BaseContext, ruleId: string, failureText: string): any {
-    const rule = table(ctx.state, T.loadBalancerRules)[ruleId];
-    if (!rule || rule.state === "Revoke") throw jobFailure(failureText);
-    return rule;
-}
+const liveLbRule = (ctx: BaseContext, ruleId: string, failureText: string) => liveRule(ctx, T.loadBalancerRules, ruleId, failureText);
 
 export const jobs: Record<string, JobCompleter> = {
     ...policies.jobs,
     createLoadBalancerRule(ctx, job) {
-        const rule = liveRule(ctx, job.payload.ruleId, "Failed to create load balancer rule");
+        const rule = liveLbRule(ctx, job.payload.ruleId, "Failed to create load balancer rule");
         // Only the firewall rule is applied now; the LB itself stays Add until a VM is assigned.
-        const fw = rule._relatedFirewallId ? table(ctx.state, T.firewallRules)[rule._relatedFirewallId] : undefined;
-        if (fw && fw.state === "Add") fw.state = "Active";
+        applyLinkedFirewallRule(ctx, rule);
         ctx.event({ type: "LB.CREATE", description: `Creating load balancer rule ${rule.name}`, resourceId: rule.id, resourceType: "LoadBalancer" });
         return { object: "loadbalancer", value: renderLoadBalancerRule(ctx, rule) };
     },
@@ -372,7 +343,7 @@ export const jobs: Record<string, JobCompleter> = {
     },
     updateLoadBalancerRule(ctx, job) {
         const pl = job.payload;
-        const rule = liveRule(ctx, pl.ruleId, `Failed to update load balancer rule: ${pl.ruleId}`);
+        const rule = liveLbRule(ctx, pl.ruleId, `Failed to update load balancer rule: ${pl.ruleId}`);
         if (pl.cidrlist && !pl.cidrlist.every((c: string) => isCidr(c) || isIpv4(c))) throw invalidParam(`Invalid CIDR list: ${pl.cidrlist.join(",")}`);
         const network = table(ctx.state, T.networks)[rule.networkid];
         if (pl.protocol !== undefined && !providerAccepts(network, Number(rule.publicport), pl.protocol)) {
@@ -409,7 +380,7 @@ export const jobs: Record<string, JobCompleter> = {
     },
     assignToLoadBalancerRule(ctx, job) {
         const { ruleId, vmIds, idIpMap } = job.payload;
-        const rule = liveRule(ctx, ruleId, "Failed to assign load balancer rule");
+        const rule = liveLbRule(ctx, ruleId, "Failed to assign load balancer rule");
         if (vmIds.length === 0 && idIpMap.length === 0) throw invalidParam("Both instanceids and vmidipmap  can't be null");
         rule._members.push(...membersFor(ctx, rule, vmIds, idIpMap));
         markApplied(ctx, rule);
@@ -418,7 +389,7 @@ export const jobs: Record<string, JobCompleter> = {
     },
     removeFromLoadBalancerRule(ctx, job) {
         const { ruleId, vmIds, idIpMap } = job.payload;
-        const rule = liveRule(ctx, ruleId, "Failed to remove instance from load balancer rule");
+        const rule = liveLbRule(ctx, ruleId, "Failed to remove instance from load balancer rule");
         // Mold turns every InvalidParameterValueException of this command into one text.
         const failure = invalidParam("Failed to remove instance from load balancer rule");
         if (vmIds.length === 0 && idIpMap.length === 0) throw failure;

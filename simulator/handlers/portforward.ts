@@ -1,28 +1,33 @@
 // Port forwarding (mold-api-network.md §7). Mirrors provider/client/portforward.ts.
 // OWNER: network helper. The exported internal functions are a CONTRACT used by kubernetes.ts.
 import { invalidParam } from "../errors";
-import { matchesTagFilter, render, T, tagFilter, tagsOf } from "../model";
+import { matchesTagFilter, T, tagFilter } from "../model";
 import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
 import { openFirewallFor } from "./firewall";
 import {
+    applyLinkedFirewallRule,
     detectRulesConflict,
     ingressRulesOnIp,
     isCidr,
     isIpv4,
     isValidPort,
     jobFailure,
+    linkedFirewallRule,
+    liveRule,
     nextDbId,
     nicAddresses,
     portForwardingView,
+    publicIpOrThrow,
+    queueRuleJob,
     removePortForwardingRow,
-    shownState,
+    renderRule,
+    revokeAndQueueDelete,
+    ruleVmNic,
     TAG_TYPE,
     validateProtocol,
     validatePublicPorts,
-    vmIsDestroyed,
     vmName,
-    vmNicIn,
 } from "./rules-common";
 
 export interface PortForwardingSpec {
@@ -63,9 +68,10 @@ function validatePrivatePorts(start: number, end: number): void {
 /** The VM checks of RulesManagerImpl.createPortForwardingRule; returns the guest IP the rule points at. */
 function checkVm(ip: any, vm: any, vmguestip: string | undefined): string {
     if (!vm) throw invalidParam(`Unable to create port forwarding rule on address ${ip.ipaddress}, invalid virtual machine id specified (${vm?.id}).`);
-    if (vmIsDestroyed(vm)) throw invalidParam(`Invalid user vm: ${vmName(vm)}`);
-    const nic = vmNicIn(vm, ip.associatednetworkid);
-    if (!nic) throw invalidParam("Vm doesn't belong to network associated with ipAddress");
+    const nic = ruleVmNic(vm, ip.associatednetworkid, {
+        destroyed: `Invalid user vm: ${vmName(vm)}`,
+        notInNetwork: "Vm doesn't belong to network associated with ipAddress",
+    });
     if (vmguestip !== undefined && !nicAddresses(nic).includes(vmguestip)) throw invalidParam("IP Address is not in the VM nic's network ");
     return vmguestip ?? nic.ipaddress ?? "";
 }
@@ -123,13 +129,12 @@ function insertPortForwardingRule(ctx: BaseContext, d: PortForwardingDraft): any
 
 /** FirewallRuleResponse: every port is a JSON string; Revoke is shown as Deleting. */
 export function renderPortForwardingRule(ctx: BaseContext, rule: any): Record<string, any> {
-    return { ...render(rule), state: shownState(rule.state), tags: tagsOf(ctx, TAG_TYPE.portForwarding, rule.id) };
+    return renderRule(ctx, rule, TAG_TYPE.portForwarding);
 }
 
 /** Stores a port-forwarding rule directly in state Active (used inside other jobs, e.g. CKS). */
 export function createPortForwardingRecord(ctx: BaseContext, spec: PortForwardingSpec): Record<string, any> {
-    const ip = table(ctx.state, T.publicIps)[spec.ipaddressid];
-    if (!ip) throw invalidParam(`Unable to find IP address by ID=${spec.ipaddressid}`);
+    const ip = publicIpOrThrow(ctx, spec.ipaddressid);
     const rule = insertPortForwardingRule(ctx, {
         ip,
         vm: table(ctx.state, T.vms)[spec.virtualmachineid],
@@ -174,14 +179,7 @@ const createPortForwardingRule: CommandSpec = {
             openfirewall: p.bool("openfirewall") ?? true,
             state: "Add",
         });
-        const jobid = ctx.queueJob({
-            cmd: `${CMD_PKG}.CreatePortForwardingRuleCmd`,
-            completer: "createPortForwardingRule",
-            instanceType: "FirewallRule",
-            instanceId: rule.id,
-            syncObject: rule.networkid,
-            payload: { ruleId: rule.id },
-        });
+        const jobid = queueRuleJob(ctx, `${CMD_PKG}.CreatePortForwardingRuleCmd`, "createPortForwardingRule", rule, { ruleId: rule.id });
         return { id: rule.id, jobid };
     },
 };
@@ -210,21 +208,14 @@ const updatePortForwardingRule: CommandSpec = {
         const p = ctx.params;
         const rule = p.entity<any>("id", table(ctx.state, T.portForwardingRules), true)!;
         const vm = p.entity<any>("virtualmachineid", table(ctx.state, T.vms));
-        const jobid = ctx.queueJob({
-            cmd: `${CMD_PKG}.UpdatePortForwardingRuleCmd`,
-            completer: "updatePortForwardingRule",
-            instanceType: "FirewallRule",
-            instanceId: rule.id,
-            syncObject: rule.networkid,
-            payload: {
-                ruleId: rule.id,
-                privateport: p.int("privateport"),
-                privateendport: p.int("privateendport"),
-                vmId: vm?.id,
-                vmguestip: p.str("vmguestip"),
-                cidrlist: p.list("cidrlist"),
-                fordisplay: p.bool("fordisplay"),
-            },
+        const jobid = queueRuleJob(ctx, `${CMD_PKG}.UpdatePortForwardingRuleCmd`, "updatePortForwardingRule", rule, {
+            ruleId: rule.id,
+            privateport: p.int("privateport"),
+            privateendport: p.int("privateendport"),
+            vmId: vm?.id,
+            vmguestip: p.str("vmguestip"),
+            cidrlist: p.list("cidrlist"),
+            fordisplay: p.bool("fordisplay"),
         });
         return { jobid };
     },
@@ -235,33 +226,20 @@ const deletePortForwardingRule: CommandSpec = {
     isAsync: true,
     handle(ctx) {
         const rule = ctx.params.entity<any>("id", table(ctx.state, T.portForwardingRules), true)!;
-        const previousState = rule.state;
-        rule.state = "Revoke";
-        const related = rule._relatedFirewallId ? table(ctx.state, T.firewallRules)[rule._relatedFirewallId] : undefined;
+        // The firewall rule its openfirewall created is revoked with it.
+        const related = linkedFirewallRule(ctx, rule);
         if (related) related.state = "Revoke";
-        const jobid = ctx.queueJob({
-            cmd: `${CMD_PKG}.DeletePortForwardingRuleCmd`,
-            completer: "deletePortForwardingRule",
-            syncObject: rule.networkid,
-            payload: { ruleId: rule.id, previousState },
-        });
-        return { jobid };
+        return { jobid: revokeAndQueueDelete(ctx, rule, `${CMD_PKG}.DeletePortForwardingRuleCmd`, "deletePortForwardingRule") };
     },
 };
 
 export const commands: CommandSpec[] = [createPortForwardingRule, listPortForwardingRules, updatePortForwardingRule, deletePortForwardingRule];
 
-function relatedFirewall(ctx: BaseContext, rule: any): any | undefined {
-    return rule._relatedFirewallId ? table(ctx.state, T.firewallRules)[rule._relatedFirewallId] : undefined;
-}
-
 export const jobs: Record<string, JobCompleter> = {
     createPortForwardingRule(ctx, job) {
-        const rule = table(ctx.state, T.portForwardingRules)[job.payload.ruleId];
-        if (!rule || rule.state === "Revoke") throw jobFailure("Failed to apply port forwarding rule");
+        const rule = liveRule(ctx, T.portForwardingRules, job.payload.ruleId, "Failed to apply port forwarding rule");
         // The firewall rule is applied first, then the port forwarding.
-        const fw = relatedFirewall(ctx, rule);
-        if (fw && fw.state === "Add") fw.state = "Active";
+        applyLinkedFirewallRule(ctx, rule);
         rule.state = "Active";
         ctx.event({ type: "NET.RULEADD", description: `Creating port forwarding rule ${rule.id}`, resourceId: rule.id, resourceType: "FirewallRule" });
         return { object: "portforwardingrule", value: renderPortForwardingRule(ctx, rule) };
@@ -319,7 +297,7 @@ export const jobs: Record<string, JobCompleter> = {
         const rule = table(ctx.state, T.portForwardingRules)[job.payload.ruleId];
         if (!rule) return { success: true };
         rule.state = job.payload.previousState;
-        const fw = relatedFirewall(ctx, rule);
+        const fw = linkedFirewallRule(ctx, rule);
         if (fw) fw.state = "Active";
         return { success: true };
     },

@@ -1,10 +1,11 @@
 // Shared by network, address, firewall, port-forwarding and load-balancer handlers: address and CIDR
 // arithmetic, port/protocol validation (FirewallManagerImpl.validateFirewallRule), rule conflict
-// detection (mold-api-network.md §6.5), rule removal, and reading colleagues' VM records.
+// detection (mold-api-network.md §6.5), the rule life cycle (jobs, rendering, the firewall rule an
+// openfirewall links), rule removal, and reading colleagues' VM records.
 import { ApiError, invalidParam, ruleConflict } from "../errors";
-import { dropTags, T } from "../model";
+import { dropTags, render, T, tagsOf } from "../model";
 import { table } from "../state";
-import type { BaseContext } from "../types";
+import type { BaseContext, CommandContext } from "../types";
 
 export type RulePurpose = "Firewall" | "PortForwarding" | "LoadBalancing";
 
@@ -259,6 +260,51 @@ export function cidrListParam(ctx: { params: { list(name: string): string[] | un
     return ctx.params.list(name) ?? [];
 }
 
+// ---- rule life cycle (firewall, port forwarding, load balancing) ---------------------------------
+
+/** The public IP a rule is created on inside another job (e.g. CKS); an unknown id is a 431. */
+export function publicIpOrThrow(ctx: BaseContext, ipId: string): any {
+    const ip = table(ctx.state, T.publicIps)[ipId];
+    if (!ip) throw invalidParam(`Unable to find IP address by ID=${ipId}`);
+    return ip;
+}
+
+/** FirewallResponse, FirewallRuleResponse, LoadBalancerResponse: Revoke is shown as Deleting; tags joined in. */
+export function renderRule(ctx: BaseContext, rule: any, tagType: string): Record<string, any> {
+    return { ...render(rule), state: shownState(rule.state), tags: tagsOf(ctx, tagType, rule.id) };
+}
+
+/** Queues a rule command's job. Rule jobs are serialised per network; create and update jobs name the rule as their instance. */
+export function queueRuleJob(ctx: CommandContext, cmd: string, completer: string, rule: any, payload: Record<string, any>, namesRule = true): string {
+    const instance = namesRule ? { instanceType: "FirewallRule", instanceId: rule.id } : {};
+    return ctx.queueJob({ cmd, completer, ...instance, syncObject: rule.networkid, payload });
+}
+
+/** delete*Rule: shown as Deleting while the revoke is in flight; the `:failed` completer puts `previousState` back. */
+export function revokeAndQueueDelete(ctx: CommandContext, rule: any, cmd: string, completer: string): string {
+    const previousState = rule.state;
+    rule.state = "Revoke";
+    return queueRuleJob(ctx, cmd, completer, rule, { ruleId: rule.id, previousState }, false);
+}
+
+/** The rule a create/update job works on; gone or being revoked is Mold's generic job failure. */
+export function liveRule(ctx: BaseContext, tableName: string, ruleId: string, failureText: string): any {
+    const rule = table(ctx.state, tableName)[ruleId];
+    if (!rule || rule.state === "Revoke") throw jobFailure(failureText);
+    return rule;
+}
+
+/** The ingress firewall rule that a port-forwarding or LB rule's openfirewall created, if any. */
+export function linkedFirewallRule(ctx: BaseContext, rule: any): any | undefined {
+    return rule._relatedFirewallId ? table(ctx.state, T.firewallRules)[rule._relatedFirewallId] : undefined;
+}
+
+/** Applying a port-forwarding or LB rule applies its linked firewall rule first (Add → Active). */
+export function applyLinkedFirewallRule(ctx: BaseContext, rule: any): void {
+    const fw = linkedFirewallRule(ctx, rule);
+    if (fw && fw.state === "Add") fw.state = "Active";
+}
+
 // ---- removal ------------------------------------------------------------------------------------
 
 /** Deletes an ingress/egress firewall rule row with its tags. */
@@ -324,6 +370,17 @@ export function vmIsExpunged(vm: any): boolean {
 /** The NIC's primary and secondary IPv4 addresses. */
 export function nicAddresses(nic: { ipaddress?: string; secondaryip?: { ipaddress: string }[] }): string[] {
     return [nic.ipaddress, ...(nic.secondaryip ?? []).map((s) => s.ipaddress)].filter((a): a is string => !!a);
+}
+
+/**
+ * The NIC a rule's VM (port forwarding, LB member, static NAT) has in the rule's network. A destroyed VM
+ * or one off the network is refused; each command has its own texts for that.
+ */
+export function ruleVmNic(vm: any, networkId: string, texts: { destroyed: string; notInNetwork: string }) {
+    if (vmIsDestroyed(vm)) throw invalidParam(texts.destroyed);
+    const nic = vmNicIn(vm, networkId);
+    if (!nic) throw invalidParam(texts.notInNetwork);
+    return nic;
 }
 
 export function vmName(vm: any): string {
