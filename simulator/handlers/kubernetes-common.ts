@@ -4,7 +4,7 @@ import { unknownUuid } from "../errors";
 import { T } from "../model";
 import { SEED_CKS_NETWORK_OFFERING } from "../seed";
 import { table } from "../state";
-import type { BaseContext, CommandContext, JobContext, JobOutcome, JobRecord } from "../types";
+import type { BaseContext, CommandContext, CommandSpec, JobCompleter, JobContext, JobOutcome, JobRecord } from "../types";
 import {
     ClusterNode,
     ClusterRecord,
@@ -19,6 +19,7 @@ import {
     offeringIdFor,
     renderCluster,
     setNodes,
+    transit,
 } from "./kubernetes-cluster";
 import { cksError, MIN_NODE_CPU, MIN_NODE_RAM_MB } from "./kubernetes-versions";
 import { sourceNatIp } from "./network";
@@ -202,6 +203,27 @@ export function queueClusterJob(ctx: CommandContext, cmdClass: string, completer
         instanceId: cluster.id,
         payload: { id: cluster.id, ...payload },
     });
+}
+
+/** An async CKS command that resolves the cluster (`id`), reads its extra parameters and queues job `name`. */
+export function clusterJobCommand(name: string, cmdClass: string, payload?: (ctx: CommandContext) => Record<string, any>): CommandSpec {
+    return {
+        name,
+        isAsync: true,
+        handle(ctx) {
+            const cluster = clusterFromParams(ctx);
+            return { jobid: queueClusterJob(ctx, cmdClass, name, cluster, payload ? payload(ctx) : {}) };
+        },
+    };
+}
+
+/** A `:failed` completer: a cluster still in one of the operation's transitional `states` goes OperationFailed. */
+export function failWhileIn(...states: string[]): JobCompleter {
+    return (ctx, job) => {
+        const cluster = clustersTable(ctx)[job.payload.id];
+        if (cluster && states.includes(cluster.state)) transit(cluster, "OperationFailed");
+        return { success: true };
+    };
 }
 
 export const clusterResult = (ctx: BaseContext, cluster: ClusterRecord): JobOutcome => ({ object: "kubernetescluster", value: renderCluster(ctx, cluster) });

@@ -4,8 +4,8 @@ import { unknownUuid } from "../errors";
 import { T } from "../model";
 import { table } from "../state";
 import type { CommandContext, CommandSpec, JobCompleter } from "../types";
-import { clusterEvent, clusterFromParams, clusterResult, jobCluster, queueClusterJob, ruleIpId } from "./kubernetes-common";
-import { ClusterNode, ClusterRecord, clustersTable, FIRST_SSH_PORT, nodesOf, setNodes, transit } from "./kubernetes-cluster";
+import { clusterEvent, clusterFromParams, clusterResult, failWhileIn, jobCluster, queueClusterJob, ruleIpId } from "./kubernetes-common";
+import { ClusterNode, ClusterRecord, FIRST_SSH_PORT, nodesOf, setNodes, transit } from "./kubernetes-cluster";
 import { cksError, versionsTable } from "./kubernetes-versions";
 import { createFirewallRecord, deleteFirewallRecord } from "./firewall";
 import { createPortForwardingRecord, deletePortForwardingRecord } from "./portforward";
@@ -176,11 +176,7 @@ const removeNodesJob: JobCompleter = (ctx, job) => {
 };
 
 /** Importing / RemovingNodes return to Running on failure too. */
-const nodesJobFailed: JobCompleter = (ctx, job) => {
-    const cluster = clustersTable(ctx)[job.payload.id];
-    if (cluster && (cluster.state === "Importing" || cluster.state === "RemovingNodes")) transit(cluster, "OperationFailed");
-    return { success: true };
-};
+const nodesJobFailed = failWhileIn("Importing", "RemovingNodes");
 
 export const nodeCommands: CommandSpec[] = [
     addVirtualMachinesToKubernetesCluster,

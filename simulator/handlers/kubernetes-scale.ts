@@ -9,7 +9,9 @@ import {
     addNodeVm,
     clusterEvent,
     clusterFromParams,
+    clusterJobCommand,
     clusterResult,
+    failWhileIn,
     isCustomOffering,
     jobCluster,
     maxClusterSize,
@@ -20,7 +22,7 @@ import {
     ruleIpId,
     validateEndpointUrl,
 } from "./kubernetes-common";
-import { ClusterRecord, clustersTable, NodeRole, nodesOf, offering, offeringIdFor, rebuildSshRules, setNodes, transit } from "./kubernetes-cluster";
+import { ClusterRecord, NodeRole, nodesOf, offering, offeringIdFor, rebuildSshRules, setNodes, transit } from "./kubernetes-cluster";
 import { cksError, isoState, MIN_NODE_CPU, MIN_NODE_RAM_MB, supportsAutoscaling, versionsTable } from "./kubernetes-versions";
 import { changeVmOffering, expungeVmRecord } from "./vm";
 
@@ -218,23 +220,11 @@ const scaleJob: JobCompleter = (ctx, job) => {
     return clusterResult(ctx, cluster);
 };
 
-const scaleJobFailed: JobCompleter = (ctx, job) => {
-    const cluster = clustersTable(ctx)[job.payload.id];
-    if (cluster && (cluster.state === "Scaling" || cluster.state === "ScalingStoppedCluster")) transit(cluster, "OperationFailed");
-    return { success: true };
-};
-
 // ---------------------------------------------------------------- upgrade
 
-const upgradeKubernetesCluster: CommandSpec = {
-    name: "upgradeKubernetesCluster",
-    isAsync: true,
-    handle(ctx) {
-        const cluster = clusterFromParams(ctx);
-        const version = ctx.params.entity<any>("kubernetesversionid", versionsTable(ctx), true)!;
-        return { jobid: queueClusterJob(ctx, "UpgradeKubernetesClusterCmd", "upgradeKubernetesCluster", cluster, { versionId: version.id }) };
-    },
-};
+const upgradeKubernetesCluster = clusterJobCommand("upgradeKubernetesCluster", "UpgradeKubernetesClusterCmd", (ctx) => ({
+    versionId: ctx.params.entity<any>("kubernetesversionid", versionsTable(ctx), true)!.id,
+}));
 
 /** MGR.validateKubernetesClusterUpgradeParameters, in Mold's order; the step rule is provider/kubernetes/versions.ts. */
 function validateUpgrade(ctx: BaseContext, cluster: ClusterRecord, versionId: string): Record<string, any> {
@@ -283,16 +273,10 @@ const upgradeJob: JobCompleter = (ctx, job) => {
     return clusterResult(ctx, cluster);
 };
 
-const upgradeJobFailed: JobCompleter = (ctx, job) => {
-    const cluster = clustersTable(ctx)[job.payload.id];
-    if (cluster && cluster.state === "Upgrading") transit(cluster, "OperationFailed");
-    return { success: true };
-};
-
 export const scaleCommands: CommandSpec[] = [scaleKubernetesCluster, upgradeKubernetesCluster];
 export const scaleJobs: Record<string, JobCompleter> = {
     scaleKubernetesCluster: scaleJob,
-    "scaleKubernetesCluster:failed": scaleJobFailed,
+    "scaleKubernetesCluster:failed": failWhileIn("Scaling", "ScalingStoppedCluster"),
     upgradeKubernetesCluster: upgradeJob,
-    "upgradeKubernetesCluster:failed": upgradeJobFailed,
+    "upgradeKubernetesCluster:failed": failWhileIn("Upgrading"),
 };

@@ -37,11 +37,12 @@ import {
     addNodeVm,
     CLUSTER_TYPES,
     clusterEvent,
-    clusterFromParams,
+    clusterJobCommand,
     clusterResult,
     cksNetworkOfferingUsable,
     DEFAULT_NODE_ROOT_DISK_GB,
     defaultTemplateId,
+    failWhileIn,
     jobCluster,
     maxClusterSize,
     NODE_TYPES,
@@ -329,14 +330,7 @@ const listKubernetesClusters: CommandSpec = {
 
 // ---------------------------------------------------------------- start / stop
 
-const startKubernetesCluster: CommandSpec = {
-    name: "startKubernetesCluster",
-    isAsync: true,
-    handle(ctx) {
-        const cluster = clusterFromParams(ctx);
-        return { jobid: queueClusterJob(ctx, "StartKubernetesClusterCmd", "startKubernetesCluster", cluster) };
-    },
-};
+const startKubernetesCluster = clusterJobCommand("startKubernetesCluster", "StartKubernetesClusterCmd");
 
 const startJob: JobCompleter = (ctx, job) => {
     const cluster = jobCluster(ctx, job);
@@ -355,20 +349,7 @@ const startJob: JobCompleter = (ctx, job) => {
     return clusterResult(ctx, cluster);
 };
 
-const startJobFailed: JobCompleter = (ctx, job) => {
-    const cluster = clustersTable(ctx)[job.payload.id];
-    if (cluster && cluster.state === "Starting") transit(cluster, "OperationFailed");
-    return { success: true };
-};
-
-const stopKubernetesCluster: CommandSpec = {
-    name: "stopKubernetesCluster",
-    isAsync: true,
-    handle(ctx) {
-        const cluster = clusterFromParams(ctx);
-        return { jobid: queueClusterJob(ctx, "StopKubernetesClusterCmd", "stopKubernetesCluster", cluster) };
-    },
-};
+const stopKubernetesCluster = clusterJobCommand("stopKubernetesCluster", "StopKubernetesClusterCmd");
 
 const stopJob: JobCompleter = (ctx, job) => {
     const cluster = jobCluster(ctx, job);
@@ -385,24 +366,12 @@ const stopJob: JobCompleter = (ctx, job) => {
     return { success: true };
 };
 
-const stopJobFailed: JobCompleter = (ctx, job) => {
-    const cluster = clustersTable(ctx)[job.payload.id];
-    if (cluster && cluster.state === "Stopping") transit(cluster, "OperationFailed");
-    return { success: true };
-};
-
 // ---------------------------------------------------------------- delete
 
-const deleteKubernetesCluster: CommandSpec = {
-    name: "deleteKubernetesCluster",
-    isAsync: true,
-    handle(ctx) {
-        const cluster = clusterFromParams(ctx);
-        const cleanup = ctx.params.bool("cleanup") ?? false;
-        const expunge = ctx.params.bool("expunge") ?? false;
-        return { jobid: queueClusterJob(ctx, "DeleteKubernetesClusterCmd", "deleteKubernetesCluster", cluster, { cleanup, expunge }) };
-    },
-};
+const deleteKubernetesCluster = clusterJobCommand("deleteKubernetesCluster", "DeleteKubernetesClusterCmd", (ctx) => ({
+    cleanup: ctx.params.bool("cleanup") ?? false,
+    expunge: ctx.params.bool("expunge") ?? false,
+}));
 
 /** User VMs on the network that are not members (they block deleting an auto-created network). */
 function foreignVmsOnNetwork(ctx: BaseContext, cluster: ClusterRecord): any[] {
@@ -489,9 +458,9 @@ export const jobs: Record<string, JobCompleter> = {
     createKubernetesCluster: createJob,
     "createKubernetesCluster:failed": createJobFailed,
     startKubernetesCluster: startJob,
-    "startKubernetesCluster:failed": startJobFailed,
+    "startKubernetesCluster:failed": failWhileIn("Starting"),
     stopKubernetesCluster: stopJob,
-    "stopKubernetesCluster:failed": stopJobFailed,
+    "stopKubernetesCluster:failed": failWhileIn("Stopping"),
     deleteKubernetesCluster: deleteJob,
     ...scaleJobs,
     ...nodeJobs,
