@@ -1,3 +1,6 @@
-// pulumi-mold: Pulumi resources for ABLESTACK Mold. Resources are added per issue.
+// pulumi-mold: Pulumi resources for ABLESTACK Mold.
+export { FirewallRule, FirewallRuleArgs } from "./firewall-rule";
+export { Network, NetworkArgs } from "./network";
+export { Provider, ProviderArgs } from "./provider";
+export { PublicIpAddress, PublicIpAddressArgs } from "./public-ip-address";
 export { MoldClient, MoldClientOptions } from "../provider/client";
-export { startSimulator } from "../simulator";

@@ -1,0 +1,59 @@
+// Helpers shared by resource modules: ownership checks, "already gone" detection, partial failures.
+import { pickOne } from "../client/catalog";
+import type { MoldClient } from "../client/client";
+import { MoldApiError, MoldJobError, MoldJobTimeoutError } from "../client/errors";
+import { listNetworks, Network } from "../client/network";
+import type { ResourceTag } from "../client/tags";
+import { partialFailure } from "../runtime/errors";
+import type { HookContext, Props } from "../runtime/hooks";
+import { isOwned, OWNER_TAG_KEY, OWNER_TAG_VALUE } from "../runtime/tags";
+
+/** Mold's answer for a UUID that no longer resolves (mold-api-core.md §3.4). */
+export function isGone(e: unknown): boolean {
+    return e instanceof MoldApiError && e.errorcode === 431 && /entity does not exist|Unable to find/i.test(e.errortext);
+}
+
+/** Tags to put on a new object: the user's plus the ownership tag. */
+export function tagsForCreate(user: Record<string, string> | undefined): Record<string, string> {
+    return { ...(user ?? {}), [OWNER_TAG_KEY]: OWNER_TAG_VALUE };
+}
+
+/** Refuses to change or delete an object pulumi-mold did not create. */
+export function assertOwned(ctx: HookContext, id: string, tags: ResourceTag[] | undefined, action: string): void {
+    if (!isOwned(tags)) {
+        throw new Error(
+            `refusing to ${action} ${id}: it has no ${OWNER_TAG_KEY}=${OWNER_TAG_VALUE} tag, so pulumi-mold did not create it. ` +
+                `Tag it to let pulumi-mold manage it, or remove it from the stack state.`,
+        );
+    }
+    void ctx;
+}
+
+/**
+ * Runs the steps after a Mold object exists (tags, waits). If one fails, the error carries the id so
+ * Pulumi records the object instead of leaking it; the next `up` repairs it.
+ */
+export async function afterCreate<T>(id: string, outs: Props, step: () => Promise<T>): Promise<T> {
+    try {
+        return await step();
+    } catch (e) {
+        throw partialFailure(`created ${id} but could not finish: ${(e as Error).message}`, id, outs);
+    }
+}
+
+/** An async create whose job failed or timed out may have left the entity behind: surface its id. */
+export function entityOf(e: unknown): string | undefined {
+    if (e instanceof MoldJobTimeoutError) return e.entityId;
+    if (e instanceof MoldJobError) return e.entityId;
+    return undefined;
+}
+
+/** A guest network by id or name; unknown or ambiguous names fail with the candidates listed. */
+export async function findNetwork(client: MoldClient, nameOrId: string): Promise<Network> {
+    const byId = await listNetworks(client, { id: nameOrId }).catch((e) => {
+        if (isGone(e)) return [];
+        throw e;
+    });
+    if (byId.length) return byId[0];
+    return pickOne("network", nameOrId, await listNetworks(client));
+}

@@ -1,0 +1,117 @@
+// mold:index:FirewallRule — one ingress rule on a public IP (never a set of rules in one resource).
+// Mold cannot change a rule's protocol, ports or CIDRs, so those replace it; tags change in place.
+import { MoldJobError } from "../client/errors";
+import { createFirewallRule, deleteFirewallRule, FirewallRule, listFirewallRules } from "../client/firewall";
+import { createTags } from "../client/tags";
+import { normalizeCidr } from "../net/cidr";
+import { partialFailure } from "../runtime/errors";
+import type { Props, ResourceDefinition } from "../runtime/hooks";
+import { currentTags, syncTags } from "../runtime/tags";
+import { Validator } from "../runtime/validate";
+import { afterCreate, assertOwned, entityOf, isGone, tagsForCreate } from "./common";
+
+const PROTOCOLS = ["tcp", "udp", "icmp"] as const;
+
+function outputsOf(r: FirewallRule): Props {
+    return { ruleId: r.id, ipAddress: r.ipaddress ?? "", networkId: r.networkid, state: r.state };
+}
+
+async function getRule(client: ReturnType<Parameters<ResourceDefinition["create"]>[0]["client"]>, id: string): Promise<FirewallRule | undefined> {
+    try {
+        return (await listFirewallRules(client, { id }))[0];
+    } catch (e) {
+        if (isGone(e)) return undefined;
+        throw e;
+    }
+}
+
+export const firewallRule: ResourceDefinition = {
+    kind: "FirewallRule",
+    inputs: ["ipAddressId", "protocol", "startPort", "endPort", "cidrList", "icmpType", "icmpCode", "tags"],
+    replaceOnChanges: ["ipAddressId", "protocol", "startPort", "endPort", "cidrList", "icmpType", "icmpCode"],
+
+    check(news) {
+        const v = new Validator("FirewallRule");
+        v.string("ipAddressId", news.ipAddressId, { required: true });
+        v.oneOf("protocol", news.protocol, PROTOCOLS, { required: true });
+        const icmp = typeof news.protocol === "string" && news.protocol.toLowerCase() === "icmp";
+        if (icmp) {
+            if (news.startPort !== undefined || news.endPort !== undefined) v.fail("startPort", "and endPort do not apply to icmp rules");
+        } else {
+            v.port("startPort", news.startPort, { required: news.protocol !== undefined });
+            v.port("endPort", news.endPort);
+            if (typeof news.startPort === "number" && typeof news.endPort === "number" && news.startPort > news.endPort) {
+                v.fail("startPort", `(${news.startPort}) must not be above endPort (${news.endPort})`);
+            }
+            if (news.icmpType !== undefined || news.icmpCode !== undefined) v.fail("icmpType", "and icmpCode only apply to icmp rules");
+        }
+        v.cidrList("cidrList", news.cidrList);
+        v.tags("tags", news.tags);
+        const inputs = { ...news };
+        if (typeof inputs.protocol === "string") inputs.protocol = inputs.protocol.toLowerCase();
+        return { inputs, failures: v.failures };
+    },
+
+    async create(ctx, inputs) {
+        const client = ctx.client();
+        let rule: FirewallRule;
+        try {
+            rule = await createFirewallRule(client, {
+                ipaddressid: inputs.ipAddressId,
+                protocol: inputs.protocol,
+                startport: inputs.startPort,
+                endport: inputs.endPort,
+                cidrlist: inputs.cidrList,
+                icmptype: inputs.icmpType,
+                icmpcode: inputs.icmpCode,
+            });
+        } catch (e) {
+            const left = entityOf(e);
+            if (left && !(e instanceof MoldJobError)) throw partialFailure((e as Error).message, left, { ...inputs });
+            throw e;
+        }
+        const outs = outputsOf(rule);
+        await afterCreate(rule.id, { ...inputs, ...outs }, () => createTags(client, "FirewallRule", [rule.id], tagsForCreate(inputs.tags)));
+        return { id: rule.id, outs };
+    },
+
+    async read(ctx, id, olds) {
+        const rule = await getRule(ctx.client(), id);
+        if (!rule) return undefined;
+        const cidrs = rule.cidrlist ? rule.cidrlist.split(",").map((c) => c.trim()) : [];
+        const declared: string[] | undefined = olds.cidrList;
+        // Mold stores CIDRs normalised; report the declared spelling when it means the same thing.
+        const sameCidrs = declared !== undefined && JSON.stringify(declared.map(normalizeCidr).sort()) === JSON.stringify(cidrs.map(normalizeCidr).sort());
+        const defaultCidrs = declared === undefined && cidrs.length === 1 && cidrs[0] === "0.0.0.0/0";
+        return {
+            outs: outputsOf(rule),
+            inputs: {
+                cidrList: sameCidrs || defaultCidrs ? declared : cidrs,
+                startPort: olds.startPort === undefined ? undefined : rule.startport,
+                endPort: olds.endPort === undefined ? undefined : rule.endport,
+                tags: currentTags(olds.tags, rule.tags),
+            },
+        };
+    },
+
+    async update(ctx, id, olds, news) {
+        const client = ctx.client();
+        const rule = await getRule(client, id);
+        if (!rule) throw new Error(`firewall rule ${id} no longer exists in Mold; run refresh`);
+        assertOwned(ctx, id, rule.tags, "change firewall rule");
+        await syncTags(client, "FirewallRule", id, olds.tags ?? {}, news.tags ?? {});
+        return outputsOf(rule);
+    },
+
+    async delete(ctx, id) {
+        const client = ctx.client();
+        const rule = await getRule(client, id);
+        if (!rule) return;
+        assertOwned(ctx, id, rule.tags, "delete firewall rule");
+        try {
+            await deleteFirewallRule(client, id);
+        } catch (e) {
+            if (!isGone(e)) throw e;
+        }
+    },
+};

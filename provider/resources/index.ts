@@ -1,0 +1,11 @@
+// Every resource kind the dynamic providers dispatch to, by the kind name the SDK uses.
+import type { ResourceDefinition } from "../runtime/hooks";
+import { firewallRule } from "./firewall-rule";
+import { network } from "./network";
+import { publicIpAddress } from "./public-ip-address";
+
+export const RESOURCES: Record<string, ResourceDefinition> = {
+    [network.kind]: network,
+    [publicIpAddress.kind]: publicIpAddress,
+    [firewallRule.kind]: firewallRule,
+};

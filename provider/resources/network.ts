@@ -1,0 +1,122 @@
+// mold:index:Network — an isolated guest network. Name, display text, offering and network domain
+// change in place (updateNetwork); zone, gateway and netmask (the CIDR) replace it.
+import { findNetworkOffering, findZone, listNetworkOfferings, NetworkOffering } from "../client/catalog";
+import { createNetwork, deleteNetwork, getNetwork, Network, updateNetwork } from "../client/network";
+import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
+import { currentTags, syncTags } from "../runtime/tags";
+import { Validator } from "../runtime/validate";
+import { afterCreate, assertOwned, isGone, tagsForCreate } from "./common";
+import { createTags } from "../client/tags";
+
+const INPUTS = ["name", "displayText", "zone", "networkOffering", "gateway", "netmask", "networkDomain", "tags"] as const;
+
+function outputsOf(n: Network): Props {
+    return {
+        name: n.name,
+        displayText: n.displaytext,
+        networkId: n.id,
+        cidr: n.cidr ?? "",
+        gateway: n.gateway ?? "",
+        netmask: n.netmask ?? "",
+        state: n.state,
+        type: n.type,
+        zoneId: n.zoneid,
+        zoneName: n.zonename ?? "",
+        networkOfferingId: n.networkofferingid,
+        networkOfferingName: n.networkofferingname ?? "",
+        networkDomain: n.networkdomain ?? "",
+    };
+}
+
+/** The offering Mold itself defaults to for isolated networks: the default one with source NAT. */
+async function defaultIsolatedOffering(ctx: HookContext): Promise<NetworkOffering> {
+    const offerings = await listNetworkOfferings(ctx.client(), { guestiptype: "Isolated", state: "Enabled" });
+    const withSourceNat = offerings.filter((o) => (o.service ?? []).some((s: { name: string }) => s.name === "SourceNat"));
+    const chosen = withSourceNat.find((o) => o.isdefault) ?? withSourceNat[0];
+    if (!chosen) throw new Error("networkOffering is not set and Mold has no enabled isolated network offering with source NAT");
+    return chosen;
+}
+
+export const network: ResourceDefinition = {
+    kind: "Network",
+    inputs: INPUTS,
+    replaceOnChanges: ["zone", "gateway", "netmask"],
+    computedInputs: ["displayText", "networkOffering", "gateway", "netmask", "networkDomain"],
+
+    check(news) {
+        const v = new Validator("Network");
+        v.string("name", news.name, { required: true, maxLength: 255 });
+        v.string("displayText", news.displayText, { maxLength: 255 });
+        v.string("zone", news.zone, { required: true });
+        v.string("networkOffering", news.networkOffering);
+        v.ipv4("gateway", news.gateway);
+        v.ipv4("netmask", news.netmask);
+        if ((news.gateway === undefined) !== (news.netmask === undefined)) v.fail("gateway", "and netmask must be given together");
+        v.string("networkDomain", news.networkDomain, { maxLength: 255 });
+        v.tags("tags", news.tags);
+        return { inputs: news, failures: v.failures };
+    },
+
+    async create(ctx, inputs) {
+        const client = ctx.client();
+        const zone = await findZone(client, inputs.zone);
+        const offering = inputs.networkOffering ? await findNetworkOffering(client, inputs.networkOffering) : await defaultIsolatedOffering(ctx);
+        const created = await createNetwork(client, {
+            name: inputs.name,
+            displaytext: inputs.displayText ?? inputs.name,
+            zoneid: zone.id,
+            networkofferingid: offering.id,
+            gateway: inputs.gateway,
+            netmask: inputs.netmask,
+            networkdomain: inputs.networkDomain,
+        });
+        const outs = outputsOf(created);
+        await afterCreate(created.id, { ...inputs, ...outs }, () => createTags(client, "Network", [created.id], tagsForCreate(inputs.tags)));
+        return { id: created.id, outs };
+    },
+
+    async read(ctx, id, olds) {
+        const n = await getNetwork(ctx.client(), id);
+        if (!n) return undefined;
+        const offeringDrifted = n.networkofferingid !== olds.networkOfferingId;
+        return {
+            outs: outputsOf(n),
+            inputs: {
+                name: n.name,
+                networkOffering: offeringDrifted ? n.networkofferingid : olds.networkOffering,
+                tags: currentTags(olds.tags, n.tags),
+            },
+        };
+    },
+
+    async update(ctx, id, olds, news) {
+        const client = ctx.client();
+        const current = await getNetwork(client, id);
+        if (!current) throw new Error(`network ${id} no longer exists in Mold; run refresh`);
+        assertOwned(ctx, id, current.tags, "change network");
+        const changes: Record<string, string | undefined> = {};
+        if (olds.name !== news.name) changes.name = news.name;
+        if (olds.displayText !== news.displayText) changes.displaytext = news.displayText ?? news.name;
+        if (olds.networkDomain !== news.networkDomain && news.networkDomain !== undefined) changes.networkdomain = news.networkDomain;
+        if (olds.networkOffering !== news.networkOffering) {
+            const offering = news.networkOffering ? await findNetworkOffering(client, news.networkOffering) : await defaultIsolatedOffering(ctx);
+            if (offering.id !== current.networkofferingid) changes.networkofferingid = offering.id;
+        }
+        let updated: Network = current;
+        if (Object.keys(changes).length) updated = await updateNetwork(client, id, changes);
+        await syncTags(client, "Network", id, olds.tags ?? {}, news.tags ?? {});
+        return outputsOf(updated);
+    },
+
+    async delete(ctx, id) {
+        const client = ctx.client();
+        const current = await getNetwork(client, id);
+        if (!current) return;
+        assertOwned(ctx, id, current.tags, "delete network");
+        try {
+            await deleteNetwork(client, id);
+        } catch (e) {
+            if (!isGone(e)) throw e;
+        }
+    },
+};

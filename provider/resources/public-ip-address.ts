@@ -1,0 +1,89 @@
+// mold:index:PublicIpAddress — a public address associated to an isolated network (or a zone).
+// Released on delete; a change of network or zone replaces it. The first address of an isolated
+// network becomes its source NAT, which Mold only releases together with the network.
+import { associateIpAddress, disassociateIpAddress, getPublicIpAddress, PublicIpAddress } from "../client/address";
+import { findZone } from "../client/catalog";
+import { MoldJobError } from "../client/errors";
+import { createTags } from "../client/tags";
+import { partialFailure } from "../runtime/errors";
+import type { Props, ResourceDefinition } from "../runtime/hooks";
+import { currentTags, syncTags } from "../runtime/tags";
+import { Validator } from "../runtime/validate";
+import { afterCreate, assertOwned, entityOf, findNetwork, isGone, tagsForCreate } from "./common";
+
+function outputsOf(ip: PublicIpAddress): Props {
+    return {
+        ipAddress: ip.ipaddress,
+        isSourceNat: ip.issourcenat,
+        isStaticNat: ip.isstaticnat,
+        networkId: ip.associatednetworkid ?? "",
+        zoneId: ip.zoneid,
+        state: ip.state,
+    };
+}
+
+export const publicIpAddress: ResourceDefinition = {
+    kind: "PublicIpAddress",
+    inputs: ["network", "zone", "tags"],
+    replaceOnChanges: ["network", "zone"],
+
+    check(news) {
+        const v = new Validator("PublicIpAddress");
+        v.string("network", news.network);
+        v.string("zone", news.zone);
+        if (news.network === undefined && news.zone === undefined) v.fail("network", "or zone is required");
+        v.tags("tags", news.tags);
+        return { inputs: news, failures: v.failures };
+    },
+
+    async create(ctx, inputs) {
+        const client = ctx.client();
+        const zoneid = inputs.network === undefined ? (await findZone(client, inputs.zone)).id : undefined;
+        let ip: PublicIpAddress;
+        try {
+            const networkid = inputs.network !== undefined ? (await findNetwork(client, inputs.network)).id : undefined;
+            ip = await associateIpAddress(client, { networkid, zoneid });
+        } catch (e) {
+            const left = entityOf(e);
+            // A job that timed out may still finish: record the address so it is not leaked.
+            if (left && !(e instanceof MoldJobError)) throw partialFailure((e as Error).message, left, { ...inputs });
+            throw e;
+        }
+        const outs = outputsOf(ip);
+        await afterCreate(ip.id, { ...inputs, ...outs }, () => createTags(client, "PublicIpAddress", [ip.id], tagsForCreate(inputs.tags)));
+        return { id: ip.id, outs };
+    },
+
+    async read(ctx, id, olds) {
+        const ip = await getPublicIpAddress(ctx.client(), id);
+        if (!ip || ip.state === "Free" || ip.state === "Releasing") return undefined;
+        return { outs: outputsOf(ip), inputs: { tags: currentTags(olds.tags, ip.tags) } };
+    },
+
+    async update(ctx, id, olds, news) {
+        const client = ctx.client();
+        const ip = await getPublicIpAddress(client, id);
+        if (!ip) throw new Error(`public IP ${id} no longer exists in Mold; run refresh`);
+        assertOwned(ctx, id, ip.tags, "change public IP");
+        await syncTags(client, "PublicIpAddress", id, olds.tags ?? {}, news.tags ?? {});
+        return outputsOf(ip);
+    },
+
+    async delete(ctx, id) {
+        const client = ctx.client();
+        const ip = await getPublicIpAddress(client, id);
+        if (!ip || ip.state === "Free") return;
+        assertOwned(ctx, id, ip.tags, "release public IP");
+        try {
+            await disassociateIpAddress(client, id);
+        } catch (e) {
+            if (isGone(e)) return;
+            // Mold keeps a network's source-NAT address until the network itself is deleted.
+            if (e instanceof MoldJobError && /source nat/i.test(e.errortext)) {
+                ctx.log(`${ip.ipaddress} is the source NAT of its network; Mold releases it with the network`);
+                return;
+            }
+            throw e;
+        }
+    },
+};

@@ -1,0 +1,158 @@
+// The run-time side of every dynamic resource. The serialized provider objects in sdk/ only forward
+// to `runHook(kind, hook, settings, args)`, loaded with require() inside the host, so `__provider`
+// stays tiny and holds no credentials, clients or Maps. Everything here runs in the provider host.
+import { MoldClient } from "../client/client";
+import type { MoldClientOptions } from "../client/config";
+import { jsonEqual as equal } from "./equal";
+import { hookError } from "./errors";
+import { sanitize } from "./sanitize";
+
+/** The value Pulumi sends for inputs it does not know yet (preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface CheckFailure {
+    property: string;
+    reason: string;
+}
+
+export interface HookContext {
+    readonly kind: string;
+    client(): MoldClient;
+    log(message: string): void;
+}
+
+export type Props = Record<string, any>;
+
+/** What a resource module implements; see provider/resources/*.ts. */
+export interface ResourceDefinition {
+    kind: string;
+    /** Input names (the SDK's args). Outputs repeat them, so diffs compare outputs with new inputs. */
+    inputs: readonly string[];
+    /** Inputs that Mold cannot change in place: a change replaces the resource. */
+    replaceOnChanges: readonly string[];
+    /**
+     * Optional inputs Mold fills in when they are left out (a network's gateway, say). Their outputs hold
+     * Mold's value, so leaving them unset is "no opinion", not a change.
+     */
+    computedInputs?: readonly string[];
+    /** Pure validation and defaults; no API call. Must let unknown values (UNKNOWN) through. */
+    check(news: Props): { inputs: Props; failures: CheckFailure[] };
+    create(ctx: HookContext, inputs: Props): Promise<{ id: string; outs: Props }>;
+    /** Current outputs and inputs as Mold has them, or undefined when the object is gone. */
+    read(ctx: HookContext, id: string, olds: Props): Promise<{ outs: Props; inputs: Props } | undefined>;
+    update(ctx: HookContext, id: string, olds: Props, news: Props): Promise<Props>;
+    delete(ctx: HookContext, id: string, olds: Props): Promise<void>;
+}
+
+export interface DiffResult {
+    changes: boolean;
+    replaces: string[];
+    deleteBeforeReplace: boolean;
+}
+
+const clients: Record<string, MoldClient> = {};
+
+function contextFor(kind: string, settings: MoldClientOptions | undefined, label: string): HookContext {
+    return {
+        kind,
+        client() {
+            const key = JSON.stringify(settings ?? {});
+            return (clients[key] ??= new MoldClient(settings ?? {}));
+        },
+        log(message: string) {
+            console.log(`mold:${kind} ${label}: ${message}`);
+        },
+    };
+}
+
+
+export function containsUnknown(value: unknown): boolean {
+    if (value === UNKNOWN) return true;
+    if (Array.isArray(value)) return value.some(containsUnknown);
+    if (value && typeof value === "object") return Object.values(value).some(containsUnknown);
+    return false;
+}
+
+/** Which inputs changed, and whether any of them forces a replacement. `olds` are the old outputs. */
+export function changedInputs(def: ResourceDefinition, olds: Props, news: Props): string[] {
+    return def.inputs.filter((k) => {
+        if (containsUnknown(news[k])) return true;
+        if (news[k] === undefined && def.computedInputs?.includes(k)) return false;
+        return !equal(olds[k], news[k]);
+    });
+}
+
+export function diffInputs(def: ResourceDefinition, olds: Props, news: Props): DiffResult {
+    const changed = changedInputs(def, olds, news);
+    const replaces = changed.filter((k) => def.replaceOnChanges.includes(k));
+    // New provider code must reach the state even when nothing else changed, or a later delete or
+    // refresh would run the stale code stored there.
+    const providerChanged = olds.__provider !== news.__provider;
+    return { changes: changed.length > 0 || providerChanged, replaces, deleteBeforeReplace: false };
+}
+
+export async function runHook(definitions: Record<string, ResourceDefinition>, kind: string, hook: string, settings: MoldClientOptions | undefined, args: any[]): Promise<any> {
+    const def = definitions[kind];
+    if (!def) throw new Error(`pulumi-mold: unknown resource kind '${kind}' (is the installed pulumi-mold older than the program's?)`);
+    try {
+        switch (hook) {
+            case "check": {
+                const [, news] = args as [Props, Props];
+                const { inputs, failures } = def.check(news);
+                return { inputs: sanitize({ ...inputs, __provider: news.__provider }), failures };
+            }
+            case "diff": {
+                const [, olds, news] = args as [string, Props, Props];
+                return diffInputs(def, olds, news);
+            }
+            case "create": {
+                const [inputs] = args as [Props];
+                const { id, outs } = await def.create(contextFor(kind, settings, "create"), inputs);
+                return { id, outs: sanitize({ ...inputs, ...outs }) };
+            }
+            case "read": {
+                const [id, olds] = args as [string, Props];
+                const current = await def.read(contextFor(kind, settings, id), id, olds);
+                if (!current) return { id: "", props: {} };
+                return {
+                    id,
+                    props: sanitize({ ...olds, ...current.inputs, ...current.outs }),
+                    // Computed inputs are left out: their outputs hold Mold's value, so an unset one would
+                    // otherwise come back as a declared value. Diffs compare outputs, so drift still shows.
+                    inputs: sanitize({
+                        ...pick(olds, def.inputs.filter((k) => !def.computedInputs?.includes(k))),
+                        ...current.inputs,
+                        __provider: olds.__provider,
+                    }),
+                };
+            }
+            case "update": {
+                const [id, olds, news] = args as [string, Props, Props];
+                const inputsChanged = changedInputs(def, olds, news).length > 0;
+                // A provider-code-only change needs no API call: re-emit the outputs with the new inputs.
+                const outs = inputsChanged ? await def.update(contextFor(kind, settings, id), id, olds, news) : {};
+                return { outs: sanitize({ ...olds, ...news, ...outs }) };
+            }
+            case "delete": {
+                const [id, olds] = args as [string, Props];
+                await def.delete(contextFor(kind, settings, id), id, olds);
+                return undefined;
+            }
+            default:
+                throw new Error(`unknown hook ${hook}`);
+        }
+    } catch (e) {
+        // Partial failures keep their id so the host reports ErrorResourceInitFailed.
+        if (e && typeof e === "object" && "id" in e && (e as { id: unknown }).id && hook === "create") {
+            const p = e as Error & { id: string; properties?: Props };
+            throw Object.assign(hookError(kind, hook, e), { id: p.id, properties: sanitize(p.properties ?? {}), reasons: [p.message] });
+        }
+        throw hookError(kind, hook, e);
+    }
+}
+
+export function pick(props: Props, keys: readonly string[]): Props {
+    const out: Props = {};
+    for (const k of keys) if (props[k] !== undefined) out[k] = props[k];
+    return out;
+}

@@ -1,0 +1,39 @@
+// Tags on Mold objects: the user's tags are kept in sync in place, and an ownership tag marks what
+// pulumi-mold created, so it never changes or deletes objects it did not create.
+import { createTags, deleteTags, ResourceTag } from "../client/tags";
+import type { MoldClient } from "../client/client";
+
+export const OWNER_TAG_KEY = "pulumi-mold:managed-by";
+export const OWNER_TAG_VALUE = "pulumi-mold";
+
+export function userTags(tags: ResourceTag[] | undefined): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const t of tags ?? []) if (t.key !== OWNER_TAG_KEY) out[t.key] = t.value;
+    return out;
+}
+
+/** The user tags to report on refresh: unset stays unset while Mold has none. */
+export function currentTags(declared: Record<string, string> | undefined, tags: ResourceTag[] | undefined): Record<string, string> | undefined {
+    const current = userTags(tags);
+    return declared === undefined && Object.keys(current).length === 0 ? undefined : current;
+}
+
+export function isOwned(tags: ResourceTag[] | undefined): boolean {
+    return (tags ?? []).some((t) => t.key === OWNER_TAG_KEY && t.value === OWNER_TAG_VALUE);
+}
+
+/** Changes an object's tags from `olds` to `news` with at most one deleteTags and one createTags. */
+export async function syncTags(
+    client: MoldClient,
+    resourceType: string,
+    id: string,
+    olds: Record<string, string> = {},
+    news: Record<string, string> = {},
+): Promise<void> {
+    const removed: Record<string, string> = {};
+    const added: Record<string, string> = {};
+    for (const [k, v] of Object.entries(olds)) if (news[k] !== v) removed[k] = v;
+    for (const [k, v] of Object.entries(news)) if (olds[k] !== v) added[k] = v;
+    if (Object.keys(removed).length) await deleteTags(client, resourceType, [id], removed);
+    if (Object.keys(added).length) await createTags(client, resourceType, [id], added);
+}

@@ -1,0 +1,28 @@
+// Programs inside this repository import "pulumi-mold" and their serialized hooks require
+// "pulumi-mold/provider" from the program directory, as an installed package would. Inside the
+// repository that needs node_modules/pulumi-mold to point at the repository itself.
+import * as fs from "fs";
+import * as path from "path";
+
+/** The repository root, from dist/test/engine or test/engine. */
+export function repoRoot(): string {
+    let dir = __dirname;
+    while (!fs.existsSync(path.join(dir, "package.json")) || require(path.join(dir, "package.json")).name !== "pulumi-mold") {
+        const up = path.dirname(dir);
+        if (up === dir) throw new Error("cannot find the pulumi-mold repository root");
+        dir = up;
+    }
+    return dir;
+}
+
+export function ensureSelfLink(): void {
+    const root = repoRoot();
+    const link = path.join(root, "node_modules", "pulumi-mold");
+    try {
+        if (fs.realpathSync(link) === fs.realpathSync(root)) return;
+    } catch {
+        // missing: create it below
+    }
+    fs.rmSync(link, { recursive: true, force: true });
+    fs.symlinkSync(path.relative(path.dirname(link), root), link, "dir");
+}
