@@ -6,7 +6,7 @@ import { ApiError, invalidParam, ruleConflict, unknownUuid } from "../errors";
 import { dropTags, matchesKeyword, matchesTagFilter, ownerFields, render, T, tagFilter, tagsOf } from "../model";
 import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter } from "../types";
-import { isIpv4, jobFailure, nextDbId, nicAddresses, removeAllRulesOnIp, removeFirewallRow, TAG_TYPE, vmIsDestroyed, vmName, vmNicIn } from "./rules-common";
+import { isIpv4, jobFailure, nextDbId, nicAddresses, removeAllRulesOnIp, removeFirewallRow, ruleVmNic, TAG_TYPE, vmName } from "./rules-common";
 
 const CMD_PKG = "org.apache.cloudstack.api.command.user";
 
@@ -128,6 +128,11 @@ export function renderIp(ctx: BaseContext, ip: any): Record<string, any> {
     return { ...render(ip), tags: tagsOf(ctx, TAG_TYPE.publicIp, ip.id), hasrules };
 }
 
+/** Queues an IP command's job with the address as its instance, serialised on `syncObject` (the IP's network). */
+function queueIpJob(ctx: CommandContext, cmdClass: string, completer: string, ip: any, syncObject: string | undefined, payload: Record<string, any> = { ipId: ip.id }): string {
+    return ctx.queueJob({ cmd: `${CMD_PKG}.${cmdClass}`, completer, instanceType: "IpAddress", instanceId: ip.id, syncObject, payload });
+}
+
 /** The caller's single isolated network in the zone, as AssociateIPAddrCmd.getNetworkId picks it. */
 function defaultIsolatedNetwork(ctx: CommandContext, zone: any): any {
     const mine = Object.values(table(ctx.state, T.networks)).filter(
@@ -154,14 +159,7 @@ const associateIpAddress: CommandSpec = {
         }
         const target = network ?? defaultIsolatedNetwork(ctx, zoneParam);
         const ip = allocateIpRecord(ctx, target.zoneid, requested);
-        const jobid = ctx.queueJob({
-            cmd: `${CMD_PKG}.address.AssociateIPAddrCmd`,
-            completer: "associateIpAddress",
-            instanceType: "IpAddress",
-            instanceId: ip.id,
-            syncObject: target.id,
-            payload: { ipId: ip.id, networkId: target.id },
-        });
+        const jobid = queueIpJob(ctx, "address.AssociateIPAddrCmd", "associateIpAddress", ip, target.id, { ipId: ip.id, networkId: target.id });
         return { id: ip.id, jobid };
     },
 };
@@ -179,15 +177,7 @@ const disassociateIpAddress: CommandSpec = {
             ip = Object.values(ipTable(ctx)).find((r: any) => r.ipaddress === address);
             if (!ip) throw invalidParam(`Unable to find IP address by IP address=${address}`);
         }
-        const jobid = ctx.queueJob({
-            cmd: `${CMD_PKG}.address.DisassociateIPAddrCmd`,
-            completer: "disassociateIpAddress",
-            instanceType: "IpAddress",
-            instanceId: ip.id,
-            syncObject: ip.associatednetworkid,
-            payload: { ipId: ip.id },
-        });
-        return { jobid };
+        return { jobid: queueIpJob(ctx, "address.DisassociateIPAddrCmd", "disassociateIpAddress", ip, ip.associatednetworkid) };
     },
 };
 
@@ -243,9 +233,7 @@ const enableStaticNat: CommandSpec = {
         }
         const network = table(ctx.state, T.networks)[networkId];
         if (ip.state !== "Allocated") throw invalidParam(`Unable to create ip forwarding rule on address ${ip.ipaddress}, invalid IP address specified.`);
-        if (vmIsDestroyed(vm)) throw invalidParam(`Invalid user vm: ${vmName(vm)}`);
-        const nic = vmNicIn(vm, networkId);
-        if (!nic) throw invalidParam("Vm doesn't belong to the network with specified id");
+        const nic = ruleVmNic(vm, networkId, { destroyed: `Invalid user vm: ${vmName(vm)}`, notInNetwork: "Vm doesn't belong to the network with specified id" });
         if (!networkHasService(network, "StaticNat")) {
             throw invalidParam("Unable to create static nat rule; StaticNat service is not supported in network with specified id");
         }
@@ -294,15 +282,7 @@ const disableStaticNat: CommandSpec = {
     isAsync: true,
     handle(ctx) {
         const ip = ctx.params.entity<any>("ipaddressid", ipTable(ctx), true)!;
-        const jobid = ctx.queueJob({
-            cmd: `${CMD_PKG}.nat.DisableStaticNatCmd`,
-            completer: "disableStaticNat",
-            instanceType: "IpAddress",
-            instanceId: ip.id,
-            syncObject: ip.associatednetworkid,
-            payload: { ipId: ip.id },
-        });
-        return { jobid };
+        return { jobid: queueIpJob(ctx, "nat.DisableStaticNatCmd", "disableStaticNat", ip, ip.associatednetworkid) };
     },
 };
 

@@ -4,7 +4,7 @@
 import { ApiError, invalidParam } from "../errors";
 import { dropTags, matchesKeyword, matchesTagFilter, ownerFields, render, T, tagFilter, tagsOf } from "../model";
 import { table } from "../state";
-import type { BaseContext, CommandSpec, JobCompleter } from "../types";
+import type { BaseContext, CommandContext, CommandSpec, JobCompleter } from "../types";
 import { allocateIpRecord, associateIpWithNetwork, findSourceNatIp, ipTable, networkHasService, releaseIpRecord, zoneInfra } from "./address";
 import {
     cidrRange,
@@ -270,6 +270,11 @@ function vmsInNetwork(ctx: BaseContext, networkId: string): any[] {
     return Object.values(table(ctx.state, T.vms)).filter((vm: any) => !vmIsExpunged(vm) && vmNicIn(vm, networkId));
 }
 
+/** Queues a network command's job, with the network as its instance and sync object. */
+function queueNetworkJob(ctx: CommandContext, cmdClass: string, completer: string, network: any, payload: Record<string, any>): string {
+    return ctx.queueJob({ cmd: `${CMD_PKG}.${cmdClass}`, completer, instanceType: "Network", instanceId: network.id, syncObject: network.id, payload });
+}
+
 const createNetwork: CommandSpec = {
     name: "createNetwork",
     handle(ctx) {
@@ -341,19 +346,12 @@ const updateNetwork: CommandSpec = {
         const p = ctx.params;
         const network = p.entity<any>("id", table(ctx.state, T.networks), true)!;
         const offering = p.entity<any>("networkofferingid", table(ctx.state, T.networkOfferings));
-        const jobid = ctx.queueJob({
-            cmd: `${CMD_PKG}.UpdateNetworkCmd`,
-            completer: "updateNetwork",
-            instanceType: "Network",
-            instanceId: network.id,
-            syncObject: network.id,
-            payload: {
-                networkId: network.id,
-                name: p.str("name"),
-                displaytext: p.str("displaytext"),
-                networkdomain: p.str("networkdomain"),
-                offeringId: offering?.id,
-            },
+        const jobid = queueNetworkJob(ctx, "UpdateNetworkCmd", "updateNetwork", network, {
+            networkId: network.id,
+            name: p.str("name"),
+            displaytext: p.str("displaytext"),
+            networkdomain: p.str("networkdomain"),
+            offeringId: offering?.id,
         });
         return { jobid };
     },
@@ -368,15 +366,7 @@ const deleteNetwork: CommandSpec = {
             throw invalidParam("Delete network with 'forced' option can only be called by root admins");
         }
         if (network.issystem) throw invalidParam("Network with specified id is system and can't be removed");
-        const jobid = ctx.queueJob({
-            cmd: `${CMD_PKG}.DeleteNetworkCmd`,
-            completer: "deleteNetwork",
-            instanceType: "Network",
-            instanceId: network.id,
-            syncObject: network.id,
-            payload: { networkId: network.id },
-        });
-        return { jobid };
+        return { jobid: queueNetworkJob(ctx, "DeleteNetworkCmd", "deleteNetwork", network, { networkId: network.id }) };
     },
 };
 
@@ -385,15 +375,8 @@ const restartNetwork: CommandSpec = {
     isAsync: true,
     handle(ctx) {
         const network = ctx.params.entity<any>("id", table(ctx.state, T.networks), true)!;
-        const jobid = ctx.queueJob({
-            cmd: `${CMD_PKG}.RestartNetworkCmd`,
-            completer: "restartNetwork",
-            instanceType: "Network",
-            instanceId: network.id,
-            syncObject: network.id,
-            payload: { networkId: network.id, cleanup: ctx.params.bool("cleanup") ?? false },
-        });
-        return { jobid };
+        const payload = { networkId: network.id, cleanup: ctx.params.bool("cleanup") ?? false };
+        return { jobid: queueNetworkJob(ctx, "RestartNetworkCmd", "restartNetwork", network, payload) };
     },
 };
 
