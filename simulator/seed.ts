@@ -27,6 +27,48 @@ export const SEED_KUBERNETES_VERSIONS = ["1.29.15", "1.30.11", "1.30.14", "1.31.
 const ISOLATED_SERVICES = ["Vpn", "Dhcp", "Dns", "Firewall", "Lb", "UserData", "SourceNat", "StaticNat", "PortForwarding", "Gateway"];
 
 /** Adds the catalog once (a persisted state already has it). */
+interface ServiceOfferingFields {
+    name: string;
+    displaytext: string;
+    cpunumber?: number;
+    cpuspeed?: number;
+    memory?: number;
+    issystem: boolean;
+    defaultuse: boolean;
+    systemvmtype?: string;
+    iscustomized: boolean;
+    dynamicscalingenabled: boolean;
+}
+
+/** A service offering row: its own fields, and the storage/HA/disk settings every seeded offering shares. */
+function serviceOfferingRow(id: string, created: string, o: ServiceOfferingFields): Record<string, any> {
+    return {
+        id,
+        name: o.name,
+        state: "Active",
+        displaytext: o.displaytext,
+        cpunumber: o.cpunumber,
+        cpuspeed: o.cpuspeed,
+        memory: o.memory,
+        created,
+        storagetype: "shared",
+        provisioningtype: "thin",
+        offerha: false,
+        limitcpuuse: false,
+        isvolatile: false,
+        issystem: o.issystem,
+        defaultuse: o.defaultuse,
+        ...(o.systemvmtype !== undefined ? { systemvmtype: o.systemvmtype } : {}),
+        iscustomized: o.iscustomized,
+        dynamicscalingenabled: o.dynamicscalingenabled,
+        diskofferingstrictness: false,
+        encryptroot: false,
+        cacheMode: "none",
+        rootdisksize: 0,
+        hasannotations: false,
+    };
+}
+
 export function seedCatalog(ctx: BaseContext): void {
     const zones = table(ctx.state, T.zones);
     if (Object.keys(zones).length > 0) return;
@@ -55,59 +97,33 @@ export function seedCatalog(ctx: BaseContext): void {
     const offerings = table(ctx.state, T.serviceOfferings);
     for (const o of SEED_OFFERINGS) {
         const id = ctx.uuid();
-        offerings[id] = {
-            id,
+        offerings[id] = serviceOfferingRow(id, created, {
             name: o.name,
-            state: "Active",
             displaytext: o.iscustomized ? "Custom CPU and memory" : `${o.cpunumber} vCPU, ${o.memory / 1024} GB RAM`,
             cpunumber: o.iscustomized ? undefined : o.cpunumber,
             cpuspeed: o.iscustomized ? undefined : 2000,
             memory: o.iscustomized ? undefined : o.memory,
-            created,
-            storagetype: "shared",
-            provisioningtype: "thin",
-            offerha: false,
-            limitcpuuse: false,
-            isvolatile: false,
             issystem: false,
             defaultuse: false,
             iscustomized: !!o.iscustomized,
             dynamicscalingenabled: true,
-            diskofferingstrictness: false,
-            encryptroot: false,
-            cacheMode: "none",
-            rootdisksize: 0,
-            hasannotations: false,
-        };
+        });
     }
 
     // The virtual router's system offering, which network offerings point at (`serviceofferingid`).
     const routerOfferingId = ctx.uuid();
-    offerings[routerOfferingId] = {
-        id: routerOfferingId,
+    offerings[routerOfferingId] = serviceOfferingRow(routerOfferingId, created, {
         name: "System Offering For Software Router",
-        state: "Active",
         displaytext: "System Offering For Software Router",
         cpunumber: 1,
         cpuspeed: 500,
         memory: 256,
-        created,
-        storagetype: "shared",
-        provisioningtype: "thin",
-        offerha: false,
-        limitcpuuse: false,
-        isvolatile: false,
         issystem: true,
         defaultuse: true,
         systemvmtype: "domainrouter",
         iscustomized: false,
         dynamicscalingenabled: false,
-        diskofferingstrictness: false,
-        encryptroot: false,
-        cacheMode: "none",
-        rootdisksize: 0,
-        hasannotations: false,
-    };
+    });
 
     const templates = table(ctx.state, T.templates);
     const templateId = ctx.uuid();
