@@ -63,6 +63,15 @@ export function renderVm(ctx: BaseContext, vm: any, withUserData = false): Recor
     return out;
 }
 
+const vmResult = (ctx: BaseContext, vm: any) => ({ object: "virtualmachine", value: renderVm(ctx, vm) });
+
+/** A completed change to a VM: `lastupdated` moves, the event is recorded, the answer is the VM. */
+function changedVm(ctx: BaseContext, vm: any, type: string, description: string) {
+    vm.lastupdated = ctx.timestamp();
+    vmEvent(ctx, type, description, vm);
+    return vmResult(ctx, vm);
+}
+
 // ---------------------------------------------------------------- sizes, NICs and record building
 
 /** `details[i].<k>=<v>` entries merged into one map (BaseCmd.convertDetailsToMap). */
@@ -410,9 +419,7 @@ const changeServiceForVirtualMachine: CommandSpec = {
         }
         checkCanUpgrade(vm, offering, "stopped");
         applyOffering(vm, offering, detailsParam(ctx));
-        vm.lastupdated = ctx.timestamp();
-        vmEvent(ctx, "VM.UPGRADE", `Upgrading Vm. Vm Id: ${vm.id}`, vm);
-        return { object: "virtualmachine", value: renderVm(ctx, vm) };
+        return changedVm(ctx, vm, "VM.UPGRADE", `Upgrading Vm. Vm Id: ${vm.id}`);
     },
 };
 
@@ -435,9 +442,7 @@ const updateVirtualMachine: CommandSpec = {
         if (userdata !== undefined) vm._userdata = userdata;
         const haenable = p.bool("haenable");
         if (haenable !== undefined) vm.haenable = haenable;
-        vm.lastupdated = ctx.timestamp();
-        vmEvent(ctx, "VM.UPDATE", `updating Vm. Vm Id: ${vm.id}`, vm);
-        return { object: "virtualmachine", value: renderVm(ctx, vm) };
+        return changedVm(ctx, vm, "VM.UPDATE", `updating Vm. Vm Id: ${vm.id}`);
     },
 };
 
@@ -497,8 +502,6 @@ function jobVm(ctx: JobContext): any {
     if (!vm) throw invalidParam(`Unable to find a virtual machine with specified vmId ${ctx.job.payload.id}`);
     return vm;
 }
-
-const vmResult = (ctx: JobContext, vm: any) => ({ object: "virtualmachine", value: renderVm(ctx, vm) });
 
 /** UserVmManagerImpl.upgradeRunningVirtualMachine: live scaling, only upwards (mold-api-network.md §10.5). */
 function scaleRunning(ctx: JobContext, vm: any, current: any, next: any, details: Record<string, string>): void {
@@ -565,9 +568,7 @@ export const jobs: Record<string, JobCompleter> = {
     rebootVirtualMachine(ctx) {
         const vm = jobVm(ctx);
         if (vm.state !== "Running") throw invalidParam(`The VM ${vm.id} (${vm.displayname ?? vm.name}) is not running, unable to reboot it`);
-        vm.lastupdated = ctx.timestamp();
-        vmEvent(ctx, "VM.REBOOT", `Successfully completed rebooting Vm. Vm Id: ${vm.id}`, vm);
-        return vmResult(ctx, vm);
+        return changedVm(ctx, vm, "VM.REBOOT", `Successfully completed rebooting Vm. Vm Id: ${vm.id}`);
     },
     destroyVirtualMachine(ctx, job) {
         const vm = jobVm(ctx);
@@ -595,9 +596,7 @@ export const jobs: Record<string, JobCompleter> = {
         checkCanUpgrade(vm, next, "stopped/running");
         if (vm.state === "Running") scaleRunning(ctx, vm, current, next, job.payload.details);
         applyOffering(vm, next, job.payload.details);
-        vm.lastupdated = ctx.timestamp();
-        vmEvent(ctx, "VM.UPGRADE", `Successfully completed upgrading Vm. Vm Id: ${vm.id}`, vm);
-        return vmResult(ctx, vm);
+        return changedVm(ctx, vm, "VM.UPGRADE", `Successfully completed upgrading Vm. Vm Id: ${vm.id}`);
     },
     resetSSHKeyForVirtualMachine(ctx, job) {
         const vm = jobVm(ctx);
@@ -607,8 +606,6 @@ export const jobs: Record<string, JobCompleter> = {
         if (names.length === 0) throw invalidParam("'keypair' or 'keypairs' must be specified");
         checkKeyPairs(ctx, names);
         vm.keypairs = names.join(",");
-        vm.lastupdated = ctx.timestamp();
-        vmEvent(ctx, "VM.RESETSSHKEY", `Successfully completed resetting SSHKey for VM. Vm Id: ${vm.id}`, vm);
-        return vmResult(ctx, vm);
+        return changedVm(ctx, vm, "VM.RESETSSHKEY", `Successfully completed resetting SSHKey for VM. Vm Id: ${vm.id}`);
     },
 };
