@@ -59,9 +59,14 @@ export interface UpdateFirewallRuleArgs {
     fordisplay?: boolean;
 }
 
-export async function createFirewallRule(client: MoldClient, args: CreateFirewallRuleArgs, wait?: WaitOptions): Promise<FirewallRule> {
-    const r = await client.callAsync<{ firewallrule: FirewallRule }>("createFirewallRule", { ...args }, wait);
+/** An async command whose job result is the rule: create and update, ingress and egress alike. */
+async function callForRule(client: MoldClient, command: string, params: Record<string, any>, wait?: WaitOptions): Promise<FirewallRule> {
+    const r = await client.callAsync<{ firewallrule: FirewallRule }>(command, params, wait);
     return r.result.firewallrule;
+}
+
+export function createFirewallRule(client: MoldClient, args: CreateFirewallRuleArgs, wait?: WaitOptions): Promise<FirewallRule> {
+    return callForRule(client, "createFirewallRule", { ...args }, wait);
 }
 
 /** Ingress rules, including those port forwarding and LB rules opened (filters: id, ipaddressid, networkid, tags). */
@@ -69,27 +74,24 @@ export function listFirewallRules(client: MoldClient, filter: ListFilter = {}): 
     return client.list<FirewallRule>("listFirewallRules", listParams(filter), "firewallrule");
 }
 
-export async function updateFirewallRule(client: MoldClient, id: string, args: UpdateFirewallRuleArgs = {}, wait?: WaitOptions): Promise<FirewallRule> {
-    const r = await client.callAsync<{ firewallrule: FirewallRule }>("updateFirewallRule", { id, ...args }, wait);
-    return r.result.firewallrule;
+export function updateFirewallRule(client: MoldClient, id: string, args: UpdateFirewallRuleArgs = {}, wait?: WaitOptions): Promise<FirewallRule> {
+    return callForRule(client, "updateFirewallRule", { id, ...args }, wait);
 }
 
 export async function deleteFirewallRule(client: MoldClient, id: string, wait?: WaitOptions): Promise<void> {
     await client.callAsync("deleteFirewallRule", { id }, wait);
 }
 
-export async function createEgressFirewallRule(client: MoldClient, args: CreateEgressFirewallRuleArgs, wait?: WaitOptions): Promise<FirewallRule> {
-    const r = await client.callAsync<{ firewallrule: FirewallRule }>("createEgressFirewallRule", { ...args }, wait);
-    return r.result.firewallrule;
+export function createEgressFirewallRule(client: MoldClient, args: CreateEgressFirewallRuleArgs, wait?: WaitOptions): Promise<FirewallRule> {
+    return callForRule(client, "createEgressFirewallRule", { ...args }, wait);
 }
 
 export function listEgressFirewallRules(client: MoldClient, filter: ListFilter = {}): Promise<FirewallRule[]> {
     return client.list<FirewallRule>("listEgressFirewallRules", listParams(filter), "firewallrule");
 }
 
-export async function updateEgressFirewallRule(client: MoldClient, id: string, args: UpdateFirewallRuleArgs = {}, wait?: WaitOptions): Promise<FirewallRule> {
-    const r = await client.callAsync<{ firewallrule: FirewallRule }>("updateEgressFirewallRule", { id, ...args }, wait);
-    return r.result.firewallrule;
+export function updateEgressFirewallRule(client: MoldClient, id: string, args: UpdateFirewallRuleArgs = {}, wait?: WaitOptions): Promise<FirewallRule> {
+    return callForRule(client, "updateEgressFirewallRule", { id, ...args }, wait);
 }
 
 export async function deleteEgressFirewallRule(client: MoldClient, id: string, wait?: WaitOptions): Promise<void> {
