@@ -3,10 +3,10 @@ import { pickOne } from "../client/catalog";
 import type { MoldClient } from "../client/client";
 import { MoldApiError, MoldJobError, MoldJobTimeoutError } from "../client/errors";
 import { listNetworks, Network } from "../client/network";
-import type { ResourceTag } from "../client/tags";
+import { createTags, listTags, ResourceTag } from "../client/tags";
 import { partialFailure } from "../runtime/errors";
 import type { HookContext, Props } from "../runtime/hooks";
-import { isOwned, OWNER_TAG_KEY, OWNER_TAG_VALUE } from "../runtime/tags";
+import { isOwned, OWNER_TAG_KEY, OWNER_TAG_VALUE, syncTags } from "../runtime/tags";
 
 /** Mold's answer for a UUID that no longer resolves (mold-api-core.md §3.4). */
 export function isGone(e: unknown): boolean {
@@ -18,9 +18,12 @@ export function tagsForCreate(user: Record<string, string> | undefined): Record<
     return { ...(user ?? {}), [OWNER_TAG_KEY]: OWNER_TAG_VALUE };
 }
 
-/** Refuses to change or delete an object pulumi-mold did not create. */
-export function assertOwned(ctx: HookContext, id: string, tags: ResourceTag[] | undefined, action: string): void {
-    if (!isOwned(tags)) {
+/**
+ * Refuses to change or delete an object pulumi-mold did not create. An object whose create did not
+ * finish (`createIncomplete` in its outputs) is ours even before its ownership tag is on.
+ */
+export function assertOwned(ctx: HookContext, id: string, tags: ResourceTag[] | undefined, action: string, olds?: Props): void {
+    if (!isOwned(tags) && !olds?.createIncomplete) {
         throw new Error(
             `refusing to ${action} ${id}: it has no ${OWNER_TAG_KEY}=${OWNER_TAG_VALUE} tag, so pulumi-mold did not create it. ` +
                 `Tag it to let pulumi-mold manage it, or remove it from the stack state.`,
@@ -37,8 +40,24 @@ export async function afterCreate<T>(id: string, outs: Props, step: () => Promis
     try {
         return await step();
     } catch (e) {
-        throw partialFailure(`created ${id} but could not finish: ${(e as Error).message}`, id, outs);
+        throw partialFailure(`created ${id} but could not finish: ${(e as Error).message}`, id, { ...outs, createIncomplete: true });
     }
+}
+
+/** Brings tags to `news`; after an incomplete create, puts the ownership tag and all user tags on. */
+export async function applyTags(client: MoldClient, resourceType: string, id: string, olds: Props, news: Props): Promise<void> {
+    if (olds.createIncomplete) {
+        const present = userTagsOf(await listTags(client, { resourcetype: resourceType, resourceid: id }));
+        const wanted = tagsForCreate(news.tags);
+        const missing = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => present[k] !== v));
+        if (Object.keys(missing).length) await createTags(client, resourceType, [id], missing);
+        return;
+    }
+    await syncTags(client, resourceType, id, olds.tags ?? {}, news.tags ?? {});
+}
+
+function userTagsOf(tags: ResourceTag[]): Record<string, string> {
+    return Object.fromEntries(tags.map((t) => [t.key, t.value]));
 }
 
 /** An async create whose job failed or timed out may have left the entity behind: surface its id. */

@@ -6,9 +6,9 @@ import { createTags } from "../client/tags";
 import { normalizeCidr } from "../net/cidr";
 import { partialFailure } from "../runtime/errors";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
-import { currentTags, syncTags } from "../runtime/tags";
+import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { afterCreate, assertOwned, entityOf, isGone, tagsForCreate } from "./common";
+import { afterCreate, applyTags, assertOwned, entityOf, isGone, tagsForCreate } from "./common";
 
 const PROTOCOLS = ["tcp", "udp", "icmp"] as const;
 
@@ -98,16 +98,16 @@ export const firewallRule: ResourceDefinition = {
         const client = ctx.client();
         const rule = await getRule(client, id);
         if (!rule) throw new Error(`firewall rule ${id} no longer exists in Mold; run refresh`);
-        assertOwned(ctx, id, rule.tags, "change firewall rule");
-        await syncTags(client, "FirewallRule", id, olds.tags ?? {}, news.tags ?? {});
+        assertOwned(ctx, id, rule.tags, "change firewall rule", olds);
+        await applyTags(client, "FirewallRule", id, olds, news);
         return outputsOf(rule);
     },
 
-    async delete(ctx, id) {
+    async delete(ctx, id, olds) {
         const client = ctx.client();
         const rule = await getRule(client, id);
         if (!rule) return;
-        assertOwned(ctx, id, rule.tags, "delete firewall rule");
+        assertOwned(ctx, id, rule.tags, "delete firewall rule", olds);
         try {
             await deleteFirewallRule(client, id);
         } catch (e) {

@@ -3,9 +3,9 @@
 import { findNetworkOffering, findZone, listNetworkOfferings, NetworkOffering } from "../client/catalog";
 import { createNetwork, deleteNetwork, getNetwork, Network, updateNetwork } from "../client/network";
 import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
-import { currentTags, syncTags } from "../runtime/tags";
+import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { afterCreate, assertOwned, isGone, tagsForCreate } from "./common";
+import { afterCreate, applyTags, assertOwned, isGone, tagsForCreate } from "./common";
 import { createTags } from "../client/tags";
 
 const INPUTS = ["name", "displayText", "zone", "networkOffering", "gateway", "netmask", "networkDomain", "tags"] as const;
@@ -93,7 +93,7 @@ export const network: ResourceDefinition = {
         const client = ctx.client();
         const current = await getNetwork(client, id);
         if (!current) throw new Error(`network ${id} no longer exists in Mold; run refresh`);
-        assertOwned(ctx, id, current.tags, "change network");
+        assertOwned(ctx, id, current.tags, "change network", olds);
         const changes: Record<string, string | undefined> = {};
         if (olds.name !== news.name) changes.name = news.name;
         if (olds.displayText !== news.displayText) changes.displaytext = news.displayText ?? news.name;
@@ -104,15 +104,15 @@ export const network: ResourceDefinition = {
         }
         let updated: Network = current;
         if (Object.keys(changes).length) updated = await updateNetwork(client, id, changes);
-        await syncTags(client, "Network", id, olds.tags ?? {}, news.tags ?? {});
+        await applyTags(client, "Network", id, olds, news);
         return outputsOf(updated);
     },
 
-    async delete(ctx, id) {
+    async delete(ctx, id, olds) {
         const client = ctx.client();
         const current = await getNetwork(client, id);
         if (!current) return;
-        assertOwned(ctx, id, current.tags, "delete network");
+        assertOwned(ctx, id, current.tags, "delete network", olds);
         try {
             await deleteNetwork(client, id);
         } catch (e) {

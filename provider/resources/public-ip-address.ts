@@ -7,9 +7,9 @@ import { MoldJobError } from "../client/errors";
 import { createTags } from "../client/tags";
 import { partialFailure } from "../runtime/errors";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
-import { currentTags, syncTags } from "../runtime/tags";
+import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { afterCreate, assertOwned, entityOf, findNetwork, isGone, tagsForCreate } from "./common";
+import { afterCreate, applyTags, assertOwned, entityOf, findNetwork, isGone, tagsForCreate } from "./common";
 
 function outputsOf(ip: PublicIpAddress): Props {
     return {
@@ -64,16 +64,16 @@ export const publicIpAddress: ResourceDefinition = {
         const client = ctx.client();
         const ip = await getPublicIpAddress(client, id);
         if (!ip) throw new Error(`public IP ${id} no longer exists in Mold; run refresh`);
-        assertOwned(ctx, id, ip.tags, "change public IP");
-        await syncTags(client, "PublicIpAddress", id, olds.tags ?? {}, news.tags ?? {});
+        assertOwned(ctx, id, ip.tags, "change public IP", olds);
+        await applyTags(client, "PublicIpAddress", id, olds, news);
         return outputsOf(ip);
     },
 
-    async delete(ctx, id) {
+    async delete(ctx, id, olds) {
         const client = ctx.client();
         const ip = await getPublicIpAddress(client, id);
         if (!ip || ip.state === "Free") return;
-        assertOwned(ctx, id, ip.tags, "release public IP");
+        assertOwned(ctx, id, ip.tags, "release public IP", olds);
         try {
             await disassociateIpAddress(client, id);
         } catch (e) {

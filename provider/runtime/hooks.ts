@@ -128,10 +128,10 @@ export async function runHook(definitions: Record<string, ResourceDefinition>, k
             }
             case "update": {
                 const [id, olds, news] = args as [string, Props, Props];
-                const inputsChanged = changedInputs(def, olds, news).length > 0;
+                const needsWork = changedInputs(def, olds, news).length > 0 || olds.createIncomplete === true;
                 // A provider-code-only change needs no API call: re-emit the outputs with the new inputs.
-                const outs = inputsChanged ? await def.update(contextFor(kind, settings, id), id, olds, news) : {};
-                return { outs: sanitize({ ...olds, ...news, ...outs }) };
+                const outs = needsWork ? await def.update(contextFor(kind, settings, id), id, olds, news) : {};
+                return { outs: sanitize({ ...olds, ...news, ...outs, createIncomplete: undefined }) };
             }
             case "delete": {
                 const [id, olds] = args as [string, Props];

@@ -1,0 +1,59 @@
+// Runs the test engine's CLI in its own process, as `npm run engine` does, with a deadline.
+import { spawn } from "child_process";
+import * as path from "path";
+
+// dist/test/helpers → dist/test/engine/cli.js
+const CLI = path.resolve(__dirname, "../engine/cli.js");
+/** dist/test/helpers → test/programs/<name> in the source tree (programs run as TypeScript). */
+export const programDir = (name: string) => path.resolve(__dirname, "../../../test/programs", name);
+
+export interface EngineRun {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+    /** The CLI's final JSON line. */
+    result?: { steps: Record<"create" | "update" | "replace" | "delete" | "same", number>; outputs: Record<string, any> };
+}
+
+/** The environment without any Mold credentials, so a test decides exactly where they come from. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!/^(MOLD_|CLOUDSTACK_|PULUMI_CONFIG)/.test(k)) env[k] = v;
+    return { ...env, ...extra };
+}
+
+export function runEngine(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<EngineRun> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+        const timer = setTimeout(() => {
+            child.kill("SIGKILL");
+            reject(new Error(`engine ${args.join(" ")} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+        }, timeoutMs);
+        child.on("error", reject);
+        child.on("exit", (code) => {
+            clearTimeout(timer);
+            const last = stdout.trim().split("\n").pop() ?? "";
+            let result: EngineRun["result"];
+            try {
+                result = JSON.parse(last);
+            } catch {
+                result = undefined;
+            }
+            resolve({ code, stdout, stderr, result });
+        });
+    });
+}
+
+/** Requests per command a simulator served since `before` was taken, keeping only state-changing ones. */
+export function mutatingSince(before: Record<string, number>, now: Record<string, number>): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [cmd, n] of Object.entries(now)) {
+        const delta = n - (before[cmd] ?? 0);
+        if (delta > 0 && !/^(list|get|query|find)/.test(cmd)) out[cmd] = delta;
+    }
+    return out;
+}
