@@ -3,8 +3,15 @@
 // run time. It captures nothing but the kind name: no credentials, clients, Maps or Dates.
 import * as pulumi from "@pulumi/pulumi";
 
+/** Every provider object made, by kind (for serialization guards and the bench). */
+export const PROVIDERS: Record<string, pulumi.dynamic.ResourceProvider> = {};
+
 /** One shared provider object per resource kind (the SDK caches its serialization by identity). */
 export function dynamicProvider(kind: string): pulumi.dynamic.ResourceProvider {
+    return (PROVIDERS[kind] ??= makeProvider(kind));
+}
+
+function makeProvider(kind: string): pulumi.dynamic.ResourceProvider {
     return {
         async configure(this: any, req: pulumi.dynamic.ConfigureRequest) {
             this.settings = require("pulumi-mold/provider").settingsFromConfig(req.config);
