@@ -34,6 +34,27 @@ export class FirewallRule extends pulumi.dynamic.Resource {
     declare public readonly state: pulumi.Output<string>;
 
     constructor(name: string, args: FirewallRuleArgs, opts?: pulumi.CustomResourceOptions) {
-        super(provider, name, { ...args, ruleId: undefined, ipAddress: undefined, networkId: undefined, state: undefined }, opts, "mold", "FirewallRule");
+        super(
+            provider,
+            name,
+            {
+                // Every property is listed, set or not: the SDK only creates outputs for keys present here.
+                ipAddressId: args.ipAddressId,
+                protocol: args.protocol,
+                startPort: args.startPort,
+                endPort: args.endPort,
+                cidrList: args.cidrList,
+                icmpType: args.icmpType,
+                icmpCode: args.icmpCode,
+                tags: args.tags,
+                ruleId: undefined,
+                ipAddress: undefined,
+                networkId: undefined,
+                state: undefined,
+            },
+            opts,
+            "mold",
+            "FirewallRule",
+        );
     }
 }

@@ -27,7 +27,18 @@ export class PublicIpAddress extends pulumi.dynamic.Resource {
         super(
             provider,
             name,
-            { ...args, ipAddress: undefined, isSourceNat: undefined, isStaticNat: undefined, networkId: undefined, zoneId: undefined, state: undefined },
+            {
+                // Every property is listed, set or not: the SDK only creates outputs for keys present here.
+                network: args.network,
+                zone: args.zone,
+                tags: args.tags,
+                ipAddress: undefined,
+                isSourceNat: undefined,
+                isStaticNat: undefined,
+                networkId: undefined,
+                zoneId: undefined,
+                state: undefined,
+            },
             opts,
             "mold",
             "PublicIpAddress",
