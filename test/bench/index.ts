@@ -1,9 +1,12 @@
 // `npm run bench`: prints one JSON document on stdout (progress goes to stderr).
 // Options: --factor <k> (time compression, default 10), --concurrency <n> (default 16),
 // --short-spread log|linear (how <10 s jobs are spread, default log),
-// --policy <growth>,<firstMs>,<minMs>,<maxMs> (measure another pulumi-mold policy instead of the default).
+// --policy <growth>,<firstMs>,<minMs>,<maxMs> (measure another pulumi-mold policy instead of the default),
+// --only job-wait|engine (one section; default both), --repeat <n> (engine runs per timed scenario, default 3).
+// The engine section runs programs that require "pulumi-mold", i.e. the repository's dist/ build.
 import * as os from "os";
 import { DEFAULT_JOB_WAIT_POLICY, JobWaitPolicy } from "../../provider/client";
+import { runEngineBench } from "./engine";
 import { runJobWaitBench, ShortSpread } from "./job-wait";
 
 function arg(name: string): string | undefined {
@@ -29,24 +32,35 @@ function policyArg(): JobWaitPolicy {
     return { growth, firstDelayMs, minDelayMs, maxDelayMs };
 }
 
+const SECTIONS = ["job-wait", "engine"];
+
 async function main(): Promise<void> {
     const spread = arg("short-spread") ?? "log";
     if (spread !== "log" && spread !== "linear") throw new Error(`--short-spread must be log or linear, got '${spread}'`);
     const progress = (line: string) => process.stderr.write(`${line}\n`);
+    const only = arg("only");
+    if (only !== undefined && !SECTIONS.includes(only)) throw new Error(`--only must be one of ${SECTIONS.join(", ")}, got '${only}'`);
+    const run = (section: string) => only === undefined || only === section;
+    const policy = policyArg();
+    const repeat = Math.floor(positive("repeat", 3));
     const started = Date.now();
-    const jobWait = await runJobWaitBench({
-        timeFactor: positive("factor", 10),
-        concurrency: Math.floor(positive("concurrency", 16)),
-        shortSpread: spread as ShortSpread,
-        policy: policyArg(),
-        progress,
-    });
+    const jobWait = run("job-wait")
+        ? await runJobWaitBench({
+              timeFactor: positive("factor", 10),
+              concurrency: Math.floor(positive("concurrency", 16)),
+              shortSpread: spread as ShortSpread,
+              policy,
+              progress,
+          })
+        : undefined;
+    const engine = run("engine") ? await runEngineBench({ repeat, progress }) : undefined;
     const out = {
         node: process.version,
         cpus: os.cpus().length,
         startedAt: new Date(started).toISOString(),
         totalMs: Date.now() - started,
-        jobWait,
+        ...(jobWait ? { jobWait } : {}),
+        ...(engine ? { engine } : {}),
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
