@@ -1,7 +1,7 @@
 // Helpers shared by resource modules: ownership checks, "already gone" detection, partial failures.
 import { pickOne } from "../client/catalog";
 import type { MoldClient } from "../client/client";
-import { MoldApiError, MoldJobError, MoldJobTimeoutError } from "../client/errors";
+import { MoldApiError, MoldJobTimeoutError } from "../client/errors";
 import { listNetworks, Network } from "../client/network";
 import { createTags, listTags, ResourceTag } from "../client/tags";
 import { partialFailure } from "../runtime/errors";
@@ -60,11 +60,30 @@ function userTagsOf(tags: ResourceTag[]): Record<string, string> {
     return Object.fromEntries(tags.map((t) => [t.key, t.value]));
 }
 
-/** An async create whose job failed or timed out may have left the entity behind: surface its id. */
-export function entityOf(e: unknown): string | undefined {
-    if (e instanceof MoldJobTimeoutError) return e.entityId;
-    if (e instanceof MoldJobError) return e.entityId;
-    return undefined;
+/**
+ * Creates a Mold object, then puts the ownership tag and the user's tags on it. A create job that timed
+ * out (the object may still appear) or a failure after the object exists is reported with the object's
+ * id, so Pulumi records it instead of leaking it. A job that failed was rolled back by Mold.
+ */
+export async function createTagged<T extends { id: string }>(
+    client: MoldClient,
+    resourceType: string,
+    inputs: Props,
+    create: () => Promise<T>,
+    outputsOf: (created: T) => Props,
+): Promise<{ id: string; outs: Props }> {
+    let created: T;
+    try {
+        created = await create();
+    } catch (e) {
+        if (e instanceof MoldJobTimeoutError && e.entityId) {
+            throw partialFailure(e.message, e.entityId, { ...inputs, createIncomplete: true });
+        }
+        throw e;
+    }
+    const outs = outputsOf(created);
+    await afterCreate(created.id, { ...inputs, ...outs }, () => createTags(client, resourceType, [created.id], tagsForCreate(inputs.tags)));
+    return { id: created.id, outs };
 }
 
 /** A guest network by id or name; unknown or ambiguous names fail with the candidates listed. */

@@ -1,14 +1,11 @@
 // mold:index:FirewallRule — one ingress rule on a public IP (never a set of rules in one resource).
 // Mold cannot change a rule's protocol, ports or CIDRs, so those replace it; tags change in place.
-import { MoldJobError } from "../client/errors";
 import { createFirewallRule, deleteFirewallRule, FirewallRule, listFirewallRules } from "../client/firewall";
-import { createTags } from "../client/tags";
 import { normalizeCidr } from "../net/cidr";
-import { partialFailure } from "../runtime/errors";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { afterCreate, applyTags, assertOwned, entityOf, isGone, tagsForCreate } from "./common";
+import { applyTags, assertOwned, createTagged, isGone } from "./common";
 
 const PROTOCOLS = ["tcp", "udp", "icmp"] as const;
 
@@ -54,9 +51,8 @@ export const firewallRule: ResourceDefinition = {
 
     async create(ctx, inputs) {
         const client = ctx.client();
-        let rule: FirewallRule;
-        try {
-            rule = await createFirewallRule(client, {
+        const create = () =>
+            createFirewallRule(client, {
                 ipaddressid: inputs.ipAddressId,
                 protocol: inputs.protocol,
                 startport: inputs.startPort,
@@ -65,14 +61,7 @@ export const firewallRule: ResourceDefinition = {
                 icmptype: inputs.icmpType,
                 icmpcode: inputs.icmpCode,
             });
-        } catch (e) {
-            const left = entityOf(e);
-            if (left && !(e instanceof MoldJobError)) throw partialFailure((e as Error).message, left, { ...inputs });
-            throw e;
-        }
-        const outs = outputsOf(rule);
-        await afterCreate(rule.id, { ...inputs, ...outs }, () => createTags(client, "FirewallRule", [rule.id], tagsForCreate(inputs.tags)));
-        return { id: rule.id, outs };
+        return createTagged(client, "FirewallRule", inputs, create, outputsOf);
     },
 
     async read(ctx, id, olds) {

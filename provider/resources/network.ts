@@ -5,8 +5,7 @@ import { createNetwork, deleteNetwork, getNetwork, Network, updateNetwork } from
 import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { afterCreate, applyTags, assertOwned, isGone, tagsForCreate } from "./common";
-import { createTags } from "../client/tags";
+import { applyTags, assertOwned, createTagged, isGone } from "./common";
 
 const INPUTS = ["name", "displayText", "zone", "networkOffering", "gateway", "netmask", "networkDomain", "tags"] as const;
 
@@ -61,18 +60,17 @@ export const network: ResourceDefinition = {
         const client = ctx.client();
         const zone = await findZone(client, inputs.zone);
         const offering = inputs.networkOffering ? await findNetworkOffering(client, inputs.networkOffering) : await defaultIsolatedOffering(ctx);
-        const created = await createNetwork(client, {
-            name: inputs.name,
-            displaytext: inputs.displayText ?? inputs.name,
-            zoneid: zone.id,
-            networkofferingid: offering.id,
-            gateway: inputs.gateway,
-            netmask: inputs.netmask,
-            networkdomain: inputs.networkDomain,
-        });
-        const outs = outputsOf(created);
-        await afterCreate(created.id, { ...inputs, ...outs }, () => createTags(client, "Network", [created.id], tagsForCreate(inputs.tags)));
-        return { id: created.id, outs };
+        const create = () =>
+            createNetwork(client, {
+                name: inputs.name,
+                displaytext: inputs.displayText ?? inputs.name,
+                zoneid: zone.id,
+                networkofferingid: offering.id,
+                gateway: inputs.gateway,
+                netmask: inputs.netmask,
+                networkdomain: inputs.networkDomain,
+            });
+        return createTagged(client, "Network", inputs, create, outputsOf);
     },
 
     async read(ctx, id, olds) {

@@ -4,12 +4,10 @@
 import { associateIpAddress, disassociateIpAddress, getPublicIpAddress, PublicIpAddress } from "../client/address";
 import { findZone } from "../client/catalog";
 import { MoldJobError } from "../client/errors";
-import { createTags } from "../client/tags";
-import { partialFailure } from "../runtime/errors";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { afterCreate, applyTags, assertOwned, entityOf, findNetwork, isGone, tagsForCreate } from "./common";
+import { applyTags, assertOwned, createTagged, findNetwork, isGone } from "./common";
 
 function outputsOf(ip: PublicIpAddress): Props {
     return {
@@ -39,19 +37,8 @@ export const publicIpAddress: ResourceDefinition = {
     async create(ctx, inputs) {
         const client = ctx.client();
         const zoneid = inputs.network === undefined ? (await findZone(client, inputs.zone)).id : undefined;
-        let ip: PublicIpAddress;
-        try {
-            const networkid = inputs.network !== undefined ? (await findNetwork(client, inputs.network)).id : undefined;
-            ip = await associateIpAddress(client, { networkid, zoneid });
-        } catch (e) {
-            const left = entityOf(e);
-            // A job that timed out may still finish: record the address so it is not leaked.
-            if (left && !(e instanceof MoldJobError)) throw partialFailure((e as Error).message, left, { ...inputs });
-            throw e;
-        }
-        const outs = outputsOf(ip);
-        await afterCreate(ip.id, { ...inputs, ...outs }, () => createTags(client, "PublicIpAddress", [ip.id], tagsForCreate(inputs.tags)));
-        return { id: ip.id, outs };
+        const networkid = inputs.network !== undefined ? (await findNetwork(client, inputs.network)).id : undefined;
+        return createTagged(client, "PublicIpAddress", inputs, () => associateIpAddress(client, { networkid, zoneid }), outputsOf);
     },
 
     async read(ctx, id, olds) {
