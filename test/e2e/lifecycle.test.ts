@@ -70,6 +70,14 @@ test("up → no-op up → update → replace → out-of-band delete + refresh �
         t.deepEqual(fifth.steps, { create: 1, update: 0, replace: 0, delete: 0, same: 2 });
         t.is(sim.inventory().firewallRules.filter((r: any) => r.id === fifth.outputs.ruleId).length, 1);
 
+        // Dropped from the program: deleted, the rest untouched.
+        const dropped = await run("up", PROGRAM, "--config", "withRule=false");
+        t.deepEqual(dropped.steps, { create: 0, update: 0, replace: 0, delete: 1, same: 2 });
+        t.deepEqual(sim.inventory().firewallRules, []);
+        t.is(dropped.outputs.ruleId, undefined);
+        const back = await run("up", PROGRAM, "--config", "withRule=true");
+        t.deepEqual(back.steps, { create: 1, update: 0, replace: 0, delete: 0, same: 2 });
+
         // Secrets never reach the state file in plaintext, and __provider holds no credentials.
         const text = fs.readFileSync(state, "utf8");
         t.false(text.includes(sim.secretKey));

@@ -30,6 +30,7 @@ test("an explicit provider sends its resources to a second Mold; secrets stay se
         t.deepEqual(second.inventory().networks.map((n: any) => n.name), ["second-net"]);
         t.is(up.result!.outputs.token, "[secret]");
         t.is(up.result!.outputs.defaultTags, "[secret]", "an output whose input was secret is secret");
+        t.is(up.result!.outputs.secondCidr, "[secret]", "additionalSecretOutputs are honoured");
         t.is(up.result!.outputs.secondNetworkId, second.inventory().networks[0].id);
 
         const text = fs.readFileSync(state, "utf8");

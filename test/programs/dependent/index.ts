@@ -13,15 +13,19 @@ const network = new mold.Network("net", {
 
 const ip = new mold.PublicIpAddress("ip", { network: network.id });
 
-const ssh = new mold.FirewallRule("ssh", {
-    ipAddressId: ip.id,
-    protocol: "tcp",
-    startPort: config.getNumber("sshPort") ?? 22,
-    cidrList: [config.get("adminCidr") ?? "10.0.0.0/8"],
-});
+// `withRule=false` drops the rule from the program, so the engine deletes it.
+const ssh =
+    config.getBoolean("withRule") === false
+        ? undefined
+        : new mold.FirewallRule("ssh", {
+              ipAddressId: ip.id,
+              protocol: "tcp",
+              startPort: config.getNumber("sshPort") ?? 22,
+              cidrList: [config.get("adminCidr") ?? "10.0.0.0/8"],
+          });
 
 export const networkId = network.id;
 export const cidr = network.cidr;
 export const address = ip.ipAddress;
-export const ruleId = ssh.id;
-export const ruleState = ssh.state;
+export const ruleId = ssh?.id;
+export const ruleState = ssh?.state;

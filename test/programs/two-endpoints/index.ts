@@ -16,9 +16,10 @@ const onDefault = new mold.Network("on-default", {
     zone: "zone1",
     tags: pulumi.secret({ costCenter: "cc-4711-private" }),
 });
-const onSecond = new mold.Network("on-second", { name: "second-net", zone: "zone1" }, { provider: second });
+const onSecond = new mold.Network("on-second", { name: "second-net", zone: "zone1" }, { provider: second, additionalSecretOutputs: ["cidr"] });
 
 export const defaultNetworkId = onDefault.id;
 export const secondNetworkId = onSecond.id;
+export const secondCidr = onSecond.cidr;
 export const defaultTags = onDefault.tags;
 export const token = pulumi.secret("stack-output-s3cr3t");
