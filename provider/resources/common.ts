@@ -1,17 +1,15 @@
-// Helpers shared by resource modules: ownership checks, "already gone" detection, partial failures.
+// Helpers shared by resource modules: ownership, tags, lookups and partial failures.
 import { pickOne } from "../client/catalog";
 import type { MoldClient } from "../client/client";
-import { MoldApiError, MoldJobTimeoutError } from "../client/errors";
+import { MoldJobTimeoutError } from "../client/errors";
 import { listNetworks, Network } from "../client/network";
-import { createTags, listTags, ResourceTag } from "../client/tags";
+import type { ResourceTag } from "../client/tags";
 import { partialFailure } from "../runtime/errors";
 import type { HookContext, Props } from "../runtime/hooks";
-import { isOwned, OWNER_TAG_KEY, OWNER_TAG_VALUE, syncTags } from "../runtime/tags";
+import { isOwned, OWNER_TAG_KEY, OWNER_TAG_VALUE, setTags } from "../runtime/tags";
+import { createOnce, isGone } from "./reconcile";
 
-/** Mold's answer for a UUID that no longer resolves (mold-api-core.md §3.4). */
-export function isGone(e: unknown): boolean {
-    return e instanceof MoldApiError && e.errorcode === 431 && /entity does not exist|Unable to find/i.test(e.errortext);
-}
+export { isGone };
 
 /** Tags to put on a new object: the user's plus the ownership tag. */
 export function tagsForCreate(user: Record<string, string> | undefined): Record<string, string> {
@@ -44,26 +42,17 @@ export async function afterCreate<T>(id: string, outs: Props, step: () => Promis
     }
 }
 
-/** Brings tags to `news`; after an incomplete create, puts the ownership tag and all user tags on. */
-export async function applyTags(client: MoldClient, resourceType: string, id: string, olds: Props, news: Props): Promise<void> {
-    if (olds.createIncomplete) {
-        const present = userTagsOf(await listTags(client, { resourcetype: resourceType, resourceid: id }));
-        const wanted = tagsForCreate(news.tags);
-        const missing = Object.fromEntries(Object.entries(wanted).filter(([k, v]) => present[k] !== v));
-        if (Object.keys(missing).length) await createTags(client, resourceType, [id], missing);
-        return;
-    }
-    await syncTags(client, resourceType, id, olds.tags ?? {}, news.tags ?? {});
-}
-
-function userTagsOf(tags: ResourceTag[]): Record<string, string> {
-    return Object.fromEntries(tags.map((t) => [t.key, t.value]));
+/** Brings an object's tags to the declared ones plus the ownership tag (idempotent). */
+export function applyTags(client: MoldClient, resourceType: string, id: string, news: Props): Promise<void> {
+    return setTags(client, resourceType, id, tagsForCreate(news.tags));
 }
 
 /**
- * Creates a Mold object, then puts the ownership tag and the user's tags on it. A create job that timed
- * out (the object may still appear) or a failure after the object exists is reported with the object's
- * id, so Pulumi records it instead of leaking it. A job that failed was rolled back by Mold.
+ * Creates a Mold object, then puts the ownership tag and the user's tags on it.
+ * - A lost answer is reconciled with `find` (see createOnce), never by blindly sending again.
+ * - A create job that timed out (the object may still appear) or a failure after the object exists is
+ *   reported with the object's id, so Pulumi records it instead of leaking it.
+ * - A job that failed was rolled back by Mold: a plain error.
  */
 export async function createTagged<T extends { id: string }>(
     client: MoldClient,
@@ -71,10 +60,11 @@ export async function createTagged<T extends { id: string }>(
     inputs: Props,
     create: () => Promise<T>,
     outputsOf: (created: T) => Props,
+    find?: () => Promise<T | undefined>,
 ): Promise<{ id: string; outs: Props }> {
     let created: T;
     try {
-        created = await create();
+        created = await createOnce(create, find);
     } catch (e) {
         if (e instanceof MoldJobTimeoutError && e.entityId) {
             throw partialFailure(e.message, e.entityId, { ...inputs, createIncomplete: true });
@@ -82,7 +72,7 @@ export async function createTagged<T extends { id: string }>(
         throw e;
     }
     const outs = outputsOf(created);
-    await afterCreate(created.id, { ...inputs, ...outs }, () => createTags(client, resourceType, [created.id], tagsForCreate(inputs.tags)));
+    await afterCreate(created.id, { ...inputs, ...outs }, () => applyTags(client, resourceType, created.id, inputs));
     return { id: created.id, outs };
 }
 

@@ -5,7 +5,9 @@ import { normalizeCidr } from "../net/cidr";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
+import { isOwned } from "../runtime/tags";
 import { applyTags, assertOwned, createTagged, isGone } from "./common";
+import { deleteConfirmed, waitFor } from "./reconcile";
 
 const PROTOCOLS = ["tcp", "udp", "icmp"] as const;
 
@@ -20,6 +22,18 @@ async function getRule(client: ReturnType<Parameters<ResourceDefinition["create"
         if (isGone(e)) return undefined;
         throw e;
     }
+}
+
+/** Whether a listed rule has the declared protocol, ports and CIDRs. */
+function sameRule(r: FirewallRule, inputs: Props): boolean {
+    const cidrs = (r.cidrlist || "0.0.0.0/0").split(",").map((c) => normalizeCidr(c.trim())).sort();
+    const wanted = ((inputs.cidrList as string[] | undefined) ?? ["0.0.0.0/0"]).map(normalizeCidr).sort();
+    return (
+        r.protocol === inputs.protocol &&
+        (r.startport ?? undefined) === inputs.startPort &&
+        (r.endport ?? undefined) === (inputs.endPort ?? inputs.startPort) &&
+        JSON.stringify(cidrs) === JSON.stringify(wanted)
+    );
 }
 
 export const firewallRule: ResourceDefinition = {
@@ -61,7 +75,16 @@ export const firewallRule: ResourceDefinition = {
                 icmptype: inputs.icmpType,
                 icmpcode: inputs.icmpCode,
             });
-        return createTagged(client, "FirewallRule", inputs, create, outputsOf);
+        // After a lost answer: Mold keeps rules unique per IP, protocol and ports, so an untagged rule
+        // with exactly these attributes is the one just made.
+        const find = () =>
+            waitFor(async () => {
+                const rule = (await listFirewallRules(client, { ipaddressid: inputs.ipAddressId }))
+                    .filter((r) => !isOwned(r.tags) && sameRule(r, inputs))
+                    .pop();
+                return { done: !rule || rule.state !== "Add", value: rule };
+            });
+        return createTagged(client, "FirewallRule", inputs, create, outputsOf, find);
     },
 
     async read(ctx, id, olds) {
@@ -88,7 +111,7 @@ export const firewallRule: ResourceDefinition = {
         const rule = await getRule(client, id);
         if (!rule) throw new Error(`firewall rule ${id} no longer exists in Mold; run refresh`);
         assertOwned(ctx, id, rule.tags, "change firewall rule", olds);
-        await applyTags(client, "FirewallRule", id, olds, news);
+        await applyTags(client, "FirewallRule", id, news);
         return outputsOf(rule);
     },
 
@@ -97,10 +120,9 @@ export const firewallRule: ResourceDefinition = {
         const rule = await getRule(client, id);
         if (!rule) return;
         assertOwned(ctx, id, rule.tags, "delete firewall rule", olds);
-        try {
-            await deleteFirewallRule(client, id);
-        } catch (e) {
-            if (!isGone(e)) throw e;
-        }
+        await deleteConfirmed(
+            () => deleteFirewallRule(client, id),
+            async () => (await getRule(client, id)) !== undefined,
+        );
     },
 };

@@ -1,11 +1,14 @@
 // mold:index:Network — an isolated guest network. Name, display text, offering and network domain
 // change in place (updateNetwork); zone, gateway and netmask (the CIDR) replace it.
 import { findNetworkOffering, findZone, listNetworkOfferings, NetworkOffering } from "../client/catalog";
-import { createNetwork, deleteNetwork, getNetwork, Network, updateNetwork } from "../client/network";
+import { createNetwork, deleteNetwork, getNetwork, listNetworks, Network, updateNetwork } from "../client/network";
 import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { applyTags, assertOwned, createTagged, isGone } from "./common";
+import { jsonEqual } from "../runtime/equal";
+import { isOwned } from "../runtime/tags";
+import { applyTags, assertOwned, createTagged } from "./common";
+import { changeIdempotent, deleteConfirmed } from "./reconcile";
 
 const INPUTS = ["name", "displayText", "zone", "networkOffering", "gateway", "netmask", "networkDomain", "tags"] as const;
 
@@ -70,7 +73,10 @@ export const network: ResourceDefinition = {
                 netmask: inputs.netmask,
                 networkdomain: inputs.networkDomain,
             });
-        return createTagged(client, "Network", inputs, create, outputsOf);
+        // After a lost answer: the untagged network of that name in that zone is the one just made.
+        const find = async () =>
+            (await listNetworks(client, { name: inputs.name, zoneid: zone.id })).filter((n) => n.name === inputs.name && !isOwned(n.tags)).pop();
+        return createTagged(client, "Network", inputs, create, outputsOf, find);
     },
 
     async read(ctx, id, olds) {
@@ -94,15 +100,15 @@ export const network: ResourceDefinition = {
         assertOwned(ctx, id, current.tags, "change network", olds);
         const changes: Record<string, string | undefined> = {};
         if (olds.name !== news.name) changes.name = news.name;
-        if (olds.displayText !== news.displayText) changes.displaytext = news.displayText ?? news.name;
+        if (news.displayText !== undefined && olds.displayText !== news.displayText) changes.displaytext = news.displayText;
         if (olds.networkDomain !== news.networkDomain && news.networkDomain !== undefined) changes.networkdomain = news.networkDomain;
         if (olds.networkOffering !== news.networkOffering) {
             const offering = news.networkOffering ? await findNetworkOffering(client, news.networkOffering) : await defaultIsolatedOffering(ctx);
             if (offering.id !== current.networkofferingid) changes.networkofferingid = offering.id;
         }
         let updated: Network = current;
-        if (Object.keys(changes).length) updated = await updateNetwork(client, id, changes);
-        await applyTags(client, "Network", id, olds, news);
+        if (Object.keys(changes).length) updated = await changeIdempotent(() => updateNetwork(client, id, changes));
+        if (!jsonEqual(olds.tags, news.tags) || olds.createIncomplete) await applyTags(client, "Network", id, news);
         return outputsOf(updated);
     },
 
@@ -111,10 +117,9 @@ export const network: ResourceDefinition = {
         const current = await getNetwork(client, id);
         if (!current) return;
         assertOwned(ctx, id, current.tags, "delete network", olds);
-        try {
-            await deleteNetwork(client, id);
-        } catch (e) {
-            if (!isGone(e)) throw e;
-        }
+        await deleteConfirmed(
+            () => deleteNetwork(client, id),
+            async () => (await getNetwork(client, id)) !== undefined,
+        );
     },
 };

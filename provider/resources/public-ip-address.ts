@@ -1,13 +1,15 @@
 // mold:index:PublicIpAddress — a public address associated to an isolated network (or a zone).
 // Released on delete; a change of network or zone replaces it. The first address of an isolated
 // network becomes its source NAT, which Mold only releases together with the network.
-import { associateIpAddress, disassociateIpAddress, getPublicIpAddress, PublicIpAddress } from "../client/address";
+import { associateIpAddress, disassociateIpAddress, getPublicIpAddress, listPublicIpAddresses, PublicIpAddress } from "../client/address";
 import { findZone } from "../client/catalog";
 import { MoldJobError } from "../client/errors";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { applyTags, assertOwned, createTagged, findNetwork, isGone } from "./common";
+import { isOwned } from "../runtime/tags";
+import { applyTags, assertOwned, createTagged, findNetwork } from "./common";
+import { deleteConfirmed, waitFor } from "./reconcile";
 
 function outputsOf(ip: PublicIpAddress): Props {
     return {
@@ -38,7 +40,17 @@ export const publicIpAddress: ResourceDefinition = {
         const client = ctx.client();
         const zoneid = inputs.network === undefined ? (await findZone(client, inputs.zone)).id : undefined;
         const networkid = inputs.network !== undefined ? (await findNetwork(client, inputs.network)).id : undefined;
-        return createTagged(client, "PublicIpAddress", inputs, () => associateIpAddress(client, { networkid, zoneid }), outputsOf);
+        // After a lost answer: an untagged address allocated on that network since we asked is ours.
+        const askedAt = Date.now() - 2000;
+        const find = () =>
+            waitFor(async () => {
+                const fresh = (await listPublicIpAddresses(client, { associatednetworkid: networkid, zoneid }))
+                    .filter((ip) => !isOwned(ip.tags) && ip.allocated !== undefined && Date.parse(ip.allocated.replace(/(\d\d)(\d\d)$/, "$1:$2")) >= askedAt)
+                    .pop();
+                // Its job may still be running: wait until it is Allocated.
+                return { done: !fresh || fresh.state !== "Allocating", value: fresh };
+            });
+        return createTagged(client, "PublicIpAddress", inputs, () => associateIpAddress(client, { networkid, zoneid }), outputsOf, find);
     },
 
     async read(ctx, id, olds) {
@@ -52,7 +64,7 @@ export const publicIpAddress: ResourceDefinition = {
         const ip = await getPublicIpAddress(client, id);
         if (!ip) throw new Error(`public IP ${id} no longer exists in Mold; run refresh`);
         assertOwned(ctx, id, ip.tags, "change public IP", olds);
-        await applyTags(client, "PublicIpAddress", id, olds, news);
+        await applyTags(client, "PublicIpAddress", id, news);
         return outputsOf(ip);
     },
 
@@ -62,9 +74,14 @@ export const publicIpAddress: ResourceDefinition = {
         if (!ip || ip.state === "Free") return;
         assertOwned(ctx, id, ip.tags, "release public IP", olds);
         try {
-            await disassociateIpAddress(client, id);
+            await deleteConfirmed(
+                () => disassociateIpAddress(client, id),
+                async () => {
+                    const now = await getPublicIpAddress(client, id);
+                    return !!now && now.state !== "Free";
+                },
+            );
         } catch (e) {
-            if (isGone(e)) return;
             // Mold keeps a network's source-NAT address until the network itself is deleted.
             if (e instanceof MoldJobError && /source nat/i.test(e.errortext)) {
                 ctx.log(`${ip.ipaddress} is the source NAT of its network; Mold releases it with the network`);

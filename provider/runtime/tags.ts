@@ -1,6 +1,7 @@
 // Tags on Mold objects: the user's tags are kept in sync in place, and an ownership tag marks what
 // pulumi-mold created, so it never changes or deletes objects it did not create.
-import { createTags, deleteTags, ResourceTag } from "../client/tags";
+import { MoldJobError, MoldOutcomeUnknownError } from "../client/errors";
+import { createTags, deleteTags, listTags, ResourceTag } from "../client/tags";
 import type { MoldClient } from "../client/client";
 
 export const OWNER_TAG_KEY = "pulumi-mold:managed-by";
@@ -22,18 +23,25 @@ export function isOwned(tags: ResourceTag[] | undefined): boolean {
     return (tags ?? []).some((t) => t.key === OWNER_TAG_KEY && t.value === OWNER_TAG_VALUE);
 }
 
-/** Changes an object's tags from `olds` to `news` with at most one deleteTags and one createTags. */
-export async function syncTags(
-    client: MoldClient,
-    resourceType: string,
-    id: string,
-    olds: Record<string, string> = {},
-    news: Record<string, string> = {},
-): Promise<void> {
-    const removed: Record<string, string> = {};
-    const added: Record<string, string> = {};
-    for (const [k, v] of Object.entries(olds)) if (news[k] !== v) removed[k] = v;
-    for (const [k, v] of Object.entries(news)) if (olds[k] !== v) added[k] = v;
-    if (Object.keys(removed).length) await deleteTags(client, resourceType, [id], removed);
-    if (Object.keys(added).length) await createTags(client, resourceType, [id], added);
+/**
+ * Brings an object's tags to exactly `wanted` (the user's plus the ownership tag). It reads what is
+ * there first, so it is idempotent: after a lost answer or a failed tag job it simply runs again.
+ */
+export async function setTags(client: MoldClient, resourceType: string, id: string, wanted: Record<string, string>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            const present: Record<string, string> = {};
+            for (const t of await listTags(client, { resourcetype: resourceType, resourceid: id })) present[t.key] = t.value;
+            const removed: Record<string, string> = {};
+            const added: Record<string, string> = {};
+            for (const [k, v] of Object.entries(present)) if (wanted[k] !== v) removed[k] = v;
+            for (const [k, v] of Object.entries(wanted)) if (present[k] !== v) added[k] = v;
+            if (Object.keys(removed).length) await deleteTags(client, resourceType, [id], removed);
+            if (Object.keys(added).length) await createTags(client, resourceType, [id], added);
+            return;
+        } catch (e) {
+            const retryable = e instanceof MoldOutcomeUnknownError || e instanceof MoldJobError;
+            if (!retryable || attempt >= 3) throw e;
+        }
+    }
 }
