@@ -5,6 +5,8 @@ import { dynamicProvider } from "./dynamic";
 const provider = dynamicProvider("FirewallRule");
 
 export interface FirewallRuleArgs {
+    /** Take over this existing Mold object instead of creating one (see README, "Adopting existing objects"). */
+    importId?: pulumi.Input<string>;
     /** Id of the public IP the rule opens. */
     ipAddressId: pulumi.Input<string>;
     /** tcp, udp or icmp. */
@@ -28,10 +30,16 @@ export class FirewallRule extends pulumi.dynamic.Resource {
     declare public readonly icmpType: pulumi.Output<number | undefined>;
     declare public readonly icmpCode: pulumi.Output<number | undefined>;
     declare public readonly tags: pulumi.Output<Record<string, string> | undefined>;
+    declare public readonly importId: pulumi.Output<string | undefined>;
     declare public readonly ruleId: pulumi.Output<string>;
     declare public readonly ipAddress: pulumi.Output<string>;
     declare public readonly networkId: pulumi.Output<string>;
     declare public readonly state: pulumi.Output<string>;
+
+    /** A read-only reference to an existing FirewallRule (never changed or deleted by this program). */
+    static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): FirewallRule {
+        return new FirewallRule(name, {} as FirewallRuleArgs, { ...opts, id });
+    }
 
     constructor(name: string, args: FirewallRuleArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -47,6 +55,7 @@ export class FirewallRule extends pulumi.dynamic.Resource {
                 icmpType: args.icmpType,
                 icmpCode: args.icmpCode,
                 tags: args.tags,
+                importId: args.importId,
                 ruleId: undefined,
                 ipAddress: undefined,
                 networkId: undefined,

@@ -5,6 +5,8 @@ import { dynamicProvider } from "./dynamic";
 const provider = dynamicProvider("Network");
 
 export interface NetworkArgs {
+    /** Take over this existing Mold object instead of creating one (see README, "Adopting existing objects"). */
+    importId?: pulumi.Input<string>;
     name: pulumi.Input<string>;
     displayText?: pulumi.Input<string>;
     /** Zone name or id. Changing it replaces the network. */
@@ -25,6 +27,7 @@ export class Network extends pulumi.dynamic.Resource {
     declare public readonly networkOffering: pulumi.Output<string | undefined>;
     declare public readonly networkDomain: pulumi.Output<string>;
     declare public readonly tags: pulumi.Output<Record<string, string> | undefined>;
+    declare public readonly importId: pulumi.Output<string | undefined>;
     /** Mold's id of the network (equal to the resource id). */
     declare public readonly networkId: pulumi.Output<string>;
     declare public readonly cidr: pulumi.Output<string>;
@@ -37,6 +40,11 @@ export class Network extends pulumi.dynamic.Resource {
     declare public readonly zoneName: pulumi.Output<string>;
     declare public readonly networkOfferingId: pulumi.Output<string>;
     declare public readonly networkOfferingName: pulumi.Output<string>;
+
+    /** A read-only reference to an existing Network (never changed or deleted by this program). */
+    static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): Network {
+        return new Network(name, {} as NetworkArgs, { ...opts, id });
+    }
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -52,6 +60,7 @@ export class Network extends pulumi.dynamic.Resource {
                 netmask: args.netmask,
                 networkDomain: args.networkDomain,
                 tags: args.tags,
+                importId: args.importId,
                 networkId: undefined,
                 cidr: undefined,
                 state: undefined,

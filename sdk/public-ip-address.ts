@@ -5,6 +5,8 @@ import { dynamicProvider } from "./dynamic";
 const provider = dynamicProvider("PublicIpAddress");
 
 export interface PublicIpAddressArgs {
+    /** Take over this existing Mold object instead of creating one (see README, "Adopting existing objects"). */
+    importId?: pulumi.Input<string>;
     /** Network name or id. Changing it replaces the address. */
     network?: pulumi.Input<string>;
     /** Zone name or id, for an address not tied to a network. */
@@ -16,12 +18,18 @@ export class PublicIpAddress extends pulumi.dynamic.Resource {
     declare public readonly network: pulumi.Output<string | undefined>;
     declare public readonly zone: pulumi.Output<string | undefined>;
     declare public readonly tags: pulumi.Output<Record<string, string> | undefined>;
+    declare public readonly importId: pulumi.Output<string | undefined>;
     declare public readonly ipAddress: pulumi.Output<string>;
     declare public readonly isSourceNat: pulumi.Output<boolean>;
     declare public readonly isStaticNat: pulumi.Output<boolean>;
     declare public readonly networkId: pulumi.Output<string>;
     declare public readonly zoneId: pulumi.Output<string>;
     declare public readonly state: pulumi.Output<string>;
+
+    /** A read-only reference to an existing PublicIpAddress (never changed or deleted by this program). */
+    static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): PublicIpAddress {
+        return new PublicIpAddress(name, {} as PublicIpAddressArgs, { ...opts, id });
+    }
 
     constructor(name: string, args: PublicIpAddressArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -32,6 +40,7 @@ export class PublicIpAddress extends pulumi.dynamic.Resource {
                 network: args.network,
                 zone: args.zone,
                 tags: args.tags,
+                importId: args.importId,
                 ipAddress: undefined,
                 isSourceNat: undefined,
                 isStaticNat: undefined,

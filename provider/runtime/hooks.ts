@@ -107,6 +107,7 @@ export async function runHook(definitions: Record<string, ResourceDefinition>, k
             }
             case "create": {
                 const [inputs] = args as [Props];
+                if (inputs.importId) return await adopt(def, contextFor(kind, settings, inputs.importId), inputs.importId, inputs);
                 const { id, outs } = await def.create(contextFor(kind, settings, "create"), inputs);
                 return { id, outs: sanitize({ ...inputs, ...outs }) };
             }
@@ -149,6 +150,28 @@ export async function runHook(definitions: Record<string, ResourceDefinition>, k
         }
         throw hookError(kind, hook, e);
     }
+}
+
+/**
+ * Takes over an existing Mold object instead of creating one (`importId`; dynamic resources cannot be
+ * `pulumi import`ed). Inputs Mold cannot change must already match; the others are brought to the
+ * program's values and the ownership tag is put on, so from then on the object is managed like any other.
+ */
+async function adopt(def: ResourceDefinition, ctx: HookContext, id: string, inputs: Props): Promise<{ id: string; outs: Props }> {
+    const current = await def.read(ctx, id, {});
+    if (!current) throw new Error(`importId ${id}: Mold has no such ${def.kind}`);
+    // What Mold has for an input: read's inputs, else an output of the same name (a computed input).
+    const inMold = (k: string) => (k in current.inputs ? current.inputs[k] : current.outs[k]);
+    const conflicts = def.replaceOnChanges.filter((k) => inputs[k] !== undefined && inMold(k) !== undefined && !equal(inMold(k), inputs[k]));
+    if (conflicts.length) {
+        const detail = conflicts.map((k) => `${k} is ${JSON.stringify(inMold(k))} in Mold but ${JSON.stringify(inputs[k])} in the program`);
+        throw new Error(`importId ${id} cannot be adopted: ${detail.join("; ")} (changing it would need a replacement)`);
+    }
+    ctx.log(`adopting existing ${def.kind} ${id}`);
+    // As after an incomplete create: update converges what Mold can change and puts the ownership tag on.
+    const olds = { ...current.outs, ...current.inputs, createIncomplete: true };
+    const outs = await def.update(ctx, id, olds, inputs);
+    return { id, outs: sanitize({ ...inputs, ...current.outs, ...outs }) };
 }
 
 export function pick(props: Props, keys: readonly string[]): Props {

@@ -151,6 +151,13 @@ export class Engine {
             for (const r of [...this.state.resources]) {
                 if (!r.custom || !DYNAMIC_TYPE.test(r.type)) continue;
                 const host = await this.host(r.provider);
+                if (r.external) {
+                    const read = await host.read(r.id, r.urn, stripSecrets(r.outputs).plain, {});
+                    if (!read.id) this.state.resources = this.state.resources.filter((x) => x.urn !== r.urn);
+                    else this.put({ ...r, outputs: markSecrets(read.outputs, r.additionalSecretOutputs) });
+                    this.step(r.urn, read.id ? "same" : "delete");
+                    continue;
+                }
                 const { plain: outputs } = stripSecrets(r.outputs);
                 const { plain: inputs } = stripSecrets(r.inputs);
                 const read = await host.read(r.id, r.urn, outputs, inputs);
@@ -199,7 +206,8 @@ export class Engine {
     }
 
     private async deleteOne(r: ResourceState, removeFromState: boolean): Promise<void> {
-        if (r.custom && DYNAMIC_TYPE.test(r.type)) {
+        // External resources (Resource.get) are only forgotten, never deleted.
+        if (r.custom && DYNAMIC_TYPE.test(r.type) && !r.external) {
             const host = await this.host(r.provider);
             await host.delete(r.id, r.urn, stripSecrets(r.outputs).plain, stripSecrets(r.inputs).plain);
         }
@@ -226,6 +234,7 @@ export class Engine {
         const stateModule = require("@pulumi/pulumi/runtime/state");
         const monitor = createMonitor(this.stack, this.project, {
             register: (r) => this.track(this.register(r)),
+            read: (r) => this.track(this.readExternal(r)),
             stackOutputs: (urn, outputs) => {
                 if (urn.split("::")[2] === STACK_TYPE) this.state.outputs = outputs;
             },
@@ -256,6 +265,35 @@ export class Engine {
     private track<T>(p: Promise<T>): Promise<T> {
         this.inFlight.push(p.catch(() => undefined));
         return p;
+    }
+
+    /** `Resource.get`: Read the object through its provider; it is recorded as external. */
+    private async readExternal(reg: Registration & { id: string }): Promise<RegistrationResult> {
+        this.seen.add(reg.urn);
+        const host = await this.host(reg.provider);
+        const { plain } = stripSecrets(reg.inputs);
+        const read = await host.read(reg.id, reg.urn, plain, {});
+        if (!read.id) throw new Error(`${reg.urn}: ${reg.type} ${reg.id} does not exist`);
+        const outputs = markSecrets(read.outputs, reg.additionalSecretOutputs);
+        this.step(reg.urn, "same");
+        if (!this.preview) {
+            this.put({
+                urn: reg.urn,
+                type: reg.type,
+                name: reg.name,
+                custom: true,
+                id: read.id,
+                parent: reg.parent,
+                provider: reg.provider,
+                dependencies: reg.dependencies,
+                inputs: {},
+                outputs,
+                additionalSecretOutputs: reg.additionalSecretOutputs,
+                deleteBeforeReplace: false,
+                external: true,
+            });
+        }
+        return { id: read.id, outputs };
     }
 
     /** The step rules for one registered resource. */

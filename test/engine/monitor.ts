@@ -31,6 +31,8 @@ export interface RegistrationResult {
 
 export interface MonitorHandlers {
     register(r: Registration): Promise<RegistrationResult>;
+    /** `Resource.get`: read an existing object by id; it is never changed or deleted. */
+    read(r: Registration & { id: string }): Promise<RegistrationResult>;
     stackOutputs(urn: string, outputs: Record<string, any>): void;
 }
 
@@ -80,8 +82,31 @@ export function createMonitor(stack: string, project: string, handlers: MonitorH
         }
     };
 
-    monitor.readResource = async (req: any, callback: (err: any) => void) => {
-        callback(new Error(`the test engine does not support reading existing resources (${req.getType()} ${req.getName()})`));
+    monitor.readResource = async (req: any, callback: (err: any, resp?: any) => void) => {
+        try {
+            const registration = {
+                urn: makeUrn(stack, project, req.getParent(), req.getType(), req.getName()),
+                id: req.getId(),
+                type: req.getType(),
+                name: req.getName(),
+                custom: true,
+                parent: req.getParent(),
+                provider: req.getProvider(),
+                dependencies: req.getDependenciesList(),
+                inputs: req.getProperties()?.toJavaScript() ?? {},
+                additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+                deleteBeforeReplace: false,
+                replaceOnChanges: [],
+                ignoreChanges: [],
+            };
+            const result = await handlers.read(registration);
+            const resp = new resproto.ReadResourceResponse();
+            resp.setUrn(registration.urn);
+            resp.setProperties(structproto.Struct.fromJavaScript(result.outputs));
+            callback(null, resp);
+        } catch (err) {
+            callback(err);
+        }
     };
 
     monitor.registerResourceOutputs = (req: any, callback: (err: any, resp?: any) => void) => {
