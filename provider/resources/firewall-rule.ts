@@ -7,6 +7,7 @@ import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { isOwned } from "../runtime/tags";
 import { applyTags, assertOwned, createTagged, isGone } from "./common";
+import { managementPortFailures } from "./management-ports";
 import { deleteConfirmed, waitFor } from "./reconcile";
 
 const PROTOCOLS = ["tcp", "udp", "icmp"] as const;
@@ -61,6 +62,12 @@ export const firewallRule: ResourceDefinition = {
         const inputs = { ...news };
         if (typeof inputs.protocol === "string") inputs.protocol = inputs.protocol.toLowerCase();
         return { inputs, failures: v.failures };
+    },
+
+    checkInMold(ctx, inputs) {
+        if (inputs.protocol === "icmp" || inputs.startPort === undefined) return Promise.resolve([]);
+        const range = { property: "startPort", start: inputs.startPort, end: inputs.endPort ?? inputs.startPort };
+        return managementPortFailures(ctx, "FirewallRule", inputs.ipAddressId, [range]);
     },
 
     async create(ctx, inputs) {

@@ -37,6 +37,11 @@ export interface ResourceDefinition {
     computedInputs?: readonly string[];
     /** Pure validation and defaults; no API call. Must let unknown values (UNKNOWN) through. */
     check(news: Props): { inputs: Props; failures: CheckFailure[] };
+    /**
+     * Checks that need to read Mold (e.g. ports owned by a Kubernetes cluster). Runs only when `check`
+     * found nothing wrong and every input is known; reads only, never changes anything.
+     */
+    checkInMold?(ctx: HookContext, inputs: Props): Promise<CheckFailure[]>;
     create(ctx: HookContext, inputs: Props): Promise<{ id: string; outs: Props }>;
     /** Current outputs and inputs as Mold has them, or undefined when the object is gone. */
     read(ctx: HookContext, id: string, olds: Props): Promise<{ outs: Props; inputs: Props } | undefined>;
@@ -99,6 +104,9 @@ export async function runHook(definitions: Record<string, ResourceDefinition>, k
             case "check": {
                 const [, news] = args as [Props, Props];
                 const { inputs, failures } = def.check(news);
+                if (failures.length === 0 && def.checkInMold && !containsUnknown(inputs)) {
+                    failures.push(...(await def.checkInMold(contextFor(kind, settings, "check"), inputs)));
+                }
                 return { inputs: sanitize({ ...inputs, __provider: news.__provider }), failures };
             }
             case "diff": {
