@@ -38,16 +38,18 @@ export const publicIpAddress: ResourceDefinition = {
 
     async create(ctx, inputs) {
         const client = ctx.client();
-        const zoneid = inputs.network === undefined ? (await findZone(client, inputs.zone)).id : undefined;
-        const networkid = inputs.network !== undefined ? (await findNetwork(client, inputs.network)).id : undefined;
-        // After a lost answer: an untagged address allocated on that network since we asked is ours.
+        const network = inputs.network !== undefined ? await findNetwork(client, inputs.network) : undefined;
+        const networkid = network?.id;
+        const zoneid = network ? undefined : (await findZone(client, inputs.zone)).id;
+        // After a lost answer: an untagged address allocated since we asked is ours. Mold ties it to the
+        // network only when its job ends, so wait while it is Allocating, then check the network.
         const askedAt = Date.now() - 2000;
         const find = () =>
             waitFor(async () => {
-                const fresh = (await listPublicIpAddresses(client, { associatednetworkid: networkid, zoneid }))
+                const fresh = (await listPublicIpAddresses(client, { zoneid: network?.zoneid ?? zoneid }))
                     .filter((ip) => !isOwned(ip.tags) && ip.allocated !== undefined && Date.parse(ip.allocated.replace(/(\d\d)(\d\d)$/, "$1:$2")) >= askedAt)
+                    .filter((ip) => ip.state === "Allocating" || !networkid || ip.associatednetworkid === networkid)
                     .pop();
-                // Its job may still be running: wait until it is Allocated.
                 return { done: !fresh || fresh.state !== "Allocating", value: fresh };
             });
         return createTagged(client, "PublicIpAddress", inputs, () => associateIpAddress(client, { networkid, zoneid }), outputsOf, find);
