@@ -1,0 +1,51 @@
+// Bad input is refused at check, naming the property, with zero API calls: every hook runs here with
+// no Mold settings at all, so a check that tried to reach Mold would fail with a configuration error
+// instead of the expected message. One row per case; each resource's rows in its own block.
+import test from "ava";
+import { runHook } from "../../provider";
+
+interface Row {
+    kind: string;
+    /** What the case is about, for the test title. */
+    case: string;
+    inputs: Record<string, unknown>;
+    property: string;
+    message: RegExp;
+}
+
+const ROWS: Row[] = [
+    // ---- Network ----
+    { kind: "Network", case: "missing name", inputs: { zone: "zone1" }, property: "name", message: /name is required/ },
+    { kind: "Network", case: "empty name", inputs: { name: " ", zone: "zone1" }, property: "name", message: /name must not be empty/ },
+    { kind: "Network", case: "name too long", inputs: { name: "n".repeat(256), zone: "zone1" }, property: "name", message: /at most 255 characters, got 256/ },
+    { kind: "Network", case: "missing zone", inputs: { name: "n" }, property: "zone", message: /zone is required/ },
+    { kind: "Network", case: "bad gateway", inputs: { name: "n", zone: "z", gateway: "10.1.300.1", netmask: "255.255.255.0" }, property: "gateway", message: /not a valid IPv4 address: '10\.1\.300\.1'/ },
+    { kind: "Network", case: "gateway without netmask", inputs: { name: "n", zone: "z", gateway: "10.1.1.1" }, property: "gateway", message: /gateway and netmask must be given together/ },
+    { kind: "Network", case: "empty tag value", inputs: { name: "n", zone: "z", tags: { team: "" } }, property: "tags.team", message: /non-empty string/ },
+    // ---- PublicIpAddress ----
+    { kind: "PublicIpAddress", case: "neither network nor zone", inputs: {}, property: "network", message: /network or zone is required/ },
+    // ---- FirewallRule ----
+    { kind: "FirewallRule", case: "missing IP", inputs: { protocol: "tcp", startPort: 22 }, property: "ipAddressId", message: /ipAddressId is required/ },
+    { kind: "FirewallRule", case: "unknown protocol", inputs: { ipAddressId: "ip", protocol: "sctp", startPort: 22 }, property: "protocol", message: /one of tcp, udp, icmp, got 'sctp'/ },
+    { kind: "FirewallRule", case: "port 0", inputs: { ipAddressId: "ip", protocol: "tcp", startPort: 0 }, property: "startPort", message: /between 1 and 65535, got 0/ },
+    { kind: "FirewallRule", case: "port above 65535", inputs: { ipAddressId: "ip", protocol: "udp", startPort: 53, endPort: 65536 }, property: "endPort", message: /between 1 and 65535, got 65536/ },
+    { kind: "FirewallRule", case: "start above end", inputs: { ipAddressId: "ip", protocol: "tcp", startPort: 90, endPort: 80 }, property: "startPort", message: /\(90\) must not be above endPort \(80\)/ },
+    { kind: "FirewallRule", case: "bad CIDR", inputs: { ipAddressId: "ip", protocol: "tcp", startPort: 22, cidrList: ["10.0.0.0/8", "300.0.0.0/8"] }, property: "cidrList[1]", message: /not a valid IPv4 CIDR: '300\.0\.0\.0\/8'/ },
+    { kind: "FirewallRule", case: "ICMP fields on tcp", inputs: { ipAddressId: "ip", protocol: "tcp", startPort: 22, icmpType: 8 }, property: "icmpType", message: /only apply to icmp rules/ },
+    { kind: "FirewallRule", case: "ports on icmp", inputs: { ipAddressId: "ip", protocol: "icmp", startPort: 22 }, property: "startPort", message: /do not apply to icmp rules/ },
+];
+
+for (const row of ROWS) {
+    test(`${row.kind}: ${row.case}`, async (t) => {
+        const result = await runHook(row.kind, "check", undefined, [{}, { __provider: "p", ...row.inputs }]);
+        const failure = result.failures.find((f: { property: string }) => f.property === row.property);
+        t.truthy(failure, `no failure for ${row.property}; got ${JSON.stringify(result.failures)}`);
+        t.regex(failure.reason, row.message);
+        t.regex(failure.reason, new RegExp(`^mold:${row.kind}: `), "the message names the resource");
+    });
+}
+
+test("all problems are reported at once", async (t) => {
+    const result = await runHook("FirewallRule", "check", undefined, [{}, { __provider: "p", protocol: "sctp", startPort: 0, cidrList: ["x"] }]);
+    t.deepEqual(result.failures.map((f: { property: string }) => f.property).sort(), ["cidrList[0]", "ipAddressId", "protocol", "startPort"]);
+});
