@@ -3,9 +3,13 @@ import type { ResourceDefinition } from "../runtime/hooks";
 import { firewallRule } from "./firewall-rule";
 import { network } from "./network";
 import { publicIpAddress } from "./public-ip-address";
+import { sshKeyPair } from "./ssh-key-pair";
+import { virtualMachine } from "./virtual-machine";
 
 export const RESOURCES: Record<string, ResourceDefinition> = {
     [network.kind]: network,
     [publicIpAddress.kind]: publicIpAddress,
+    [virtualMachine.kind]: virtualMachine,
+    [sshKeyPair.kind]: sshKeyPair,
     [firewallRule.kind]: firewallRule,
 };

@@ -13,6 +13,9 @@ interface Row {
     message: RegExp;
 }
 
+/** VirtualMachine rows: valid inputs, one property spoiled per row. */
+const VM = { zone: "zone1", template: "ubuntu-22.04", serviceOffering: "1C-1GB", networks: ["net"] };
+
 const ROWS: Row[] = [
     // ---- Network ----
     { kind: "Network", case: "missing name", inputs: { zone: "zone1" }, property: "name", message: /name is required/ },
@@ -33,6 +36,31 @@ const ROWS: Row[] = [
     { kind: "FirewallRule", case: "bad CIDR", inputs: { ipAddressId: "ip", protocol: "tcp", startPort: 22, cidrList: ["10.0.0.0/8", "300.0.0.0/8"] }, property: "cidrList[1]", message: /not a valid IPv4 CIDR: '300\.0\.0\.0\/8'/ },
     { kind: "FirewallRule", case: "ICMP fields on tcp", inputs: { ipAddressId: "ip", protocol: "tcp", startPort: 22, icmpType: 8 }, property: "icmpType", message: /only apply to icmp rules/ },
     { kind: "FirewallRule", case: "ports on icmp", inputs: { ipAddressId: "ip", protocol: "icmp", startPort: 22 }, property: "startPort", message: /do not apply to icmp rules/ },
+    // ---- VirtualMachine ----
+    { kind: "VirtualMachine", case: "missing zone, template, offering, networks", inputs: {}, property: "networks", message: /networks is required/ },
+    { kind: "VirtualMachine", case: "missing template", inputs: { ...VM, template: undefined }, property: "template", message: /template is required/ },
+    { kind: "VirtualMachine", case: "host name starting with a digit", inputs: { ...VM, name: "1web" }, property: "name", message: /'1web' is not a valid host name/ },
+    { kind: "VirtualMachine", case: "host name starting with a hyphen", inputs: { ...VM, name: "-web" }, property: "name", message: /not a valid host name/ },
+    { kind: "VirtualMachine", case: "host name with an underscore", inputs: { ...VM, name: "web_1" }, property: "name", message: /letters, digits and hyphens only/ },
+    { kind: "VirtualMachine", case: "host name too long", inputs: { ...VM, name: "w".repeat(64) }, property: "name", message: /at most 63 characters, got 64/ },
+    { kind: "VirtualMachine", case: "empty network list", inputs: { ...VM, networks: [] }, property: "networks", message: /at least one network/ },
+    { kind: "VirtualMachine", case: "networks not a list", inputs: { ...VM, networks: "net" }, property: "networks", message: /must be a list/ },
+    { kind: "VirtualMachine", case: "repeated network", inputs: { ...VM, networks: ["net", "net"] }, property: "networks", message: /lists "net" more than once/ },
+    { kind: "VirtualMachine", case: "unknown desired state", inputs: { ...VM, desiredState: "paused" }, property: "desiredState", message: /one of running, stopped, got 'paused'/ },
+    { kind: "VirtualMachine", case: "root disk size 0", inputs: { ...VM, rootDiskSize: 0 }, property: "rootDiskSize", message: /whole number of GB, at least 1, got 0/ },
+    { kind: "VirtualMachine", case: "fractional root disk size", inputs: { ...VM, rootDiskSize: 10.5 }, property: "rootDiskSize", message: /whole number of GB/ },
+    { kind: "VirtualMachine", case: "empty user data", inputs: { ...VM, userData: "" }, property: "userData", message: /must not be empty/ },
+    { kind: "VirtualMachine", case: "empty affinity group", inputs: { ...VM, affinityGroups: ["ag", ""] }, property: "affinityGroups[1]", message: /non-empty name or id/ },
+    { kind: "VirtualMachine", case: "empty key pair", inputs: { ...VM, keyPair: "" }, property: "keyPair", message: /must not be empty/ },
+    // ---- SshKeyPair ----
+    { kind: "SshKeyPair", case: "missing name", inputs: {}, property: "name", message: /name is required/ },
+    { kind: "SshKeyPair", case: "empty name", inputs: { name: "  " }, property: "name", message: /name must not be empty/ },
+    { kind: "SshKeyPair", case: "name too long", inputs: { name: "k".repeat(256) }, property: "name", message: /at most 255 characters, got 256/ },
+    { kind: "SshKeyPair", case: "PEM private key as public key", inputs: { name: "k", publicKey: "-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----" }, property: "publicKey", message: /looks like a PRIVATE key/ },
+    { kind: "SshKeyPair", case: "OpenSSH private key as public key", inputs: { name: "k", publicKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n-----END OPENSSH PRIVATE KEY-----" }, property: "publicKey", message: /looks like a PRIVATE key/ },
+    { kind: "SshKeyPair", case: "unknown key type", inputs: { name: "k", publicKey: "ssh-foo AAAAB3NzaC1yc2E user@host" }, property: "publicKey", message: /not an OpenSSH public key/ },
+    { kind: "SshKeyPair", case: "public key of spaces", inputs: { name: "k", publicKey: "   " }, property: "publicKey", message: /must not be empty/ },
+    // ---- end of VirtualMachine / SshKeyPair ----
 ];
 
 for (const row of ROWS) {
