@@ -120,7 +120,7 @@ export const virtualMachine: ResourceDefinition = {
     check(news) {
         const v = new Validator("VirtualMachine");
         v.string("name", news.name, { maxLength: 63 });
-        if (typeof news.name === "string" && news.name.length <= 63 && !HOST_NAME.test(news.name)) {
+        if (v.known(news.name) && typeof news.name === "string" && news.name.length <= 63 && !HOST_NAME.test(news.name)) {
             v.fail("name", `'${news.name}' is not a valid host name: letters, digits and hyphens only, not starting with a digit or hyphen, not ending with a hyphen`);
         }
         v.string("displayName", news.displayName, { maxLength: 255 });

@@ -14,6 +14,8 @@ const PROGRAM = programDir("compute");
 const USER_DATA_SECRET = "s3cr3t-userdata-4711";
 
 test("VM and key pairs: up → no-op → in-place edits → replace → out-of-band drift → destroy; secrets stay secret", async (t) => {
+    // Fifteen engine processes in a row: well past ava's default when the machine is busy.
+    t.timeout(360_000);
     const sim = await startSimulatorServer({ port: 0 });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-compute-"));
     const state = path.join(dir, "state.json");
@@ -32,6 +34,11 @@ test("VM and key pairs: up → no-op → in-place edits → replace → out-of-b
     };
     const tagsOf = (id: string) => sim.inventory().tags.filter((x: any) => x.resourceid === id).map((x: any) => `${x.key}=${x.value}`).sort();
     try {
+        // ---- preview: every input the VM gets from another resource is unknown; nothing is sent ----
+        const planned = await run("preview", `publicKey=${publicKey}`);
+        t.deepEqual(planned.steps, { create: 4, update: 0, replace: 0, delete: 0, same: 0 });
+        t.deepEqual(mutatingSince({}, sim.requestCounts), {});
+
         // ---- create: network, two key pairs, the VM ----
         const first = await run("up", `publicKey=${publicKey}`);
         t.deepEqual(first.steps, { create: 4, update: 0, replace: 0, delete: 0, same: 0 });

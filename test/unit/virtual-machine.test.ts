@@ -8,7 +8,7 @@ import { createNetwork } from "../../provider/client/network";
 import { deleteSSHKeyPair, getSSHKeyPair, registerSSHKeyPair } from "../../provider/client/sshkeys";
 import { deployVirtualMachine, VirtualMachine } from "../../provider/client/vm";
 import { runHook } from "../../provider";
-import type { HookContext } from "../../provider/runtime/hooks";
+import { HookContext, UNKNOWN } from "../../provider/runtime/hooks";
 import { fingerprintOf, normalizePublicKey, sshKeyPair } from "../../provider/resources/ssh-key-pair";
 import { virtualMachine } from "../../provider/resources/virtual-machine";
 import { mayScaleLive } from "../../provider/resources/virtual-machine-ops";
@@ -60,6 +60,15 @@ test("live scaling is only tried where Mold could allow it", (t) => {
     t.false(mayScaleLive({ ...vm, hypervisor: "KVM" } as VirtualMachine, fixed(1, 1024), fixed(2, 2048)), "KVM from a fixed offering");
     t.true(mayScaleLive({ ...vm, hypervisor: "KVM" } as VirtualMachine, { ...fixed(1, 1024), iscustomized: true }, fixed(2, 2048)), "KVM from a custom offering");
     t.false(mayScaleLive(vm, fixed(1, 1024), { ...fixed(2, 2048), dynamicscalingenabled: false }), "dynamic flags differ");
+});
+
+test("check lets values Pulumi does not know yet (preview) through, for every input", (t) => {
+    const unknown = Object.fromEntries(virtualMachine.inputs.map((k) => [k, UNKNOWN]));
+    t.deepEqual(virtualMachine.check(unknown).failures, []);
+    t.deepEqual(virtualMachine.check({ zone: "z", template: "t", serviceOffering: "o", networks: [UNKNOWN, "b"], affinityGroups: [UNKNOWN] }).failures, []);
+    t.deepEqual(sshKeyPair.check({ name: UNKNOWN, publicKey: UNKNOWN }).failures, []);
+    t.is(virtualMachine.check({ zone: "z", template: "t", serviceOffering: "o", networks: ["n"], desiredState: "Stopped" }).inputs.desiredState, "stopped");
+    t.is(virtualMachine.check({ zone: "z", template: "t", serviceOffering: "o", networks: ["n"] }).inputs.desiredState, "running", "default");
 });
 
 test("an offering change on a running KVM VM stops, changes and starts it again; a stopped VM stays stopped", async (t) => {
