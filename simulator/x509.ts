@@ -238,7 +238,8 @@ export function issueServerCertificate(ca: KeyPairPem, ip: string, now = Date.no
             subject: { commonName: "kube-apiserver" },
             extKeyUsage: ["serverAuth"],
             dnsNames: ["kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"],
-            ipAddresses: [ip],
+            // Only IPv4 SANs are encoded; an IPv6 address (possible for an external LB) gets the DNS names only.
+            ipAddresses: isIPv4(ip) ? [ip] : [],
         },
         now,
     );

@@ -1,11 +1,11 @@
 // The Kubernetes cluster record, its state machine, response rendering, VM naming, capacity counting,
 // the network rules CKS keeps on the cluster's public IP, and the kubeconfig. Used by kubernetes.ts;
 // what vm.ts needs (refusing to destroy CloudManaged members) is in kubernetes-membership.ts.
-import { createHash } from "crypto";
 import { stringify } from "yaml";
 import { ownerFields, render, T } from "../model";
 import { table } from "../state";
 import type { BaseContext } from "../types";
+import { ClusterPki, generateClusterPki, issueServerCertificate } from "../x509";
 import { createFirewallRecord, deleteFirewallRecord } from "./firewall";
 import { assignVmsToLoadBalancer, createLoadBalancerRecord, deleteLoadBalancerRecord } from "./loadbalancer";
 import { sourceNatIp } from "./network";
@@ -81,6 +81,8 @@ export interface ClusterRecord {
     _rules: ClusterRules;
     /** kubeconfig, base64 (detail kubeConfigData); present once the API server answered. */
     _kubeconfig?: string;
+    /** The cluster's CA, API server and admin certificates (PEM), made once so every process sharing the state serves one CA. */
+    _pki?: ClusterPki;
     _noderootdisksize: number;
     /** ExternalManaged totals are fixed at create. */
     _fixedCpu?: number;
@@ -358,20 +360,26 @@ export function deleteClusterRules(ctx: BaseContext, cluster: ClusterRecord): vo
 
 // ---- kubeconfig ----
 
-/** PEM-shaped placeholder, stable per cluster and purpose; base64 like kubeadm's admin.conf fields. */
-function fakePemBase64(clusterId: string, purpose: string, kind: "CERTIFICATE" | "RSA PRIVATE KEY"): string {
-    const digests = Array.from({ length: 14 }, (_, i) => createHash("sha256").update(`${clusterId}:${purpose}:${i}`).digest());
-    const lines = Buffer.concat(digests).toString("base64").match(/.{1,64}/g)!.join("\n");
-    return Buffer.from(`-----BEGIN ${kind}-----\n${lines}\n-----END ${kind}-----\n`).toString("base64");
+/**
+ * The cluster's certificates, made when its API server first comes up and kept in the record; the server
+ * certificate is reissued (same CA, so kubeconfigs already handed out stay valid) if the address changes.
+ */
+export function clusterPki(cluster: ClusterRecord, address: string): ClusterPki {
+    if (!cluster._pki) cluster._pki = generateClusterPki(address);
+    else if (cluster._pki.server.ip !== address) cluster._pki.server = issueServerCertificate(cluster._pki.ca, address);
+    return cluster._pki;
 }
+
+const b64 = (pem: string) => Buffer.from(pem).toString("base64");
 
 /** A kubeadm admin.conf whose server is the cluster's public address, as Mold stores it after start (§10.1). */
 export function buildKubeconfig(cluster: ClusterRecord, address: string): string {
+    const pki = clusterPki(cluster, address);
     return stringify({
         apiVersion: "v1",
         clusters: [
             {
-                cluster: { "certificate-authority-data": fakePemBase64(cluster.id, "ca", "CERTIFICATE"), server: `https://${address}:${CLUSTER_API_PORT}` },
+                cluster: { "certificate-authority-data": b64(pki.ca.cert), server: `https://${address}:${CLUSTER_API_PORT}` },
                 name: "kubernetes",
             },
         ],
@@ -383,8 +391,8 @@ export function buildKubeconfig(cluster: ClusterRecord, address: string): string
             {
                 name: "kubernetes-admin",
                 user: {
-                    "client-certificate-data": fakePemBase64(cluster.id, "admin-cert", "CERTIFICATE"),
-                    "client-key-data": fakePemBase64(cluster.id, "admin-key", "RSA PRIVATE KEY"),
+                    "client-certificate-data": b64(pki.client.cert),
+                    "client-key-data": b64(pki.client.key),
                 },
             },
         ],

@@ -433,6 +433,10 @@ const getKubernetesClusterConfig: CommandSpec = {
             if (cluster.state === "Starting") throw cksError(`Setup is in progress for Kubernetes cluster : ${cluster.name}, config not available at this moment`);
             throw cksError(`Config not found for Kubernetes cluster : ${cluster.name}`);
         }
+        // A state saved before clusters had certificates carries placeholder PEMs: make real ones now.
+        if (!cluster._pki && cluster.endpoint) {
+            cluster._kubeconfig = Buffer.from(buildKubeconfig(cluster, new URL(cluster.endpoint).hostname.replace(/^\[|\]$/g, ""))).toString("base64");
+        }
         return {
             object: "clusterconfig",
             value: { id: cluster.id, name: cluster.name, configdata: Buffer.from(cluster._kubeconfig, "base64").toString("utf8") },
