@@ -1,6 +1,6 @@
 // The simulated Mold management server, independent of HTTP: authentication exactly as
 // ApiServer.verifyRequest, dispatch to handler modules, Mold's envelopes, paging and the async-job engine.
-import { randomUUID } from "crypto";
+import { randomInt, randomUUID } from "crypto";
 import { computeSignature, SignatureAlgorithm, signatureMatches } from "../provider/client/signing";
 import { ApiError, invalidParam, UNAUTHORIZED_TEXT } from "./errors";
 import { FaultConfig, Faults } from "./faults";
@@ -34,7 +34,12 @@ export interface SimulatorOptions {
     latencyProfile?: LatencyProfileName;
     timeFactor?: number;
     faults?: FaultConfig;
-    /** Public addresses are handed out from <prefix>.x.y; must be inside 127.0.0.0/8. Default "127.100". */
+    /**
+     * Public addresses are handed out from <prefix>.x.y; must be inside 127.0.0.0/8. Default: the prefix kept
+     * in the state, or for a new state 127.N with N picked at random in 100..199, so simulators running side by
+     * side (parallel test files) hand out different addresses and their Kubernetes API endpoints (<ip>:6443)
+     * do not collide.
+     */
     publicIpPrefix?: string;
     settings?: Partial<SimSettings>;
 }
@@ -77,7 +82,8 @@ export class Simulator {
     private readonly stateFile?: StateFile;
     private readonly commands: Record<string, CommandSpec> = {};
     private readonly completers: Record<string, JobCompleter> = {};
-    private readonly publicIpPrefix: string;
+    /** The prefix given in the options; when absent the state's prefix is used. */
+    private readonly pinnedIpPrefix?: string;
 
     constructor(options: SimulatorOptions = {}) {
         this.signature = options.signature ?? "sha256";
@@ -85,17 +91,16 @@ export class Simulator {
         this.latency = new Latency(options.latencyProfile ?? "fast", options.timeFactor ?? 1);
         this.faults = new Faults(options.faults);
         this.settings = { ...DEFAULT_SETTINGS, ...options.settings } as SimSettings;
-        this.publicIpPrefix = options.publicIpPrefix ?? "127.100";
-        const octets = this.publicIpPrefix.split(".");
-        if (octets[0] !== "127" || octets.length !== 2 || !octets.every((o) => /^\d+$/.test(o) && Number(o) < 256)) {
-            throw new Error(`publicIpPrefix must be two octets inside 127.0.0.0/8 (e.g. 127.100), got '${this.publicIpPrefix}'`);
-        }
+        if (options.publicIpPrefix !== undefined) this.pinnedIpPrefix = checkPublicIpPrefix(options.publicIpPrefix);
         for (const mod of HANDLER_MODULES) {
             for (const spec of mod.commands) this.commands[spec.name] = spec;
             Object.assign(this.completers, mod.jobs ?? {});
         }
         if (options.stateFile) this.stateFile = new StateFile(options.stateFile);
-        this.state = this.stateFile?.load() ?? emptyState();
+        const loaded = this.stateFile?.load();
+        this.state = loaded ?? emptyState();
+        if (this.pinnedIpPrefix) this.state.publicIpPrefix = this.pinnedIpPrefix;
+        else this.state.publicIpPrefix ??= loaded ? LEGACY_IP_PREFIX : randomIpPrefix();
         this.ensureAccount(options.apiKey, options.secretKey);
         seedCatalog(this.baseContext(this.state.accounts[0]));
         this.persist();
@@ -138,6 +143,21 @@ export class Simulator {
             this.persist();
             return result;
         });
+    }
+
+    /**
+     * Picks up what another process sharing the state file saved, without taking the lock or writing: for
+     * readers such as the Kubernetes API endpoints, which must not make every poll a state write.
+     */
+    refreshState(): SimState {
+        const newer = this.stateFile?.reloadIfChanged();
+        if (newer) this.state = newer;
+        return this.state;
+    }
+
+    /** The first two octets public addresses are handed out from (127.x). */
+    get publicIpPrefix(): string {
+        return this.pinnedIpPrefix ?? this.state.publicIpPrefix ?? LEGACY_IP_PREFIX;
     }
 
     private persist(): void {
@@ -413,6 +433,27 @@ function withoutAuth(raw: Record<string, string>): Record<string, string> {
         if (!/^(apikey|signature|signatureversion|expires|response|command)$/i.test(k)) out[k] = v;
     }
     return out;
+}
+
+const LEGACY_IP_PREFIX = "127.100";
+
+export function checkPublicIpPrefix(prefix: string): string {
+    const octets = prefix.split(".");
+    if (octets[0] !== "127" || octets.length !== 2 || !octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) < 256)) {
+        throw new Error(`publicIpPrefix must be two octets inside 127.0.0.0/8 (e.g. 127.100), got '${prefix}'`);
+    }
+    return prefix;
+}
+
+/** Prefixes already picked in this process: simulators started side by side in one test file differ for sure. */
+const pickedPrefixes = new Set<string>();
+
+function randomIpPrefix(): string {
+    const free = Array.from({ length: 100 }, (_, i) => `127.${100 + i}`).filter((p) => !pickedPrefixes.has(p));
+    const pool = free.length > 0 ? free : [...pickedPrefixes];
+    const prefix = pool[randomInt(pool.length)];
+    pickedPrefixes.add(prefix);
+    return prefix;
 }
 
 /** yyyy-MM-dd'T'HH:mm:ssZ in UTC, as Mold's Gson date adapter prints. */

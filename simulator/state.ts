@@ -25,6 +25,12 @@ export interface SimState {
     accounts: Account[];
     /** Next host part handed out from the public (loopback) pool. */
     ipPoolNext: number;
+    /**
+     * First two octets of the public pool ("127.x"), chosen when the state is made and kept with it, so a
+     * restarted simulator or another process on the same state hands out addresses from the same range.
+     * Absent in states from before it existed, which all used 127.100.
+     */
+    publicIpPrefix?: string;
     /** Tables of records keyed by UUID: networks, vms, jobs, … */
     tables: Record<string, Record<string, any>>;
 }
