@@ -1,6 +1,7 @@
 // Every resource kind the dynamic providers dispatch to, by the kind name the SDK uses.
 import type { ResourceDefinition } from "../runtime/hooks";
 import { firewallRule } from "./firewall-rule";
+import { loadBalancerRule } from "./load-balancer-rule";
 import { network } from "./network";
 import { publicIpAddress } from "./public-ip-address";
 import { sshKeyPair } from "./ssh-key-pair";
@@ -12,4 +13,5 @@ export const RESOURCES: Record<string, ResourceDefinition> = {
     [virtualMachine.kind]: virtualMachine,
     [sshKeyPair.kind]: sshKeyPair,
     [firewallRule.kind]: firewallRule,
+    [loadBalancerRule.kind]: loadBalancerRule,
 };

@@ -16,6 +16,9 @@ interface Row {
 /** VirtualMachine rows: valid inputs, one property spoiled per row. */
 const VM = { zone: "zone1", template: "ubuntu-22.04", serviceOffering: "1C-1GB", networks: ["net"] };
 
+/** LoadBalancerRule rows: valid inputs, one property spoiled per row. */
+const LB = { name: "web", algorithm: "roundrobin", publicIpAddressId: "ip", publicPort: 80, privatePort: 8080 };
+
 const ROWS: Row[] = [
     // ---- Network ----
     { kind: "Network", case: "missing name", inputs: { zone: "zone1" }, property: "name", message: /name is required/ },
@@ -61,6 +64,24 @@ const ROWS: Row[] = [
     { kind: "SshKeyPair", case: "unknown key type", inputs: { name: "k", publicKey: "ssh-foo AAAAB3NzaC1yc2E user@host" }, property: "publicKey", message: /not an OpenSSH public key/ },
     { kind: "SshKeyPair", case: "public key of spaces", inputs: { name: "k", publicKey: "   " }, property: "publicKey", message: /must not be empty/ },
     // ---- end of VirtualMachine / SshKeyPair ----
+    // ---- LoadBalancerRule ----
+    { kind: "LoadBalancerRule", case: "missing name", inputs: { ...LB, name: undefined }, property: "name", message: /name is required/ },
+    { kind: "LoadBalancerRule", case: "name too long", inputs: { ...LB, name: "w".repeat(256) }, property: "name", message: /at most 255 characters, got 256/ },
+    { kind: "LoadBalancerRule", case: "missing public IP", inputs: { ...LB, publicIpAddressId: undefined }, property: "publicIpAddressId", message: /publicIpAddressId is required/ },
+    { kind: "LoadBalancerRule", case: "unknown algorithm", inputs: { ...LB, algorithm: "random" }, property: "algorithm", message: /one of roundrobin, leastconn, source, got 'random'/ },
+    { kind: "LoadBalancerRule", case: "unknown protocol", inputs: { ...LB, protocol: "ssl" }, property: "protocol", message: /one of tcp, udp, tcp-proxy, got 'ssl'/ },
+    { kind: "LoadBalancerRule", case: "public port 0", inputs: { ...LB, publicPort: 0 }, property: "publicPort", message: /between 1 and 65535, got 0/ },
+    { kind: "LoadBalancerRule", case: "private port above 65535", inputs: { ...LB, privatePort: 70000 }, property: "privatePort", message: /between 1 and 65535, got 70000/ },
+    { kind: "LoadBalancerRule", case: "empty member list", inputs: { ...LB, members: [] }, property: "members", message: /must not be empty: omit it/ },
+    { kind: "LoadBalancerRule", case: "repeated member", inputs: { ...LB, members: ["web-1", "web-1"] }, property: "members[1]", message: /repeats "web-1"/ },
+    { kind: "LoadBalancerRule", case: "member with a bad address", inputs: { ...LB, members: [{ vm: "web-1", ip: "10.1.1" }] }, property: "members[0].ip", message: /not a valid IPv4 address: '10\.1\.1'/ },
+    { kind: "LoadBalancerRule", case: "unknown stickiness method", inputs: { ...LB, stickinessPolicy: { method: "Cookie", name: "s" } }, property: "stickinessPolicy.method", message: /one of LbCookie, AppCookie, SourceBased, got 'Cookie'/ },
+    { kind: "LoadBalancerRule", case: "stickiness parameter of another method", inputs: { ...LB, stickinessPolicy: { method: "SourceBased", name: "s", params: { "cookie-name": "x" } } }, property: "stickinessPolicy.params.cookie-name", message: /not a parameter of SourceBased \(allowed: tablesize, expire\)/ },
+    { kind: "LoadBalancerRule", case: "stickiness parameter without value", inputs: { ...LB, stickinessPolicy: { method: "LbCookie", name: "s", params: { "cookie-name": "" } } }, property: "stickinessPolicy.params.cookie-name", message: /needs a value/ },
+    { kind: "LoadBalancerRule", case: "stickiness without name", inputs: { ...LB, stickinessPolicy: { method: "LbCookie" } }, property: "stickinessPolicy.name", message: /stickinessPolicy\.name is required/ },
+    { kind: "LoadBalancerRule", case: "health-check timeout above interval", inputs: { ...LB, healthCheckPolicy: { interval: 5, responseTimeout: 10 } }, property: "healthCheckPolicy.responseTimeout", message: /\(10\) must not exceed interval \(5\)/ },
+    { kind: "LoadBalancerRule", case: "health-check interval out of range", inputs: { ...LB, healthCheckPolicy: { interval: 0 } }, property: "healthCheckPolicy.interval", message: /integer from 1 to 20940, got 0/ },
+    { kind: "LoadBalancerRule", case: "health-check ping path", inputs: { ...LB, healthCheckPolicy: { pingPath: "health" } }, property: "healthCheckPolicy.pingPath", message: /path starting with '\/'/ },
 ];
 
 for (const row of ROWS) {
