@@ -3,6 +3,7 @@ import { parseSignatureAlgorithm } from "../provider/client/signing";
 import { FaultConfig } from "./faults";
 import { LatencyProfileName } from "./latency";
 import { ServerOptions, startSimulatorServer } from "./server";
+import { checkPublicIpPrefix } from "./simulator";
 
 const USAGE = `Usage: mold-simulator [options]
   --port N               port to listen on (0 = any free port; default 0)
@@ -20,6 +21,9 @@ const USAGE = `Usage: mold-simulator [options]
   --fault-slow-job RATE  fraction of async jobs that take 5x longer
   --fault-seed N         seed for fault injection (default 1)
   --request-log FILE     append one JSON line per API request (time, command, status, duration)
+  --public-ip-prefix P   hand out public IPs from P.x.y, P two octets inside 127.0.0.0/8 (default: kept in the
+                         state, or 127.N with N random in 100..199 for a new state)
+  --kube-api on|off      serve a minimal Kubernetes API on <public IP>:6443 per running cluster (default on)
   --help                 show this text
 
 When ready, prints {"url":…,"apiKey":…,"secretKey":…,"signature":…} on stdout. Stops on SIGTERM/SIGINT.`;
@@ -85,6 +89,17 @@ export function parseArgs(argv: string[]): ServerOptions | "help" {
                 break;
             case "--request-log":
                 opts.requestLog = value;
+                break;
+            case "--public-ip-prefix":
+                try {
+                    opts.publicIpPrefix = checkPublicIpPrefix(value);
+                } catch {
+                    throw new Error(`--public-ip-prefix takes two octets inside 127.0.0.0/8 (e.g. 127.100), got '${value}'`);
+                }
+                break;
+            case "--kube-api":
+                if (value !== "on" && value !== "off") throw new Error(`--kube-api takes on or off, got '${value}'`);
+                opts.kubeApi = value === "on";
                 break;
             default:
                 throw new Error(`unknown option ${flag}`);

@@ -4,7 +4,8 @@ import * as fs from "fs";
 import * as http from "http";
 import { AddressInfo } from "net";
 import { FaultConfig } from "./faults";
-import { Simulator, SimulatorOptions } from "./simulator";
+import { KubeApiEndpoint, KubeApiManager } from "./kube-api";
+import { ApiAnswer, Simulator, SimulatorOptions } from "./simulator";
 
 export interface ServerOptions extends SimulatorOptions {
     /** 0 = any free port. */
@@ -13,6 +14,11 @@ export interface ServerOptions extends SimulatorOptions {
     host?: string;
     /** Appends one JSON line per API request: time, command, HTTP status, duration (no secrets). */
     requestLog?: string;
+    /**
+     * Serve a minimal Kubernetes API (mTLS, /healthz, /version, nodes) on <public IP>:6443 for each running
+     * CloudManaged cluster (default true).
+     */
+    kubeApi?: boolean;
 }
 
 export interface RunningSimulator {
@@ -28,6 +34,10 @@ export interface RunningSimulator {
     setLatency(overrides: Record<string, number>, timeFactor?: number): void;
     /** Requests served, by command. */
     requestCounts: Record<string, number>;
+    /** The clusters' Kubernetes API endpoints and their status (also GET /sim/kube-api); [] when disabled. */
+    kubeApiEndpoints(): KubeApiEndpoint[];
+    /** Brings the endpoints in line with the state now (they also follow it after each request and every 500 ms). */
+    reconcileKubeApi(): Promise<void>;
     stop(): Promise<void>;
 }
 
@@ -61,6 +71,7 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
     if (!isLoopbackHost(host)) throw new Error(`the simulator only listens on loopback addresses (127.0.0.0/8, ::1), not '${host}'`);
     const simulator = new Simulator(options);
     const requestCounts: Record<string, number> = {};
+    const kubeApi = options.kubeApi === false ? undefined : new KubeApiManager(simulator);
     const logStream = options.requestLog ? fs.createWriteStream(options.requestLog, { flags: "a" }) : undefined;
     logStream?.on("error", (e) => process.stderr.write(`mold-simulator: request log: ${e.message}\n`));
 
@@ -83,25 +94,32 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
                 decodeForm(Buffer.concat(chunks).toString("utf8"), params);
             }
             const answer = simulator.handleApi(params);
-            const command = params.command ?? "";
-            requestCounts[command] = (requestCounts[command] ?? 0) + 1;
-            logStream?.write(
-                JSON.stringify({
-                    time: new Date(started).toISOString(),
-                    command,
-                    method: req.method,
-                    status: answer.drop ? "dropped" : answer.status,
-                    durationMs: Date.now() - started,
-                }) + "\n",
-            );
-            if (answer.drop) {
-                req.socket.destroy();
-                return;
-            }
-            res.writeHead(answer.status, { "content-type": answer.contentType, ...answer.headers });
-            res.end(answer.body);
+            // Endpoints are brought in line before answering: a client told "Running" finds the API listening,
+            // one told "Stopped" finds it gone.
+            if (kubeApi) kubeApi.reconcile().then(() => reply(answer, params, req, res, started));
+            else reply(answer, params, req, res, started);
         });
     });
+
+    function reply(answer: ApiAnswer, params: Record<string, string>, req: http.IncomingMessage, res: http.ServerResponse, started: number): void {
+        const command = params.command ?? "";
+        requestCounts[command] = (requestCounts[command] ?? 0) + 1;
+        logStream?.write(
+            JSON.stringify({
+                time: new Date(started).toISOString(),
+                command,
+                method: req.method,
+                status: answer.drop ? "dropped" : answer.status,
+                durationMs: Date.now() - started,
+            }) + "\n",
+        );
+        if (answer.drop) {
+            req.socket.destroy();
+            return;
+        }
+        res.writeHead(answer.status, { "content-type": answer.contentType, ...answer.headers });
+        res.end(answer.body);
+    }
 
     const adminKey = () => simulator.account.apiKey;
     function admin(path: string, body: string, req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -122,6 +140,9 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
                 return send(200, { overrides: simulator.latency.overrides, timeFactor: simulator.latency.timeFactor });
             }
             if (path === "/sim/requests" && req.method === "GET") return send(200, requestCounts);
+            if (path === "/sim/kube-api" && req.method === "GET") {
+                return void (kubeApi ? kubeApi.reconcile().then(() => send(200, kubeApi.endpoints())) : send(200, []));
+            }
             send(404, { error: `unknown admin path ${req.method} ${path}` });
         } catch (e) {
             send(400, { error: (e as Error).message });
@@ -129,13 +150,18 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
     }
 
     server.on("clientError", (_e, socket) => socket.destroy());
-    await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(options.port ?? 0, host, () => {
-            server.off("error", reject);
-            resolve();
+    try {
+        await new Promise<void>((resolve, reject) => {
+            server.once("error", reject);
+            server.listen(options.port ?? 0, host, () => {
+                server.off("error", reject);
+                resolve();
+            });
         });
-    });
+    } catch (e) {
+        await kubeApi?.stop();
+        throw e;
+    }
     server.on("error", (e) => process.stderr.write(`mold-simulator: ${e.message}\n`));
     const port = (server.address() as AddressInfo).port;
     const urlHost = host.includes(":") ? `[${host}]` : host;
@@ -150,13 +176,17 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
         setFaults: (c) => simulator.setFaults(c),
         setLatency: (o, f) => simulator.setLatency(o, f),
         requestCounts,
-        stop: () =>
-            new Promise<void>((resolve) => {
+        kubeApiEndpoints: () => kubeApi?.endpoints() ?? [],
+        reconcileKubeApi: async () => kubeApi?.reconcile(),
+        stop: async () => {
+            await kubeApi?.stop();
+            await new Promise<void>((resolve) => {
                 server.close(() => {
                     if (logStream) logStream.end(() => resolve());
                     else resolve();
                 });
                 server.closeAllConnections();
-            }),
+            });
+        },
     };
 }

@@ -49,6 +49,12 @@ test("CLI options are validated with clear messages", (t) => {
     t.throws(() => parseArgs(["--latency", "slow"]), { message: "--latency takes fast or realistic, got 'slow'" });
     t.throws(() => parseArgs(["--bogus", "1"]), { message: "unknown option --bogus" });
     t.throws(() => parseArgs(["--signature", "md5"]), { message: /Unknown signature algorithm 'md5'/ });
+    for (const bad of ["10.0", "127", "127.256", "127.1.2", "127.x", "127.-1"]) {
+        t.throws(() => parseArgs(["--public-ip-prefix", bad]), { message: `--public-ip-prefix takes two octets inside 127.0.0.0/8 (e.g. 127.100), got '${bad}'` });
+    }
+    t.is((parseArgs(["--public-ip-prefix", "127.150"]) as any).publicIpPrefix, "127.150");
+    t.throws(() => parseArgs(["--kube-api", "maybe"]), { message: "--kube-api takes on or off, got 'maybe'" });
+    t.is((parseArgs(["--kube-api", "off"]) as any).kubeApi, false);
     const ok = parseArgs(["--port", "0", "--fault-429", "0.1", "--latency", "realistic", "--time-factor", "0.01"]);
     t.deepEqual(ok, { port: 0, latencyProfile: "realistic", timeFactor: 0.01, faults: { throttleRate: 0.1 } });
 });

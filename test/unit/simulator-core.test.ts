@@ -6,6 +6,8 @@ import * as os from "os";
 import * as path from "path";
 import { computeSignature, formatExpires, SignatureAlgorithm } from "../../provider/client/signing";
 import { MoldClient } from "../../provider/client";
+import { associateIpAddress, createNetwork } from "../../provider/client";
+import { SEED_NETWORK_OFFERING } from "../../simulator/seed";
 import { startSimulatorServer, RunningSimulator } from "../../simulator/server";
 
 interface Raw {
@@ -249,6 +251,62 @@ test("a state file keeps the cloud across simulator processes and restarts", asy
 test("the simulator refuses to listen anywhere but loopback and to hand out non-loopback public IPs", async (t) => {
     await t.throwsAsync(() => startSimulatorServer({ port: 0, host: "0.0.0.0" }), { message: /only listens on loopback/ });
     await t.throwsAsync(() => startSimulatorServer({ port: 0, publicIpPrefix: "203.0" }), { message: /inside 127\.0\.0\.0\/8/ });
+});
+
+test("public IPs: a distinct random 127.1xx prefix per new state, kept in the state file, pinned by the option", async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mold-prefix-"));
+    const stateFile = path.join(dir, "state.json");
+    const prefixOf = (ip: string) => ip.split(".").slice(0, 2).join(".");
+    const firstIp = async (sim: RunningSimulator) => {
+        const client = new MoldClient({ apiUrl: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey });
+        try {
+            const inv = sim.inventory();
+            const offering = inv.networkOfferings.find((o: any) => o.name === SEED_NETWORK_OFFERING).id;
+            const net = await createNetwork(client, { name: `n-${Date.now()}`, zoneid: inv.zones[0].id, networkofferingid: offering });
+            return (await associateIpAddress(client, { networkid: net.id })).ipaddress;
+        } finally {
+            client.close();
+        }
+    };
+    const a = await startSimulatorServer({ port: 0, kubeApi: false });
+    const b = await startSimulatorServer({ port: 0, kubeApi: false });
+    const pinned = await startSimulatorServer({ port: 0, kubeApi: false, publicIpPrefix: "127.42" });
+    const persisted = await startSimulatorServer({ port: 0, kubeApi: false, stateFile });
+    try {
+        const [ipA, ipB, ipPinned, ipPersisted] = [await firstIp(a), await firstIp(b), await firstIp(pinned), await firstIp(persisted)];
+        for (const ip of [ipA, ipB, ipPersisted]) t.regex(ip, /^127\.1\d\d\.\d{1,3}\.\d{1,3}$/, "inside 127.100.0.0-127.199.255.255");
+        t.not(prefixOf(ipA), prefixOf(ipB), "simulators side by side hand out different addresses");
+        t.regex(ipPinned, /^127\.42\.\d{1,3}\.\d{1,3}$/);
+        t.is(JSON.parse(fs.readFileSync(stateFile, "utf8")).publicIpPrefix, prefixOf(ipPersisted));
+        await persisted.stop();
+        const restarted = await startSimulatorServer({ port: 0, kubeApi: false, stateFile });
+        try {
+            t.is(prefixOf(await firstIp(restarted)), prefixOf(ipPersisted), "a restarted simulator keeps its range");
+        } finally {
+            await restarted.stop();
+        }
+    } finally {
+        await Promise.all([a.stop(), b.stop(), pinned.stop(), persisted.stop().catch(() => undefined)]);
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
+
+test("a state file from before public IP prefixes were kept goes on with 127.100", async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mold-legacy-"));
+    const stateFile = path.join(dir, "state.json");
+    try {
+        const first = await startSimulatorServer({ port: 0, kubeApi: false, stateFile });
+        await first.stop();
+        const state = JSON.parse(fs.readFileSync(stateFile, "utf8"));
+        delete state.publicIpPrefix;
+        fs.writeFileSync(stateFile, JSON.stringify(state));
+        const again = await startSimulatorServer({ port: 0, kubeApi: false, stateFile });
+        await again.stop();
+        t.is(again.simulator.publicIpPrefix, "127.100");
+        t.is(JSON.parse(fs.readFileSync(stateFile, "utf8")).publicIpPrefix, "127.100");
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 });
 
 test("the request log has one line per API request without secrets", async (t) => {
