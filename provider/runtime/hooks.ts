@@ -38,6 +38,17 @@ export interface ResourceDefinition {
     /** Pure validation and defaults; no API call. Must let unknown values (UNKNOWN) through. */
     check(news: Props): { inputs: Props; failures: CheckFailure[] };
     /**
+     * Optional: inputs rewritten to a canonical form before diffs compare them, for spellings Mold treats
+     * as the same (10.1.1.5/24 and 10.1.1.0/24, a name and its id). `olds` are the old outputs, which
+     * carry what Mold resolved (ids, a network's CIDR). Must be pure and tolerate unknown values.
+     */
+    normalize?(props: Props, olds: Props): Props;
+    /**
+     * Optional: whether a replacement must delete the old object first, because Mold would refuse the
+     * new one next to it (e.g. rules whose ports overlap on the same IP). Asked only when something replaces.
+     */
+    deleteBeforeReplace?(olds: Props, news: Props): boolean;
+    /**
      * Checks that need to read Mold (e.g. ports owned by a Kubernetes cluster). Runs only when `check`
      * found nothing wrong and every input is known; reads only, never changes anything.
      */
@@ -80,10 +91,11 @@ export function containsUnknown(value: unknown): boolean {
 
 /** Which inputs changed, and whether any of them forces a replacement. `olds` are the old outputs. */
 export function changedInputs(def: ResourceDefinition, olds: Props, news: Props): string[] {
+    const [o, n] = def.normalize ? [def.normalize(olds, olds), def.normalize(news, olds)] : [olds, news];
     return def.inputs.filter((k) => {
         if (containsUnknown(news[k])) return true;
         if (news[k] === undefined && def.computedInputs?.includes(k)) return false;
-        return !equal(olds[k], news[k]);
+        return !equal(o[k], n[k]);
     });
 }
 
@@ -93,7 +105,8 @@ export function diffInputs(def: ResourceDefinition, olds: Props, news: Props): D
     // New provider code must reach the state even when nothing else changed, or a later delete or
     // refresh would run the stale code stored there.
     const providerChanged = olds.__provider !== news.__provider;
-    return { changes: changed.length > 0 || providerChanged, replaces, deleteBeforeReplace: false };
+    const deleteFirst = replaces.length > 0 && !containsUnknown(news) && (def.deleteBeforeReplace?.(olds, news) ?? false);
+    return { changes: changed.length > 0 || providerChanged, replaces, deleteBeforeReplace: deleteFirst };
 }
 
 export async function runHook(definitions: Record<string, ResourceDefinition>, kind: string, hook: string, settings: MoldClientOptions | undefined, args: any[]): Promise<any> {
@@ -170,7 +183,10 @@ async function adopt(def: ResourceDefinition, ctx: HookContext, id: string, inpu
     if (!current) throw new Error(`importId ${id}: Mold has no such ${def.kind}`);
     // What Mold has for an input: read's inputs, else an output of the same name (a computed input).
     const inMold = (k: string) => (k in current.inputs ? current.inputs[k] : current.outs[k]);
-    const conflicts = def.replaceOnChanges.filter((k) => inputs[k] !== undefined && inMold(k) !== undefined && !equal(inMold(k), inputs[k]));
+    // Compared in canonical form when the resource has one (Mold's normalised CIDRs, a name for an id).
+    const norm = (p: Props) => (def.normalize ? def.normalize(p, current.outs) : p);
+    const [mold, wanted] = [norm({ ...current.outs, ...current.inputs }), norm(inputs)];
+    const conflicts = def.replaceOnChanges.filter((k) => inputs[k] !== undefined && inMold(k) !== undefined && !equal(mold[k], wanted[k]));
     if (conflicts.length) {
         const detail = conflicts.map((k) => `${k} is ${JSON.stringify(inMold(k))} in Mold but ${JSON.stringify(inputs[k])} in the program`);
         throw new Error(`importId ${id} cannot be adopted: ${detail.join("; ")} (changing it would need a replacement)`);
