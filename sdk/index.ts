@@ -1,7 +1,9 @@
 // pulumi-mold: Pulumi resources for ABLESTACK Mold.
+export { EgressFirewallRule, EgressFirewallRuleArgs } from "./egress-firewall-rule";
 export { FirewallRule, FirewallRuleArgs } from "./firewall-rule";
 export { HealthCheckPolicy, LoadBalancerMember, LoadBalancerRule, LoadBalancerRuleArgs, StickinessPolicy } from "./load-balancer-rule";
 export { Network, NetworkArgs } from "./network";
+export { PortForwardingRule, PortForwardingRuleArgs } from "./port-forwarding-rule";
 export { Provider, ProviderArgs } from "./provider";
 export { PublicIpAddress, PublicIpAddressArgs } from "./public-ip-address";
 export { SshKeyPair, SshKeyPairArgs } from "./ssh-key-pair";

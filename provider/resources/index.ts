@@ -1,8 +1,10 @@
 // Every resource kind the dynamic providers dispatch to, by the kind name the SDK uses.
 import type { ResourceDefinition } from "../runtime/hooks";
+import { egressFirewallRule } from "./egress-firewall-rule";
 import { firewallRule } from "./firewall-rule";
 import { loadBalancerRule } from "./load-balancer-rule";
 import { network } from "./network";
+import { portForwardingRule } from "./port-forwarding-rule";
 import { publicIpAddress } from "./public-ip-address";
 import { sshKeyPair } from "./ssh-key-pair";
 import { virtualMachine } from "./virtual-machine";
@@ -13,5 +15,7 @@ export const RESOURCES: Record<string, ResourceDefinition> = {
     [virtualMachine.kind]: virtualMachine,
     [sshKeyPair.kind]: sshKeyPair,
     [firewallRule.kind]: firewallRule,
+    [egressFirewallRule.kind]: egressFirewallRule,
+    [portForwardingRule.kind]: portForwardingRule,
     [loadBalancerRule.kind]: loadBalancerRule,
 };

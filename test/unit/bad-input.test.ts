@@ -19,6 +19,10 @@ const VM = { zone: "zone1", template: "ubuntu-22.04", serviceOffering: "1C-1GB",
 /** LoadBalancerRule rows: valid inputs, one property spoiled per row. */
 const LB = { name: "web", algorithm: "roundrobin", publicIpAddressId: "ip", publicPort: 80, privatePort: 8080 };
 
+/** EgressFirewallRule and PortForwardingRule rows: valid inputs, one property spoiled per row. */
+const EGRESS = { network: "net", protocol: "tcp", startPort: 80 };
+const PF = { ipAddressId: "ip", protocol: "tcp", publicPort: 2222, privatePort: 22, virtualMachine: "vm" };
+
 const ROWS: Row[] = [
     // ---- Network ----
     { kind: "Network", case: "missing name", inputs: { zone: "zone1" }, property: "name", message: /name is required/ },
@@ -39,6 +43,30 @@ const ROWS: Row[] = [
     { kind: "FirewallRule", case: "bad CIDR", inputs: { ipAddressId: "ip", protocol: "tcp", startPort: 22, cidrList: ["10.0.0.0/8", "300.0.0.0/8"] }, property: "cidrList[1]", message: /not a valid IPv4 CIDR: '300\.0\.0\.0\/8'/ },
     { kind: "FirewallRule", case: "ICMP fields on tcp", inputs: { ipAddressId: "ip", protocol: "tcp", startPort: 22, icmpType: 8 }, property: "icmpType", message: /only apply to icmp rules/ },
     { kind: "FirewallRule", case: "ports on icmp", inputs: { ipAddressId: "ip", protocol: "icmp", startPort: 22 }, property: "startPort", message: /do not apply to icmp rules/ },
+    // ---- EgressFirewallRule ----
+    { kind: "EgressFirewallRule", case: "missing network", inputs: { ...EGRESS, network: undefined }, property: "network", message: /network is required/ },
+    { kind: "EgressFirewallRule", case: "unknown protocol", inputs: { ...EGRESS, protocol: "gre" }, property: "protocol", message: /one of tcp, udp, icmp, all, got 'gre'/ },
+    { kind: "EgressFirewallRule", case: "bad source CIDR", inputs: { ...EGRESS, cidrList: ["10.1.1.0/33"] }, property: "cidrList[0]", message: /not a valid IPv4 CIDR: '10\.1\.1\.0\/33'/ },
+    { kind: "EgressFirewallRule", case: "destination without prefix", inputs: { ...EGRESS, destCidrList: ["8.8.8.8"] }, property: "destCidrList[0]", message: /not a valid IPv4 CIDR: '8\.8\.8\.8'/ },
+    { kind: "EgressFirewallRule", case: "port above 65535", inputs: { ...EGRESS, endPort: 65536 }, property: "endPort", message: /between 1 and 65535, got 65536/ },
+    { kind: "EgressFirewallRule", case: "start above end", inputs: { ...EGRESS, startPort: 443, endPort: 80 }, property: "startPort", message: /\(443\) must not be above endPort \(80\)/ },
+    { kind: "EgressFirewallRule", case: "end port without start", inputs: { ...EGRESS, startPort: undefined, endPort: 80 }, property: "endPort", message: /endPort needs startPort/ },
+    { kind: "EgressFirewallRule", case: "ICMP fields on udp", inputs: { ...EGRESS, protocol: "udp", icmpCode: 0 }, property: "icmpType", message: /only apply to icmp rules/ },
+    { kind: "EgressFirewallRule", case: "ports on protocol all", inputs: { ...EGRESS, protocol: "all" }, property: "startPort", message: /do not apply to all rules/ },
+    { kind: "EgressFirewallRule", case: "ICMP type out of range", inputs: { network: "net", protocol: "icmp", icmpType: 256 }, property: "icmpType", message: /integer from -1 \(any\) to 255, got 256/ },
+    // ---- PortForwardingRule ----
+    { kind: "PortForwardingRule", case: "icmp protocol", inputs: { ...PF, protocol: "icmp" }, property: "protocol", message: /one of tcp, udp, got 'icmp'/ },
+    { kind: "PortForwardingRule", case: "public port 0", inputs: { ...PF, publicPort: 0 }, property: "publicPort", message: /between 1 and 65535, got 0/ },
+    { kind: "PortForwardingRule", case: "private port above 65535", inputs: { ...PF, privatePort: 70000 }, property: "privatePort", message: /between 1 and 65535, got 70000/ },
+    { kind: "PortForwardingRule", case: "missing private port", inputs: { ...PF, privatePort: undefined }, property: "privatePort", message: /privatePort is required/ },
+    { kind: "PortForwardingRule", case: "public start above end", inputs: { ...PF, publicPort: 8010, publicEndPort: 8000 }, property: "publicPort", message: /\(8010\) must not be above publicEndPort \(8000\)/ },
+    { kind: "PortForwardingRule", case: "ranges of different lengths", inputs: { ...PF, publicPort: 8000, publicEndPort: 8010, privatePort: 8000, privateEndPort: 8005 }, property: "privateEndPort", message: /private range 8000-8005 of another length than the public range 8000-8010/ },
+    { kind: "PortForwardingRule", case: "range translated", inputs: { ...PF, publicPort: 8000, publicEndPort: 8010, privatePort: 9000, privateEndPort: 9010 }, property: "privatePort", message: /must equal publicPort \(8000\) for a port range/ },
+    { kind: "PortForwardingRule", case: "missing VM", inputs: { ...PF, virtualMachine: undefined }, property: "virtualMachine", message: /virtualMachine is required/ },
+    { kind: "PortForwardingRule", case: "bad guest IP", inputs: { ...PF, vmGuestIp: "10.1.1.256" }, property: "vmGuestIp", message: /not a valid IPv4 address: '10\.1\.1\.256'/ },
+    { kind: "PortForwardingRule", case: "bad CIDR", inputs: { ...PF, cidrList: ["0.0.0.0/0", "10.0.0.0/99"] }, property: "cidrList[1]", message: /not a valid IPv4 CIDR: '10\.0\.0\.0\/99'/ },
+    { kind: "PortForwardingRule", case: "openFirewall not a boolean", inputs: { ...PF, openFirewall: "yes" }, property: "openFirewall", message: /must be true or false, got "yes"/ },
+    // ---- end of EgressFirewallRule / PortForwardingRule ----
     // ---- VirtualMachine ----
     { kind: "VirtualMachine", case: "missing zone, template, offering, networks", inputs: {}, property: "networks", message: /networks is required/ },
     { kind: "VirtualMachine", case: "missing template", inputs: { ...VM, template: undefined }, property: "template", message: /template is required/ },

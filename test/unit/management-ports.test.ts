@@ -53,6 +53,44 @@ test("FirewallRule check refuses 6443 and node SSH ports on a cluster's IP only"
     }
 });
 
+// ---- PortForwardingRule: the same refusal on the rule's public ports (private ports are the VM's) ----
+test("PortForwardingRule check refuses public ports 6443 and node SSH on a cluster's IP only", async (t) => {
+    const { client, sim, stop } = await withSimulator();
+    try {
+        const zone = await findZone(client, "zone1");
+        const offering = await findServiceOffering(client, "2C-4GB");
+        const version = (await listKubernetesSupportedVersions(client)).find((v) => v.semanticversion.startsWith("1.32"))!;
+        const { cluster } = await createKubernetesCluster(client, {
+            name: "prod",
+            zoneid: zone.id,
+            kubernetesversionid: version.id,
+            serviceofferingid: offering.id,
+            size: 2,
+        });
+        const settings = { apiUrl: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey };
+        const check = async (ipAddressId: string, publicPort: number, publicEndPort?: number, privatePort = publicPort) => {
+            const inputs = { __provider: "p", ipAddressId, protocol: "tcp", publicPort, publicEndPort, privatePort, privateEndPort: publicEndPort, virtualMachine: "vm" };
+            const r = await runHook("PortForwardingRule", "check", settings, [{}, inputs]);
+            return r.failures.map((f: { property: string; reason: string }) => `${f.property}: ${f.reason}`);
+        };
+        const api = await check(cluster.ipaddressid!, 6443, undefined, 443);
+        t.is(api.length, 1);
+        t.regex(api[0], /^publicPort: mold:PortForwardingRule: publicPort: port 6443 on 127\.\d{1,3}\.\d{1,3}\.\d{1,3} collide with 6443, which Mold's Kubernetes service manages for cluster 'prod'/);
+        t.regex((await check(cluster.ipaddressid!, 2220, 2230))[0], /ports 2220-2230 on .* collide with 2222-2224/);
+        t.regex((await check(cluster.ipaddressid!, 2224, undefined, 22))[0], /port 2224 .* collide with 2222-2224/, "a node's SSH port forwarded elsewhere");
+        t.deepEqual(await check(cluster.ipaddressid!, 8080, undefined, 6443), [], "6443 as the private port is the VM's business");
+        t.deepEqual(await check(cluster.ipaddressid!, 2225), [], "past the nodes' SSH ports");
+        const other = await associateIpAddress(client, { networkid: cluster.networkid });
+        t.deepEqual(await check(other.id, 6443), [], "6443 on another public IP is the user's");
+
+        const before = sim.requestCounts.listKubernetesClusters ?? 0;
+        await check(cluster.ipaddressid!, 80, undefined, 8080);
+        t.is(sim.requestCounts.listKubernetesClusters ?? 0, before, "no lookup when no public range could collide");
+    } finally {
+        await stop();
+    }
+});
+
 // ---- LoadBalancerRule: the same refusal on the rule's public port (the private port is the members') ----
 test("LoadBalancerRule check refuses public port 6443 and node SSH ports on a cluster's IP only", async (t) => {
     const { client, sim, stop } = await withSimulator();

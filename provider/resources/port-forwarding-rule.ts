@@ -1,0 +1,246 @@
+// mold:index:PortForwardingRule — one port-forwarding rule on a public IP (mold-api-network.md §7).
+// updatePortForwardingRule can change the private ports, the VM (and its guest IP) and the source
+// CIDRs, so those change in place; the IP, protocol, public ports and openFirewall replace the rule.
+//
+// openFirewall: Mold's default is true, which makes Mold add an ingress firewall rule 0.0.0.0/0 for the
+// public ports, linked to this rule and removed with it (or reuse an existing one with the same ports).
+// We default to false, as the Terraform provider does: that hidden rule opens the ports to the world
+// whatever the program declares, and it is not a resource of the program. Declare a FirewallRule for
+// the ports instead, or set openFirewall: true explicitly.
+import { pickOne } from "../client/catalog";
+import type { MoldClient } from "../client/client";
+import {
+    createPortForwardingRule,
+    deletePortForwardingRule,
+    listPortForwardingRules,
+    PortForwardingRule,
+    updatePortForwardingRule,
+    UpdatePortForwardingRuleArgs,
+} from "../client/portforward";
+import { getVirtualMachine, listVirtualMachines, VirtualMachine } from "../client/vm";
+import { jsonEqual } from "../runtime/equal";
+import type { Props, ResourceDefinition } from "../runtime/hooks";
+import { currentTags, isOwned } from "../runtime/tags";
+import { Validator } from "../runtime/validate";
+import { applyTags, assertOwned, createTagged, isGone } from "./common";
+import { managementPortFailures } from "./management-ports";
+import { changeIdempotent, deleteConfirmed, waitFor } from "./reconcile";
+import { booleanField, canonicalCidrs, declaredWhenSame, portRange, rangesOverlap, splitCidrs } from "./rule-inputs";
+
+const KIND = "PortForwardingRule";
+const TAG_TYPE = "PortForwardingRule";
+const PROTOCOLS = ["tcp", "udp"] as const;
+/** Mold's own default is true; see the file comment for why ours is false. */
+export const OPEN_FIREWALL_DEFAULT = false;
+const ANYWHERE = "0.0.0.0/0";
+
+function outputsOf(r: PortForwardingRule): Props {
+    return {
+        ruleId: r.id,
+        ipAddress: r.ipaddress,
+        networkId: r.networkid,
+        virtualMachineId: r.virtualmachineid,
+        virtualMachineName: r.virtualmachinename ?? "",
+        guestIpAddress: r.vmguestip ?? "",
+        state: r.state,
+    };
+}
+
+async function getRule(client: MoldClient, id: string): Promise<PortForwardingRule | undefined> {
+    try {
+        return (await listPortForwardingRules(client, { id }))[0];
+    } catch (e) {
+        if (isGone(e)) return undefined;
+        throw e;
+    }
+}
+
+/** A VM by id or name (destroyed ones excluded); unknown or ambiguous names fail with the candidates. */
+async function findVm(client: MoldClient, nameOrId: string): Promise<VirtualMachine> {
+    const byId = await getVirtualMachine(client, nameOrId).catch((e) => {
+        if (isGone(e)) return undefined;
+        throw e;
+    });
+    if (byId) return byId;
+    const live = (await listVirtualMachines(client)).filter((vm) => vm.state !== "Destroyed" && vm.state !== "Expunging");
+    return pickOne("virtual machine", nameOrId, live);
+}
+
+/**
+ * Canonical inputs: end ports default to their start; the VM as its id when it names the one in the
+ * old outputs; no source CIDRs, [] and 0.0.0.0/0 all mean "from anywhere" (Mold stores "" or 0.0.0.0/0).
+ */
+function normalize(p: Props, olds: Props): Props {
+    const out = { ...p };
+    out.publicEndPort = p.publicEndPort ?? p.publicPort;
+    out.privateEndPort = p.privateEndPort ?? p.privatePort;
+    if (olds.virtualMachineId && (p.virtualMachine === olds.virtualMachineId || (olds.virtualMachineName && p.virtualMachine === olds.virtualMachineName))) {
+        out.virtualMachine = olds.virtualMachineId;
+    }
+    const cidrs = canonicalCidrs(p.cidrList);
+    out.cidrList = Array.isArray(cidrs) && cidrs.length === 1 && cidrs[0] === ANYWHERE ? [] : cidrs;
+    out.openFirewall = p.openFirewall ?? OPEN_FIREWALL_DEFAULT;
+    return out;
+}
+
+/** The inputs a listed rule stands for, in Mold's spelling (its ports are strings on the wire). */
+function inputsInMold(r: PortForwardingRule, olds: Props): Props {
+    return {
+        ipAddressId: r.ipaddressid,
+        protocol: r.protocol,
+        publicPort: Number(r.publicport),
+        publicEndPort: Number(r.publicendport),
+        privatePort: Number(r.privateport),
+        privateEndPort: Number(r.privateendport),
+        virtualMachine: r.virtualmachineid,
+        // Unset means "the NIC's primary address, Mold's pick"; only a declared guest IP is compared.
+        vmGuestIp: olds.vmGuestIp === undefined ? undefined : r.vmguestip,
+        cidrList: splitCidrs(r.cidrlist),
+    };
+}
+
+const SAME_RULE_KEYS = ["protocol", "publicPort", "publicEndPort", "privatePort", "privateEndPort", "virtualMachine", "cidrList"];
+const IN_PLACE = ["privatePort", "privateEndPort", "virtualMachine", "vmGuestIp", "cidrList"];
+
+export const portForwardingRule: ResourceDefinition = {
+    kind: KIND,
+    inputs: [
+        "ipAddressId",
+        "protocol",
+        "publicPort",
+        "publicEndPort",
+        "privatePort",
+        "privateEndPort",
+        "virtualMachine",
+        "vmGuestIp",
+        "cidrList",
+        "openFirewall",
+        "tags",
+    ],
+    replaceOnChanges: ["ipAddressId", "protocol", "publicPort", "publicEndPort", "openFirewall"],
+    normalize,
+
+    check(news) {
+        const v = new Validator(KIND);
+        v.string("ipAddressId", news.ipAddressId, { required: true });
+        v.oneOf("protocol", news.protocol, PROTOCOLS, { required: true });
+        portRange(v, ["publicPort", news.publicPort], ["publicEndPort", news.publicEndPort], true);
+        portRange(v, ["privatePort", news.privatePort], ["privateEndPort", news.privateEndPort], true);
+        const [ps, pe, qs, qe] = [news.publicPort, news.publicEndPort ?? news.publicPort, news.privatePort, news.privateEndPort ?? news.privatePort];
+        if ([ps, pe, qs, qe].every((x) => typeof x === "number" && Number.isInteger(x)) && ps <= pe && qs <= qe) {
+            // Mold translates single ports only (2222 → 22); a range maps onto the same private range.
+            if (pe - ps !== qe - qs) {
+                v.fail("privateEndPort", `gives a private range ${qs}-${qe} of another length than the public range ${ps}-${pe}; Mold needs ranges of equal length`);
+            } else if (ps !== pe && qs !== ps) {
+                v.fail("privatePort", `must equal publicPort (${ps}) for a port range: Mold forwards a range to the same ports (${ps}-${pe}) and translates single ports only`);
+            }
+        }
+        v.string("virtualMachine", news.virtualMachine, { required: true });
+        v.ipv4("vmGuestIp", news.vmGuestIp);
+        v.cidrList("cidrList", news.cidrList);
+        booleanField(v, "openFirewall", news.openFirewall);
+        v.tags("tags", news.tags);
+        const inputs: Props = { ...news, openFirewall: news.openFirewall ?? OPEN_FIREWALL_DEFAULT };
+        if (typeof inputs.protocol === "string") inputs.protocol = inputs.protocol.toLowerCase();
+        return { inputs, failures: v.failures };
+    },
+
+    checkInMold(ctx, inputs) {
+        const range = { property: "publicPort", start: inputs.publicPort, end: inputs.publicEndPort ?? inputs.publicPort };
+        return managementPortFailures(ctx, KIND, inputs.ipAddressId, [range]);
+    },
+
+    async create(ctx, inputs) {
+        const client = ctx.client();
+        const vm = await findVm(client, inputs.virtualMachine);
+        const create = () =>
+            createPortForwardingRule(client, {
+                ipaddressid: inputs.ipAddressId,
+                protocol: inputs.protocol,
+                publicport: inputs.publicPort,
+                publicendport: inputs.publicEndPort ?? inputs.publicPort,
+                privateport: inputs.privatePort,
+                privateendport: inputs.privateEndPort ?? inputs.privatePort,
+                virtualmachineid: vm.id,
+                vmguestip: inputs.vmGuestIp,
+                cidrlist: inputs.cidrList,
+                // Always sent: left out, Mold would open the firewall (its default is true).
+                openfirewall: inputs.openFirewall ?? OPEN_FIREWALL_DEFAULT,
+            });
+        // After a lost answer: Mold refuses a second rule with overlapping public ports and protocol on
+        // an IP, so an untagged rule with exactly these attributes is the one just made.
+        const facts = { virtualMachineId: vm.id, virtualMachineName: vm.name };
+        const wanted = normalize(inputs, facts);
+        const same = (r: PortForwardingRule) => {
+            const got = normalize(inputsInMold(r, inputs), facts);
+            return SAME_RULE_KEYS.every((k) => jsonEqual(got[k], wanted[k])) && (inputs.vmGuestIp === undefined || r.vmguestip === inputs.vmGuestIp);
+        };
+        const find = () =>
+            waitFor(async () => {
+                const rule = (await listPortForwardingRules(client, { ipaddressid: inputs.ipAddressId })).filter((r) => !isOwned(r.tags) && same(r)).pop();
+                return { done: !rule || rule.state !== "Add", value: rule };
+            });
+        return createTagged(client, TAG_TYPE, inputs, create, outputsOf, find);
+    },
+
+    async read(ctx, id, olds) {
+        const rule = await getRule(ctx.client(), id);
+        if (!rule) return undefined;
+        const outs = outputsOf(rule);
+        const inputs = declaredWhenSame(normalize, { ...olds, ...outs }, inputsInMold(rule, olds));
+        // Mold does not show whether openFirewall was set: the declared value stands.
+        // (Left out when adopting, so an importId never conflicts over it.)
+        return { outs, inputs: { ...inputs, openFirewall: olds.openFirewall, tags: currentTags(olds.tags, rule.tags) } };
+    },
+
+    /** Mold refuses a rule whose public ports overlap a live one of the same protocol on the IP (§6.5). */
+    deleteBeforeReplace(olds, news) {
+        const o = normalize(olds, olds);
+        const n = normalize(news, olds);
+        return (
+            o.ipAddressId === n.ipAddressId &&
+            o.protocol === n.protocol &&
+            rangesOverlap([o.publicPort, o.publicEndPort], [n.publicPort, n.publicEndPort])
+        );
+    },
+
+    async update(ctx, id, olds, news) {
+        const client = ctx.client();
+        let rule = await getRule(client, id);
+        if (!rule) throw new Error(`port forwarding rule ${id} no longer exists in Mold; run refresh`);
+        assertOwned(ctx, id, rule.tags, "change port forwarding rule", olds);
+        const o = normalize(olds, olds);
+        const n = normalize(news, olds);
+        const changed = (k: string) => !jsonEqual(o[k], n[k]);
+        if (IN_PLACE.some(changed)) {
+            const args: UpdatePortForwardingRuleArgs = {};
+            if (changed("privatePort") || changed("privateEndPort")) {
+                // Both sent: Mold wants both or neither for a ranged rule.
+                args.privateport = n.privatePort;
+                args.privateendport = n.privateEndPort;
+            }
+            if (changed("virtualMachine") || changed("vmGuestIp")) {
+                // Mold takes a guest IP only along with the VM; without one it uses the NIC's primary address.
+                args.virtualmachineid = n.virtualMachine === o.virtualMachine && olds.virtualMachineId ? olds.virtualMachineId : (await findVm(client, news.virtualMachine)).id;
+                args.vmguestip = news.vmGuestIp;
+            }
+            // An empty list would be dropped on the wire, so "from anywhere" is sent as 0.0.0.0/0.
+            if (changed("cidrList")) args.cidrlist = n.cidrList.length ? n.cidrList : [ANYWHERE];
+            rule = await changeIdempotent(() => updatePortForwardingRule(client, id, args));
+        }
+        if (!jsonEqual(olds.tags, news.tags) || olds.createIncomplete) await applyTags(client, TAG_TYPE, id, news);
+        return outputsOf(rule);
+    },
+
+    async delete(ctx, id, olds) {
+        const client = ctx.client();
+        const rule = await getRule(client, id);
+        if (!rule) return;
+        assertOwned(ctx, id, rule.tags, "delete port forwarding rule", olds);
+        // Mold revokes the firewall rule its openfirewall created along with it (§7.5).
+        await deleteConfirmed(
+            () => deletePortForwardingRule(client, id),
+            async () => (await getRule(client, id)) !== undefined,
+        );
+    },
+};
