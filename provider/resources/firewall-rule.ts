@@ -8,6 +8,7 @@ import { Validator } from "../runtime/validate";
 import { isOwned } from "../runtime/tags";
 import { applyTags, assertOwned, createTagged, isGone } from "./common";
 import { managementPortFailures } from "./management-ports";
+import { rangesOverlap } from "./rule-inputs";
 import { deleteConfirmed, waitFor } from "./reconcile";
 
 const PROTOCOLS = ["tcp", "udp", "icmp"] as const;
@@ -41,6 +42,16 @@ export const firewallRule: ResourceDefinition = {
     kind: "FirewallRule",
     inputs: ["ipAddressId", "protocol", "startPort", "endPort", "cidrList", "icmpType", "icmpCode", "tags"],
     replaceOnChanges: ["ipAddressId", "protocol", "startPort", "endPort", "cidrList", "icmpType", "icmpCode"],
+
+    // Mold refuses a rule whose ports overlap another rule of the same protocol on the IP (537), so a
+    // replacement that overlaps the old rule must delete it first.
+    deleteBeforeReplace(olds, news) {
+        return (
+            olds.ipAddressId === news.ipAddressId &&
+            olds.protocol === news.protocol &&
+            (news.protocol === "icmp" || rangesOverlap([olds.startPort, olds.endPort ?? olds.startPort], [news.startPort, news.endPort ?? news.startPort]))
+        );
+    },
 
     check(news) {
         const v = new Validator("FirewallRule");

@@ -95,6 +95,12 @@ export const loadBalancerRule: ResourceDefinition = {
     ],
     replaceOnChanges: ["publicIpAddressId", "publicPort", "privatePort", "protocol", "cidrList", "openFirewall"],
 
+    // Mold refuses a second rule on the same public IP and port (conflict detection, 537), so a
+    // replacement that keeps both must delete the old rule first.
+    deleteBeforeReplace(olds, news) {
+        return olds.publicIpAddressId === news.publicIpAddressId && olds.publicPort === news.publicPort;
+    },
+
     check(news) {
         const v = new Validator("LoadBalancerRule");
         v.string("name", news.name, { required: true, maxLength: 255 });

@@ -104,6 +104,16 @@ test("up → no-op → rename + algorithm → member out and back → stickiness
             "the old rule's firewall rule went with it",
         );
 
+        // Same IP and port, new private port: Mold would refuse the new rule next to the old one, so the
+        // old one goes first.
+        const repointed = await run("up", "--config", "privatePort=9090");
+        // Delete-before-replace is one replace step for the engine (no separate delete after the create).
+        t.deepEqual(repointed.steps, { create: 0, update: 0, replace: 1, delete: 0, same: 4 });
+        [rule] = lbRules(sim);
+        t.is(lbRules(sim).length, 1);
+        t.deepEqual([rule.id, rule.publicport, rule.privateport], [repointed.outputs.ruleId, "8088", "9090"]);
+        t.deepEqual(membersOf(rule), [...vmIds].sort());
+
         // A member removed behind Pulumi's back: refresh records it, the next up assigns it again.
         await removeFromLoadBalancerRule(client, rule.id, { virtualmachineids: [vmIds[1]] });
         await run("refresh");
