@@ -3,3 +3,4 @@ export { startSimulatorServer as startSimulator, startSimulatorServer, RunningSi
 export { Simulator, SimulatorOptions } from "./simulator";
 export { FaultConfig } from "./faults";
 export { LatencyProfileName } from "./latency";
+export { KubeApiEndpoint } from "./kube-api";

@@ -235,8 +235,13 @@ export class KubeApiManager {
                     groupVersion: "v1",
                     resources: [{ name: "nodes", singularName: "node", namespaced: false, kind: "Node", verbs: ["get", "list"], shortNames: ["no"] }],
                 });
-            case "/api/v1/nodes":
-                return json(200, { kind: "NodeList", apiVersion: "v1", metadata: { resourceVersion: String(state.seq) }, items: nodesOf(state, cluster, semver) });
+            case "/api/v1/nodes": {
+                const items = nodesOf(state, cluster, semver);
+                const metadata = { resourceVersion: String(state.seq) };
+                // kubectl get asks for a server-side Table first; with one it prints STATUS, ROLES and VERSION.
+                if (/as=Table/.test(String(req.headers.accept ?? ""))) return json(200, nodeTable(items, metadata));
+                return json(200, { kind: "NodeList", apiVersion: "v1", metadata, items });
+            }
         }
         const one = /^\/api\/v1\/nodes\/([^/]+)$/.exec(path);
         const node = one && nodesOf(state, cluster, semver).find((n) => n.metadata.name === decodeURIComponent(one[1]));
@@ -337,4 +342,41 @@ function nodesOf(state: Simulator["state"], cluster: ClusterRecord, semver: stri
                 },
             };
         });
+}
+
+function age(since: string | undefined): string {
+    const s = since ? Math.max(0, Math.floor((Date.now() - Date.parse(since)) / 1000)) : 0;
+    if (s < 120) return `${s}s`;
+    if (s < 7200) return `${Math.floor(s / 60)}m`;
+    if (s < 172800) return `${Math.floor(s / 3600)}h`;
+    return `${Math.floor(s / 86400)}d`;
+}
+
+/** meta.k8s.io/v1 Table with kubectl's node columns. */
+function nodeTable(nodes: any[], metadata: Record<string, string>) {
+    const column = (name: string, priority = 0) => ({ name, type: "string", format: name === "Name" ? "name" : "", description: "", priority });
+    return {
+        kind: "Table",
+        apiVersion: "meta.k8s.io/v1",
+        metadata,
+        columnDefinitions: [column("Name"), column("Status"), column("Roles"), column("Age"), column("Version"), column("Internal-IP", 1), column("OS-Image", 1)],
+        rows: nodes.map((n) => {
+            const ready = n.status.conditions.find((c: any) => c.type === "Ready")?.status === "True";
+            const roles = Object.keys(n.metadata.labels)
+                .filter((l) => l.startsWith("node-role.kubernetes.io/"))
+                .map((l) => l.slice("node-role.kubernetes.io/".length));
+            return {
+                cells: [
+                    n.metadata.name,
+                    ready ? "Ready" : "NotReady",
+                    roles.join(",") || "<none>",
+                    age(n.metadata.creationTimestamp),
+                    n.status.nodeInfo.kubeletVersion,
+                    n.status.addresses.find((a: any) => a.type === "InternalIP")?.address ?? "<none>",
+                    n.status.nodeInfo.osImage,
+                ],
+                object: { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: n.metadata },
+            };
+        }),
+    };
 }

@@ -163,6 +163,8 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
         throw e;
     }
     server.on("error", (e) => process.stderr.write(`mold-simulator: ${e.message}\n`));
+    // A state file may already hold running clusters: serve them from the start, not from the first request.
+    await kubeApi?.reconcile();
     const port = (server.address() as AddressInfo).port;
     const urlHost = host.includes(":") ? `[${host}]` : host;
     return {

@@ -2,7 +2,7 @@
 // public IP with the cluster's own CA, requires the admin client certificate, follows the cluster's state
 // (stop, start, delete, changes by another process on a shared state file) and survives a taken address.
 import test, { ExecutionContext } from "ava";
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess, execFile, spawn } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
 import * as os from "os";
@@ -193,6 +193,57 @@ test("never listens off loopback, even when the state names another address", as
         await sim.reconcileKubeApi();
         t.like(sim.kubeApiEndpoints(), [{ address: "10.1.1.5", status: "refused" }]);
         t.regex(sim.kubeApiEndpoints()[0].error!, /not inside 127\.0\.0\.0\/8/);
+    } finally {
+        await stop();
+    }
+});
+
+test("a restarted simulator serves its running clusters at once, with the CA the kubeconfig already trusts", async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mold-kapi-restart-"));
+    const stateFile = path.join(dir, "state.json");
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const first = await simulator({ stateFile });
+    const cluster = await newCluster(first.sim, first.client, "persistent", 1);
+    const kc = await kubeconfigOf(first.client, cluster.id);
+    await first.stop();
+    await t.throwsAsync(kget(kc, "/healthz"), refused, "a stopped simulator serves nothing");
+    const again = await simulator({ stateFile });
+    try {
+        t.like(again.sim.kubeApiEndpoints(), [{ clusterId: cluster.id, status: "listening" }], "before any request");
+        t.is((await kget(kc, "/healthz")).body, "ok");
+        t.deepEqual(await kubeconfigOf(again.client, cluster.id), kc);
+    } finally {
+        await again.stop();
+    }
+});
+
+/** Runs kubectl with only the given kubeconfig; undefined when kubectl is not installed. */
+function kubectl(kubeconfig: string, home: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string } | undefined> {
+    return new Promise((resolve) => {
+        const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, NO_PROXY: "*", no_proxy: "*" };
+        execFile("kubectl", ["--kubeconfig", kubeconfig, "--request-timeout=10s", ...args], { env, timeout: 60_000 }, (e, stdout, stderr) => {
+            if (e && (e as NodeJS.ErrnoException).code === "ENOENT") return resolve(undefined);
+            resolve({ code: e ? Number(e.code ?? 1) : 0, stdout, stderr });
+        });
+    });
+}
+
+test("kubectl (when installed) accepts the kubeconfig: server version, nodes with status and roles", async (t) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mold-kubectl-"));
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const { sim, client, stop } = await simulator();
+    try {
+        const cluster = await newCluster(sim, client, "kubectl", 1);
+        const file = path.join(dir, "config");
+        fs.writeFileSync(file, (await getKubernetesClusterConfig(client, cluster.id)).configdata);
+        const version = await kubectl(file, dir, ["version", "-o", "json"]);
+        if (!version) return void t.log("SKIPPED: kubectl is not installed");
+        t.is(version.code, 0, version.stderr);
+        t.like(JSON.parse(version.stdout).serverVersion, { gitVersion: "v1.30.11", platform: "linux/amd64" });
+        const nodes = await kubectl(file, dir, ["get", "nodes", "--no-headers"]);
+        t.is(nodes!.code, 0, nodes!.stderr);
+        const rows = nodes!.stdout.trim().split("\n").map((l) => l.split(/\s+/));
+        t.deepEqual(rows.map((r) => [r[1], r[2], r[4]]).sort(), [["Ready", "<none>", "v1.30.11"], ["Ready", "control-plane", "v1.30.11"]]);
     } finally {
         await stop();
     }
