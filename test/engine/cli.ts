@@ -52,6 +52,8 @@ export async function main(argv: string[]): Promise<number> {
     try {
         const report =
             args.command === "up" ? await engine.up() : args.command === "preview" ? await engine.up(true) : args.command === "refresh" ? await engine.refresh() : await engine.destroy();
+        // What changed, per resource, for people reading the log; the last stdout line stays the summary.
+        for (const c of report.changes) if (c.step !== "same") process.stderr.write(`${c.step} ${c.urn}\n`);
         process.stdout.write(JSON.stringify({ steps: report.steps, outputs: displayOutputs(report.outputs) }) + "\n");
         return 0;
     } catch (e) {

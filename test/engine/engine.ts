@@ -168,7 +168,11 @@ export class Engine {
                 }
                 const secretKeys = new Set([...stripSecrets(r.inputs).secretKeys, ...r.additionalSecretOutputs]);
                 const next = { ...r, outputs: markSecrets(read.outputs, secretKeys), inputs: read.inputs ? markSecrets(read.inputs, secretKeys) : r.inputs };
-                this.step(r.urn, equal(next.outputs, r.outputs) && equal(next.inputs, r.inputs) ? "same" : "update");
+                // Like `pulumi refresh`, a resource counts as changed when its outputs changed; refreshed
+                // inputs are stored for the next diff but are not a change by themselves.
+                const changedKeys = Object.keys({ ...r.outputs, ...next.outputs }).filter((k) => !equal(r.outputs[k], next.outputs[k]));
+                this.step(r.urn, changedKeys.length ? "update" : "same");
+                if (changedKeys.length) process.stderr.write(`refresh: ${r.urn} changed ${changedKeys.join(", ")}\n`);
                 this.put(next);
             }
         } finally {
