@@ -2,11 +2,11 @@
 // with a NIC in the rule's network, sent traffic on that NIC's primary address, or `{ vm, ip }` for a
 // specific address of that NIC (a secondary IP). Everything is handled as (VM id, address) pairs and
 // sent as vmidipmap, so only the difference between Mold's pairs and the declared ones is assigned or
-// removed. Assigning is not idempotent (Mold refuses a pair already mapped), so after a lost answer the
-// members are read again and the difference recomputed rather than the request re-sent.
+// removed. Assigning is not idempotent (Mold refuses a pair already mapped), so after a lost answer (or a
+// refusal caused by one) the members are read again and the difference recomputed rather than re-sent.
 import { MoldLookupError, pickOne } from "../client/catalog";
 import type { MoldClient } from "../client/client";
-import { MoldOutcomeUnknownError } from "../client/errors";
+import { MoldJobError, MoldOutcomeUnknownError } from "../client/errors";
 import { assignToLoadBalancerRule, listLoadBalancerRuleVmIps, removeFromLoadBalancerRule } from "../client/loadbalancer";
 import { listVirtualMachines, VirtualMachine } from "../client/vm";
 import type { Validator } from "../runtime/validate";
@@ -113,7 +113,10 @@ export async function convergeMembers(client: MoldClient, ruleId: string, wanted
             }
             return done;
         } catch (e) {
-            if (!(e instanceof MoldOutcomeUnknownError) || attempt >= 3) throw e;
+            // A lost answer, or a job refused because an earlier (lost) request already did the work:
+            // read the members again and send only what is still missing.
+            const raced = e instanceof MoldJobError && /already mapped|not assigned|is not a member/i.test(e.errortext);
+            if (!(e instanceof MoldOutcomeUnknownError || raced) || attempt >= 4) throw e;
         }
     }
 }

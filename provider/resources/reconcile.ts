@@ -1,7 +1,7 @@
 // Creating, changing and deleting safely when Mold's answer can be lost. The client never re-sends a
 // state-changing request whose answer was lost (MoldOutcomeUnknownError); these helpers look at what
 // Mold now holds and only then send again, so nothing is created twice and nothing is left behind.
-import { MoldApiError, MoldJobError, MoldOutcomeUnknownError } from "../client/errors";
+import { MoldApiError, MoldOutcomeUnknownError } from "../client/errors";
 
 const ATTEMPTS = 3;
 
@@ -46,8 +46,8 @@ export async function deleteConfirmed(remove: () => Promise<void>, exists: () =>
             return;
         } catch (e) {
             if (isGone(e)) return;
-            const ambiguous = e instanceof MoldOutcomeUnknownError || e instanceof MoldJobError;
-            if (!ambiguous || attempt >= ATTEMPTS) throw e;
+            // A failed job is Mold's definite answer (e.g. "source NAT address"): only a lost answer is retried.
+            if (!(e instanceof MoldOutcomeUnknownError) || attempt >= ATTEMPTS) throw e;
             if (!(await exists())) return;
         }
     }
