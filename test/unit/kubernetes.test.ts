@@ -234,7 +234,8 @@ test("create refuses a version whose ISO is not Ready yet, and an offering below
 test("create with every field: Created → Starting → Running, VMs named per §10.2, rules per §8.4, auto network", async (t) => {
     const { client, sim, cat, stop } = await simWithCatalog();
     try {
-        sim.setLatency({ createKubernetesCluster: 600 });
+        // Created for the first 10 % of the job, Starting until the end: wide windows keep this stable under load.
+        sim.setLatency({ createKubernetesCluster: 2500 });
         await client.call("createSSHKeyPair", { name: "ops" });
         const args: CreateKubernetesClusterArgs = {
             name: "Prod_Cluster",
@@ -258,7 +259,7 @@ test("create with every field: Created → Starting → Running, VMs named per �
         const job = await client.call("queryAsyncJobResult", { jobid: submitted.jobId });
         t.is(job.jobinstancetype, "KubernetesCluster");
         t.is(job.jobinstanceid, submitted.id);
-        await new Promise((r) => setTimeout(r, 150));
+        await new Promise((r) => setTimeout(r, 500));
         const [starting] = await listKubernetesClusters(client, { id: submitted.id });
         t.is(starting.state, "Starting");
         await apiError(t, getKubernetesClusterConfig(client, submitted.id), 530, "Setup is in progress for Kubernetes cluster : Prod_Cluster, config not available at this moment");
@@ -412,9 +413,9 @@ test("scale: size up and down re-creates SSH rules, nodeids, autoscaling on and 
 test("stop and start: no-ops in their target state, VMs follow, delete refused while Starting", async (t) => {
     const { client, sim, cat, stop } = await simWithCatalog();
     try {
-        sim.setLatency({ createKubernetesCluster: 800 });
+        sim.setLatency({ createKubernetesCluster: 3000 });
         const submitted = await submitCreateKubernetesCluster(client, baseArgs(cat, "toggler"));
-        await new Promise((r) => setTimeout(r, 200));
+        await new Promise((r) => setTimeout(r, 600));
         await jobError(t, deleteKubernetesCluster(client, submitted.id), "Cannot perform delete operation on cluster : toggler in state: Starting");
         await client.waitForJob("createKubernetesCluster", submitted.jobId);
 
