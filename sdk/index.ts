@@ -1,6 +1,7 @@
 // pulumi-mold: Pulumi resources for ABLESTACK Mold.
 export { EgressFirewallRule, EgressFirewallRuleArgs } from "./egress-firewall-rule";
 export { FirewallRule, FirewallRuleArgs } from "./firewall-rule";
+export { KubernetesCluster, KubernetesClusterArgs } from "./kubernetes-cluster";
 export { HealthCheckPolicy, LoadBalancerMember, LoadBalancerRule, LoadBalancerRuleArgs, StickinessPolicy } from "./load-balancer-rule";
 export { Network, NetworkArgs } from "./network";
 export { PortForwardingRule, PortForwardingRuleArgs } from "./port-forwarding-rule";

@@ -368,7 +368,8 @@ export class Simulator {
                 }
             }
             finish(2, err.errorcode, { errorcode: err.errorcode, errortext: err.errortext });
-            this.addEvent(caller, { type: job.command.toUpperCase(), description: err.errortext, level: "ERROR", state: "Completed" });
+            // Mold's failure event names the object the job was about, so listEvents&resourceid= finds it.
+            this.addEvent(caller, { type: job.command.toUpperCase(), description: err.errortext, level: "ERROR", state: "Completed", resourceId: job.instanceId, resourceType: job.instanceType });
         }
     }
 

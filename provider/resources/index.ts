@@ -2,6 +2,7 @@
 import type { ResourceDefinition } from "../runtime/hooks";
 import { egressFirewallRule } from "./egress-firewall-rule";
 import { firewallRule } from "./firewall-rule";
+import { kubernetesCluster } from "./kubernetes-cluster";
 import { loadBalancerRule } from "./load-balancer-rule";
 import { network } from "./network";
 import { portForwardingRule } from "./port-forwarding-rule";
@@ -18,4 +19,5 @@ export const RESOURCES: Record<string, ResourceDefinition> = {
     [egressFirewallRule.kind]: egressFirewallRule,
     [portForwardingRule.kind]: portForwardingRule,
     [loadBalancerRule.kind]: loadBalancerRule,
+    [kubernetesCluster.kind]: kubernetesCluster,
 };

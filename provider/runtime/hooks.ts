@@ -35,8 +35,12 @@ export interface ResourceDefinition {
      * Mold's value, so leaving them unset is "no opinion", not a change.
      */
     computedInputs?: readonly string[];
-    /** Pure validation and defaults; no API call. Must let unknown values (UNKNOWN) through. */
-    check(news: Props): { inputs: Props; failures: CheckFailure[] };
+    /**
+     * Pure validation and defaults; no API call. Must let unknown values (UNKNOWN) through. `olds` are the
+     * previous inputs ({} on create), for rules about a change (a Kubernetes upgrade's step); optional, so
+     * definitions that judge the new inputs alone keep their one-argument form.
+     */
+    check(news: Props, olds?: Props): { inputs: Props; failures: CheckFailure[] };
     /**
      * Optional: inputs rewritten to a canonical form before diffs compare them, for spellings Mold treats
      * as the same (10.1.1.5/24 and 10.1.1.0/24, a name and its id). `olds` are the old outputs, which
@@ -115,8 +119,8 @@ export async function runHook(definitions: Record<string, ResourceDefinition>, k
     try {
         switch (hook) {
             case "check": {
-                const [, news] = args as [Props, Props];
-                const { inputs, failures } = def.check(news);
+                const [olds, news] = args as [Props, Props];
+                const { inputs, failures } = def.check(news, olds ?? {});
                 if (failures.length === 0 && def.checkInMold && !containsUnknown(inputs)) {
                     failures.push(...(await def.checkInMold(contextFor(kind, settings, "check"), inputs)));
                 }
