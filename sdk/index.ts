@@ -2,6 +2,7 @@
 export { EgressFirewallRule, EgressFirewallRuleArgs } from "./egress-firewall-rule";
 export { FirewallRule, FirewallRuleArgs } from "./firewall-rule";
 export { KubernetesCluster, KubernetesClusterArgs } from "./kubernetes-cluster";
+export { KubeconfigSource, kubernetesProvider, KubernetesProviderOptions } from "./kubernetes-provider";
 export { HealthCheckPolicy, LoadBalancerMember, LoadBalancerRule, LoadBalancerRuleArgs, StickinessPolicy } from "./load-balancer-rule";
 export { Network, NetworkArgs } from "./network";
 export { PortForwardingRule, PortForwardingRuleArgs } from "./port-forwarding-rule";
