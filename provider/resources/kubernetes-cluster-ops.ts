@@ -139,8 +139,8 @@ export async function healthyKubeconfig(ctx: HookContext, id: string, deadline: 
             last = (e as Error).message;
             if (attempt === 1 || attempt % 5 === 0) ctx.log(`waiting for the Kubernetes API to answer /healthz: ${last}`);
         }
-        if (Date.now() + delay > deadline) throw new Error(`the cluster is Running but its Kubernetes API did not answer /healthz in time (last: ${last})`);
-        await sleep(delay);
+        if (Date.now() >= deadline) throw new Error(`the cluster is Running but its Kubernetes API did not answer /healthz in time (last: ${last})`);
+        await sleep(Math.min(delay, deadline - Date.now()));
     }
 }
 

@@ -11,6 +11,8 @@ interface Row {
     inputs: Record<string, unknown>;
     property: string;
     message: RegExp;
+    /** Previous inputs, for rules about a change (KubernetesCluster's upgrade step); default {}. */
+    olds?: Record<string, unknown>;
 }
 
 /** VirtualMachine rows: valid inputs, one property spoiled per row. */
@@ -22,6 +24,9 @@ const LB = { name: "web", algorithm: "roundrobin", publicIpAddressId: "ip", publ
 /** EgressFirewallRule and PortForwardingRule rows: valid inputs, one property spoiled per row. */
 const EGRESS = { network: "net", protocol: "tcp", startPort: 80 };
 const PF = { ipAddressId: "ip", protocol: "tcp", publicPort: 2222, privatePort: 22, virtualMachine: "vm" };
+
+/** KubernetesCluster rows: valid inputs, one property spoiled per row. */
+const K8S = { name: "demo", zone: "zone1", kubernetesVersion: "1.31.9", serviceOffering: "2C-4GB", size: 2 };
 
 const ROWS: Row[] = [
     // ---- Network ----
@@ -110,11 +115,24 @@ const ROWS: Row[] = [
     { kind: "LoadBalancerRule", case: "health-check timeout above interval", inputs: { ...LB, healthCheckPolicy: { interval: 5, responseTimeout: 10 } }, property: "healthCheckPolicy.responseTimeout", message: /\(10\) must not exceed interval \(5\)/ },
     { kind: "LoadBalancerRule", case: "health-check interval out of range", inputs: { ...LB, healthCheckPolicy: { interval: 0 } }, property: "healthCheckPolicy.interval", message: /integer from 1 to 20940, got 0/ },
     { kind: "LoadBalancerRule", case: "health-check ping path", inputs: { ...LB, healthCheckPolicy: { pingPath: "health" } }, property: "healthCheckPolicy.pingPath", message: /path starting with '\/'/ },
+    // ---- KubernetesCluster ----
+    { kind: "KubernetesCluster", case: "size below 1", inputs: { ...K8S, size: 0 }, property: "size", message: /at least 1 worker node, got 0/ },
+    { kind: "KubernetesCluster", case: "control nodes below 1", inputs: { ...K8S, controlNodes: 0 }, property: "controlNodes", message: /at least 1 control node, got 0/ },
+    { kind: "KubernetesCluster", case: "even HA control nodes", inputs: { ...K8S, controlNodes: 2 }, property: "controlNodes", message: /odd number of control nodes.*quorum.*use 1 or 3/ },
+    { kind: "KubernetesCluster", case: "autoscaling min above max", inputs: { ...K8S, autoscaling: { enabled: true, minSize: 5, maxSize: 3 } }, property: "autoscaling.minSize", message: /\(5\) must be below autoscaling\.maxSize \(3\)/ },
+    { kind: "KubernetesCluster", case: "size outside min..max", inputs: { ...K8S, size: 9, autoscaling: { enabled: true, minSize: 1, maxSize: 4 } }, property: "size", message: /\(9\) must be within autoscaling\.minSize\.\.maxSize \(1\.\.4\)/ },
+    { kind: "KubernetesCluster", case: "registry password without URL", inputs: { ...K8S, privateRegistry: { username: "u", password: "p" } }, property: "privateRegistry.url", message: /required when a registry username or password is given/ },
+    { kind: "KubernetesCluster", case: "root disk below 8 GB", inputs: { ...K8S, nodeRootDiskSize: 4 }, property: "nodeRootDiskSize", message: /at least 8 GB/ },
+    { kind: "KubernetesCluster", case: "name with an underscore", inputs: { ...K8S, name: "my_cluster" }, property: "name", message: /not a valid cluster name/ },
+    { kind: "KubernetesCluster", case: "upgrade skipping a minor", olds: { ...K8S }, inputs: { ...K8S, kubernetesVersion: "1.33.1" }, property: "kubernetesVersion", message: /from 1\.31\.9 to 1\.33\.1.*1\.31\.x \(≥ 1\.31\.9\) or 1\.32\.x/ },
+    { kind: "KubernetesCluster", case: "downgrade", olds: { ...K8S, kubernetesVersion: "v1.32.5" }, inputs: { ...K8S, kubernetesVersion: "1.31.9" }, property: "kubernetesVersion", message: /from 1\.32\.5 to 1\.31\.9.*can not be downgraded/ },
+    { kind: "KubernetesCluster", case: "timeout not positive", inputs: { ...K8S, timeouts: { create: 0 } }, property: "timeouts.create", message: /positive number of minutes/ },
+    // ---- end of KubernetesCluster ----
 ];
 
 for (const row of ROWS) {
     test(`${row.kind}: ${row.case}`, async (t) => {
-        const result = await runHook(row.kind, "check", undefined, [{}, { __provider: "p", ...row.inputs }]);
+        const result = await runHook(row.kind, "check", undefined, [row.olds ?? {}, { __provider: "p", ...row.inputs }]);
         const failure = result.failures.find((f: { property: string }) => f.property === row.property);
         t.truthy(failure, `no failure for ${row.property}; got ${JSON.stringify(result.failures)}`);
         t.regex(failure.reason, row.message);
