@@ -57,6 +57,17 @@ test("create passes the health gate; a failed scale job is reported with Mold's 
         t.is(repaired.outs.size, 2);
         t.is(sim.inventory().kubernetesClusters[0].size, 2);
 
+        // A failed upgrade job: the same clear error, Mold's events included.
+        sim.setFaults({ jobFailureRate: 1, seed: 7 });
+        const upErr: any = await t.throwsAsync(runHook("KubernetesCluster", "update", settings, [created.id, repaired.outs, { ...INPUTS, size: 2, kubernetesVersion: "1.32.5" }]));
+        t.regex(upErr.message, /upgrading cluster .* to 1\.32\.5 failed[\s\S]*Latest Mold events[\s\S]*UPGRADEKUBERNETESCLUSTER/);
+        sim.setFaults({});
+        // A cluster left in Alert (as a scale or upgrade that failed midway leaves it) is stopped and started, then changed.
+        sim.simulator.transaction(() => void ((sim.simulator as any).state.tables.kubernetesClusters[created.id].state = "Alert"));
+        const recovered = await runHook("KubernetesCluster", "update", settings, [created.id, repaired.outs, { ...INPUTS, size: 2, kubernetesVersion: "1.32.5" }]);
+        t.deepEqual([recovered.outs.state, recovered.outs.kubernetesVersion], ["Running", "1.32.5"]);
+        t.regex(recovered.outs.kubeconfig, /client-certificate-data/, "the health gate passed again after the restart");
+
         await deleteKubernetesCluster(client, created.id);
         const read = await runHook("KubernetesCluster", "read", settings, [created.id, repaired.outs]);
         t.is(read.id, "", "gone from Mold: read says so, refresh drops it");
