@@ -37,12 +37,12 @@ const CREATE_JOBS: Record<string, string[]> = {
 export const DEFAULT_BENCH_LATENCIES: Record<string, number> = { associateIpAddress: 2000, createFirewallRule: 1500, createTags: 300 };
 
 const DYNAMIC_TYPE = /^pulumi-nodejs:dynamic(?:\/[^:]+)?:(.+)$/;
-const kindOf = (type: string) => DYNAMIC_TYPE.exec(type)?.[1];
-const median = (xs: number[]) => {
+export const kindOf = (type: string) => DYNAMIC_TYPE.exec(type)?.[1];
+export const median = (xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
     return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const round = (v: number, digits = 0) => Number(v.toFixed(digits));
+export const round = (v: number, digits = 0) => Number(v.toFixed(digits));
 const diffCounts = (before: Record<string, number>, now: Record<string, number>) => {
     const out: Record<string, number> = {};
     for (const [k, n] of Object.entries(now)) if (n - (before[k] ?? 0) > 0) out[k] = n - (before[k] ?? 0);
@@ -130,14 +130,14 @@ function stateCost(stateFile: string, types: TypeSerialization[]) {
 // ---------------------------------------------------------------------------------------------------
 // Timed engine runs with an API trace
 
-interface ApiTrace {
+export interface ApiTrace {
     calls: { t: number; command: string }[];
     /** When a queryAsyncJobResult first answered a finished job, by job id. */
     noticedAt: Record<string, number>;
 }
 
 /** Wraps the simulator's request handler to time every API call and when each job's completion was seen. */
-function traceApi(sim: RunningSimulator): ApiTrace {
+export function traceApi(sim: RunningSimulator): ApiTrace {
     const trace: ApiTrace = { calls: [], noticedAt: {} };
     const simulator = sim.simulator;
     const original = simulator.handleApi.bind(simulator);
@@ -154,16 +154,16 @@ function traceApi(sim: RunningSimulator): ApiTrace {
     return trace;
 }
 
-const jobsOf = (sim: RunningSimulator) => (sim.simulator.state.tables.jobs ?? {}) as Record<string, JobRecord>;
+export const jobsOf = (sim: RunningSimulator) => (sim.simulator.state.tables.jobs ?? {}) as Record<string, JobRecord>;
 
-interface TimedRun {
+export interface TimedRun {
     run: EngineRun;
     startedAt: number;
     endedAt: number;
     wallMs: number;
 }
 
-async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<TimedRun> {
+export async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<TimedRun> {
     const startedAt = Date.now();
     const run = await runEngine(args, env);
     const endedAt = Date.now();
@@ -171,7 +171,7 @@ async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<TimedRun> 
     return { run, startedAt, endedAt, wallMs: endedAt - startedAt };
 }
 
-const simEnv = (sim: RunningSimulator) => cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
+export const simEnv = (sim: RunningSimulator) => cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
 
 // ---------------------------------------------------------------------------------------------------
 // 3. Critical path

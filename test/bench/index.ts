@@ -2,12 +2,14 @@
 // Options: --factor <k> (time compression, default 10), --concurrency <n> (default 16),
 // --short-spread log|linear (how <10 s jobs are spread, default log),
 // --policy <growth>,<firstMs>,<minMs>,<maxMs> (measure another pulumi-mold policy instead of the default),
-// --only job-wait|engine (one section; default both), --repeat <n> (engine runs per timed scenario, default 3).
-// The engine section runs programs that require "pulumi-mold", i.e. the repository's dist/ build.
+// --only job-wait|engine|quickstart (one section; default all), --repeat <n> (engine runs per timed scenario, default 3;
+// the quickstart's runs with set latencies, default 2).
+// The engine and quickstart sections run programs that require "pulumi-mold", i.e. the repository's dist/ build.
 import * as os from "os";
 import { DEFAULT_JOB_WAIT_POLICY, JobWaitPolicy } from "../../provider/client";
 import { runEngineBench } from "./engine";
 import { runJobWaitBench, ShortSpread } from "./job-wait";
+import { runQuickstartBench } from "./quickstart";
 
 function arg(name: string): string | undefined {
     const i = process.argv.indexOf(`--${name}`);
@@ -32,7 +34,7 @@ function policyArg(): JobWaitPolicy {
     return { growth, firstDelayMs, minDelayMs, maxDelayMs };
 }
 
-const SECTIONS = ["job-wait", "engine"];
+const SECTIONS = ["job-wait", "engine", "quickstart"];
 
 async function main(): Promise<void> {
     const spread = arg("short-spread") ?? "log";
@@ -54,6 +56,8 @@ async function main(): Promise<void> {
           })
         : undefined;
     const engine = run("engine") ? await runEngineBench({ repeat, progress }) : undefined;
+    // The quickstart's own default is 2 runs (each is ~15 s with its up and destroy); --repeat overrides it.
+    const quickstart = run("quickstart") ? await runQuickstartBench({ repeat: arg("repeat") !== undefined ? repeat : undefined, progress }) : undefined;
     const out = {
         node: process.version,
         cpus: os.cpus().length,
@@ -61,6 +65,7 @@ async function main(): Promise<void> {
         totalMs: Date.now() - started,
         ...(jobWait ? { jobWait } : {}),
         ...(engine ? { engine } : {}),
+        ...(quickstart ? { quickstart } : {}),
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
