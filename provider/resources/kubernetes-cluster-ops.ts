@@ -5,6 +5,7 @@ import * as https from "https";
 import { parse } from "yaml";
 import type { MoldClient } from "../client/client";
 import { listEvents } from "../client/events";
+import { nextPollDelay } from "../client/job-wait";
 import { getKubernetesCluster, getKubernetesClusterConfig, KubernetesCluster, KubernetesClusterVm } from "../client/kubernetes";
 import type { HookContext, Props } from "../runtime/hooks";
 
@@ -49,7 +50,8 @@ export async function waitForCluster(
 ): Promise<KubernetesCluster | undefined> {
     const client = ctx.client();
     const log = progress(ctx, what);
-    for (let delay = 100; ; delay = Math.min(delay * 2, 3000)) {
+    const start = Date.now();
+    for (;;) {
         const c = await getKubernetesCluster(client, id);
         if (!c || done(c)) return c;
         log(c.state);
@@ -58,7 +60,8 @@ export async function waitForCluster(
             if (job.jobstatus === 2 || job.jobstatus === 3) throw new Error(`${what} failed in Mold: ${job.jobresult?.errortext ?? "job failed"} (cluster state ${c.state})`);
         }
         if (Date.now() >= deadline) throw new Error(`${what} did not finish in time: cluster ${id} is still ${c.state}`);
-        await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+        // The same waiting policy as async jobs: quick for short operations, few polls for long ones.
+        await sleep(Math.min(nextPollDelay(Date.now() - start), Math.max(0, deadline - Date.now())));
     }
 }
 
