@@ -2,7 +2,6 @@
 // whose kubeconfig reaches the @pulumi/kubernetes Provider (recorded without its plugin, as are the Deployment
 // and Service), a second up changes nothing, destroy leaves nothing. And `npm run demo` / `-- --destroy`.
 import test from "ava";
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -10,7 +9,7 @@ import { MoldClient } from "../../provider/client";
 import { getKubernetesClusterConfig } from "../../provider/client/kubernetes";
 import { startSimulatorServer } from "../../simulator/server";
 import { isSecret, SecretsCipher } from "../engine/secrets";
-import { cleanEnv, mutatingSince, runEngine } from "../helpers/engine";
+import { cleanEnv, mutatingSince, NodeRun, runEngine, runNode } from "../helpers/engine";
 
 const EXAMPLE = path.resolve(__dirname, "../../../examples/quickstart");
 const DEMO = path.resolve(__dirname, "../demo/index.js");
@@ -112,23 +111,8 @@ test("quickstart: preview, up (kubeconfig reaches the Kubernetes provider), no-o
     }
 });
 
-function runDemo(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-    const started = Date.now();
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [DEMO, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-        const timer = setTimeout(() => {
-            child.kill("SIGKILL");
-            reject(new Error(`demo ${args.join(" ")} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`));
-        }, timeoutMs);
-        child.on("exit", (code) => {
-            clearTimeout(timer);
-            resolve({ code, stdout, stderr, ms: Date.now() - started });
-        });
-    });
+function runDemo(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<NodeRun> {
+    return runNode(DEMO, args, env, timeoutMs);
 }
 
 test("npm run demo: outputs with the kubeconfig redacted, the simulator's holdings; --destroy cleans up", async (t) => {

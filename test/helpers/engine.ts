@@ -22,30 +22,43 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     return { ...env, ...extra };
 }
 
-export function runEngine(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<EngineRun> {
+export interface NodeRun {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+    ms: number;
+}
+
+/** Runs a Node script in its own process with a deadline (the process is killed when it passes). */
+export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<NodeRun> {
+    const started = Date.now();
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [script, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
         child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
         const timer = setTimeout(() => {
             child.kill("SIGKILL");
-            reject(new Error(`engine ${args.join(" ")} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+            reject(new Error(`${path.basename(script)} ${args.join(" ")} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
         }, timeoutMs);
         child.on("error", reject);
         child.on("exit", (code) => {
             clearTimeout(timer);
-            const last = stdout.trim().split("\n").pop() ?? "";
-            let result: EngineRun["result"];
-            try {
-                result = JSON.parse(last);
-            } catch {
-                result = undefined;
-            }
-            resolve({ code, stdout, stderr, result });
+            resolve({ code, stdout, stderr, ms: Date.now() - started });
         });
     });
+}
+
+export async function runEngine(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<EngineRun> {
+    const { code, stdout, stderr } = await runNode(CLI, args, env, timeoutMs);
+    let result: EngineRun["result"];
+    try {
+        result = JSON.parse(stdout.trim().split("\n").pop() ?? "");
+    } catch {
+        result = undefined;
+    }
+    return { code, stdout, stderr, result };
 }
 
 /** Requests per command a simulator served since `before` was taken, keeping only state-changing ones. */
