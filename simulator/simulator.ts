@@ -101,6 +101,10 @@ export class Simulator {
         this.state = loaded ?? emptyState();
         if (this.pinnedIpPrefix) this.state.publicIpPrefix = this.pinnedIpPrefix;
         else this.state.publicIpPrefix ??= loaded ? LEGACY_IP_PREFIX : randomIpPrefix();
+        // A new, unpinned cloud also starts its pool at a random host number: simulators in other
+        // processes (parallel test files) then practically never hand out the same address, whose :6443
+        // each would try to serve.
+        if (!loaded && !this.pinnedIpPrefix) this.state.ipPoolNext = 2 + randomInt(40_000);
         this.ensureAccount(options.apiKey, options.secretKey);
         seedCatalog(this.baseContext(this.state.accounts[0]));
         this.persist();
