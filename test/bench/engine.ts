@@ -176,34 +176,53 @@ export const simEnv = (sim: RunningSimulator) => cleanEnv({ MOLD_API_URL: sim.ur
 // ---------------------------------------------------------------------------------------------------
 // 3. Critical path
 
-/** Longest chain of simulated job time through the state's dependency graph. */
-function criticalPath(state: any, latencies: Record<string, number>) {
-    const dynamic = (state.resources as any[]).filter((r) => kindOf(r.type));
-    const byUrn = new Map(dynamic.map((r) => [r.urn, r]));
-    const weight = (r: any) => (CREATE_JOBS[kindOf(r.type)!] ?? []).reduce((a, cmd) => a + (latencies[cmd] ?? NaN), 0);
+/**
+ * The longest chain of simulated job time through a dependency graph: each resource weighs the sum of
+ * its create jobs' latencies, and a resource starts when the heaviest of its dependencies is done.
+ */
+export function longestJobChain(
+    resources: any[],
+    jobsOf: (r: any) => string[],
+    latencyOf: (command: string) => number,
+    depsOf: (r: any) => string[],
+    label: (r: any, ms: number) => string,
+) {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const weight = (r: any) => jobsOf(r).reduce((a, cmd) => a + latencyOf(cmd), 0);
     const memo = new Map<string, { ms: number; chain: string[] }>();
     const longest = (urn: string): { ms: number; chain: string[] } => {
         const hit = memo.get(urn);
         if (hit) return hit;
         const r = byUrn.get(urn)!;
         let best = { ms: 0, chain: [] as string[] };
-        for (const dep of r.dependencies as string[]) {
-            if (!byUrn.has(dep)) continue;
+        for (const dep of depsOf(r).filter((d) => byUrn.has(d))) {
             const d = longest(dep);
-            if (d.ms > best.ms) best = d;
+            if (d.ms > best.ms || best.chain.length === 0) best = d;
         }
-        const out = { ms: best.ms + weight(r), chain: [...best.chain, `${r.name}(${kindOf(r.type)})`] };
+        const out = { ms: best.ms + weight(r), chain: [...best.chain, label(r, weight(r))] };
         memo.set(urn, out);
         return out;
     };
     let best = { ms: 0, chain: [] as string[] };
-    for (const r of dynamic) {
+    for (const r of resources) {
         const l = longest(r.urn);
         if (l.ms > best.ms) best = l;
     }
     const expectedJobs: Record<string, number> = {};
-    for (const r of dynamic) for (const cmd of CREATE_JOBS[kindOf(r.type)!] ?? []) expectedJobs[cmd] = (expectedJobs[cmd] ?? 0) + 1;
-    return { criticalPathMs: best.ms, chain: best.chain, serialSumMs: dynamic.reduce((a, r) => a + weight(r), 0), expectedJobs };
+    for (const r of resources) for (const cmd of jobsOf(r)) expectedJobs[cmd] = (expectedJobs[cmd] ?? 0) + 1;
+    return { criticalPathMs: best.ms, chain: best.chain, serialSumMs: resources.reduce((a, r) => a + weight(r), 0), expectedJobs };
+}
+
+/** Critical path of the dynamic resources of an engine state, for the latencies set. */
+function criticalPath(state: any, latencies: Record<string, number>) {
+    const dynamic = (state.resources as any[]).filter((r) => kindOf(r.type));
+    return longestJobChain(
+        dynamic,
+        (r) => CREATE_JOBS[kindOf(r.type)!] ?? [],
+        (cmd) => latencies[cmd] ?? NaN,
+        (r) => r.dependencies ?? [],
+        (r) => `${r.name}(${kindOf(r.type)})`,
+    );
 }
 
 async function criticalPathRun(program: string, latencies: Record<string, number>, dir: string, tag: string) {

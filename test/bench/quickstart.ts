@@ -21,7 +21,7 @@ import * as os from "os";
 import * as path from "path";
 import { RunningSimulator, startSimulatorServer } from "../../simulator/server";
 import { programDir } from "../helpers/engine";
-import { jobsOf, kindOf, median, round, simEnv, timed, traceApi } from "./engine";
+import { jobsOf, kindOf, longestJobChain, median, round, simEnv, timed, traceApi } from "./engine";
 
 /** examples/quickstart, in the source tree (dist/test/bench → repository root). */
 const QUICKSTART = path.resolve(__dirname, "../../../examples/quickstart");
@@ -63,41 +63,16 @@ const shortType = (type: string) => kindOf(type) ?? type;
 /** Longest chain of simulated job time through the state's dependency graph (dependencies + provider references). */
 export function quickstartCriticalPath(state: any, latencyOf: (command: string) => number) {
     const resources = (state.resources as any[]).filter((r) => r.type !== "pulumi:pulumi:Stack");
-    const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const jobsOfResource = (r: any) => QUICKSTART_CREATE_JOBS[kindOf(r.type) ?? ""] ?? [];
-    const weight = (r: any) => jobsOfResource(r).reduce((a, cmd) => a + latencyOf(cmd), 0);
     const depsOf = (r: any): string[] => {
         const deps = new Set<string>(r.dependencies ?? []);
         // A provider reference is "<urn>::<id>"; the URN itself contains "::".
-        if (typeof r.provider === "string") deps.add(r.provider.slice(0, r.provider.lastIndexOf("::")));
-        return [...deps].filter((d) => byUrn.has(d));
+        if (typeof r.provider === "string" && r.provider) deps.add(r.provider.slice(0, r.provider.lastIndexOf("::")));
+        return [...deps];
     };
-    const memo = new Map<string, { ms: number; chain: string[] }>();
-    const longest = (urn: string): { ms: number; chain: string[] } => {
-        const hit = memo.get(urn);
-        if (hit) return hit;
-        const r = byUrn.get(urn)!;
-        let best = { ms: 0, chain: [] as string[] };
-        for (const dep of depsOf(r)) {
-            const d = longest(dep);
-            if (d.ms > best.ms || best.chain.length === 0) best = d;
-        }
-        const out = { ms: best.ms + weight(r), chain: [...best.chain, `${r.name}(${shortType(r.type)}) ${weight(r)} ms`] };
-        memo.set(urn, out);
-        return out;
-    };
-    let best = { ms: 0, chain: [] as string[] };
-    for (const r of resources) {
-        const l = longest(r.urn);
-        if (l.ms > best.ms) best = l;
-    }
-    const expectedJobs: Record<string, number> = {};
-    for (const r of resources) for (const cmd of jobsOfResource(r)) expectedJobs[cmd] = (expectedJobs[cmd] ?? 0) + 1;
+    const chain = longestJobChain(resources, jobsOfResource, latencyOf, depsOf, (r, ms) => `${r.name}(${shortType(r.type)}) ${ms} ms`);
     return {
-        criticalPathMs: best.ms,
-        chain: best.chain,
-        serialSumMs: resources.reduce((a, r) => a + weight(r), 0),
-        expectedJobs,
+        ...chain,
         resources: resources.length,
         weightedResources: resources.filter((r) => jobsOfResource(r).length > 0).length,
     };
