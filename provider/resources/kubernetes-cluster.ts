@@ -4,7 +4,10 @@
 // with nodeids, the Mold VM tab's delete). Everything else replaces the cluster. While autoscaling is on,
 // `size` is ignored for diffs (the autoscaler owns the worker count, like pulumi-eks's ignoreScalingChanges).
 // Mold cannot tag clusters, so ownership is the id recorded at submit time; the kubeconfig output only
-// exists once the cluster's API answers /healthz with it (the health gate).
+// exists once the cluster's API answers /healthz with it (the health gate). A stopped cluster keeps its last
+// kubeconfig: Mold hands out the same credentials after the start, and update passes the gate again then.
+// Offering changes stop the cluster first (Mold refuses them on running KVM VMs) and compare against what
+// Mold has, so an adoption whose inputs match changes nothing; adoption also refuses replace-only mismatches.
 import { findZone, listServiceOfferings, pickOne } from "../client/catalog";
 import {
     CreateKubernetesClusterArgs,
@@ -82,6 +85,37 @@ async function offeringIds(client: MoldClient, inputs: Props): Promise<{ service
 function waitOptions(ctx: HookContext, what: string, deadline: number): WaitOptions {
     const log = progress(ctx, what);
     return { timeoutMs: Math.max(1000, deadline - Date.now()), onPoll: () => log("in progress") };
+}
+
+/**
+ * Replace-only inputs that differ from the cluster Mold has, resolved as create resolves them (a zone or
+ * network by name or id). Asked before any change when the cluster was not made by this update's own
+ * create (an adoption with importId, or an incomplete create), so a mismatch is refused untouched.
+ */
+async function immutableConflicts(client: MoldClient, c: KubernetesCluster, news: Props): Promise<string[]> {
+    const out: string[] = [];
+    const differ = (k: string, inMold: unknown, inProgram: unknown) => out.push(`${k} is ${JSON.stringify(inMold)} in Mold but ${JSON.stringify(inProgram)} in the program`);
+    if (news.name !== undefined && news.name !== c.name) differ("name", c.name, news.name);
+    if (news.zone !== undefined && ![c.zoneid, c.zonename].includes(news.zone) && (await findZone(client, news.zone)).id !== c.zoneid) differ("zone", c.zonename ?? c.zoneid, news.zone);
+    if (news.controlNodes !== undefined && Number(news.controlNodes) !== Number(c.controlnodes)) differ("controlNodes", Number(c.controlnodes), news.controlNodes);
+    if (news.etcdNodes !== undefined && Number(news.etcdNodes) !== Number(c.etcdnodes ?? 0)) differ("etcdNodes", Number(c.etcdnodes ?? 0), news.etcdNodes);
+    if (news.network !== undefined && ![c.networkid, c.associatednetworkname].includes(news.network) && (await findNetwork(client, news.network)).id !== c.networkid) {
+        differ("network", c.associatednetworkname ?? c.networkid, news.network);
+    }
+    if (news.keyPair !== undefined && c.keypair !== undefined && news.keyPair !== c.keypair) differ("keyPair", c.keypair, news.keyPair);
+    return out;
+}
+
+/** Whether the offerings the program resolves to differ from the cluster's: `nodes` when some node VMs change. */
+function offeringDifference(c: KubernetesCluster, o: { service?: string; nodes: Partial<Record<KubernetesNodeType, string>> }): { any: boolean; nodes: boolean } {
+    const current = (node: KubernetesNodeType) => (c as any)[`${node}offeringid`] ?? c.serviceofferingid;
+    const nodes = (["control", "worker", "etcd"] as KubernetesNodeType[])
+        .filter((node) => node !== "etcd" || Number(c.etcdnodes ?? 0) > 0)
+        .some((node) => {
+            const target = o.nodes[node] ?? o.service;
+            return target !== undefined && target !== current(node);
+        });
+    return { any: nodes || (o.service !== undefined && o.service !== c.serviceofferingid), nodes };
 }
 
 async function kubeconfigIfRunning(client: MoldClient, c: KubernetesCluster, fallback?: string): Promise<string | undefined> {
@@ -204,6 +238,10 @@ export const kubernetesCluster: ResourceDefinition = {
         let c = await settledCluster(ctx, id, deadline);
         if (!c) throw new Error(`Kubernetes cluster ${id} no longer exists in Mold; run \`pulumi refresh\``);
         if (c.state === "Error") throw new Error(`Kubernetes cluster ${id} is in state Error (its create failed) and cannot be changed; replace it (pulumi up --replace) or destroy it.${await latestEvents(client, id)}`);
+        if (olds.createIncomplete) {
+            const conflicts = await immutableConflicts(client, c, news);
+            if (conflicts.length) throw new Error(`Kubernetes cluster ${id} does not match the program: ${conflicts.join("; ")} (changing it would need a replacement)`);
+        }
         const want = news.desiredState === "stopped" ? "Stopped" : "Running";
         const start = async () => {
             await step(`starting cluster ${id}`, () => startKubernetesCluster(client, id, waitOptions(ctx, "starting", deadline)));
@@ -222,7 +260,9 @@ export const kubernetesCluster: ResourceDefinition = {
         const upgrade = version.id !== c.kubernetesversionid && version.semanticversion !== (await semverOfCluster(client, c));
         const auto = news.autoscaling;
         const autoChange = autoscalingOn(news) ? !c.autoscalingenabled || c.minsize !== auto.minSize || c.maxsize !== auto.maxSize : !!c.autoscalingenabled;
-        const offeringsChanged = ["serviceOffering", "controlOffering", "workerOffering", "etcdOffering"].some((k) => olds[k] !== news[k]);
+        // Judged against the offerings Mold has, so an adoption (whose olds know none) or a spelling change
+        // (a name for an id) does not stop a running cluster for nothing.
+        const offeringInputsChanged = olds.createIncomplete === true || ["serviceOffering", "controlOffering", "workerOffering", "etcdOffering"].some((k) => olds[k] !== news[k]);
         const sizeAfterRemovals = () => Number(c!.size);
         const needsRunning = removals.length > 0 || upgrade || autoChange || (!autoscalingOn(news) && news.size !== undefined && news.size !== Number(c.size));
         if (c.state === "Stopped" && (want === "Running" || needsRunning)) await start();
@@ -236,13 +276,15 @@ export const kubernetesCluster: ResourceDefinition = {
             await step(`upgrading cluster ${id} to ${version.semanticversion}`, () => upgradeKubernetesCluster(client, id, version.id, waitOptions(ctx, "upgrading", deadline)));
             c = await refetch();
         }
-        if (offeringsChanged) {
-            const o = await offeringIds(client, news);
+        const o = offeringInputsChanged ? await offeringIds(client, news) : undefined;
+        const offerings = o ? offeringDifference(c, o) : { any: false, nodes: false };
+        if (o && offerings.any) {
             // Mold changes node offerings only on stopped VMs (KVM): stop → scale → start, as for a VM.
-            const wasRunning = c.state === "Running";
-            if (wasRunning) await step(`stopping cluster ${id} to change its offerings`, () => stopKubernetesCluster(client, id, waitOptions(ctx, "stopping", deadline)));
+            // Started again only when the cluster is to run, or a later step needs it running.
+            const stopFirst = offerings.nodes && c.state === "Running";
+            if (stopFirst) await step(`stopping cluster ${id} to change its offerings`, () => stopKubernetesCluster(client, id, waitOptions(ctx, "stopping", deadline)));
             await scale(`changing the offerings of cluster ${id}`, { serviceofferingid: o.service, nodeofferings: Object.keys(o.nodes).length ? o.nodes : undefined });
-            if (wasRunning) await start();
+            if (stopFirst && (want === "Running" || needsRunning)) await start();
         }
         if (autoChange && !autoscalingOn(news)) await scale(`turning autoscaling off on cluster ${id}`, { autoscalingenabled: false });
         if (autoChange && autoscalingOn(news)) await scale(`turning autoscaling on (${auto.minSize}..${auto.maxSize}) on cluster ${id}`, { autoscalingenabled: true, minsize: auto.minSize, maxsize: auto.maxSize });
