@@ -1,10 +1,13 @@
 // pulumi-mold: Pulumi resources for ABLESTACK Mold.
 export { EgressFirewallRule, EgressFirewallRuleArgs } from "./egress-firewall-rule";
+export { ExternalKubernetesCluster, ExternalKubernetesClusterArgs } from "./external-kubernetes-cluster";
 export { FirewallRule, FirewallRuleArgs } from "./firewall-rule";
+export { KubeadmCluster, KubeadmClusterArgs, KubeadmClusterNode, NodeGroupSpec } from "./kubeadm-cluster";
 export { KubernetesCluster, KubernetesClusterArgs } from "./kubernetes-cluster";
 export { KubeconfigSource, kubernetesProvider, KubernetesProviderOptions } from "./kubernetes-provider";
 export { HealthCheckPolicy, LoadBalancerMember, LoadBalancerRule, LoadBalancerRuleArgs, StickinessPolicy } from "./load-balancer-rule";
 export { Network, NetworkArgs } from "./network";
+export { NodeGroup, NodeGroupArgs, NodeGroupNode, NodeTaint } from "./node-group";
 export { PortForwardingRule, PortForwardingRuleArgs } from "./port-forwarding-rule";
 export { Provider, ProviderArgs } from "./provider";
 export { PublicIpAddress, PublicIpAddressArgs } from "./public-ip-address";

@@ -1,10 +1,12 @@
 // Every resource kind the dynamic providers dispatch to, by the kind name the SDK uses.
 import type { ResourceDefinition } from "../runtime/hooks";
 import { egressFirewallRule } from "./egress-firewall-rule";
+import { externalKubernetesCluster } from "./external-kubernetes-cluster";
 import { firewallRule } from "./firewall-rule";
 import { kubernetesCluster } from "./kubernetes-cluster";
 import { loadBalancerRule } from "./load-balancer-rule";
 import { network } from "./network";
+import { nodeGroup } from "./node-group";
 import { portForwardingRule } from "./port-forwarding-rule";
 import { publicIpAddress } from "./public-ip-address";
 import { sshKeyPair } from "./ssh-key-pair";
@@ -20,4 +22,6 @@ export const RESOURCES: Record<string, ResourceDefinition> = {
     [portForwardingRule.kind]: portForwardingRule,
     [loadBalancerRule.kind]: loadBalancerRule,
     [kubernetesCluster.kind]: kubernetesCluster,
+    [externalKubernetesCluster.kind]: externalKubernetesCluster,
+    [nodeGroup.kind]: nodeGroup,
 };

@@ -130,10 +130,18 @@ function healthz(kc: Kubeconfig, timeoutMs: number): Promise<string> {
  */
 export async function healthyKubeconfig(ctx: HookContext, id: string, deadline: number): Promise<string> {
     const client = ctx.client();
+    return untilHealthy(ctx, async () => (await getKubernetesClusterConfig(client, id)).configdata, deadline, "the cluster is Running but its Kubernetes API");
+}
+
+/**
+ * Retries with backoff until the kubeconfig `source` yields answers /healthz with its own credentials, or
+ * `deadline` (an API server may still be coming up after its node reported success).
+ */
+export async function untilHealthy(ctx: HookContext, source: () => Promise<string>, deadline: number, what = "the Kubernetes API"): Promise<string> {
     let last = "";
     for (let delay = 200, attempt = 1; ; delay = Math.min(delay * 2, 5000), attempt++) {
         try {
-            const config = (await getKubernetesClusterConfig(client, id)).configdata;
+            const config = await source();
             const kc = parseKubeconfig(config);
             await healthz(kc, Math.max(1000, Math.min(10_000, deadline - Date.now())));
             if (attempt > 1) ctx.log(`Kubernetes API ${kc.server.host} answers /healthz (attempt ${attempt})`);
@@ -142,7 +150,7 @@ export async function healthyKubeconfig(ctx: HookContext, id: string, deadline: 
             last = (e as Error).message;
             if (attempt === 1 || attempt % 5 === 0) ctx.log(`waiting for the Kubernetes API to answer /healthz: ${last}`);
         }
-        if (Date.now() >= deadline) throw new Error(`the cluster is Running but its Kubernetes API did not answer /healthz in time (last: ${last})`);
+        if (Date.now() >= deadline) throw new Error(`${what} did not answer /healthz in time (last: ${last})`);
         await sleep(Math.min(delay, deadline - Date.now()));
     }
 }

@@ -36,6 +36,11 @@ export interface ResourceDefinition {
      */
     computedInputs?: readonly string[];
     /**
+     * Inputs that only say how to reach something (an SSH private key, the control-plane nodes to join
+     * through): they are passed to the hooks but never make a change by themselves.
+     */
+    connectionInputs?: readonly string[];
+    /**
      * Pure validation and defaults; no API call. Must let unknown values (UNKNOWN) through. `olds` are the
      * previous inputs ({} on create), for rules about a change (a Kubernetes upgrade's step); optional, so
      * definitions that judge the new inputs alone keep their one-argument form.
@@ -146,7 +151,7 @@ export async function runHook(definitions: Record<string, ResourceDefinition>, k
                     // Computed inputs are left out: their outputs hold Mold's value, so an unset one would
                     // otherwise come back as a declared value. Diffs compare outputs, so drift still shows.
                     inputs: sanitize({
-                        ...pick(olds, def.inputs.filter((k) => !def.computedInputs?.includes(k))),
+                        ...pick(olds, [...def.inputs.filter((k) => !def.computedInputs?.includes(k)), ...(def.connectionInputs ?? [])]),
                         ...current.inputs,
                         __provider: olds.__provider,
                     }),
@@ -169,7 +174,10 @@ export async function runHook(definitions: Record<string, ResourceDefinition>, k
         }
     } catch (e) {
         // Partial failures keep their id so the host reports ErrorResourceInitFailed.
-        if (e && typeof e === "object" && "id" in e && (e as { id: unknown }).id && hook === "create") {
+        // An update may fail part-way too (nodes added before one failed): a PartialFailure (with `reasons`)
+        // records what exists now instead of the stale outputs.
+        const partial = hook === "create" || (hook === "update" && Array.isArray((e as { reasons?: unknown })?.reasons));
+        if (e && typeof e === "object" && "id" in e && (e as { id: unknown }).id && partial) {
             const p = e as Error & { id: string; properties?: Props };
             throw Object.assign(hookError(kind, hook, e), { id: p.id, properties: sanitize(p.properties ?? {}), reasons: [p.message] });
         }

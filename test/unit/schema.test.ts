@@ -17,7 +17,19 @@ test("schema.json is a Pulumi package named mold with the provider config variab
 });
 
 test("every run-time resource kind has a schema entry and vice versa", (t) => {
-    t.deepEqual(sorted(Object.keys(schema.resources)), sorted(Object.keys(RESOURCES).map((k) => `mold:index:${k}`)));
+    const custom = Object.keys(schema.resources).filter((k) => !schema.resources[k].isComponent);
+    t.deepEqual(sorted(custom), sorted(Object.keys(RESOURCES).map((k) => `mold:index:${k}`)));
+});
+
+test("every component in schema.json is an SDK ComponentResource of that type", (t) => {
+    const sdk = require("../../sdk");
+    const components = Object.keys(schema.resources).filter((k) => schema.resources[k].isComponent);
+    t.true(components.length > 0);
+    for (const token of components) {
+        const Class = sdk[token.split(":")[2]];
+        t.truthy(Class, `sdk exports no ${token}`);
+        t.true(Class.prototype instanceof pulumi.ComponentResource, token);
+    }
 });
 
 for (const [kind, def] of Object.entries(RESOURCES)) {
@@ -26,7 +38,7 @@ for (const [kind, def] of Object.entries(RESOURCES)) {
     test(`${kind}: inputs and replace-on-change flags match the run-time definition`, (t) => {
         t.truthy(spec);
         // importId (adoption) is handled by the hook runner for every resource, outside def.inputs.
-        t.deepEqual(sorted(Object.keys(spec.inputProperties)), sorted([...def.inputs, "importId"]));
+        t.deepEqual(sorted(Object.keys(spec.inputProperties)), sorted([...def.inputs, ...(def.connectionInputs ?? []), "importId"]));
         const replacing = Object.entries(spec.inputProperties).filter(([, p]: [string, any]) => p.replaceOnChanges).map(([k]) => k);
         t.deepEqual(sorted(replacing), sorted(def.replaceOnChanges));
     });

@@ -1,0 +1,145 @@
+// The SSH side of a node group: prepares nodes, makes the first control-plane node the cluster, joins the
+// others and keeps labels and taints, all through the idempotent steps of provider/bootstrap/PROTOCOL.md.
+// One runner (one SSH connection) per node, reused across its steps.
+import { NodeRunner } from "../bootstrap/runner";
+import type { StepName } from "../bootstrap/steps";
+import type { ConnectPolicy, SshTarget } from "../ssh/connection";
+import { SshConnectError, SshConnectionLostError } from "../ssh/errors";
+import { isEmptyChange, MetadataChange, metadataEnv, NodeRecord } from "./plan";
+
+/** How to reach a node: what the node group records for each of its nodes, and all workers need of the control plane. */
+export type Reachable = Pick<NodeRecord, "name" | "sshHost" | "sshPort" | "hostPublicKey">;
+
+export interface Access {
+    username: string;
+    privateKey: string;
+    log: (message: string) => void;
+    /** Reaching a fresh VM: it may still be booting. */
+    connect?: ConnectPolicy;
+}
+
+export interface ClusterSpec {
+    kubernetesVersion: string;
+    controlPlaneEndpoint: string;
+    podCidr: string;
+    serviceCidr: string;
+    cni: string;
+    certSans: string[];
+}
+
+const PREPARE: StepName[] = ["wait-boot", "swap-off", "kernel-modules", "sysctls", "containerd", "kube-packages"];
+
+export class Fleet {
+    private readonly runners = new Map<string, NodeRunner>();
+    constructor(private readonly access: Access) {}
+
+    runner(node: Reachable, policy?: ConnectPolicy): NodeRunner {
+        const key = `${node.name}@${node.sshHost}:${node.sshPort}`;
+        let r = this.runners.get(key);
+        if (!r) {
+            const target: SshTarget = {
+                label: node.name,
+                host: node.sshHost,
+                port: node.sshPort,
+                username: this.access.username,
+                privateKey: this.access.privateKey,
+                hostPublicKey: node.hostPublicKey,
+            };
+            r = new NodeRunner(target, { connect: { log: this.access.log, ...(policy ?? this.access.connect) }, log: this.access.log });
+            this.runners.set(key, r);
+        }
+        return r;
+    }
+
+    close(): void {
+        for (const r of this.runners.values()) r.close();
+        this.runners.clear();
+    }
+
+    /** Swap, modules, sysctls, containerd and the pinned packages (each a no-op when already done). */
+    async prepare(node: Reachable, version: string): Promise<void> {
+        const r = this.runner(node);
+        for (const step of PREPARE) await r.run(step, step === "kube-packages" ? { PM_KUBERNETES_VERSION: version } : {});
+    }
+
+    /** kubeadm init on the first control-plane node (skipped by the step when already initialised), then the CNI. */
+    async initialise(node: Reachable, spec: ClusterSpec): Promise<void> {
+        const r = this.runner(node);
+        const { results } = await r.run("kubeadm-init", {
+            PM_KUBERNETES_VERSION: spec.kubernetesVersion,
+            PM_NODE_NAME: node.name,
+            PM_CONTROL_PLANE_ENDPOINT: spec.controlPlaneEndpoint,
+            PM_POD_CIDR: spec.podCidr,
+            PM_SERVICE_CIDR: spec.serviceCidr,
+            PM_CERT_SANS: spec.certSans.join("\n"),
+        });
+        this.access.log(`${node.name}: kubeadm init ${results.init === "already" ? "had already run" : "done"}`);
+        await r.run("cni", { PM_CNI: spec.cni, PM_POD_CIDR: spec.podCidr });
+    }
+
+    /** A fresh join command (and, for control-plane joins, a fresh certificate key) from a control-plane node. */
+    async joinInfo(admin: Reachable, controlPlane: boolean): Promise<{ joinCommand: string; certificateKey: string }> {
+        const { results } = await this.runner(admin).run("join-info", { PM_WITH_CERTIFICATE_KEY: controlPlane ? "1" : "0" });
+        if (!results["join-command"]) throw new Error(`${admin.name}: join-info printed no join command`);
+        if (controlPlane && !results["certificate-key"]) throw new Error(`${admin.name}: join-info printed no certificate key`);
+        return { joinCommand: results["join-command"], certificateKey: results["certificate-key"] ?? "" };
+    }
+
+    async join(node: Reachable, info: { joinCommand: string; certificateKey: string }, controlPlane: boolean): Promise<void> {
+        const env: Record<string, string> = { PM_JOIN_COMMAND: info.joinCommand, PM_CONTROL_PLANE: controlPlane ? "1" : "0", PM_NODE_NAME: node.name };
+        if (controlPlane) env.PM_CERTIFICATE_KEY = info.certificateKey;
+        const { results } = await this.runner(node).run("kubeadm-join", env);
+        this.access.log(`${node.name}: kubeadm join ${results.join === "already" ? "had already run" : "done"}`);
+    }
+
+    async waitReady(admin: Reachable, names: string[], timeoutSeconds: number): Promise<void> {
+        if (!names.length) return;
+        await this.runner(admin).run("wait-ready", { PM_NODES: names.join("\n"), PM_TIMEOUT_SECONDS: String(timeoutSeconds) }, { timeoutMs: (timeoutSeconds + 60) * 1000 });
+    }
+
+    async setMetadata(admin: Reachable, name: string, change: MetadataChange): Promise<void> {
+        if (isEmptyChange(change)) return;
+        await this.runner(admin).run("node-metadata", metadataEnv(name, change));
+    }
+
+    async adminKubeconfig(admin: Reachable): Promise<string> {
+        const { stdout } = await this.runner(admin).run("admin-kubeconfig");
+        if (!/^apiVersion:|\nclusters:/m.test(stdout)) throw new Error(`${admin.name}: admin-kubeconfig printed no kubeconfig`);
+        return stdout;
+    }
+
+    /** Drains the node and deletes it from Kubernetes; true when it was there. */
+    async drain(admin: Reachable, name: string, timeoutSeconds: number): Promise<boolean> {
+        const { results } = await this.runner(admin).run("drain-node", { PM_NODE: name, PM_TIMEOUT_SECONDS: String(timeoutSeconds) }, { timeoutMs: (timeoutSeconds + 60) * 1000 });
+        return results.drained !== "absent";
+    }
+
+    /** kubeadm reset on a leaving node; best effort (the VM is destroyed next anyway). */
+    async reset(node: Reachable): Promise<void> {
+        try {
+            await this.runner(node, { attempts: 3, initialDelayMs: 300 }).run("reset-node");
+        } catch (e) {
+            this.access.log(`${node.name}: kubeadm reset failed (${(e as Error).message}); its VM is destroyed anyway`);
+        }
+    }
+
+    /**
+     * Runs `fn` against the first control-plane node that can be reached: any member can serve admin steps,
+     * and one being replaced or down must not block the others.
+     */
+    async withAdmin<T>(candidates: readonly Reachable[], fn: (admin: Reachable) => Promise<T>): Promise<T> {
+        if (!candidates.length) throw new Error("no control-plane node to run admin steps on");
+        let last: unknown;
+        for (const admin of candidates) {
+            try {
+                return await fn(admin);
+            } catch (e) {
+                last = e;
+                // Only "cannot reach it" moves on to the next node; a failing step is the answer.
+                if (!(e instanceof SshConnectError || e instanceof SshConnectionLostError)) throw e;
+                this.access.log(`${admin.name} unreachable (${(e as Error).message}); trying the next control-plane node`);
+            }
+        }
+        throw last;
+    }
+}

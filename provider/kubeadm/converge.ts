@@ -1,0 +1,209 @@
+// Brings a node group to its declared shape: resumes unfinished nodes, adds nodes in parallel, removes the
+// newest nodes (drained first), rolls outdated nodes one at a time and keeps labels and taints. Progress is
+// kept in `state.nodes` as it happens, so a failure part-way is recorded with everything that exists.
+import type { MoldClient } from "../client/client";
+import type { HookContext, Props } from "../runtime/hooks";
+import { Fleet, Reachable } from "./bootstrap";
+import { addApiMembers, createMachine, destroyMachine, liveVms, MachineError, Placement, register, removeApiMember, unregister } from "./machines";
+import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes } from "./plan";
+import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, Taint } from "./spec";
+
+export interface GroupState {
+    nodes: NodeRecord[];
+    /** Set once the cluster exists (control-plane groups): kubeadm init is never run on another node. */
+    initialised: boolean;
+    kubeconfig: string;
+}
+
+export interface GroupContext {
+    ctx: HookContext;
+    client: MoldClient;
+    id: string;
+    inputs: Props;
+    placement: Placement;
+    fleet: Fleet;
+    state: GroupState;
+}
+
+const isControlPlane = (inputs: Props) => inputs.role === "control-plane";
+export const drainTimeoutSeconds = (inputs: Props) => Math.min(600, Number(inputs.bootstrapTimeoutSeconds ?? 900));
+
+/** The control-plane nodes admin steps can run on: the group's own ready nodes, or the ones given to a worker group. */
+function admins(g: GroupContext, except?: string): Reachable[] {
+    const own: Reachable[] = isControlPlane(g.inputs) ? g.state.nodes.filter((n) => n.status === "ready") : (g.inputs.controlPlaneNodes ?? []);
+    return own.filter((n) => n.name !== except);
+}
+
+/** Creates `count` VMs in parallel; every VM that exists is in `state.nodes` even when another failed. */
+async function addMachines(g: GroupContext, count: number): Promise<NodeRecord[]> {
+    if (count <= 0) return [];
+    const slots = freeSlots(g.state.nodes.map((n) => n.slot), count);
+    const start = Number(g.inputs.sshPortStart);
+    const results = await Promise.allSettled(
+        slots.map(async (slot) => {
+            const node = await createMachine(g.client, {
+                groupId: g.id,
+                clusterName: g.inputs.clusterName,
+                groupName: g.inputs.name,
+                slot,
+                sshPort: start + slot,
+                sshCidrs: g.inputs.sshCidrs ?? ["0.0.0.0/0"],
+                placement: g.placement,
+            }).catch((e) => {
+                if (e instanceof MachineError && e.node) g.state.nodes.push(e.node);
+                throw e;
+            });
+            g.state.nodes.push(node);
+            g.ctx.log(`${node.name}: VM ${node.vmId} created, SSH on ${node.sshHost}:${node.sshPort} (host key ${node.hostKeyFingerprint})`);
+            return node;
+        }),
+    );
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed.length) throw new Error(`${failed.length} of ${count} node VMs could not be created: ${failed.map((f) => (f.reason as Error).message).join("; ")}`);
+    const made = results.map((r) => (r as PromiseFulfilledResult<NodeRecord>).value);
+    if (isControlPlane(g.inputs)) await addApiMembers(g.client, g.inputs.apiLoadBalancerRuleId, made.map((n) => n.vmId));
+    await register(g.client, g.inputs.moldClusterId, made.map((n) => n.vmId), isControlPlane(g.inputs));
+    return made;
+}
+
+/**
+ * Bootstraps pending nodes: prepare all in parallel; on a control-plane group the first node becomes the
+ * cluster (once) and the others join one at a time (etcd grows one member at a time); workers join in
+ * parallel with one shared join command. Then Ready, labels and taints.
+ */
+async function bootstrap(g: GroupContext, pending: NodeRecord[]): Promise<void> {
+    if (!pending.length) return;
+    const { inputs, fleet } = g;
+    const version = String(inputs.kubernetesVersion);
+    await Promise.all(pending.map((n) => fleet.prepare(n, version)));
+    let joining = pending;
+    if (isControlPlane(inputs) && !g.state.initialised) {
+        const first = pending[0];
+        await fleet.initialise(first, {
+            kubernetesVersion: version,
+            controlPlaneEndpoint: inputs.controlPlaneEndpoint,
+            podCidr: inputs.podCidr ?? DEFAULT_POD_CIDR,
+            serviceCidr: inputs.serviceCidr ?? DEFAULT_SERVICE_CIDR,
+            cni: inputs.cni ?? "flannel",
+            certSans: [g.placement.publicIp, String(inputs.controlPlaneEndpoint).replace(/:\d+$/, "")].filter((s, i, a) => a.indexOf(s) === i),
+        });
+        g.state.initialised = true;
+        markReady(g, first, false);
+        joining = pending.slice(1);
+    }
+    const cp = isControlPlane(inputs);
+    if (joining.length) {
+        const info = await fleet.withAdmin(admins(g), (a) => fleet.joinInfo(a, cp));
+        if (cp) for (const n of joining) await fleet.join(n, info, true);
+        else await Promise.all(joining.map((n) => fleet.join(n, info, false)));
+    }
+    const timeout = Number(inputs.bootstrapTimeoutSeconds ?? 900);
+    await fleet.withAdmin(admins(g), async (a) => {
+        await fleet.waitReady(a, pending.map((n) => n.name), timeout);
+        await Promise.all(pending.map((n) => fleet.setMetadata(a, n.name, metadataChange(undefined, wantedMetadata(inputs)))));
+    });
+    for (const n of pending) markReady(g, n, true);
+}
+
+function markReady(g: GroupContext, node: NodeRecord, log: boolean): void {
+    const i = g.state.nodes.findIndex((n) => n.vmId === node.vmId);
+    if (i >= 0) g.state.nodes[i] = { ...g.state.nodes[i], status: "ready" };
+    if (log) g.ctx.log(`${node.name}: Ready`);
+}
+
+export function wantedMetadata(inputs: Props): { labels?: Record<string, string>; taints?: Taint[] } {
+    return { labels: inputs.labels ?? undefined, taints: inputs.taints ?? undefined };
+}
+
+/** Drains a node from the cluster, resets it, unregisters it and destroys its VM and port forward. */
+async function removeNode(g: GroupContext, node: NodeRecord): Promise<void> {
+    const others = admins(g, node.name);
+    if (others.length) {
+        await g.fleet.withAdmin(others, (a) => g.fleet.drain(a, node.name, drainTimeoutSeconds(g.inputs))).catch((e) => {
+            // A cluster that is itself going away (its control plane unreachable) has nothing to drain from.
+            if (!g.inputs.__deleting) throw e;
+            g.ctx.log(`${node.name}: not drained (${(e as Error).message})`);
+        });
+    }
+    await g.fleet.reset(node);
+    await unregister(g.client, g.inputs.moldClusterId, [node.vmId]);
+    if (isControlPlane(g.inputs) && g.inputs.apiLoadBalancerRuleId) await removeApiMember(g.client, g.inputs.apiLoadBalancerRuleId, node.vmId);
+    await destroyMachine(g.client, node);
+    g.state.nodes = g.state.nodes.filter((n) => n.vmId !== node.vmId);
+    g.ctx.log(`${node.name}: removed`);
+}
+
+/** Forgets recorded nodes whose VM is gone (deleted out of band), after telling Kubernetes. */
+async function dropVanished(g: GroupContext): Promise<void> {
+    const live = await liveVms(g.client, g.state.nodes);
+    for (const node of g.state.nodes.filter((n) => !live.has(n.vmId))) {
+        g.ctx.log(`${node.name}: its VM ${node.vmId} is gone from Mold; removing the node`);
+        const others = admins(g, node.name);
+        if (others.length && g.state.initialised !== false) {
+            await g.fleet.withAdmin(others, (a) => g.fleet.drain(a, node.name, 60)).catch((e) => g.ctx.log(`${node.name}: ${(e as Error).message}`));
+        }
+        await destroyMachine(g.client, node);
+        g.state.nodes = g.state.nodes.filter((n) => n.vmId !== node.vmId);
+    }
+}
+
+/** Create and update share this: converge from whatever `state` holds to the inputs. */
+export async function converge(g: GroupContext, oldInputs: Props | undefined): Promise<void> {
+    const { inputs } = g;
+    const count = Number(inputs.count);
+    if (g.state.nodes.length) await dropVanished(g);
+    if (isControlPlane(inputs) && g.state.nodes.length) {
+        await addApiMembers(g.client, inputs.apiLoadBalancerRuleId, g.state.nodes.map((n) => n.vmId));
+    }
+    // Nodes a previous run left unfinished resume first: every step is idempotent.
+    const pending = g.state.nodes.filter((n) => n.status !== "ready");
+    if (pending.length) {
+        await register(g.client, inputs.moldClusterId, pending.map((n) => n.vmId), isControlPlane(inputs));
+        g.ctx.log(`resuming the bootstrap of ${pending.map((n) => n.name).join(", ")}`);
+        await bootstrap(g, isControlPlane(inputs) && !g.state.initialised ? sortFirst(pending) : pending);
+    }
+    // Labels and taints of nodes already in the cluster, in place.
+    const before = oldInputs ? wantedMetadata(oldInputs) : undefined;
+    const change = metadataChange(before, wantedMetadata(inputs));
+    const settled = g.state.nodes.filter((n) => n.status === "ready" && !pending.includes(n));
+    if (before && settled.length) {
+        await g.fleet.withAdmin(admins(g), (a) => Promise.all(settled.map((n) => g.fleet.setMetadata(a, n.name, change))));
+    }
+    // Offering, template or key pair changed: one node at a time, a new one Ready before the old one leaves.
+    for (const old of outdatedNodes(g.state.nodes, g.placement)) {
+        g.ctx.log(`${old.name}: rolling to the new offering/template/key pair`);
+        const [fresh] = await addMachines(g, 1);
+        await bootstrap(g, [fresh]);
+        await removeNode(g, old);
+    }
+    if (g.state.nodes.length < count) await bootstrap(g, await addMachines(g, count - g.state.nodes.length));
+    for (const node of nodesToRemove(g.state.nodes, count)) await removeNode(g, node);
+    if (isControlPlane(inputs)) {
+        g.state.kubeconfig = await g.fleet.withAdmin(admins(g), (a) => g.fleet.adminKubeconfig(a));
+    }
+}
+
+/** The oldest node first: it is the one that initialises the cluster. */
+function sortFirst(nodes: NodeRecord[]): NodeRecord[] {
+    return [...nodes].sort((a, b) => a.slot - b.slot);
+}
+
+/** Removes every node of the group (workers drained first; a control plane going away has nobody to drain to). */
+export async function removeAll(g: GroupContext): Promise<void> {
+    const live = await liveVms(g.client, g.state.nodes);
+    const cp = isControlPlane(g.inputs);
+    g.inputs.__deleting = true;
+    const results = await Promise.allSettled(
+        g.state.nodes.map(async (node) => {
+            if (!live.has(node.vmId)) return destroyMachine(g.client, node);
+            if (cp) {
+                await unregister(g.client, g.inputs.moldClusterId, [node.vmId]);
+                if (g.inputs.apiLoadBalancerRuleId) await removeApiMember(g.client, g.inputs.apiLoadBalancerRuleId, node.vmId).catch(() => undefined);
+                return destroyMachine(g.client, node);
+            }
+            return removeNode(g, node);
+        }),
+    );
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed.length) throw new Error(failed.map((f) => (f.reason as Error).message).join("; "));
+}

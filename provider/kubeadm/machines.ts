@@ -1,0 +1,214 @@
+// The Mold side of a node: its VM (with the pinned host key in cloud-init user data), the port forward that
+// reaches its SSH, its load-balancer membership (control plane) and its registration in Mold's Kubernetes
+// list. Each piece is created once and found again after a lost answer; deletes are confirmed.
+import { randomBytes } from "crypto";
+import { findServiceOffering, findTemplate, findZone } from "../client/catalog";
+import type { MoldClient } from "../client/client";
+import { MoldApiError } from "../client/errors";
+import { addVirtualMachinesToKubernetesCluster, removeVirtualMachinesFromKubernetesCluster } from "../client/kubernetes";
+import { assignToLoadBalancerRule, listLoadBalancerRuleInstances, removeFromLoadBalancerRule } from "../client/loadbalancer";
+import { createPortForwardingRule, deletePortForwardingRule, listPortForwardingRules, PortForwardingRule } from "../client/portforward";
+import { deployVirtualMachine, destroyVirtualMachine, encodeUserData, getVirtualMachine, listVirtualMachines, VirtualMachine } from "../client/vm";
+import { getPublicIpAddress } from "../client/address";
+import { setTags } from "../runtime/tags";
+import { generateHostKey, hostKeyFingerprint, nodeCloudConfig } from "../ssh/host-keys";
+import { createOnce, deleteConfirmed, isGone } from "../resources/reconcile";
+import { findNetwork, tagsForCreate } from "../resources/common";
+import { nodeName, NodeRecord } from "./plan";
+
+export const GROUP_TAG = "pulumi-mold:node-group";
+
+/** Ids Mold resolved from the group's names; a change of offering or template rolls the nodes. */
+export interface Placement {
+    zoneId: string;
+    networkId: string;
+    serviceOfferingId: string;
+    templateId: string;
+    templateName: string;
+    keyPair: string;
+    publicIpAddressId: string;
+    publicIp: string;
+}
+
+export async function resolvePlacement(client: MoldClient, inputs: Record<string, any>): Promise<Placement> {
+    const zone = await findZone(client, inputs.zone);
+    const [offering, template, network, ip] = await Promise.all([
+        findServiceOffering(client, inputs.serviceOffering),
+        findTemplate(client, inputs.template, zone.id),
+        findNetwork(client, inputs.network),
+        getPublicIpAddress(client, inputs.publicIpAddressId),
+    ]);
+    if (!ip) throw new Error(`publicIpAddressId: no public IP address ${inputs.publicIpAddressId} in Mold`);
+    return {
+        zoneId: zone.id,
+        networkId: network.id,
+        serviceOfferingId: offering.id,
+        templateId: template.id,
+        templateName: template.name,
+        keyPair: inputs.keyPair,
+        publicIpAddressId: ip.id,
+        publicIp: ip.ipaddress,
+    };
+}
+
+export interface NewMachine {
+    groupId: string;
+    clusterName: string;
+    groupName: string;
+    slot: number;
+    sshPort: number;
+    sshCidrs: string[];
+    placement: Placement;
+}
+
+/** Something left behind by a node whose creation failed part-way, for the partial-failure record. */
+export class MachineError extends Error {
+    constructor(
+        message: string,
+        readonly node?: NodeRecord,
+    ) {
+        super(message);
+    }
+}
+
+/**
+ * Deploys one node VM and the port forward to its SSH. The VM carries its group tag from the start
+ * (found again by name after a lost answer); the host key is generated here and only its public half kept.
+ */
+export async function createMachine(client: MoldClient, m: NewMachine): Promise<NodeRecord> {
+    const name = nodeName(m.clusterName, m.groupName, randomBytes(3).toString("hex").slice(0, 5));
+    const hostKey = generateHostKey();
+    const p = m.placement;
+    const deploy = () =>
+        deployVirtualMachine(client, {
+            zoneid: p.zoneId,
+            serviceofferingid: p.serviceOfferingId,
+            templateid: p.templateId,
+            networkids: [p.networkId],
+            name,
+            displayname: name,
+            keypair: p.keyPair,
+            userdata: encodeUserData(nodeCloudConfig({ hostKey, hostname: name })),
+        });
+    const find = async () => (await listVirtualMachines(client, { name, networkid: p.networkId })).find((vm) => vm.name === name);
+    const vm = await createOnce(deploy, find);
+    const base: NodeRecord = {
+        name,
+        vmId: vm.id,
+        privateIp: defaultIp(vm),
+        slot: m.slot,
+        sshHost: p.publicIp,
+        sshPort: m.sshPort,
+        portForwardingRuleId: "",
+        hostPublicKey: hostKey.publicKey,
+        hostKeyFingerprint: hostKeyFingerprint(hostKey.publicKey),
+        serviceOfferingId: p.serviceOfferingId,
+        templateId: p.templateId,
+        keyPair: p.keyPair,
+        status: "pending",
+        createdAt: new Date().toISOString(),
+    };
+    try {
+        await setTags(client, "UserVm", vm.id, tagsForCreate({ [GROUP_TAG]: m.groupId }));
+        const forward = await ensureSshForward(client, base, p.publicIpAddressId, m.sshCidrs);
+        return { ...base, portForwardingRuleId: forward.id };
+    } catch (e) {
+        throw new MachineError(`${name}: VM ${vm.id} created, but its SSH port forward failed: ${(e as Error).message}`, base);
+    }
+}
+
+function defaultIp(vm: VirtualMachine): string {
+    return ((vm.nic ?? []).find((n) => n.isdefault) ?? vm.nic?.[0])?.ipaddress ?? vm.ipaddress ?? "";
+}
+
+/** The node's SSH forward (public port → 22), opened to `cidrs` by Mold's openfirewall rule. */
+export async function ensureSshForward(client: MoldClient, node: NodeRecord, ipId: string, cidrs: string[]): Promise<PortForwardingRule> {
+    const find = async () =>
+        (await listPortForwardingRules(client, { ipaddressid: ipId })).find((r) => Number(r.publicport) === node.sshPort && r.virtualmachineid === node.vmId);
+    const existing = await find();
+    if (existing) return existing;
+    return createOnce(
+        () =>
+            createPortForwardingRule(client, {
+                ipaddressid: ipId,
+                protocol: "tcp",
+                publicport: node.sshPort,
+                privateport: 22,
+                virtualmachineid: node.vmId,
+                cidrlist: cidrs,
+                openfirewall: true,
+            }),
+        find,
+    );
+}
+
+/** Deletes the node's port forward (Mold revokes the firewall rule its openfirewall made with it). */
+export async function deleteSshForward(client: MoldClient, node: NodeRecord): Promise<void> {
+    const id = node.portForwardingRuleId;
+    if (!id) return;
+    await deleteConfirmed(
+        () => deletePortForwardingRule(client, id),
+        async () => (await listPortForwardingRules(client, { id }).catch(() => [])).length > 0,
+    ).catch((e) => {
+        if (!isGone(e)) throw e;
+    });
+}
+
+/** Deletes the node's port forward and destroys its VM with expunge. */
+export async function destroyMachine(client: MoldClient, node: NodeRecord): Promise<void> {
+    await deleteSshForward(client, node);
+    await deleteConfirmed(
+        async () => {
+            await destroyVirtualMachine(client, node.vmId, true);
+        },
+        async () => {
+            const vm = await getVirtualMachine(client, node.vmId);
+            return !!vm && vm.state !== "Expunging" && vm.state !== "Destroyed";
+        },
+    ).catch((e) => {
+        if (!isGone(e)) throw e;
+    });
+}
+
+/** Which recorded nodes still have a VM in Mold (by id). */
+export async function liveVms(client: MoldClient, nodes: readonly NodeRecord[]): Promise<Map<string, VirtualMachine>> {
+    const out = new Map<string, VirtualMachine>();
+    await Promise.all(
+        nodes.map(async (n) => {
+            const vm = await getVirtualMachine(client, n.vmId);
+            if (vm && vm.state !== "Destroyed" && vm.state !== "Expunging" && vm.state !== "Error") out.set(n.vmId, vm);
+        }),
+    );
+    return out;
+}
+
+/** Control-plane VMs behind the API load-balancer rule; members already there are left alone. */
+export async function addApiMembers(client: MoldClient, ruleId: string, vmIds: string[]): Promise<void> {
+    if (!vmIds.length) return;
+    const current = new Set((await listLoadBalancerRuleInstances(client, ruleId)).map((vm) => vm.id));
+    const missing = vmIds.filter((id) => !current.has(id));
+    if (missing.length) await assignToLoadBalancerRule(client, ruleId, { virtualmachineids: missing });
+}
+
+export async function removeApiMember(client: MoldClient, ruleId: string, vmId: string): Promise<void> {
+    const current = await listLoadBalancerRuleInstances(client, ruleId).catch((e) => {
+        if (isGone(e)) return [];
+        throw e;
+    });
+    if (current.some((vm) => vm.id === vmId)) await removeFromLoadBalancerRule(client, ruleId, { virtualmachineids: [vmId] });
+}
+
+/** Registers VMs with Mold's ExternalManaged cluster (members already there are skipped by Mold). */
+export async function register(client: MoldClient, clusterId: string | undefined, vmIds: string[], control: boolean): Promise<void> {
+    if (!clusterId || !vmIds.length) return;
+    await addVirtualMachinesToKubernetesCluster(client, clusterId, vmIds, control);
+}
+
+export async function unregister(client: MoldClient, clusterId: string | undefined, vmIds: string[]): Promise<void> {
+    if (!clusterId || !vmIds.length) return;
+    await removeVirtualMachinesFromKubernetesCluster(client, clusterId, vmIds).catch((e) => {
+        // The registration is gone already (deleted out of band): nothing to remove.
+        if (isGone(e) || (e instanceof MoldApiError && /not found|Invalid/i.test(e.message))) return;
+        throw e;
+    });
+}

@@ -1,0 +1,99 @@
+// What a node group must do to reach its declared shape: pure decisions, no I/O.
+import type { Taint } from "./spec";
+
+/** A node as recorded in the node group's outputs. */
+export interface NodeRecord {
+    /** Kubernetes node name = the VM's host name. */
+    name: string;
+    vmId: string;
+    privateIp: string;
+    /** Index in the group's SSH port block. */
+    slot: number;
+    sshHost: string;
+    sshPort: number;
+    portForwardingRuleId: string;
+    /** The host key injected through cloud-init, pinned for every connection. */
+    hostPublicKey: string;
+    hostKeyFingerprint: string;
+    serviceOfferingId: string;
+    templateId: string;
+    keyPair: string;
+    /** "ready": bootstrapped, joined and Ready; "pending": the VM exists but bootstrap has not finished. */
+    status: "ready" | "pending";
+    createdAt: string;
+}
+
+/** The SSH port block of a group: [start, start + size). */
+export const SLOTS_PER_GROUP = 100;
+
+/** The lowest `n` free slots given the slots in use. */
+export function freeSlots(used: readonly number[], n: number): number[] {
+    const taken = new Set(used);
+    const out: number[] = [];
+    for (let s = 0; out.length < n && s < SLOTS_PER_GROUP; s++) if (!taken.has(s)) out.push(s);
+    if (out.length < n) throw new Error(`no free SSH port in the group's block of ${SLOTS_PER_GROUP}`);
+    return out;
+}
+
+/** Nodes to remove when shrinking to `count`: the newest first (as Mold's own scale-down does). */
+export function nodesToRemove(nodes: readonly NodeRecord[], count: number): NodeRecord[] {
+    const excess = nodes.length - count;
+    if (excess <= 0) return [];
+    return [...nodes].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.slot - a.slot).slice(0, excess);
+}
+
+/** Nodes built from an older offering, template or key pair: they are rolled one at a time. */
+export function outdatedNodes(nodes: readonly NodeRecord[], want: { serviceOfferingId: string; templateId: string; keyPair: string }): NodeRecord[] {
+    return nodes.filter((n) => n.serviceOfferingId !== want.serviceOfferingId || n.templateId !== want.templateId || n.keyPair !== want.keyPair);
+}
+
+export interface MetadataChange {
+    labels: Record<string, string>;
+    removeLabels: string[];
+    taints: Taint[];
+    removeTaints: string[];
+}
+
+const taintId = (t: Taint) => `${t.key}:${t.effect}`;
+
+/** Labels and taints to set and remove to go from `old` to `want` (everything when `old` is undefined). */
+export function metadataChange(
+    old: { labels?: Record<string, string>; taints?: Taint[] } | undefined,
+    want: { labels?: Record<string, string>; taints?: Taint[] },
+): MetadataChange {
+    const oldLabels = old?.labels ?? {};
+    const newLabels = want.labels ?? {};
+    const oldTaints = old?.taints ?? [];
+    const newTaints = want.taints ?? [];
+    const wantedTaintIds = new Set(newTaints.map(taintId));
+    return {
+        labels: old ? Object.fromEntries(Object.entries(newLabels).filter(([k, v]) => oldLabels[k] !== v)) : { ...newLabels },
+        removeLabels: Object.keys(oldLabels).filter((k) => !(k in newLabels)),
+        taints: old ? newTaints.filter((t) => !oldTaints.some((o) => taintId(o) === taintId(t) && (o.value ?? "") === (t.value ?? ""))) : [...newTaints],
+        removeTaints: oldTaints.filter((t) => !wantedTaintIds.has(taintId(t))).map(taintId),
+    };
+}
+
+export function isEmptyChange(c: MetadataChange): boolean {
+    return Object.keys(c.labels).length === 0 && c.removeLabels.length === 0 && c.taints.length === 0 && c.removeTaints.length === 0;
+}
+
+/** The env of the node-metadata step (PROTOCOL.md). */
+export function metadataEnv(node: string, c: MetadataChange): Record<string, string> {
+    return {
+        PM_NODE: node,
+        PM_LABELS: Object.entries(c.labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join("\n"),
+        PM_REMOVE_LABELS: c.removeLabels.join("\n"),
+        PM_TAINTS: c.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`).join("\n"),
+        PM_REMOVE_TAINTS: c.removeTaints.join("\n"),
+    };
+}
+
+/** A VM/host name for a new node: `<cluster>-<group>-<5 hex>` cut to fit Mold's 63-character host names. */
+export function nodeName(cluster: string, group: string, random: string): string {
+    const base = `${cluster}-${group}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+    const prefix = /^[a-z]/.test(base) ? base : `k8s-${base}`;
+    return `${prefix.slice(0, 63 - random.length - 1).replace(/-$/, "")}-${random}`;
+}

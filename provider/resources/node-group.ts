@@ -1,0 +1,199 @@
+// mold:index:NodeGroup — a set of Mold VMs that are nodes of one self-managed (kubeadm) cluster: one
+// offering, template, network, key pair and role. The first control-plane group initialises the cluster;
+// every other node joins it. In place: count (new nodes join in parallel; removed nodes — the newest — are
+// drained and deleted from Kubernetes before their VMs are destroyed), labels and taints, the SSH CIDRs and
+// the Mold registration. Offering, template or key pair changes roll the nodes one at a time.
+//
+// Nodes are reached over SSH through a port forward per node on the cluster's public IP (port
+// sshPortStart + slot), pinned to the host key the library generated and injected through cloud-init.
+import { randomBytes } from "crypto";
+import { Fleet } from "../kubeadm/bootstrap";
+import { converge, GroupContext, GroupState, removeAll } from "../kubeadm/converge";
+import { deleteSshForward, ensureSshForward, liveVms, register, resolvePlacement, unregister } from "../kubeadm/machines";
+import { NodeRecord, SLOTS_PER_GROUP } from "../kubeadm/plan";
+import { checkCidrs, checkCount, checkLabels, checkTaints, checkVersion, CNIS, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, ROLES } from "../kubeadm/spec";
+import { partialFailure } from "../runtime/errors";
+import { jsonEqual } from "../runtime/equal";
+import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
+import { Validator } from "../runtime/validate";
+import { untilHealthy } from "./kubernetes-cluster-ops";
+
+const INPUTS = [
+    "clusterName",
+    "name",
+    "role",
+    "count",
+    "zone",
+    "network",
+    "serviceOffering",
+    "template",
+    "keyPair",
+    "sshUser",
+    "publicIpAddressId",
+    "sshPortStart",
+    "sshCidrs",
+    "kubernetesVersion",
+    "controlPlaneEndpoint",
+    "apiLoadBalancerRuleId",
+    "cni",
+    "podCidr",
+    "serviceCidr",
+    "networkCidr",
+    "labels",
+    "taints",
+    "moldClusterId",
+    "bootstrapTimeoutSeconds",
+] as const;
+
+/** What makes the group (or, for a control plane, the cluster) what it is: a change means another one. */
+const IDENTITY = ["clusterName", "name", "role", "zone", "network", "publicIpAddressId", "sshPortStart", "controlPlaneEndpoint", "apiLoadBalancerRuleId", "cni", "podCidr", "serviceCidr"];
+
+const HOST_LABEL = /^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/;
+
+function outputsOf(state: GroupState, inputs: Props): Props {
+    return {
+        nodes: state.nodes,
+        nodeNames: state.nodes.map((n) => n.name),
+        virtualMachineIds: state.nodes.map((n) => n.vmId),
+        initialised: state.initialised,
+        kubeconfig: state.kubeconfig,
+        endpoint: inputs.role === "control-plane" && inputs.controlPlaneEndpoint ? `https://${inputs.controlPlaneEndpoint}` : "",
+    };
+}
+
+function stateOf(olds: Props): GroupState {
+    const nodes: NodeRecord[] = Array.isArray(olds.nodes) ? olds.nodes : [];
+    return { nodes: nodes.map((n) => ({ ...n })), initialised: olds.initialised === true, kubeconfig: olds.kubeconfig ?? "" };
+}
+
+function groupContext(ctx: HookContext, id: string, inputs: Props, state: GroupState, placement: GroupContext["placement"]): GroupContext {
+    const fleet = new Fleet({ username: inputs.sshUser ?? "ubuntu", privateKey: inputs.sshPrivateKey, log: (m) => ctx.log(m) });
+    return { ctx, client: ctx.client(), id, inputs, placement, fleet, state };
+}
+
+/** Runs `work`; a failure once nodes exist is reported with them, so Pulumi records every VM (nothing leaks). */
+async function recorded(g: GroupContext, base: Props, work: () => Promise<void>): Promise<Props> {
+    try {
+        await work();
+        if (g.inputs.role === "control-plane") {
+            const deadline = Date.now() + 120_000;
+            g.state.kubeconfig = await untilHealthy(g.ctx, async () => g.state.kubeconfig, deadline, `the API at ${g.inputs.controlPlaneEndpoint}`);
+        }
+        return outputsOf(g.state, g.inputs);
+    } catch (e) {
+        if (!g.state.nodes.length && !base.nodes?.length) throw e;
+        throw partialFailure((e as Error).message, g.id, { ...base, ...g.inputs, ...outputsOf(g.state, g.inputs), createIncomplete: true });
+    } finally {
+        g.fleet.close();
+    }
+}
+
+export const nodeGroup: ResourceDefinition = {
+    kind: "NodeGroup",
+    inputs: INPUTS,
+    connectionInputs: ["sshPrivateKey", "controlPlaneNodes"],
+    replaceOnChanges: IDENTITY.filter((k) => k !== "controlPlaneEndpoint" && k !== "apiLoadBalancerRuleId"),
+
+    check(news, olds = {}) {
+        const v = new Validator("NodeGroup");
+        if (news.importId !== undefined) v.fail("importId", "is not supported: a node group's nodes carry host keys and bootstrap state only its creator knows");
+        const inputs: Props = { sshUser: "ubuntu", sshCidrs: ["0.0.0.0/0"], bootstrapTimeoutSeconds: 900, ...news };
+        const cp = inputs.role === "control-plane";
+        if (cp) Object.assign(inputs, { cni: news.cni ?? "flannel", podCidr: news.podCidr ?? DEFAULT_POD_CIDR, serviceCidr: news.serviceCidr ?? DEFAULT_SERVICE_CIDR });
+        for (const p of ["clusterName", "name", "zone", "network", "serviceOffering", "template", "keyPair", "publicIpAddressId"]) v.string(p, inputs[p], { required: true });
+        for (const p of ["clusterName", "name"]) {
+            if (typeof inputs[p] === "string" && v.known(inputs[p]) && !HOST_LABEL.test(inputs[p])) {
+                v.fail(p, `must be lower-case letters, digits and '-', starting with a letter (it names the node VMs), got '${inputs[p]}'`);
+            }
+        }
+        v.oneOf("role", inputs.role, ROLES, { required: true });
+        checkCount(v, inputs.role, inputs.count);
+        v.string("sshPrivateKey", inputs.sshPrivateKey, { required: true });
+        if (typeof inputs.sshPrivateKey === "string" && v.known(inputs.sshPrivateKey) && inputs.sshPrivateKey && !/PRIVATE KEY-----/.test(inputs.sshPrivateKey)) {
+            v.fail("sshPrivateKey", "must be the PEM/OpenSSH private key of keyPair (it starts with -----BEGIN ... PRIVATE KEY-----)");
+        }
+        v.port("sshPortStart", inputs.sshPortStart, { required: true });
+        if (typeof inputs.sshPortStart === "number" && inputs.sshPortStart + SLOTS_PER_GROUP - 1 > 65535) {
+            v.fail("sshPortStart", `leaves no room for ${SLOTS_PER_GROUP} node ports below 65536`);
+        }
+        v.cidrList("sshCidrs", inputs.sshCidrs);
+        checkVersion(v, inputs.kubernetesVersion, inputs.template);
+        checkLabels(v, "labels", inputs.labels);
+        checkTaints(v, "taints", inputs.taints);
+        if (cp) {
+            v.string("controlPlaneEndpoint", inputs.controlPlaneEndpoint, { required: true });
+            if (typeof inputs.controlPlaneEndpoint === "string" && v.known(inputs.controlPlaneEndpoint) && !/^[A-Za-z0-9.-]+:\d{1,5}$/.test(inputs.controlPlaneEndpoint)) {
+                v.fail("controlPlaneEndpoint", `must be host:port (the API load balancer), got '${inputs.controlPlaneEndpoint}'`);
+            }
+            v.string("apiLoadBalancerRuleId", inputs.apiLoadBalancerRuleId, { required: true });
+            v.oneOf("cni", inputs.cni, CNIS);
+            checkCidrs(v, inputs.podCidr, inputs.serviceCidr, inputs.networkCidr);
+        } else if (v.known(inputs.controlPlaneNodes) && !Array.isArray(inputs.controlPlaneNodes)) {
+            v.fail("controlPlaneNodes", "is required for a worker group: the control-plane group's `nodes` output");
+        }
+        if (typeof inputs.bootstrapTimeoutSeconds !== "number" || inputs.bootstrapTimeoutSeconds < 30) {
+            if (v.known(inputs.bootstrapTimeoutSeconds)) v.fail("bootstrapTimeoutSeconds", "must be a number of seconds, at least 30");
+        }
+        if (olds.role !== undefined) {
+            if (v.known(inputs.kubernetesVersion) && olds.kubernetesVersion !== undefined && olds.kubernetesVersion !== inputs.kubernetesVersion) {
+                v.fail("kubernetesVersion", `cannot change from ${olds.kubernetesVersion} to ${inputs.kubernetesVersion}: upgrading a self-managed cluster in place is not supported yet`);
+            }
+            if (olds.role === "control-plane") {
+                for (const p of IDENTITY) {
+                    if (v.known(inputs[p]) && olds[p] !== undefined && !jsonEqual(olds[p], inputs[p])) {
+                        v.fail(p, `cannot change on a control-plane group (${JSON.stringify(olds[p])} → ${JSON.stringify(inputs[p])}): it would be another cluster`);
+                    }
+                }
+            }
+        }
+        return { inputs, failures: v.failures };
+    },
+
+    async create(ctx, inputs) {
+        const id = `ng-${randomBytes(6).toString("hex")}`;
+        const placement = await resolvePlacement(ctx.client(), inputs);
+        const g = groupContext(ctx, id, inputs, { nodes: [], initialised: false, kubeconfig: "" }, placement);
+        const outs = await recorded(g, {}, () => converge(g, undefined));
+        return { id, outs };
+    },
+
+    async read(ctx, id, olds) {
+        const state = stateOf(olds);
+        const live = await liveVms(ctx.client(), state.nodes);
+        const nodes = state.nodes.filter((n) => live.has(n.vmId));
+        if (state.nodes.length && !nodes.length) return undefined;
+        return { outs: outputsOf({ ...state, nodes }, olds), inputs: { count: nodes.length } };
+    },
+
+    async update(ctx, id, olds, news) {
+        const client = ctx.client();
+        const placement = await resolvePlacement(client, news);
+        const state = stateOf(olds);
+        const g = groupContext(ctx, id, news, state, placement);
+        return recorded(g, olds, async () => {
+            if (!jsonEqual(olds.sshCidrs, news.sshCidrs)) {
+                // Mold cannot change a forward's CIDRs: each node's forward is made again (seconds without SSH).
+                for (const n of state.nodes) {
+                    await deleteSshForward(client, n);
+                    n.portForwardingRuleId = (await ensureSshForward(client, n, placement.publicIpAddressId, news.sshCidrs)).id;
+                }
+            }
+            if (olds.moldClusterId !== news.moldClusterId) {
+                await unregister(client, olds.moldClusterId, state.nodes.map((n) => n.vmId));
+                await register(client, news.moldClusterId, state.nodes.map((n) => n.vmId), news.role === "control-plane");
+            }
+            await converge(g, olds.createIncomplete && !olds.nodes?.length ? undefined : olds);
+        });
+    },
+
+    async delete(ctx, id, olds) {
+        const state = stateOf(olds);
+        if (!state.nodes.length) return;
+        const g = groupContext(ctx, id, olds, state, undefined as never);
+        try {
+            await removeAll(g);
+        } finally {
+            g.fleet.close();
+        }
+    },
+};

@@ -1,0 +1,188 @@
+// KubeadmCluster — a self-managed Kubernetes cluster on Mold VMs: a control-plane node group (1, or 3/5/7
+// for HA) behind a load-balancer rule on a public IP (6443), worker groups with labels and taints, kubeadm
+// bootstrap over SSH, optionally registered in Mold's Kubernetes list. A component: it only composes
+// resources, so reusable packages can build on it.
+import * as pulumi from "@pulumi/pulumi";
+import type { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
+import { ExternalKubernetesCluster } from "./external-kubernetes-cluster";
+import { FirewallRule } from "./firewall-rule";
+import { kubernetesProvider } from "./kubernetes-provider";
+import { LoadBalancerRule } from "./load-balancer-rule";
+import { NodeGroup, NodeGroupNode, NodeTaint } from "./node-group";
+import { PublicIpAddress } from "./public-ip-address";
+
+export interface NodeGroupSpec {
+    count: pulumi.Input<number>;
+    /** Default: the cluster's serviceOffering. */
+    serviceOffering?: pulumi.Input<string>;
+    /** Default: the cluster's template. */
+    template?: pulumi.Input<string>;
+    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    taints?: pulumi.Input<pulumi.Input<NodeTaint>[]>;
+}
+
+export interface KubeadmClusterArgs {
+    /** Cluster name: prefixes node names and Mold objects (lower-case DNS label). Default: the resource name. */
+    clusterName?: pulumi.Input<string>;
+    zone: pulumi.Input<string>;
+    /** The guest network (name or id) the nodes live on. */
+    network: pulumi.Input<string>;
+    /** The network's CIDR, so that overlapping pod/service CIDRs are refused at check. */
+    networkCidr?: pulumi.Input<string>;
+    /** A public IP of the network for the API (6443) and node SSH ports; default: a new one. */
+    publicIpAddressId?: pulumi.Input<string>;
+    kubernetesVersion: pulumi.Input<string>;
+    /** flannel (default) or calico. */
+    cni?: pulumi.Input<string>;
+    /** Default 10.244.0.0/16. */
+    podCidr?: pulumi.Input<string>;
+    /** Default 10.96.0.0/12. */
+    serviceCidr?: pulumi.Input<string>;
+    /** Default offering and template of every group. */
+    serviceOffering: pulumi.Input<string>;
+    template: pulumi.Input<string>;
+    /** Mold key pair installed on the nodes, and its private key (secret) to reach them. */
+    keyPair: pulumi.Input<string>;
+    sshPrivateKey: pulumi.Input<string>;
+    /** Default ubuntu. */
+    sshUser?: pulumi.Input<string>;
+    /** Default { count: 1 }; 3, 5 or 7 for HA. */
+    controlPlane?: Partial<NodeGroupSpec>;
+    /** Worker groups by name (lower-case DNS labels). */
+    workerGroups?: Record<string, NodeGroupSpec>;
+    /** Who may reach the API on 6443 (default 0.0.0.0/0). */
+    apiAccessCidrs?: pulumi.Input<pulumi.Input<string>[]>;
+    /** Who may reach the nodes' SSH ports (default 0.0.0.0/0). */
+    sshCidrs?: pulumi.Input<pulumi.Input<string>[]>;
+    /** Node SSH ports: control plane from sshPortBase, worker group i from sshPortBase + 100·(i+1). Default 22000. */
+    sshPortBase?: number;
+    /** Show the cluster and its VMs in Mold's Kubernetes list (ExternalManaged). Default true. */
+    registerInMold?: boolean;
+    bootstrapTimeoutSeconds?: pulumi.Input<number>;
+}
+
+/** A node of the cluster, as the `nodes` output lists them. */
+export interface KubeadmClusterNode {
+    name: string;
+    group: string;
+    role: string;
+    vmId: string;
+    privateIp: string;
+}
+
+export class KubeadmCluster extends pulumi.ComponentResource {
+    /** https://<public ip>:6443 */
+    public readonly endpoint: pulumi.Output<string>;
+    /** Admin kubeconfig (secret), published once the API answered /healthz with it. */
+    public readonly kubeconfig: pulumi.Output<string>;
+    /** A @pulumi/kubernetes Provider for the cluster; it exists once every node group is Ready. */
+    public readonly provider: KubernetesProvider;
+    public readonly nodes: pulumi.Output<KubeadmClusterNode[]>;
+    public readonly publicIpAddressId: pulumi.Output<string>;
+    public readonly controlPlane: NodeGroup;
+    public readonly workers: Record<string, NodeGroup>;
+    public readonly apiLoadBalancerRule: LoadBalancerRule;
+    /** The ExternalManaged registration's id, or undefined when registerInMold is false. */
+    public readonly moldClusterId: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: KubeadmClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mold:index:KubeadmCluster", name, {}, opts);
+        const parent = { parent: this };
+        const clusterName = args.clusterName ?? name;
+        // A given address is only read (never changed or released by this component).
+        const publicIp = args.publicIpAddressId
+            ? PublicIpAddress.get(`${name}-api`, args.publicIpAddressId, parent)
+            : new PublicIpAddress(`${name}-api`, { network: args.network }, parent);
+        const ipId: pulumi.Input<string> = args.publicIpAddressId ?? publicIp.id;
+        const ip = pulumi.output(ipId);
+        const address = publicIp.ipAddress;
+
+        this.apiLoadBalancerRule = new LoadBalancerRule(
+            `${name}-api`,
+            {
+                name: pulumi.interpolate`${clusterName}-api`,
+                description: "Kubernetes API (kubeadm control plane)",
+                algorithm: "roundrobin",
+                publicIpAddressId: ipId,
+                publicPort: 6443,
+                privatePort: 6443,
+                openFirewall: false,
+                // Members are the control-plane node group's to manage: it adds a node before kubeadm init.
+            },
+            parent,
+        );
+        const apiFirewall = new FirewallRule(`${name}-api`, { ipAddressId: ipId, protocol: "tcp", startPort: 6443, cidrList: args.apiAccessCidrs ?? ["0.0.0.0/0"] }, parent);
+        const registration =
+            args.registerInMold === false
+                ? undefined
+                : new ExternalKubernetesCluster(`${name}-registration`, { name: clusterName, description: "self-managed (kubeadm) by pulumi-mold", zone: args.zone, network: args.network, keyPair: args.keyPair }, parent);
+
+        const common = {
+            clusterName,
+            zone: args.zone,
+            network: args.network,
+            keyPair: args.keyPair,
+            sshPrivateKey: args.sshPrivateKey,
+            sshUser: args.sshUser,
+            publicIpAddressId: ipId,
+            sshCidrs: args.sshCidrs,
+            kubernetesVersion: args.kubernetesVersion,
+            moldClusterId: registration?.id,
+            bootstrapTimeoutSeconds: args.bootstrapTimeoutSeconds,
+        };
+        const base = args.sshPortBase ?? 22000;
+        const cp = args.controlPlane ?? {};
+        this.controlPlane = new NodeGroup(
+            `${name}-control-plane`,
+            {
+                ...common,
+                name: "control-plane",
+                role: "control-plane",
+                count: cp.count ?? 1,
+                serviceOffering: cp.serviceOffering ?? args.serviceOffering,
+                template: cp.template ?? args.template,
+                labels: cp.labels,
+                taints: cp.taints,
+                sshPortStart: base,
+                controlPlaneEndpoint: pulumi.interpolate`${address}:6443`,
+                apiLoadBalancerRuleId: this.apiLoadBalancerRule.id,
+                cni: args.cni,
+                podCidr: args.podCidr,
+                serviceCidr: args.serviceCidr,
+                networkCidr: args.networkCidr,
+            },
+            { parent: this, dependsOn: [apiFirewall] },
+        );
+        this.workers = {};
+        Object.entries(args.workerGroups ?? {}).forEach(([group, spec], i) => {
+            this.workers[group] = new NodeGroup(
+                `${name}-${group}`,
+                {
+                    ...common,
+                    name: group,
+                    role: "worker",
+                    count: spec.count,
+                    serviceOffering: spec.serviceOffering ?? args.serviceOffering,
+                    template: spec.template ?? args.template,
+                    labels: spec.labels,
+                    taints: spec.taints,
+                    sshPortStart: base + 100 * (i + 1),
+                    controlPlaneNodes: this.controlPlane.nodes,
+                },
+                parent,
+            );
+        });
+        const groups: [string, NodeGroup][] = [["control-plane", this.controlPlane], ...Object.entries(this.workers)];
+        this.nodes = pulumi.all(groups.map(([, g]) => g.nodes)).apply((lists) =>
+            lists.flatMap((nodes: NodeGroupNode[], i) =>
+                nodes.map((n) => ({ name: n.name, group: groups[i][0], role: i === 0 ? "control-plane" : "worker", vmId: n.vmId, privateIp: n.privateIp })),
+            ),
+        );
+        this.endpoint = this.controlPlane.endpoint;
+        this.kubeconfig = pulumi.secret(this.controlPlane.kubeconfig);
+        this.publicIpAddressId = ip;
+        this.moldClusterId = registration ? registration.id : pulumi.output(undefined);
+        this.provider = kubernetesProvider(this.controlPlane, { name: `${name}-k8s`, resourceOptions: { parent: this, dependsOn: Object.values(this.workers) } });
+        this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, nodes: this.nodes, publicIpAddressId: this.publicIpAddressId });
+    }
+}
