@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# step: kube-packages
+set -euo pipefail
+
+LOG_DIR=/var/log/pulumi-mold
+LOG="$LOG_DIR/kube-packages.log"
+
+# One function called on the last line: bash has read the whole script before anything runs.
+main() {
+    : "${PM_KUBERNETES_VERSION:?PM_KUBERNETES_VERSION (x.y.z) is required}"
+    local version="$PM_KUBERNETES_VERSION"
+    if ! [[ "$version" =~ ^([0-9]+)\.([0-9]+)\.([0-9]+)$ ]]; then
+        echo "error: PM_KUBERNETES_VERSION must be x.y.z, got '$version'" >&2
+        exit 1
+    fi
+    local minor="${BASH_REMATCH[1]}.${BASH_REMATCH[2]}"
+    install -d -m 0700 "$LOG_DIR"
+    logged dpkg --configure -a
+
+    local missing=() pkg
+    for pkg in apt-transport-https ca-certificates curl; do
+        package_installed "$pkg" || missing+=("$pkg")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        logged apt_get update
+        logged apt_get install --no-install-recommends "${missing[@]}"
+    fi
+
+    # One repository per minor release; apt reads the ASCII-armoured key directly (no gpg needed).
+    local repo="https://pkgs.k8s.io/core:/stable:/v${minor}/deb/"
+    local keyring="/etc/apt/keyrings/kubernetes-v${minor}.asc"
+    local list=/etc/apt/sources.list.d/kubernetes.list
+    local entry="deb [signed-by=${keyring}] ${repo} /"
+    local refreshed=0
+    if [ ! -s "$keyring" ]; then
+        install -d -m 0755 /etc/apt/keyrings
+        curl -fsSL --retry 5 --retry-delay 3 --max-time 120 "${repo}Release.key" -o "$keyring.tmp"
+        chmod 0644 "$keyring.tmp"
+        mv "$keyring.tmp" "$keyring"
+    fi
+    if [ ! -f "$list" ] || [ "$(cat "$list")" != "$entry" ]; then
+        printf '%s\n' "$entry" >"$list"
+        refreshed=1
+    fi
+    if [ "$refreshed" = 1 ] || [ -z "$(package_version_for kubeadm "$version")" ]; then
+        logged apt_get update
+    fi
+
+    # pkgs.k8s.io names its builds <x.y.z>-<revision>; take the newest revision of the wanted version.
+    local deb_version
+    deb_version="$(package_version_for kubeadm "$version")"
+    if [ -z "$deb_version" ]; then
+        echo "error: $repo has no kubeadm $version" >&2
+        exit 1
+    fi
+
+    local installed_all=1
+    for pkg in kubelet kubeadm kubectl; do
+        [ "$(installed_version "$pkg")" = "$deb_version" ] || installed_all=0
+    done
+    if [ "$installed_all" = 0 ]; then
+        logged apt-mark unhold kubelet kubeadm kubectl
+        logged apt_get install --no-install-recommends --allow-downgrades --allow-change-held-packages \
+            "kubelet=$deb_version" "kubeadm=$deb_version" "kubectl=$deb_version"
+        echo "kubelet, kubeadm and kubectl $deb_version installed"
+    fi
+    # Held, so an unattended upgrade never moves the node to another Kubernetes version.
+    logged apt-mark hold kubelet kubeadm kubectl
+    systemctl enable kubelet >/dev/null 2>&1
+
+    local kubeadm_version
+    kubeadm_version="$(kubeadm version -o short </dev/null)"
+    printf 'pulumi-mold: kubeadm-version=%s\n' "${kubeadm_version#v}"
+}
+
+package_installed() {
+    dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed'
+}
+
+installed_version() {
+    if package_installed "$1"; then
+        dpkg-query -W -f='${Version}' "$1"
+    fi
+}
+
+package_version_for() {
+    apt-cache madison "$1" 2>/dev/null | awk -v prefix="$2-" '
+        { v = $3; if (index(v, prefix) == 1) { print v; exit } }'
+}
+
+apt_get() {
+    DEBIAN_FRONTEND=noninteractive apt-get -q -y \
+        -o DPkg::Lock::Timeout=600 \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+        "$@"
+}
+
+# Long commands write to a log file, not the channel: if the connection drops, they still finish instead
+# of dying on a closed pipe halfway through an install. Their last lines are shown when they fail.
+logged() {
+    local rc=0
+    echo "+ $*" >>"$LOG"
+    "$@" >>"$LOG" 2>&1 </dev/null || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo "error: '$*' failed with exit code $rc; last lines of $LOG:" >&2
+        tail -n 30 "$LOG" >&2
+    fi
+    return "$rc"
+}
+
+main "$@"

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# step: kubeadm-init
+set -euo pipefail
+
+LOG_DIR=/var/log/pulumi-mold
+LOG="$LOG_DIR/kubeadm-init.log"
+ADMIN_CONF=/etc/kubernetes/admin.conf
+
+# One function called on the last line: bash has read the whole script before anything runs.
+main() {
+    local name
+    for name in PM_KUBERNETES_VERSION PM_NODE_NAME PM_CONTROL_PLANE_ENDPOINT PM_POD_CIDR PM_SERVICE_CIDR; do
+        if [ -z "${!name:-}" ]; then
+            echo "error: $name is required" >&2
+            exit 1
+        fi
+    done
+    install -d -m 0700 "$LOG_DIR"
+
+    if [ -f "$ADMIN_CONF" ]; then
+        echo "pulumi-mold: init=already"
+        return 0
+    fi
+
+    # A run whose connection dropped may still be initialising: wait for it, then look again.
+    exec 9>/run/pulumi-mold-kubeadm.lock
+    flock 9
+    if [ -f "$ADMIN_CONF" ]; then
+        echo "pulumi-mold: init=already"
+        return 0
+    fi
+
+    # Leftovers of an init that died before writing admin.conf would make kubeadm's preflight fail.
+    if [ -e /etc/kubernetes/manifests/kube-apiserver.yaml ] || [ -e /etc/kubernetes/pki/ca.crt ]; then
+        echo "an earlier kubeadm init did not finish; resetting before trying again"
+        logged kubeadm reset -f
+    fi
+
+    local sans
+    sans="$(printf '%s\n' "${PM_CERT_SANS:-}" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d' | paste -sd, -)"
+    local args=(
+        init
+        --control-plane-endpoint "$PM_CONTROL_PLANE_ENDPOINT"
+        --upload-certs
+        --pod-network-cidr "$PM_POD_CIDR"
+        --service-cidr "$PM_SERVICE_CIDR"
+        --kubernetes-version "v${PM_KUBERNETES_VERSION#v}"
+        --node-name "$PM_NODE_NAME"
+    )
+    if [ -n "$sans" ]; then
+        args+=(--apiserver-cert-extra-sans "$sans")
+    fi
+    logged kubeadm "${args[@]}"
+
+    if [ ! -f "$ADMIN_CONF" ]; then
+        echo "error: kubeadm init finished without writing $ADMIN_CONF" >&2
+        exit 1
+    fi
+    echo "pulumi-mold: init=done"
+}
+
+# Long commands write to a log file, not the channel: if the connection drops, they still finish instead
+# of dying on a closed pipe halfway through. Their last lines are shown when they fail.
+logged() {
+    local rc=0
+    echo "+ $*" >>"$LOG"
+    "$@" >>"$LOG" 2>&1 </dev/null || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo "error: '$*' failed with exit code $rc; last lines of $LOG:" >&2
+        tail -n 30 "$LOG" >&2
+    fi
+    return "$rc"
+}
+
+main "$@"

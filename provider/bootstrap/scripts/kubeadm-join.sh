@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# step: kubeadm-join
+set -euo pipefail
+
+LOG_DIR=/var/log/pulumi-mold
+LOG="$LOG_DIR/kubeadm-join.log"
+KUBELET_CONF=/etc/kubernetes/kubelet.conf
+
+# One function called on the last line: bash has read the whole script before anything runs.
+main() {
+    : "${PM_JOIN_COMMAND:?PM_JOIN_COMMAND is required}"
+    : "${PM_NODE_NAME:?PM_NODE_NAME is required}"
+    local control_plane="${PM_CONTROL_PLANE:-0}"
+    if [ "$control_plane" != 0 ] && [ "$control_plane" != 1 ]; then
+        echo "error: PM_CONTROL_PLANE must be 0 or 1, got '$control_plane'" >&2
+        exit 1
+    fi
+    install -d -m 0700 "$LOG_DIR"
+
+    if [ -f "$KUBELET_CONF" ]; then
+        echo "pulumi-mold: join=already"
+        return 0
+    fi
+
+    # A run whose connection dropped may still be joining: wait for it, then look again.
+    exec 9>/run/pulumi-mold-kubeadm.lock
+    flock 9
+    if [ -f "$KUBELET_CONF" ]; then
+        echo "pulumi-mold: join=already"
+        return 0
+    fi
+
+    # The join command is split into words, never evaluated: it comes from another node.
+    local words
+    read -r -a words <<<"$PM_JOIN_COMMAND"
+    if [ "${#words[@]}" -lt 3 ] || [ "${words[0]}" != kubeadm ] || [ "${words[1]}" != join ]; then
+        echo "error: PM_JOIN_COMMAND is not a 'kubeadm join' command" >&2
+        exit 1
+    fi
+    local args=("${words[@]:1}" --node-name "$PM_NODE_NAME")
+    if [ "$control_plane" = 1 ]; then
+        : "${PM_CERTIFICATE_KEY:?PM_CERTIFICATE_KEY is required to join the control plane}"
+        args+=(--control-plane --certificate-key "$PM_CERTIFICATE_KEY")
+    fi
+
+    # Leftovers of a join that died before the kubelet was configured would fail kubeadm's preflight.
+    if [ -e /etc/kubernetes/pki/ca.crt ] || [ -e /etc/kubernetes/bootstrap-kubelet.conf ]; then
+        echo "an earlier kubeadm join did not finish; resetting before trying again"
+        logged kubeadm reset -f
+    fi
+
+    logged kubeadm "${args[@]}"
+    if [ ! -f "$KUBELET_CONF" ]; then
+        echo "error: kubeadm join finished without writing $KUBELET_CONF" >&2
+        exit 1
+    fi
+    echo "pulumi-mold: join=done"
+}
+
+# Long commands write to a log file, not the channel: if the connection drops, they still finish instead
+# of dying on a closed pipe halfway through. Their last lines are shown when they fail. The log shows
+# the command without its arguments: they carry the join token and the certificate key.
+logged() {
+    local rc=0
+    echo "+ $1 $2" >>"$LOG"
+    "$@" >>"$LOG" 2>&1 </dev/null || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo "error: '$1 $2' failed with exit code $rc; last lines of $LOG:" >&2
+        tail -n 30 "$LOG" >&2
+    fi
+    return "$rc"
+}
+
+main "$@"

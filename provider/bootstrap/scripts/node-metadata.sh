@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# step: node-metadata
+set -euo pipefail
+
+ADMIN_CONF=/etc/kubernetes/admin.conf
+
+# One function called on the last line: bash has read the whole script before anything runs.
+main() {
+    : "${PM_NODE:?PM_NODE is required}"
+    local node="${PM_NODE,,}"
+    local labels remove_labels taints remove_taints
+    mapfile -t labels < <(non_blank_lines "${PM_LABELS:-}")
+    mapfile -t remove_labels < <(non_blank_lines "${PM_REMOVE_LABELS:-}")
+    mapfile -t taints < <(non_blank_lines "${PM_TAINTS:-}")
+    mapfile -t remove_taints < <(non_blank_lines "${PM_REMOVE_TAINTS:-}")
+
+    if [ "${#remove_labels[@]}" -gt 0 ]; then
+        # "key-" removes a label; one that is not there is not an error for kubectl.
+        kubectl_admin label node "$node" "${remove_labels[@]/%/-}"
+    fi
+    if [ "${#labels[@]}" -gt 0 ]; then
+        kubectl_admin label node "$node" --overwrite "${labels[@]}"
+    fi
+
+    if [ "${#remove_taints[@]}" -gt 0 ]; then
+        # kubectl fails on removing a taint that is not there, so only present ones are removed.
+        local present present_taints=() taint
+        present="$(kubectl_admin get node "$node" -o jsonpath='{range .spec.taints[*]}{.key}:{.effect}{"\n"}{end}')"
+        for taint in "${remove_taints[@]}"; do
+            if grep -qxF -- "$taint" <<<"$present"; then
+                present_taints+=("$taint-")
+            fi
+        done
+        if [ "${#present_taints[@]}" -gt 0 ]; then
+            kubectl_admin taint node "$node" "${present_taints[@]}"
+        fi
+    fi
+    if [ "${#taints[@]}" -gt 0 ]; then
+        kubectl_admin taint node "$node" --overwrite "${taints[@]}"
+    fi
+}
+
+non_blank_lines() {
+    printf '%s\n' "$1" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d'
+}
+
+kubectl_admin() {
+    kubectl --kubeconfig "$ADMIN_CONF" "$@" </dev/null
+}
+
+main "$@"

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# step: wait-ready
+set -euo pipefail
+
+ADMIN_CONF=/etc/kubernetes/admin.conf
+
+# One function called on the last line: bash has read the whole script before anything runs.
+main() {
+    : "${PM_NODES:?PM_NODES (node names, one a line) is required}"
+    local timeout="${PM_TIMEOUT_SECONDS:-600}"
+    if ! [[ "$timeout" =~ ^[0-9]+$ ]]; then
+        echo "error: PM_TIMEOUT_SECONDS must be a whole number, got '$timeout'" >&2
+        exit 1
+    fi
+
+    local nodes=() line
+    while IFS= read -r line; do
+        line="${line//[[:space:]]/}"
+        [ -n "$line" ] && nodes+=("${line,,}")
+    done <<<"$PM_NODES"
+
+    local deadline=$((SECONDS + timeout)) not_ready=() node
+    while :; do
+        not_ready=()
+        for node in "${nodes[@]}"; do
+            [ "$(ready_status "$node")" = True ] || not_ready+=("$node")
+        done
+        if [ "${#not_ready[@]}" -eq 0 ]; then
+            echo "ready: ${nodes[*]}"
+            return 0
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "error: not Ready after ${timeout}s: ${not_ready[*]}" >&2
+            exit 1
+        fi
+        sleep 5
+    done
+}
+
+ready_status() {
+    kubectl --kubeconfig "$ADMIN_CONF" get node "$1" \
+        -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' </dev/null 2>/dev/null || true
+}
+
+main "$@"
