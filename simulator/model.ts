@@ -26,6 +26,10 @@ export const T = {
     kubernetesClusters: "kubernetesClusters",
     events: "events",
     jobs: "jobs",
+    /** The simulator's own: what the emulated SSH nodes did (simulator/ssh/), keyed by VM id. */
+    emulatedNodes: "emulatedNodes",
+    /** The simulator's own: clusters made by kubeadm on emulated nodes (simulator/kubeadm/). */
+    kubeadmClusters: "kubeadmClusters",
 } as const;
 
 /** Copy of a record without internal ("_") fields and without undefined values (Gson omits nulls). */

@@ -6,6 +6,9 @@ import { AddressInfo } from "net";
 import { FaultConfig } from "./faults";
 import { KubeApiEndpoint, KubeApiManager } from "./kube-api";
 import { ApiAnswer, Simulator, SimulatorOptions } from "./simulator";
+import { SshManager } from "./ssh/manager";
+import type { SshEndpoint, SshFaultConfig } from "./ssh/types";
+import { EmulatedNodeView, emulatedNodeViews, KubeadmClusterView, kubeadmClusterViews } from "./ssh/views";
 
 export interface ServerOptions extends SimulatorOptions {
     /** 0 = any free port. */
@@ -19,6 +22,13 @@ export interface ServerOptions extends SimulatorOptions {
      * CloudManaged cluster (default true).
      */
     kubeApi?: boolean;
+    /**
+     * Serve an emulated SSH node on <public IP>:<public port> for each port forward to port 22 of a running
+     * VM that a firewall rule opens (default true); it runs the bootstrap steps of provider/bootstrap/PROTOCOL.md.
+     */
+    ssh?: boolean;
+    /** Injected SSH faults (latency per step, boot delay, connection drops); also POST /sim/ssh. */
+    sshFaults?: SshFaultConfig;
 }
 
 export interface RunningSimulator {
@@ -38,6 +48,18 @@ export interface RunningSimulator {
     kubeApiEndpoints(): KubeApiEndpoint[];
     /** Brings the endpoints in line with the state now (they also follow it after each request and every 500 ms). */
     reconcileKubeApi(): Promise<void>;
+    /** Replaces the SSH fault configuration (also POST /sim/ssh). Throws on a bad configuration. */
+    setSshFaults(config: SshFaultConfig): void;
+    /** The SSH fault configuration (drops with their remaining times) and the drops that fired (also GET /sim/ssh). */
+    sshFaults(): { faults: SshFaultConfig; fired: { step: string; node: string; when: "before" | "after"; at: string }[] };
+    /** The emulated nodes with their step history (also GET /sim/nodes). */
+    emulatedNodes(): EmulatedNodeView[];
+    /** The emulated kubeadm clusters (also GET /sim/kubeadm-clusters). */
+    kubeadmClusters(): KubeadmClusterView[];
+    /** The VMs' SSH endpoints and their status; [] when SSH is off. */
+    sshEndpoints(): SshEndpoint[];
+    /** Brings the SSH endpoints in line with the state now (they also follow it after each request and every 500 ms). */
+    reconcileSsh(): Promise<void>;
     stop(): Promise<void>;
 }
 
@@ -72,6 +94,12 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
     const simulator = new Simulator(options);
     const requestCounts: Record<string, number> = {};
     const kubeApi = options.kubeApi === false ? undefined : new KubeApiManager(simulator);
+    const ssh = options.ssh === false ? undefined : new SshManager(simulator, { faults: options.sshFaults });
+    /** SSH endpoints and Kubernetes APIs brought in line with the state. */
+    const reconcileAll = async () => {
+        await Promise.all([kubeApi?.reconcile(), ssh?.reconcile()]);
+    };
+    const sshFaults = () => ({ faults: ssh?.faults.get() ?? {}, fired: ssh ? [...ssh.faults.fired] : [] });
     const logStream = options.requestLog ? fs.createWriteStream(options.requestLog, { flags: "a" }) : undefined;
     logStream?.on("error", (e) => process.stderr.write(`mold-simulator: request log: ${e.message}\n`));
 
@@ -96,7 +124,7 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
             const answer = simulator.handleApi(params);
             // Endpoints are brought in line before answering: a client told "Running" finds the API listening,
             // one told "Stopped" finds it gone.
-            if (kubeApi) kubeApi.reconcile().then(() => reply(answer, params, req, res, started));
+            if (kubeApi || ssh) reconcileAll().then(() => reply(answer, params, req, res, started));
             else reply(answer, params, req, res, started);
         });
     });
@@ -143,6 +171,16 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
             if (path === "/sim/kube-api" && req.method === "GET") {
                 return void (kubeApi ? kubeApi.reconcile().then(() => send(200, kubeApi.endpoints())) : send(200, []));
             }
+            if (path === "/sim/ssh" && req.method === "POST") {
+                if (!ssh) return send(409, { error: "SSH emulation is off (ssh: false / --ssh off)" });
+                ssh.faults.set(JSON.parse(body || "{}"));
+                return send(200, { ...sshFaults(), endpoints: ssh.endpoints() });
+            }
+            if (path === "/sim/ssh" && req.method === "GET") {
+                return void (ssh ? ssh.reconcile().then(() => send(200, { ...sshFaults(), endpoints: ssh.endpoints() })) : send(200, { ...sshFaults(), endpoints: [] }));
+            }
+            if (path === "/sim/nodes" && req.method === "GET") return send(200, emulatedNodeViews(simulator.refreshState()));
+            if (path === "/sim/kubeadm-clusters" && req.method === "GET") return send(200, kubeadmClusterViews(simulator.refreshState()));
             send(404, { error: `unknown admin path ${req.method} ${path}` });
         } catch (e) {
             send(400, { error: (e as Error).message });
@@ -160,11 +198,12 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
         });
     } catch (e) {
         await kubeApi?.stop();
+        await ssh?.stop();
         throw e;
     }
     server.on("error", (e) => process.stderr.write(`mold-simulator: ${e.message}\n`));
     // A state file may already hold running clusters: serve them from the start, not from the first request.
-    await kubeApi?.reconcile();
+    await reconcileAll();
     const port = (server.address() as AddressInfo).port;
     const urlHost = host.includes(":") ? `[${host}]` : host;
     return {
@@ -180,8 +219,18 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
         requestCounts,
         kubeApiEndpoints: () => kubeApi?.endpoints() ?? [],
         reconcileKubeApi: async () => kubeApi?.reconcile(),
+        setSshFaults: (config) => {
+            if (!ssh) throw new Error("SSH emulation is off (ssh: false)");
+            ssh.faults.set(config);
+        },
+        sshFaults,
+        emulatedNodes: () => emulatedNodeViews(simulator.refreshState()),
+        kubeadmClusters: () => kubeadmClusterViews(simulator.refreshState()),
+        sshEndpoints: () => ssh?.endpoints() ?? [],
+        reconcileSsh: async () => ssh?.reconcile(),
         stop: async () => {
             await kubeApi?.stop();
+            await ssh?.stop();
             await new Promise<void>((resolve) => {
                 server.close(() => {
                     if (logStream) logStream.end(() => resolve());

@@ -1,0 +1,57 @@
+// Which host key a VM presents and which client keys it accepts, from what Mold knows about the VM: its
+// userdata (cloud-init's ssh_keys) and the key pairs assigned to it.
+import { createHash } from "crypto";
+import { ParsedKey, utils } from "ssh2";
+import { parse } from "yaml";
+import { T } from "../model";
+import type { SimState } from "../state";
+
+const HOST_KEY_FIELDS = ["ed25519_private", "ecdsa_private", "rsa_private"];
+
+/** cloud-config `ssh_keys.<type>_private` from the VM's base64 userdata; undefined when absent or unusable. */
+export function hostKeyFromUserData(userdataBase64: string | undefined): string | undefined {
+    if (!userdataBase64) return undefined;
+    let doc: any;
+    try {
+        doc = parse(Buffer.from(userdataBase64, "base64").toString("utf8"));
+    } catch {
+        return undefined; // not YAML (a shell script, MIME multipart): cloud-init would make its own keys
+    }
+    const keys = doc && typeof doc === "object" ? doc.ssh_keys : undefined;
+    if (!keys || typeof keys !== "object") return undefined;
+    for (const field of HOST_KEY_FIELDS) {
+        const pem = keys[field];
+        if (typeof pem !== "string") continue;
+        const parsed = utils.parseKey(pem);
+        if (!(parsed instanceof Error) && parsed.isPrivateKey()) return pem;
+    }
+    return undefined;
+}
+
+export function generateHostKey(): string {
+    return utils.generateKeyPairSync("ed25519").private;
+}
+
+/** OpenSSH's SHA256 fingerprint (SHA256:<base64 without padding>) of a key's public blob. */
+export function fingerprintOf(key: string | Buffer): string | undefined {
+    const parsed = utils.parseKey(key);
+    if (parsed instanceof Error) return undefined;
+    return "SHA256:" + createHash("sha256").update(parsed.getPublicSSH()).digest("base64").replace(/=+$/, "");
+}
+
+/** The public keys of the key pairs assigned to the VM (looked up in the VM owner's account). */
+export function authorizedKeys(state: SimState, vm: any): ParsedKey[] {
+    const names = String(vm.keypairs ?? "")
+        .split(",")
+        .map((n) => n.trim())
+        .filter((n) => n !== "");
+    const pairs = Object.values(state.tables[T.sshKeyPairs] ?? {}) as any[];
+    const keys: ParsedKey[] = [];
+    for (const name of names) {
+        const pair = pairs.find((p) => p.name === name && p.account === vm.account && p.domainid === vm.domainid);
+        if (!pair?._publickey) continue;
+        const parsed = utils.parseKey(String(pair._publickey));
+        if (!(parsed instanceof Error)) keys.push(parsed);
+    }
+    return keys;
+}

@@ -1,0 +1,122 @@
+// Runs one bootstrap step on an emulated node: injected latency and drops, the step's effect under the
+// simulator's state transaction, and the history entry that records what happened.
+import { randomUUID } from "crypto";
+import { T } from "../model";
+import type { Simulator } from "../simulator";
+import { CLUSTER_STEPS, waitReadyCheck } from "../kubeadm/steps";
+import type { SshFaults } from "./faults";
+import { fail, newNode, NODE_STEPS, nodesTable, StepContext, StepHandler, StepResult } from "./node-state";
+import type { EmulatedNode, StepHistoryEntry, StepOutcome } from "./types";
+
+export const STEPS: Record<string, StepHandler> = { ...NODE_STEPS, ...CLUSTER_STEPS };
+export const KNOWN_STEPS = new Set([...Object.keys(STEPS), "wait-ready"]);
+
+export type StepAnswer = { kind: "exit"; exitCode: number; stdout: string; stderr: string } | { kind: "drop" };
+
+export interface StepRequest {
+    vmId: string;
+    user: string;
+    step: string;
+    env: Record<string, string>;
+    /** The step named by the script's `# step:` line. */
+    scriptStep?: string;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The node record of a VM, made on first use. */
+export function ensureNode(sim: Simulator, vm: any): EmulatedNode {
+    const nodes = nodesTable(sim.state);
+    return (nodes[vm.id] ??= newNode(vm));
+}
+
+export class StepRunner {
+    constructor(
+        private readonly sim: Simulator,
+        private readonly faults: SshFaults,
+        /** Whether the runner's owner stopped (a waiting wait-ready gives up). */
+        private readonly stopped: () => boolean,
+    ) {}
+
+    async run(req: StepRequest): Promise<StepAnswer> {
+        const latency = this.faults.latencyOf(req.step);
+        if (latency > 0) await sleep(latency);
+        const vm = (this.sim.refreshState().tables[T.vms] ?? {})[req.vmId];
+        if (!vm) return { kind: "drop" }; // the VM went away: so does the connection
+        if (this.faults.takeDrop(req.step, vm, "before")) {
+            this.sim.transaction(() => this.record(req, "dropped", undefined, { drop: "before" }));
+            return { kind: "drop" };
+        }
+        const dropAfter = this.faults.takeDrop(req.step, vm, "after");
+        const outcome = req.step === "wait-ready" ? await this.waitReady(req, dropAfter) : this.sim.transaction(() => this.apply(req, dropAfter));
+        return dropAfter ? { kind: "drop" } : { kind: "exit", exitCode: outcome.exitCode, stdout: outcome.stdout, stderr: outcome.stderr };
+    }
+
+    private context(req: StepRequest): StepContext | undefined {
+        const vm = (this.sim.state.tables[T.vms] ?? {})[req.vmId];
+        if (!vm) return undefined;
+        return { state: this.sim.state, vm, node: ensureNode(this.sim, vm), env: req.env, now: Date.now(), uuid: randomUUID };
+    }
+
+    /** Runs the step's effect and records it; called inside a state transaction. */
+    private apply(req: StepRequest, dropAfter: boolean): StepResult {
+        const ctx = this.context(req);
+        if (!ctx) return fail(255, "Connection to the node lost");
+        let res: StepResult;
+        const handler = STEPS[req.step];
+        if (req.scriptStep !== req.step) {
+            res = fail(2, `pulumi-mold simulator: the script on stdin is for step '${req.scriptStep ?? "(none)"}', the command runs '${req.step}'`);
+        } else if (!handler) {
+            res = fail(2, `pulumi-mold simulator: unknown step '${req.step}'`);
+        } else {
+            try {
+                res = handler(ctx);
+            } catch (e) {
+                res = fail(70, `pulumi-mold simulator: step ${req.step} crashed: ${(e as Error).message}`);
+            }
+        }
+        this.finish(ctx, req, res, dropAfter);
+        return res;
+    }
+
+    private async waitReady(req: StepRequest, dropAfter: boolean): Promise<StepResult> {
+        const seconds = Number(req.env.PM_TIMEOUT_SECONDS ?? "300");
+        const deadline = Date.now() + (Number.isFinite(seconds) && seconds >= 0 ? seconds : 300) * 1000;
+        for (;;) {
+            const timedOut = Date.now() >= deadline || this.stopped();
+            const res = this.sim.transaction(() => {
+                this.sim.refreshState();
+                const ctx = this.context(req);
+                if (!ctx) return fail(255, "Connection to the node lost");
+                const r = req.scriptStep !== req.step ? fail(2, `pulumi-mold simulator: the script on stdin is for step '${req.scriptStep ?? "(none)"}', the command runs 'wait-ready'`) : waitReadyCheck(ctx, timedOut);
+                if (r) this.finish(ctx, req, r, dropAfter);
+                return r;
+            });
+            if (res) return res;
+            await sleep(Math.min(200, Math.max(10, deadline - Date.now())));
+        }
+    }
+
+    private finish(ctx: StepContext, req: StepRequest, res: StepResult, dropAfter: boolean): void {
+        const outcome: StepOutcome = res.exitCode !== 0 ? "failed" : res.changed ? "applied" : "already";
+        if (outcome === "applied") ctx.node.counters[req.step] = (ctx.node.counters[req.step] ?? 0) + 1;
+        const error = outcome === "failed" ? res.stderr.split("\n").find((l) => l.trim() !== "") : undefined;
+        this.record(req, outcome, res.exitCode, { ...(dropAfter ? { drop: "after" as const } : {}), ...(error ? { error } : {}) }, ctx.node);
+    }
+
+    private record(req: StepRequest, outcome: StepOutcome, exitCode: number | undefined, extra: Partial<StepHistoryEntry>, node?: EmulatedNode): void {
+        const vm = (this.sim.state.tables[T.vms] ?? {})[req.vmId];
+        const target = node ?? (vm ? ensureNode(this.sim, vm) : undefined);
+        if (!target) return;
+        if (!target.users.includes(req.user)) target.users.push(req.user);
+        target.history.push({
+            seq: ++this.sim.state.seq,
+            step: req.step,
+            outcome,
+            at: new Date().toISOString(),
+            user: req.user,
+            ...(exitCode !== undefined && !extra.drop ? { exitCode } : {}),
+            ...extra,
+        });
+    }
+}

@@ -1,0 +1,85 @@
+// Shapes of the emulated SSH nodes' state (table emulatedNodes, keyed by VM id) and of the SSH fault
+// configuration. Plain JSON, so they live in the simulator's state and survive a shared state file.
+
+/**
+ * applied: the step changed the node (or cluster); already: it found its work done and changed nothing;
+ * failed: it exited non-zero; dropped: the connection was cut before the step did anything.
+ */
+export type StepOutcome = "applied" | "already" | "failed" | "dropped";
+
+export interface StepHistoryEntry {
+    /** The simulator-wide sequence number: orders steps across nodes too. */
+    seq: number;
+    step: string;
+    outcome: StepOutcome;
+    /** ISO time the step finished. */
+    at: string;
+    /** The SSH user name the client logged in with. */
+    user: string;
+    /** Absent for dropped connections (no exit status was sent). */
+    exitCode?: number;
+    /** Set when an injected drop cut the connection: "after" means the outcome happened, then the cut. */
+    drop?: "before" | "after";
+    /** First line of the error of a failed step. */
+    error?: string;
+}
+
+export interface EmulatedNode {
+    vmId: string;
+    vmName: string;
+    /** Host name the node reports (the VM name, lower case). */
+    hostname: string;
+    /** When the simulator last saw the VM start (ISO). */
+    bootedAt?: string;
+    boots: number;
+    swap: { active: boolean; inFstab: boolean };
+    modules: { loaded: string[]; persisted: string[] };
+    /** Runtime values and what /etc/sysctl.d/k8s.conf holds. */
+    sysctls: { runtime: Record<string, string>; persisted: Record<string, string> };
+    containerd: { installed: boolean; systemdCgroup: boolean; restarts: number };
+    packages: { kubelet?: string; kubeadm?: string; kubectl?: string; held: boolean; kubeletEnabled: boolean };
+    /** /etc/kubernetes on the node: admin.conf exists on control-plane nodes, kubelet.conf on every joined node. */
+    kubeadm: { clusterId?: string; role?: "control-plane" | "worker"; nodeName?: string; adminConf: boolean; kubeletConf: boolean };
+    /** Times each step's effect was applied (a step re-run that found its work done does not count). */
+    counters: Record<string, number>;
+    /** User names that logged in, in first-seen order. */
+    users: string[];
+    history: StepHistoryEntry[];
+    /** Host key generated for a VM whose userdata carries none (OpenSSH private key). */
+    _hostKey?: string;
+    /** Epoch ms of the observed start, for the boot delay. */
+    _bootedAtMs?: number;
+}
+
+export interface SshDropRule {
+    step: string;
+    /** VM name or id; any node when absent. */
+    node?: string;
+    /** before: cut before the step does anything; after: the step's effect is applied, then the cut. */
+    when: "before" | "after";
+    /** How many times the rule fires (default 1). */
+    times?: number;
+}
+
+export interface SshFaultConfig {
+    /** Added to every step, ms (default 0). */
+    stepLatencyMs?: number;
+    /** Per-step latency in ms, replacing stepLatencyMs for that step. */
+    stepLatency?: Record<string, number>;
+    /** For this long after a VM started, connections to its SSH endpoint are reset (ms, default 0). */
+    bootDelayMs?: number;
+    drops?: SshDropRule[];
+}
+
+export interface SshEndpoint {
+    vmId: string;
+    vmName: string;
+    address: string;
+    port: number;
+    /** listening; closed (no firewall rule opens the port: connections refused); error (retried); refused (not loopback). */
+    status: "listening" | "closed" | "error" | "refused";
+    error?: string;
+    since: string;
+    /** SHA256 fingerprint of the host key presented, OpenSSH style (SHA256:base64). */
+    hostKeyFingerprint?: string;
+}
