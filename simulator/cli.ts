@@ -4,6 +4,15 @@ import { FaultConfig } from "./faults";
 import { LatencyProfileName } from "./latency";
 import { ServerOptions, startSimulatorServer } from "./server";
 import { checkPublicIpPrefix } from "./simulator";
+import { checkSshFaults } from "./ssh/faults";
+import type { SshDropRule, SshFaultConfig } from "./ssh/types";
+
+/** STEP:before|after[:TIMES][@NODE] */
+export function parseSshDrop(value: string): SshDropRule {
+    const m = /^([a-z][a-z0-9-]*):(before|after)(?::(\d+))?(?:@(.+))?$/.exec(value);
+    if (!m) throw new Error(`--ssh-drop takes STEP:before|after[:TIMES][@NODE], got '${value}'`);
+    return { step: m[1], when: m[2] as "before" | "after", times: m[3] !== undefined ? Number(m[3]) : 1, ...(m[4] !== undefined ? { node: m[4] } : {}) };
+}
 
 const USAGE = `Usage: mold-simulator [options]
   --port N               port to listen on (0 = any free port; default 0)
@@ -24,6 +33,11 @@ const USAGE = `Usage: mold-simulator [options]
   --public-ip-prefix P   hand out public IPs from P.x.y, P two octets inside 127.0.0.0/8 (default: kept in the
                          state, or 127.N with N random in 100..199 for a new state)
   --kube-api on|off      serve a minimal Kubernetes API on <public IP>:6443 per running cluster (default on)
+  --ssh on|off           serve emulated SSH nodes on port forwards to port 22 that a firewall rule opens (default on)
+  --ssh-step-latency MS  delay every bootstrap step by MS milliseconds
+  --ssh-boot-delay MS    reset SSH connections for MS milliseconds after a VM started
+  --ssh-drop RULE        cut the connection of a step: STEP:before|after[:TIMES][@NODE] (repeatable; TIMES
+                         default 1, NODE a VM name or id)
   --help                 show this text
 
 When ready, prints {"url":…,"apiKey":…,"secretKey":…,"signature":…} on stdout. Stops on SIGTERM/SIGINT.`;
@@ -31,6 +45,12 @@ When ready, prints {"url":…,"apiKey":…,"secretKey":…,"signature":…} on s
 export function parseArgs(argv: string[]): ServerOptions | "help" {
     const opts: ServerOptions = {};
     const faults: FaultConfig = {};
+    const ssh: SshFaultConfig = {};
+    const ms = (flag: string, v: string) => {
+        const n = Number(v);
+        if (!(n >= 0) || !Number.isFinite(n)) throw new Error(`${flag} takes a number of milliseconds, got '${v}'`);
+        return n;
+    };
     const rate = (flag: string, v: string) => {
         const n = Number(v);
         if (!(n >= 0 && n <= 1)) throw new Error(`${flag} takes a rate between 0 and 1, got '${v}'`);
@@ -101,11 +121,25 @@ export function parseArgs(argv: string[]): ServerOptions | "help" {
                 if (value !== "on" && value !== "off") throw new Error(`--kube-api takes on or off, got '${value}'`);
                 opts.kubeApi = value === "on";
                 break;
+            case "--ssh":
+                if (value !== "on" && value !== "off") throw new Error(`--ssh takes on or off, got '${value}'`);
+                opts.ssh = value === "on";
+                break;
+            case "--ssh-step-latency":
+                ssh.stepLatencyMs = ms(flag, value);
+                break;
+            case "--ssh-boot-delay":
+                ssh.bootDelayMs = ms(flag, value);
+                break;
+            case "--ssh-drop":
+                ssh.drops = [...(ssh.drops ?? []), parseSshDrop(value)];
+                break;
             default:
                 throw new Error(`unknown option ${flag}`);
         }
     }
     opts.faults = faults;
+    if (Object.keys(ssh).length) opts.sshFaults = checkSshFaults(ssh);
     return opts;
 }
 

@@ -4,3 +4,6 @@ export { Simulator, SimulatorOptions } from "./simulator";
 export { FaultConfig } from "./faults";
 export { LatencyProfileName } from "./latency";
 export { KubeApiEndpoint } from "./kube-api";
+export { SshDropRule, SshEndpoint, SshFaultConfig, EmulatedNode, StepHistoryEntry, StepOutcome } from "./ssh/types";
+export { EmulatedNodeView, KubeadmClusterView } from "./ssh/views";
+export { formatStepCommand, parseStepCommand } from "./ssh/command";

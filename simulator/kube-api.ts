@@ -1,15 +1,20 @@
 // A minimal Kubernetes API endpoint per running CloudManaged cluster, on the cluster's loopback public IP
-// at 6443, so code that takes a cluster's kubeconfig can prove it works: TLS with the cluster's own CA,
-// client certificates required, /healthz, /version, discovery and the node list. The endpoints follow the
-// simulated cloud's state, including changes other processes make to a shared state file, because the
-// running server reconciles after every API request and on a short timer.
-import { createHash } from "crypto";
+// at 6443, and per emulated kubeadm cluster on its control-plane endpoint while a load balancer or port
+// forward there reaches a live control-plane node, so code that takes a cluster's kubeconfig can prove it
+// works: TLS with the cluster's own CA, client certificates required, /healthz, /version, discovery and
+// the node list. The endpoints follow the simulated cloud's state, including changes other processes make
+// to a shared state file, because the running server reconciles after every API request and on a timer.
 import * as http from "http";
 import * as https from "https";
 import * as net from "net";
 import { T } from "./model";
 import { Simulator } from "./simulator";
-import type { ClusterNode, ClusterRecord } from "./handlers/kubernetes-cluster";
+import type { ClusterRecord } from "./handlers/kubernetes-cluster";
+import { clusterServedAt, KubeadmCluster } from "./kubeadm/cluster";
+import { asClusterPki } from "./kubeadm/pki";
+import { splitEndpoint } from "./kubeadm/routing";
+import { cksNodes, kubeadmNodes, nodeTable, status, versionInfo } from "./kube-api-objects";
+import type { ClusterPki } from "./x509";
 
 export const KUBE_API_PORT = 6443;
 
@@ -17,6 +22,8 @@ export const KUBE_API_PORT = 6443;
 const API_UP_STATES = new Set(["Running", "Scaling", "Upgrading", "Importing", "RemovingNodes"]);
 
 export interface KubeApiEndpoint {
+    /** CloudManaged: a Mold Kubernetes cluster; kubeadm: an emulated kubeadm cluster (GET /sim/kubeadm-clusters). */
+    kind: "CloudManaged" | "kubeadm";
     clusterId: string;
     clusterName: string;
     address: string;
@@ -33,6 +40,16 @@ export interface KubeApiOptions {
     port?: number;
     /** Reconcile period in ms (default 500). */
     intervalMs?: number;
+}
+
+/** What one endpoint serves. */
+interface Target {
+    kind: KubeApiEndpoint["kind"];
+    clusterId: string;
+    clusterName: string;
+    address: string;
+    port: number;
+    pki: ClusterPki;
 }
 
 interface Listener extends KubeApiEndpoint {
@@ -69,7 +86,8 @@ export class KubeApiManager {
 
     /** What is served, and what could not be. */
     endpoints(): KubeApiEndpoint[] {
-        return [...this.listeners.values()].map(({ clusterId, clusterName, address, port, status, error, since }) => ({
+        return [...this.listeners.values()].map(({ kind, clusterId, clusterName, address, port, status, error, since }) => ({
+            kind,
             clusterId,
             clusterName,
             address,
@@ -115,43 +133,63 @@ export class KubeApiManager {
         return Object.values(state.tables[T.kubernetesClusters] ?? {}) as ClusterRecord[];
     }
 
-    private async reconcileOnce(): Promise<void> {
-        const wanted = new Map<string, { cluster: ClusterRecord; address: string; identity: string }>();
+    private kubeadmClusters(): KubeadmCluster[] {
+        return Object.values(this.simulator.state.tables[T.kubeadmClusters] ?? {}) as KubeadmCluster[];
+    }
+
+    /** Endpoints keyed by address:port; the first cluster claiming one keeps it. */
+    private targets(): Map<string, Target> {
+        const wanted = new Map<string, Target>();
+        const add = (t: Target) => {
+            const key = `${t.address}:${t.port}`;
+            if (!wanted.has(key)) wanted.set(key, t);
+        };
         for (const c of this.clusters()) {
             if (c.clustertype !== "CloudManaged" || !API_UP_STATES.has(c.state) || !c._pki || !c.endpoint) continue;
-            const address = new URL(c.endpoint).hostname;
-            wanted.set(c.id, { cluster: c, address, identity: c._pki.ca.cert + c._pki.server.cert + c._pki.server.key });
+            add({ kind: "CloudManaged", clusterId: c.id, clusterName: c.name, address: new URL(c.endpoint).hostname, port: this.port, pki: c._pki });
         }
-        for (const [id, l] of this.listeners) {
-            const w = wanted.get(id);
-            if (!w || w.address !== l.address || w.identity !== l.identity) {
-                this.listeners.delete(id);
+        for (const c of this.kubeadmClusters()) {
+            const split = splitEndpoint(c.endpoint);
+            if (!split || clusterServedAt(this.simulator.state, c.endpoint)?.id !== c.id) continue;
+            add({ kind: "kubeadm", clusterId: c.id, clusterName: "kubernetes", address: split.host, port: split.port, pki: asClusterPki(c._pki, split.host) });
+        }
+        return wanted;
+    }
+
+    private async reconcileOnce(): Promise<void> {
+        const wanted = new Map([...this.targets()].map(([key, t]) => [key, { target: t, identity: t.clusterId + t.pki.ca.cert + t.pki.server.cert + t.pki.server.key }]));
+        for (const [key, l] of this.listeners) {
+            const w = wanted.get(key);
+            if (!w || w.identity !== l.identity) {
+                this.listeners.delete(key);
                 await this.close(l);
             }
         }
         const now = Date.now();
         const opening: Promise<void>[] = [];
-        for (const [id, w] of wanted) {
-            const l = this.listeners.get(id);
+        for (const [key, w] of wanted) {
+            const l = this.listeners.get(key);
             if (l && (l.status !== "error" || now < l.retryAt)) continue;
-            opening.push(this.open(w.cluster, w.address, w.identity, l));
+            opening.push(this.open(key, w.target, w.identity, l));
         }
         await Promise.all(opening);
     }
 
-    private async open(cluster: ClusterRecord, address: string, identity: string, previous?: Listener): Promise<void> {
+    private async open(key: string, target: Target, identity: string, previous?: Listener): Promise<void> {
+        const { address, port } = target;
         const l: Listener = previous ?? {
-            clusterId: cluster.id,
-            clusterName: cluster.name,
+            kind: target.kind,
+            clusterId: target.clusterId,
+            clusterName: target.clusterName,
             address,
-            port: this.port,
+            port,
             status: "error",
             since: new Date().toISOString(),
             sockets: new Set(),
             identity,
             retryAt: 0,
         };
-        this.listeners.set(cluster.id, l);
+        this.listeners.set(key, l);
         const setStatus = (status: Listener["status"], error?: string) => {
             if (l.status !== status || l.error !== error) l.since = new Date().toISOString();
             l.status = status;
@@ -162,11 +200,11 @@ export class KubeApiManager {
         } catch (e) {
             return setStatus("refused", (e as Error).message);
         }
-        const pki = cluster._pki!;
+        const pki = target.pki;
         // Client certificates are asked for and checked against the cluster CA; a request without a valid one
         // gets 401 like a kube-apiserver with anonymous auth off, rather than an opaque handshake failure.
         const server = https.createServer({ key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: false }, (req, res) =>
-            this.serve(cluster.id, req, res),
+            this.serve(target, req, res),
         );
         server.on("connection", (s: net.Socket) => {
             l.sockets.add(s);
@@ -176,7 +214,7 @@ export class KubeApiManager {
         try {
             await new Promise<void>((resolve, reject) => {
                 server.once("error", reject);
-                server.listen(this.port, address, () => {
+                server.listen(port, address, () => {
                     server.off("error", reject);
                     resolve();
                 });
@@ -184,11 +222,11 @@ export class KubeApiManager {
         } catch (e) {
             const err = e as NodeJS.ErrnoException;
             l.retryAt = Date.now() + 400;
-            return setStatus("error", `${err.code ?? "error"}: cannot listen on ${address}:${this.port}: ${err.message}`);
+            return setStatus("error", `${err.code ?? "error"}: cannot listen on ${address}:${port}: ${err.message}`);
         }
         server.unref();
         server.on("error", (e) => setStatus("error", e.message));
-        if (this.stopped || this.listeners.get(cluster.id) !== l) {
+        if (this.stopped || this.listeners.get(key) !== l) {
             // Stopped or superseded while listening began.
             await closeServer(server, l.sockets);
             return;
@@ -203,7 +241,21 @@ export class KubeApiManager {
         if (server) await closeServer(server, l.sockets);
     }
 
-    private serve(clusterId: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+    /** The served cluster's version and nodes now; undefined while it is not up. */
+    private upNow(target: Target): { semver: string; nodes: () => any[] } | undefined {
+        const state = this.simulator.state;
+        if (target.kind === "kubeadm") {
+            const c = this.kubeadmClusters().find((x) => x.id === target.clusterId);
+            if (!c || clusterServedAt(state, c.endpoint)?.id !== c.id) return undefined;
+            return { semver: c.version, nodes: () => kubeadmNodes(state, c) };
+        }
+        const cluster = this.clusters().find((c) => c.id === target.clusterId);
+        if (!cluster || !API_UP_STATES.has(cluster.state)) return undefined;
+        const semver = String((state.tables[T.kubernetesVersions] ?? {})[cluster.kubernetesversionid ?? ""]?.semanticversion ?? "0.0.0");
+        return { semver, nodes: () => cksNodes(state, cluster, semver) };
+    }
+
+    private serve(target: Target, req: http.IncomingMessage, res: http.ServerResponse): void {
         const socket = req.socket as import("tls").TLSSocket;
         const url = new URL(req.url ?? "/", "https://kubernetes");
         const json = (code: number, body: unknown): void => {
@@ -213,10 +265,10 @@ export class KubeApiManager {
         if (req.method !== "GET" && req.method !== "HEAD") {
             return json(405, status(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`));
         }
-        const cluster = this.clusters().find((c) => c.id === clusterId);
-        if (!cluster || !API_UP_STATES.has(cluster.state)) return json(503, status(503, "ServiceUnavailable", "the cluster is not running"));
+        this.simulator.refreshState();
+        const up = this.upNow(target);
+        if (!up) return json(503, status(503, "ServiceUnavailable", "the cluster is not running"));
         const state = this.simulator.state;
-        const semver = String((state.tables[T.kubernetesVersions] ?? {})[cluster.kubernetesversionid ?? ""]?.semanticversion ?? "0.0.0");
         const path = url.pathname.replace(/\/+$/, "") || "/";
         switch (path) {
             case "/healthz":
@@ -224,7 +276,7 @@ export class KubeApiManager {
             case "/readyz":
                 return void res.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end("ok");
             case "/version":
-                return json(200, versionInfo(semver));
+                return json(200, versionInfo(up.semver));
             case "/api":
                 return json(200, { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: `${socket.localAddress}:${socket.localPort}` }] });
             case "/apis":
@@ -236,7 +288,7 @@ export class KubeApiManager {
                     resources: [{ name: "nodes", singularName: "node", namespaced: false, kind: "Node", verbs: ["get", "list"], shortNames: ["no"] }],
                 });
             case "/api/v1/nodes": {
-                const items = nodesOf(state, cluster, semver);
+                const items = up.nodes();
                 const metadata = { resourceVersion: String(state.seq) };
                 // kubectl get asks for a server-side Table first; with one it prints STATUS, ROLES and VERSION.
                 if (/as=Table/.test(String(req.headers.accept ?? ""))) return json(200, nodeTable(items, metadata));
@@ -244,7 +296,7 @@ export class KubeApiManager {
             }
         }
         const one = /^\/api\/v1\/nodes\/([^/]+)$/.exec(path);
-        const node = one && nodesOf(state, cluster, semver).find((n) => n.metadata.name === decodeURIComponent(one[1]));
+        const node = one && up.nodes().find((n) => n.metadata.name === decodeURIComponent(one[1]));
         if (node) return json(200, node);
         if (one) return json(404, status(404, "NotFound", `nodes "${decodeURIComponent(one[1])}" not found`, { name: decodeURIComponent(one[1]), kind: "nodes" }));
         json(404, status(404, "NotFound", "the server could not find the requested resource"));
@@ -259,124 +311,3 @@ function closeServer(server: https.Server, sockets: Set<net.Socket>): Promise<vo
     });
 }
 
-/** metav1.Status, as the API server answers errors. */
-function status(code: number, reason: string, message: string, details: Record<string, string> = {}) {
-    return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, details, code };
-}
-
-function versionInfo(semver: string) {
-    const [major, minor] = semver.split(".");
-    return {
-        major,
-        minor,
-        gitVersion: `v${semver}`,
-        gitCommit: createHash("sha1").update(semver).digest("hex"),
-        gitTreeState: "clean",
-        buildDate: "2025-01-01T00:00:00Z",
-        goVersion: "go1.22.0",
-        compiler: "gc",
-        platform: "linux/amd64",
-    };
-}
-
-/** Mold dates (2026-01-02T03:04:05+0000) as RFC 3339. */
-const rfc3339 = (moldDate: unknown) => (typeof moldDate === "string" ? moldDate.replace(/\+0000$/, "Z") : undefined);
-
-/** The cluster's Kubernetes nodes: control and worker VMs (etcd VMs run no kubelet); Ready while the VM runs. */
-function nodesOf(state: Simulator["state"], cluster: ClusterRecord, semver: string): any[] {
-    const vms = state.tables[T.vms] ?? {};
-    return cluster._nodes
-        .filter((n: ClusterNode) => n.role !== "etcd" && vms[n.vmId])
-        .map((n: ClusterNode) => {
-            const vm = vms[n.vmId];
-            const name = String(vm.name).toLowerCase();
-            const ready = vm.state === "Running";
-            const nic = (vm.nic ?? []).find((x: any) => x.isdefault) ?? vm.nic?.[0];
-            const control = n.role === "control";
-            const version = `v${n.nodeVersion ?? semver}`;
-            const heartbeat = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-            return {
-                kind: "Node",
-                apiVersion: "v1",
-                metadata: {
-                    name,
-                    uid: vm.id,
-                    creationTimestamp: rfc3339(vm.created),
-                    labels: {
-                        "kubernetes.io/hostname": name,
-                        "kubernetes.io/os": "linux",
-                        "kubernetes.io/arch": "amd64",
-                        "beta.kubernetes.io/os": "linux",
-                        "beta.kubernetes.io/arch": "amd64",
-                        ...(control ? { "node-role.kubernetes.io/control-plane": "", "node.kubernetes.io/exclude-from-external-load-balancers": "" } : {}),
-                    },
-                },
-                spec: {
-                    providerID: `external:///${vm.id}`,
-                    ...(control ? { taints: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] } : {}),
-                },
-                status: {
-                    conditions: [
-                        {
-                            type: "Ready",
-                            status: ready ? "True" : "Unknown",
-                            reason: ready ? "KubeletReady" : "NodeStatusUnknown",
-                            message: ready ? "kubelet is posting ready status" : "Kubelet stopped posting node status.",
-                            lastHeartbeatTime: heartbeat,
-                            lastTransitionTime: rfc3339(vm.created),
-                        },
-                    ],
-                    addresses: [...(nic?.ipaddress ? [{ type: "InternalIP", address: nic.ipaddress }] : []), { type: "Hostname", address: name }],
-                    nodeInfo: {
-                        kubeletVersion: version,
-                        kubeProxyVersion: version,
-                        operatingSystem: "linux",
-                        architecture: "amd64",
-                        containerRuntimeVersion: "containerd://1.7.24",
-                        osImage: "Debian GNU/Linux 12 (bookworm)",
-                        kernelVersion: "6.1.0-28-amd64",
-                        machineID: vm.id.replace(/-/g, ""),
-                        systemUUID: vm.id,
-                        bootID: vm.id,
-                    },
-                },
-            };
-        });
-}
-
-function age(since: string | undefined): string {
-    const s = since ? Math.max(0, Math.floor((Date.now() - Date.parse(since)) / 1000)) : 0;
-    if (s < 120) return `${s}s`;
-    if (s < 7200) return `${Math.floor(s / 60)}m`;
-    if (s < 172800) return `${Math.floor(s / 3600)}h`;
-    return `${Math.floor(s / 86400)}d`;
-}
-
-/** meta.k8s.io/v1 Table with kubectl's node columns. */
-function nodeTable(nodes: any[], metadata: Record<string, string>) {
-    const column = (name: string, priority = 0) => ({ name, type: "string", format: name === "Name" ? "name" : "", description: "", priority });
-    return {
-        kind: "Table",
-        apiVersion: "meta.k8s.io/v1",
-        metadata,
-        columnDefinitions: [column("Name"), column("Status"), column("Roles"), column("Age"), column("Version"), column("Internal-IP", 1), column("OS-Image", 1)],
-        rows: nodes.map((n) => {
-            const ready = n.status.conditions.find((c: any) => c.type === "Ready")?.status === "True";
-            const roles = Object.keys(n.metadata.labels)
-                .filter((l) => l.startsWith("node-role.kubernetes.io/"))
-                .map((l) => l.slice("node-role.kubernetes.io/".length));
-            return {
-                cells: [
-                    n.metadata.name,
-                    ready ? "Ready" : "NotReady",
-                    roles.join(",") || "<none>",
-                    age(n.metadata.creationTimestamp),
-                    n.status.nodeInfo.kubeletVersion,
-                    n.status.addresses.find((a: any) => a.type === "InternalIP")?.address ?? "<none>",
-                    n.status.nodeInfo.osImage,
-                ],
-                object: { kind: "PartialObjectMetadata", apiVersion: "meta.k8s.io/v1", metadata: n.metadata },
-            };
-        }),
-    };
-}
