@@ -1,0 +1,249 @@
+// Emulated SSH nodes: reachable only through a port forward to 22 that a firewall rule opens, presenting
+// the host key from the VM's userdata, letting in only the VM's key pair, running bootstrap steps in the
+// protocol's wire format against an emulated node, with injected latency, boot delay and drops.
+import test from "ava";
+import * as net from "net";
+import { deleteFirewallRule, listFirewallRules, createFirewallRule, stopVirtualMachine, startVirtualMachine } from "../../provider/client";
+import { blobOf, inSshWorld, newKey, prepare } from "./sim-ssh-world";
+
+/** Resolves to the error code a plain TCP connect ends with, or "connected". */
+function tcpProbe(host: string, port: number): Promise<string> {
+    return new Promise((resolve) => {
+        const s = net.connect({ host, port });
+        s.on("connect", () => {
+            // A reset arrives right after the accept during a boot delay: wait a moment for it.
+            s.once("data", () => undefined);
+            setTimeout(() => {
+                const alive = !s.destroyed;
+                s.destroy();
+                resolve(alive ? "connected" : "reset");
+            }, 150);
+        });
+        s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code === "ECONNRESET" ? "reset" : e.code ?? "error"));
+    });
+}
+
+test(
+    "the host key from the userdata is presented: a verifier pinned to it connects, one pinned to another key fails; without one a generated key stays stable",
+    inSshWorld(async (t, w) => {
+        const node = await w.deploy("cp-1");
+        const conn = await w.connect(node);
+        conn.end();
+        await t.throwsAsync(w.connect(node, { hostKey: blobOf(newKey().public) }), { message: /verification failed/i });
+        const ep = w.sim.sshEndpoints().find((e) => e.vmId === node.vm.id)!;
+        t.like(ep, { address: w.ip, port: node.port, status: "listening" });
+
+        const bare = await w.deploy("bare-1", { hostKey: false });
+        const seen: Buffer[] = [];
+        for (let i = 0; i < 2; i++) {
+            const c = await new Promise<any>((resolve, reject) => {
+                const { Client } = require("ssh2");
+                const client = new Client();
+                client.on("ready", () => resolve(client)).on("error", reject);
+                client.connect({ host: bare.address, port: bare.port, username: "root", privateKey: w.clientKey.private, hostVerifier: (k: Buffer) => (seen.push(k), true) });
+            });
+            c.end();
+        }
+        t.is(seen.length, 2);
+        t.true(seen[0].equals(seen[1]), "the generated host key is kept");
+        t.false(seen[0].equals(blobOf(node.hostKey!.public)));
+    }),
+);
+
+test(
+    "only the VM's key pair logs in (signature checked); other keys and passwords are refused; the user name is recorded",
+    inSshWorld(async (t, w) => {
+        const node = await w.deploy("cp-1");
+        await t.throwsAsync(w.connect(node, { key: newKey() }), { message: /authentication methods failed/i });
+        await t.throwsAsync(w.connect(node, { password: "hunter2" }), { message: /authentication methods failed/i });
+        const other = await w.deploy("no-key", { keypair: false });
+        await t.throwsAsync(w.connect(other), { message: /authentication methods failed/i }, "a VM without key pairs lets nobody in");
+
+        const r = await w.run(node, "wait-boot", {}, { user: "ubuntu" });
+        t.is(r.exitCode, 0);
+        t.is(r.results.hostname, "cp-1");
+        t.deepEqual(w.nodeState(node).users, ["ubuntu"]);
+        t.like(w.nodeState(node).history[0], { step: "wait-boot", outcome: "applied", user: "ubuntu", exitCode: 0 });
+    }),
+);
+
+test(
+    "anything but the protocol's command is not found (exit 127); a script whose step line disagrees fails; quoting with newlines and quotes is parsed",
+    inSshWorld(async (t, w) => {
+        const node = await w.deploy("cp-1");
+        const conn = await w.connect(node);
+        const exec = (cmd: string) =>
+            new Promise<{ code?: number; stderr: string }>((resolve, reject) => {
+                conn.exec(cmd, (err, stream) => {
+                    if (err) return reject(err);
+                    let stderr = "";
+                    let code: number | undefined;
+                    stream.stderr.on("data", (d: Buffer) => (stderr += d));
+                    stream.on("exit", (c: number) => (code = c));
+                    stream.on("close", () => resolve({ code, stderr }));
+                    stream.resume();
+                    stream.end();
+                });
+            });
+        t.like(await exec("uname -a"), { code: 127, stderr: "bash: uname: command not found\n" });
+        t.like(await exec("sudo -n bash -s -- swap-off"), { code: 127 }, "no env part: not the protocol");
+        t.like(await exec("true"), { code: 0 });
+        conn.end();
+
+        const mismatch = await w.run(node, "swap-off", {}, { script: "#!/usr/bin/env bash\n# step: sysctls\nset -euo pipefail\n" });
+        t.is(mismatch.exitCode, 2);
+        t.regex(mismatch.stderr, /for step 'sysctls'/);
+        t.true(w.nodeState(node).swap.active, "nothing done");
+
+        // A value with a quote and newlines survives the wire format: the labels reach node-metadata's parser.
+        const r = await w.run(node, "node-metadata", { PM_NODE: "x'y", PM_LABELS: "a=1\nb=it's" });
+        t.is(r.exitCode, 1, "not a control-plane node: kubectl has no server");
+        t.regex(r.stderr, /localhost:8080 was refused/);
+    }),
+);
+
+test(
+    "without a firewall rule opening the port the endpoint is closed (refused); a firewall rule opens it; deleting it closes it again",
+    inSshWorld(async (t, w) => {
+        const node = await w.deploy("cp-1", { firewall: false });
+        t.like(w.sim.sshEndpoints().find((e) => e.vmId === node.vm.id), { status: "closed" });
+        t.is(await tcpProbe(w.ip, node.port), "ECONNREFUSED");
+        const fw = await createFirewallRule(w.client, { ipaddressid: w.ipId, protocol: "tcp", startport: node.port, cidrlist: ["10.0.0.0/8"] });
+        await w.sim.reconcileSsh();
+        t.like(w.sim.sshEndpoints().find((e) => e.vmId === node.vm.id), { status: "listening" });
+        t.is((await w.run(node, "swap-off")).exitCode, 0);
+        await deleteFirewallRule(w.client, fw.id);
+        t.deepEqual(await listFirewallRules(w.client, { ipaddressid: w.ipId }), []);
+        await w.sim.reconcileSsh();
+        t.is(await tcpProbe(w.ip, node.port), "ECONNREFUSED");
+    }),
+);
+
+test(
+    "a stopped VM is not served; after a start the boot delay resets connections, then SSH answers; a reboot keeps only what was persisted",
+    inSshWorld(
+        async (t, w) => {
+            const node = await w.deploy("cp-1");
+            // Deployed just now: still booting.
+            t.is(await tcpProbe(w.ip, node.port), "reset");
+            await t.throwsAsync(w.connect(node));
+            await new Promise((r) => setTimeout(r, 1300));
+            await prepare(t, w, node);
+            t.deepEqual(w.nodeState(node).modules.loaded, ["overlay", "br_netfilter"]);
+
+            await stopVirtualMachine(w.client, node.vm.id);
+            t.is(await tcpProbe(w.ip, node.port), "ECONNREFUSED");
+            const started = Date.now();
+            await startVirtualMachine(w.client, node.vm.id);
+            t.is(await tcpProbe(w.ip, node.port), "reset");
+            for (;;) {
+                if ((await tcpProbe(w.ip, node.port)) === "connected") break;
+                await new Promise((r) => setTimeout(r, 100));
+            }
+            t.true(Date.now() - started >= 1100, `served ${Date.now() - started} ms after the start`);
+            const s = w.nodeState(node);
+            t.is(s.boots, 2);
+            t.false(s.swap.active, "swap stays off: fstab was edited");
+            t.deepEqual(s.modules.loaded, ["overlay", "br_netfilter"], "modules come back from modules-load.d");
+            t.is(s.sysctls.runtime["net.ipv4.ip_forward"], "1");
+        },
+        { sshFaults: { bootDelayMs: 1200 } },
+    ),
+);
+
+test(
+    "injected latency delays a step by at least its amount; a per-step override replaces the default",
+    inSshWorld(async (t, w) => {
+        const node = await w.deploy("cp-1");
+        const quick = await w.run(node, "wait-boot");
+        w.sim.setSshFaults({ stepLatencyMs: 50, stepLatency: { "swap-off": 700 } });
+        const slow = await w.run(node, "swap-off");
+        t.is(slow.exitCode, 0);
+        t.true(slow.ms >= 700, `swap-off took ${slow.ms} ms`);
+        t.true(slow.ms > quick.ms + 500, `${slow.ms} vs ${quick.ms}`);
+        w.sim.setSshFaults({});
+        const fast = await w.run(node, "swap-off");
+        t.true(fast.ms < 700, `without latency ${fast.ms} ms`);
+        t.throws(() => w.sim.setSshFaults({ stepLatencyMs: -1 }), { message: /non-negative/ });
+    }),
+);
+
+test(
+    "a drop after a step leaves its effect applied with no exit status; the re-run records already; a drop before does nothing",
+    inSshWorld(async (t, w) => {
+        const node = await w.deploy("cp-1");
+        w.sim.setSshFaults({ drops: [{ step: "containerd", when: "after", node: "cp-1" }, { step: "swap-off", when: "before", times: 1 }] });
+        const cut = await w.run(node, "containerd");
+        t.true(cut.dropped, "no exit status");
+        t.like(w.nodeState(node).containerd, { installed: true, systemdCgroup: true, restarts: 1 });
+        const again = await w.run(node, "containerd");
+        t.is(again.exitCode, 0);
+        t.is(w.nodeState(node).containerd.restarts, 1, "not restarted again");
+
+        const before = await w.run(node, "swap-off");
+        t.true(before.dropped);
+        t.true(w.nodeState(node).swap.active, "nothing done before the cut");
+        t.is((await w.run(node, "swap-off")).exitCode, 0);
+        const h = w.nodeState(node).history.map((e: any) => [e.step, e.outcome, e.drop]);
+        t.deepEqual(h, [
+            ["containerd", "applied", "after"],
+            ["containerd", "already", undefined],
+            ["swap-off", "dropped", "before"],
+            ["swap-off", "applied", undefined],
+        ]);
+        t.is(w.nodeState(node).counters.containerd, 1);
+        t.deepEqual(w.sim.sshFaults().fired.map((f) => [f.step, f.when, f.node]), [["containerd", "after", "cp-1"], ["swap-off", "before", "cp-1"]]);
+        t.is(w.sim.sshFaults().faults.drops!.every((d) => d.times === 0), true, "each fired once");
+    }),
+);
+
+test(
+    "preconditions: kubeadm-init before the node is prepared fails with kubeadm's preflight text; unknown package versions fail like apt; sysctls need br_netfilter",
+    inSshWorld(async (t, w) => {
+        const node = await w.deploy("cp-1");
+        const sys = await w.run(node, "sysctls");
+        t.is(sys.exitCode, 255);
+        t.regex(sys.stderr, /cannot stat \/proc\/sys\/net\/bridge/);
+        const pkgs = await w.run(node, "kube-packages", { PM_KUBERNETES_VERSION: "1.20.1" });
+        t.is(pkgs.exitCode, 100);
+        t.regex(pkgs.stderr, /^E: Version '1\.20\.1-1\.1' for 'kubelet' was not found/);
+        t.is((await w.run(node, "kube-packages", { PM_KUBERNETES_VERSION: "1.35.7" })).results["kubeadm-version"], "v1.35.7");
+        const init = await w.run(node, "kubeadm-init", {
+            PM_KUBERNETES_VERSION: "1.35.7",
+            PM_NODE_NAME: "cp-1",
+            PM_CONTROL_PLANE_ENDPOINT: `${w.ip}:6443`,
+            PM_POD_CIDR: "10.244.0.0/16",
+            PM_SERVICE_CIDR: "10.96.0.0/12",
+            PM_CERT_SANS: "",
+        });
+        t.is(init.exitCode, 1);
+        t.regex(init.stderr, /\[ERROR Swap\]: running with swap on is not supported/);
+        t.regex(init.stderr, /\[ERROR CRI\]/);
+        t.deepEqual(w.sim.kubeadmClusters(), []);
+        t.deepEqual(
+            w.nodeState(node).history.map((e: any) => e.outcome),
+            ["failed", "failed", "applied", "failed"],
+        );
+    }),
+);
+
+test(
+    "admin API: POST/GET /sim/ssh need the key and validate; GET /sim/nodes lists node state",
+    inSshWorld(async (t, w) => {
+        const node = await w.deploy("cp-1");
+        await w.run(node, "swap-off");
+        const base = w.sim.url.replace(/\/client\/api$/, "");
+        const key = { "x-simulator-key": w.sim.apiKey };
+        t.is((await fetch(`${base}/sim/ssh`)).status, 401);
+        const bad = await fetch(`${base}/sim/ssh`, { method: "POST", headers: key, body: JSON.stringify({ drops: [{ step: "cni", when: "later" }] }) });
+        t.is(bad.status, 400);
+        const set = await fetch(`${base}/sim/ssh`, { method: "POST", headers: key, body: JSON.stringify({ bootDelayMs: 5, drops: [{ step: "cni", when: "after", times: 2 }] }) });
+        t.is(set.status, 200);
+        const got: any = await (await fetch(`${base}/sim/ssh`, { headers: key })).json();
+        t.like(got.faults, { bootDelayMs: 5, drops: [{ step: "cni", when: "after", times: 2 }] });
+        t.like(got.endpoints[0], { vmName: "cp-1", status: "listening" });
+        const nodes: any = await (await fetch(`${base}/sim/nodes`, { headers: key })).json();
+        t.like(nodes[0], { vmName: "cp-1", swap: { active: false, inFstab: false }, history: [{ step: "swap-off", outcome: "applied" }] });
+        t.false("_hostKey" in nodes[0]);
+    }),
+);
