@@ -366,10 +366,25 @@ class Session implements SshSession {
     }
 }
 
-/** Best effort: ask the server to kill the process (OpenSSH honours "signal" requests), then close. */
+/**
+ * Best effort: ask the server to kill the process, then close. OpenSSH (>= 7.9) honours "signal"
+ * requests for logins with privilege separation, i.e. not for root logins.
+ */
 function stopChannel(channel: ClientChannel): void {
     try {
-        channel.signal("KILL");
+        // ClientChannel.signal() is a no-op once our side sent EOF (stdin ended), which is always the case
+        // here; the request is still valid on a half-closed channel, so it goes through the protocol.
+        // internal.outgoing.id is ssh2's id of the channel on the server's side.
+        const internal = channel as unknown as {
+            outgoing?: { id: number; state: string };
+            _client?: { _protocol?: { signal(id: number, name: string): void } };
+        };
+        const state = internal.outgoing?.state;
+        if ((state === "open" || state === "eof") && internal.outgoing && internal._client?._protocol) {
+            internal._client._protocol.signal(internal.outgoing.id, "KILL");
+        } else {
+            channel.signal("KILL");
+        }
     } catch {
         // the channel may already be closing
     }
