@@ -68,9 +68,14 @@ main() {
     logged apt-mark hold kubelet kubeadm kubectl
     systemctl enable kubelet >/dev/null 2>&1
 
+    # As kubeadm prints it: v<x.y.z>.
     local kubeadm_version
     kubeadm_version="$(kubeadm version -o short </dev/null)"
-    printf 'pulumi-mold: kubeadm-version=%s\n' "${kubeadm_version#v}"
+    if [ "$kubeadm_version" != "v$version" ]; then
+        echo "error: kubeadm reports $kubeadm_version after installing $deb_version" >&2
+        exit 1
+    fi
+    printf 'pulumi-mold: kubeadm-version=%s\n' "$kubeadm_version"
 }
 
 package_installed() {
