@@ -8,9 +8,20 @@ import type { SimState } from "../state";
 
 const HOST_KEY_FIELDS = ["ed25519_private", "ecdsa_private", "rsa_private"];
 
+/** Userdata already looked at (reconciles run after every request; YAML parsing is not free). */
+const hostKeyCache = new Map<string, string | undefined>();
+
 /** cloud-config `ssh_keys.<type>_private` from the VM's base64 userdata; undefined when absent or unusable. */
 export function hostKeyFromUserData(userdataBase64: string | undefined): string | undefined {
     if (!userdataBase64) return undefined;
+    if (hostKeyCache.has(userdataBase64)) return hostKeyCache.get(userdataBase64);
+    const key = parseHostKey(userdataBase64);
+    if (hostKeyCache.size > 1000) hostKeyCache.clear();
+    hostKeyCache.set(userdataBase64, key);
+    return key;
+}
+
+function parseHostKey(userdataBase64: string): string | undefined {
     let doc: any;
     try {
         doc = parse(Buffer.from(userdataBase64, "base64").toString("utf8"));

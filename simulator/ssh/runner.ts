@@ -82,17 +82,25 @@ export class StepRunner {
     private async waitReady(req: StepRequest, dropAfter: boolean): Promise<StepResult> {
         const seconds = Number(req.env.PM_TIMEOUT_SECONDS ?? "300");
         const deadline = Date.now() + (Number.isFinite(seconds) && seconds >= 0 ? seconds : 300) * 1000;
+        const check = (timedOut: boolean): StepResult | undefined => {
+            const ctx = this.context(req);
+            if (!ctx) return fail(255, "Connection to the node lost");
+            if (req.scriptStep !== req.step) return fail(2, `pulumi-mold simulator: the script on stdin is for step '${req.scriptStep ?? "(none)"}', the command runs 'wait-ready'`);
+            return waitReadyCheck(ctx, timedOut);
+        };
         for (;;) {
             const timedOut = Date.now() >= deadline || this.stopped();
-            const res = this.sim.transaction(() => {
-                this.sim.refreshState();
-                const ctx = this.context(req);
-                if (!ctx) return fail(255, "Connection to the node lost");
-                const r = req.scriptStep !== req.step ? fail(2, `pulumi-mold simulator: the script on stdin is for step '${req.scriptStep ?? "(none)"}', the command runs 'wait-ready'`) : waitReadyCheck(ctx, timedOut);
-                if (r) this.finish(ctx, req, r, dropAfter);
-                return r;
-            });
-            if (res) return res;
+            // Polls read the state only; the transaction (a state file write) is for the final answer.
+            this.sim.refreshState();
+            if (check(timedOut)) {
+                const res = this.sim.transaction(() => {
+                    const r = check(timedOut);
+                    const ctx = this.context(req);
+                    if (r && ctx) this.finish(ctx, req, r, dropAfter);
+                    return r;
+                });
+                if (res) return res;
+            }
             await sleep(Math.min(200, Math.max(10, deadline - Date.now())));
         }
     }

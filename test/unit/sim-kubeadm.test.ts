@@ -270,3 +270,29 @@ test(
         t.regex((await w.run(cp, "join-info", { PM_WITH_CERTIFICATE_KEY: "0" })).stderr, /admin\.conf: no such file/);
     }),
 );
+
+test(
+    "two clusters side by side (LB 6443 and a port forward 7443 → 6443): each API on its endpoint with its own CA; a node of one cannot join the other",
+    inSshWorld(async (t, w) => {
+        const cpA = await controlPlane(t, w);
+        const cpB = await w.deploy("cp-b");
+        await prepare(t, w, cpB, "1.30.4");
+        const { createPortForwardingRule } = await import("../../provider/client");
+        await createPortForwardingRule(w.client, { ipaddressid: w.ipId, protocol: "tcp", publicport: 7443, privateport: 6443, virtualmachineid: cpB.vm.id, openfirewall: false });
+        const init = await w.run(cpB, "kubeadm-init", initEnv(w, { PM_KUBERNETES_VERSION: "1.30.4", PM_NODE_NAME: "cp-b", PM_CONTROL_PLANE_ENDPOINT: `${w.ip}:7443` }));
+        t.is(init.exitCode, 0, init.stderr);
+        await w.sim.reconcileKubeApi();
+        const kcA = readKubeconfig((await w.run(cpA, "admin-kubeconfig")).stdout);
+        const kcB = readKubeconfig((await w.run(cpB, "admin-kubeconfig")).stdout);
+        t.not(kcA.ca, kcB.ca);
+        t.is((await kget(kcB, "/version")).json.gitVersion, "v1.30.4");
+        t.deepEqual((await kget(kcB, "/api/v1/nodes")).json.items.map((n: any) => n.metadata.name), ["cp-b"]);
+        t.is((await kget({ ...kcB, cert: kcA.cert, key: kcA.key }, "/api/v1/nodes")).status, 401, "A's admin certificate does not chain to B's CA");
+
+        const joinB = await joinInfo(t, w, cpB);
+        const refused = await w.run(cpA, "kubeadm-join", { PM_JOIN_COMMAND: joinB.command, PM_CONTROL_PLANE: "0", PM_NODE_NAME: "cp-1" });
+        t.is(refused.exitCode, 1);
+        t.regex(refused.stderr, /already part of the cluster at https:\/\/[\d.]+:6443/);
+        t.deepEqual(w.sim.kubeadmClusters().map((c) => c.nodes.map((n) => n.name)), [["cp-1"], ["cp-b"]]);
+    }),
+);

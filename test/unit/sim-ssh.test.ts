@@ -247,3 +247,22 @@ test(
         t.false("_hostKey" in nodes[0]);
     }),
 );
+
+test("CLI: --ssh, --ssh-step-latency, --ssh-boot-delay and repeatable --ssh-drop become the server's SSH options", (t) => {
+    const { parseArgs } = require("../../simulator/cli") as typeof import("../../simulator/cli");
+    const opts = parseArgs(["--ssh", "off", "--ssh-step-latency", "25", "--ssh-boot-delay", "100", "--ssh-drop", "kubeadm-join:after:2@worker-1", "--ssh-drop", "cni:before"]);
+    t.true(opts !== "help");
+    if (opts === "help") return;
+    t.false(opts.ssh);
+    t.deepEqual(opts.sshFaults, {
+        stepLatencyMs: 25,
+        stepLatency: {},
+        bootDelayMs: 100,
+        drops: [
+            { step: "kubeadm-join", when: "after", times: 2, node: "worker-1" },
+            { step: "cni", when: "before", times: 1 },
+        ],
+    });
+    t.throws(() => parseArgs(["--ssh-drop", "cni:during"]), { message: /STEP:before\|after/ });
+    t.throws(() => parseArgs(["--ssh-boot-delay", "-5"]), { message: /milliseconds/ });
+});
