@@ -272,10 +272,11 @@ class Session implements SshSession {
         this.client = chain[chain.length - 1];
         for (const [index, client] of chain.entries()) {
             const name = index === chain.length - 1 ? "connection" : "bastion connection";
+            let lastError: Error | undefined;
             client.on("error", (err: Error) => {
-                this.closeReason = `${name} error: ${err.message}`;
+                lastError = err;
             });
-            client.on("close", () => this.markClosed(this.isClosed ? this.closeReason : `the ${name} closed`));
+            client.on("close", () => this.markClosed(lastError ? `${name} error: ${describeError(lastError)}` : `the ${name} closed`));
         }
     }
 
