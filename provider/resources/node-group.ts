@@ -128,7 +128,7 @@ export const nodeGroup: ResourceDefinition = {
             v.string("apiLoadBalancerRuleId", inputs.apiLoadBalancerRuleId, { required: true });
             v.oneOf("cni", inputs.cni, CNIS);
             checkCidrs(v, inputs.podCidr, inputs.serviceCidr, inputs.networkCidr);
-        } else if (v.known(inputs.controlPlaneNodes) && !Array.isArray(inputs.controlPlaneNodes)) {
+        } else if (inputs.role === "worker" && v.known(inputs.controlPlaneNodes) && !Array.isArray(inputs.controlPlaneNodes)) {
             v.fail("controlPlaneNodes", "is required for a worker group: the control-plane group's `nodes` output");
         }
         if (typeof inputs.bootstrapTimeoutSeconds !== "number" || inputs.bootstrapTimeoutSeconds < 30) {

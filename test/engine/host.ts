@@ -65,7 +65,9 @@ export class ProviderHost {
             child.on("exit", (code) => reject(new Error(`provider host exited with ${code}: ${stderr.join("")}`)));
         });
         // Later stdout lines are the hooks' console output (the CLI shows them as info lines).
-        child.stdout!.on("data", () => undefined);
+        child.stdout!.on("data", (c: Buffer) => {
+            for (const line of c.toString().split("\n")) if (line.trim()) process.stderr.write(`info: ${line}\n`);
+        });
         const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
         return new ProviderHost(child, client, deadlineMs, stderr);
     }

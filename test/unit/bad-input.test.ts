@@ -28,6 +28,11 @@ const PF = { ipAddressId: "ip", protocol: "tcp", publicPort: 2222, privatePort: 
 /** KubernetesCluster rows: valid inputs, one property spoiled per row. */
 const K8S = { name: "demo", zone: "zone1", kubernetesVersion: "1.31.9", serviceOffering: "2C-4GB", size: 2 };
 
+/** NodeGroup rows: a valid control-plane group and a valid worker group, one property spoiled per row. */
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+const NG = { clusterName: "ha", name: "workers", zone: "zone1", network: "net", serviceOffering: "2C-4GB", template: "ubuntu-22.04", keyPair: "k", sshPrivateKey: KEY, publicIpAddressId: "ip", sshPortStart: 22100, kubernetesVersion: "1.32.5", count: 2, role: "worker", controlPlaneNodes: [] };
+const CP = { ...NG, name: "control-plane", role: "control-plane", count: 3, sshPortStart: 22000, controlPlaneEndpoint: "127.1.0.5:6443", apiLoadBalancerRuleId: "lb" };
+
 const ROWS: Row[] = [
     // ---- Network ----
     { kind: "Network", case: "missing name", inputs: { zone: "zone1" }, property: "name", message: /name is required/ },
@@ -128,6 +133,36 @@ const ROWS: Row[] = [
     { kind: "KubernetesCluster", case: "downgrade", olds: { ...K8S, kubernetesVersion: "v1.32.5" }, inputs: { ...K8S, kubernetesVersion: "1.31.9" }, property: "kubernetesVersion", message: /from 1\.32\.5 to 1\.31\.9.*can not be downgraded/ },
     { kind: "KubernetesCluster", case: "timeout not positive", inputs: { ...K8S, timeouts: { create: 0 } }, property: "timeouts.create", message: /positive number of minutes/ },
     // ---- end of KubernetesCluster ----
+    // ---- NodeGroup ----
+    { kind: "NodeGroup", case: "even control-plane count", inputs: { ...CP, count: 2 }, property: "count", message: /1, 3, 5, 7 \(etcd needs an odd number.*got 2/ },
+    { kind: "NodeGroup", case: "four control-plane nodes", inputs: { ...CP, count: 4 }, property: "count", message: /odd number of members for a quorum\), got 4/ },
+    { kind: "NodeGroup", case: "pod CIDR overlaps the service CIDR", inputs: { ...CP, podCidr: "10.96.0.0/16" }, property: "podCidr", message: /10\.96\.0\.0\/16 overlaps serviceCidr 10\.96\.0\.0\/12/ },
+    { kind: "NodeGroup", case: "pod CIDR overlaps the network", inputs: { ...CP, podCidr: "10.1.0.0/16", networkCidr: "10.1.0.0/24" }, property: "podCidr", message: /overlaps the network's CIDR 10\.1\.0\.0\/24/ },
+    { kind: "NodeGroup", case: "service CIDR overlaps the network", inputs: { ...CP, serviceCidr: "10.1.0.0/20", networkCidr: "10.1.0.0/24" }, property: "serviceCidr", message: /overlaps the network's CIDR/ },
+    { kind: "NodeGroup", case: "pod CIDR not a CIDR", inputs: { ...CP, podCidr: "10.244.0.0/33" }, property: "podCidr", message: /not a valid IPv4 CIDR/ },
+    { kind: "NodeGroup", case: "unknown CNI", inputs: { ...CP, cni: "weave" }, property: "cni", message: /one of flannel, calico, got 'weave'/ },
+    { kind: "NodeGroup", case: "label key with two slashes", inputs: { ...NG, labels: { "a/b/c": "x" } }, property: "labels.a/b/c", message: /not a valid label key: may contain at most one '\/'/ },
+    { kind: "NodeGroup", case: "label key with a space", inputs: { ...NG, labels: { "my pool": "x" } }, property: "labels.my pool", message: /not a valid label key: name part/ },
+    { kind: "NodeGroup", case: "label key with an upper-case prefix", inputs: { ...NG, labels: { "Example.com/pool": "x" } }, property: "labels.Example.com/pool", message: /invalid prefix 'Example\.com'/ },
+    { kind: "NodeGroup", case: "label value too long", inputs: { ...NG, labels: { pool: "v".repeat(64) } }, property: "labels.pool", message: /at most 63 characters/ },
+    { kind: "NodeGroup", case: "unknown taint effect", inputs: { ...NG, taints: [{ key: "dedicated", value: "batch", effect: "NoScheduleAtAll" }] }, property: "taints[0].effect", message: /one of NoSchedule, PreferNoSchedule, NoExecute, got 'NoScheduleAtAll'/ },
+    { kind: "NodeGroup", case: "taint key invalid", inputs: { ...NG, taints: [{ key: "-bad", effect: "NoSchedule" }] }, property: "taints[0].key", message: /not a valid taint key/ },
+    { kind: "NodeGroup", case: "repeated taint", inputs: { ...NG, taints: [{ key: "a", effect: "NoSchedule" }, { key: "a", value: "b", effect: "NoSchedule" }] }, property: "taints[1]", message: /repeats taint a:NoSchedule/ },
+    { kind: "NodeGroup", case: "version pkgs.k8s.io does not publish", inputs: { ...NG, kubernetesVersion: "1.20.4" }, property: "kubernetesVersion", message: /1\.20\.4 is not published by pkgs\.k8s\.io.*1\.24\.x to 1\.35\.x/ },
+    { kind: "NodeGroup", case: "version the template cannot run", inputs: { ...NG, template: "ubuntu-20.04", kubernetesVersion: "1.35.0" }, property: "kubernetesVersion", message: /1\.35\.0 cannot run on template 'ubuntu-20\.04'.*cgroup v1/ },
+    { kind: "NodeGroup", case: "template of an OS without the packages", inputs: { ...NG, template: "rocky-9" }, property: "kubernetesVersion", message: /cannot be installed on template 'rocky-9'/ },
+    { kind: "NodeGroup", case: "version not semantic", inputs: { ...NG, kubernetesVersion: "1.32" }, property: "kubernetesVersion", message: /MAJOR\.MINOR\.PATCH/ },
+    { kind: "NodeGroup", case: "unknown role", inputs: { ...NG, role: "etcd" }, property: "role", message: /one of control-plane, worker, got 'etcd'/ },
+    { kind: "NodeGroup", case: "public key instead of the private key", inputs: { ...NG, sshPrivateKey: "ssh-ed25519 AAAA" }, property: "sshPrivateKey", message: /PRIVATE KEY/ },
+    { kind: "NodeGroup", case: "endpoint without a port", inputs: { ...CP, controlPlaneEndpoint: "127.1.0.5" }, property: "controlPlaneEndpoint", message: /host:port/ },
+    { kind: "NodeGroup", case: "group name with upper case", inputs: { ...NG, name: "Workers" }, property: "name", message: /lower-case letters/ },
+    { kind: "NodeGroup", case: "SSH port block past 65535", inputs: { ...NG, sshPortStart: 65500 }, property: "sshPortStart", message: /no room for 100 node ports/ },
+    { kind: "NodeGroup", case: "worker count above 100", inputs: { ...NG, count: 101 }, property: "count", message: /at most 100/ },
+    { kind: "NodeGroup", case: "in-place upgrade", olds: { ...NG }, inputs: { ...NG, kubernetesVersion: "1.33.1" }, property: "kubernetesVersion", message: /cannot change from 1\.32\.5 to 1\.33\.1/ },
+    { kind: "NodeGroup", case: "control plane's pod CIDR changed", olds: { ...CP, podCidr: "10.244.0.0/16" }, inputs: { ...CP, podCidr: "10.200.0.0/16" }, property: "podCidr", message: /cannot change on a control-plane group/ },
+    { kind: "NodeGroup", case: "adoption", inputs: { ...NG, importId: "x" }, property: "importId", message: /not supported/ },
+    // ---- ExternalKubernetesCluster ----
+    { kind: "ExternalKubernetesCluster", case: "missing network", inputs: { name: "ha", zone: "zone1" }, property: "network", message: /network is required/ },
 ];
 
 for (const row of ROWS) {
@@ -139,6 +174,18 @@ for (const row of ROWS) {
         t.regex(failure.reason, new RegExp(`^mold:${row.kind}: `), "the message names the resource");
     });
 }
+
+test("NodeGroup: every problem at once, and valid groups pass", async (t) => {
+    const bad = await runHook("NodeGroup", "check", undefined, [{}, { __provider: "p", ...CP, count: 2, cni: "weave", podCidr: "10.96.0.0/16", labels: { "a b": "x" }, taints: [{ key: "k", effect: "Never" }] }]);
+    t.deepEqual(bad.failures.map((f: { property: string }) => f.property).sort(), ["cni", "count", "labels.a b", "podCidr", "taints[0].effect"]);
+    for (const inputs of [NG, CP]) {
+        const ok = await runHook("NodeGroup", "check", undefined, [{}, { __provider: "p", ...inputs }]);
+        t.deepEqual(ok.failures, [], JSON.stringify(ok.failures));
+    }
+    const ok = await runHook("NodeGroup", "check", undefined, [{}, { __provider: "p", ...CP }]);
+    t.is(ok.inputs.podCidr, "10.244.0.0/16");
+    t.is(ok.inputs.cni, "flannel");
+});
 
 test("all problems are reported at once", async (t) => {
     const result = await runHook("FirewallRule", "check", undefined, [{}, { __provider: "p", protocol: "sctp", startPort: 0, cidrList: ["x"] }]);
