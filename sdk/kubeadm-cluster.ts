@@ -19,6 +19,8 @@ export interface NodeGroupSpec {
     template?: pulumi.Input<string>;
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     taints?: pulumi.Input<pulumi.Input<NodeTaint>[]>;
+    /** Workers: control-plane (default: through a control-plane node) or port-forward (a forward per node). */
+    sshAccess?: "control-plane" | "port-forward";
 }
 
 export interface KubeadmClusterArgs {
@@ -54,7 +56,7 @@ export interface KubeadmClusterArgs {
     apiAccessCidrs?: pulumi.Input<pulumi.Input<string>[]>;
     /** Who may reach the nodes' SSH ports (default 0.0.0.0/0). */
     sshCidrs?: pulumi.Input<pulumi.Input<string>[]>;
-    /** Node SSH ports: control plane from sshPortBase, worker group i from sshPortBase + 100·(i+1). Default 22000. */
+    /** Forwarded SSH ports: control plane from sshPortBase, worker group i (port-forward access) from sshPortBase + 100·(i+1). Default 22000. */
     sshPortBase?: number;
     /** Show the cluster and its VMs in Mold's Kubernetes list (ExternalManaged). Default true. */
     registerInMold?: boolean;
@@ -166,7 +168,9 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                     template: spec.template ?? args.template,
                     labels: spec.labels,
                     taints: spec.taints,
-                    sshPortStart: base + 100 * (i + 1),
+                    // Reached through a control-plane node: no forward (no Mold rule job) per worker.
+                    sshAccess: spec.sshAccess ?? "control-plane",
+                    sshPortStart: spec.sshAccess === "port-forward" ? base + 100 * (i + 1) : undefined,
                     controlPlaneNodes: this.controlPlane.nodes,
                 },
                 parent,

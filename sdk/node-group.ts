@@ -20,7 +20,9 @@ export interface NodeGroupNode {
     vmId: string;
     privateIp: string;
     slot: number;
-    /** SSH reaches the node at sshHost:sshPort (a port forward on the cluster's public IP). */
+    /** port-forward (sshHost:sshPort on the cluster's public IP) or control-plane (through a control-plane node to privateIp:22). */
+    access: string;
+    /** SSH reaches the node at sshHost:sshPort. */
     sshHost: string;
     sshPort: number;
     portForwardingRuleId: string;
@@ -59,8 +61,13 @@ export interface NodeGroupArgs {
     sshUser?: pulumi.Input<string>;
     /** The public IP whose port forwards reach the nodes' SSH. */
     publicIpAddressId: pulumi.Input<string>;
-    /** Node i is reached on sshPortStart + slot (a block of 100 ports). */
-    sshPortStart: pulumi.Input<number>;
+    /**
+     * How the nodes' SSH is reached: port-forward (a forward per node on the public IP; control-plane groups) or
+     * control-plane (through a control-plane node as jump host; the default for workers: no rule per node).
+     */
+    sshAccess?: pulumi.Input<string>;
+    /** port-forward: node i is reached on sshPortStart + slot (a block of 100 ports). */
+    sshPortStart?: pulumi.Input<number>;
     /** Who may reach the nodes' SSH ports (default 0.0.0.0/0, as Mold's own Kubernetes service does). */
     sshCidrs?: pulumi.Input<pulumi.Input<string>[]>;
     /** Kubernetes version x.y.z (installed from pkgs.k8s.io). */
@@ -104,7 +111,8 @@ export class NodeGroup extends pulumi.dynamic.Resource {
     declare public readonly sshPrivateKey: pulumi.Output<string>;
     declare public readonly sshUser: pulumi.Output<string>;
     declare public readonly publicIpAddressId: pulumi.Output<string>;
-    declare public readonly sshPortStart: pulumi.Output<number>;
+    declare public readonly sshAccess: pulumi.Output<string>;
+    declare public readonly sshPortStart: pulumi.Output<number | undefined>;
     declare public readonly sshCidrs: pulumi.Output<string[]>;
     declare public readonly kubernetesVersion: pulumi.Output<string>;
     declare public readonly controlPlaneEndpoint: pulumi.Output<string | undefined>;
@@ -146,6 +154,7 @@ export class NodeGroup extends pulumi.dynamic.Resource {
                 keyPair: args.keyPair,
                 sshUser: args.sshUser,
                 publicIpAddressId: args.publicIpAddressId,
+                sshAccess: args.sshAccess,
                 sshPortStart: args.sshPortStart,
                 sshCidrs: args.sshCidrs,
                 kubernetesVersion: args.kubernetesVersion,

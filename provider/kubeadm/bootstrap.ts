@@ -8,7 +8,7 @@ import { SshConnectError, SshConnectionLostError } from "../ssh/errors";
 import { isEmptyChange, MetadataChange, metadataEnv, NodeRecord } from "./plan";
 
 /** How to reach a node: what the node group records for each of its nodes, and all workers need of the control plane. */
-export type Reachable = Pick<NodeRecord, "name" | "sshHost" | "sshPort" | "hostPublicKey">;
+export type Reachable = Pick<NodeRecord, "name" | "sshHost" | "sshPort" | "hostPublicKey"> & { access?: NodeRecord["access"] };
 
 export interface Access {
     username: string;
@@ -16,6 +16,8 @@ export interface Access {
     log: (message: string) => void;
     /** Reaching a fresh VM: it may still be booting. */
     connect?: ConnectPolicy;
+    /** Control-plane nodes that nodes with access "control-plane" are reached through (the first one). */
+    jumpHosts?: readonly Reachable[];
 }
 
 export interface ClusterSpec {
@@ -37,18 +39,21 @@ export class Fleet {
         const key = `${node.name}@${node.sshHost}:${node.sshPort}`;
         let r = this.runners.get(key);
         if (!r) {
-            const target: SshTarget = {
-                label: node.name,
-                host: node.sshHost,
-                port: node.sshPort,
-                username: this.access.username,
-                privateKey: this.access.privateKey,
-                hostPublicKey: node.hostPublicKey,
-            };
+            const target: SshTarget = { ...this.target(node), via: node.access === "control-plane" ? this.jumpHost(node) : undefined };
             r = new NodeRunner(target, { connect: { log: this.access.log, ...(policy ?? this.access.connect) }, log: this.access.log });
             this.runners.set(key, r);
         }
         return r;
+    }
+
+    private target(node: Reachable): SshTarget {
+        return { label: node.name, host: node.sshHost, port: node.sshPort, username: this.access.username, privateKey: this.access.privateKey, hostPublicKey: node.hostPublicKey };
+    }
+
+    private jumpHost(node: Reachable): SshTarget {
+        const jump = (this.access.jumpHosts ?? []).find((j) => j.name !== node.name && j.access !== "control-plane");
+        if (!jump) throw new Error(`${node.name}: no control-plane node to reach it through`);
+        return this.target(jump);
     }
 
     close(): void {

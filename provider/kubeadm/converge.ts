@@ -26,6 +26,29 @@ export interface GroupContext {
 }
 
 const isControlPlane = (inputs: Props) => inputs.role === "control-plane";
+/** Admin steps share one SSH connection; OpenSSH allows 10 sessions per connection (MaxSessions). */
+const ADMIN_CHANNELS = 4;
+
+/**
+ * Waits for every node's work, then fails with all failures: nothing is still running on another node when
+ * the hook reports (and closes the connections), and each failing node is named.
+ */
+async function settleAll(work: Promise<unknown>[]): Promise<void> {
+    const failed = (await Promise.allSettled(work)).filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed.length === 1) throw failed[0].reason;
+    if (failed.length) throw new Error(failed.map((f) => (f.reason as Error).message).join("; "));
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time; the first failure is thrown after all settle. */
+async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+    const queue = [...items];
+    const errors: unknown[] = [];
+    const worker = async () => {
+        for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item).catch((e) => errors.push(e));
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    if (errors.length) throw errors[0];
+}
 export const drainTimeoutSeconds = (inputs: Props) => Math.min(600, Number(inputs.bootstrapTimeoutSeconds ?? 900));
 
 /** The control-plane nodes admin steps can run on: the group's own ready nodes, or the ones given to a worker group. */
@@ -38,7 +61,8 @@ function admins(g: GroupContext, except?: string): Reachable[] {
 async function addMachines(g: GroupContext, count: number): Promise<NodeRecord[]> {
     if (count <= 0) return [];
     const slots = freeSlots(g.state.nodes.map((n) => n.slot), count);
-    const start = Number(g.inputs.sshPortStart);
+    const start = Number(g.inputs.sshPortStart ?? 0);
+    const access = g.inputs.sshAccess ?? "port-forward";
     const results = await Promise.allSettled(
         slots.map(async (slot) => {
             const node = await createMachine(g.client, {
@@ -46,6 +70,7 @@ async function addMachines(g: GroupContext, count: number): Promise<NodeRecord[]
                 clusterName: g.inputs.clusterName,
                 groupName: g.inputs.name,
                 slot,
+                access,
                 sshPort: start + slot,
                 sshCidrs: g.inputs.sshCidrs ?? ["0.0.0.0/0"],
                 placement: g.placement,
@@ -75,7 +100,7 @@ async function bootstrap(g: GroupContext, pending: NodeRecord[]): Promise<void> 
     if (!pending.length) return;
     const { inputs, fleet } = g;
     const version = String(inputs.kubernetesVersion);
-    await Promise.all(pending.map((n) => fleet.prepare(n, version)));
+    await settleAll(pending.map((n) => fleet.prepare(n, version)));
     let joining = pending;
     if (isControlPlane(inputs) && !g.state.initialised) {
         const first = pending[0];
@@ -95,12 +120,12 @@ async function bootstrap(g: GroupContext, pending: NodeRecord[]): Promise<void> 
     if (joining.length) {
         const info = await fleet.withAdmin(admins(g), (a) => fleet.joinInfo(a, cp));
         if (cp) for (const n of joining) await fleet.join(n, info, true);
-        else await Promise.all(joining.map((n) => fleet.join(n, info, false)));
+        else await settleAll(joining.map((n) => fleet.join(n, info, false)));
     }
     const timeout = Number(inputs.bootstrapTimeoutSeconds ?? 900);
     await fleet.withAdmin(admins(g), async (a) => {
         await fleet.waitReady(a, pending.map((n) => n.name), timeout);
-        await Promise.all(pending.map((n) => fleet.setMetadata(a, n.name, metadataChange(undefined, wantedMetadata(inputs)))));
+        await eachLimited(pending, ADMIN_CHANNELS, (n) => fleet.setMetadata(a, n.name, metadataChange(undefined, wantedMetadata(inputs))));
     });
     for (const n of pending) markReady(g, n, true);
 }
@@ -167,7 +192,7 @@ export async function converge(g: GroupContext, oldInputs: Props | undefined): P
     const change = metadataChange(before, wantedMetadata(inputs));
     const settled = g.state.nodes.filter((n) => n.status === "ready" && !pending.includes(n));
     if (before && settled.length) {
-        await g.fleet.withAdmin(admins(g), (a) => Promise.all(settled.map((n) => g.fleet.setMetadata(a, n.name, change))));
+        await g.fleet.withAdmin(admins(g), (a) => eachLimited(settled, ADMIN_CHANNELS, (n) => g.fleet.setMetadata(a, n.name, change)));
     }
     // Offering, template or key pair changed: one node at a time, a new one Ready before the old one leaves.
     for (const old of outdatedNodes(g.state.nodes, g.placement)) {

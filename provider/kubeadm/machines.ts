@@ -14,7 +14,7 @@ import { setTags } from "../runtime/tags";
 import { generateHostKey, hostKeyFingerprint, nodeCloudConfig } from "../ssh/host-keys";
 import { createOnce, deleteConfirmed, isGone } from "../resources/reconcile";
 import { findNetwork, tagsForCreate } from "../resources/common";
-import { nodeName, NodeRecord } from "./plan";
+import { nodeName, NodeRecord, SshAccess } from "./plan";
 
 export const GROUP_TAG = "pulumi-mold:node-group";
 
@@ -56,6 +56,8 @@ export interface NewMachine {
     clusterName: string;
     groupName: string;
     slot: number;
+    access: SshAccess;
+    /** The forward's public port (port-forward access). */
     sshPort: number;
     sshCidrs: string[];
     placement: Placement;
@@ -97,8 +99,9 @@ export async function createMachine(client: MoldClient, m: NewMachine): Promise<
         vmId: vm.id,
         privateIp: defaultIp(vm),
         slot: m.slot,
-        sshHost: p.publicIp,
-        sshPort: m.sshPort,
+        access: m.access,
+        sshHost: m.access === "port-forward" ? p.publicIp : defaultIp(vm),
+        sshPort: m.access === "port-forward" ? m.sshPort : 22,
         portForwardingRuleId: "",
         hostPublicKey: hostKey.publicKey,
         hostKeyFingerprint: hostKeyFingerprint(hostKey.publicKey),
@@ -110,6 +113,7 @@ export async function createMachine(client: MoldClient, m: NewMachine): Promise<
     };
     try {
         await setTags(client, "UserVm", vm.id, tagsForCreate({ [GROUP_TAG]: m.groupId }));
+        if (m.access !== "port-forward") return base;
         const forward = await ensureSshForward(client, base, p.publicIpAddressId, m.sshCidrs);
         return { ...base, portForwardingRuleId: forward.id };
     } catch (e) {

@@ -9,6 +9,11 @@ export interface NodeRecord {
     privateIp: string;
     /** Index in the group's SSH port block. */
     slot: number;
+    /**
+     * port-forward: SSH through a forward on the cluster's public IP (sshHost:sshPort); control-plane: through
+     * a control-plane node as jump host to the node's private address (sshHost = privateIp, sshPort = 22).
+     */
+    access: SshAccess;
     sshHost: string;
     sshPort: number;
     portForwardingRuleId: string;
@@ -22,6 +27,9 @@ export interface NodeRecord {
     status: "ready" | "pending";
     createdAt: string;
 }
+
+export type SshAccess = "port-forward" | "control-plane";
+export const SSH_ACCESS: readonly SshAccess[] = ["port-forward", "control-plane"];
 
 /** The SSH port block of a group: [start, start + size). */
 export const SLOTS_PER_GROUP = 100;

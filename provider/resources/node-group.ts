@@ -10,7 +10,7 @@ import { randomBytes } from "crypto";
 import { Fleet } from "../kubeadm/bootstrap";
 import { converge, GroupContext, GroupState, removeAll } from "../kubeadm/converge";
 import { deleteSshForward, ensureSshForward, liveVms, register, resolvePlacement, unregister } from "../kubeadm/machines";
-import { NodeRecord, SLOTS_PER_GROUP } from "../kubeadm/plan";
+import { NodeRecord, SLOTS_PER_GROUP, SSH_ACCESS } from "../kubeadm/plan";
 import { checkCidrs, checkCount, checkLabels, checkTaints, checkVersion, CNIS, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, ROLES } from "../kubeadm/spec";
 import { partialFailure } from "../runtime/errors";
 import { jsonEqual } from "../runtime/equal";
@@ -30,6 +30,7 @@ const INPUTS = [
     "keyPair",
     "sshUser",
     "publicIpAddressId",
+    "sshAccess",
     "sshPortStart",
     "sshCidrs",
     "kubernetesVersion",
@@ -63,11 +64,11 @@ function outputsOf(state: GroupState, inputs: Props): Props {
 
 function stateOf(olds: Props): GroupState {
     const nodes: NodeRecord[] = Array.isArray(olds.nodes) ? olds.nodes : [];
-    return { nodes: nodes.map((n) => ({ ...n })), initialised: olds.initialised === true, kubeconfig: olds.kubeconfig ?? "" };
+    return { nodes: nodes.map((n) => ({ ...n, access: n.access ?? "port-forward" })), initialised: olds.initialised === true, kubeconfig: olds.kubeconfig ?? "" };
 }
 
 function groupContext(ctx: HookContext, id: string, inputs: Props, state: GroupState, placement: GroupContext["placement"]): GroupContext {
-    const fleet = new Fleet({ username: inputs.sshUser ?? "ubuntu", privateKey: inputs.sshPrivateKey, log: (m) => ctx.log(m) });
+    const fleet = new Fleet({ username: inputs.sshUser ?? "ubuntu", privateKey: inputs.sshPrivateKey, log: (m) => ctx.log(m), jumpHosts: inputs.controlPlaneNodes ?? [] });
     return { ctx, client: ctx.client(), id, inputs, placement, fleet, state };
 }
 
@@ -99,6 +100,10 @@ export const nodeGroup: ResourceDefinition = {
         if (news.importId !== undefined) v.fail("importId", "is not supported: a node group's nodes carry host keys and bootstrap state only its creator knows");
         const inputs: Props = { sshUser: "ubuntu", sshCidrs: ["0.0.0.0/0"], bootstrapTimeoutSeconds: 900, ...news };
         const cp = inputs.role === "control-plane";
+        // Workers are reached through a control-plane node (no port forward per node: Mold applies rules on a
+        // network one at a time, so 20 forwards would take 20 rule jobs); the control plane through forwards.
+        if (inputs.sshAccess === undefined) inputs.sshAccess = cp ? "port-forward" : "control-plane";
+        const forwarded = inputs.sshAccess === "port-forward";
         if (cp) Object.assign(inputs, { cni: news.cni ?? "flannel", podCidr: news.podCidr ?? DEFAULT_POD_CIDR, serviceCidr: news.serviceCidr ?? DEFAULT_SERVICE_CIDR });
         for (const p of ["clusterName", "name", "zone", "network", "serviceOffering", "template", "keyPair", "publicIpAddressId"]) v.string(p, inputs[p], { required: true });
         for (const p of ["clusterName", "name"]) {
@@ -112,7 +117,9 @@ export const nodeGroup: ResourceDefinition = {
         if (typeof inputs.sshPrivateKey === "string" && v.known(inputs.sshPrivateKey) && inputs.sshPrivateKey && !/PRIVATE KEY-----/.test(inputs.sshPrivateKey)) {
             v.fail("sshPrivateKey", "must be the PEM/OpenSSH private key of keyPair (it starts with -----BEGIN ... PRIVATE KEY-----)");
         }
-        v.port("sshPortStart", inputs.sshPortStart, { required: true });
+        v.oneOf("sshAccess", inputs.sshAccess, SSH_ACCESS);
+        if (cp && v.known(inputs.sshAccess) && inputs.sshAccess !== "port-forward") v.fail("sshAccess", "of a control-plane group must be port-forward: it is how every other node is reached");
+        v.port("sshPortStart", inputs.sshPortStart, { required: forwarded });
         if (typeof inputs.sshPortStart === "number" && inputs.sshPortStart + SLOTS_PER_GROUP - 1 > 65535) {
             v.fail("sshPortStart", `leaves no room for ${SLOTS_PER_GROUP} node ports below 65536`);
         }
@@ -171,13 +178,7 @@ export const nodeGroup: ResourceDefinition = {
         const state = stateOf(olds);
         const g = groupContext(ctx, id, news, state, placement);
         return recorded(g, olds, async () => {
-            if (!jsonEqual(olds.sshCidrs, news.sshCidrs)) {
-                // Mold cannot change a forward's CIDRs: each node's forward is made again (seconds without SSH).
-                for (const n of state.nodes) {
-                    await deleteSshForward(client, n);
-                    n.portForwardingRuleId = (await ensureSshForward(client, n, placement.publicIpAddressId, news.sshCidrs)).id;
-                }
-            }
+            await changeAccess(g, olds, news);
             if (olds.moldClusterId !== news.moldClusterId) {
                 await unregister(client, olds.moldClusterId, state.nodes.map((n) => n.vmId));
                 await register(client, news.moldClusterId, state.nodes.map((n) => n.vmId), news.role === "control-plane");
@@ -197,3 +198,23 @@ export const nodeGroup: ResourceDefinition = {
         }
     },
 };
+
+/**
+ * SSH access changes in place: forwards are made (port-forward) or deleted (control-plane), and Mold cannot
+ * change a forward's CIDRs, so a CIDR change makes each node's forward again (seconds without SSH).
+ */
+async function changeAccess(g: GroupContext, olds: Props, news: Props): Promise<void> {
+    const was = olds.sshAccess ?? "port-forward";
+    const now = news.sshAccess ?? "port-forward";
+    if (was === now && (now !== "port-forward" || jsonEqual(olds.sshCidrs, news.sshCidrs))) return;
+    const start = Number(news.sshPortStart ?? 0);
+    for (const n of g.state.nodes) {
+        await deleteSshForward(g.client, n);
+        if (now === "port-forward") {
+            Object.assign(n, { access: now, sshHost: g.placement.publicIp, sshPort: start + n.slot });
+            n.portForwardingRuleId = (await ensureSshForward(g.client, n, g.placement.publicIpAddressId, news.sshCidrs ?? ["0.0.0.0/0"])).id;
+        } else {
+            Object.assign(n, { access: now, sshHost: n.privateIp, sshPort: 22, portForwardingRuleId: "" });
+        }
+    }
+}

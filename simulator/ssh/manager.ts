@@ -41,6 +41,8 @@ export class SshManager {
     readonly faults: SshFaults;
     private readonly runner: StepRunner;
     private readonly listeners = new Map<string, Listener>();
+    /** SSH servers of VMs reached through another VM (jump host), on ephemeral 127.0.0.1 ports, by VM id. */
+    private readonly internal = new Map<string, { node: NodeServer; port: number; identity: string }>();
     /** VM state as last seen and since when (epoch ms): a change to Running is a boot. */
     private readonly seen = new Map<string, { state: string; since: number }>();
     private readonly timer: NodeJS.Timeout;
@@ -96,6 +98,87 @@ export class SshManager {
         await this.current;
         await Promise.all([...this.listeners.values()].map((l) => this.close(l)));
         this.listeners.clear();
+        await Promise.all([...this.internal.values()].map((i) => closeNode(i.node)));
+        this.internal.clear();
+    }
+
+    private hostKeyOf(vm: any): string {
+        const nodes = (this.sim.state.tables[T.emulatedNodes] ?? {}) as Record<string, EmulatedNode>;
+        return hostKeyFromUserData(vm._userdata) ?? nodes[vm.id]?._hostKey ?? "";
+    }
+
+    private serverOptions(vmId: string, hostKey: string) {
+        return {
+            sim: this.sim,
+            runner: this.runner,
+            vmId,
+            hostKey,
+            booting: () => {
+                const since = this.seen.get(vmId)?.since ?? 0;
+                return Date.now() < since + this.faults.bootDelayMs;
+            },
+            forward: (destIP: string, destPort: number) => this.forward(vmId, destIP, destPort),
+        };
+    }
+
+    /**
+     * A connection from VM `fromVmId` to destIP:destPort on its guest networks (the client uses it as a jump
+     * host): only SSH (22) of a Running VM sharing a network with it answers; nothing else is reachable.
+     */
+    private async forward(fromVmId: string, destIP: string, destPort: number): Promise<net.Socket | undefined> {
+        if (destPort !== SSH_PORT || this.stopped) return undefined;
+        const vms = this.sim.refreshState().tables[T.vms] ?? {};
+        const from = vms[fromVmId];
+        if (!from) return undefined;
+        const networks = new Set((from.nic ?? []).map((n: any) => n.networkid));
+        const target = (Object.values(vms) as any[]).find(
+            (vm) => vm.id !== fromVmId && vm.state === "Running" && (vm.nic ?? []).some((n: any) => networks.has(n.networkid) && n.ipaddress === destIP),
+        );
+        if (!target) return undefined;
+        const port = await this.internalServer(target);
+        if (port === undefined) return undefined;
+        const socket = net.connect(port, "127.0.0.1");
+        socket.on("error", () => socket.destroy());
+        return socket;
+    }
+
+    private async internalServer(vm: any): Promise<number | undefined> {
+        this.syncNodes([{ vm, address: "", port: 0, open: true }]);
+        const hostKey = this.hostKeyOf(vm);
+        const existing = this.internal.get(vm.id);
+        if (existing && existing.identity === hostKey) return existing.port;
+        if (existing) {
+            this.internal.delete(vm.id);
+            await closeNode(existing.node);
+        }
+        const node = createNodeServer(this.serverOptions(vm.id, hostKey));
+        node.server.on("error", () => undefined);
+        const port = await new Promise<number | undefined>((resolve) => {
+            node.server.once("error", () => resolve(undefined));
+            node.server.listen(0, "127.0.0.1", () => resolve((node.server.address() as net.AddressInfo).port));
+        });
+        if (port === undefined) return undefined;
+        node.server.unref();
+        const raced = this.internal.get(vm.id);
+        if (raced) {
+            // Another forward made one meanwhile: use it.
+            await closeNode(node);
+            return raced.port;
+        }
+        this.internal.set(vm.id, { node, port, identity: hostKey });
+        return port;
+    }
+
+    /** Internal servers of VMs that stopped, went away or changed host key are closed. */
+    private async pruneInternal(): Promise<void> {
+        const vms = this.sim.state.tables[T.vms] ?? {};
+        for (const [id, i] of this.internal) {
+            const vm = vms[id];
+            if (!vm || vm.state !== "Running" || this.hostKeyOf(vm) !== i.identity) {
+                this.internal.delete(id);
+                await closeNode(i.node);
+            }
+        }
     }
 
     /** Port-forward rules to port 22 of Running VMs: what should be served, and whether a firewall opens it. */
@@ -178,6 +261,7 @@ export class SshManager {
             opening.push(this.open(key, w, hostKey, identities.get(key)!, l));
         }
         await Promise.all(opening);
+        await this.pruneInternal();
     }
 
     private async open(key: string, w: Wanted, hostKey: string, identity: string, previous?: Listener): Promise<void> {
@@ -206,16 +290,7 @@ export class SshManager {
         }
         if (!w.open) return setStatus("closed", `no ingress firewall rule on ${w.address} opens tcp/${w.port}`);
         const vmId = w.vm.id;
-        const node = createNodeServer({
-            sim: this.sim,
-            runner: this.runner,
-            vmId,
-            hostKey,
-            booting: () => {
-                const since = this.seen.get(vmId)?.since ?? 0;
-                return Date.now() < since + this.faults.bootDelayMs;
-            },
-        });
+        const node = createNodeServer(this.serverOptions(vmId, hostKey));
         try {
             await new Promise<void>((resolve, reject) => {
                 node.server.once("error", reject);

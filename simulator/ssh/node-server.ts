@@ -16,6 +16,11 @@ export interface NodeServerOptions {
     hostKey: string;
     /** Whether connections are reset now (the VM is still booting). */
     booting: () => boolean;
+    /**
+     * A direct-tcpip request (the client uses this VM as a jump host): a socket to destIP:destPort as this
+     * VM would reach it on its guest network, or undefined when nothing answers there.
+     */
+    forward?: (destIP: string, destPort: number) => Promise<net.Socket | undefined>;
 }
 
 export interface NodeServer {
@@ -67,6 +72,21 @@ function serveClient(opts: NodeServerOptions, client: Connection, cut: () => voi
         ctx.accept();
     });
     client.on("ready", () => {
+        client.on("tcpip", (accept, reject, info) => {
+            const open = opts.forward ? opts.forward(info.destIP, info.destPort) : Promise.resolve(undefined);
+            open.then(
+                (socket) => {
+                    if (!socket) return reject?.();
+                    const channel = accept();
+                    channel.on("error", () => undefined);
+                    socket.on("error", () => channel.destroy());
+                    channel.pipe(socket).pipe(channel);
+                    socket.on("close", () => channel.destroy());
+                    channel.on("close", () => socket.destroy());
+                },
+                () => reject?.(),
+            );
+        });
         client.on("session", (accept) => {
             const session = accept();
             session.on("error", () => undefined);
