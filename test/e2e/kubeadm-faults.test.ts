@@ -82,3 +82,34 @@ test("a node presenting another host key than the pinned one is refused before a
     const after: any = sim.emulatedNodes().find((n: any) => n.vmId === cp.vmId);
     t.is(after.history.length, historyBefore, "no command ran on the node");
 });
+
+test("an offering change rolls the workers one at a time: each replacement is Ready before its old node leaves", async (t) => {
+    const { sim, run } = await world(t);
+    const up = await run("up", "workers=2");
+    t.is(up.code, 0, up.stderr.slice(-3000));
+    const oldWorkers = sim.emulatedNodes().filter((n: any) => n.hostname.includes("-workers-")).map((n: any) => n.hostname);
+    t.is(oldWorkers.length, 2);
+    const roll = await run("up", "workers=2", "workerOffering=4C-8GB");
+    t.is(roll.code, 0, roll.stderr.slice(-3000));
+    t.is(roll.result!.steps.update, 1);
+    // The order the hook reported, as Pulumi shows it: rolling X, <new>: Ready, X: removed, then the next.
+    const lines = roll.stderr.split("\n").filter((l) => /rolling to the new|: Ready$|: removed$/.test(l));
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    let previousRemoved = -1;
+    for (const old of oldWorkers) {
+        const start = at(new RegExp(`${old}: rolling`));
+        const removed = at(new RegExp(`${old}: removed`));
+        t.true(start > previousRemoved, `${old} starts rolling after the previous node left:\n${lines.join("\n")}`);
+        const readyBetween = lines.slice(start, removed).some((l) => /small-workers-[0-9a-f]{5}: Ready$/.test(l) && !l.includes(old));
+        t.true(readyBetween, `a replacement was Ready before ${old} left:\n${lines.join("\n")}`);
+        previousRemoved = removed;
+    }
+    // Mold: two workers, both of the new offering; the old VMs are gone; Kubernetes has exactly the new ones.
+    const vms = sim.inventory().vms.filter((v: any) => v.name.includes("-workers-") && v.state === "Running");
+    t.is(vms.length, 2);
+    t.true(vms.every((v: any) => v.serviceofferingname === "4C-8GB"), vms.map((v: any) => v.serviceofferingname).join(","));
+    t.false(vms.some((v: any) => oldWorkers.includes(v.name)));
+    const [cluster] = sim.kubeadmClusters();
+    t.deepEqual(cluster.nodes.filter((n: any) => n.role === "worker").map((n: any) => n.name).sort(), vms.map((v: any) => v.name).sort());
+    await run("destroy");
+});

@@ -9,6 +9,7 @@ const node = (slot: number, createdAt: string, extra: Partial<NodeRecord> = {}):
     vmId: `vm${slot}`,
     privateIp: "",
     slot,
+    access: "port-forward",
     sshHost: "127.1.0.1",
     sshPort: 22100 + slot,
     portForwardingRuleId: "",

@@ -19,7 +19,11 @@ const cluster = new mold.KubeadmCluster("small", {
     keyPair: key.name,
     sshPrivateKey: key.privateKey,
     workerGroups: {
-        workers: { count: config.getNumber("workers") ?? 1, labels: { role: config.get("role") ?? "app" } },
+        workers: {
+            count: config.getNumber("workers") ?? 1,
+            serviceOffering: config.get("workerOffering") ?? "2C-4GB",
+            labels: { role: config.get("role") ?? "app" },
+        },
     },
     registerInMold: config.getBoolean("register") ?? false,
 });
