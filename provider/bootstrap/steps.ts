@@ -64,12 +64,20 @@ export function stepScript(step: StepName): string {
     for (const directory of scriptDirectories()) {
         const file = path.join(directory, `${step}.sh`);
         if (fs.existsSync(file)) {
-            const text = fs.readFileSync(file, "utf8");
+            const text = withIncludes(fs.readFileSync(file, "utf8"), directory);
             scriptCache.set(step, text);
             return text;
         }
     }
     throw new Error(`the script of bootstrap step ${step} is missing (looked in ${scriptDirectories().join(", ")})`);
+}
+
+/** Replaces `# @include <file>` lines with that file (shared functions), so a step travels as one script. */
+function withIncludes(text: string, directory: string): string {
+    return text.replace(/^# @include (\S+)$/gm, (_line, file: string) => {
+        const included = fs.readFileSync(path.join(directory, file), "utf8");
+        return included.replace(/^# shellcheck shell=bash\n/m, "").trimEnd();
+    });
 }
 
 const ENV_NAME = /^PM_[A-Z0-9_]+$/;

@@ -71,11 +71,20 @@ test("every script passes shellcheck", (t) => {
     const run = spawnSync(SHELLCHECK, ["--severity=style", "--shell=bash", ...files], { encoding: "utf8" });
     t.is(run.error, undefined);
     t.is(run.status, 0, run.stdout + run.stderr);
-    // And bash itself parses each.
-    for (const file of files) {
+    // The shared functions, and each script as it travels (with them inlined): shellcheck-clean and parsed by bash.
+    const lib = spawnSync(SHELLCHECK, ["--severity=style", "--shell=bash", path.join(BOOTSTRAP, "scripts", "lib", "common.sh")], { encoding: "utf8" });
+    t.is(lib.status, 0, lib.stdout + lib.stderr);
+    const dir = fs.mkdtempSync(path.join(require("os").tmpdir(), "steps-"));
+    for (const step of STEPS) {
+        const file = path.join(dir, `${step}.sh`);
+        fs.writeFileSync(file, stepScript(step));
+        t.false(/^# @include/m.test(stepScript(step)), `${step}: includes expanded`);
+        const checked = spawnSync(SHELLCHECK, ["--severity=style", "--shell=bash", file], { encoding: "utf8" });
+        t.is(checked.status, 0, `${step} as sent: ${checked.stdout}${checked.stderr}`);
         const parsed = spawnSync("bash", ["-n", file], { encoding: "utf8" });
         t.is(parsed.status, 0, `${file}: ${parsed.stderr}`);
     }
+    fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** Runs stepCommand's line with `sudo -n env` replaced by `env`, feeding a script that dumps its env. */

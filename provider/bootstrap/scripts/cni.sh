@@ -8,6 +8,7 @@ CALICO_VERSION=v3.28.2
 FLANNEL_MANIFEST="https://github.com/flannel-io/flannel/releases/download/${FLANNEL_VERSION}/kube-flannel.yml"
 TIGERA_OPERATOR_MANIFEST="https://raw.githubusercontent.com/projectcalico/calico/${CALICO_VERSION}/manifests/tigera-operator.yaml"
 
+# shellcheck disable=SC2034 # read by lib/common.sh, inlined below
 ADMIN_CONF=/etc/kubernetes/admin.conf
 WORK=""
 trap 'rm -rf "$WORK"' EXIT
@@ -32,10 +33,6 @@ main() {
             ;;
     esac
     echo "pulumi-mold: cni=$PM_CNI"
-}
-
-kubectl_admin() {
-    kubectl --kubeconfig "$ADMIN_CONF" "$@" </dev/null
 }
 
 wait_for_api() {
@@ -98,5 +95,7 @@ spec: {}
 YAML
     kubectl_admin apply --server-side --force-conflicts -f "$installation"
 }
+
+# @include lib/common.sh
 
 main "$@"

@@ -3,6 +3,7 @@
 set -euo pipefail
 
 LOG_DIR=/var/log/pulumi-mold
+# shellcheck disable=SC2034 # read by lib/common.sh, inlined below
 LOG="$LOG_DIR/containerd.log"
 GENERATED=""
 trap 'rm -f "$GENERATED"' EXIT
@@ -49,28 +50,6 @@ main() {
     fi
 }
 
-package_installed() {
-    dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed'
-}
-
-apt_get() {
-    DEBIAN_FRONTEND=noninteractive apt-get -q -y \
-        -o DPkg::Lock::Timeout=600 \
-        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-        "$@"
-}
-
-# Long commands write to a log file, not the channel: if the connection drops, they still finish instead
-# of dying on a closed pipe halfway through an install. Their last lines are shown when they fail.
-logged() {
-    local rc=0
-    echo "+ $*" >>"$LOG"
-    "$@" >>"$LOG" 2>&1 </dev/null || rc=$?
-    if [ "$rc" -ne 0 ]; then
-        echo "error: '$*' failed with exit code $rc; last lines of $LOG:" >&2
-        tail -n 30 "$LOG" >&2
-    fi
-    return "$rc"
-}
+# @include lib/common.sh
 
 main "$@"

@@ -2,6 +2,7 @@
 # step: drain-node
 set -euo pipefail
 
+# shellcheck disable=SC2034 # read by lib/common.sh, inlined below
 ADMIN_CONF=/etc/kubernetes/admin.conf
 
 # One function called on the last line: bash has read the whole script before anything runs.
@@ -26,8 +27,6 @@ main() {
     echo "pulumi-mold: drained=done"
 }
 
-kubectl_admin() {
-    kubectl --kubeconfig "$ADMIN_CONF" "$@" </dev/null
-}
+# @include lib/common.sh
 
 main "$@"

@@ -3,6 +3,7 @@
 set -euo pipefail
 
 LOG_DIR=/var/log/pulumi-mold
+# shellcheck disable=SC2034 # read by lib/common.sh, inlined below
 LOG="$LOG_DIR/kube-packages.log"
 
 # One function called on the last line: bash has read the whole script before anything runs.
@@ -78,10 +79,6 @@ main() {
     printf 'pulumi-mold: kubeadm-version=%s\n' "$kubeadm_version"
 }
 
-package_installed() {
-    dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed'
-}
-
 installed_version() {
     if package_installed "$1"; then
         dpkg-query -W -f='${Version}' "$1"
@@ -93,24 +90,6 @@ package_version_for() {
         { v = $3; if (index(v, prefix) == 1) { print v; exit } }'
 }
 
-apt_get() {
-    DEBIAN_FRONTEND=noninteractive apt-get -q -y \
-        -o DPkg::Lock::Timeout=600 \
-        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-        "$@"
-}
-
-# Long commands write to a log file, not the channel: if the connection drops, they still finish instead
-# of dying on a closed pipe halfway through an install. Their last lines are shown when they fail.
-logged() {
-    local rc=0
-    echo "+ $*" >>"$LOG"
-    "$@" >>"$LOG" 2>&1 </dev/null || rc=$?
-    if [ "$rc" -ne 0 ]; then
-        echo "error: '$*' failed with exit code $rc; last lines of $LOG:" >&2
-        tail -n 30 "$LOG" >&2
-    fi
-    return "$rc"
-}
+# @include lib/common.sh
 
 main "$@"

@@ -3,6 +3,7 @@
 set -euo pipefail
 
 LOG_DIR=/var/log/pulumi-mold
+# shellcheck disable=SC2034 # read by lib/common.sh, inlined below
 LOG="$LOG_DIR/kubeadm-init.log"
 ADMIN_CONF=/etc/kubernetes/admin.conf
 
@@ -59,17 +60,6 @@ main() {
     echo "pulumi-mold: init=done"
 }
 
-# Long commands write to a log file, not the channel: if the connection drops, they still finish instead
-# of dying on a closed pipe halfway through. Their last lines are shown when they fail.
-logged() {
-    local rc=0
-    echo "+ $*" >>"$LOG"
-    "$@" >>"$LOG" 2>&1 </dev/null || rc=$?
-    if [ "$rc" -ne 0 ]; then
-        echo "error: '$*' failed with exit code $rc; last lines of $LOG:" >&2
-        tail -n 30 "$LOG" >&2
-    fi
-    return "$rc"
-}
+# @include lib/common.sh
 
 main "$@"

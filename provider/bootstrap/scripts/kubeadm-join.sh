@@ -3,6 +3,7 @@
 set -euo pipefail
 
 LOG_DIR=/var/log/pulumi-mold
+# shellcheck disable=SC2034 # read by lib/common.sh, inlined below
 LOG="$LOG_DIR/kubeadm-join.log"
 KUBELET_CONF=/etc/kubernetes/kubelet.conf
 
@@ -57,18 +58,6 @@ main() {
     echo "pulumi-mold: join=done"
 }
 
-# Long commands write to a log file, not the channel: if the connection drops, they still finish instead
-# of dying on a closed pipe halfway through. Their last lines are shown when they fail. The log shows
-# the command without its arguments: they carry the join token and the certificate key.
-logged() {
-    local rc=0
-    echo "+ $1 $2" >>"$LOG"
-    "$@" >>"$LOG" 2>&1 </dev/null || rc=$?
-    if [ "$rc" -ne 0 ]; then
-        echo "error: '$1 $2' failed with exit code $rc; last lines of $LOG:" >&2
-        tail -n 30 "$LOG" >&2
-    fi
-    return "$rc"
-}
+# @include lib/common.sh
 
 main "$@"

@@ -2,6 +2,7 @@
 # step: node-metadata
 set -euo pipefail
 
+# shellcheck disable=SC2034 # read by lib/common.sh, inlined below
 ADMIN_CONF=/etc/kubernetes/admin.conf
 
 # One function called on the last line: bash has read the whole script before anything runs.
@@ -44,8 +45,6 @@ non_blank_lines() {
     printf '%s\n' "$1" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' -e '/^$/d'
 }
 
-kubectl_admin() {
-    kubectl --kubeconfig "$ADMIN_CONF" "$@" </dev/null
-}
+# @include lib/common.sh
 
 main "$@"

@@ -1,0 +1,32 @@
+# Functions several steps share. stepScript() inlines this file where a step says `# @include lib/common.sh`,
+# so each step still travels as one self-contained script.
+# shellcheck shell=bash
+
+package_installed() {
+    dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed'
+}
+
+apt_get() {
+    DEBIAN_FRONTEND=noninteractive apt-get -q -y \
+        -o DPkg::Lock::Timeout=600 \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+        "$@"
+}
+
+# Long commands write to a log file, not the channel: if the connection drops, they still finish instead
+# of dying on a closed pipe halfway through an install. Their last lines are shown when they fail. Only the
+# command and its first argument are echoed: kubeadm's arguments carry join tokens and certificate keys.
+logged() {
+    local rc=0
+    echo "+ $1 ${2:-}" >>"${LOG:?}"
+    "$@" >>"${LOG:?}" 2>&1 </dev/null || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        echo "error: '$1 ${2:-}' failed with exit code $rc; last lines of ${LOG:?}:" >&2
+        tail -n 30 "${LOG:?}" >&2
+    fi
+    return "$rc"
+}
+
+kubectl_admin() {
+    kubectl --kubeconfig "${ADMIN_CONF:?}" "$@" </dev/null
+}
