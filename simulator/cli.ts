@@ -5,13 +5,20 @@ import { LatencyProfileName } from "./latency";
 import { ServerOptions, startSimulatorServer } from "./server";
 import { checkPublicIpPrefix } from "./simulator";
 import { checkSshFaults } from "./ssh/faults";
-import type { SshDropRule, SshFaultConfig } from "./ssh/types";
+import type { SshDropRule, SshFailRule, SshFaultConfig } from "./ssh/types";
 
 /** STEP:before|after[:TIMES][@NODE] */
 export function parseSshDrop(value: string): SshDropRule {
     const m = /^([a-z][a-z0-9-]*):(before|after)(?::(\d+))?(?:@(.+))?$/.exec(value);
     if (!m) throw new Error(`--ssh-drop takes STEP:before|after[:TIMES][@NODE], got '${value}'`);
     return { step: m[1], when: m[2] as "before" | "after", times: m[3] !== undefined ? Number(m[3]) : 1, ...(m[4] !== undefined ? { node: m[4] } : {}) };
+}
+
+/** STEP[:CODE][@NODE] */
+export function parseSshFail(value: string): SshFailRule {
+    const m = /^([a-z][a-z0-9-]*)(?::(\d+))?(?:@(.+))?$/.exec(value);
+    if (!m) throw new Error(`--ssh-fail takes STEP[:CODE][@NODE], got '${value}'`);
+    return { step: m[1], exitCode: m[2] !== undefined ? Number(m[2]) : 1, times: 1, ...(m[3] !== undefined ? { node: m[3] } : {}) };
 }
 
 const USAGE = `Usage: mold-simulator [options]
@@ -38,6 +45,8 @@ const USAGE = `Usage: mold-simulator [options]
   --ssh-boot-delay MS    reset SSH connections for MS milliseconds after a VM started
   --ssh-drop RULE        cut the connection of a step: STEP:before|after[:TIMES][@NODE] (repeatable; TIMES
                          default 1, NODE a VM name or id)
+  --ssh-fail RULE        make a step exit non-zero once without its effect: STEP[:CODE][@NODE] (repeatable;
+                         CODE default 1)
   --help                 show this text
 
 When ready, prints {"url":…,"apiKey":…,"secretKey":…,"signature":…} on stdout. Stops on SIGTERM/SIGINT.`;
@@ -133,6 +142,9 @@ export function parseArgs(argv: string[]): ServerOptions | "help" {
                 break;
             case "--ssh-drop":
                 ssh.drops = [...(ssh.drops ?? []), parseSshDrop(value)];
+                break;
+            case "--ssh-fail":
+                ssh.fails = [...(ssh.fails ?? []), parseSshFail(value)];
                 break;
             default:
                 throw new Error(`unknown option ${flag}`);

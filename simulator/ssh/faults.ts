@@ -1,6 +1,6 @@
-// Injected SSH faults: per-step latency, a boot delay during which connections are reset, and connection
-// drops before or after a step's effect. Kept in memory (like the API fault settings), not in the state.
-import type { SshDropRule, SshFaultConfig } from "./types";
+// Injected SSH faults: per-step latency, a boot delay during which connections are reset, connection
+// drops before or after a step's effect, and steps that fail (exit non-zero) without their effect. Kept in memory (like the API fault settings), not in the state.
+import type { SshDropRule, SshFailRule, SshFaultConfig } from "./types";
 
 const WHEN = new Set(["before", "after"]);
 
@@ -20,13 +20,25 @@ export function checkSshFaults(config: SshFaultConfig): SshFaultConfig {
         if (!Number.isInteger(times) || times < 0) throw new Error(`drops[${i}].times must be a non-negative integer`);
         return { step: d.step, ...(d.node !== undefined ? { node: String(d.node) } : {}), when: d.when, times };
     });
+    const fails = (config.fails ?? []).map((f, i): SshFailRule => {
+        if (!f || typeof f.step !== "string" || f.step === "") throw new Error(`fails[${i}].step must name a step`);
+        const exitCode = f.exitCode ?? 1;
+        if (!Number.isInteger(exitCode) || exitCode < 1 || exitCode > 255) throw new Error(`fails[${i}].exitCode must be an integer from 1 to 255, got ${JSON.stringify(f.exitCode)}`);
+        if (f.stderr !== undefined && typeof f.stderr !== "string") throw new Error(`fails[${i}].stderr must be a string`);
+        const times = f.times ?? 1;
+        if (!Number.isInteger(times) || times < 0) throw new Error(`fails[${i}].times must be a non-negative integer`);
+        return { step: f.step, ...(f.node !== undefined ? { node: String(f.node) } : {}), exitCode, ...(f.stderr !== undefined ? { stderr: f.stderr } : {}), times };
+    });
     return {
         stepLatencyMs: ms("stepLatencyMs", config.stepLatencyMs) ?? 0,
         stepLatency,
         bootDelayMs: ms("bootDelayMs", config.bootDelayMs) ?? 0,
         drops,
+        fails,
     };
 }
+
+const matches = (rule: { node?: string }, vm: { id: string; name: string }) => rule.node === undefined || rule.node === vm.id || rule.node.toLowerCase() === vm.name.toLowerCase();
 
 export class SshFaults {
     private config: SshFaultConfig = checkSshFaults({});
@@ -57,11 +69,20 @@ export class SshFaults {
     /** Whether a drop fires for this step on this node at this point; consumes one of its times. */
     takeDrop(step: string, vm: { id: string; name: string }, when: "before" | "after"): boolean {
         const rule = (this.config.drops ?? []).find(
-            (d) => d.step === step && d.when === when && (d.times ?? 1) > 0 && (d.node === undefined || d.node === vm.id || d.node.toLowerCase() === vm.name.toLowerCase()),
+            (d) => d.step === step && d.when === when && (d.times ?? 1) > 0 && matches(d, vm),
         );
         if (!rule) return false;
         rule.times = (rule.times ?? 1) - 1;
         this.fired.push({ step, node: vm.name, when, at: new Date().toISOString() });
         return true;
+    }
+
+    /** The failure injected into this step on this node, if a rule fires; consumes one of its times. */
+    takeFail(step: string, vm: { id: string; name: string }): { exitCode: number; stderr: string } | undefined {
+        const rule = (this.config.fails ?? []).find((f) => f.step === step && (f.times ?? 1) > 0 && matches(f, vm));
+        if (!rule) return undefined;
+        rule.times = (rule.times ?? 1) - 1;
+        const exitCode = rule.exitCode ?? 1;
+        return { exitCode, stderr: rule.stderr ?? `pulumi-mold simulator: injected failure of ${step} (exit ${exitCode})` };
     }
 }

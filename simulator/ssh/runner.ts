@@ -47,6 +47,11 @@ export class StepRunner {
             this.sim.transaction(() => this.record(req, "dropped", undefined, { drop: "before" }));
             return { kind: "drop" };
         }
+        const injected = this.faults.takeFail(req.step, vm);
+        if (injected) {
+            const res = this.sim.transaction(() => this.injectedFailure(req, injected));
+            return { kind: "exit", exitCode: res.exitCode, stdout: res.stdout, stderr: res.stderr };
+        }
         const dropAfter = this.faults.takeDrop(req.step, vm, "after");
         const outcome = req.step === "wait-ready" ? await this.waitReady(req, dropAfter) : this.sim.transaction(() => this.apply(req, dropAfter));
         return dropAfter ? { kind: "drop" } : { kind: "exit", exitCode: outcome.exitCode, stdout: outcome.stdout, stderr: outcome.stderr };
@@ -76,6 +81,16 @@ export class StepRunner {
             }
         }
         this.finish(ctx, req, res, dropAfter);
+        return res;
+    }
+
+    /** An injected failure: some output, then the exit status and stderr asked for; the step's effect is not applied. */
+    private injectedFailure(req: StepRequest, injected: { exitCode: number; stderr: string }): StepResult {
+        const ctx = this.context(req);
+        if (!ctx) return fail(255, "Connection to the node lost");
+        const stdout = `[${req.step}] starting on ${ctx.node.hostname}\n[${req.step}] working\n`;
+        const res = fail(injected.exitCode, injected.stderr, stdout);
+        this.finish(ctx, req, res, false);
         return res;
     }
 

@@ -61,6 +61,18 @@ export interface SshDropRule {
     times?: number;
 }
 
+export interface SshFailRule {
+    step: string;
+    /** VM name or id; any node when absent. */
+    node?: string;
+    /** The step's exit status (1..255, default 1). */
+    exitCode?: number;
+    /** What the step writes to stderr (default: a line naming the injected failure). */
+    stderr?: string;
+    /** How many times the rule fires (default 1). */
+    times?: number;
+}
+
 export interface SshFaultConfig {
     /** Added to every step, ms (default 0). */
     stepLatencyMs?: number;
@@ -69,6 +81,8 @@ export interface SshFaultConfig {
     /** For this long after a VM started, connections to its SSH endpoint are reset (ms, default 0). */
     bootDelayMs?: number;
     drops?: SshDropRule[];
+    /** Steps that exit non-zero without applying their effect (after a few lines of stdout). */
+    fails?: SshFailRule[];
 }
 
 export interface SshEndpoint {

@@ -262,7 +262,73 @@ test("CLI: --ssh, --ssh-step-latency, --ssh-boot-delay and repeatable --ssh-drop
             { step: "kubeadm-join", when: "after", times: 2, node: "worker-1" },
             { step: "cni", when: "before", times: 1 },
         ],
+        fails: [],
     });
     t.throws(() => parseArgs(["--ssh-drop", "cni:during"]), { message: /STEP:before\|after/ });
     t.throws(() => parseArgs(["--ssh-boot-delay", "-5"]), { message: /milliseconds/ });
+});
+
+test(
+    "an injected failure exits with its code and stderr after some stdout, applies nothing, is recorded failed, and only on its node and for its times",
+    inSshWorld(async (t, w) => {
+        const a = await w.deploy("cp-1");
+        const b = await w.deploy("cp-2");
+        const stderr = "E: Failed to fetch https://pkgs.k8s.io/core:/stable:/v1.31/deb/Packages  503  Service Unavailable\nE: Some index files failed to download.";
+        w.sim.setSshFaults({ fails: [{ step: "kube-packages", node: "CP-1", exitCode: 100, stderr, times: 2 }, { step: "swap-off", node: b.vm.id }] });
+        const env = { PM_KUBERNETES_VERSION: "1.31.2" };
+
+        const other = await w.run(b, "kube-packages", env);
+        t.is(other.exitCode, 0, "another node's step is not affected");
+        t.is(w.nodeState(b).packages.kubeadm, "1.31.2");
+
+        for (let i = 0; i < 2; i++) {
+            const r = await w.run(a, "kube-packages", env);
+            t.false(r.dropped);
+            t.is(r.exitCode, 100);
+            t.is(r.stderr, stderr + "\n");
+            t.true(r.stdout.split("\n").filter((l) => l !== "").length >= 2, `some stdout first: ${JSON.stringify(r.stdout)}`);
+            t.deepEqual(r.results, {}, "no result lines");
+        }
+        t.like(w.nodeState(a).packages, { held: false, kubeletEnabled: false });
+        t.is(w.nodeState(a).packages.kubeadm, undefined, "nothing installed");
+        const ok = await w.run(a, "kube-packages", env);
+        t.is(ok.exitCode, 0, "times used up: the step runs");
+        t.is(ok.results["kubeadm-version"], "v1.31.2");
+        t.deepEqual(
+            w.nodeState(a).history.map((h: any) => [h.step, h.outcome, h.exitCode, h.error]),
+            [
+                ["kube-packages", "failed", 100, "E: Failed to fetch https://pkgs.k8s.io/core:/stable:/v1.31/deb/Packages  503  Service Unavailable"],
+                ["kube-packages", "failed", 100, "E: Failed to fetch https://pkgs.k8s.io/core:/stable:/v1.31/deb/Packages  503  Service Unavailable"],
+                ["kube-packages", "applied", 0, undefined],
+            ],
+        );
+        t.is(w.nodeState(a).counters["kube-packages"], 1);
+
+        // Default exit code 1 and a stderr naming the step; matched by VM id; once.
+        const swap = await w.run(b, "swap-off");
+        t.is(swap.exitCode, 1);
+        t.regex(swap.stderr, /swap-off/);
+        t.true(w.nodeState(b).swap.active, "swap still on");
+        t.is((await w.run(b, "swap-off")).exitCode, 0);
+        t.false(w.nodeState(b).swap.active);
+        t.deepEqual(w.sim.sshFaults().faults.fails!.map((f) => f.times), [0, 0]);
+        t.deepEqual(w.sim.sshFaults().fired, [], "failures are not drops");
+
+        for (const bad of [{ step: "" }, { step: "cni", exitCode: 0 }, { step: "cni", exitCode: 256 }, { step: "cni", exitCode: 1.5 }, { step: "cni", times: -1 }, { step: "cni", stderr: 5 }]) {
+            t.throws(() => w.sim.setSshFaults({ fails: [bad as any] }), { message: /^fails\[0\]/ }, JSON.stringify(bad));
+        }
+    }),
+);
+
+test("CLI: repeatable --ssh-fail STEP[:CODE][@NODE] becomes failure rules", (t) => {
+    const { parseArgs } = require("../../simulator/cli") as typeof import("../../simulator/cli");
+    const opts = parseArgs(["--ssh-fail", "kube-packages:100@small-workers-1", "--ssh-fail", "cni"]);
+    t.true(opts !== "help");
+    if (opts === "help") return;
+    t.deepEqual(opts.sshFaults?.fails, [
+        { step: "kube-packages", exitCode: 100, times: 1, node: "small-workers-1" },
+        { step: "cni", exitCode: 1, times: 1 },
+    ]);
+    t.throws(() => parseArgs(["--ssh-fail", "cni:x"]), { message: /STEP\[:CODE\]\[@NODE\]/ });
+    t.throws(() => parseArgs(["--ssh-fail", "cni:0"]), { message: /exitCode/ });
 });
