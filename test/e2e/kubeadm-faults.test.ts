@@ -113,3 +113,35 @@ test("an offering change rolls the workers one at a time: each replacement is Re
     t.deepEqual(cluster.nodes.filter((n: any) => n.role === "worker").map((n: any) => n.name).sort(), vms.map((v: any) => v.name).sort());
     await run("destroy");
 });
+
+test("a step failing on the worker fails the up naming node, step, exit code and output; once the fault is gone the next up finishes, each step once", async (t) => {
+    const { sim, run } = await world(t);
+    // The control plane first, so the only kube-packages of the next up is the new worker's.
+    const base = await run("up", "workers=0");
+    t.is(base.code, 0, base.stderr.slice(-3000));
+    const cp: any = sim.emulatedNodes().find((n: any) => n.hostname.includes("-control-plane-"));
+    const stderr = "E: Failed to fetch https://pkgs.k8s.io/core:/stable:/v1.31/deb/Packages  503  Service Unavailable\nE: Some index files failed to download. They have been ignored, or old ones used instead.";
+    sim.setSshFaults({ fails: [{ step: "kube-packages", exitCode: 100, stderr }] });
+    const first = await run("up", "workers=1");
+    t.not(first.code, 0);
+    const worker = (): any => sim.emulatedNodes().find((n: any) => n.hostname.includes("-workers-"));
+    const name = worker().hostname;
+    t.regex(first.stderr, new RegExp(`${name}: step kube-packages failed with exit code 100`), first.stderr.slice(-3000));
+    t.regex(first.stderr, /Some index files failed to download/, "the tail of the output is reported");
+    t.deepEqual(worker().history.filter((h: any) => h.step === "kube-packages").map((h: any) => [h.outcome, h.exitCode]), [["failed", 100]]);
+    t.is(worker().packages.kubeadm, undefined, "nothing installed");
+    t.is(worker().counters["kubeadm-join"] ?? 0, 0, "the node did not go on to join");
+    t.is(sim.emulatedNodes().find((n: any) => n.vmId === cp.vmId)!.history.filter((h: any) => h.outcome === "failed").length, 0);
+
+    sim.setSshFaults({});
+    const second = await run("up", "workers=1");
+    t.is(second.code, 0, second.stderr.slice(-3000));
+    const w = worker();
+    t.is(w.hostname, name, "the same VM was resumed");
+    t.is(sim.emulatedNodes().filter((n: any) => n.hostname.includes("-workers-")).length, 1, "no second worker VM");
+    for (const step of [...EFFECT_STEPS, "kubeadm-join"]) t.is(w.counters[step], 1, `${step} applied exactly once`);
+    t.deepEqual(w.history.filter((h: any) => h.step === "kube-packages").map((h: any) => h.outcome), ["failed", "applied"]);
+    const [cluster] = sim.kubeadmClusters();
+    t.true(cluster.nodes.some((n: any) => n.name === name && n.ready), "the worker is a Ready node");
+    t.is(second.result!.outputs.nodes.length, 2);
+});

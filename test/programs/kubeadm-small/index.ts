@@ -18,6 +18,7 @@ const cluster = new mold.KubeadmCluster("small", {
     template: "ubuntu-22.04",
     keyPair: key.name,
     sshPrivateKey: key.privateKey,
+    controlPlane: { count: config.getNumber("controlPlaneCount") ?? 1, serviceOffering: config.get("controlPlaneOffering") },
     workerGroups: {
         workers: {
             count: config.getNumber("workers") ?? 1,
@@ -30,3 +31,5 @@ const cluster = new mold.KubeadmCluster("small", {
 
 export const endpoint = cluster.endpoint;
 export const nodes = cluster.nodes;
+export const kubeconfig = cluster.kubeconfig;
+export const moldClusterId = cluster.moldClusterId;
