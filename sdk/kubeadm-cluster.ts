@@ -110,6 +110,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                 privatePort: 6443,
                 openFirewall: false,
                 // Members are the control-plane node group's to manage: it adds a node before kubeadm init.
+                manageMembers: false,
             },
             parent,
         );

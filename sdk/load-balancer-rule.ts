@@ -65,6 +65,11 @@ export interface LoadBalancerRuleArgs {
     openFirewall?: pulumi.Input<boolean>;
     /** VM names or ids (or { vm, ip }); omit for a rule without members (Mold keeps it in state Add). */
     members?: pulumi.Input<pulumi.Input<string | LoadBalancerMember>[]>;
+    /**
+     * Default true. false: this rule never assigns or removes members and refresh does not report them, because
+     * another resource manages them (a control-plane NodeGroup does); leave `members` out then.
+     */
+    manageMembers?: pulumi.Input<boolean>;
     stickinessPolicy?: pulumi.Input<StickinessPolicy>;
     healthCheckPolicy?: pulumi.Input<HealthCheckPolicy>;
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -81,6 +86,7 @@ export class LoadBalancerRule extends pulumi.dynamic.Resource {
     declare public readonly cidrList: pulumi.Output<string[] | undefined>;
     declare public readonly openFirewall: pulumi.Output<boolean>;
     declare public readonly members: pulumi.Output<(string | { vm: string; ip?: string })[] | undefined>;
+    declare public readonly manageMembers: pulumi.Output<boolean | undefined>;
     declare public readonly stickinessPolicy: pulumi.Output<{ method: string; name: string; params?: Record<string, string> } | undefined>;
     declare public readonly healthCheckPolicy: pulumi.Output<
         { pingPath?: string; interval?: number; responseTimeout?: number; healthyThreshold?: number; unhealthyThreshold?: number } | undefined
@@ -116,6 +122,7 @@ export class LoadBalancerRule extends pulumi.dynamic.Resource {
                 cidrList: args.cidrList,
                 openFirewall: args.openFirewall,
                 members: args.members,
+                manageMembers: args.manageMembers,
                 stickinessPolicy: args.stickinessPolicy,
                 healthCheckPolicy: args.healthCheckPolicy,
                 tags: args.tags,

@@ -66,7 +66,8 @@ async function converge(client: MoldClient, rule: LoadBalancerRule, inputs: Prop
         stickinessPolicyId: olds.stickinessPolicyId ?? "",
         healthCheckPolicyId: olds.healthCheckPolicyId ?? "",
     };
-    if (parts.members) {
+    // manageMembers false: another resource (a control-plane NodeGroup) assigns and removes the members.
+    if (parts.members && inputs.manageMembers !== false) {
         const { pairs, ids } = await resolveMembers(client, rule.networkid, inputs.members);
         await convergeMembers(client, rule.id, pairs);
         extras.memberIds = ids;
@@ -89,6 +90,7 @@ export const loadBalancerRule: ResourceDefinition = {
         "cidrList",
         "openFirewall",
         "members",
+        "manageMembers",
         "stickinessPolicy",
         "healthCheckPolicy",
         "tags",
@@ -115,6 +117,12 @@ export const loadBalancerRule: ResourceDefinition = {
             v.fail("openFirewall", `must be true or false, got ${JSON.stringify(news.openFirewall)}`);
         }
         checkMembers(v, news.members);
+        if (v.known(news.manageMembers) && news.manageMembers !== undefined && typeof news.manageMembers !== "boolean") {
+            v.fail("manageMembers", `must be true or false, got ${JSON.stringify(news.manageMembers)}`);
+        }
+        if (news.manageMembers === false && news.members !== undefined) {
+            v.fail("members", "cannot be given with manageMembers: false (the members are managed elsewhere, e.g. by a NodeGroup)");
+        }
         const stickinessPolicy = checkStickiness(v, "stickinessPolicy", news.stickinessPolicy);
         checkHealthCheck(v, "healthCheckPolicy", news.healthCheckPolicy);
         v.tags("tags", news.tags);
@@ -187,7 +195,7 @@ export const loadBalancerRule: ResourceDefinition = {
                 protocol: rule.protocol ?? olds.protocol,
                 cidrList: sameCidrs ? declared : cidrs,
                 // null, not undefined: a member set or policy removed behind our back must show as a change.
-                members: members ?? null,
+                members: olds.manageMembers === false ? undefined : (members ?? null),
                 stickinessPolicy: stickiness.spec,
                 healthCheckPolicy: health.spec,
                 tags: currentTags(olds.tags, rule.tags),

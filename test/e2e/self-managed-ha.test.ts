@@ -117,6 +117,15 @@ test("self-managed-ha: up, no-op up, scale a worker group up and down, change la
         t.deepEqual(mutatingSince(before, sim.requestCounts), {});
         t.is(sim.emulatedNodes().reduce((n: number, x: any) => n + x.history.length, 0), historyBefore, "no SSH step ran");
 
+        // Refresh, then up: the API rule's members belong to the control-plane group, so nothing wants to change
+        // (a rule that claimed them would now remove them and take the API down).
+        t.is((await runEngine(["refresh", EXAMPLE, "--state", stateFile], env, 300_000)).code, 0);
+        before = { ...sim.requestCounts };
+        const afterRefresh = await run("up");
+        t.is(afterRefresh.steps.create + afterRefresh.steps.update + afterRefresh.steps.replace + afterRefresh.steps.delete, 0, JSON.stringify(afterRefresh.steps));
+        t.deepEqual(mutatingSince(before, sim.requestCounts), {});
+        t.is(inv().loadBalancerRules.find((r: any) => Number(r.publicport) === 6443)._members.length, 3);
+
         // Scale general 2 → 3: one new VM joins; nothing else is touched.
         const up3 = await run("up", "generalCount=3");
         t.is(up3.outputs.nodes.filter((n: string) => n.endsWith("(general)")).length, 3);

@@ -110,6 +110,7 @@ const ROWS: Row[] = [
     { kind: "LoadBalancerRule", case: "unknown protocol", inputs: { ...LB, protocol: "ssl" }, property: "protocol", message: /one of tcp, udp, tcp-proxy, got 'ssl'/ },
     { kind: "LoadBalancerRule", case: "public port 0", inputs: { ...LB, publicPort: 0 }, property: "publicPort", message: /between 1 and 65535, got 0/ },
     { kind: "LoadBalancerRule", case: "private port above 65535", inputs: { ...LB, privatePort: 70000 }, property: "privatePort", message: /between 1 and 65535, got 70000/ },
+    { kind: "LoadBalancerRule", case: "members managed elsewhere and given", inputs: { ...LB, manageMembers: false, members: ["web-1"] }, property: "members", message: /cannot be given with manageMembers: false/ },
     { kind: "LoadBalancerRule", case: "empty member list", inputs: { ...LB, members: [] }, property: "members", message: /must not be empty: omit it/ },
     { kind: "LoadBalancerRule", case: "repeated member", inputs: { ...LB, members: ["web-1", "web-1"] }, property: "members[1]", message: /repeats "web-1"/ },
     { kind: "LoadBalancerRule", case: "member with a bad address", inputs: { ...LB, members: [{ vm: "web-1", ip: "10.1.1" }] }, property: "members[0].ip", message: /not a valid IPv4 address: '10\.1\.1'/ },
