@@ -194,6 +194,9 @@ export async function converge(g: GroupContext, oldInputs: Props | undefined): P
     if (before && settled.length) {
         await g.fleet.withAdmin(admins(g), (a) => eachLimited(settled, ADMIN_CHANNELS, (n) => g.fleet.setMetadata(a, n.name, change)));
     }
+    // Shrinking first (outdated nodes leave first, so fewer are rolled), then rolling, then growing.
+    const outdated = (n: NodeRecord) => outdatedNodes([n], g.placement).length > 0;
+    for (const node of nodesToRemove(g.state.nodes, count, outdated)) await removeNode(g, node);
     // Offering, template or key pair changed: one node at a time, a new one Ready before the old one leaves.
     for (const old of outdatedNodes(g.state.nodes, g.placement)) {
         g.ctx.log(`${old.name}: rolling to the new offering/template/key pair`);
@@ -202,7 +205,6 @@ export async function converge(g: GroupContext, oldInputs: Props | undefined): P
         await removeNode(g, old);
     }
     if (g.state.nodes.length < count) await bootstrap(g, await addMachines(g, count - g.state.nodes.length));
-    for (const node of nodesToRemove(g.state.nodes, count)) await removeNode(g, node);
     if (isControlPlane(inputs)) {
         g.state.kubeconfig = await g.fleet.withAdmin(admins(g), (a) => g.fleet.adminKubeconfig(a));
     }

@@ -43,11 +43,15 @@ export function freeSlots(used: readonly number[], n: number): number[] {
     return out;
 }
 
-/** Nodes to remove when shrinking to `count`: the newest first (as Mold's own scale-down does). */
-export function nodesToRemove(nodes: readonly NodeRecord[], count: number): NodeRecord[] {
+/**
+ * Nodes to remove when shrinking to `count`: those matching `prefer` (e.g. outdated ones, which would be
+ * rolled anyway) first, then the newest (as Mold's own scale-down does).
+ */
+export function nodesToRemove(nodes: readonly NodeRecord[], count: number, prefer: (n: NodeRecord) => boolean = () => false): NodeRecord[] {
     const excess = nodes.length - count;
     if (excess <= 0) return [];
-    return [...nodes].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.slot - a.slot).slice(0, excess);
+    const rank = (n: NodeRecord) => (prefer(n) ? 0 : 1);
+    return [...nodes].sort((a, b) => rank(a) - rank(b) || b.createdAt.localeCompare(a.createdAt) || b.slot - a.slot).slice(0, excess);
 }
 
 /** Nodes built from an older offering, template or key pair: they are rolled one at a time. */

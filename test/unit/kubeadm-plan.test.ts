@@ -33,6 +33,8 @@ test("scale-down removes the newest nodes", (t) => {
     const nodes = [node(0, "2026-01-01T00:00:00Z"), node(1, "2026-01-03T00:00:00Z"), node(2, "2026-01-02T00:00:00Z")];
     t.deepEqual(nodesToRemove(nodes, 1).map((n) => n.slot), [1, 2]);
     t.deepEqual(nodesToRemove(nodes, 3), []);
+    // Outdated nodes (rolled anyway otherwise) leave first, the oldest included.
+    t.deepEqual(nodesToRemove(nodes, 2, (n) => n.slot === 0).map((n) => n.slot), [0]);
 });
 
 test("nodes of another offering, template or key pair are outdated", (t) => {
