@@ -164,7 +164,8 @@ async function dropVanished(g: GroupContext): Promise<void> {
     for (const node of g.state.nodes.filter((n) => !live.has(n.vmId))) {
         g.ctx.log(`${node.name}: its VM ${node.vmId} is gone from Mold; removing the node`);
         const others = admins(g, node.name);
-        if (others.length && g.state.initialised !== false) {
+        // Workers' groups never set `initialised` (only a control plane makes the cluster): their admins are the control plane's.
+        if (others.length && (!isControlPlane(g.inputs) || g.state.initialised)) {
             await g.fleet.withAdmin(others, (a) => g.fleet.drain(a, node.name, 60)).catch((e) => g.ctx.log(`${node.name}: ${(e as Error).message}`));
         }
         await destroyMachine(g.client, node);

@@ -59,11 +59,14 @@ function outputsOf(state: GroupState, inputs: Props): Props {
         initialised: state.initialised,
         kubeconfig: state.kubeconfig,
         endpoint: inputs.role === "control-plane" && inputs.controlPlaneEndpoint ? `https://${inputs.controlPlaneEndpoint}` : "",
+        // Set by read for nodes whose VM is gone; the next update drains them (converge's dropVanished).
+        vanishedNodes: [],
     };
 }
 
 function stateOf(olds: Props): GroupState {
-    const nodes: NodeRecord[] = Array.isArray(olds.nodes) ? olds.nodes : [];
+    // Nodes a refresh found without a VM stay recorded until an update has deleted them from Kubernetes.
+    const nodes: NodeRecord[] = [...(Array.isArray(olds.nodes) ? olds.nodes : []), ...(Array.isArray(olds.vanishedNodes) ? olds.vanishedNodes : [])];
     return { nodes: nodes.map((n) => ({ ...n, access: n.access ?? "port-forward" })), initialised: olds.initialised === true, kubeconfig: olds.kubeconfig ?? "" };
 }
 
@@ -168,8 +171,11 @@ export const nodeGroup: ResourceDefinition = {
         const state = stateOf(olds);
         const live = await liveVms(ctx.client(), state.nodes);
         const nodes = state.nodes.filter((n) => live.has(n.vmId));
-        if (state.nodes.length && !nodes.length) return undefined;
-        return { outs: outputsOf({ ...state, nodes }, olds), inputs: { count: nodes.length } };
+        // A control plane without VMs is a cluster that is gone; a worker group stays, so that the next up
+        // deletes its vanished nodes from Kubernetes before replacing them.
+        if (state.nodes.length && !nodes.length && olds.role === "control-plane") return undefined;
+        const vanishedNodes = state.nodes.filter((n) => !live.has(n.vmId));
+        return { outs: { ...outputsOf({ ...state, nodes }, olds), vanishedNodes }, inputs: { count: nodes.length } };
     },
 
     async update(ctx, id, olds, news) {
