@@ -12,9 +12,26 @@ export interface HostKey {
 }
 
 export function generateHostKey(): HostKey {
-    const pair = sshUtils.generateKeyPairSync("ed25519");
+    const pair = generateEd25519KeyPair();
     return { privateKey: pair.private, publicKey: publicKeyTypeAndBlob(pair.public) };
 }
+
+/**
+ * An ed25519 pair in OpenSSH format. ssh2's generator strips leading zero bytes from the public key, so about
+ * one pair in 256 comes out malformed (the private key does not parse, the public blob is short): drawn again.
+ */
+export function generateEd25519KeyPair(): { private: string; public: string } {
+    for (;;) {
+        const pair = sshUtils.generateKeyPairSync("ed25519");
+        const priv = sshUtils.parseKey(pair.private);
+        const pub = sshUtils.parseKey(pair.public);
+        if (priv instanceof Error || pub instanceof Error) continue;
+        if (pub.getPublicSSH().length === ED25519_BLOB_BYTES && priv.getPublicSSH().equals(pub.getPublicSSH())) return pair;
+    }
+}
+
+/** string "ssh-ed25519" + string of the 32-byte key. */
+const ED25519_BLOB_BYTES = 4 + 11 + 4 + 32;
 
 /** "<type> <base64>" of an OpenSSH public key line, without a comment; throws on anything else. */
 export function publicKeyTypeAndBlob(publicKey: string): string {

@@ -3,6 +3,7 @@
 import { createHash } from "crypto";
 import { ParsedKey, utils } from "ssh2";
 import { parse } from "yaml";
+import { generateEd25519KeyPair } from "../../provider/ssh/host-keys";
 import { T } from "../model";
 import type { SimState } from "../state";
 
@@ -40,7 +41,7 @@ function parseHostKey(userdataBase64: string): string | undefined {
 }
 
 export function generateHostKey(): string {
-    return utils.generateKeyPairSync("ed25519").private;
+    return generateEd25519KeyPair().private;
 }
 
 /** OpenSSH's SHA256 fingerprint (SHA256:<base64 without padding>) of a key's public blob. */

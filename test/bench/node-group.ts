@@ -7,7 +7,7 @@
 // hooks. Then, `repeat` times each: a worker group of 1 and of N is created (timed: VMs, SSH through the
 // control-plane node, preparation, join, Ready, labels) and deleted (drained, VMs destroyed; not timed). Hooks run in this process
 // through runHook, exactly as the provider host runs them.
-import { utils } from "ssh2";
+import { generateEd25519KeyPair } from "../../provider/ssh/host-keys";
 import { runHook } from "../../provider";
 import { associateIpAddress, createLoadBalancerRule, createNetwork, MoldClient, registerSSHKeyPair } from "../../provider/client";
 import { SEED_NETWORK_OFFERING } from "../../simulator/seed";
@@ -46,7 +46,7 @@ export async function runNodeGroupBench(options: NodeGroupBenchOptions = {}) {
         const network = await createNetwork(client, { name: "bench-nodes", zoneid: zone.id, networkofferingid: offering.id, gateway: "10.3.0.1", netmask: "255.255.240.0" });
         const ip = await associateIpAddress(client, { networkid: network.id });
         const lb = await createLoadBalancerRule(client, { name: "bench-api", publicipid: ip.id, publicport: 6443, privateport: 6443, algorithm: "roundrobin", networkid: network.id });
-        const key = utils.generateKeyPairSync("ed25519");
+        const key = generateEd25519KeyPair();
         await registerSSHKeyPair(client, "bench", key.public);
         const base = {
             clusterName: "bench",

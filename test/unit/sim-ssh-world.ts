@@ -15,6 +15,7 @@ import {
     encodeUserData,
     registerSSHKeyPair,
 } from "../../provider/client";
+import { generateEd25519KeyPair } from "../../provider/ssh/host-keys";
 import { formatStepCommand } from "../../simulator/ssh/command";
 import { ServerOptions } from "../../simulator/server";
 import { SEED_NETWORK_OFFERING } from "../../simulator/seed";
@@ -25,7 +26,7 @@ export interface KeyPair {
     public: string;
 }
 
-export const newKey = (): KeyPair => utils.generateKeyPairSync("ed25519");
+export const newKey = (): KeyPair => generateEd25519KeyPair();
 
 /** The SSH wire blob of a public key (what a host key verifier receives). */
 export function blobOf(publicKey: string): Buffer {
