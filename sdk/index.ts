@@ -7,7 +7,7 @@ export { KubernetesCluster, KubernetesClusterArgs } from "./kubernetes-cluster";
 export { KubeconfigSource, kubernetesProvider, KubernetesProviderOptions } from "./kubernetes-provider";
 export { HealthCheckPolicy, LoadBalancerMember, LoadBalancerRule, LoadBalancerRuleArgs, StickinessPolicy } from "./load-balancer-rule";
 export { Network, NetworkArgs } from "./network";
-export { NodeGroup, NodeGroupArgs, NodeGroupNode, NodeTaint } from "./node-group";
+export { NodeGroup, NodeGroupArgs, NodeGroupBastion, NodeGroupNode, NodeTaint } from "./node-group";
 export { PortForwardingRule, PortForwardingRuleArgs } from "./port-forwarding-rule";
 export { Provider, ProviderArgs } from "./provider";
 export { PublicIpAddress, PublicIpAddressArgs } from "./public-ip-address";

@@ -8,7 +8,7 @@ import { ExternalKubernetesCluster } from "./external-kubernetes-cluster";
 import { FirewallRule } from "./firewall-rule";
 import { kubernetesProvider } from "./kubernetes-provider";
 import { LoadBalancerRule } from "./load-balancer-rule";
-import { NodeGroup, NodeGroupNode, NodeTaint } from "./node-group";
+import { NodeGroup, NodeGroupBastion, NodeGroupNode, NodeTaint } from "./node-group";
 import { PublicIpAddress } from "./public-ip-address";
 
 export interface NodeGroupSpec {
@@ -19,8 +19,8 @@ export interface NodeGroupSpec {
     template?: pulumi.Input<string>;
     labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     taints?: pulumi.Input<pulumi.Input<NodeTaint>[]>;
-    /** Workers: control-plane (default: through a control-plane node) or port-forward (a forward per node). */
-    sshAccess?: "control-plane" | "port-forward";
+    /** Workers: control-plane (default without a bastion: through a control-plane node), port-forward or bastion. */
+    sshAccess?: "control-plane" | "port-forward" | "bastion";
 }
 
 export interface KubeadmClusterArgs {
@@ -54,8 +54,13 @@ export interface KubeadmClusterArgs {
     workerGroups?: Record<string, NodeGroupSpec>;
     /** Who may reach the API on 6443 (default 0.0.0.0/0). */
     apiAccessCidrs?: pulumi.Input<pulumi.Input<string>[]>;
-    /** Who may reach the nodes' SSH ports (default 0.0.0.0/0). */
+    /** Who may reach the forwarded SSH ports of the control-plane nodes (default 0.0.0.0/0). */
     sshCidrs?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * A jump host of your own: every node is then reached through it at its private address, and the cluster
+     * exposes no SSH port at all (no port forward, no firewall opening).
+     */
+    bastion?: NodeGroupBastion;
     /** Forwarded SSH ports: control plane from sshPortBase, worker group i (port-forward access) from sshPortBase + 100·(i+1). Default 22000. */
     sshPortBase?: number;
     /** Show the cluster and its VMs in Mold's Kubernetes list (ExternalManaged). Default true. */
@@ -131,6 +136,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
             sshCidrs: args.sshCidrs,
             kubernetesVersion: args.kubernetesVersion,
             moldClusterId: registration?.id,
+            bastion: args.bastion,
             bootstrapTimeoutSeconds: args.bootstrapTimeoutSeconds,
         };
         const base = args.sshPortBase ?? 22000;
@@ -146,7 +152,8 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                 template: cp.template ?? args.template,
                 labels: cp.labels,
                 taints: cp.taints,
-                sshPortStart: base,
+                sshAccess: args.bastion ? "bastion" : "port-forward",
+                sshPortStart: args.bastion ? undefined : base,
                 controlPlaneEndpoint: pulumi.interpolate`${address}:6443`,
                 apiLoadBalancerRuleId: this.apiLoadBalancerRule.id,
                 cni: args.cni,
@@ -170,7 +177,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                     labels: spec.labels,
                     taints: spec.taints,
                     // Reached through a control-plane node: no forward (no Mold rule job) per worker.
-                    sshAccess: spec.sshAccess ?? "control-plane",
+                    sshAccess: spec.sshAccess ?? (args.bastion ? "bastion" : "control-plane"),
                     sshPortStart: spec.sshAccess === "port-forward" ? base + 100 * (i + 1) : undefined,
                     controlPlaneNodes: this.controlPlane.nodes,
                 },

@@ -13,6 +13,17 @@ export interface NodeTaint {
     effect: pulumi.Input<string>;
 }
 
+/** A jump host of your own that nodes with sshAccess "bastion" are reached through. */
+export interface NodeGroupBastion {
+    host: pulumi.Input<string>;
+    /** Default 22. */
+    port?: pulumi.Input<number>;
+    /** Default: the group's sshUser. The group's sshPrivateKey must be accepted there too. */
+    username?: pulumi.Input<string>;
+    /** The bastion's SSH host public key ("<type> <base64>"), pinned like the nodes' keys. */
+    hostPublicKey: pulumi.Input<string>;
+}
+
 /** One node of a group, as recorded in its `nodes` output. */
 export interface NodeGroupNode {
     /** Kubernetes node name = VM host name. */
@@ -20,7 +31,7 @@ export interface NodeGroupNode {
     vmId: string;
     privateIp: string;
     slot: number;
-    /** port-forward (sshHost:sshPort on the cluster's public IP) or control-plane (through a control-plane node to privateIp:22). */
+    /** port-forward (sshHost:sshPort on the cluster's public IP), control-plane (through a control-plane node to privateIp:22) or bastion. */
     access: string;
     /** SSH reaches the node at sshHost:sshPort. */
     sshHost: string;
@@ -62,10 +73,13 @@ export interface NodeGroupArgs {
     /** The public IP whose port forwards reach the nodes' SSH. */
     publicIpAddressId: pulumi.Input<string>;
     /**
-     * How the nodes' SSH is reached: port-forward (a forward per node on the public IP; control-plane groups) or
-     * control-plane (through a control-plane node as jump host; the default for workers: no rule per node).
+     * How the nodes' SSH is reached: port-forward (a forward per node on the public IP; the default for control
+     * planes), control-plane (through a control-plane node as jump host; the default for workers: no rule per
+     * node) or bastion (through `bastion`: no SSH exposed by the cluster at all).
      */
     sshAccess?: pulumi.Input<string>;
+    /** sshAccess "bastion": the jump host. Never causes a change by itself. */
+    bastion?: pulumi.Input<NodeGroupBastion>;
     /** port-forward: node i is reached on sshPortStart + slot (a block of 100 ports). */
     sshPortStart?: pulumi.Input<number>;
     /** Who may reach the nodes' SSH ports (default 0.0.0.0/0, as Mold's own Kubernetes service does). */
@@ -112,6 +126,7 @@ export class NodeGroup extends pulumi.dynamic.Resource {
     declare public readonly sshUser: pulumi.Output<string>;
     declare public readonly publicIpAddressId: pulumi.Output<string>;
     declare public readonly sshAccess: pulumi.Output<string>;
+    declare public readonly bastion: pulumi.Output<{ host: string; port?: number; username?: string; hostPublicKey: string } | undefined>;
     declare public readonly sshPortStart: pulumi.Output<number | undefined>;
     declare public readonly sshCidrs: pulumi.Output<string[]>;
     declare public readonly kubernetesVersion: pulumi.Output<string>;
@@ -155,6 +170,7 @@ export class NodeGroup extends pulumi.dynamic.Resource {
                 sshUser: args.sshUser,
                 publicIpAddressId: args.publicIpAddressId,
                 sshAccess: args.sshAccess,
+                bastion: args.bastion,
                 sshPortStart: args.sshPortStart,
                 sshCidrs: args.sshCidrs,
                 kubernetesVersion: args.kubernetesVersion,

@@ -5,7 +5,7 @@ import { NodeRunner } from "../bootstrap/runner";
 import type { StepName } from "../bootstrap/steps";
 import type { ConnectPolicy, SshTarget } from "../ssh/connection";
 import { SshConnectError, SshConnectionLostError } from "../ssh/errors";
-import { isEmptyChange, MetadataChange, metadataEnv, NodeRecord } from "./plan";
+import { Bastion, isEmptyChange, MetadataChange, metadataEnv, NodeRecord } from "./plan";
 
 /** How to reach a node: what the node group records for each of its nodes, and all workers need of the control plane. */
 export type Reachable = Pick<NodeRecord, "name" | "sshHost" | "sshPort" | "hostPublicKey"> & { access?: NodeRecord["access"] };
@@ -18,6 +18,8 @@ export interface Access {
     connect?: ConnectPolicy;
     /** Control-plane nodes that nodes with access "control-plane" are reached through (the first one). */
     jumpHosts?: readonly Reachable[];
+    /** The jump host of nodes with access "bastion". */
+    bastion?: Bastion;
 }
 
 export interface ClusterSpec {
@@ -29,6 +31,12 @@ export interface ClusterSpec {
     certSans: string[];
 }
 
+/**
+ * Admin steps run on control-plane nodes that are up already: a few quick attempts, not a boot's worth, so an
+ * unreachable control plane (a cluster going away) fails in seconds and the next candidate is tried.
+ */
+const ADMIN_CONNECT: ConnectPolicy = { attempts: 4, initialDelayMs: 500, maxDelayMs: 2000 };
+
 const PREPARE: StepName[] = ["wait-boot", "swap-off", "kernel-modules", "sysctls", "containerd", "kube-packages"];
 
 export class Fleet {
@@ -39,21 +47,28 @@ export class Fleet {
         const key = `${node.name}@${node.sshHost}:${node.sshPort}`;
         let r = this.runners.get(key);
         if (!r) {
-            const target: SshTarget = { ...this.target(node), via: node.access === "control-plane" ? this.jumpHost(node) : undefined };
+            const target = this.target(node);
             r = new NodeRunner(target, { connect: { log: this.access.log, ...(policy ?? this.access.connect) }, log: this.access.log });
             this.runners.set(key, r);
         }
         return r;
     }
 
+    /** How to reach `node`: directly (port-forward), through a control-plane node, or through the bastion. */
     private target(node: Reachable): SshTarget {
-        return { label: node.name, host: node.sshHost, port: node.sshPort, username: this.access.username, privateKey: this.access.privateKey, hostPublicKey: node.hostPublicKey };
-    }
-
-    private jumpHost(node: Reachable): SshTarget {
-        const jump = (this.access.jumpHosts ?? []).find((j) => j.name !== node.name && j.access !== "control-plane");
-        if (!jump) throw new Error(`${node.name}: no control-plane node to reach it through`);
-        return this.target(jump);
+        const direct: SshTarget = { label: node.name, host: node.sshHost, port: node.sshPort, username: this.access.username, privateKey: this.access.privateKey, hostPublicKey: node.hostPublicKey };
+        if (node.access === "control-plane") {
+            const jump = (this.access.jumpHosts ?? []).find((j) => j.name !== node.name && j.access !== "control-plane");
+            if (!jump) throw new Error(`${node.name}: no control-plane node to reach it through`);
+            return { ...direct, via: this.target(jump) };
+        }
+        if (node.access === "bastion") {
+            const b = this.access.bastion;
+            if (!b) throw new Error(`${node.name}: reached through a bastion, but the group has no bastion`);
+            const bastion: SshTarget = { label: `bastion ${b.host}`, host: b.host, port: b.port ?? 22, username: b.username ?? this.access.username, privateKey: this.access.privateKey, hostPublicKey: b.hostPublicKey };
+            return { ...direct, via: bastion };
+        }
+        return direct;
     }
 
     close(): void {
@@ -84,7 +99,7 @@ export class Fleet {
 
     /** A fresh join command (and, for control-plane joins, a fresh certificate key) from a control-plane node. */
     async joinInfo(admin: Reachable, controlPlane: boolean): Promise<{ joinCommand: string; certificateKey: string }> {
-        const { results } = await this.runner(admin).run("join-info", { PM_WITH_CERTIFICATE_KEY: controlPlane ? "1" : "0" });
+        const { results } = await this.runner(admin, ADMIN_CONNECT).run("join-info", { PM_WITH_CERTIFICATE_KEY: controlPlane ? "1" : "0" });
         if (!results["join-command"]) throw new Error(`${admin.name}: join-info printed no join command`);
         if (controlPlane && !results["certificate-key"]) throw new Error(`${admin.name}: join-info printed no certificate key`);
         return { joinCommand: results["join-command"], certificateKey: results["certificate-key"] ?? "" };
@@ -99,23 +114,23 @@ export class Fleet {
 
     async waitReady(admin: Reachable, names: string[], timeoutSeconds: number): Promise<void> {
         if (!names.length) return;
-        await this.runner(admin).run("wait-ready", { PM_NODES: names.join("\n"), PM_TIMEOUT_SECONDS: String(timeoutSeconds) }, { timeoutMs: (timeoutSeconds + 60) * 1000 });
+        await this.runner(admin, ADMIN_CONNECT).run("wait-ready", { PM_NODES: names.join("\n"), PM_TIMEOUT_SECONDS: String(timeoutSeconds) }, { timeoutMs: (timeoutSeconds + 60) * 1000 });
     }
 
     async setMetadata(admin: Reachable, name: string, change: MetadataChange): Promise<void> {
         if (isEmptyChange(change)) return;
-        await this.runner(admin).run("node-metadata", metadataEnv(name, change));
+        await this.runner(admin, ADMIN_CONNECT).run("node-metadata", metadataEnv(name, change));
     }
 
     async adminKubeconfig(admin: Reachable): Promise<string> {
-        const { stdout } = await this.runner(admin).run("admin-kubeconfig");
+        const { stdout } = await this.runner(admin, ADMIN_CONNECT).run("admin-kubeconfig");
         if (!/^apiVersion:|\nclusters:/m.test(stdout)) throw new Error(`${admin.name}: admin-kubeconfig printed no kubeconfig`);
         return stdout;
     }
 
     /** Drains the node and deletes it from Kubernetes; true when it was there. */
     async drain(admin: Reachable, name: string, timeoutSeconds: number): Promise<boolean> {
-        const { results } = await this.runner(admin).run("drain-node", { PM_NODE: name, PM_TIMEOUT_SECONDS: String(timeoutSeconds) }, { timeoutMs: (timeoutSeconds + 60) * 1000 });
+        const { results } = await this.runner(admin, ADMIN_CONNECT).run("drain-node", { PM_NODE: name, PM_TIMEOUT_SECONDS: String(timeoutSeconds) }, { timeoutMs: (timeoutSeconds + 60) * 1000 });
         return results.drained !== "absent";
     }
 

@@ -11,7 +11,8 @@ export interface NodeRecord {
     slot: number;
     /**
      * port-forward: SSH through a forward on the cluster's public IP (sshHost:sshPort); control-plane: through
-     * a control-plane node as jump host to the node's private address (sshHost = privateIp, sshPort = 22).
+     * a control-plane node as jump host to the node's private address (sshHost = privateIp, sshPort = 22);
+     * bastion: the same through the group's bastion host.
      */
     access: SshAccess;
     sshHost: string;
@@ -28,8 +29,19 @@ export interface NodeRecord {
     createdAt: string;
 }
 
-export type SshAccess = "port-forward" | "control-plane";
-export const SSH_ACCESS: readonly SshAccess[] = ["port-forward", "control-plane"];
+export type SshAccess = "port-forward" | "control-plane" | "bastion";
+export const SSH_ACCESS: readonly SshAccess[] = ["port-forward", "control-plane", "bastion"];
+
+/** A jump host of the user's own (reached directly), for nodes with access "bastion". */
+export interface Bastion {
+    host: string;
+    /** Default 22. */
+    port?: number;
+    /** Default: the node group's sshUser. */
+    username?: string;
+    /** Pinned like the nodes' keys: "<type> <base64>". */
+    hostPublicKey: string;
+}
 
 /** The SSH port block of a group: [start, start + size). */
 export const SLOTS_PER_GROUP = 100;

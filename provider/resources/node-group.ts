@@ -11,6 +11,7 @@ import { Fleet } from "../kubeadm/bootstrap";
 import { converge, GroupContext, GroupState, removeAll } from "../kubeadm/converge";
 import { deleteSshForward, ensureSshForward, liveVms, register, resolvePlacement, unregister } from "../kubeadm/machines";
 import { NodeRecord, SLOTS_PER_GROUP, SSH_ACCESS } from "../kubeadm/plan";
+import { publicKeyTypeAndBlob } from "../ssh/host-keys";
 import { checkCidrs, checkCount, checkLabels, checkTaints, checkVersion, CNIS, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, ROLES } from "../kubeadm/spec";
 import { partialFailure } from "../runtime/errors";
 import { jsonEqual } from "../runtime/equal";
@@ -71,7 +72,7 @@ function stateOf(olds: Props): GroupState {
 }
 
 function groupContext(ctx: HookContext, id: string, inputs: Props, state: GroupState, placement: GroupContext["placement"]): GroupContext {
-    const fleet = new Fleet({ username: inputs.sshUser ?? "ubuntu", privateKey: inputs.sshPrivateKey, log: (m) => ctx.log(m), jumpHosts: inputs.controlPlaneNodes ?? [] });
+    const fleet = new Fleet({ username: inputs.sshUser ?? "ubuntu", privateKey: inputs.sshPrivateKey, log: (m) => ctx.log(m), jumpHosts: inputs.controlPlaneNodes ?? [], bastion: inputs.bastion ?? undefined });
     return { ctx, client: ctx.client(), id, inputs, placement, fleet, state };
 }
 
@@ -95,7 +96,7 @@ async function recorded(g: GroupContext, base: Props, work: () => Promise<void>)
 export const nodeGroup: ResourceDefinition = {
     kind: "NodeGroup",
     inputs: INPUTS,
-    connectionInputs: ["sshPrivateKey", "controlPlaneNodes"],
+    connectionInputs: ["sshPrivateKey", "controlPlaneNodes", "bastion"],
     replaceOnChanges: IDENTITY.filter((k) => k !== "controlPlaneEndpoint" && k !== "apiLoadBalancerRuleId"),
 
     check(news, olds = {}) {
@@ -121,7 +122,8 @@ export const nodeGroup: ResourceDefinition = {
             v.fail("sshPrivateKey", "must be the PEM/OpenSSH private key of keyPair (it starts with -----BEGIN ... PRIVATE KEY-----)");
         }
         v.oneOf("sshAccess", inputs.sshAccess, SSH_ACCESS);
-        if (cp && v.known(inputs.sshAccess) && inputs.sshAccess !== "port-forward") v.fail("sshAccess", "of a control-plane group must be port-forward: it is how every other node is reached");
+        if (cp && inputs.sshAccess === "control-plane") v.fail("sshAccess", "of a control-plane group must be port-forward or bastion: its nodes are how workers are reached");
+        checkBastion(v, inputs.sshAccess, inputs.bastion);
         v.port("sshPortStart", inputs.sshPortStart, { required: forwarded });
         if (typeof inputs.sshPortStart === "number" && inputs.sshPortStart + SLOTS_PER_GROUP - 1 > 65535) {
             v.fail("sshPortStart", `leaves no room for ${SLOTS_PER_GROUP} node ports below 65536`);
@@ -221,6 +223,28 @@ async function changeAccess(g: GroupContext, olds: Props, news: Props): Promise<
             n.portForwardingRuleId = (await ensureSshForward(g.client, n, g.placement.publicIpAddressId, news.sshCidrs ?? ["0.0.0.0/0"])).id;
         } else {
             Object.assign(n, { access: now, sshHost: n.privateIp, sshPort: 22, portForwardingRuleId: "" });
+        }
+    }
+}
+
+/** sshAccess "bastion" needs a bastion whose host key is pinned like the nodes' keys. */
+function checkBastion(v: Validator, access: unknown, bastion: unknown): void {
+    if (!v.known(bastion) || !v.known(access)) return;
+    if (access !== "bastion") {
+        if (bastion !== undefined && bastion !== null) v.fail("bastion", "is only used with sshAccess: bastion");
+        return;
+    }
+    if (!bastion || typeof bastion !== "object") return v.fail("bastion", "is required with sshAccess: bastion ({host, port?, username?, hostPublicKey})");
+    const b = bastion as Record<string, unknown>;
+    v.string("bastion.host", b.host, { required: true });
+    if (b.port !== undefined) v.port("bastion.port", b.port);
+    v.string("bastion.username", b.username);
+    v.string("bastion.hostPublicKey", b.hostPublicKey, { required: true });
+    if (typeof b.hostPublicKey === "string" && v.known(b.hostPublicKey) && b.hostPublicKey) {
+        try {
+            publicKeyTypeAndBlob(b.hostPublicKey);
+        } catch {
+            v.fail("bastion.hostPublicKey", "must be the bastion's OpenSSH host public key ('<type> <base64>', e.g. from /etc/ssh/ssh_host_ed25519_key.pub)");
         }
     }
 }
