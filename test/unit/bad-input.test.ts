@@ -162,6 +162,13 @@ const ROWS: Row[] = [
     { kind: "NodeGroup", case: "in-place upgrade", olds: { ...NG }, inputs: { ...NG, kubernetesVersion: "1.33.1" }, property: "kubernetesVersion", message: /cannot change from 1\.32\.5 to 1\.33\.1/ },
     { kind: "NodeGroup", case: "control plane's pod CIDR changed", olds: { ...CP, podCidr: "10.244.0.0/16" }, inputs: { ...CP, podCidr: "10.200.0.0/16" }, property: "podCidr", message: /cannot change on a control-plane group/ },
     { kind: "NodeGroup", case: "adoption", inputs: { ...NG, importId: "x" }, property: "importId", message: /not supported/ },
+    { kind: "NodeGroup", case: "unknown SSH access", inputs: { ...NG, sshAccess: "vpn" }, property: "sshAccess", message: /one of port-forward, control-plane, bastion, got 'vpn'/ },
+    { kind: "NodeGroup", case: "control plane reached through itself", inputs: { ...CP, sshAccess: "control-plane" }, property: "sshAccess", message: /must be port-forward or bastion/ },
+    { kind: "NodeGroup", case: "bastion access without a bastion", inputs: { ...NG, sshAccess: "bastion" }, property: "bastion", message: /required with sshAccess: bastion/ },
+    { kind: "NodeGroup", case: "bastion host key not a public key", inputs: { ...NG, sshAccess: "bastion", bastion: { host: "127.0.0.9", hostPublicKey: "AAAA" } }, property: "bastion.hostPublicKey", message: /OpenSSH host public key/ },
+    { kind: "NodeGroup", case: "bastion port out of range", inputs: { ...NG, sshAccess: "bastion", bastion: { host: "127.0.0.9", port: 0, hostPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA" } }, property: "bastion.port", message: /between 1 and 65535/ },
+    { kind: "NodeGroup", case: "bastion given without bastion access", inputs: { ...NG, bastion: { host: "127.0.0.9", hostPublicKey: "ssh-ed25519 AAAA" } }, property: "bastion", message: /only used with sshAccess: bastion/ },
+    { kind: "NodeGroup", case: "port-forward access without a port block", inputs: { ...NG, sshAccess: "port-forward", sshPortStart: undefined }, property: "sshPortStart", message: /sshPortStart is required/ },
     // ---- ExternalKubernetesCluster ----
     { kind: "ExternalKubernetesCluster", case: "missing network", inputs: { name: "ha", zone: "zone1" }, property: "network", message: /network is required/ },
 ];
