@@ -96,7 +96,9 @@ test("an offering change rolls the workers one at a time: each replacement is Re
     const lines = roll.stderr.split("\n").filter((l) => /rolling to the new|: Ready$|: removed$/.test(l));
     const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
     let previousRemoved = -1;
-    for (const old of oldWorkers) {
+    const rollOrder = [...oldWorkers].sort((a, b) => at(new RegExp(`${a}: rolling`)) - at(new RegExp(`${b}: rolling`)));
+    for (const old of rollOrder) {
+        t.true(at(new RegExp(`${old}: rolling`)) >= 0, `${old} was rolled:\n${lines.join("\n")}`);
         const start = at(new RegExp(`${old}: rolling`));
         const removed = at(new RegExp(`${old}: removed`));
         t.true(start > previousRemoved, `${old} starts rolling after the previous node left:\n${lines.join("\n")}`);
