@@ -64,7 +64,7 @@ export interface NodeGroupArgs {
     serviceOffering: pulumi.Input<string>;
     /** Template (name or id), an apt-based OS (Ubuntu 20.04+, Debian 11+). A change rolls the nodes. */
     template: pulumi.Input<string>;
-    /** Mold key pair name installed on the nodes. A change rolls the nodes. */
+    /** Mold key pair name installed on the nodes; cannot change on an existing group (its nodes accept only the old key). */
     keyPair: pulumi.Input<string>;
     /** The private key of keyPair, used to reach the nodes over SSH (secret). */
     sshPrivateKey: pulumi.Input<string>;

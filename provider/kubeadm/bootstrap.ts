@@ -44,7 +44,9 @@ export class Fleet {
     constructor(private readonly access: Access) {}
 
     runner(node: Reachable, policy?: ConnectPolicy): NodeRunner {
-        const key = `${node.name}@${node.sshHost}:${node.sshPort}`;
+        // Per connect policy too: a node reached as a fresh VM (a boot's worth of attempts) is a different runner
+        // from the same node used for admin steps (a few quick attempts, then the next control-plane node).
+        const key = `${node.name}@${node.sshHost}:${node.sshPort}/${policy?.attempts ?? "default"}`;
         let r = this.runners.get(key);
         if (!r) {
             const target = this.target(node);
@@ -128,17 +130,29 @@ export class Fleet {
         return stdout;
     }
 
-    /** Drains the node and deletes it from Kubernetes; true when it was there. */
-    async drain(admin: Reachable, name: string, timeoutSeconds: number): Promise<boolean> {
-        const { results } = await this.runner(admin, ADMIN_CONNECT).run("drain-node", { PM_NODE: name, PM_TIMEOUT_SECONDS: String(timeoutSeconds) }, { timeoutMs: (timeoutSeconds + 60) * 1000 });
+    /**
+     * Drains the node and deletes it from Kubernetes (mode "drain-delete"), drains it only ("drain": a
+     * control-plane node must keep its Node object until its reset), or deletes it only ("delete": its VM is
+     * gone). True when the node was there.
+     */
+    async drain(admin: Reachable, name: string, timeoutSeconds: number, mode: "drain-delete" | "drain" | "delete" = "drain-delete"): Promise<boolean> {
+        const env = { PM_NODE: name, PM_TIMEOUT_SECONDS: String(timeoutSeconds), PM_DELETE: mode === "drain" ? "0" : "1", PM_SKIP_DRAIN: mode === "delete" ? "1" : "0" };
+        const { results } = await this.runner(admin, ADMIN_CONNECT).run("drain-node", env, { timeoutMs: (timeoutSeconds + 60) * 1000 });
         return results.drained !== "absent";
     }
 
-    /** kubeadm reset on a leaving node; best effort (the VM is destroyed next anyway). */
-    async reset(node: Reachable): Promise<void> {
+    /**
+     * kubeadm reset on a leaving node. For a control-plane node it must succeed (it removes the node's etcd
+     * member; a member left behind costs the quorum), for a worker it is best effort (its VM goes next).
+     */
+    async reset(node: Reachable, required = false): Promise<void> {
         try {
-            await this.runner(node, { attempts: 3, initialDelayMs: 300 }).run("reset-node");
+            const { stderr } = await this.runner(node, { attempts: 3, initialDelayMs: 300 }).run("reset-node");
+            if (required && /etcd member was left|Failed to remove etcd member/i.test(stderr)) {
+                throw new Error(`${node.name}: kubeadm reset left its etcd member in the cluster: ${stderr.trim().split("\n").pop()}`);
+            }
         } catch (e) {
+            if (required) throw e;
             this.access.log(`${node.name}: kubeadm reset failed (${(e as Error).message}); its VM is destroyed anyway`);
         }
     }

@@ -4,7 +4,8 @@
 import type { MoldClient } from "../client/client";
 import type { HookContext, Props } from "../runtime/hooks";
 import { Fleet, Reachable } from "./bootstrap";
-import { addApiMembers, createMachine, destroyMachine, liveVms, MachineError, Placement, register, removeApiMember, unregister } from "./machines";
+import { SshConnectError, SshConnectionLostError } from "../ssh/errors";
+import { addApiMembers, createMachine, destroyMachine, ensureSshForward, liveVms, MachineError, Placement, register, removeApiMember, unregister } from "./machines";
 import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes } from "./plan";
 import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, Taint } from "./spec";
 
@@ -47,7 +48,8 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
         for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item).catch((e) => errors.push(e));
     };
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-    if (errors.length) throw errors[0];
+    if (errors.length === 1) throw errors[0];
+    if (errors.length) throw new Error(errors.map((e) => (e as Error).message).join("; "));
 }
 export const drainTimeoutSeconds = (inputs: Props) => Math.min(600, Number(inputs.bootstrapTimeoutSeconds ?? 900));
 
@@ -86,7 +88,7 @@ async function addMachines(g: GroupContext, count: number): Promise<NodeRecord[]
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed.length) throw new Error(`${failed.length} of ${count} node VMs could not be created: ${failed.map((f) => (f.reason as Error).message).join("; ")}`);
     const made = results.map((r) => (r as PromiseFulfilledResult<NodeRecord>).value);
-    if (isControlPlane(g.inputs)) await addApiMembers(g.client, g.inputs.apiLoadBalancerRuleId, made.map((n) => n.vmId));
+    // Not behind the API load balancer yet: a control-plane node joins it once its API server runs.
     await register(g.client, g.inputs.moldClusterId, made.map((n) => n.vmId), isControlPlane(g.inputs));
     return made;
 }
@@ -104,6 +106,8 @@ async function bootstrap(g: GroupContext, pending: NodeRecord[]): Promise<void> 
     let joining = pending;
     if (isControlPlane(inputs) && !g.state.initialised) {
         const first = pending[0];
+        // kubeadm init reaches its own API through the control-plane endpoint: the first node must be behind it.
+        await addApiMembers(g.client, inputs.apiLoadBalancerRuleId, [first.vmId]);
         await fleet.initialise(first, {
             kubernetesVersion: version,
             controlPlaneEndpoint: inputs.controlPlaneEndpoint,
@@ -119,8 +123,14 @@ async function bootstrap(g: GroupContext, pending: NodeRecord[]): Promise<void> 
     const cp = isControlPlane(inputs);
     if (joining.length) {
         const info = await fleet.withAdmin(admins(g), (a) => fleet.joinInfo(a, cp));
-        if (cp) for (const n of joining) await fleet.join(n, info, true);
-        else await settleAll(joining.map((n) => fleet.join(n, info, false)));
+        if (cp) {
+            // One etcd member at a time; each goes behind the load balancer once its API server runs, so no
+            // API request is sent to a node that cannot answer it yet.
+            for (const n of joining) {
+                await fleet.join(n, info, true);
+                await addApiMembers(g.client, inputs.apiLoadBalancerRuleId, [n.vmId]);
+            }
+        } else await settleAll(joining.map((n) => fleet.join(n, info, false)));
     }
     const timeout = Number(inputs.bootstrapTimeoutSeconds ?? 900);
     await fleet.withAdmin(admins(g), async (a) => {
@@ -143,16 +153,27 @@ export function wantedMetadata(inputs: Props): { labels?: Record<string, string>
 /** Drains a node from the cluster, resets it, unregisters it and destroys its VM and port forward. */
 async function removeNode(g: GroupContext, node: NodeRecord): Promise<void> {
     const others = admins(g, node.name);
-    if (others.length) {
-        await g.fleet.withAdmin(others, (a) => g.fleet.drain(a, node.name, drainTimeoutSeconds(g.inputs))).catch((e) => {
-            // A cluster that is itself going away (its control plane unreachable) has nothing to drain from.
-            if (!g.inputs.__deleting) throw e;
+    const drain = async (mode: "drain-delete" | "drain") => {
+        if (!others.length) return;
+        await g.fleet.withAdmin(others, (a) => g.fleet.drain(a, node.name, drainTimeoutSeconds(g.inputs), mode)).catch((e) => {
+            // Only a cluster going away (its control plane unreachable) is let off; a failing drain is an answer.
+            if (!(g.inputs.__deleting && unreachable(e))) throw e;
             g.ctx.log(`${node.name}: not drained (${(e as Error).message})`);
         });
+    };
+    if (isControlPlane(g.inputs)) {
+        // Out of the load balancer first; drained but kept, because kubeadm reset finds the node's etcd member
+        // through its Node object; reset (which must work while other members remain: a member left behind
+        // costs the quorum); only then deleted.
+        if (g.inputs.apiLoadBalancerRuleId) await removeApiMember(g.client, g.inputs.apiLoadBalancerRuleId, node.vmId);
+        await drain("drain");
+        await g.fleet.reset(node, others.length > 0 && !g.inputs.__deleting);
+        await drain("drain-delete");
+    } else {
+        await drain("drain-delete");
+        await g.fleet.reset(node);
     }
-    await g.fleet.reset(node);
     await unregister(g.client, g.inputs.moldClusterId, [node.vmId]);
-    if (isControlPlane(g.inputs) && g.inputs.apiLoadBalancerRuleId) await removeApiMember(g.client, g.inputs.apiLoadBalancerRuleId, node.vmId);
     await destroyMachine(g.client, node);
     g.state.nodes = g.state.nodes.filter((n) => n.vmId !== node.vmId);
     g.ctx.log(`${node.name}: removed`);
@@ -166,7 +187,8 @@ async function dropVanished(g: GroupContext): Promise<void> {
         const others = admins(g, node.name);
         // Workers' groups never set `initialised` (only a control plane makes the cluster): their admins are the control plane's.
         if (others.length && (!isControlPlane(g.inputs) || g.state.initialised)) {
-            await g.fleet.withAdmin(others, (a) => g.fleet.drain(a, node.name, 60)).catch((e) => g.ctx.log(`${node.name}: ${(e as Error).message}`));
+            // Its VM is gone: nothing to evict, only the Node object to delete.
+            await g.fleet.withAdmin(others, (a) => g.fleet.drain(a, node.name, 60, "delete")).catch((e) => g.ctx.log(`${node.name}: ${(e as Error).message}`));
         }
         await destroyMachine(g.client, node);
         g.state.nodes = g.state.nodes.filter((n) => n.vmId !== node.vmId);
@@ -178,11 +200,23 @@ export async function converge(g: GroupContext, oldInputs: Props | undefined): P
     const { inputs } = g;
     const count = Number(inputs.count);
     if (g.state.nodes.length) await dropVanished(g);
-    if (isControlPlane(inputs) && g.state.nodes.length) {
-        await addApiMembers(g.client, inputs.apiLoadBalancerRuleId, g.state.nodes.map((n) => n.vmId));
+    if (isControlPlane(inputs)) {
+        // A member taken out behind our back is put back (only nodes whose API server runs).
+        const ready = g.state.nodes.filter((n) => n.status === "ready").map((n) => n.vmId);
+        await addApiMembers(g.client, inputs.apiLoadBalancerRuleId, ready);
     }
-    // Nodes a previous run left unfinished resume first: every step is idempotent.
+    // Shrinking first: unfinished nodes leave first (one that keeps failing never blocks a scale-down),
+    // then outdated ones (they would be rolled anyway), then the newest.
+    const outdated = (n: NodeRecord) => outdatedNodes([n], g.placement).length > 0;
+    for (const node of nodesToRemove(g.state.nodes, count, (n) => n.status !== "ready" || outdated(n))) await removeNode(g, node);
+    // Nodes a previous run left unfinished resume: every step is idempotent.
     const pending = g.state.nodes.filter((n) => n.status !== "ready");
+    for (const n of pending) {
+        // A forward whose creation failed part-way is made now (it is adopted when it exists).
+        if (n.access === "port-forward" && !n.portForwardingRuleId) {
+            n.portForwardingRuleId = (await ensureSshForward(g.client, n, g.placement.publicIpAddressId, inputs.sshCidrs ?? ["0.0.0.0/0"])).id;
+        }
+    }
     if (pending.length) {
         await register(g.client, inputs.moldClusterId, pending.map((n) => n.vmId), isControlPlane(inputs));
         g.ctx.log(`resuming the bootstrap of ${pending.map((n) => n.name).join(", ")}`);
@@ -195,9 +229,6 @@ export async function converge(g: GroupContext, oldInputs: Props | undefined): P
     if (before && settled.length) {
         await g.fleet.withAdmin(admins(g), (a) => eachLimited(settled, ADMIN_CHANNELS, (n) => g.fleet.setMetadata(a, n.name, change)));
     }
-    // Shrinking first (outdated nodes leave first, so fewer are rolled), then rolling, then growing.
-    const outdated = (n: NodeRecord) => outdatedNodes([n], g.placement).length > 0;
-    for (const node of nodesToRemove(g.state.nodes, count, outdated)) await removeNode(g, node);
     // Offering, template or key pair changed: one node at a time, a new one Ready before the old one leaves.
     for (const old of outdatedNodes(g.state.nodes, g.placement)) {
         g.ctx.log(`${old.name}: rolling to the new offering/template/key pair`);
@@ -221,17 +252,19 @@ export async function removeAll(g: GroupContext): Promise<void> {
     const live = await liveVms(g.client, g.state.nodes);
     const cp = isControlPlane(g.inputs);
     g.inputs.__deleting = true;
-    const results = await Promise.allSettled(
-        g.state.nodes.map(async (node) => {
-            if (!live.has(node.vmId)) return destroyMachine(g.client, node);
-            if (cp) {
-                await unregister(g.client, g.inputs.moldClusterId, [node.vmId]);
-                if (g.inputs.apiLoadBalancerRuleId) await removeApiMember(g.client, g.inputs.apiLoadBalancerRuleId, node.vmId).catch(() => undefined);
-                return destroyMachine(g.client, node);
-            }
-            return removeNode(g, node);
-        }),
-    );
-    const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed.length) throw new Error(failed.map((f) => (f.reason as Error).message).join("; "));
+    // Drains share one admin SSH connection: a few at a time (sshd's MaxSessions).
+    await eachLimited(g.state.nodes, ADMIN_CHANNELS, async (node) => {
+        if (!live.has(node.vmId)) return destroyMachine(g.client, node);
+        if (cp) {
+            await unregister(g.client, g.inputs.moldClusterId, [node.vmId]);
+            if (g.inputs.apiLoadBalancerRuleId) await removeApiMember(g.client, g.inputs.apiLoadBalancerRuleId, node.vmId).catch(() => undefined);
+            return destroyMachine(g.client, node);
+        }
+        return removeNode(g, node);
+    });
+}
+
+/** The control-plane node cannot be reached at all (as opposed to a step that ran and failed). */
+function unreachable(e: unknown): boolean {
+    return e instanceof SshConnectError || e instanceof SshConnectionLostError;
 }

@@ -50,6 +50,9 @@ const INPUTS = [
 /** What makes the group (or, for a control plane, the cluster) what it is: a change means another one. */
 const IDENTITY = ["clusterName", "name", "role", "zone", "network", "publicIpAddressId", "sshPortStart", "controlPlaneEndpoint", "apiLoadBalancerRuleId", "cni", "podCidr", "serviceCidr"];
 
+/** Inputs an update applies to every node in place; the nodes themselves do not record them. */
+const IN_PLACE_ACROSS_NODES = ["labels", "taints", "sshAccess", "sshCidrs", "moldClusterId"];
+
 const HOST_LABEL = /^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/;
 
 function outputsOf(state: GroupState, inputs: Props): Props {
@@ -87,7 +90,10 @@ async function recorded(g: GroupContext, base: Props, work: () => Promise<void>)
         return outputsOf(g.state, g.inputs);
     } catch (e) {
         if (!g.state.nodes.length && !base.nodes?.length) throw e;
-        throw partialFailure((e as Error).message, g.id, { ...base, ...g.inputs, ...outputsOf(g.state, g.inputs), createIncomplete: true });
+        // An update that failed part-way keeps the previous values of what it changes in place across all
+        // nodes (labels, access…): recorded as new, the next update would believe them applied everywhere.
+        const notYetApplied = base.nodes ? Object.fromEntries(IN_PLACE_ACROSS_NODES.map((k) => [k, base[k] ?? null])) : {};
+        throw partialFailure((e as Error).message, g.id, { ...base, ...g.inputs, ...notYetApplied, ...outputsOf(g.state, g.inputs), createIncomplete: true });
     } finally {
         g.fleet.close();
     }
@@ -97,6 +103,8 @@ export const nodeGroup: ResourceDefinition = {
     kind: "NodeGroup",
     inputs: INPUTS,
     connectionInputs: ["sshPrivateKey", "controlPlaneNodes", "bastion"],
+    // Unfinished or vanished nodes are worked on by the next update, even after a refresh.
+    needsRepair: (olds) => (Array.isArray(olds.nodes) && olds.nodes.some((n: NodeRecord) => n.status !== "ready")) || (Array.isArray(olds.vanishedNodes) && olds.vanishedNodes.length > 0),
     replaceOnChanges: IDENTITY.filter((k) => k !== "controlPlaneEndpoint" && k !== "apiLoadBalancerRuleId"),
 
     check(news, olds = {}) {
@@ -147,6 +155,9 @@ export const nodeGroup: ResourceDefinition = {
             if (v.known(inputs.bootstrapTimeoutSeconds)) v.fail("bootstrapTimeoutSeconds", "must be a number of seconds, at least 30");
         }
         if (olds.role !== undefined) {
+            if (v.known(inputs.keyPair) && olds.keyPair !== undefined && olds.keyPair !== inputs.keyPair) {
+                v.fail("keyPair", `cannot change on an existing group ('${olds.keyPair}' → '${inputs.keyPair}'): its nodes accept only the old key, so they could not be drained or rolled with the new one; add a group with the new key pair and remove this one`);
+            }
             if (v.known(inputs.kubernetesVersion) && olds.kubernetesVersion !== undefined && olds.kubernetesVersion !== inputs.kubernetesVersion) {
                 v.fail("kubernetesVersion", `cannot change from ${olds.kubernetesVersion} to ${inputs.kubernetesVersion}: upgrading a self-managed cluster in place is not supported yet`);
             }

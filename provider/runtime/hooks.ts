@@ -41,6 +41,12 @@ export interface ResourceDefinition {
      */
     connectionInputs?: readonly string[];
     /**
+     * Optional: whether the object still has work left from an earlier run (a create or update that failed
+     * part-way), so an update must run even though no input changed. Pulumi forgets a resource's init errors
+     * once it is refreshed; this keeps such work from being dropped.
+     */
+    needsRepair?(olds: Props): boolean;
+    /**
      * Pure validation and defaults; no API call. Must let unknown values (UNKNOWN) through. `olds` are the
      * previous inputs ({} on create), for rules about a change (a Kubernetes upgrade's step); optional, so
      * definitions that judge the new inputs alone keep their one-argument form.
@@ -114,8 +120,12 @@ export function diffInputs(def: ResourceDefinition, olds: Props, news: Props): D
     // New provider code must reach the state even when nothing else changed, or a later delete or
     // refresh would run the stale code stored there.
     const providerChanged = olds.__provider !== news.__provider;
+    // New connection details (a rolled control plane, a rotated key) must reach the state too, or a later
+    // delete would use stale ones; they change nothing in Mold by themselves.
+    const connectionChanged = (def.connectionInputs ?? []).some((k) => containsUnknown(news[k]) || !equal(olds[k], news[k]));
+    const repair = olds.createIncomplete === true || (def.needsRepair?.(olds) ?? false);
     const deleteFirst = replaces.length > 0 && !containsUnknown(news) && (def.deleteBeforeReplace?.(olds, news) ?? false);
-    return { changes: changed.length > 0 || providerChanged, replaces, deleteBeforeReplace: deleteFirst };
+    return { changes: changed.length > 0 || providerChanged || connectionChanged || repair, replaces, deleteBeforeReplace: deleteFirst };
 }
 
 export async function runHook(definitions: Record<string, ResourceDefinition>, kind: string, hook: string, settings: MoldClientOptions | undefined, args: any[]): Promise<any> {
@@ -159,7 +169,7 @@ export async function runHook(definitions: Record<string, ResourceDefinition>, k
             }
             case "update": {
                 const [id, olds, news] = args as [string, Props, Props];
-                const needsWork = changedInputs(def, olds, news).length > 0 || olds.createIncomplete === true;
+                const needsWork = changedInputs(def, olds, news).length > 0 || olds.createIncomplete === true || (def.needsRepair?.(olds) ?? false);
                 // A provider-code-only change needs no API call: re-emit the outputs with the new inputs.
                 const outs = needsWork ? await def.update(contextFor(kind, settings, id), id, olds, news) : {};
                 return { outs: sanitize({ ...olds, ...news, ...outs, createIncomplete: undefined }) };

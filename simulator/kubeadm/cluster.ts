@@ -30,6 +30,8 @@ export interface KubeadmNode {
     taints: Taint[];
     joinedAt: string;
     kubeletVersion: string;
+    /** Cordoned (drained, kept): `spec.unschedulable`. */
+    unschedulable?: boolean;
 }
 
 export interface KubeadmCluster {

@@ -256,18 +256,32 @@ const drainNode: StepHandler = (ctx) => {
     const cluster = needControlPlane(ctx, "kubectl");
     if (isResult(cluster)) return cluster;
     const name = ctx.env.PM_NODE ?? "";
-    if (!cluster.nodes.some((n) => n.name === name)) return ok(result("drained", "absent"), false);
+    const node = cluster.nodes.find((n) => n.name === name);
+    if (!node) return ok(result("drained", "absent"), false);
+    // PM_DELETE=0: drain only (a control-plane node keeps its Node object until kubeadm reset has run).
+    if (ctx.env.PM_DELETE === "0") {
+        const changed = !node.unschedulable;
+        node.unschedulable = true;
+        return ok(`node/${name} cordoned\nnode/${name} drained\n` + result("drained", "done"), changed);
+    }
     cluster.nodes = cluster.nodes.filter((n) => n.name !== name);
-    return ok(`node/${name} cordoned\nnode/${name} drained\nnode "${name}" deleted\n` + result("drained", "done"));
+    const drained = ctx.env.PM_SKIP_DRAIN === "1" ? "" : `node/${name} cordoned\nnode/${name} drained\n`;
+    return ok(`${drained}node "${name}" deleted\n` + result("drained", "done"));
 };
 
 const resetNode: StepHandler = (ctx) => {
     const k = ctx.node.kubeadm;
     const changed = k.adminConf || k.kubeletConf || k.clusterId !== undefined;
     const cluster = k.clusterId ? clustersTable(ctx.state)[k.clusterId] : undefined;
-    if (cluster && k.role === "control-plane" && k.nodeName) cluster.etcdMembers = cluster.etcdMembers.filter((m) => m !== k.nodeName);
+    // kubeadm reset finds the etcd member to remove through the cluster (its Node and static pods): once the
+    // Node object is deleted it only warns and leaves the member behind, as the real one does.
+    let warning = "";
+    if (cluster && k.role === "control-plane" && k.nodeName) {
+        if (cluster.nodes.some((n) => n.name === k.nodeName)) cluster.etcdMembers = cluster.etcdMembers.filter((m) => m !== k.nodeName);
+        else warning = `W1122 [reset] Failed to remove etcd member: node "${k.nodeName}" not found; the etcd member was left in the cluster\n`;
+    }
     ctx.node.kubeadm = { adminConf: false, kubeletConf: false };
-    return ok(changed ? "[reset] Deleted contents of the etcd data directory: /var/lib/etcd\n" : "", changed);
+    return { ...ok(changed ? "[reset] Deleted contents of the etcd data directory: /var/lib/etcd\n" : "", changed), stderr: warning };
 };
 
 /**

@@ -161,6 +161,7 @@ const ROWS: Row[] = [
     { kind: "NodeGroup", case: "worker count above 100", inputs: { ...NG, count: 101 }, property: "count", message: /at most 100/ },
     { kind: "NodeGroup", case: "in-place upgrade", olds: { ...NG }, inputs: { ...NG, kubernetesVersion: "1.33.1" }, property: "kubernetesVersion", message: /cannot change from 1\.32\.5 to 1\.33\.1/ },
     { kind: "NodeGroup", case: "control plane's pod CIDR changed", olds: { ...CP, podCidr: "10.244.0.0/16" }, inputs: { ...CP, podCidr: "10.200.0.0/16" }, property: "podCidr", message: /cannot change on a control-plane group/ },
+    { kind: "NodeGroup", case: "key pair changed", olds: { ...NG }, inputs: { ...NG, keyPair: "k2" }, property: "keyPair", message: /cannot change on an existing group.*accept only the old key/ },
     { kind: "NodeGroup", case: "adoption", inputs: { ...NG, importId: "x" }, property: "importId", message: /not supported/ },
     { kind: "NodeGroup", case: "unknown SSH access", inputs: { ...NG, sshAccess: "vpn" }, property: "sshAccess", message: /one of port-forward, control-plane, bastion, got 'vpn'/ },
     { kind: "NodeGroup", case: "control plane reached through itself", inputs: { ...CP, sshAccess: "control-plane" }, property: "sshAccess", message: /must be port-forward or bastion/ },

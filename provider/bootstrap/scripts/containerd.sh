@@ -11,6 +11,7 @@ trap 'rm -f "$GENERATED"' EXIT
 # One function called on the last line: bash has read the whole script before anything runs.
 main() {
     install -d -m 0700 "$LOG_DIR"
+    step_lock containerd
 
     if ! package_installed containerd; then
         # Finish a dpkg run cut short by an earlier attempt whose connection dropped.

@@ -22,8 +22,25 @@ main() {
         return 0
     fi
 
-    kubectl_admin drain "$node" --ignore-daemonsets --delete-emptydir-data --force --timeout="${timeout}s" >&2
-    kubectl_admin delete node "$node" --ignore-not-found --wait=true >&2
+    # PM_SKIP_DRAIN=1: the node's VM is gone, there is nothing to evict from; only the Node object goes.
+    if [ "${PM_SKIP_DRAIN:-0}" != "1" ]; then
+        # Pods of a node whose kubelet is gone never finish terminating: they are not waited for past 30 s.
+        if ! kubectl_admin drain "$node" --ignore-daemonsets --delete-emptydir-data --force \
+            --skip-wait-for-delete-timeout=30 --timeout="${timeout}s" >&2; then
+            local ready
+            ready=$(kubectl_admin get node "$node" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}')
+            if [ "$ready" = "True" ]; then
+                echo "error: draining the Ready node $node failed" >&2
+                exit 1
+            fi
+            echo "node $node is not Ready (Ready=$ready): its pods cannot be evicted; deleting it anyway" >&2
+        fi
+    fi
+    # PM_DELETE=0: drained only. A control-plane node keeps its Node object until `kubeadm reset` on it has
+    # removed its etcd member (reset finds the member through the cluster).
+    if [ "${PM_DELETE:-1}" != "0" ]; then
+        kubectl_admin delete node "$node" --ignore-not-found --wait=true >&2
+    fi
     echo "pulumi-mold: drained=done"
 }
 

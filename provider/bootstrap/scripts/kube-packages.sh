@@ -16,6 +16,7 @@ main() {
     fi
     local minor="${BASH_REMATCH[1]}.${BASH_REMATCH[2]}"
     install -d -m 0700 "$LOG_DIR"
+    step_lock kube-packages
     logged dpkg --configure -a
 
     local missing=() pkg

@@ -6,6 +6,8 @@ LOG_DIR=/var/log/pulumi-mold
 # shellcheck disable=SC2034 # read by lib/common.sh, inlined below
 LOG="$LOG_DIR/kubeadm-init.log"
 ADMIN_CONF=/etc/kubernetes/admin.conf
+# Written only once kubeadm init succeeded: admin.conf appears early in init and proves nothing.
+DONE=/var/lib/pulumi-mold/kubeadm-init.done
 
 # One function called on the last line: bash has read the whole script before anything runs.
 main() {
@@ -18,7 +20,7 @@ main() {
     done
     install -d -m 0700 "$LOG_DIR"
 
-    if [ -f "$ADMIN_CONF" ]; then
+    if [ -f "$DONE" ]; then
         echo "pulumi-mold: init=already"
         return 0
     fi
@@ -26,13 +28,14 @@ main() {
     # A run whose connection dropped may still be initialising: wait for it, then look again.
     exec 9>/run/pulumi-mold-kubeadm.lock
     flock 9
-    if [ -f "$ADMIN_CONF" ]; then
+    if [ -f "$DONE" ]; then
         echo "pulumi-mold: init=already"
         return 0
     fi
 
-    # Leftovers of an init that died before writing admin.conf would make kubeadm's preflight fail.
-    if [ -e /etc/kubernetes/manifests/kube-apiserver.yaml ] || [ -e /etc/kubernetes/pki/ca.crt ]; then
+    # Leftovers of an init that did not finish (kubeadm stops at its first failing phase) would make its
+    # preflight fail, or leave a cluster without its later phases (addons, bootstrap tokens): start over.
+    if [ -e "$ADMIN_CONF" ] || [ -e /etc/kubernetes/manifests/kube-apiserver.yaml ] || [ -e /etc/kubernetes/pki/ca.crt ]; then
         echo "an earlier kubeadm init did not finish; resetting before trying again"
         logged kubeadm reset -f
     fi
@@ -57,6 +60,8 @@ main() {
         echo "error: kubeadm init finished without writing $ADMIN_CONF" >&2
         exit 1
     fi
+    install -d -m 0755 "$(dirname "$DONE")"
+    touch "$DONE"
     echo "pulumi-mold: init=done"
 }
 

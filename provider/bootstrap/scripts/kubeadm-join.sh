@@ -6,6 +6,8 @@ LOG_DIR=/var/log/pulumi-mold
 # shellcheck disable=SC2034 # read by lib/common.sh, inlined below
 LOG="$LOG_DIR/kubeadm-join.log"
 KUBELET_CONF=/etc/kubernetes/kubelet.conf
+# Written only once kubeadm join succeeded: kubelet.conf appears before a control-plane join's etcd phase.
+DONE=/var/lib/pulumi-mold/kubeadm-join.done
 
 # One function called on the last line: bash has read the whole script before anything runs.
 main() {
@@ -18,7 +20,7 @@ main() {
     fi
     install -d -m 0700 "$LOG_DIR"
 
-    if [ -f "$KUBELET_CONF" ]; then
+    if [ -f "$DONE" ]; then
         echo "pulumi-mold: join=already"
         return 0
     fi
@@ -26,7 +28,7 @@ main() {
     # A run whose connection dropped may still be joining: wait for it, then look again.
     exec 9>/run/pulumi-mold-kubeadm.lock
     flock 9
-    if [ -f "$KUBELET_CONF" ]; then
+    if [ -f "$DONE" ]; then
         echo "pulumi-mold: join=already"
         return 0
     fi
@@ -45,7 +47,7 @@ main() {
     fi
 
     # Leftovers of a join that died before the kubelet was configured would fail kubeadm's preflight.
-    if [ -e /etc/kubernetes/pki/ca.crt ] || [ -e /etc/kubernetes/bootstrap-kubelet.conf ]; then
+    if [ -e "$KUBELET_CONF" ] || [ -e /etc/kubernetes/pki/ca.crt ] || [ -e /etc/kubernetes/bootstrap-kubelet.conf ]; then
         echo "an earlier kubeadm join did not finish; resetting before trying again"
         logged kubeadm reset -f
     fi
@@ -55,6 +57,8 @@ main() {
         echo "error: kubeadm join finished without writing $KUBELET_CONF" >&2
         exit 1
     fi
+    install -d -m 0755 "$(dirname "$DONE")"
+    touch "$DONE"
     echo "pulumi-mold: join=done"
 }
 

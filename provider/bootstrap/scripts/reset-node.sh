@@ -12,6 +12,8 @@ main() {
 
     # What kubeadm reset leaves behind: CNI configuration and interfaces, the admin's kubeconfig.
     rm -rf /etc/cni/net.d /var/lib/cni /root/.kube /etc/kubernetes /var/lib/etcd
+    # The node may be joined again (by this or another cluster).
+    rm -f /var/lib/pulumi-mold/kubeadm-init.done /var/lib/pulumi-mold/kubeadm-join.done
     local link
     for link in cni0 flannel.1 vxlan.calico tunl0; do
         if ip link show "$link" >/dev/null 2>&1; then

@@ -30,3 +30,13 @@ logged() {
 kubectl_admin() {
     kubectl --kubeconfig "${ADMIN_CONF:?}" "$@" </dev/null
 }
+
+# One run of a step at a time on a node: a rerun after a dropped connection waits for the first run (which
+# goes on on the node) instead of racing it for dpkg's lock or kubeadm's files.
+step_lock() {
+    exec 8>"/run/pulumi-mold-$1.lock"
+    if ! flock -w 1800 8; then
+        echo "error: an earlier run of step $1 still holds its lock after 30 minutes" >&2
+        exit 1
+    fi
+}
