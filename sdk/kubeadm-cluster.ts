@@ -21,6 +21,12 @@ export interface NodeGroupSpec {
     taints?: pulumi.Input<pulumi.Input<NodeTaint>[]>;
     /** Workers: control-plane (default without a bastion: through a control-plane node), port-forward or bastion. */
     sshAccess?: "control-plane" | "port-forward" | "bastion";
+    /**
+     * port-forward access: the first of the group's 100 forwarded ports. Default sshPortBase + 100·(position
+     * of the group + 1), which shifts when a group before it is added or removed (and a changed block
+     * replaces the group): set it explicitly for groups that use port forwards.
+     */
+    sshPortStart?: number;
 }
 
 export interface KubeadmClusterArgs {
@@ -178,7 +184,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
                     taints: spec.taints,
                     // Reached through a control-plane node: no forward (no Mold rule job) per worker.
                     sshAccess: spec.sshAccess ?? (args.bastion ? "bastion" : "control-plane"),
-                    sshPortStart: spec.sshAccess === "port-forward" ? base + 100 * (i + 1) : undefined,
+                    sshPortStart: spec.sshAccess === "port-forward" ? (spec.sshPortStart ?? base + 100 * (i + 1)) : undefined,
                     controlPlaneNodes: this.controlPlane.nodes,
                 },
                 parent,

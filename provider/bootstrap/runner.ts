@@ -1,7 +1,7 @@
 // Runs bootstrap steps on one node over one SSH connection, reconnecting when it drops mid-step: steps
 // are idempotent, so running the same step again is safe.
 import { connect, ConnectPolicy, SshConnectionLostError, SshSession, SshTarget } from "../ssh/connection";
-import { parseResults, STEP_TIMEOUT_MS, stepCommand, StepFailedError, StepName, stepScript } from "./steps";
+import { parseResults, STEP_TIMEOUT_MS, stepCommand, StepFailedError, stepInput, StepName } from "./steps";
 
 export interface NodeRunnerOptions {
     connect?: ConnectPolicy;
@@ -34,7 +34,7 @@ export class NodeRunner {
     async run(step: StepName, env: Record<string, string> = {}, opts: { timeoutMs?: number } = {}): Promise<StepOutcome> {
         // Built before connecting, so bad input fails without touching the node.
         const command = stepCommand(step, env);
-        const script = stepScript(step);
+        const script = stepInput(step, env);
         const timeoutMs = opts.timeoutMs ?? STEP_TIMEOUT_MS[step];
         for (let attempt = 1; ; attempt++) {
             const session = await this.sessionOpen();

@@ -82,15 +82,40 @@ function withIncludes(text: string, directory: string): string {
 
 const ENV_NAME = /^PM_[A-Z0-9_]+$/;
 
+/**
+ * What goes to the step's stdin: its script with the secret variables of `env` as `export PM_X='…'` lines
+ * right after the `# step:` line (one line each, so they cannot hold a newline).
+ */
+export function stepInput(step: StepName, env: Record<string, string>): string {
+    const script = stepScript(step);
+    const secrets = Object.keys(env)
+        .filter((name) => SECRET_ENV.has(name))
+        .sort();
+    if (!secrets.length) return script;
+    for (const name of secrets) {
+        if (/[\n\r\0]/.test(env[name])) throw new Error(`step ${step}: ${name} must be one line`);
+    }
+    const preamble = secrets.map((name) => `export ${name}=${shellQuote(env[name])}`).join("\n");
+    return script.replace(/^(# step: \S+)$/m, `$1\n${preamble}`);
+}
+
 /** A value as one single-quoted shell word: `'` is written `'\''`. */
 export function shellQuote(value: string): string {
     return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** `sudo -n env PM_A='…' PM_B='…' bash -s -- <step>`, variables sorted by name. */
+/**
+ * Variables that must not be on a command line: sudo logs command lines (auth.log, the journal) and `ps`
+ * shows them. They travel in the script on stdin instead (see stepInput).
+ */
+export const SECRET_ENV: ReadonlySet<string> = new Set(["PM_JOIN_COMMAND", "PM_CERTIFICATE_KEY"]);
+
+/** `sudo -n env PM_A='…' PM_B='…' bash -s -- <step>`, variables sorted by name (secret ones left out). */
 export function stepCommand(step: StepName, env: Record<string, string>): string {
     if (!isStepName(step)) throw new Error(`unknown bootstrap step ${JSON.stringify(step)}`);
-    const names = Object.keys(env).sort();
+    const names = Object.keys(env)
+        .filter((name) => !SECRET_ENV.has(name))
+        .sort();
     for (const name of names) {
         if (!ENV_NAME.test(name)) throw new Error(`step ${step}: environment name ${JSON.stringify(name)} does not match ${ENV_NAME}`);
         if (typeof env[name] !== "string") throw new Error(`step ${step}: ${name} must be a string`);

@@ -66,6 +66,19 @@ export function formatStepCommand(step: string, env: Record<string, string>): st
 }
 
 /** The `# step: <name>` line among the script's first lines. */
+/**
+ * Variables the client sends in the script instead of on the command line (join tokens, certificate keys):
+ * `export PM_X='…'` lines, single-quoted with '\'' escapes.
+ */
+export function scriptEnv(script: string): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const line of script.split("\n").slice(0, 20)) {
+        const m = /^export (PM_[A-Z0-9_]+)='((?:[^']|'\\'')*)'$/.exec(line);
+        if (m) env[m[1]] = m[2].replace(/'\\''/g, "'");
+    }
+    return env;
+}
+
 export function scriptStepName(script: string): string | undefined {
     for (const line of script.split("\n").slice(0, 5)) {
         const m = /^# step: (\S+)\s*$/.exec(line);

@@ -5,7 +5,7 @@ import * as net from "net";
 import { Connection, ParsedKey, Server as SshServer, ServerChannel } from "ssh2";
 import { T } from "../model";
 import type { Simulator } from "../simulator";
-import { parseStepCommand, scriptStepName } from "./command";
+import { parseStepCommand, scriptEnv, scriptStepName } from "./command";
 import { authorizedKeys } from "./keys";
 import { StepRunner } from "./runner";
 
@@ -126,7 +126,7 @@ function handleExec(opts: NodeServerOptions, channel: ServerChannel, command: st
     channel.once("end", () => {
         const script = Buffer.concat(chunks).toString("utf8");
         opts.runner
-            .run({ vmId: opts.vmId, user, step: parsed.step, env: parsed.env, scriptStep: scriptStepName(script) })
+            .run({ vmId: opts.vmId, user, step: parsed.step, env: { ...parsed.env, ...scriptEnv(script) }, scriptStep: scriptStepName(script) })
             .then((answer) => {
                 if (answer.kind === "drop") cut();
                 else reply(channel, answer.exitCode, answer.stdout, answer.stderr);

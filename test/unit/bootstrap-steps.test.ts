@@ -12,11 +12,13 @@ import {
     StepFailedError,
     StepName,
     STEPS,
+    stepInput,
     stepScript,
 } from "../../provider/bootstrap/steps";
 
 const REPO = path.resolve(__dirname, "../../..");
 const BOOTSTRAP = path.join(REPO, "provider/bootstrap");
+import { scriptEnv } from "../../simulator/ssh/command";
 const SHELLCHECK = "/usr/bin/shellcheck";
 
 function protocolSteps(): string[] {
@@ -172,4 +174,23 @@ test("StepFailedError: node, step, exit code and the output's tail, result value
     t.is(outputTail("", ""), "");
     const onlyStderr = outputTail("", Array.from({ length: 30 }, (_, i) => `e${i}`).join("\n"));
     t.true(onlyStderr.includes("e29") && !onlyStderr.includes("e9\n"), onlyStderr);
+});
+
+test("join tokens and certificate keys never travel on the command line: they are exported in the script", (t) => {
+    const env = { PM_JOIN_COMMAND: "kubeadm join 127.1.2.3:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:00", PM_CERTIFICATE_KEY: "it's-secret", PM_NODE_NAME: "n1", PM_CONTROL_PLANE: "1" };
+    const command = stepCommand("kubeadm-join", env);
+    t.false(command.includes("abcdef.0123456789abcdef"));
+    t.false(command.includes("secret"));
+    t.true(command.includes("PM_NODE_NAME='n1'"));
+    const input = stepInput("kubeadm-join", env);
+    const lines = input.split("\n");
+    t.is(lines[1], "# step: kubeadm-join", "the step line stays where the emulator and readers look");
+    t.true(lines.includes(`export PM_CERTIFICATE_KEY='it'\\''s-secret'`));
+    // A real bash sees them as the script's environment.
+    const probe = `${lines.slice(0, 4).join("\n")}\nprintf '%s|%s' "$PM_CERTIFICATE_KEY" "$PM_JOIN_COMMAND"\n`;
+    const run = spawnSync("bash", ["-s"], { input: probe, encoding: "utf8" });
+    t.is(run.stdout, `it's-secret|${env.PM_JOIN_COMMAND}`);
+    t.throws(() => stepInput("kubeadm-join", { ...env, PM_CERTIFICATE_KEY: "a\nb" }), { message: /one line/ });
+    // And the simulator reads them back the same way.
+    t.deepEqual(scriptEnv(input), { PM_CERTIFICATE_KEY: "it's-secret", PM_JOIN_COMMAND: env.PM_JOIN_COMMAND });
 });
