@@ -8,6 +8,7 @@ import * as http from "http";
 import * as https from "https";
 import * as net from "net";
 import { T } from "./model";
+import { SerialRuns } from "./serial-runs";
 import { Simulator } from "./simulator";
 import type { ClusterRecord } from "./handlers/kubernetes-cluster";
 import { clusterServedAt, KubeadmCluster } from "./kubeadm/cluster";
@@ -70,8 +71,7 @@ export class KubeApiManager {
     private readonly listeners = new Map<string, Listener>();
     private readonly port: number;
     private readonly timer: NodeJS.Timeout;
-    private current?: Promise<void>;
-    private queued?: Promise<void>;
+    private readonly runs = new SerialRuns(() => this.reconcileOnce(), "kube-api", () => this.stopped);
     private stopped = false;
 
     constructor(
@@ -103,27 +103,13 @@ export class KubeApiManager {
      * next run, so a burst of API requests costs at most two.
      */
     reconcile(): Promise<void> {
-        if (this.queued) return this.queued;
-        const previous = this.current ?? Promise.resolve();
-        const next: Promise<void> = previous.then(async () => {
-            this.queued = undefined;
-            this.current = next;
-            try {
-                if (!this.stopped) await this.reconcileOnce();
-            } catch (e) {
-                process.stderr.write(`mold-simulator: kube-api reconcile: ${(e as Error).message}\n`);
-            } finally {
-                if (this.current === next) this.current = undefined;
-            }
-        });
-        this.queued = next;
-        return next;
+        return this.runs.run();
     }
 
     async stop(): Promise<void> {
         this.stopped = true;
         clearInterval(this.timer);
-        await this.current;
+        await this.runs.settled();
         await Promise.all([...this.listeners.values()].map((l) => this.close(l)));
         this.listeners.clear();
     }

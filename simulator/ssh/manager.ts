@@ -4,6 +4,7 @@
 import * as net from "net";
 import { assertLoopbackV4 } from "../kube-api";
 import { T } from "../model";
+import { SerialRuns } from "../serial-runs";
 import type { Simulator } from "../simulator";
 import { firewallOpens } from "../kubeadm/routing";
 import { SshFaults } from "./faults";
@@ -46,8 +47,7 @@ export class SshManager {
     /** VM state as last seen and since when (epoch ms): a change to Running is a boot. */
     private readonly seen = new Map<string, { state: string; since: number }>();
     private readonly timer: NodeJS.Timeout;
-    private current?: Promise<void>;
-    private queued?: Promise<void>;
+    private readonly runs = new SerialRuns(() => this.reconcileOnce(), "ssh", () => this.stopped);
     private stopped = false;
 
     constructor(
@@ -75,27 +75,13 @@ export class SshManager {
 
     /** One run at a time; calls made meanwhile share the next run. */
     reconcile(): Promise<void> {
-        if (this.queued) return this.queued;
-        const previous = this.current ?? Promise.resolve();
-        const next: Promise<void> = previous.then(async () => {
-            this.queued = undefined;
-            this.current = next;
-            try {
-                if (!this.stopped) await this.reconcileOnce();
-            } catch (e) {
-                process.stderr.write(`mold-simulator: ssh reconcile: ${(e as Error).message}\n`);
-            } finally {
-                if (this.current === next) this.current = undefined;
-            }
-        });
-        this.queued = next;
-        return next;
+        return this.runs.run();
     }
 
     async stop(): Promise<void> {
         this.stopped = true;
         clearInterval(this.timer);
-        await this.current;
+        await this.runs.settled();
         await Promise.all([...this.listeners.values()].map((l) => this.close(l)));
         this.listeners.clear();
         await Promise.all([...this.internal.values()].map((i) => closeNode(i.node)));
