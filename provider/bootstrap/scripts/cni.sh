@@ -4,7 +4,7 @@ set -euo pipefail
 
 # Pinned releases: a cluster made today and one made next year get the same network.
 FLANNEL_VERSION=v0.26.1
-CALICO_VERSION=v3.28.2
+CALICO_VERSION=v3.32.2
 FLANNEL_MANIFEST="https://github.com/flannel-io/flannel/releases/download/${FLANNEL_VERSION}/kube-flannel.yml"
 TIGERA_OPERATOR_MANIFEST="https://raw.githubusercontent.com/projectcalico/calico/${CALICO_VERSION}/manifests/tigera-operator.yaml"
 
@@ -68,8 +68,18 @@ apply_calico() {
     download "$TIGERA_OPERATOR_MANIFEST" "$operator"
     # Server-side apply: the operator's CRDs are too large for client-side apply's annotation.
     kubectl_admin apply --server-side --force-conflicts -f "$operator"
-    kubectl_admin wait --for condition=established --timeout=120s \
-        crd/installations.operator.tigera.io crd/apiservers.operator.tigera.io
+    # Since Calico 3.30 the operator installs its own CRDs once it runs: wait for them to exist first
+    # (`kubectl wait` fails at once on a resource that is not there yet).
+    local crds=(crd/installations.operator.tigera.io crd/apiservers.operator.tigera.io)
+    local deadline=$((SECONDS + 300))
+    until kubectl_admin get "${crds[@]}" >/dev/null 2>&1; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "error: the tigera operator did not install its CRDs within 300 s" >&2
+            exit 1
+        fi
+        sleep 5
+    done
+    kubectl_admin wait --for condition=established --timeout=120s "${crds[@]}"
 
     local installation="$WORK/installation.yaml"
     cat >"$installation" <<YAML
