@@ -234,15 +234,18 @@ export class Engine {
         process.env.PULUMI_NODEJS_STACK = this.stack;
 
         require("ts-node").register({ transpileOnly: true, skipProject: true, compilerOptions: { module: "commonjs", target: "es2022", esModuleInterop: true, ignoreDeprecations: "6.0" } as any });
-        const settings = require("@pulumi/pulumi/runtime/settings");
-        const stateModule = require("@pulumi/pulumi/runtime/state");
+        // The program's own copy of the SDK, as the language host uses it: a program installed outside this
+        // repository (an example copied elsewhere) has its own @pulumi/pulumi, whose runtime must see our monitor.
+        const sdk = (module: string) => require(require.resolve(module, { paths: [programDir] }));
+        const settings = sdk("@pulumi/pulumi/runtime/settings");
+        const stateModule = sdk("@pulumi/pulumi/runtime/state");
         const monitor = createMonitor(this.stack, this.project, {
             register: (r) => this.track(this.register(r)),
             read: (r) => this.track(this.readExternal(r)),
             stackOutputs: (urn, outputs) => {
                 if (urn.split("::")[2] === STACK_TYPE) this.state.outputs = outputs;
             },
-        });
+        }, sdk);
         settings.setMockOptions(monitor, this.project, this.stack, this.preview);
         const store = stateModule.getStore();
         Object.assign(store, {
@@ -252,7 +255,7 @@ export class Engine {
             supportsDeletedWith: true,
             supportsAliasSpecs: true,
         });
-        const pulumiRuntime = require("@pulumi/pulumi/runtime");
+        const pulumiRuntime = sdk("@pulumi/pulumi/runtime");
         const previousCwd = process.cwd();
         process.chdir(programDir);
         try {

@@ -2,10 +2,8 @@
 // engine (which drives the real dynamic-provider host) with the whole RegisterResourceRequest, so options
 // such as additionalSecretOutputs, deleteBeforeReplace and dependencies are honoured.
 
-/* eslint-disable @typescript-eslint/no-var-requires */
-const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
-const resproto = require("@pulumi/pulumi/proto/resource_pb");
-const structproto = require("google-protobuf/google/protobuf/struct_pb");
+/** Loads a module of the program's own copy of the Pulumi SDK (see Engine.sdk). */
+export type SdkRequire = (module: string) => any;
 
 export interface Registration {
     urn: string;
@@ -45,7 +43,10 @@ export function makeUrn(stack: string, project: string, parent: string, type: st
     return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
 }
 
-export function createMonitor(stack: string, project: string, handlers: MonitorHandlers): any {
+export function createMonitor(stack: string, project: string, handlers: MonitorHandlers, sdk: SdkRequire): any {
+    const { MockMonitor } = sdk("@pulumi/pulumi/runtime/mocks");
+    const resproto = sdk("@pulumi/pulumi/proto/resource_pb");
+    const structproto = sdk("google-protobuf/google/protobuf/struct_pb");
     const monitor = new MockMonitor({
         call: (args: { token: string }) => {
             throw new Error(`the test engine cannot invoke provider functions (${args.token})`);

@@ -19,7 +19,7 @@ test("every resource's secret outputs in schema.json are the ones its SDK class 
         },
         read: async (r) => ({ id: r.id, outputs: r.inputs }),
         stackOutputs: () => undefined,
-    });
+    }, require);
     settings.setMockOptions(monitor, "schema", "dev", false);
     Object.assign(require("@pulumi/pulumi/runtime/state").getStore(), { supportsSecrets: true });
     const pulumi = require("@pulumi/pulumi");
