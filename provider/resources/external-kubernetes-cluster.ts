@@ -32,8 +32,8 @@ export const externalKubernetesCluster: ResourceDefinition = {
 
     check(news) {
         const v = new Validator("ExternalKubernetesCluster");
-        v.string("name", news.name, { required: true, maxLength: 255 });
-        v.string("description", news.description, { maxLength: 1024 });
+        v.string("name", news.name, { required: true });
+        v.string("description", news.description, { text: true });
         v.string("zone", news.zone, { required: true });
         v.string("network", news.network, { required: true });
         v.string("keyPair", news.keyPair);

@@ -52,7 +52,7 @@ export function checkCluster(news: Props, olds: Props): { inputs: Props; failure
     if (known(v, news.name) && typeof news.name === "string" && news.name.trim() !== "" && !CLUSTER_NAME.test(news.name)) {
         v.fail("name", `'${news.name}' is not a valid cluster name: 1 to 40 letters, digits and hyphens, starting with a letter, not ending with a hyphen (Mold names the nodes and the network after it)`);
     }
-    v.string("description", news.description, { maxLength: 255 });
+    v.string("description", news.description, { text: true });
     v.string("zone", news.zone, { required: true });
     v.string("kubernetesVersion", news.kubernetesVersion, { required: true });
     for (const k of OFFERING_INPUTS) v.string(k, news[k]);
@@ -63,7 +63,7 @@ export function checkCluster(news: Props, olds: Props): { inputs: Props; failure
         v.fail("etcdOffering", "must be given for etcd nodes when serviceOffering is not");
     }
     v.string("network", news.network);
-    v.string("keyPair", news.keyPair, { maxLength: 255 });
+    v.string("keyPair", news.keyPair);
     if (news.externalLoadBalancerIpAddress !== undefined) v.ipv4("externalLoadBalancerIpAddress", news.externalLoadBalancerIpAddress);
     if (known(v, news.externalLoadBalancerIpAddress, news.network) && news.externalLoadBalancerIpAddress !== undefined && news.network === undefined) {
         v.fail("externalLoadBalancerIpAddress", "needs network (a Shared network; Mold's auto-created network is isolated)");
@@ -104,7 +104,7 @@ export function checkCluster(news: Props, olds: Props): { inputs: Props; failure
     if (known(v, r) && r !== undefined && r !== null) {
         if (typeof r !== "object" || Array.isArray(r)) v.fail("privateRegistry", "must be an object {url, username, password}");
         else {
-            for (const k of ["url", "username", "password"]) v.string(`privateRegistry.${k}`, r[k]);
+            for (const k of ["url", "username", "password"]) v.string(`privateRegistry.${k}`, r[k], { text: k === "password" });
             if (known(v, r.url) && !r.url && (r.username || r.password)) v.fail("privateRegistry.url", "is required when a registry username or password is given");
             if (known(v, r.url, r.username, r.password) && r.url && (!r.username || !r.password)) {
                 v.fail("privateRegistry", "needs url, username and password together (Mold takes all three or none)");
