@@ -75,6 +75,18 @@ function parsePositiveInt(name: string, v: string | number | undefined, problems
     return Math.floor(n);
 }
 
+/**
+ * Whether an endpoint and both keys are configured (options or environment), i.e. whether reading Mold is
+ * possible at all: check-time reads are skipped without them rather than failing a credential-less preview.
+ */
+export function hasCredentials(options: MoldClientOptions = {}, env: Env = process.env): boolean {
+    return [
+        firstSet(options.apiUrl, env.MOLD_API_URL, env.CLOUDSTACK_API_URL),
+        firstSet(options.apiKey, env.MOLD_API_KEY, env.CLOUDSTACK_API_KEY),
+        firstSet(options.secretKey, env.MOLD_SECRET_KEY, env.CLOUDSTACK_SECRET_KEY),
+    ].every((v) => v !== undefined);
+}
+
 export function resolveClientConfig(options: MoldClientOptions = {}, env: Env = process.env): ResolvedClientConfig {
     const apiUrl = firstSet(options.apiUrl, env.MOLD_API_URL, env.CLOUDSTACK_API_URL);
     const apiKey = firstSet(options.apiKey, env.MOLD_API_KEY, env.CLOUDSTACK_API_KEY);

@@ -10,6 +10,7 @@ import { findZone } from "../client/catalog";
 import { createKubernetesCluster, deleteKubernetesCluster, getKubernetesCluster, KubernetesCluster, listKubernetesClusters } from "../client/kubernetes";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
+import { namesInMold } from "./check-names";
 import { findNetwork } from "./common";
 import { createOnce, deleteConfirmed, isGone } from "./reconcile";
 
@@ -39,6 +40,8 @@ export const externalKubernetesCluster: ResourceDefinition = {
         v.string("keyPair", news.keyPair);
         return { inputs: news, failures: v.failures };
     },
+
+    checkInMold: (ctx, inputs) => namesInMold(ctx, "ExternalKubernetesCluster", inputs, { zone: "zone", networks: ["network"] }),
 
     async create(ctx, inputs) {
         const client = ctx.client();

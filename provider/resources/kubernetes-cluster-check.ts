@@ -4,7 +4,7 @@ import { findZone, listServiceOfferings, MoldLookupError, pickOne, ServiceOfferi
 import type { MoldClient } from "../client/client";
 import { KubernetesSupportedVersion, listKubernetesSupportedVersions } from "../client/kubernetes";
 import { checkUpgrade, isSemanticVersion, parseSemver } from "../kubernetes/versions";
-import type { CheckFailure, HookContext, Props } from "../runtime/hooks";
+import { CheckFailure, containsUnknown, HookContext, Props } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
 import { findNetwork } from "./common";
 
@@ -173,6 +173,8 @@ export async function checkClusterInMold(ctx: HookContext, inputs: Props): Promi
     const failures: CheckFailure[] = [];
     const fail = (property: string, reason: string) => failures.push({ property, reason: `mold:KubernetesCluster: ${property} ${reason}` });
     const lookup = async <T>(property: string, f: () => Promise<T>): Promise<T | undefined> => {
+        // A value not known yet (preview of a dependent resource) is judged at up.
+        if (containsUnknown(inputs[property])) return undefined;
         try {
             return await f();
         } catch (e) {
@@ -186,6 +188,7 @@ export async function checkClusterInMold(ctx: HookContext, inputs: Props): Promi
     const offerings = await listServiceOfferings(client);
     for (const k of OFFERING_INPUTS) {
         if (!inputs[k] || (k === "etcdOffering" && !(inputs.etcdNodes > 0))) continue;
+        if (k === "etcdOffering" && containsUnknown(inputs.etcdNodes)) continue;
         const o = await lookup(k, async () => pickOne("service offering", inputs[k], offerings));
         const why = o && version ? belowMinimum(o, version) : undefined;
         if (why) fail(k, `'${inputs[k]}' is too small: ${why}`);

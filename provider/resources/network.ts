@@ -7,6 +7,7 @@ import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { jsonEqual } from "../runtime/equal";
 import { isOwned } from "../runtime/tags";
+import { namesInMold } from "./check-names";
 import { applyTags, assertOwned, createTagged } from "./common";
 import { changeIdempotent, deleteConfirmed } from "./reconcile";
 
@@ -62,6 +63,8 @@ export const network: ResourceDefinition = {
         v.tags("tags", news.tags);
         return { inputs: news, failures: v.failures };
     },
+
+    checkInMold: (ctx, inputs) => namesInMold(ctx, "Network", inputs, { zone: "zone", networkOffering: "networkOffering" }),
 
     async create(ctx, inputs) {
         const client = ctx.client();

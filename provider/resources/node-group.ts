@@ -17,6 +17,7 @@ import { partialFailure } from "../runtime/errors";
 import { jsonEqual } from "../runtime/equal";
 import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
+import { namesInMold } from "./check-names";
 import { untilHealthy } from "./kubernetes-cluster-ops";
 
 const INPUTS = [
@@ -169,6 +170,9 @@ export const nodeGroup: ResourceDefinition = {
         }
         return { inputs, failures: v.failures };
     },
+
+    checkInMold: (ctx, inputs) =>
+        namesInMold(ctx, "NodeGroup", inputs, { zone: "zone", template: "template", serviceOffering: ["serviceOffering"], networks: ["network"] }),
 
     async create(ctx, inputs) {
         const id = `ng-${randomBytes(6).toString("hex")}`;

@@ -27,6 +27,7 @@ import { jsonEqual } from "../runtime/equal";
 import type { ResourceTag } from "../client/tags";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
+import { namesInMold } from "./check-names";
 import { applyTags, assertOwned, createTagged, findNetwork } from "./common";
 import { changeIdempotent, deleteConfirmed, waitFor } from "./reconcile";
 import { affinityGroupIds, changeOffering, immutableConflicts, networkIdsOf, settledVm } from "./virtual-machine-ops";
@@ -167,6 +168,9 @@ export const virtualMachine: ResourceDefinition = {
         else if (typeof inputs.desiredState === "string" && v.known(inputs.desiredState)) inputs.desiredState = inputs.desiredState.toLowerCase();
         return { inputs, failures: v.failures };
     },
+
+    checkInMold: (ctx, inputs) =>
+        namesInMold(ctx, "VirtualMachine", inputs, { zone: "zone", template: "template", serviceOffering: ["serviceOffering"], networks: ["networks"] }),
 
     async create(ctx, inputs) {
         const client = ctx.client();
