@@ -23,6 +23,11 @@ export interface VirtualMachineArgs {
     keyPair?: pulumi.Input<string>;
     /** Plain-text user data (cloud-init); always secret, base64-encoded for Mold. Changing it replaces the VM. */
     userData?: pulumi.Input<string>;
+    /**
+     * The longest user data the cloud accepts, in characters once base64-encoded: its `vm.userdata.max.length`
+     * setting (Mold's default 32768, at most 1048576). Set it only for a cloud configured otherwise.
+     */
+    userDataMaxLength?: pulumi.Input<number>;
     /** Root disk size in GB. Changing it replaces the VM. */
     rootDiskSize?: pulumi.Input<number>;
     /** Affinity group names or ids. Changing them replaces the VM. */
@@ -42,6 +47,7 @@ export class VirtualMachine extends pulumi.dynamic.Resource {
     declare public readonly networks: pulumi.Output<string[]>;
     declare public readonly keyPair: pulumi.Output<string | undefined>;
     declare public readonly userData: pulumi.Output<string | undefined>;
+    declare public readonly userDataMaxLength: pulumi.Output<number | undefined>;
     declare public readonly rootDiskSize: pulumi.Output<number | undefined>;
     declare public readonly affinityGroups: pulumi.Output<string[] | undefined>;
     declare public readonly desiredState: pulumi.Output<string>;
@@ -82,6 +88,7 @@ export class VirtualMachine extends pulumi.dynamic.Resource {
                 keyPair: args.keyPair,
                 // User data often holds credentials: secret whatever the caller passed.
                 userData: args.userData === undefined ? undefined : pulumi.secret(args.userData),
+                userDataMaxLength: args.userDataMaxLength,
                 rootDiskSize: args.rootDiskSize,
                 affinityGroups: args.affinityGroups,
                 desiredState: args.desiredState,

@@ -1,8 +1,30 @@
 // Request parameters as Mold binds them (mold-api-core.md §3): names are case-insensitive,
 // map parameters are name[i].field with the field kept as sent, LIST values are comma-separated.
-import { badNumber, emptyParam, invalidParam, MALFORMED_MAP, missingParam, unknownUuid } from "./errors";
+import { ApiError, badNumber, emptyParam, MALFORMED_MAP, missingParam, unknownUuid } from "./errors";
 
 const MAP_KEY = /^([^\[\]]+)\[([^\[\]]*)\]\.(.+)$/;
+
+/**
+ * Java field names behind wire names, where they differ: Mold's too-long text names the command class's
+ * field (ParamProcessWorker: "... for param: <field.getName()>"), not the parameter. By "<command>.<param>"
+ * first, then by parameter.
+ */
+const JAVA_FIELDS: Record<string, string> = {
+    displaytext: "displayText",
+    displayname: "displayName",
+    networkdomain: "networkDomain",
+    publickey: "publicKey",
+    userdata: "userData",
+    keypair: "sshKeyPairName",
+    "createloadbalancerrule.name": "loadBalancerRuleName",
+    "updateloadbalancerrule.name": "loadBalancerName",
+};
+
+/** Mold's 431 for a STRING longer than its `@Parameter.length` (default 255); ServerApiException without cause. */
+export function tooLong(cmdLower: string, name: string, maxLength: number): ApiError {
+    const field = JAVA_FIELDS[`${cmdLower}.${name}`] ?? JAVA_FIELDS[name] ?? name;
+    return new ApiError(431, `Unable to execute API command ${cmdLower} due to invalid value. Value greater than max allowed length ${maxLength} for param: ${field}`, 9999);
+}
 
 export class Params {
     /** Scalar parameters, lower-cased names. */
@@ -36,7 +58,7 @@ export class Params {
     str(name: string, maxLength = 255): string | undefined {
         const v = this.scalars[name];
         if (v === undefined || v === "") return undefined;
-        if (v.length > maxLength) throw invalidParam(`Value greater than max allowed length ${maxLength} for param: ${name}`);
+        if (v.length > maxLength) throw tooLong(this.cmdLower, name, maxLength);
         return v;
     }
 
@@ -48,11 +70,18 @@ export class Params {
         return this.str(name, maxLength)!;
     }
 
-    int(name: string): number | undefined {
+    /**
+     * An INTEGER (Java int; `long` for LONG parameters): Integer.valueOf refuses anything else, including
+     * numbers past 2147483647, with Mold's "invalid value" 431.
+     */
+    int(name: string, long = false): number | undefined {
         const v = this.scalars[name];
         if (v === undefined || v.trim() === "") return undefined;
         if (!/^-?\d+$/.test(v.trim())) throw badNumber(this.cmdLower, v, name);
-        return Number(v.trim());
+        const n = BigInt(v.trim());
+        const limit = long ? 2n ** 63n : 2n ** 31n;
+        if (n < -limit || n >= limit) throw badNumber(this.cmdLower, v, name);
+        return Number(n);
     }
 
     requiredInt(name: string): number {

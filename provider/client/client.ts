@@ -193,8 +193,48 @@ export class MoldClient {
             if (!readOnly && (a.status === 502 || a.status === 504)) {
                 throw new MoldOutcomeUnknownError(command, `HTTP ${a.status} from a proxy`);
             }
-            return decodeEnvelope<T>(command, a);
+            try {
+                return decodeEnvelope<T>(command, a);
+            } catch (e) {
+                if (e instanceof MoldApiError && e.errorcode === 401) {
+                    const hint = await this.signatureHint();
+                    if (hint) e.message += `; ${hint}`;
+                }
+                throw e;
+            }
         }
+    }
+
+    /** Learned once per client: the other algorithm's verdict after a 401 (a hint, or "" when none). */
+    private hint?: Promise<string>;
+
+    /**
+     * After a 401, one read-only request (listZones) signed with the other algorithm tells a server that
+     * verifies the other one from a wrong key. Only the hint comes of it: the failed request stays failed
+     * and is never re-sent, so nothing runs under a signature the user did not configure.
+     */
+    private signatureHint(): Promise<string> {
+        this.hint ??= (async () => {
+            const other = this.config.signature === "sha256" ? "sha1" : "sha256";
+            const params: Record<string, string> = {
+                command: "listZones",
+                response: "json",
+                apiKey: this.config.apiKey,
+                signatureversion: "3",
+                expires: formatExpires(new Date(Date.now() + 10 * 60_000)),
+            };
+            params.signature = computeSignature(params, this.config.secretKey, other);
+            try {
+                const a = await this.limiter.run(() => this.send("GET", params));
+                this.requestCounts.listZones = (this.requestCounts.listZones ?? 0) + 1;
+                if (a.status !== 200) return "";
+            } catch {
+                return "";
+            }
+            const name = other === "sha1" ? "HMAC-SHA1 (Apache CloudStack)" : "HMAC-SHA256 (ABLESTACK Mold)";
+            return `the server rejected this ${this.config.signature === "sha1" ? "HMAC-SHA1" : "HMAC-SHA256"} signature but accepted ${name} with the same keys: set MOLD_SIGNATURE=${other} (or pulumi config set mold:signature ${other})`;
+        })();
+        return this.hint;
     }
 
     /** Sends an async command and waits for its job; returns the job result. */

@@ -21,16 +21,16 @@ export interface MoldClientOptions {
     secretKey?: string;
     /** "sha256" for ABLESTACK Mold (default), "sha1" for Apache CloudStack. */
     signature?: SignatureAlgorithm | string;
-    /** Timeout of one HTTP request, ms (default 60 000). */
-    timeoutMs?: number;
+    /** Timeout of one HTTP request, ms (default 60 000). Text (stack config) is parsed and checked. */
+    timeoutMs?: number | string;
     /** Default timeout of waiting for one async job, ms (default 3 600 000). */
     jobTimeoutMs?: number;
     /** Extra CA bundle (PEM text) trusted for the endpoint's TLS certificate. */
     caCert?: string;
     /** Path of a PEM CA bundle file. */
     caFile?: string;
-    /** Skip TLS certificate verification. Explicit opt-in only. */
-    insecure?: boolean;
+    /** Skip TLS certificate verification. Explicit opt-in only. Text (stack config) is parsed and checked. */
+    insecure?: boolean | string;
     /** Requests in flight at once per endpoint (default 8). */
     maxConcurrency?: number;
     /** Retries of safe requests (reads, job polls) after 429/5xx/dropped connections (default 6). */
@@ -60,19 +60,55 @@ function firstSet(...values: (string | undefined)[]): string | undefined {
     return undefined;
 }
 
-function parseBool(v: string | undefined): boolean | undefined {
-    if (v === undefined || v === "") return undefined;
-    return /^(1|true|yes|on)$/i.test(v.trim());
+/**
+ * Where a setting came from, named both ways so the user finds it: the option (provider input / stack
+ * config `mold:<option>`) and the environment variable, the one that was set first.
+ */
+function origin(option: string, envName: string | undefined, fromOption: boolean, config = true): string {
+    const optionText = config ? `${option} (provider option, pulumi config mold:${option})` : `${option} (client option)`;
+    if (!envName) return optionText;
+    if (fromOption) return config ? `${option} (provider option, pulumi config mold:${option}, which takes precedence over ${envName})` : `${option} (client option, over ${envName})`;
+    return `${envName} (environment; or the ${option} option${config ? `, pulumi config mold:${option}` : ""})`;
 }
 
-function parsePositiveInt(name: string, v: string | number | undefined, problems: string[]): number | undefined {
-    if (v === undefined || v === "") return undefined;
-    const n = typeof v === "number" ? v : Number(v);
+/** An option, else its environment variable: the value and a description of where it came from. */
+function pick<T>(option: string, optionValue: T | undefined, envName: string | undefined, env: Env, config = true): { value: T | string | undefined; from: string } {
+    const fromOption = optionValue !== undefined && optionValue !== "";
+    const value = fromOption ? optionValue : envName ? env[envName] : undefined;
+    return { value: value === "" ? undefined : value, from: origin(option, envName, fromOption, config) };
+}
+
+function parseBool(setting: { value: unknown; from: string }, problems: string[]): boolean | undefined {
+    const v = setting.value;
+    if (v === undefined || typeof v === "boolean") return v;
+    const text = String(v).trim();
+    if (/^(1|true|yes|on)$/i.test(text)) return true;
+    if (/^(0|false|no|off)$/i.test(text)) return false;
+    problems.push(`${setting.from} must be true or false, got '${text}'`);
+    return undefined;
+}
+
+function parsePositiveInt(setting: { value: unknown; from: string }, unit: string, problems: string[]): number | undefined {
+    const v = setting.value;
+    if (v === undefined) return undefined;
+    const n = typeof v === "number" ? v : /^\s*\d+(\.\d+)?\s*$/.test(String(v)) ? Number(v) : NaN;
     if (!Number.isFinite(n) || n <= 0) {
-        problems.push(`${name} must be a positive number, got '${v}'`);
+        problems.push(`${setting.from} must be a positive number of ${unit}, got '${v}'`);
         return undefined;
     }
     return Math.floor(n);
+}
+
+/**
+ * Whether an endpoint and both keys are configured (options or environment), i.e. whether reading Mold is
+ * possible at all: check-time reads are skipped without them rather than failing a credential-less preview.
+ */
+export function hasCredentials(options: MoldClientOptions = {}, env: Env = process.env): boolean {
+    return [
+        firstSet(options.apiUrl, env.MOLD_API_URL, env.CLOUDSTACK_API_URL),
+        firstSet(options.apiKey, env.MOLD_API_KEY, env.CLOUDSTACK_API_KEY),
+        firstSet(options.secretKey, env.MOLD_SECRET_KEY, env.CLOUDSTACK_SECRET_KEY),
+    ].every((v) => v !== undefined);
 }
 
 export function resolveClientConfig(options: MoldClientOptions = {}, env: Env = process.env): ResolvedClientConfig {
@@ -96,14 +132,15 @@ export function resolveClientConfig(options: MoldClientOptions = {}, env: Env = 
         }
     }
     let signature: SignatureAlgorithm = "sha256";
+    const sig = pick("signature", options.signature, "MOLD_SIGNATURE", env);
     try {
-        signature = parseSignatureAlgorithm(firstSet(options.signature, env.MOLD_SIGNATURE)) ?? "sha256";
+        signature = parseSignatureAlgorithm(sig.value?.trim()) ?? "sha256";
     } catch (e) {
-        problems.push((e as Error).message);
+        problems.push(`${sig.from}: ${(e as Error).message}`);
     }
-    const timeoutMs = parsePositiveInt("timeoutMs", options.timeoutMs ?? env.MOLD_TIMEOUT_MS, problems) ?? 60_000;
-    const jobTimeoutMs = parsePositiveInt("jobTimeoutMs", options.jobTimeoutMs ?? env.MOLD_JOB_TIMEOUT_MS, problems) ?? 3_600_000;
-    const maxConcurrency = parsePositiveInt("maxConcurrency", options.maxConcurrency, problems) ?? 8;
+    const timeoutMs = parsePositiveInt(pick("timeoutMs", options.timeoutMs, "MOLD_TIMEOUT_MS", env), "milliseconds", problems) ?? 60_000;
+    const jobTimeoutMs = parsePositiveInt(pick("jobTimeoutMs", options.jobTimeoutMs, "MOLD_JOB_TIMEOUT_MS", env, false), "milliseconds", problems) ?? 3_600_000;
+    const maxConcurrency = parsePositiveInt(pick("maxConcurrency", options.maxConcurrency, undefined, env, false), "requests", problems) ?? 8;
     const maxRetries = options.maxRetries !== undefined && options.maxRetries >= 0 ? Math.floor(options.maxRetries) : 6;
 
     let caCert = options.caCert;
@@ -115,7 +152,7 @@ export function resolveClientConfig(options: MoldClientOptions = {}, env: Env = 
             problems.push(`caFile '${caFile}' cannot be read: ${(e as Error).message}`);
         }
     }
-    const insecure = options.insecure ?? parseBool(env.MOLD_INSECURE) ?? false;
+    const insecure = parseBool(pick("insecure", options.insecure, "MOLD_INSECURE", env), problems) ?? false;
 
     if (problems.length) throw new MoldConfigError(`Mold API client configuration: ${problems.join("; ")}`);
     return {

@@ -7,6 +7,7 @@ import { Fleet, Reachable } from "./bootstrap";
 import { SshConnectError, SshConnectionLostError } from "../ssh/errors";
 import { addApiMembers, createMachine, destroyMachine, ensureSshForward, liveVms, MachineError, Placement, register, removeApiMember, unregister } from "./machines";
 import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes } from "./plan";
+import { word } from "../runtime/plural";
 import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, Taint } from "./spec";
 
 export interface GroupState {
@@ -86,7 +87,7 @@ async function addMachines(g: GroupContext, count: number): Promise<NodeRecord[]
         }),
     );
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed.length) throw new Error(`${failed.length} of ${count} node VMs could not be created: ${failed.map((f) => (f.reason as Error).message).join("; ")}`);
+    if (failed.length) throw new Error(`${failed.length} of ${count} node ${word(count, "VM")} could not be created: ${failed.map((f) => (f.reason as Error).message).join("; ")}`);
     const made = results.map((r) => (r as PromiseFulfilledResult<NodeRecord>).value);
     // Not behind the API load balancer yet: a control-plane node joins it once its API server runs.
     await register(g.client, g.inputs.moldClusterId, made.map((n) => n.vmId), isControlPlane(g.inputs));

@@ -1,5 +1,5 @@
 // Check-time rules for self-managed (kubeadm) clusters: pure, no API call, every problem reported at once.
-import { cidrsOverlap, isValidCidr } from "../net/cidr";
+import { cidrsOverlap } from "../net/cidr";
 import { containsUnknown, UNKNOWN } from "../runtime/hooks";
 import type { Validator } from "../runtime/validate";
 import { packageProblem } from "./packages";
@@ -96,11 +96,9 @@ export function checkCount(v: Validator, role: unknown, count: unknown): void {
 export function checkCidrs(v: Validator, podCidr: unknown, serviceCidr: unknown, networkCidr: unknown): void {
     const valid = (p: string, c: unknown) => {
         if (!v.known(c) || c === undefined) return false;
-        if (typeof c !== "string" || !isValidCidr(c)) {
-            v.fail(p, `is not a valid IPv4 CIDR: '${String(c)}'`);
-            return false;
-        }
-        return true;
+        const before = v.failures.length;
+        v.cidr(p, c);
+        return v.failures.length === before;
     };
     const pod = valid("podCidr", podCidr) ? (podCidr as string) : undefined;
     const svc = valid("serviceCidr", serviceCidr) ? (serviceCidr as string) : undefined;

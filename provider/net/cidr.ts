@@ -53,3 +53,30 @@ export function cidrsOverlap(a: string, b: string): boolean {
 export function prefixToNetmask(prefix: number): string {
     return formatIpv4(prefix === 0 ? 0 : (2 ** 32 - 2 ** (32 - prefix)));
 }
+
+/** Prefix length of a dotted netmask, or undefined when it is not a contiguous mask (255.0.255.0). */
+export function netmaskPrefix(netmask: string): number | undefined {
+    const n = parseIpv4(netmask);
+    if (n === undefined) return undefined;
+    const bits = n.toString(2).padStart(32, "0");
+    return /^1*0*$/.test(bits) ? bits.indexOf("0") === -1 ? 32 : bits.indexOf("0") : undefined;
+}
+
+/**
+ * Why a gateway/netmask pair cannot be a guest network's addressing, as Mold judges it (createNetwork:
+ * "Invalid netmask", "Invalid gateway IP provided. Either the IP is broadcast or network IP."): the mask
+ * must be contiguous and leave room for hosts, the gateway must be neither the subnet's network nor its
+ * broadcast address. Both values must already be valid IPv4 addresses.
+ */
+export function subnetProblems(gateway: string, netmask: string): { field: "gateway" | "netmask"; reason: string }[] {
+    const prefix = netmaskPrefix(netmask);
+    if (prefix === undefined) return [{ field: "netmask", reason: `'${netmask}' is not a contiguous netmask (ones then zeros, e.g. 255.255.255.0)` }];
+    if (prefix < 1 || prefix > 30) return [{ field: "netmask", reason: `'${netmask}' (/${prefix}) leaves no room for a gateway and hosts: use /1 to /30` }];
+    const gw = parseIpv4(gateway)!;
+    const size = 2 ** (32 - prefix);
+    const network = Math.floor(gw / size) * size;
+    const cidr = `${formatIpv4(network)}/${prefix}`;
+    if (gw === network) return [{ field: "gateway", reason: `${gateway} is the network address of ${cidr}; Mold needs a host address (e.g. ${formatIpv4(network + 1)})` }];
+    if (gw === network + size - 1) return [{ field: "gateway", reason: `${gateway} is the broadcast address of ${cidr}; Mold needs a host address (e.g. ${formatIpv4(network + 1)})` }];
+    return [];
+}

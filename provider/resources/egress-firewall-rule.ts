@@ -11,6 +11,7 @@ import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { applyTags, assertOwned, createTagged, findNetwork, isGone } from "./common";
+import { namesInMold } from "./check-names";
 import { deleteConfirmed, waitFor } from "./reconcile";
 import { canonicalCidrs, declaredWhenSame, icmpField, portRange, rangesOverlap, splitCidrs } from "./rule-inputs";
 
@@ -103,6 +104,8 @@ export const egressFirewallRule: ResourceDefinition = {
         if (protocol) inputs.protocol = protocol;
         return { inputs, failures: v.failures };
     },
+
+    checkInMold: (ctx, inputs) => namesInMold(ctx, KIND, inputs, { networks: ["network"] }),
 
     async create(ctx, inputs) {
         const client = ctx.client();

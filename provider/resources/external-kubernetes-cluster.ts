@@ -10,6 +10,7 @@ import { findZone } from "../client/catalog";
 import { createKubernetesCluster, deleteKubernetesCluster, getKubernetesCluster, KubernetesCluster, listKubernetesClusters } from "../client/kubernetes";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
+import { namesInMold } from "./check-names";
 import { findNetwork } from "./common";
 import { createOnce, deleteConfirmed, isGone } from "./reconcile";
 
@@ -32,13 +33,15 @@ export const externalKubernetesCluster: ResourceDefinition = {
 
     check(news) {
         const v = new Validator("ExternalKubernetesCluster");
-        v.string("name", news.name, { required: true, maxLength: 255 });
-        v.string("description", news.description, { maxLength: 1024 });
+        v.string("name", news.name, { required: true });
+        v.string("description", news.description, { text: true });
         v.string("zone", news.zone, { required: true });
         v.string("network", news.network, { required: true });
         v.string("keyPair", news.keyPair);
         return { inputs: news, failures: v.failures };
     },
+
+    checkInMold: (ctx, inputs) => namesInMold(ctx, "ExternalKubernetesCluster", inputs, { zone: "zone", networks: ["network"] }),
 
     async create(ctx, inputs) {
         const client = ctx.client();

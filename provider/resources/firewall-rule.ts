@@ -5,6 +5,7 @@ import { normalizeCidr } from "../net/cidr";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
+import { icmpField } from "./rule-inputs";
 import { isOwned } from "../runtime/tags";
 import { applyTags, assertOwned, createTagged, isGone } from "./common";
 import { managementPortFailures } from "./management-ports";
@@ -60,6 +61,8 @@ export const firewallRule: ResourceDefinition = {
         const icmp = typeof news.protocol === "string" && news.protocol.toLowerCase() === "icmp";
         if (icmp) {
             if (news.startPort !== undefined || news.endPort !== undefined) v.fail("startPort", "and endPort do not apply to icmp rules");
+            icmpField(v, "icmpType", news.icmpType);
+            icmpField(v, "icmpCode", news.icmpCode);
         } else {
             v.port("startPort", news.startPort, { required: news.protocol !== undefined });
             v.port("endPort", news.endPort);

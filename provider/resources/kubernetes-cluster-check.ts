@@ -4,7 +4,7 @@ import { findZone, listServiceOfferings, MoldLookupError, pickOne, ServiceOfferi
 import type { MoldClient } from "../client/client";
 import { KubernetesSupportedVersion, listKubernetesSupportedVersions } from "../client/kubernetes";
 import { checkUpgrade, isSemanticVersion, parseSemver } from "../kubernetes/versions";
-import type { CheckFailure, HookContext, Props } from "../runtime/hooks";
+import { CheckFailure, containsUnknown, HookContext, Props } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
 import { findNetwork } from "./common";
 
@@ -52,7 +52,7 @@ export function checkCluster(news: Props, olds: Props): { inputs: Props; failure
     if (known(v, news.name) && typeof news.name === "string" && news.name.trim() !== "" && !CLUSTER_NAME.test(news.name)) {
         v.fail("name", `'${news.name}' is not a valid cluster name: 1 to 40 letters, digits and hyphens, starting with a letter, not ending with a hyphen (Mold names the nodes and the network after it)`);
     }
-    v.string("description", news.description, { maxLength: 255 });
+    v.string("description", news.description, { text: true });
     v.string("zone", news.zone, { required: true });
     v.string("kubernetesVersion", news.kubernetesVersion, { required: true });
     for (const k of OFFERING_INPUTS) v.string(k, news[k]);
@@ -63,7 +63,7 @@ export function checkCluster(news: Props, olds: Props): { inputs: Props; failure
         v.fail("etcdOffering", "must be given for etcd nodes when serviceOffering is not");
     }
     v.string("network", news.network);
-    v.string("keyPair", news.keyPair, { maxLength: 255 });
+    v.string("keyPair", news.keyPair);
     if (news.externalLoadBalancerIpAddress !== undefined) v.ipv4("externalLoadBalancerIpAddress", news.externalLoadBalancerIpAddress);
     if (known(v, news.externalLoadBalancerIpAddress, news.network) && news.externalLoadBalancerIpAddress !== undefined && news.network === undefined) {
         v.fail("externalLoadBalancerIpAddress", "needs network (a Shared network; Mold's auto-created network is isolated)");
@@ -104,7 +104,7 @@ export function checkCluster(news: Props, olds: Props): { inputs: Props; failure
     if (known(v, r) && r !== undefined && r !== null) {
         if (typeof r !== "object" || Array.isArray(r)) v.fail("privateRegistry", "must be an object {url, username, password}");
         else {
-            for (const k of ["url", "username", "password"]) v.string(`privateRegistry.${k}`, r[k]);
+            for (const k of ["url", "username", "password"]) v.string(`privateRegistry.${k}`, r[k], { text: k === "password" });
             if (known(v, r.url) && !r.url && (r.username || r.password)) v.fail("privateRegistry.url", "is required when a registry username or password is given");
             if (known(v, r.url, r.username, r.password) && r.url && (!r.username || !r.password)) {
                 v.fail("privateRegistry", "needs url, username and password together (Mold takes all three or none)");
@@ -173,6 +173,8 @@ export async function checkClusterInMold(ctx: HookContext, inputs: Props): Promi
     const failures: CheckFailure[] = [];
     const fail = (property: string, reason: string) => failures.push({ property, reason: `mold:KubernetesCluster: ${property} ${reason}` });
     const lookup = async <T>(property: string, f: () => Promise<T>): Promise<T | undefined> => {
+        // A value not known yet (preview of a dependent resource) is judged at up.
+        if (containsUnknown(inputs[property])) return undefined;
         try {
             return await f();
         } catch (e) {
@@ -186,6 +188,7 @@ export async function checkClusterInMold(ctx: HookContext, inputs: Props): Promi
     const offerings = await listServiceOfferings(client);
     for (const k of OFFERING_INPUTS) {
         if (!inputs[k] || (k === "etcdOffering" && !(inputs.etcdNodes > 0))) continue;
+        if (k === "etcdOffering" && containsUnknown(inputs.etcdNodes)) continue;
         const o = await lookup(k, async () => pickOne("service offering", inputs[k], offerings));
         const why = o && version ? belowMinimum(o, version) : undefined;
         if (why) fail(k, `'${inputs[k]}' is too small: ${why}`);

@@ -31,6 +31,7 @@ import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
 import { findNetwork } from "./common";
 import { checkCluster, checkClusterInMold, findKubernetesVersion, semverOf } from "./kubernetes-cluster-check";
 import { deadlineFor, healthyKubeconfig, latestEvents, outputsOf, progress, settledCluster, waitForCluster, withEvents } from "./kubernetes-cluster-ops";
+import { count } from "../runtime/plural";
 import { createOnce, deleteConfirmed } from "./reconcile";
 
 const INPUTS = [
@@ -288,7 +289,7 @@ export const kubernetesCluster: ResourceDefinition = {
         }
         if (autoChange && !autoscalingOn(news)) await scale(`turning autoscaling off on cluster ${id}`, { autoscalingenabled: false });
         if (autoChange && autoscalingOn(news)) await scale(`turning autoscaling on (${auto.minSize}..${auto.maxSize}) on cluster ${id}`, { autoscalingenabled: true, minsize: auto.minSize, maxsize: auto.maxSize });
-        if (!autoscalingOn(news) && news.size !== undefined && news.size !== sizeAfterRemovals()) await scale(`scaling cluster ${id} to ${news.size} workers`, { size: news.size });
+        if (!autoscalingOn(news) && news.size !== undefined && news.size !== sizeAfterRemovals()) await scale(`scaling cluster ${id} to ${count(news.size, "worker")}`, { size: news.size });
 
         if (want === "Stopped" && c.state !== "Stopped") {
             await step(`stopping cluster ${id}`, () => stopKubernetesCluster(client, id, waitOptions(ctx, "stopping", deadline)));

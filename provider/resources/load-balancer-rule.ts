@@ -105,8 +105,8 @@ export const loadBalancerRule: ResourceDefinition = {
 
     check(news) {
         const v = new Validator("LoadBalancerRule");
-        v.string("name", news.name, { required: true, maxLength: 255 });
-        v.string("description", news.description, { maxLength: 4096 });
+        v.string("name", news.name, { required: true });
+        v.string("description", news.description, { maxLength: 4096, text: true });
         v.oneOf("algorithm", news.algorithm, ALGORITHMS, { required: true });
         v.string("publicIpAddressId", news.publicIpAddressId, { required: true });
         v.port("publicPort", news.publicPort, { required: true });

@@ -2,7 +2,7 @@
 // and 2222 upwards (port forwards to each node's SSH). A user rule there would collide with the
 // service's own rules or hijack them, so it is refused at check, saying why.
 import { listKubernetesClusters } from "../client/kubernetes";
-import type { CheckFailure, HookContext } from "../runtime/hooks";
+import { CheckFailure, containsUnknown, HookContext } from "../runtime/hooks";
 
 export const API_PORT = 6443;
 export const FIRST_SSH_PORT = 2222;
@@ -32,7 +32,7 @@ export function ownedRanges(controlNodes: number, workers: number): { start: num
  * One read (listKubernetesClusters), and only when a range could collide.
  */
 export async function managementPortFailures(ctx: HookContext, kind: string, ipAddressId: string, ranges: PortRange[]): Promise<CheckFailure[]> {
-    if (!mayCollide(ranges)) return [];
+    if (containsUnknown([ipAddressId, ranges]) || !mayCollide(ranges)) return [];
     const cluster = (await listKubernetesClusters(ctx.client())).find((c) => c.ipaddressid === ipAddressId && c.clustertype !== "ExternalManaged");
     if (!cluster) return [];
     const workers = cluster.autoscalingenabled && cluster.maxsize ? cluster.maxsize : cluster.size;

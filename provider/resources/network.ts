@@ -7,8 +7,12 @@ import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { jsonEqual } from "../runtime/equal";
 import { isOwned } from "../runtime/tags";
+import { namesInMold } from "./check-names";
 import { applyTags, assertOwned, createTagged } from "./common";
 import { changeIdempotent, deleteConfirmed } from "./reconcile";
+
+/** A label of a network domain, as Mold's createNetwork/updateNetwork check it. */
+const DOMAIN_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 const INPUTS = ["name", "displayText", "zone", "networkOffering", "gateway", "netmask", "networkDomain", "tags"] as const;
 
@@ -47,17 +51,20 @@ export const network: ResourceDefinition = {
 
     check(news) {
         const v = new Validator("Network");
-        v.string("name", news.name, { required: true, maxLength: 255 });
-        v.string("displayText", news.displayText, { maxLength: 255 });
+        v.string("name", news.name, { required: true });
+        v.string("displayText", news.displayText, { text: true });
         v.string("zone", news.zone, { required: true });
         v.string("networkOffering", news.networkOffering);
-        v.ipv4("gateway", news.gateway);
-        v.ipv4("netmask", news.netmask);
-        if ((news.gateway === undefined) !== (news.netmask === undefined)) v.fail("gateway", "and netmask must be given together");
-        v.string("networkDomain", news.networkDomain, { maxLength: 255 });
+        v.subnet("gateway", news.gateway, "netmask", news.netmask);
+        v.string("networkDomain", news.networkDomain, { maxLength: 190 });
+        if (typeof news.networkDomain === "string" && v.known(news.networkDomain) && news.networkDomain.length <= 190 && !news.networkDomain.split(".").every((l) => DOMAIN_LABEL.test(l))) {
+            v.fail("networkDomain", `'${news.networkDomain}' is not a domain Mold accepts: labels of 1 to 63 letters, digits and hyphens, not starting or ending with a hyphen`);
+        }
         v.tags("tags", news.tags);
         return { inputs: news, failures: v.failures };
     },
+
+    checkInMold: (ctx, inputs) => namesInMold(ctx, "Network", inputs, { zone: "zone", networkOffering: "networkOffering" }),
 
     async create(ctx, inputs) {
         const client = ctx.client();

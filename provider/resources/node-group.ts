@@ -17,6 +17,7 @@ import { partialFailure } from "../runtime/errors";
 import { jsonEqual } from "../runtime/equal";
 import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
+import { namesInMold } from "./check-names";
 import { untilHealthy } from "./kubernetes-cluster-ops";
 
 const INPUTS = [
@@ -125,7 +126,7 @@ export const nodeGroup: ResourceDefinition = {
         }
         v.oneOf("role", inputs.role, ROLES, { required: true });
         checkCount(v, inputs.role, inputs.count);
-        v.string("sshPrivateKey", inputs.sshPrivateKey, { required: true });
+        v.string("sshPrivateKey", inputs.sshPrivateKey, { required: true, maxLength: Infinity, text: true });
         if (typeof inputs.sshPrivateKey === "string" && v.known(inputs.sshPrivateKey) && inputs.sshPrivateKey && !/PRIVATE KEY-----/.test(inputs.sshPrivateKey)) {
             v.fail("sshPrivateKey", "must be the PEM/OpenSSH private key of keyPair (it starts with -----BEGIN ... PRIVATE KEY-----)");
         }
@@ -142,18 +143,16 @@ export const nodeGroup: ResourceDefinition = {
         checkTaints(v, "taints", inputs.taints);
         if (cp) {
             v.string("controlPlaneEndpoint", inputs.controlPlaneEndpoint, { required: true });
-            if (typeof inputs.controlPlaneEndpoint === "string" && v.known(inputs.controlPlaneEndpoint) && !/^[A-Za-z0-9.-]+:\d{1,5}$/.test(inputs.controlPlaneEndpoint)) {
-                v.fail("controlPlaneEndpoint", `must be host:port (the API load balancer), got '${inputs.controlPlaneEndpoint}'`);
-            }
+            const endpoint = typeof inputs.controlPlaneEndpoint === "string" && v.known(inputs.controlPlaneEndpoint) ? /^[A-Za-z0-9.-]+:(\d{1,5})$/.exec(inputs.controlPlaneEndpoint) : undefined;
+            if (endpoint === null) v.fail("controlPlaneEndpoint", `must be host:port (the API load balancer), got '${inputs.controlPlaneEndpoint}'`);
+            else if (endpoint) v.port("controlPlaneEndpoint", Number(endpoint[1]));
             v.string("apiLoadBalancerRuleId", inputs.apiLoadBalancerRuleId, { required: true });
             v.oneOf("cni", inputs.cni, CNIS);
             checkCidrs(v, inputs.podCidr, inputs.serviceCidr, inputs.networkCidr);
         } else if (inputs.role === "worker" && v.known(inputs.controlPlaneNodes) && !Array.isArray(inputs.controlPlaneNodes)) {
             v.fail("controlPlaneNodes", "is required for a worker group: the control-plane group's `nodes` output");
         }
-        if (typeof inputs.bootstrapTimeoutSeconds !== "number" || inputs.bootstrapTimeoutSeconds < 30) {
-            if (v.known(inputs.bootstrapTimeoutSeconds)) v.fail("bootstrapTimeoutSeconds", "must be a number of seconds, at least 30");
-        }
+        v.integer("bootstrapTimeoutSeconds", inputs.bootstrapTimeoutSeconds, { min: 30, max: 86400, what: "a number of seconds" });
         if (olds.role !== undefined) {
             if (v.known(inputs.keyPair) && olds.keyPair !== undefined && olds.keyPair !== inputs.keyPair) {
                 v.fail("keyPair", `cannot change on an existing group ('${olds.keyPair}' → '${inputs.keyPair}'): its nodes accept only the old key, so they could not be drained or rolled with the new one; add a group with the new key pair and remove this one`);
@@ -171,6 +170,9 @@ export const nodeGroup: ResourceDefinition = {
         }
         return { inputs, failures: v.failures };
     },
+
+    checkInMold: (ctx, inputs) =>
+        namesInMold(ctx, "NodeGroup", inputs, { zone: "zone", template: "template", serviceOffering: ["serviceOffering"], networks: ["network"] }),
 
     async create(ctx, inputs) {
         const id = `ng-${randomBytes(6).toString("hex")}`;
@@ -250,7 +252,7 @@ function checkBastion(v: Validator, access: unknown, bastion: unknown): void {
     v.string("bastion.host", b.host, { required: true });
     if (b.port !== undefined) v.port("bastion.port", b.port);
     v.string("bastion.username", b.username);
-    v.string("bastion.hostPublicKey", b.hostPublicKey, { required: true });
+    v.string("bastion.hostPublicKey", b.hostPublicKey, { required: true, maxLength: Infinity, text: true });
     if (typeof b.hostPublicKey === "string" && v.known(b.hostPublicKey) && b.hostPublicKey) {
         try {
             publicKeyTypeAndBlob(b.hostPublicKey);

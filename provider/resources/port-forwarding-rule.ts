@@ -25,6 +25,7 @@ import { Validator } from "../runtime/validate";
 import { applyTags, assertOwned, createTagged, isGone } from "./common";
 import { managementPortFailures } from "./management-ports";
 import { changeIdempotent, deleteConfirmed, waitFor } from "./reconcile";
+import { lookupFailures } from "./check-names";
 import { booleanField, canonicalCidrs, declaredWhenSame, portRange, rangesOverlap, splitCidrs } from "./rule-inputs";
 
 const KIND = "PortForwardingRule";
@@ -145,9 +146,12 @@ export const portForwardingRule: ResourceDefinition = {
         return { inputs, failures: v.failures };
     },
 
-    checkInMold(ctx, inputs) {
+    async checkInMold(ctx, inputs) {
         const range = { property: "publicPort", start: inputs.publicPort, end: inputs.publicEndPort ?? inputs.publicPort };
-        return managementPortFailures(ctx, KIND, inputs.ipAddressId, [range]);
+        return [
+            ...(await managementPortFailures(ctx, KIND, inputs.ipAddressId, [range])),
+            ...(await lookupFailures(ctx, KIND, [{ property: "virtualMachine", value: inputs.virtualMachine, find: findVm }])),
+        ];
     },
 
     async create(ctx, inputs) {

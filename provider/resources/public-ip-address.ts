@@ -8,6 +8,7 @@ import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { isOwned } from "../runtime/tags";
+import { namesInMold } from "./check-names";
 import { applyTags, assertOwned, createTagged, findNetwork } from "./common";
 import { deleteConfirmed, waitFor } from "./reconcile";
 
@@ -35,6 +36,8 @@ export const publicIpAddress: ResourceDefinition = {
         v.tags("tags", news.tags);
         return { inputs: news, failures: v.failures };
     },
+
+    checkInMold: (ctx, inputs) => namesInMold(ctx, "PublicIpAddress", inputs, { zone: "zone", networks: ["network"] }),
 
     async create(ctx, inputs) {
         const client = ctx.client();

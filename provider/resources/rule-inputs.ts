@@ -55,11 +55,15 @@ export function portRange(v: Validator, start: [string, unknown], end: [string, 
     }
 }
 
-/** ICMP type or code: an integer from -1 (any) to 255. */
+/**
+ * ICMP type (-1 = any, 0–255) or code (-1 = any, 0–15): the ranges Mold's firewall manager accepts
+ * (NetUtils.validateIcmpType / validateIcmpCode).
+ */
 export function icmpField(v: Validator, property: string, value: unknown): void {
     if (value === undefined || !v.known(value)) return;
-    if (typeof value !== "number" || !Number.isInteger(value) || value < -1 || value > 255) {
-        v.fail(property, `must be an integer from -1 (any) to 255, got ${JSON.stringify(value)}`);
+    const max = /code/i.test(property) ? 15 : 255;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < -1 || value > max) {
+        v.fail(property, `must be an integer from -1 (any) to ${max}, got ${JSON.stringify(value)}`);
     }
 }
 

@@ -57,8 +57,8 @@ export const sshKeyPair: ResourceDefinition = {
 
     check(news) {
         const v = new Validator("SshKeyPair");
-        v.string("name", news.name, { required: true, maxLength: 255 });
-        v.string("publicKey", news.publicKey, { maxLength: 5120 });
+        v.string("name", news.name, { required: true });
+        v.string("publicKey", news.publicKey, { maxLength: 5120, text: true });
         if (typeof news.publicKey === "string" && v.known(news.publicKey)) {
             // Never echo the value: if it is a private key, it must not end up in logs.
             if (looksPrivate(news.publicKey)) {

@@ -27,6 +27,7 @@ import { jsonEqual } from "../runtime/equal";
 import type { ResourceTag } from "../client/tags";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
+import { namesInMold } from "./check-names";
 import { applyTags, assertOwned, createTagged, findNetwork } from "./common";
 import { changeIdempotent, deleteConfirmed, waitFor } from "./reconcile";
 import { affinityGroupIds, changeOffering, immutableConflicts, networkIdsOf, settledVm } from "./virtual-machine-ops";
@@ -40,6 +41,7 @@ const INPUTS = [
     "networks",
     "keyPair",
     "userData",
+    "userDataMaxLength",
     "rootDiskSize",
     "affinityGroups",
     "desiredState",
@@ -48,8 +50,13 @@ const INPUTS = [
 
 /** Mold's host-name rule (RFC 1123 label, no leading digit): deploy and update refuse anything else. */
 const HOST_NAME = /^[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-/** Mold's hard cap on base64 user data sent by POST; `vm.userdata.max.length` (default 32768) may be lower. */
-const USERDATA_MAX_BASE64 = 1048576;
+/**
+ * User data limits, measured as Mold measures them: the length of the base64 text. Mold refuses more than
+ * `vm.userdata.max.length` (default 32768, the `userDataMaxLength` input for clouds set otherwise) and never
+ * more than 1048576 in a POST, which is how the client sends deployVirtualMachine (GET would allow 4096).
+ */
+const USERDATA_DEFAULT_MAX = 32768;
+const USERDATA_POST_MAX = 1048576;
 
 function outputsOf(vm: VirtualMachine): Props {
     const defaultNic = (vm.nic ?? []).find((n) => n.isdefault) ?? vm.nic?.[0];
@@ -81,6 +88,7 @@ function stringList(v: Validator, property: string, value: unknown, opts: { requ
     if (opts.required && value.length === 0) v.fail(property, "must name at least one network");
     value.forEach((x, i) => {
         if (v.known(x) && (typeof x !== "string" || x.trim() === "")) v.fail(`${property}[${i}]`, "must be a non-empty name or id");
+        else v.string(`${property}[${i}]`, x);
     });
     const known = value.filter((x) => v.known(x));
     const dupes = known.filter((x, i) => known.indexOf(x) !== i);
@@ -123,19 +131,30 @@ export const virtualMachine: ResourceDefinition = {
         if (v.known(news.name) && typeof news.name === "string" && news.name.length <= 63 && !HOST_NAME.test(news.name)) {
             v.fail("name", `'${news.name}' is not a valid host name: letters, digits and hyphens only, not starting with a digit or hyphen, not ending with a hyphen`);
         }
-        v.string("displayName", news.displayName, { maxLength: 255 });
+        v.string("displayName", news.displayName, { text: true });
         v.string("zone", news.zone, { required: true });
         v.string("template", news.template, { required: true });
         v.string("serviceOffering", news.serviceOffering, { required: true });
         stringList(v, "networks", news.networks, { required: true });
-        v.string("keyPair", news.keyPair, { maxLength: 255 });
+        v.string("keyPair", news.keyPair);
         if (news.keyPair === "") v.fail("keyPair", "must not be empty (leave it out for no key pair)");
         // Never echo user data: it is secret.
         if (v.known(news.userData) && news.userData !== undefined) {
             if (typeof news.userData !== "string") v.fail("userData", `must be a string, got ${typeof news.userData}`);
             else if (news.userData === "") v.fail("userData", "must not be empty (Mold refuses empty user data; leave it out)");
-            else if (encodeUserData(news.userData).length > USERDATA_MAX_BASE64) v.fail("userData", `is longer than Mold accepts (${USERDATA_MAX_BASE64} characters once base64-encoded)`);
+            else if (v.known(news.userDataMaxLength)) {
+                const max = typeof news.userDataMaxLength === "number" ? news.userDataMaxLength : USERDATA_DEFAULT_MAX;
+                const length = encodeUserData(news.userData).length;
+                if (length > max) {
+                    v.fail(
+                        "userData",
+                        `is ${length} characters once base64-encoded; Mold accepts at most ${max} (its vm.userdata.max.length${news.userDataMaxLength === undefined ? ", default 32768" : ", from userDataMaxLength"}). ` +
+                            `Shorten it, or set userDataMaxLength if your cloud allows more`,
+                    );
+                }
+            }
         }
+        v.integer("userDataMaxLength", news.userDataMaxLength, { min: 1, max: USERDATA_POST_MAX, what: "a length in base64 characters" });
         if (v.known(news.rootDiskSize) && news.rootDiskSize !== undefined) {
             if (typeof news.rootDiskSize !== "number" || !Number.isInteger(news.rootDiskSize) || news.rootDiskSize < 1) {
                 v.fail("rootDiskSize", `must be a whole number of GB, at least 1, got ${JSON.stringify(news.rootDiskSize)}`);
@@ -149,6 +168,9 @@ export const virtualMachine: ResourceDefinition = {
         else if (typeof inputs.desiredState === "string" && v.known(inputs.desiredState)) inputs.desiredState = inputs.desiredState.toLowerCase();
         return { inputs, failures: v.failures };
     },
+
+    checkInMold: (ctx, inputs) =>
+        namesInMold(ctx, "VirtualMachine", inputs, { zone: "zone", template: "template", serviceOffering: ["serviceOffering"], networks: ["networks"] }),
 
     async create(ctx, inputs) {
         const client = ctx.client();

@@ -2,7 +2,7 @@
 // to `runHook(kind, hook, settings, args)`, loaded with require() inside the host, so `__provider`
 // stays tiny and holds no credentials, clients or Maps. Everything here runs in the provider host.
 import { MoldClient } from "../client/client";
-import type { MoldClientOptions } from "../client/config";
+import { hasCredentials, MoldClientOptions } from "../client/config";
 import { jsonEqual as equal } from "./equal";
 import { hookError } from "./errors";
 import { sanitize } from "./sanitize";
@@ -64,8 +64,9 @@ export interface ResourceDefinition {
      */
     deleteBeforeReplace?(olds: Props, news: Props): boolean;
     /**
-     * Checks that need to read Mold (e.g. ports owned by a Kubernetes cluster). Runs only when `check`
-     * found nothing wrong and every input is known; reads only, never changes anything.
+     * Checks that need to read Mold (e.g. ports owned by a Kubernetes cluster, names that must exist). Runs
+     * only when `check` found nothing wrong and credentials are configured; reads only, never changes
+     * anything. Inputs may still be unknown (preview of dependent resources): skip what needs them.
      */
     checkInMold?(ctx: HookContext, inputs: Props): Promise<CheckFailure[]>;
     create(ctx: HookContext, inputs: Props): Promise<{ id: string; outs: Props }>;
@@ -136,7 +137,7 @@ export async function runHook(definitions: Record<string, ResourceDefinition>, k
             case "check": {
                 const [olds, news] = args as [Props, Props];
                 const { inputs, failures } = def.check(news, olds ?? {});
-                if (failures.length === 0 && def.checkInMold && !containsUnknown(inputs)) {
+                if (failures.length === 0 && def.checkInMold && hasCredentials(settings)) {
                     failures.push(...(await def.checkInMold(contextFor(kind, settings, "check"), inputs)));
                 }
                 return { inputs: sanitize({ ...inputs, __provider: news.__provider }), failures };

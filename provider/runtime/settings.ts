@@ -26,8 +26,9 @@ export function settingsFromConfig(config: ConfigSource | undefined): MoldClient
         apiKey: get("apiKey"),
         secretKey: get("secretKey"),
         signature: get("signature"),
-        timeoutMs: timeout !== undefined ? Number(timeout) : undefined,
+        // Passed as text: the client checks it and names mold:timeoutMs when it is not a number.
+        timeoutMs: timeout,
         caFile: get("caFile"),
-        insecure: insecure !== undefined ? /^(1|true|yes)$/i.test(insecure) : undefined,
+        insecure,
     };
 }

@@ -63,6 +63,11 @@ function insertFirewallRule(ctx: BaseContext, d: FirewallDraft): any {
     const isIcmp = d.protocol === "icmp";
     if (!isIcmp && (d.icmptype !== undefined || d.icmpcode !== undefined)) throw invalidParam("Can specify icmpCode and icmpType for ICMP protocol only");
     if (isIcmp && (d.startport !== undefined || d.endport !== undefined)) throw invalidParam("Can't specify start/end port when protocol is ICMP");
+    // FirewallManagerImpl.validateFirewallRule (NetUtils.validateIcmpType / validateIcmpCode); -1 means any.
+    if (d.icmptype !== undefined && d.icmptype !== -1 && (d.icmptype < 0 || d.icmptype > 255)) throw invalidParam("Invalid icmp type; should belong to [0-255] range");
+    if (d.icmpcode !== undefined && d.icmpcode !== -1 && (d.icmpcode < 0 || d.icmpcode > 15)) {
+        throw invalidParam("Invalid icmp code; should belong to [0-15] range and can be defined when icmpType belongs to [0-40] range");
+    }
     const id = ctx.uuid();
     const rule = {
         id,

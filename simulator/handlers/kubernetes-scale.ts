@@ -40,11 +40,11 @@ const scaleKubernetesCluster: CommandSpec = {
         const payload = {
             serviceofferingid: defaultOffering?.id,
             nodeofferings: nodeTypeMap(ctx, "nodeofferings", "offering"),
-            size: p.int("size"),
+            size: p.int("size", true),
             nodeids: nodeIds,
             autoscalingenabled: p.bool("autoscalingenabled"),
-            minsize: p.int("minsize"),
-            maxsize: p.int("maxsize"),
+            minsize: p.int("minsize", true),
+            maxsize: p.int("maxsize", true),
         };
         return { jobid: queueClusterJob(ctx, "ScaleKubernetesClusterCmd", "scaleKubernetesCluster", cluster, payload) };
     },

@@ -117,6 +117,11 @@ export const jobs: Record<string, JobCompleter> = {
             findResource(ctx, type, id);
             for (const t of tags) {
                 if (t.value === undefined || t.value === "") throw invalidParam(`Value for the key ${t.key} is either null or empty`);
+                // resource_tags.key and .value are varchar(255): MySQL (strict mode) refuses longer values and
+                // the job fails with the database's text.
+                for (const column of ["key", "value"] as const) {
+                    if (String(t[column] ?? "").length > 255) throw new ApiError(530, `Data truncation: Data too long for column '${column}' at row 1`, 4250);
+                }
                 const clash = Object.values(all).some(
                     (x: any) => x.resourceid === id && x.resourcetype === type && String(x.key).toLowerCase() === String(t.key).toLowerCase(),
                 );

@@ -306,14 +306,15 @@ const deployVirtualMachine: CommandSpec = {
         if (sources.length !== 1) throw internalError("Please provide only one of the following parameters - template ID, volume ID or snapshot ID");
         // Volumes and snapshots are not simulated, so such a UUID can never resolve.
         if (!template) throw unknownUuid(ctx.cmdLower, sources[0], p.str(sources[0])!);
-        const name = p.str("name");
+        // The host-name validator runs before the length check, so a long name gets its text.
+        const name = p.str("name", Infinity);
         if (name !== undefined && !HOST_NAME.test(name)) throw new ApiError(431, DEPLOY_NAME_ERROR, 9999);
         const userdataRaw = p.str("userdata", 1048576);
         const details = detailsParam(ctx);
         if (details.extraconfig !== undefined) throw invalidParam("'extraconfig' should not be included in details as key");
         const affinityIds = p.list("affinitygroupids");
         const affinityNames = p.list("affinitygroupnames");
-        const rootdisksize = p.int("rootdisksize");
+        const rootdisksize = p.int("rootdisksize", true);
 
         // create(): the rest of Mold's synchronous validation.
         const { networks, ips } = deployNetworks(ctx, zone);

@@ -8,6 +8,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { MoldClient } from "../../provider/client";
+import { count, word } from "../../provider/runtime/plural";
 import { getKubernetesClusterConfig } from "../../provider/client/kubernetes";
 import { RunningSimulator, startSimulatorServer } from "../../simulator/server";
 import { ensureSelfLink, repoRoot } from "../engine/self-link";
@@ -177,7 +178,7 @@ export function printHoldings(inv: Record<string, any[]>): void {
     if (clusters.length === 0) log("  no Kubernetes clusters");
     for (const c of clusters) {
         const version = (inv.kubernetesVersions ?? []).find((v: any) => v.id === c.kubernetesversionid);
-        log(`  cluster ${c.name}: ${c.state}, Kubernetes ${version?.semanticversion ?? "?"}, ${c.controlnodes} control + ${c.size} workers, API ${c.endpoint ?? "-"}`);
+        log(`  cluster ${c.name}: ${c.state}, Kubernetes ${version?.semanticversion ?? "?"}, ${c.controlnodes} control + ${count(c.size, "worker")}, API ${c.endpoint ?? "-"}`);
         for (const n of c._nodes ?? []) {
             const vm: any = vms.get(n.vmId);
             const ip = vm?.nic?.[0]?.ipaddress ?? "-";
@@ -209,8 +210,9 @@ export function printHoldings(inv: Record<string, any[]>): void {
         }
     }
     const networks = inv.networks ?? [];
-    log(`  totals: ${clusters.length} clusters, ${(inv.vms ?? []).length} VMs, ${networks.length} networks, ${ips.length} public IPs in use, ` +
-        `${(inv.firewallRules ?? []).length} firewall / ${(inv.loadBalancerRules ?? []).length} load-balancer / ${(inv.portForwardingRules ?? []).length} port-forwarding rules`);
+    const rules = (inv.firewallRules ?? []).length + (inv.loadBalancerRules ?? []).length + (inv.portForwardingRules ?? []).length;
+    log(`  totals: ${count(clusters.length, "cluster")}, ${count((inv.vms ?? []).length, "VM")}, ${count(networks.length, "network")}, ${count(ips.length, "public IP")} in use, ` +
+        `${(inv.firewallRules ?? []).length} firewall / ${(inv.loadBalancerRules ?? []).length} load-balancer / ${(inv.portForwardingRules ?? []).length} port-forwarding ${word(rules, "rule")}`);
 }
 
 async function writeKubeconfig(sim: RunningSimulator, dir: string): Promise<string | undefined> {

@@ -170,6 +170,33 @@ const ROWS: Row[] = [
     { kind: "NodeGroup", case: "bastion port out of range", inputs: { ...NG, sshAccess: "bastion", bastion: { host: "127.0.0.9", port: 0, hostPublicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA" } }, property: "bastion.port", message: /between 1 and 65535/ },
     { kind: "NodeGroup", case: "bastion given without bastion access", inputs: { ...NG, bastion: { host: "127.0.0.9", hostPublicKey: "ssh-ed25519 AAAA" } }, property: "bastion", message: /only used with sshAccess: bastion/ },
     { kind: "NodeGroup", case: "port-forward access without a port block", inputs: { ...NG, sshAccess: "port-forward", sshPortStart: undefined }, property: "sshPortStart", message: /sshPortStart is required/ },
+    // ---- Mold's limits, whole classes (issue 10): lengths, numeric ranges, subnets, user data ----
+    { kind: "Network", case: "display text too long", inputs: { name: "n", zone: "z", displayText: "d".repeat(256) }, property: "displayText", message: /at most 255 characters, got 256/ },
+    { kind: "Network", case: "netmask without gateway", inputs: { name: "n", zone: "z", netmask: "255.255.255.0" }, property: "netmask", message: /netmask and gateway must be given together/ },
+    { kind: "Network", case: "netmask not contiguous", inputs: { name: "n", zone: "z", gateway: "10.1.1.1", netmask: "255.0.255.0" }, property: "netmask", message: /not a contiguous netmask/ },
+    { kind: "Network", case: "netmask leaving no hosts", inputs: { name: "n", zone: "z", gateway: "10.1.1.1", netmask: "255.255.255.255" }, property: "netmask", message: /no room for a gateway/ },
+    { kind: "Network", case: "gateway is the network address", inputs: { name: "n", zone: "z", gateway: "10.1.2.0", netmask: "255.255.255.0" }, property: "gateway", message: /10\.1\.2\.0 is the network address of 10\.1\.2\.0\/24/ },
+    { kind: "Network", case: "gateway is the broadcast address", inputs: { name: "n", zone: "z", gateway: "10.1.3.255", netmask: "255.255.255.0" }, property: "gateway", message: /broadcast address of 10\.1\.3\.0\/24/ },
+    { kind: "Network", case: "network domain with a bad label", inputs: { name: "n", zone: "z", networkDomain: "corp.-bad" }, property: "networkDomain", message: /not a domain Mold accepts/ },
+    { kind: "Network", case: "network domain too long", inputs: { name: "n", zone: "z", networkDomain: "a".repeat(191) }, property: "networkDomain", message: /at most 190 characters/ },
+    { kind: "Network", case: "tag value too long", inputs: { name: "n", zone: "z", tags: { team: "t".repeat(256) } }, property: "tags.team", message: /at most 255 characters, got 256/ },
+    { kind: "Network", case: "tag key too long", inputs: { name: "n", zone: "z", tags: { ["k".repeat(256)]: "v" } }, property: `tags.${"k".repeat(20)}…`, message: /key is 256 characters; Mold takes at most 255/ },
+    { kind: "PublicIpAddress", case: "zone name too long", inputs: { zone: "z".repeat(256) }, property: "zone", message: /at most 255 characters/ },
+    { kind: "FirewallRule", case: "ICMP type above 255", inputs: { ipAddressId: "ip", protocol: "icmp", icmpType: 256 }, property: "icmpType", message: /integer from -1 \(any\) to 255, got 256/ },
+    { kind: "FirewallRule", case: "ICMP code above 15", inputs: { ipAddressId: "ip", protocol: "icmp", icmpType: 3, icmpCode: 16 }, property: "icmpCode", message: /integer from -1 \(any\) to 15, got 16/ },
+    { kind: "FirewallRule", case: "ICMP type below -1", inputs: { ipAddressId: "ip", protocol: "icmp", icmpType: -2 }, property: "icmpType", message: /got -2/ },
+    { kind: "EgressFirewallRule", case: "ICMP code above 15", inputs: { network: "net", protocol: "icmp", icmpType: 3, icmpCode: 200 }, property: "icmpCode", message: /to 15, got 200/ },
+    { kind: "LoadBalancerRule", case: "description too long", inputs: { ...LB, description: "d".repeat(4097) }, property: "description", message: /at most 4096 characters, got 4097/ },
+    { kind: "VirtualMachine", case: "display name too long", inputs: { ...VM, displayName: "d".repeat(256) }, property: "displayName", message: /at most 255 characters, got 256/ },
+    { kind: "VirtualMachine", case: "user data above Mold's default limit", inputs: { ...VM, userData: "x".repeat(24_600) }, property: "userData", message: /is 32800 characters once base64-encoded; Mold accepts at most 32768.*userDataMaxLength/ },
+    { kind: "VirtualMachine", case: "user data above a lowered limit", inputs: { ...VM, userData: "x".repeat(3000), userDataMaxLength: 2048 }, property: "userData", message: /is 4000 characters once base64-encoded; Mold accepts at most 2048 \(its vm\.userdata\.max\.length, from userDataMaxLength\)/ },
+    { kind: "VirtualMachine", case: "user-data limit above Mold's POST ceiling", inputs: { ...VM, userDataMaxLength: 2_000_000 }, property: "userDataMaxLength", message: /from 1 to 1048576, got 2000000/ },
+    { kind: "VirtualMachine", case: "key pair name too long", inputs: { ...VM, keyPair: "k".repeat(256) }, property: "keyPair", message: /at most 255 characters, got 256/ },
+    { kind: "VirtualMachine", case: "tag value too long", inputs: { ...VM, tags: { role: "r".repeat(300) } }, property: "tags.role", message: /at most 255 characters, got 300/ },
+    { kind: "KubernetesCluster", case: "description too long", inputs: { ...K8S, description: "d".repeat(256) }, property: "description", message: /at most 255 characters, got 256/ },
+    { kind: "ExternalKubernetesCluster", case: "description too long", inputs: { name: "ha", zone: "zone1", network: "net", description: "d".repeat(256) }, property: "description", message: /at most 255 characters, got 256/ },
+    { kind: "NodeGroup", case: "endpoint port above 65535", inputs: { ...CP, controlPlaneEndpoint: "127.1.0.5:70000" }, property: "controlPlaneEndpoint", message: /between 1 and 65535, got 70000/ },
+    { kind: "NodeGroup", case: "bootstrap timeout not whole", inputs: { ...NG, bootstrapTimeoutSeconds: 90.5 }, property: "bootstrapTimeoutSeconds", message: /number of seconds from 30/ },
     // ---- ExternalKubernetesCluster ----
     { kind: "ExternalKubernetesCluster", case: "missing network", inputs: { name: "ha", zone: "zone1" }, property: "network", message: /network is required/ },
 ];
@@ -194,6 +221,83 @@ test("NodeGroup: every problem at once, and valid groups pass", async (t) => {
     const ok = await runHook("NodeGroup", "check", undefined, [{}, { __provider: "p", ...CP }]);
     t.is(ok.inputs.podCidr, "10.244.0.0/16");
     t.is(ok.inputs.cni, "flannel");
+});
+
+/**
+ * The one whitespace rule: a name, a reference to one (zone, offering, network…) or a CIDR with leading or
+ * trailing whitespace is refused, naming the property, in every resource that takes one.
+ */
+const WHITESPACE: [kind: string, valid: Record<string, unknown>, property: string][] = [
+    ["Network", { name: "n", zone: "zone1" }, "name"],
+    ["Network", { name: "n", zone: "zone1" }, "zone"],
+    ["Network", { name: "n", zone: "zone1" }, "networkOffering"],
+    ["Network", { name: "n", zone: "zone1", netmask: "255.255.255.0" }, "gateway"],
+    ["PublicIpAddress", { network: "net" }, "network"],
+    ["PublicIpAddress", { zone: "zone1" }, "zone"],
+    ["FirewallRule", { ipAddressId: "ip", protocol: "tcp", startPort: 22 }, "ipAddressId"],
+    ["FirewallRule", { ipAddressId: "ip", protocol: "tcp", startPort: 22 }, "cidrList[0]"],
+    ["EgressFirewallRule", EGRESS, "network"],
+    ["EgressFirewallRule", EGRESS, "cidrList[0]"],
+    ["EgressFirewallRule", EGRESS, "destCidrList[0]"],
+    ["PortForwardingRule", PF, "virtualMachine"],
+    ["PortForwardingRule", PF, "vmGuestIp"],
+    ["PortForwardingRule", PF, "cidrList[0]"],
+    ["LoadBalancerRule", LB, "name"],
+    ["LoadBalancerRule", LB, "publicIpAddressId"],
+    ["LoadBalancerRule", LB, "cidrList[0]"],
+    ["VirtualMachine", VM, "name"],
+    ["VirtualMachine", VM, "zone"],
+    ["VirtualMachine", VM, "template"],
+    ["VirtualMachine", VM, "serviceOffering"],
+    ["VirtualMachine", VM, "networks[0]"],
+    ["VirtualMachine", VM, "keyPair"],
+    ["VirtualMachine", VM, "affinityGroups[0]"],
+    ["SshKeyPair", { name: "k" }, "name"],
+    ["KubernetesCluster", K8S, "zone"],
+    ["KubernetesCluster", K8S, "serviceOffering"],
+    ["KubernetesCluster", K8S, "network"],
+    ["KubernetesCluster", K8S, "keyPair"],
+    ["NodeGroup", CP, "zone"],
+    ["NodeGroup", CP, "network"],
+    ["NodeGroup", CP, "template"],
+    ["NodeGroup", CP, "serviceOffering"],
+    ["NodeGroup", CP, "keyPair"],
+    ["NodeGroup", CP, "podCidr"],
+    ["NodeGroup", CP, "serviceCidr"],
+    ["NodeGroup", CP, "networkCidr"],
+    ["NodeGroup", CP, "sshCidrs[0]"],
+    ["ExternalKubernetesCluster", { name: "ha", zone: "zone1", network: "net" }, "name"],
+    ["ExternalKubernetesCluster", { name: "ha", zone: "zone1", network: "net" }, "network"],
+];
+
+/** Puts a value with stray whitespace at `property` ("cidrList[0]" makes a one-element list). */
+function spoil(valid: Record<string, unknown>, property: string): Record<string, unknown> {
+    const m = /^(\w+)\[0\]$/.exec(property);
+    const cidr = /cidr/i.test(property);
+    const ip = property === "gateway" || property === "vmGuestIp";
+    const value = cidr ? " 10.0.0.0/8" : ip ? "10.1.1.1 " : "name ";
+    return m ? { ...valid, [m[1]]: [value] } : { ...valid, [property]: value };
+}
+
+for (const [kind, valid, property] of WHITESPACE) {
+    test(`${kind}: stray whitespace in ${property} is refused`, async (t) => {
+        const result = await runHook(kind, "check", undefined, [{}, { __provider: "p", ...spoil(valid, property) }]);
+        const failure = result.failures.find((f: { property: string }) => f.property === property);
+        t.truthy(failure, `no failure for ${property}; got ${JSON.stringify(result.failures)}`);
+        t.regex(failure.reason, new RegExp(`^mold:${kind}: ${property.replace(/[[\]]/g, "\\$&")} has leading or trailing whitespace`));
+    });
+}
+
+test("Network: every problem at once, each naming its property", async (t) => {
+    const result = await runHook("Network", "check", undefined, [{}, { __provider: "p", name: "n".repeat(256), zone: " zone1", gateway: "10.1.1.0", netmask: "255.255.255.0", displayText: "d".repeat(300), tags: { team: "t".repeat(256) } }]);
+    t.deepEqual(result.failures.map((f: { property: string }) => f.property).sort(), ["displayText", "gateway", "name", "tags.team", "zone"]);
+});
+
+test("VirtualMachine: user data up to the limit passes, and userDataMaxLength raises it", async (t) => {
+    const atLimit = await runHook("VirtualMachine", "check", undefined, [{}, { __provider: "p", ...VM, userData: "x".repeat(24_576) }]);
+    t.deepEqual(atLimit.failures, [], "32768 base64 characters is Mold's default maximum, inclusive");
+    const raised = await runHook("VirtualMachine", "check", undefined, [{}, { __provider: "p", ...VM, userData: "x".repeat(40_000), userDataMaxLength: 65_536 }]);
+    t.deepEqual(raised.failures, []);
 });
 
 test("all problems are reported at once", async (t) => {

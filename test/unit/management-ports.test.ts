@@ -71,7 +71,8 @@ test("PortForwardingRule check refuses public ports 6443 and node SSH on a clust
         const check = async (ipAddressId: string, publicPort: number, publicEndPort?: number, privatePort = publicPort) => {
             const inputs = { __provider: "p", ipAddressId, protocol: "tcp", publicPort, publicEndPort, privatePort, privateEndPort: publicEndPort, virtualMachine: "vm" };
             const r = await runHook("PortForwardingRule", "check", settings, [{}, inputs]);
-            return r.failures.map((f: { property: string; reason: string }) => `${f.property}: ${f.reason}`);
+            // "vm" names no VM in this simulator: that refusal (check-names.test.ts) is not what this test is about.
+            return r.failures.filter((f: { property: string }) => f.property !== "virtualMachine").map((f: { property: string; reason: string }) => `${f.property}: ${f.reason}`);
         };
         const api = await check(cluster.ipaddressid!, 6443, undefined, 443);
         t.is(api.length, 1);

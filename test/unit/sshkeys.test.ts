@@ -76,7 +76,7 @@ test("registerSSHKeyPair validates the key, rejects duplicates by name and by ke
         const missing = await t.throwsAsync(() => client.call("registerSSHKeyPair", { name: "x" }), { instanceOf: MoldApiError });
         t.is((missing as MoldApiError).errortext, "Unable to execute API command registersshkeypair due to missing parameter publickey");
         const tooLong = await t.throwsAsync(() => registerSSHKeyPair(client, "long", `ssh-rsa ${"A".repeat(5200)}`), { instanceOf: MoldApiError });
-        t.regex((tooLong as MoldApiError).errortext, /Value greater than max allowed length 5120 for param: publickey/);
+        t.regex((tooLong as MoldApiError).errortext, /^Unable to execute API command registersshkeypair due to invalid value\. Value greater than max allowed length 5120 for param: publicKey$/);
     } finally {
         await stop();
     }
