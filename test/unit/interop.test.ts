@@ -125,6 +125,18 @@ async function scenario(t: ExecutionContext, script: string, module: string, pkg
         t.is(rule?.state, "Active");
         t.is(result.listedRules, 1, "listFirewallRules shows the rule to the client");
 
+        // libcloud also deployed a VM and found it again with list_nodes (which reads listIpForwardingRules).
+        if (result.node !== undefined) {
+            const vm = (inv.vms ?? []).find((v: any) => v.id === result.node.id);
+            t.truthy(vm, "the VM libcloud deployed exists in the simulator");
+            // libcloud's create_node sends startvm=false unless told otherwise.
+            t.is(vm?.state, "Stopped");
+            t.is(result.node.state, "stopped", "libcloud maps the VM's state");
+            t.deepEqual(result.node.private_ips, vm?.nic?.map((n: any) => n.ipaddress), "libcloud reads the NIC addresses");
+            t.is(result.node.ip_forwarding_rules, 0, "no static NAT rules exist");
+            t.true(result.steps.includes("list_nodes"));
+        }
+
         // The client really used the HTTP method under test for the change.
         const log = fs.readFileSync(requestLog, "utf8").trim().split("\n").map((l) => JSON.parse(l));
         const creates = log.filter((e) => e.command === "createFirewallRule");
