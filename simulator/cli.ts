@@ -1,7 +1,13 @@
 // `mold-simulator`: starts a local Mold and prints ONE JSON line with its endpoint and credentials.
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs as parseArgv } from "util";
 import { parseSignatureAlgorithm } from "../provider/client/signing";
+import { ADMIN_HEADER, adminHelpText } from "./admin-endpoints";
 import { FaultConfig } from "./faults";
+import { DEFAULT_MAX_BODY_BYTES } from "./http-guard";
 import { LatencyProfileName } from "./latency";
+import { watchParent } from "./parent-watch";
 import { ServerOptions, startSimulatorServer } from "./server";
 import { checkPublicIpPrefix } from "./simulator";
 import { checkSshFaults } from "./ssh/faults";
@@ -21,7 +27,36 @@ export function parseSshFail(value: string): SshFailRule {
     return { step: m[1], exitCode: m[2] !== undefined ? Number(m[2]) : 1, times: 1, ...(m[3] !== undefined ? { node: m[3] } : {}) };
 }
 
-const USAGE = `Usage: mold-simulator [options]
+/** Every option, for node:util parseArgs; USAGE documents each one (a test checks). */
+export const OPTIONS = {
+    port: { type: "string" },
+    host: { type: "string" },
+    state: { type: "string" },
+    signature: { type: "string" },
+    "api-key": { type: "string" },
+    "secret-key": { type: "string" },
+    latency: { type: "string" },
+    "time-factor": { type: "string" },
+    "fault-5xx": { type: "string" },
+    "fault-429": { type: "string" },
+    "fault-drop": { type: "string" },
+    "fault-job-fail": { type: "string" },
+    "fault-slow-job": { type: "string" },
+    "fault-seed": { type: "string" },
+    "request-log": { type: "string" },
+    "public-ip-prefix": { type: "string" },
+    "kube-api": { type: "string" },
+    ssh: { type: "string" },
+    "ssh-step-latency": { type: "string" },
+    "ssh-boot-delay": { type: "string" },
+    "ssh-drop": { type: "string", multiple: true },
+    "ssh-fail": { type: "string", multiple: true },
+    "max-body-bytes": { type: "string" },
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean", short: "v" },
+} as const;
+
+export const USAGE = `Usage: mold-simulator [options]
   --port N               port to listen on (0 = any free port; default 0)
   --host ADDR            loopback address to listen on (default 127.0.0.1)
   --state FILE           keep the simulated cloud in FILE (shared by processes, kept across runs)
@@ -47,124 +82,128 @@ const USAGE = `Usage: mold-simulator [options]
                          default 1, NODE a VM name or id)
   --ssh-fail RULE        make a step exit non-zero once without its effect: STEP[:CODE][@NODE] (repeatable;
                          CODE default 1)
-  --help                 show this text
+  --max-body-bytes N     answer 413 to request bodies above N bytes (default ${DEFAULT_MAX_BODY_BYTES})
+  -h, --help             show this text
+  -v, --version          print the version
 
-When ready, prints {"url":…,"apiKey":…,"secretKey":…,"signature":…} on stdout. Stops on SIGTERM/SIGINT.`;
+When ready, prints {"url":…,"apiKey":…,"secretKey":…,"signature":…} on stdout. Stops on SIGTERM/SIGINT, and
+when its parent process goes away (e.g. \`npx mold-simulator\` stopped with SIGTERM).
 
-export function parseArgs(argv: string[]): ServerOptions | "help" {
+Admin endpoints (not part of Mold; every one but GET /sim/ needs the header "${ADMIN_HEADER}: <API key>"):
+${adminHelpText()}`;
+
+/** A node:util parseArgs error, reworded to name the option as the user typed it. */
+function argError(e: any): Error {
+    const msg = String(e?.message ?? e);
+    const option = /'(-{1,2}[^' ]+)/.exec(msg)?.[1];
+    if (e?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return new Error(`unknown option ${option ?? msg}`);
+    if (e?.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return new Error(`unexpected argument ${/'([^']*)'/.exec(msg)?.[1] ?? msg}: options take the form --name value`);
+    if (e?.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+        if (/argument missing/.test(msg)) return new Error(`${option} needs a value`);
+        if (/ambiguous/.test(msg)) return new Error(`${option} needs a value (for a value starting with '-', write ${option}=VALUE)`);
+        return new Error(`${option ?? "option"}: ${msg}`);
+    }
+    return e instanceof Error ? e : new Error(msg);
+}
+
+export function parseArgs(argv: string[]): ServerOptions | "help" | "version" {
+    let values: Record<string, string | boolean | string[] | undefined>;
+    // A negative number after an option is its value (so `--port -1` is refused as a port, not as "ambiguous").
+    const args = argv.flatMap((a, i) => (/^-\d/.test(a) && /^--[a-z0-9-]+$/.test(argv[i - 1] ?? "") ? [] : /^--[a-z0-9-]+$/.test(a) && /^-\d/.test(argv[i + 1] ?? "") ? [`${a}=${argv[i + 1]}`] : [a]));
+    try {
+        values = parseArgv({ args, options: OPTIONS, strict: true, allowPositionals: false }).values as typeof values;
+    } catch (e) {
+        throw argError(e);
+    }
+    if (values.help) return "help";
+    if (values.version) return "version";
     const opts: ServerOptions = {};
     const faults: FaultConfig = {};
     const ssh: SshFaultConfig = {};
+    const str = (name: string) => values[name] as string | undefined;
     const ms = (flag: string, v: string) => {
         const n = Number(v);
-        if (!(n >= 0) || !Number.isFinite(n)) throw new Error(`${flag} takes a number of milliseconds, got '${v}'`);
+        if (v.trim() === "" || !(n >= 0) || !Number.isFinite(n)) throw new Error(`${flag} takes a number of milliseconds, got '${v}'`);
         return n;
     };
     const rate = (flag: string, v: string) => {
         const n = Number(v);
-        if (!(n >= 0 && n <= 1)) throw new Error(`${flag} takes a rate between 0 and 1, got '${v}'`);
+        if (v.trim() === "" || !(n >= 0 && n <= 1)) throw new Error(`${flag} takes a rate between 0 and 1, got '${v}'`);
         return n;
     };
-    for (let i = 0; i < argv.length; i++) {
-        const flag = argv[i];
-        if (flag === "--help" || flag === "-h") return "help";
-        const value = argv[++i];
-        if (value === undefined) throw new Error(`${flag} needs a value`);
-        switch (flag) {
-            case "--port":
-                opts.port = Number(value);
-                if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error(`--port takes 0..65535, got '${value}'`);
-                break;
-            case "--host":
-                opts.host = value;
-                break;
-            case "--state":
-                opts.stateFile = value;
-                break;
-            case "--signature":
-                opts.signature = parseSignatureAlgorithm(value);
-                break;
-            case "--api-key":
-                opts.apiKey = value;
-                break;
-            case "--secret-key":
-                opts.secretKey = value;
-                break;
-            case "--latency":
-                if (value !== "fast" && value !== "realistic") throw new Error(`--latency takes fast or realistic, got '${value}'`);
-                opts.latencyProfile = value as LatencyProfileName;
-                break;
-            case "--time-factor":
-                opts.timeFactor = Number(value);
-                if (!(opts.timeFactor > 0)) throw new Error(`--time-factor takes a positive number, got '${value}'`);
-                break;
-            case "--fault-5xx":
-                faults.serverErrorRate = rate(flag, value);
-                break;
-            case "--fault-429":
-                faults.throttleRate = rate(flag, value);
-                break;
-            case "--fault-drop":
-                faults.dropRate = rate(flag, value);
-                break;
-            case "--fault-job-fail":
-                faults.jobFailureRate = rate(flag, value);
-                break;
-            case "--fault-slow-job":
-                faults.slowJobRate = rate(flag, value);
-                break;
-            case "--fault-seed":
-                faults.seed = Number(value);
-                break;
-            case "--request-log":
-                opts.requestLog = value;
-                break;
-            case "--public-ip-prefix":
-                try {
-                    opts.publicIpPrefix = checkPublicIpPrefix(value);
-                } catch {
-                    throw new Error(`--public-ip-prefix takes two octets inside 127.0.0.0/8 (e.g. 127.100), got '${value}'`);
-                }
-                break;
-            case "--kube-api":
-                if (value !== "on" && value !== "off") throw new Error(`--kube-api takes on or off, got '${value}'`);
-                opts.kubeApi = value === "on";
-                break;
-            case "--ssh":
-                if (value !== "on" && value !== "off") throw new Error(`--ssh takes on or off, got '${value}'`);
-                opts.ssh = value === "on";
-                break;
-            case "--ssh-step-latency":
-                ssh.stepLatencyMs = ms(flag, value);
-                break;
-            case "--ssh-boot-delay":
-                ssh.bootDelayMs = ms(flag, value);
-                break;
-            case "--ssh-drop":
-                ssh.drops = [...(ssh.drops ?? []), parseSshDrop(value)];
-                break;
-            case "--ssh-fail":
-                ssh.fails = [...(ssh.fails ?? []), parseSshFail(value)];
-                break;
-            default:
-                throw new Error(`unknown option ${flag}`);
+    const integer = (flag: string, v: string, min: number, max: number) => {
+        const n = Number(v);
+        if (!/^\s*-?\d+\s*$/.test(v) || n < min || n > max) throw new Error(`${flag} takes ${min}..${max}, got '${v}'`);
+        return n;
+    };
+    const whole = (flag: string, v: string, min: number) => {
+        if (!/^\s*\d+\s*$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw new Error(`${flag} takes a whole number >= ${min}, got '${v}'`);
+        return Number(v);
+    };
+    const onOff = (flag: string, v: string) => {
+        if (v !== "on" && v !== "off") throw new Error(`${flag} takes on or off, got '${v}'`);
+        return v === "on";
+    };
+    let v: string | undefined;
+    if ((v = str("port")) !== undefined) opts.port = integer("--port", v, 0, 65535);
+    if ((v = str("host")) !== undefined) opts.host = v;
+    if ((v = str("state")) !== undefined) opts.stateFile = v;
+    if ((v = str("signature")) !== undefined) opts.signature = parseSignatureAlgorithm(v);
+    if ((v = str("api-key")) !== undefined) opts.apiKey = v;
+    if ((v = str("secret-key")) !== undefined) opts.secretKey = v;
+    if ((v = str("latency")) !== undefined) {
+        if (v !== "fast" && v !== "realistic") throw new Error(`--latency takes fast or realistic, got '${v}'`);
+        opts.latencyProfile = v as LatencyProfileName;
+    }
+    if ((v = str("time-factor")) !== undefined) {
+        opts.timeFactor = Number(v);
+        if (!(opts.timeFactor > 0) || !Number.isFinite(opts.timeFactor)) throw new Error(`--time-factor takes a positive number, got '${v}'`);
+    }
+    if ((v = str("fault-5xx")) !== undefined) faults.serverErrorRate = rate("--fault-5xx", v);
+    if ((v = str("fault-429")) !== undefined) faults.throttleRate = rate("--fault-429", v);
+    if ((v = str("fault-drop")) !== undefined) faults.dropRate = rate("--fault-drop", v);
+    if ((v = str("fault-job-fail")) !== undefined) faults.jobFailureRate = rate("--fault-job-fail", v);
+    if ((v = str("fault-slow-job")) !== undefined) faults.slowJobRate = rate("--fault-slow-job", v);
+    if ((v = str("fault-seed")) !== undefined) faults.seed = whole("--fault-seed", v, 0);
+    if ((v = str("request-log")) !== undefined) opts.requestLog = v;
+    if ((v = str("public-ip-prefix")) !== undefined) {
+        try {
+            opts.publicIpPrefix = checkPublicIpPrefix(v);
+        } catch {
+            throw new Error(`--public-ip-prefix takes two octets inside 127.0.0.0/8 (e.g. 127.100), got '${v}'`);
         }
     }
+    if ((v = str("kube-api")) !== undefined) opts.kubeApi = onOff("--kube-api", v);
+    if ((v = str("ssh")) !== undefined) opts.ssh = onOff("--ssh", v);
+    if ((v = str("ssh-step-latency")) !== undefined) ssh.stepLatencyMs = ms("--ssh-step-latency", v);
+    if ((v = str("ssh-boot-delay")) !== undefined) ssh.bootDelayMs = ms("--ssh-boot-delay", v);
+    for (const d of (values["ssh-drop"] as string[] | undefined) ?? []) ssh.drops = [...(ssh.drops ?? []), parseSshDrop(d)];
+    for (const f of (values["ssh-fail"] as string[] | undefined) ?? []) ssh.fails = [...(ssh.fails ?? []), parseSshFail(f)];
+    if ((v = str("max-body-bytes")) !== undefined) opts.maxBodyBytes = whole("--max-body-bytes", v, 1);
     opts.faults = faults;
     if (Object.keys(ssh).length) opts.sshFaults = checkSshFaults(ssh);
     return opts;
 }
 
+/** The package's version, from the package.json next to dist/ (in the repository and in the published package). */
+export function packageVersion(): string {
+    return JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")).version;
+}
+
 export async function main(argv: string[]): Promise<void> {
-    let opts: ServerOptions | "help";
+    let opts: ServerOptions | "help" | "version";
     try {
         opts = parseArgs(argv);
     } catch (e) {
-        process.stderr.write(`mold-simulator: ${(e as Error).message}\n\n${USAGE}\n`);
+        process.stderr.write(`mold-simulator: ${(e as Error).message}\n(mold-simulator --help lists the options)\n`);
         process.exit(2);
     }
     if (opts === "help") {
         process.stdout.write(USAGE + "\n");
+        return;
+    }
+    if (opts === "version") {
+        process.stdout.write(`mold-simulator ${packageVersion()}\n`);
         return;
     }
     const sim = await startSimulatorServer(opts);
@@ -177,4 +216,7 @@ export async function main(argv: string[]): Promise<void> {
     };
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
+    // `npx mold-simulator` stopped with SIGTERM may not pass the signal on (npm exec runs us under a shell):
+    // when the parent goes away we are re-parented, and stop as if signalled.
+    watchParent(stop);
 }

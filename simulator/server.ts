@@ -2,8 +2,22 @@
 // an append-only request log, and a small /sim/ admin API for tests (inventory, faults, latency).
 import * as fs from "fs";
 import * as http from "http";
-import { AddressInfo } from "net";
+import { AddressInfo, Socket } from "net";
+import { ADMIN_HEADER, adminIndex } from "./admin-endpoints";
 import { FaultConfig } from "./faults";
+import {
+    ALLOWED_METHODS,
+    clientErrorStatus,
+    collectBody,
+    DEFAULT_MAX_BODY_BYTES,
+    methodAllowed,
+    oversizedHeadStatus,
+    PARSER_MAX_HEADER_BYTES,
+    rawClosingResponse,
+    reason,
+    refuse,
+    RequestLineTracker,
+} from "./http-guard";
 import { KubeApiEndpoint, KubeApiManager } from "./kube-api";
 import { ApiAnswer, Simulator, SimulatorOptions } from "./simulator";
 import { SshManager } from "./ssh/manager";
@@ -29,6 +43,8 @@ export interface ServerOptions extends SimulatorOptions {
     ssh?: boolean;
     /** Injected SSH faults (latency per step, boot delay, connection drops); also POST /sim/ssh. */
     sshFaults?: SshFaultConfig;
+    /** Request bodies above this many bytes answer 413 (default DEFAULT_MAX_BODY_BYTES, 4 MiB). */
+    maxBodyBytes?: number;
 }
 
 export interface RunningSimulator {
@@ -103,14 +119,20 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
     const logStream = options.requestLog ? fs.createWriteStream(options.requestLog, { flags: "a" }) : undefined;
     logStream?.on("error", (e) => process.stderr.write(`mold-simulator: request log: ${e.message}\n`));
 
-    const server = http.createServer((req, res) => {
+    const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    const lineTrackers = new WeakMap<Socket, RequestLineTracker>();
+    const server = http.createServer({ maxHeaderSize: PARSER_MAX_HEADER_BYTES }, (req, res) => {
         const started = Date.now();
-        const chunks: Buffer[] = [];
         req.on("error", () => res.destroy());
-        req.on("data", (c: Buffer) => chunks.push(c));
-        req.on("end", () => {
+        res.on("error", () => res.destroy());
+        res.on("finish", () => lineTrackers.get(req.socket)?.rearm());
+        const oversized = oversizedHeadStatus(req);
+        if (oversized) return refuse(res, oversized, reason(oversized));
+        if (!methodAllowed(req.method)) return refuse(res, 405, `HTTP method ${req.method} is not supported by this URL`, { allow: ALLOWED_METHODS.join(", ") });
+        const tooLarge = () => refuse(res, 413, `request body larger than ${maxBody} bytes`);
+        collectBody(req, maxBody, (body) => {
             const url = new URL(req.url ?? "/", "http://localhost");
-            if (url.pathname.startsWith("/sim/")) return admin(url.pathname, Buffer.concat(chunks).toString("utf8"), req, res);
+            if (url.pathname === "/sim" || url.pathname.startsWith("/sim/")) return admin(url.pathname, body.toString("utf8"), req, res);
             if (url.pathname !== "/client/api") {
                 res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
                 return;
@@ -119,14 +141,14 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
             decodeForm(url.search.slice(1), params);
             const type = String(req.headers["content-type"] ?? "");
             if (req.method === "POST" && (type.startsWith("application/x-www-form-urlencoded") || type === "")) {
-                decodeForm(Buffer.concat(chunks).toString("utf8"), params);
+                decodeForm(body.toString("utf8"), params);
             }
             const answer = simulator.handleApi(params);
             // Endpoints are brought in line before answering: a client told "Running" finds the API listening,
             // one told "Stopped" finds it gone.
             if (kubeApi || ssh) reconcileAll().then(() => reply(answer, params, req, res, started));
             else reply(answer, params, req, res, started);
-        });
+        }, tooLarge);
     });
 
     function reply(answer: ApiAnswer, params: Record<string, string>, req: http.IncomingMessage, res: http.ServerResponse, started: number): void {
@@ -154,7 +176,8 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
         const send = (status: number, value: unknown) => {
             res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
         };
-        if (req.headers["x-simulator-key"] !== adminKey()) return send(401, { error: "x-simulator-key header must carry the API key" });
+        if ((path === "/sim" || path === "/sim/") && req.method === "GET") return send(200, adminIndex());
+        if (req.headers[ADMIN_HEADER] !== adminKey()) return send(401, { error: `${ADMIN_HEADER} header must carry the API key (GET /sim/ lists the endpoints)` });
         try {
             if (path === "/sim/inventory" && req.method === "GET") return send(200, simulator.inventory());
             if (path === "/sim/faults" && req.method === "POST") {
@@ -187,7 +210,19 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
         }
     }
 
-    server.on("clientError", (_e, socket) => socket.destroy());
+    // Registered after Node's own connection listener, so each chunk reaches the tracker after the parser.
+    server.on("connection", (socket: Socket) => {
+        const tracker = new RequestLineTracker();
+        lineTrackers.set(socket, tracker);
+        socket.on("data", (c: Buffer) => tracker.seen(c));
+    });
+    // Node's parser refused the request (e.g. a head beyond PARSER_MAX_HEADER_BYTES): answer with a status, as
+    // Jetty does, instead of closing the socket; a socket in the middle of a response can only be closed.
+    server.on("clientError", (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket) => {
+        if (err.code === "ECONNRESET" || !socket.writable || (socket as any)._httpMessage) return void socket.destroy();
+        socket.end(rawClosingResponse(clientErrorStatus(err, lineTrackers.get(socket as Socket))));
+        setTimeout(() => socket.destroy(), 2000).unref();
+    });
     try {
         await new Promise<void>((resolve, reject) => {
             server.once("error", reject);

@@ -4,6 +4,7 @@ import { ApiError, invalidParam, unknownUuid } from "../errors";
 import { matchesKeyword, matchesTagFilter, render, T, tagFilter, tagsOf } from "../model";
 import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter } from "../types";
+import { renderOfferingServices } from "./network-offering-services";
 
 /** Rows of a table, optionally narrowed to one UUID (resolved like Mold: unknown UUID ⇒ 431). */
 function rowsById(ctx: CommandContext, tableName: string): any[] {
@@ -156,7 +157,7 @@ const listNetworkOfferings: CommandSpec = {
             .filter((o) => boolMatches(isDefault, o.isdefault) && boolMatches(forVpc, o.forvpc) && boolMatches(specifyVlan, o.specifyvlan))
             .filter((o) => sourceNat === undefined || serviceNames(o).includes("sourcenat") === sourceNat)
             .filter((o) => services.every((s) => serviceNames(o).includes(s.toLowerCase())))
-            .map((o) => render(o));
+            .map((o) => ({ ...render(o), service: renderOfferingServices(o) }));
         return { list: "networkoffering", items };
     },
 };

@@ -6,6 +6,7 @@ import * as asyncjobs from "./asyncjobs";
 import * as catalog from "./catalog";
 import * as events from "./events";
 import * as firewall from "./firewall";
+import * as ipForwarding from "./ip-forwarding";
 import * as kubernetes from "./kubernetes";
 import * as loadbalancer from "./loadbalancer";
 import * as network from "./network";
@@ -22,6 +23,7 @@ export const HANDLER_MODULES: HandlerModule[] = [
     affinity,
     network,
     address,
+    ipForwarding,
     firewall,
     portforward,
     loadbalancer,

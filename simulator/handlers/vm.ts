@@ -17,6 +17,7 @@ import {
     UPDATE_NAME_ERROR,
     validateUserData,
 } from "./vm-deploy";
+import { vmStats } from "./vm-stats";
 
 export { validateUserData };
 
@@ -56,7 +57,7 @@ function vmEvent(ctx: BaseContext, type: string, description: string, vm: any, s
 
 /** UserVmResponse for a stored VM: tags, affinity groups and (on request) user data are joined in. */
 export function renderVm(ctx: BaseContext, vm: any, withUserData = false): Record<string, any> {
-    const out = render(vm);
+    const out: Record<string, any> = { ...render(vm), ...vmStats(vm) };
     out.affinitygroup = affinityGroupsOfVm(ctx, vm.id);
     out.tags = tagsOf(ctx, "UserVm", vm.id);
     if (withUserData && vm._userdata) out.userdata = vm._userdata;

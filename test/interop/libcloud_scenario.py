@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Scenario with Apache Libcloud's CloudStack driver (Debian python3-libcloud): list zones, create an isolated
 network, associate a public IP to it, open a firewall rule on that IP (libcloud waits for the job itself, polling
-every second) and read the job back. HMAC-SHA1 over lower-cased keys, GET, no expires. Prints one JSON line."""
+every second) and read the job back; deploy a VM on the network and find it with list_nodes. HMAC-SHA1 over lower-cased keys, GET, no expires. Prints one JSON line."""
 import common
 
 try:
@@ -72,7 +72,31 @@ def main():
     listed = [r for r in driver.ex_list_firewall_rules() if r.id == rule.id]
     steps.append("listFirewallRules")
 
+    # A VM on the network, then libcloud's node listing: list_nodes reads listVirtualMachines,
+    # listPublicIpAddresses, listPortForwardingRules and listIpForwardingRules and parses every VM.
+    # list_sizes indexes cpunumber, which custom offerings lack on real servers too (Mold omits null fields):
+    # pick a fixed offering through libcloud's signed transport instead. create_node only reads size.id.
+    fixed = [o for o in driver._sync_request("listServiceOfferings").get("serviceoffering", []) if not o.get("iscustomized")]
+    steps.append("listServiceOfferings")
+    images = driver.list_images(location=zone)
+    steps.append("listTemplates")
+    if not fixed or not images:
+        common.fail("no fixed service offering or no template", steps=steps, notes=notes)
+
+    class Size:
+        id = fixed[0]["id"]
+
+    created = driver.create_node(name="interop-libcloud-vm", size=Size, image=images[0], location=zone, networks=[network])
+    steps.append("deployVirtualMachine")
+    nodes = [n for n in driver.list_nodes() if n.id == created.id]
+    steps.append("list_nodes")
+    if not nodes:
+        common.fail("list_nodes does not show VM %s" % created.id, steps=steps, notes=notes)
+    node = nodes[0]
+
     common.done({
+        "node": {"id": node.id, "name": node.name, "state": str(node.state), "private_ips": node.private_ips,
+                 "ip_forwarding_rules": len(node.extra.get("ip_forwarding_rules", []))},
         "ok": True,
         "client": "libcloud",
         "method": "GET",

@@ -6,7 +6,7 @@
 import test from "ava";
 import { MoldClient } from "../../provider/client";
 import { SEED_NETWORK_OFFERING } from "../../simulator/seed";
-import { compareShape, FixtureEntry, fixturesDir, loadFixtures, RawTarget, rawCall, waitJobRaw } from "../helpers/fixtures";
+import { compareShape, FixtureEntry, fixturesDir, jsonType, loadFixtures, RawTarget, rawCall, waitJobRaw } from "../helpers/fixtures";
 import { SimAndClient, withSimulator } from "../helpers/sim";
 
 /** Lazily creates the objects a recipe needs, through the project's client, on one fresh simulator. */
@@ -168,14 +168,6 @@ const VM_HOST_FIELDS = (prefix: string): Record<string, string> => ({
     [`${prefix}.hostid`]: "host placement: the simulator has no hosts",
     [`${prefix}.hostname`]: "host placement: the simulator has no hosts",
 });
-/** Live metrics of a running guest, which a simulator does not have. */
-const VM_STATS_FIELDS = (prefix: string): Record<string, string> => {
-    const out: Record<string, string> = {};
-    for (const f of ["cpuused", "networkkbsread", "networkkbswrite", "diskkbsread", "diskkbswrite", "memorykbs", "memoryintfreekbs", "memorytargetkbs", "diskioread", "diskiowrite", "receivedbytes", "sentbytes"]) {
-        out[`${prefix}.${f}`] = "guest metrics: no hypervisor stats collector in a simulator";
-    }
-    return out;
-};
 /** Fields of the recorded server's specific VM (an ISO attached, a backup offering, a data disk offering). */
 const VM_RECORDED_EXTRAS = (prefix: string): Record<string, string> => ({
     [`${prefix}.isoid`]: "the recorded VM had an ISO attached",
@@ -191,7 +183,8 @@ const VM_RECORDED_EXTRAS = (prefix: string): Record<string, string> => ({
     [`${prefix}.jobid`]: "the recorded VM still had a job attached when serialized",
     [`${prefix}.jobstatus`]: "the recorded VM still had a job attached when serialized",
 });
-const VM_ALLOW = (prefix: string) => ({ ...VM_HOST_FIELDS(prefix), ...VM_STATS_FIELDS(prefix), ...VM_RECORDED_EXTRAS(prefix) });
+// No allowance for the guest counters (cpuused, disk/network/memory kbs, I/O): real VM answers carry them.
+const VM_ALLOW = (prefix: string) => ({ ...VM_HOST_FIELDS(prefix), ...VM_RECORDED_EXTRAS(prefix) });
 
 /** Recipes keyed by the real API name. */
 const RECIPES: Record<string, Recipe> = {
@@ -444,6 +437,16 @@ const RECIPES: Record<string, Recipe> = {
 /** Recorded commands with no recipe, and why (a simulator-implemented command not listed anywhere fails). */
 const NO_RECIPE: Record<string, string> = {
     createTemplate: "needs a volume or snapshot, which the simulator does not model",
+    listAnnotations: "annotations are not simulated (no library resource uses them)",
+    addAnnotation: "annotations are not simulated (no library resource uses them)",
+    removeAnnotation: "annotations are not simulated (no library resource uses them)",
+    createDiskOffering: "disk offerings are not simulated (VMs use their template's root disk)",
+    listDiskOfferings: "disk offerings are not simulated (VMs use their template's root disk)",
+    deleteDiskOffering: "disk offerings are not simulated (VMs use their template's root disk)",
+    resetApiLimit: "API rate limits are simulated by fault injection, not by account counters",
+    updateNetworkACLList: "VPC network ACLs are not simulated",
+    restartVPC: "VPCs are not simulated",
+    listVPCs: "VPCs are not simulated",
 };
 
 const fixtures = loadFixtures();
@@ -492,6 +495,69 @@ test("the comparison itself catches type changes, gaps and extras, recursively, 
     t.deepEqual(r.extra.sort(), ["firewallrule.extra", "firewallrule.tags[].key"]);
     t.deepEqual(compareShape({ a: { b: 1 } }, { a: {} }).missing, ["a.b"]);
     t.deepEqual(compareShape({ a: [{ b: 1 }] }, { a: [] }).notCompared, ["a[] (simulator array empty, fixture has elements)"]);
+});
+
+/** Every VM object (has `nic` and `serviceofferingid`) anywhere in a recorded body. */
+function recordedVms(value: unknown, out: any[] = []): any[] {
+    if (Array.isArray(value)) value.forEach((v) => recordedVms(v, out));
+    else if (value && typeof value === "object") {
+        if ("nic" in value && "serviceofferingid" in value) out.push(value);
+        Object.values(value).forEach((v) => recordedVms(v, out));
+    }
+    return out;
+}
+
+test("VM answers carry the guest counters recorded VMs have, with the recorded JSON types", async (t) => {
+    // The counter fields and their types, from every recorded VM that has them.
+    const vms = fixtures.filter((f) => f.file === "VirtualMachineService.json").flatMap((f) => recordedVms(f.body));
+    const counters = /^(cpuused|(network|disk)kbs(read|write)|diskio(read|write)|memory(kbs|intfreekbs|targetkbs)|(received|sent)bytes)$/;
+    const recorded = new Map<string, Set<string>>();
+    for (const vm of vms) for (const [k, v] of Object.entries(vm)) if (counters.test(k)) (recorded.get(k) ?? recorded.set(k, new Set()).get(k)!).add(jsonType(v));
+    t.true(recorded.size >= 10, `counters found in the fixtures: ${[...recorded.keys()].join(", ")}`);
+
+    const env = await withSimulator({ timeFactor: 0.05, kubeApi: false, ssh: false });
+    try {
+        const w = new World(env);
+        const deployed = await w.vm();
+        const stopped = await w.stoppedVm();
+        const listed = (await rawCall(env.sim, "listVirtualMachines", { id: deployed.id })).body.listvirtualmachinesresponse.virtualmachine[0];
+        for (const [label, vm] of [["deployVirtualMachine", deployed], ["stopVirtualMachine", stopped], ["listVirtualMachines", listed]] as const) {
+            const problems = [...recorded].filter(([k, types]) => !(k in vm) || !types.has(jsonType(vm[k]))).map(([k, types]) => `${k}: recorded ${[...types].join("|")}, got ${k in vm ? jsonType(vm[k]) : "nothing"}`);
+            t.deepEqual(problems, [], `${label}: guest counters`);
+            t.regex(String(vm.cpuused), /^\d+(\.\d{1,2})?%$/, `${label}: cpuused is formatted "#.##%"`);
+        }
+    } finally {
+        await env.stop();
+    }
+});
+
+test("network offerings carry service[].capability[] as CloudStack builds it, in the recorded ServiceResponse shape", async (t) => {
+    // The recorded offerings have no services (an L2 offering); ServiceResponse is the class networks use too,
+    // so the recorded network's Lb service (which has capabilities) gives the element shape.
+    const network = fixtures.find((f) => f.name === "listNetworks")!.body.network[0];
+    const recordedService = network.service.find((s: any) => Array.isArray(s.capability) && s.capability.length > 0);
+    t.truthy(recordedService, "a recorded service with capabilities");
+    const env = await withSimulator({ kubeApi: false, ssh: false });
+    try {
+        const answer = await rawCall(env.sim, "listNetworkOfferings", { name: SEED_NETWORK_OFFERING });
+        const offering = answer.body.listnetworkofferingsresponse.networkoffering[0];
+        const services: any[] = offering.service;
+        const byName = Object.fromEntries(services.map((s) => [s.name, s]));
+        t.false("Gateway" in byName, "Gateway is skipped, as in createNetworkOfferingResponse");
+        for (const name of ["Lb", "SourceNat", "StaticNat"]) {
+            const svc = byName[name];
+            t.true(Array.isArray(svc?.capability) && svc.capability.length > 0, `${name} has capability[]`);
+            const report = compareShape({ name: recordedService.name, capability: recordedService.capability }, { name: svc.name, capability: svc.capability });
+            t.deepEqual([report.typeMismatches, report.missing], [[], []], `${name}: capability shape against the recorded ServiceResponse`);
+        }
+        t.deepEqual(byName.Lb.capability.map((c: any) => [c.name, c.value]), [["SupportedLBIsolation", "dedicated"], ["ElasticLb", "false"], ["InlineMode", "false"]]);
+        t.deepEqual(byName.SourceNat.capability.map((c: any) => [c.name, c.value]), [["SupportedSourceNatTypes", "peraccount"], ["RedundantRouter", "false"]]);
+        t.deepEqual(byName.StaticNat.capability.map((c: any) => [c.name, c.value]), [["ElasticIp", "false"], ["AssociatePublicIP", "false"]]);
+        for (const other of services.filter((s) => !["Lb", "SourceNat", "StaticNat"].includes(s.name))) t.false("capability" in other, `${other.name} has no capability[]`);
+        t.true(services.every((s) => Array.isArray(s.provider) && s.provider.every((p: any) => typeof p.name === "string")), "every service names its providers");
+    } finally {
+        await env.stop();
+    }
 });
 
 for (const f of fixtures) {

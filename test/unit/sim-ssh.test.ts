@@ -252,7 +252,7 @@ test("CLI: --ssh, --ssh-step-latency, --ssh-boot-delay and repeatable --ssh-drop
     const { parseArgs } = require("../../simulator/cli") as typeof import("../../simulator/cli");
     const opts = parseArgs(["--ssh", "off", "--ssh-step-latency", "25", "--ssh-boot-delay", "100", "--ssh-drop", "kubeadm-join:after:2@worker-1", "--ssh-drop", "cni:before"]);
     t.true(opts !== "help");
-    if (opts === "help") return;
+    if (opts === "help" || opts === "version") return;
     t.false(opts.ssh);
     t.deepEqual(opts.sshFaults, {
         stepLatencyMs: 25,
@@ -324,7 +324,7 @@ test("CLI: repeatable --ssh-fail STEP[:CODE][@NODE] becomes failure rules", (t) 
     const { parseArgs } = require("../../simulator/cli") as typeof import("../../simulator/cli");
     const opts = parseArgs(["--ssh-fail", "kube-packages:100@small-workers-1", "--ssh-fail", "cni"]);
     t.true(opts !== "help");
-    if (opts === "help") return;
+    if (opts === "help" || opts === "version") return;
     t.deepEqual(opts.sshFaults?.fails, [
         { step: "kube-packages", exitCode: 100, times: 1, node: "small-workers-1" },
         { step: "cni", exitCode: 1, times: 1 },
