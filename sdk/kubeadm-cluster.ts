@@ -88,8 +88,8 @@ export class KubeadmCluster extends pulumi.ComponentResource {
     public readonly endpoint: pulumi.Output<string>;
     /** Admin kubeconfig (secret), published once the API answered /healthz with it. */
     public readonly kubeconfig: pulumi.Output<string>;
-    /** A @pulumi/kubernetes Provider for the cluster; it exists once every node group is Ready. */
-    public readonly provider: KubernetesProvider;
+    private readonly k8sProviderName: string;
+    private k8sProvider?: KubernetesProvider;
     public readonly nodes: pulumi.Output<KubeadmClusterNode[]>;
     public readonly publicIpAddressId: pulumi.Output<string>;
     public readonly controlPlane: NodeGroup;
@@ -97,6 +97,18 @@ export class KubeadmCluster extends pulumi.ComponentResource {
     public readonly apiLoadBalancerRule: LoadBalancerRule;
     /** The ExternalManaged registration's id, or undefined when registerInMold is false. */
     public readonly moldClusterId: pulumi.Output<string | undefined>;
+
+    /**
+     * A @pulumi/kubernetes Provider for the cluster (as `KubernetesCluster.provider`), named `<name>-k8s`; it exists
+     * once every node group is Ready. Made on first use, so a program that never asks for it needs no
+     * @pulumi/kubernetes.
+     */
+    get provider(): KubernetesProvider {
+        return (this.k8sProvider ??= kubernetesProvider(this.controlPlane, {
+            name: this.k8sProviderName,
+            resourceOptions: { parent: this, dependsOn: Object.values(this.workers) },
+        }));
+    }
 
     constructor(name: string, args: KubeadmClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mold:index:KubeadmCluster", name, {}, opts);
@@ -200,7 +212,7 @@ export class KubeadmCluster extends pulumi.ComponentResource {
         this.kubeconfig = pulumi.secret(this.controlPlane.kubeconfig);
         this.publicIpAddressId = ip;
         this.moldClusterId = registration ? registration.id : pulumi.output(undefined);
-        this.provider = kubernetesProvider(this.controlPlane, { name: `${name}-k8s`, resourceOptions: { parent: this, dependsOn: Object.values(this.workers) } });
+        this.k8sProviderName = `${name}-k8s`;
         this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, nodes: this.nodes, publicIpAddressId: this.publicIpAddressId });
     }
 }

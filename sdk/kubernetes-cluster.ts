@@ -1,6 +1,8 @@
 // mold:index:KubernetesCluster — a Mold-managed (CloudManaged) Kubernetes cluster, with Mold's whole lifecycle.
 import * as pulumi from "@pulumi/pulumi";
+import type { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { dynamicProvider } from "./dynamic";
+import { kubernetesProvider } from "./kubernetes-provider";
 
 const provider = dynamicProvider("KubernetesCluster");
 
@@ -120,6 +122,15 @@ export class KubernetesCluster extends pulumi.dynamic.Resource {
     declare public readonly clusterType: pulumi.Output<string>;
     declare public readonly created: pulumi.Output<string>;
     declare public readonly nodes: pulumi.Output<KubernetesClusterNode[]>;
+
+    /**
+     * A @pulumi/kubernetes Provider for the cluster (as `KubeadmCluster.provider`), named `<name>-k8s`; it exists
+     * once the cluster is Running and its API answered a health check. Made on first use, so a program that never
+     * asks for it needs no @pulumi/kubernetes; the same resource as `mold.kubernetesProvider(cluster)`.
+     */
+    get provider(): KubernetesProvider {
+        return kubernetesProvider(this);
+    }
 
     /** A read-only reference to an existing cluster (never changed or deleted by this program). */
     static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): KubernetesCluster {

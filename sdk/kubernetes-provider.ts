@@ -2,9 +2,35 @@
 // The cluster publishes a kubeconfig only once Mold reports it Running and its API answered /healthz, so a
 // provider made here (and every Kubernetes resource using it) waits for that gate. In preview the kubeconfig
 // is unknown, and so is the provider's configuration: Pulumi skips the Kubernetes resources' real checks.
+//
+// @pulumi/kubernetes is an optional peer dependency (about 24 MB): only types are imported here, and the module
+// is loaded when a provider is asked for, so programs that only make networks never need it installed.
 import * as pulumi from "@pulumi/pulumi";
-// Only the provider module: loading all of @pulumi/kubernetes would cost every pulumi-mold user seconds.
-import { Provider as KubernetesProvider, ProviderArgs as KubernetesProviderArgs } from "@pulumi/kubernetes/provider";
+import type { Provider as KubernetesProvider, ProviderArgs as KubernetesProviderArgs } from "@pulumi/kubernetes/provider";
+
+/** The install command named in the error when @pulumi/kubernetes is missing. */
+export const KUBERNETES_INSTALL_HINT = "npm install @pulumi/kubernetes";
+
+/**
+ * @pulumi/kubernetes's Provider class, loaded on first use (only its provider module: loading the whole package
+ * would cost seconds). `load` exists for tests. A missing package gets an error naming it and how to install it.
+ */
+export function loadKubernetesProviderClass(load: (id: string) => any = require): typeof KubernetesProvider {
+    const id = "@pulumi/kubernetes/provider";
+    try {
+        return load(id).Provider;
+    } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        // Only the package itself missing, not a module it fails to load in turn.
+        if (err?.code === "MODULE_NOT_FOUND" && String(err.message).includes(`'${id}'`)) {
+            throw new Error(
+                `pulumi-mold: a Kubernetes provider needs the package @pulumi/kubernetes, which is not installed ` +
+                    `(it is an optional peer dependency of pulumi-mold): run \`${KUBERNETES_INSTALL_HINT}\` in your program's folder`,
+            );
+        }
+        throw e;
+    }
+}
 
 /** What the helper needs from a cluster: a resource with a (secret) kubeconfig output. `KubernetesCluster` fits. */
 export type KubeconfigSource = pulumi.CustomResource & {
@@ -39,6 +65,9 @@ export function requireKubeconfig(config: string | undefined, state: string | un
     return config;
 }
 
+/** Default providers per cluster, so `kubernetesProvider(c)` and `c.provider` are the same resource. */
+const defaults = new WeakMap<KubeconfigSource, KubernetesProvider>();
+
 /**
  * A `@pulumi/kubernetes` Provider for `cluster`, configured with its kubeconfig (a secret) and depending on
  * the cluster, so that it exists only after the cluster is Running and its API server answered a health
@@ -51,6 +80,18 @@ export function requireKubeconfig(config: string | undefined, state: string | un
  * letting the provider fall back to the ambient ~/.kube/config, which would target some other cluster.
  */
 export function kubernetesProvider(cluster: KubeconfigSource, opts: KubernetesProviderOptions = {}): KubernetesProvider {
+    // Without options the provider is the cluster's one and only default provider (also `cluster.provider`):
+    // a second one would collide on its name.
+    if (Object.keys(opts).length === 0) {
+        let made = defaults.get(cluster);
+        if (!made) defaults.set(cluster, (made = makeProvider(cluster, opts)));
+        return made;
+    }
+    return makeProvider(cluster, opts);
+}
+
+function makeProvider(cluster: KubeconfigSource, opts: KubernetesProviderOptions): KubernetesProvider {
+    const Provider = loadKubernetesProviderClass();
     const { name, resourceOptions, ...args } = opts;
     const providerName = name ?? `${logicalName(cluster) ?? "mold-cluster"}-k8s`;
     const kubeconfig = pulumi
@@ -58,7 +99,7 @@ export function kubernetesProvider(cluster: KubeconfigSource, opts: KubernetesPr
         .apply(([config, state, urn]) => requireKubeconfig(config, state, urn));
     const given = resourceOptions?.dependsOn;
     const dependsOn: pulumi.Input<pulumi.Resource>[] = given === undefined ? [] : Array.isArray(given) ? [...given] : [given as pulumi.Input<pulumi.Resource>];
-    return new KubernetesProvider(
+    return new Provider(
         providerName,
         {
             ...args,

@@ -61,7 +61,7 @@ new mold.LoadBalancerRule("web", {
 new mold.FirewallRule("web", { ipAddressId: cluster.ipAddressId, protocol: "tcp", startPort: 80, cidrList: [appCidr] });
 
 // --- Kubernetes resources, through a provider that exists once the cluster's API answered ----------------
-const provider = mold.kubernetesProvider(cluster);
+const provider = cluster.provider;
 if (workloads) {
     const labels = { app: "nginx" };
     new k8s.apps.v1.Deployment(

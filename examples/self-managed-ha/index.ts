@@ -8,6 +8,9 @@ import * as mold from "pulumi-mold";
 const config = new pulumi.Config();
 const zone = config.get("zone") ?? "zone1";
 const template = config.get("template") ?? "ubuntu-22.04";
+// false: the cluster only, no Deployment (e.g. with the Pulumi CLI against the simulator, whose Kubernetes API
+// serves nodes but not apps/v1 for the Kubernetes plugin to deploy to).
+const workloads = config.getBoolean("workloads") ?? true;
 
 const network = new mold.Network("nodes", { name: config.get("networkName") ?? "self-managed-ha", zone, gateway: "10.1.0.1", netmask: "255.255.255.0" });
 
@@ -41,25 +44,27 @@ const cluster = new mold.KubeadmCluster("ha", {
     apiAccessCidrs: [config.get("apiCidr") ?? "0.0.0.0/0"],
 });
 
-const labels = { app: "nginx" };
-new k8s.apps.v1.Deployment(
-    "nginx",
-    {
-        metadata: { name: "nginx", labels },
-        spec: {
-            replicas: 2,
-            selector: { matchLabels: labels },
-            template: {
-                metadata: { labels },
-                spec: {
-                    nodeSelector: { "node.example.com/pool": "general" },
-                    containers: [{ name: "nginx", image: "nginx:1.27", ports: [{ containerPort: 80 }] }],
+if (workloads) {
+    const labels = { app: "nginx" };
+    new k8s.apps.v1.Deployment(
+        "nginx",
+        {
+            metadata: { name: "nginx", labels },
+            spec: {
+                replicas: 2,
+                selector: { matchLabels: labels },
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        nodeSelector: { "node.example.com/pool": "general" },
+                        containers: [{ name: "nginx", image: "nginx:1.27", ports: [{ containerPort: 80 }] }],
+                    },
                 },
             },
         },
-    },
-    { provider: cluster.provider },
-);
+        { provider: cluster.provider },
+    );
+}
 
 export const endpoint = cluster.endpoint;
 export const kubeconfig = cluster.kubeconfig;

@@ -229,9 +229,32 @@ async function writeKubeconfig(sim: RunningSimulator, dir: string): Promise<stri
     }
 }
 
+/** Quotes a word for bash (paths with spaces or quotes stay one word). */
+export function shellQuote(word: string): string {
+    return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A bash line that starts a simulator on the demo's state in the background and runs kubectl once the simulator
+ * printed its ready line (printed after the clusters' APIs listen), instead of racing its start. The wait ends
+ * when the line is there or the simulator is gone (its error is on the terminal, kubectl is not run). The ready
+ * file is removed first so an old one cannot pass for the new simulator's line. `node <repo>/bin/…` rather than
+ * npx: it works from any folder (npx elsewhere would look for a package on the registry), and `$!` is the
+ * simulator itself.
+ */
+export function kubectlOneLiner(simState: string, kubeconfig: string): string {
+    const q = shellQuote;
+    const ready = q(path.join(path.dirname(simState), "simulator.ready"));
+    const bin = q(path.join(ROOT, "bin", "mold-simulator.js"));
+    return (
+        `rm -f ${ready}; node ${bin} --state ${q(simState)} --port 0 > ${ready} & ` +
+        `until [ -s ${ready} ] || ! kill -0 $! 2>/dev/null; do sleep 0.2; done; [ -s ${ready} ] && kubectl --kubeconfig ${q(kubeconfig)} get nodes`
+    );
+}
+
 /** Removes what the demo made in `dir` (nothing else), then `dir` itself when that leaves it empty. */
 function removeDemoFiles(dir: string): void {
-    const ours = /^(simulator\.json|engine-state\.json|kubeconfig$|backend$|Pulumi\.demo\.yaml$)/;
+    const ours = /^(simulator\.json|simulator\.ready$|engine-state\.json|kubeconfig$|backend$|Pulumi\.demo\.yaml$)/;
     for (const name of fs.readdirSync(dir)) if (ours.test(name)) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
     if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
 }
@@ -276,8 +299,9 @@ export async function main(argv: string[]): Promise<number> {
             const kubeconfig = await writeKubeconfig(sim, dir);
             if (kubeconfig) {
                 log();
-                log(`kubeconfig written to ${kubeconfig} (mode 600). The cluster's API is served while a simulator runs on this state:`);
-                log(`  npx mold-simulator --state ${simState} --port 0 &  kubectl --kubeconfig ${kubeconfig} get nodes`);
+                log(`kubeconfig written to ${kubeconfig} (mode 600). The cluster's API is served while a simulator runs on this state;`);
+                log(`this starts one in the background, waits for its ready line, then asks for the nodes (stop it with kill $!):`);
+                log(`  ${kubectlOneLiner(simState, kubeconfig)}`);
             }
         }
     } finally {

@@ -13,7 +13,11 @@ test.before(async () => {
     await pulumi.runtime.setMocks({
         newResource: (args) => {
             registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-            const state = args.type.endsWith("mold:KubernetesCluster") ? { ...args.inputs, kubeconfig: clusterKubeconfig, state: "Running" } : args.inputs;
+            const state = args.type.endsWith("mold:KubernetesCluster")
+                ? { ...args.inputs, kubeconfig: clusterKubeconfig, state: "Running" }
+                : args.type.endsWith("mold:NodeGroup")
+                  ? { ...args.inputs, nodes: [], kubeconfig: clusterKubeconfig, endpoint: "https://127.0.0.1:6443" }
+                  : args.inputs;
             return { id: `${args.name}-id`, state };
         },
         call: () => ({}),
@@ -50,4 +54,64 @@ test("a cluster without a kubeconfig fails the provider instead of falling back 
         t.is(e!.message, `pulumi-mold: ${urn} has no kubeconfig (state Stopped): a Kubernetes provider needs a Running cluster whose API answered its health check`);
     }
     t.is(requireKubeconfig(KUBECONFIG, "Running", urn), KUBECONFIG);
+});
+
+test.serial("KubernetesCluster.provider is the cluster's default provider, the same resource as kubernetesProvider(cluster)", async (t) => {
+    const mold = require("../../sdk");
+    const cluster = new mold.KubernetesCluster("c3", { name: "c3", zone: "zone1", kubernetesVersion: "1.32.5", serviceOffering: "2C-4GB" });
+    await settle(cluster.urn);
+    await new Promise((r) => setTimeout(r, 50));
+    t.false(registered.some((r) => r.name === "c3-k8s"), "no provider until one is asked for");
+    const provider = cluster.provider;
+    t.is(provider.constructor.name, "Provider");
+    t.is(cluster.provider, provider, "made once");
+    t.is(mold.kubernetesProvider(cluster), provider, "the function gives the same provider");
+    await settle(provider.urn);
+    await new Promise((r) => setTimeout(r, 50));
+    const regs = registered.filter((r) => r.type === "pulumi:providers:kubernetes" && r.name === "c3-k8s");
+    t.is(regs.length, 1);
+    t.is(regs[0].inputs.clusterIdentifier, "c3-id");
+});
+
+test.serial("KubeadmCluster.provider has the same shape: a Provider named <name>-k8s, made once, on first use", async (t) => {
+    const mold = require("../../sdk");
+    const cluster = new mold.KubeadmCluster("kc", {
+        zone: "zone1", network: "net-1", networkCidr: "10.1.0.0/24", kubernetesVersion: "1.32.5", cni: "flannel",
+        serviceOffering: "2C-4GB", template: "ubuntu-22.04", keyPair: "k", sshPrivateKey: "not-used-by-mocks",
+        controlPlane: { count: 1 }, workerGroups: { general: { count: 1 } },
+    });
+    await settle(cluster.urn);
+    await new Promise((r) => setTimeout(r, 50));
+    t.false(registered.some((r) => r.name === "kc-k8s"), "no provider until one is asked for");
+    const provider = cluster.provider;
+    t.is(provider.constructor.name, "Provider");
+    t.is(cluster.provider, provider, "made once");
+    await settle(provider.urn);
+    await new Promise((r) => setTimeout(r, 50));
+    t.is(registered.filter((r) => r.type === "pulumi:providers:kubernetes" && r.name === "kc-k8s").length, 1);
+    // Both classes expose it the same way: a getter on the class.
+    for (const Class of [mold.KubeadmCluster, mold.KubernetesCluster]) t.is(typeof Object.getOwnPropertyDescriptor(Class.prototype, "provider")?.get, "function", Class.name);
+});
+
+test("a missing @pulumi/kubernetes gives an error naming the package and the install command", (t) => {
+    const { loadKubernetesProviderClass } = require("../../sdk/kubernetes-provider");
+    const missing = (id: string) => {
+        const e: NodeJS.ErrnoException = new Error(`Cannot find module '${id}'\nRequire stack:\n- /app/node_modules/pulumi-mold/dist/sdk/kubernetes-provider.js`);
+        e.code = "MODULE_NOT_FOUND";
+        throw e;
+    };
+    const e = t.throws(() => loadKubernetesProviderClass(missing));
+    t.is(
+        e!.message,
+        "pulumi-mold: a Kubernetes provider needs the package @pulumi/kubernetes, which is not installed (it is an optional " +
+            "peer dependency of pulumi-mold): run `npm install @pulumi/kubernetes` in your program's folder",
+    );
+    // A module missing inside an installed @pulumi/kubernetes is not reported as the package missing.
+    const inner = () => {
+        const err: NodeJS.ErrnoException = new Error("Cannot find module 'shell-quote'");
+        err.code = "MODULE_NOT_FOUND";
+        throw err;
+    };
+    t.is(t.throws(() => loadKubernetesProviderClass(inner))!.message, "Cannot find module 'shell-quote'");
+    t.is(loadKubernetesProviderClass().name, "Provider");
 });
