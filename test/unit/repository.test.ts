@@ -46,8 +46,8 @@ for (const name of EXAMPLES) {
         const simLine = /^npx mold-simulator (.+)$/m.exec(readme);
         t.truthy(simLine, "a `npx mold-simulator …` line");
         const opts = parseArgs(simLine![1].trim().split(/\s+/));
-        t.not(opts, "help");
-        if (opts === "help") return;
+        t.true(opts !== "help" && opts !== "version");
+        if (opts === "help" || opts === "version") return;
         t.true(typeof opts.port === "number" && opts.port > 0, "a fixed port, so the URL can be written down");
         t.truthy(opts.apiKey);
         t.truthy(opts.secretKey);
