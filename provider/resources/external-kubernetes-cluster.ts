@@ -11,7 +11,7 @@ import { createKubernetesCluster, deleteKubernetesCluster, getKubernetesCluster,
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
 import { findNetwork } from "./common";
-import { createOnce, deleteConfirmed, isGone } from "./reconcile";
+import { createOnce, deleteConfirmed } from "./reconcile";
 
 function outputsOf(c: KubernetesCluster): Props {
     return {
@@ -85,8 +85,6 @@ export const externalKubernetesCluster: ResourceDefinition = {
         await deleteConfirmed(
             () => deleteKubernetesCluster(client, id),
             async () => (await getKubernetesCluster(client, id)) !== undefined,
-        ).catch((e) => {
-            if (!isGone(e)) throw e;
-        });
+        );
     },
 };
