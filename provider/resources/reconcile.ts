@@ -5,7 +5,9 @@ import { isGone, isRefusal, MoldOutcomeUnknownError } from "../client/errors";
 
 export { isGone };
 
-const ATTEMPTS = 3;
+// As many sends as the client's default retries: each one after a lost answer is preceded by a read, so more
+// attempts never make a duplicate; they only ride out longer runs of cut connections.
+const ATTEMPTS = 6;
 
 /**
  * Sends a create; when its answer is lost, `find` looks for the object it may have made (by name, or by
@@ -42,9 +44,10 @@ export async function changeIdempotent<T>(change: () => Promise<T>): Promise<T> 
  * its text: Mold refuses a delete of a gone object differently per kind (431 for hard-deleted rules, 431
  * "doesn't exist" or a failed job for kinds that keep removed rows, a 530 job for clusters), and the same
  * codes also mean real refusals (a system network, VMs still in it), which the read tells apart. After a
- * lost answer the first send may still be running, so a refusal then waits (bounded) for the object to go.
+ * lost answer the first send may still be finishing, so a refusal then gives the object a few seconds to go
+ * (a real refusal, e.g. of a network's source-NAT address, must not hold the run for long).
  */
-export async function deleteConfirmed(remove: () => Promise<void>, exists: () => Promise<boolean>, settleMs = 120_000): Promise<void> {
+export async function deleteConfirmed(remove: () => Promise<void>, exists: () => Promise<boolean>, settleMs = 10_000): Promise<void> {
     let lostOne = false;
     for (let attempt = 1; ; attempt++) {
         try {
