@@ -33,8 +33,6 @@ export class Network extends pulumi.dynamic.Resource {
     declare public readonly cidr: pulumi.Output<string>;
     declare public readonly gateway: pulumi.Output<string>;
     declare public readonly netmask: pulumi.Output<string>;
-    /** Allocated until the first VM, then Implemented. */
-    declare public readonly state: pulumi.Output<string>;
     declare public readonly type: pulumi.Output<string>;
     declare public readonly zoneId: pulumi.Output<string>;
     declare public readonly zoneName: pulumi.Output<string>;
@@ -63,7 +61,6 @@ export class Network extends pulumi.dynamic.Resource {
                 importId: args.importId,
                 networkId: undefined,
                 cidr: undefined,
-                state: undefined,
                 type: undefined,
                 zoneId: undefined,
                 zoneName: undefined,

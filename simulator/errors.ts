@@ -25,11 +25,15 @@ export const emptyParam = (name: string) => new ApiError(431, `Invalid value pro
 export const badNumber = (cmdLower: string, value: string, name: string) =>
     new ApiError(431, `Unable to execute API command ${cmdLower} due to invalid value ${value} for parameter ${name}`, 4350);
 
+/**
+ * 431 for a UUID that names no row. ParamProcessWorker turns the lookup's InvalidParameterValueException into a
+ * ServerApiException without a cause, so the cserrorcode is 9999, not 4350 (mold-api-core.md §3.4, §6.4).
+ */
 export const unknownUuid = (cmdLower: string, name: string, value: string) =>
     new ApiError(
         431,
         `Unable to execute API command ${cmdLower} due to invalid value. Invalid parameter ${name} value=${value} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class.`,
-        4350,
+        9999,
     );
 
 /** 530 INTERNAL_ERROR with the raw message (CloudRuntimeException). */

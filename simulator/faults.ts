@@ -8,6 +8,10 @@ export interface FaultConfig {
     throttleRate?: number;
     /** Fraction whose connection is cut without an answer: half before the command runs, half after. */
     dropRate?: number;
+    /** Cut connections only before the command runs, or only after it ran (default: either, half each). */
+    dropPhase?: "before" | "after";
+    /** Inject at most this many request faults, then none (e.g. 1: only the first matching request fails). */
+    limit?: number;
     /** Fraction of async jobs that fail with 530. */
     jobFailureRate?: number;
     /** Fraction of async jobs that take `slowJobFactor` times longer. */
@@ -51,7 +55,11 @@ export class Faults {
         }
         this.config = { ...config };
         this.random = mulberry32(config.seed ?? 1);
+        this.requestFaults = 0;
     }
+
+    /** Request faults injected since the configuration was set (for `limit`). */
+    private requestFaults = 0;
 
     get(): FaultConfig {
         return { ...this.config };
@@ -65,13 +73,20 @@ export class Faults {
         const c = this.config;
         if (c.commands && !c.commands.includes(command)) return "none";
         if (c.exceptCommands?.includes(command)) return "none";
+        if (c.limit !== undefined && this.requestFaults >= c.limit) return "none";
         const r = this.random();
         let edge = c.serverErrorRate ?? 0;
         let fault: RequestFault = "none";
         if (r < edge) fault = this.random() < 0.5 ? "error503" : "proxy502";
         else if (r < (edge += c.throttleRate ?? 0)) fault = "throttle";
-        else if (r < (edge += c.dropRate ?? 0)) fault = this.random() < 0.5 ? "dropBefore" : "dropAfter";
-        if (fault !== "none") this.count(fault);
+        else if (r < (edge += c.dropRate ?? 0)) {
+            const after = c.dropPhase === "after" || (c.dropPhase === undefined && this.random() >= 0.5);
+            fault = after ? "dropAfter" : "dropBefore";
+        }
+        if (fault !== "none") {
+            this.count(fault);
+            this.requestFaults++;
+        }
         return fault;
     }
 

@@ -30,6 +30,8 @@ export const T = {
     emulatedNodes: "emulatedNodes",
     /** The simulator's own: clusters made by kubeadm on emulated nodes (simulator/kubeadm/). */
     kubeadmClusters: "kubeadmClusters",
+    /** Ids of deleted objects whose kind keeps removed rows, so their UUIDs still resolve (simulator/gone.ts). */
+    removedRows: "removedRows",
 } as const;
 
 /** Copy of a record without internal ("_") fields and without undefined values (Gson omits nulls). */

@@ -4,6 +4,7 @@ import { randomInt, randomUUID } from "crypto";
 import { computeSignature, SignatureAlgorithm, signatureMatches } from "../provider/client/signing";
 import { ApiError, invalidParam, UNAUTHORIZED_TEXT } from "./errors";
 import { FaultConfig, Faults } from "./faults";
+import type { GoneAnswer } from "./gone";
 import { HANDLER_MODULES } from "./handlers";
 import { Latency, LatencyProfileName } from "./latency";
 import { T } from "./model";
@@ -42,6 +43,12 @@ export interface SimulatorOptions {
      */
     publicIpPrefix?: string;
     settings?: Partial<SimSettings>;
+    /**
+     * How a list by the id of an object that is gone is answered: "mold" (default) as CloudStack does per kind
+     * (431 for hard-deleted kinds such as rules, an empty list for kinds that keep removed rows such as
+     * networks and VMs), or "empty-list" for every kind. See simulator/gone.ts.
+     */
+    goneAnswer?: GoneAnswer;
 }
 
 export interface ApiAnswer {
@@ -79,6 +86,8 @@ export class Simulator {
     readonly latency: Latency;
     readonly faults: Faults;
     readonly settings: SimSettings;
+    /** See SimulatorOptions.goneAnswer; may be changed between requests. */
+    goneAnswer: GoneAnswer;
     private readonly stateFile?: StateFile;
     private readonly commands: Record<string, CommandSpec> = {};
     private readonly completers: Record<string, JobCompleter> = {};
@@ -91,6 +100,8 @@ export class Simulator {
         this.latency = new Latency(options.latencyProfile ?? "fast", options.timeFactor ?? 1);
         this.faults = new Faults(options.faults);
         this.settings = { ...DEFAULT_SETTINGS, ...options.settings } as SimSettings;
+        this.goneAnswer = options.goneAnswer ?? "mold";
+        if (this.goneAnswer !== "mold" && this.goneAnswer !== "empty-list") throw new Error(`goneAnswer must be "mold" or "empty-list", got '${options.goneAnswer}'`);
         if (options.publicIpPrefix !== undefined) this.pinnedIpPrefix = checkPublicIpPrefix(options.publicIpPrefix);
         for (const mod of HANDLER_MODULES) {
             for (const spec of mod.commands) this.commands[spec.name] = spec;
@@ -281,6 +292,7 @@ export class Simulator {
             state: this.state,
             caller,
             settings: this.settings,
+            goneAnswer: this.goneAnswer,
             now: () => Date.now(),
             uuid: () => randomUUID(),
             timestamp: (ms?: number) => formatDate(ms ?? Date.now()),

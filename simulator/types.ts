@@ -1,5 +1,6 @@
 // What a handler module (simulator/handlers/*.ts) implements and what it is given.
 import type { Params } from "./params";
+import type { GoneAnswer } from "./gone";
 import type { Account, SimState } from "./state";
 
 /** What a command answers; the server wraps it in the `<cmd>response` envelope. */
@@ -97,6 +98,8 @@ export interface BaseContext {
     allocatePublicIp(): string;
     /** Simulator options, for handlers that read settings such as cluster max size. */
     settings: SimSettings;
+    /** How list commands answer an unknown id (simulator/gone.ts). */
+    goneAnswer: GoneAnswer;
 }
 
 export interface CommandContext extends BaseContext {

@@ -4,6 +4,7 @@
 import { MoldClient, WaitOptions } from "./client";
 import { ListFilter, listParams } from "./list-filter";
 import type { ResourceTag } from "./tags";
+import { rowsUnlessGone } from "./errors";
 
 /** IPAddressResponse (wire names). */
 export interface PublicIpAddress {
@@ -63,8 +64,9 @@ export function listPublicIpAddresses(client: MoldClient, filter: ListFilter = {
     return client.list<PublicIpAddress>("listPublicIpAddresses", listParams(filter), "publicipaddress");
 }
 
+/** The address while allocated; undefined once released (Free rows are not listed) or unknown (see isGone). */
 export async function getPublicIpAddress(client: MoldClient, id: string): Promise<PublicIpAddress | undefined> {
-    return (await listPublicIpAddresses(client, { id }))[0];
+    return (await rowsUnlessGone(listPublicIpAddresses(client, { id })))[0];
 }
 
 export interface EnableStaticNatArgs {

@@ -85,3 +85,47 @@ export function isNotExecutedStatus(status: number): boolean {
 export function isTransientStatus(status: number): boolean {
     return status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
 }
+
+// ---- Is the object gone? ----------------------------------------------------------------------------------
+// Mold has two answers for an object that no longer exists, depending on whether its kind keeps removed rows
+// (CloudStack resolves UUID parameters by a lookup that includes removed rows):
+// - hard-deleted kinds (firewall, egress, port-forwarding and load-balancer rules, LB policies): the id names no
+//   row, so every command naming it, list commands included, answers 431 with cserrorcode 9999 ("… entity does
+//   not exist …");
+// - kinds that keep removed rows (networks, VMs, Kubernetes clusters; public IPs go back to Free): the id still
+//   resolves, so `list… id=X` answers an empty list, and a command on X fails the command's own way (431
+//   "Networkd id=… doesn't exist", a failed job "Unable to find a virtual machine…", a 530 job for clusters).
+// Reads use isGone; deletes never judge a refusal by its text: they read the object again (see
+// resources/reconcile.ts deleteConfirmed). So no text is matched anywhere for gone-ness, not even for key pairs
+// (by name: listSSHKeyPairs name=X answers an empty list once the pair is deleted).
+
+/**
+ * A read by one id (`list… id=X`, `listLBStickinessPolicies lbruleid=X`) answered 431 PARAM_ERROR: the id names
+ * no object. The code alone is enough there: such a read has no other parameter Mold could refuse with 431 (a
+ * UUID of ours is well-formed, the id is the only UUID sent, and a list command has no other validation that
+ * answers 431 for it), so 431 can only be the id's binding error. Do not use it on other requests: a create
+ * or delete answers 431 for many other reasons.
+ */
+export function isGone(e: unknown): boolean {
+    return e instanceof MoldApiError && e.errorcode === 431;
+}
+
+/** The rows of a read by one id, or none when Mold answers that the id names no object (isGone). */
+export async function rowsUnlessGone<T>(rows: Promise<T[]>): Promise<T[]> {
+    try {
+        return await rows;
+    } catch (e) {
+        if (isGone(e)) return [];
+        throw e;
+    }
+}
+
+/** Mold's definite refusal of a request (an error envelope, or a job that failed): it was not carried out. */
+export function isRefusal(e: unknown): e is MoldApiError | MoldJobError {
+    return e instanceof MoldApiError || e instanceof MoldJobError;
+}
+
+/** 431 PARAM_ERROR, synchronous or from a job: Mold refused a parameter's value (e.g. a member not mapped). */
+export function isParamError(e: unknown): boolean {
+    return isRefusal(e) && e.errorcode === 431;
+}

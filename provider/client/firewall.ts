@@ -4,6 +4,7 @@
 import { MoldClient, WaitOptions } from "./client";
 import { ListFilter, listParams } from "./list-filter";
 import type { ResourceTag } from "./tags";
+import { rowsUnlessGone } from "./errors";
 
 /** FirewallResponse (wire names): ports and icmp fields are numbers, unlike port-forwarding and LB rules. */
 export interface FirewallRule {
@@ -74,6 +75,11 @@ export function listFirewallRules(client: MoldClient, filter: ListFilter = {}): 
     return client.list<FirewallRule>("listFirewallRules", listParams(filter), "firewallrule");
 }
 
+/** The ingress rule, or undefined once it is gone (see isGone). */
+export async function getFirewallRule(client: MoldClient, id: string): Promise<FirewallRule | undefined> {
+    return (await rowsUnlessGone(listFirewallRules(client, { id })))[0];
+}
+
 export function updateFirewallRule(client: MoldClient, id: string, args: UpdateFirewallRuleArgs = {}, wait?: WaitOptions): Promise<FirewallRule> {
     return callForRule(client, "updateFirewallRule", { id, ...args }, wait);
 }
@@ -88,6 +94,11 @@ export function createEgressFirewallRule(client: MoldClient, args: CreateEgressF
 
 export function listEgressFirewallRules(client: MoldClient, filter: ListFilter = {}): Promise<FirewallRule[]> {
     return client.list<FirewallRule>("listEgressFirewallRules", listParams(filter), "firewallrule");
+}
+
+/** The egress rule, or undefined once it is gone (see isGone). */
+export async function getEgressFirewallRule(client: MoldClient, id: string): Promise<FirewallRule | undefined> {
+    return (await rowsUnlessGone(listEgressFirewallRules(client, { id })))[0];
 }
 
 export function updateEgressFirewallRule(client: MoldClient, id: string, args: UpdateFirewallRuleArgs = {}, wait?: WaitOptions): Promise<FirewallRule> {

@@ -1,6 +1,7 @@
 // Typed wrappers for the CloudStack Kubernetes Service (CKS) commands (mold-api-kubernetes.md).
 // Interfaces use Mold's wire names so a response can be passed around without renaming.
 import type { MoldClient, Params, WaitOptions } from "./client";
+import { rowsUnlessGone } from "./errors";
 
 export type KubernetesNodeType = "control" | "worker" | "etcd";
 export type KubernetesClusterType = "CloudManaged" | "ExternalManaged";
@@ -244,9 +245,9 @@ export function listKubernetesClusters(client: MoldClient, args: ListKubernetesC
     return client.list<KubernetesCluster>("listKubernetesClusters", { ...args }, "kubernetescluster");
 }
 
-/** The cluster with this id, or undefined when Mold no longer lists it (deleted clusters vanish). */
+/** The cluster with this id, or undefined once it is gone (deleted clusters vanish; either answer, see isGone). */
 export async function getKubernetesCluster(client: MoldClient, id: string): Promise<KubernetesCluster | undefined> {
-    const rows = await listKubernetesClusters(client, { id });
+    const rows = await rowsUnlessGone(listKubernetesClusters(client, { id }));
     return rows.find((c) => c.id === id);
 }
 

@@ -5,6 +5,7 @@ import { MoldClient, WaitOptions } from "./client";
 import { ListFilter, listParams } from "./list-filter";
 import type { ResourceTag } from "./tags";
 import type { VirtualMachine } from "./vm";
+import { rowsUnlessGone } from "./errors";
 
 /** LoadBalancerResponse (wire names): ports are strings. */
 export interface LoadBalancerRule {
@@ -136,6 +137,11 @@ export async function createLoadBalancerRule(client: MoldClient, args: CreateLoa
 /** Filters: id, name, keyword, publicipid, networkid, virtualmachineid, zoneid, tags. */
 export function listLoadBalancerRules(client: MoldClient, filter: ListFilter = {}): Promise<LoadBalancerRule[]> {
     return client.list<LoadBalancerRule>("listLoadBalancerRules", listParams(filter), "loadbalancerrule");
+}
+
+/** The rule, or undefined once it is gone (see isGone). */
+export async function getLoadBalancerRule(client: MoldClient, id: string): Promise<LoadBalancerRule | undefined> {
+    return (await rowsUnlessGone(listLoadBalancerRules(client, { id })))[0];
 }
 
 export async function updateLoadBalancerRule(client: MoldClient, id: string, args: UpdateLoadBalancerRuleArgs, wait?: WaitOptions): Promise<LoadBalancerRule> {

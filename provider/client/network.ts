@@ -3,6 +3,7 @@
 import { MoldClient, WaitOptions } from "./client";
 import { ListFilter, listParams } from "./list-filter";
 import type { ResourceTag } from "./tags";
+import { rowsUnlessGone } from "./errors";
 
 /** One entry of NetworkResponse `service[]`. */
 export interface NetworkServiceEntry {
@@ -86,9 +87,9 @@ export function listNetworks(client: MoldClient, filter: ListFilter = {}): Promi
     return client.list<Network>("listNetworks", listParams(filter), "network");
 }
 
-/** The network, or undefined when Mold no longer knows it. */
+/** The network, or undefined once it is gone (either of Mold's answers: see isGone). */
 export async function getNetwork(client: MoldClient, id: string): Promise<Network | undefined> {
-    return (await listNetworks(client, { id }))[0];
+    return (await rowsUnlessGone(listNetworks(client, { id })))[0];
 }
 
 export async function updateNetwork(client: MoldClient, id: string, args: UpdateNetworkArgs, wait?: WaitOptions): Promise<Network> {

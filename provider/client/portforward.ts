@@ -4,6 +4,7 @@
 import { MoldClient, WaitOptions } from "./client";
 import { ListFilter, listParams } from "./list-filter";
 import type { ResourceTag } from "./tags";
+import { rowsUnlessGone } from "./errors";
 
 /** FirewallRuleResponse (wire names): every port is a string. */
 export interface PortForwardingRule {
@@ -60,6 +61,11 @@ export async function createPortForwardingRule(client: MoldClient, args: CreateP
 
 export function listPortForwardingRules(client: MoldClient, filter: ListFilter = {}): Promise<PortForwardingRule[]> {
     return client.list<PortForwardingRule>("listPortForwardingRules", listParams(filter), "portforwardingrule");
+}
+
+/** The rule, or undefined once it is gone (rules are hard-deleted: Mold answers 431, see isGone). */
+export async function getPortForwardingRule(client: MoldClient, id: string): Promise<PortForwardingRule | undefined> {
+    return (await rowsUnlessGone(listPortForwardingRules(client, { id })))[0];
 }
 
 export async function updatePortForwardingRule(

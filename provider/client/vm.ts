@@ -1,6 +1,7 @@
 // Typed wrappers for virtual machines (mold-api-network.md §10). Async commands wait for their job
 // and return the `virtualmachine` of the job result.
 import type { MoldClient, Params, WaitOptions } from "./client";
+import { rowsUnlessGone } from "./errors";
 
 export type VirtualMachineState =
     | "Starting"
@@ -138,14 +139,9 @@ export function listVirtualMachines(client: MoldClient, filter: Params = {}): Pr
     return client.list<VirtualMachine>("listVirtualMachines", filter, "virtualmachine");
 }
 
-/** The VM with that id, or undefined once it is gone (expunged). */
+/** The VM with that id, or undefined once it is gone (expunged: either of Mold's answers, see isGone). */
 export async function getVirtualMachine(client: MoldClient, id: string): Promise<VirtualMachine | undefined> {
-    const rows = await client.list<VirtualMachine>("listVirtualMachines", { id }, "virtualmachine").catch((e) => {
-        // An expunged VM's UUID no longer resolves: Mold answers 431 instead of an empty list.
-        if (e?.errorcode === 431 && /Invalid parameter id value=/.test(String(e.errortext))) return [];
-        throw e;
-    });
-    return rows[0];
+    return (await rowsUnlessGone(client.list<VirtualMachine>("listVirtualMachines", { id }, "virtualmachine")))[0];
 }
 
 export function startVirtualMachine(client: MoldClient, id: string, wait?: WaitOptions): Promise<VirtualMachine> {

@@ -4,15 +4,15 @@
 import { randomBytes } from "crypto";
 import { findServiceOffering, findTemplate, findZone } from "../client/catalog";
 import type { MoldClient } from "../client/client";
-import { MoldApiError } from "../client/errors";
-import { addVirtualMachinesToKubernetesCluster, removeVirtualMachinesFromKubernetesCluster } from "../client/kubernetes";
+import { rowsUnlessGone } from "../client/errors";
+import { addVirtualMachinesToKubernetesCluster, getKubernetesCluster, removeVirtualMachinesFromKubernetesCluster } from "../client/kubernetes";
 import { assignToLoadBalancerRule, listLoadBalancerRuleInstances, removeFromLoadBalancerRule } from "../client/loadbalancer";
-import { createPortForwardingRule, deletePortForwardingRule, listPortForwardingRules, PortForwardingRule } from "../client/portforward";
+import { createPortForwardingRule, deletePortForwardingRule, getPortForwardingRule, listPortForwardingRules, PortForwardingRule } from "../client/portforward";
 import { deployVirtualMachine, destroyVirtualMachine, encodeUserData, getVirtualMachine, listVirtualMachines, VirtualMachine } from "../client/vm";
 import { getPublicIpAddress } from "../client/address";
 import { setTags } from "../runtime/tags";
 import { generateHostKey, hostKeyFingerprint, nodeCloudConfig } from "../ssh/host-keys";
-import { createOnce, deleteConfirmed, isGone } from "../resources/reconcile";
+import { createOnce, deleteConfirmed } from "../resources/reconcile";
 import { findNetwork, tagsForCreate } from "../resources/common";
 import { nodeName, NodeRecord, SshAccess } from "./plan";
 
@@ -152,10 +152,8 @@ export async function deleteSshForward(client: MoldClient, node: NodeRecord): Pr
     if (!id) return;
     await deleteConfirmed(
         () => deletePortForwardingRule(client, id),
-        async () => (await listPortForwardingRules(client, { id }).catch(() => [])).length > 0,
-    ).catch((e) => {
-        if (!isGone(e)) throw e;
-    });
+        async () => (await getPortForwardingRule(client, id)) !== undefined,
+    );
 }
 
 /** Deletes the node's port forward and destroys its VM with expunge. */
@@ -169,9 +167,7 @@ export async function destroyMachine(client: MoldClient, node: NodeRecord): Prom
             const vm = await getVirtualMachine(client, node.vmId);
             return !!vm && vm.state !== "Expunging" && vm.state !== "Destroyed";
         },
-    ).catch((e) => {
-        if (!isGone(e)) throw e;
-    });
+    );
 }
 
 /** Which recorded nodes still have a VM in Mold (by id). */
@@ -194,12 +190,10 @@ export async function addApiMembers(client: MoldClient, ruleId: string, vmIds: s
     if (missing.length) await assignToLoadBalancerRule(client, ruleId, { virtualmachineids: missing });
 }
 
+/** Takes a control-plane VM out of the API rule; a member (or rule) that is gone already counts as removed. */
 export async function removeApiMember(client: MoldClient, ruleId: string, vmId: string): Promise<void> {
-    const current = await listLoadBalancerRuleInstances(client, ruleId).catch((e) => {
-        if (isGone(e)) return [];
-        throw e;
-    });
-    if (current.some((vm) => vm.id === vmId)) await removeFromLoadBalancerRule(client, ruleId, { virtualmachineids: [vmId] });
+    const isMember = async () => (await rowsUnlessGone(listLoadBalancerRuleInstances(client, ruleId))).some((vm) => vm.id === vmId);
+    if (await isMember()) await deleteConfirmed(() => removeFromLoadBalancerRule(client, ruleId, { virtualmachineids: [vmId] }), isMember);
 }
 
 /** Registers VMs with Mold's ExternalManaged cluster (members already there are skipped by Mold). */
@@ -210,9 +204,10 @@ export async function register(client: MoldClient, clusterId: string | undefined
 
 export async function unregister(client: MoldClient, clusterId: string | undefined, vmIds: string[]): Promise<void> {
     if (!clusterId || !vmIds.length) return;
-    await removeVirtualMachinesFromKubernetesCluster(client, clusterId, vmIds).catch((e) => {
-        // The registration is gone already (deleted out of band): nothing to remove.
-        if (isGone(e) || (e instanceof MoldApiError && /not found|Invalid/i.test(e.message))) return;
-        throw e;
-    });
+    // Done when the registration is gone (deleted out of band) or none of the VMs is a member any more.
+    const registered = async () => {
+        const c = await getKubernetesCluster(client, clusterId);
+        return !!c && (c.virtualmachines ?? []).some((vm) => vmIds.includes(vm.id));
+    };
+    await deleteConfirmed(async () => void (await removeVirtualMachinesFromKubernetesCluster(client, clusterId, vmIds)), registered);
 }

@@ -2,7 +2,7 @@
 import { pickOne } from "../client/catalog";
 import type { MoldClient } from "../client/client";
 import { MoldJobTimeoutError } from "../client/errors";
-import { listNetworks, Network } from "../client/network";
+import { getNetwork, listNetworks, Network } from "../client/network";
 import type { ResourceTag } from "../client/tags";
 import { partialFailure } from "../runtime/errors";
 import type { HookContext, Props } from "../runtime/hooks";
@@ -78,10 +78,7 @@ export async function createTagged<T extends { id: string }>(
 
 /** A guest network by id or name; unknown or ambiguous names fail with the candidates listed. */
 export async function findNetwork(client: MoldClient, nameOrId: string): Promise<Network> {
-    const byId = await listNetworks(client, { id: nameOrId }).catch((e) => {
-        if (isGone(e)) return [];
-        throw e;
-    });
-    if (byId.length) return byId[0];
+    const byId = await getNetwork(client, nameOrId);
+    if (byId) return byId;
     return pickOne("network", nameOrId, await listNetworks(client));
 }

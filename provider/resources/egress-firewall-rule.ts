@@ -4,13 +4,13 @@
 // CIDR, and CIDRs are stored with their network address; diffs and refresh compare canonical forms so
 // neither causes a perpetual diff.
 import type { MoldClient } from "../client/client";
-import { createEgressFirewallRule, deleteEgressFirewallRule, FirewallRule, listEgressFirewallRules } from "../client/firewall";
+import { createEgressFirewallRule, deleteEgressFirewallRule, FirewallRule, getEgressFirewallRule, listEgressFirewallRules } from "../client/firewall";
 import { getNetwork } from "../client/network";
 import { jsonEqual } from "../runtime/equal";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { applyTags, assertOwned, createTagged, findNetwork, isGone } from "./common";
+import { applyTags, assertOwned, createTagged, findNetwork } from "./common";
 import { namesInMold } from "./check-names";
 import { deleteConfirmed, waitFor } from "./reconcile";
 import { canonicalCidrs, declaredWhenSame, icmpField, portRange, rangesOverlap, splitCidrs } from "./rule-inputs";
@@ -30,14 +30,7 @@ function outputsOf(r: FirewallRule, net: NetworkFacts): Props {
     return { ruleId: r.id, networkId: net.id, networkName: net.name, networkCidr: net.cidr, state: r.state };
 }
 
-async function getRule(client: MoldClient, id: string): Promise<FirewallRule | undefined> {
-    try {
-        return (await listEgressFirewallRules(client, { id }))[0];
-    } catch (e) {
-        if (isGone(e)) return undefined;
-        throw e;
-    }
-}
+const getRule = getEgressFirewallRule;
 
 /**
  * Canonical inputs: the network as its id when it names the one in the old outputs; source CIDRs

@@ -12,7 +12,7 @@ import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
 import { namesInMold } from "./check-names";
 import { findNetwork } from "./common";
-import { createOnce, deleteConfirmed, isGone } from "./reconcile";
+import { createOnce, deleteConfirmed } from "./reconcile";
 
 function outputsOf(c: KubernetesCluster): Props {
     return {
@@ -88,8 +88,6 @@ export const externalKubernetesCluster: ResourceDefinition = {
         await deleteConfirmed(
             () => deleteKubernetesCluster(client, id),
             async () => (await getKubernetesCluster(client, id)) !== undefined,
-        ).catch((e) => {
-            if (!isGone(e)) throw e;
-        });
+        );
     },
 };

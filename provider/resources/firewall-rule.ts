@@ -1,13 +1,13 @@
 // mold:index:FirewallRule — one ingress rule on a public IP (never a set of rules in one resource).
 // Mold cannot change a rule's protocol, ports or CIDRs, so those replace it; tags change in place.
-import { createFirewallRule, deleteFirewallRule, FirewallRule, listFirewallRules } from "../client/firewall";
+import { createFirewallRule, deleteFirewallRule, FirewallRule, getFirewallRule, listFirewallRules } from "../client/firewall";
 import { normalizeCidr } from "../net/cidr";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { icmpField } from "./rule-inputs";
 import { isOwned } from "../runtime/tags";
-import { applyTags, assertOwned, createTagged, isGone } from "./common";
+import { applyTags, assertOwned, createTagged } from "./common";
 import { managementPortFailures } from "./management-ports";
 import { rangesOverlap } from "./rule-inputs";
 import { deleteConfirmed, waitFor } from "./reconcile";
@@ -18,14 +18,7 @@ function outputsOf(r: FirewallRule): Props {
     return { ruleId: r.id, ipAddress: r.ipaddress ?? "", networkId: r.networkid, state: r.state };
 }
 
-async function getRule(client: ReturnType<Parameters<ResourceDefinition["create"]>[0]["client"]>, id: string): Promise<FirewallRule | undefined> {
-    try {
-        return (await listFirewallRules(client, { id }))[0];
-    } catch (e) {
-        if (isGone(e)) return undefined;
-        throw e;
-    }
-}
+const getRule = getFirewallRule;
 
 /** Whether a listed rule has the declared protocol, ports and CIDRs. */
 function sameRule(r: FirewallRule, inputs: Props): boolean {

@@ -6,7 +6,7 @@
 // refusal caused by one) the members are read again and the difference recomputed rather than re-sent.
 import { MoldLookupError, pickOne } from "../client/catalog";
 import type { MoldClient } from "../client/client";
-import { MoldJobError, MoldOutcomeUnknownError } from "../client/errors";
+import { isParamError, MoldOutcomeUnknownError } from "../client/errors";
 import { assignToLoadBalancerRule, listLoadBalancerRuleVmIps, removeFromLoadBalancerRule } from "../client/loadbalancer";
 import { listVirtualMachines, VirtualMachine } from "../client/vm";
 import type { Validator } from "../runtime/validate";
@@ -96,12 +96,16 @@ export async function currentMembers(client: MoldClient, ruleId: string): Promis
 /** Assigns the missing pairs, then removes the extra ones (adding first keeps traffic flowing). */
 export async function convergeMembers(client: MoldClient, ruleId: string, wanted: Pair[]): Promise<{ assigned: Pair[]; removed: Pair[] }> {
     const done = { assigned: [] as Pair[], removed: [] as Pair[] };
+    let refused = "";
+    let refusedError: unknown;
     for (let attempt = 1; ; attempt++) {
         const { pairs: present } = await currentMembers(client, ruleId);
         const has = new Set(present.map(key));
         const wants = new Set(wanted.map(key));
         const add = wanted.filter((p) => !has.has(key(p)));
         const remove = present.filter((p) => !wants.has(key(p)));
+        const plan = JSON.stringify([add.map(key), remove.map(key)]);
+        if (refused && plan === refused) throw refusedError!;
         try {
             if (add.length) {
                 await assignToLoadBalancerRule(client, ruleId, { vmidipmap: add });
@@ -113,10 +117,15 @@ export async function convergeMembers(client: MoldClient, ruleId: string, wanted
             }
             return done;
         } catch (e) {
-            // A lost answer, or a job refused because an earlier (lost) request already did the work:
-            // read the members again and send only what is still missing.
-            const raced = e instanceof MoldJobError && /already mapped|not assigned|is not a member/i.test(e.errortext);
-            if (!(e instanceof MoldOutcomeUnknownError || raced) || attempt >= 4) throw e;
+            // A lost answer, or a 431 refusal ("already mapped", "Failed to remove instance…") because an earlier
+            // request whose answer was lost already did the work: read the members again and send only what is
+            // still missing. A refusal that leaves the same work to do is a real one (judged by what Mold
+            // holds, not by the refusal's text).
+            if (!(e instanceof MoldOutcomeUnknownError || isParamError(e)) || attempt >= 4) throw e;
+            if (isParamError(e)) {
+                refused = plan;
+                refusedError = e;
+            }
         }
     }
 }

@@ -7,6 +7,7 @@ import type { MoldClient } from "../client/client";
 import {
     createLoadBalancerRule,
     deleteLoadBalancerRule,
+    getLoadBalancerRule,
     listLoadBalancerRules,
     LoadBalancerRule,
     updateLoadBalancerRule,
@@ -17,7 +18,7 @@ import { jsonEqual } from "../runtime/equal";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { afterCreate, applyTags, assertOwned, createTagged, isGone } from "./common";
+import { afterCreate, applyTags, assertOwned, createTagged } from "./common";
 import { checkMembers, convergeMembers, currentMembers, membersAsInput, resolveMembers } from "./load-balancer-members";
 import { checkHealthCheck, checkStickiness, convergeHealthCheck, convergeStickiness, readHealthCheck, readStickiness } from "./load-balancer-policies";
 import { managementPortFailures } from "./management-ports";
@@ -42,14 +43,7 @@ function outputsOf(r: LoadBalancerRule, extras: Extras): Props {
     return { ruleId: r.id, state: r.state, publicIp: r.publicip ?? "", networkId: r.networkid, ...extras };
 }
 
-async function getRule(client: MoldClient, id: string): Promise<LoadBalancerRule | undefined> {
-    try {
-        return (await listLoadBalancerRules(client, { id }))[0];
-    } catch (e) {
-        if (isGone(e)) return undefined;
-        throw e;
-    }
-}
+const getRule = getLoadBalancerRule;
 
 /** Mold's CIDR string: space-separated after create, comma-separated after an update (§8.1). */
 function cidrsOf(r: LoadBalancerRule): string[] {

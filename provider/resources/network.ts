@@ -24,7 +24,9 @@ function outputsOf(n: Network): Props {
         cidr: n.cidr ?? "",
         gateway: n.gateway ?? "",
         netmask: n.netmask ?? "",
-        state: n.state,
+        // No `state`: Mold moves it on its own (Allocated → Implemented when the first VM starts, Shutdown when
+        // the network is garbage-collected), so create and a later read would never agree and every refresh
+        // would report the network changed.
         type: n.type,
         zoneId: n.zoneid,
         zoneName: n.zonename ?? "",

@@ -12,6 +12,7 @@ import type { MoldClient } from "../client/client";
 import {
     createPortForwardingRule,
     deletePortForwardingRule,
+    getPortForwardingRule,
     listPortForwardingRules,
     PortForwardingRule,
     updatePortForwardingRule,
@@ -22,7 +23,7 @@ import { jsonEqual } from "../runtime/equal";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { applyTags, assertOwned, createTagged, isGone } from "./common";
+import { applyTags, assertOwned, createTagged } from "./common";
 import { managementPortFailures } from "./management-ports";
 import { changeIdempotent, deleteConfirmed, waitFor } from "./reconcile";
 import { lookupFailures } from "./check-names";
@@ -47,21 +48,11 @@ function outputsOf(r: PortForwardingRule): Props {
     };
 }
 
-async function getRule(client: MoldClient, id: string): Promise<PortForwardingRule | undefined> {
-    try {
-        return (await listPortForwardingRules(client, { id }))[0];
-    } catch (e) {
-        if (isGone(e)) return undefined;
-        throw e;
-    }
-}
+const getRule = getPortForwardingRule;
 
 /** A VM by id or name (destroyed ones excluded); unknown or ambiguous names fail with the candidates. */
 async function findVm(client: MoldClient, nameOrId: string): Promise<VirtualMachine> {
-    const byId = await getVirtualMachine(client, nameOrId).catch((e) => {
-        if (isGone(e)) return undefined;
-        throw e;
-    });
+    const byId = await getVirtualMachine(client, nameOrId);
     if (byId) return byId;
     const live = (await listVirtualMachines(client)).filter((vm) => vm.state !== "Destroyed" && vm.state !== "Expunging");
     return pickOne("virtual machine", nameOrId, live);

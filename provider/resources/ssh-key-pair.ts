@@ -7,7 +7,7 @@
 // fingerprint (and id, when Mold reports one) are those recorded at create: a pair of that name with
 // another key is someone else's, and is never deleted or reported as ours.
 import { createHash } from "crypto";
-import { MoldApiError } from "../client/errors";
+import { rowsUnlessGone } from "../client/errors";
 import { createSSHKeyPair, deleteSSHKeyPair, getSSHKeyPair, listSSHKeyPairs, registerSSHKeyPair, SSHKeyPair } from "../client/sshkeys";
 import type { MoldClient } from "../client/client";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
@@ -37,11 +37,8 @@ const looksPrivate = (s: string) => /-----BEGIN|PRIVATE KEY/.test(s);
 /** The key pair a resource id stands for: by name when known (deletes go by name), else by id, else the id as a name. */
 async function lookup(client: MoldClient, id: string, name: string | undefined): Promise<SSHKeyPair | undefined> {
     if (name !== undefined) return getSSHKeyPair(client, name);
-    const byId = await listSSHKeyPairs(client, { id }).catch((e) => {
-        // A name given as importId is not a UUID: Mold refuses it as an id.
-        if (e instanceof MoldApiError && e.errorcode === 431) return [];
-        throw e;
-    });
+    // A name given as importId is not a UUID, and a deleted pair's id names nothing: Mold refuses either (431).
+    const byId = await rowsUnlessGone(listSSHKeyPairs(client, { id }));
     return byId[0] ?? (await getSSHKeyPair(client, id));
 }
 

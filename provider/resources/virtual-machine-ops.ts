@@ -19,7 +19,8 @@ import type { HookContext, Props } from "../runtime/hooks";
 import { findNetwork } from "./common";
 import { waitFor } from "./reconcile";
 
-const ATTEMPTS = 3;
+// Each re-send follows a read of what Mold holds, as in reconcile.ts; as many as the client has retries.
+const ATTEMPTS = 6;
 
 /** States a VM passes through on its own; an update waits them out before deciding anything. */
 const TRANSIENT = ["Starting", "Stopping", "Migrating", "Restoring"];

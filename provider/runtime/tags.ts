@@ -41,7 +41,8 @@ export async function setTags(client: MoldClient, resourceType: string, id: stri
             return;
         } catch (e) {
             const retryable = e instanceof MoldOutcomeUnknownError || e instanceof MoldJobError;
-            if (!retryable || attempt >= 3) throw e;
+            // As many rounds as the client has retries: each reads first, so none tags twice.
+            if (!retryable || attempt >= 6) throw e;
         }
     }
 }

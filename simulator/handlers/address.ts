@@ -4,6 +4,7 @@
 // reused with its UUID, as Mold's user_ip_address rows are.
 import { ApiError, invalidParam, ruleConflict, unknownUuid } from "../errors";
 import { dropTags, matchesKeyword, matchesTagFilter, ownerFields, render, T, tagFilter, tagsOf } from "../model";
+import { listIdFilter } from "../gone";
 import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter } from "../types";
 import { isIpv4, jobFailure, nextDbId, nicAddresses, removeAllRulesOnIp, removeFirewallRow, ruleVmNic, TAG_TYPE, vmName } from "./rules-common";
@@ -190,7 +191,7 @@ const listPublicIpAddresses: CommandSpec = {
         const freeLike = state !== undefined && ["free", "reserved"].includes(state.toLowerCase());
         const allocatedOnly = p.bool("allocatedonly") ?? !freeLike;
         if (allocatedOnly && state?.toLowerCase() === "free") throw invalidParam("Conflict: allocatedonly is true but state is Free");
-        const id = p.str("id");
+        const id = listIdFilter(ctx, "id", T.publicIps);
         const address = p.str("ipaddress");
         const zoneid = p.str("zoneid");
         const associated = p.str("associatednetworkid");

@@ -2,6 +2,7 @@
 // OWNER: network helper. The exported internal functions are a CONTRACT used by kubernetes.ts.
 import { ApiError, invalidParam, unknownUuid } from "../errors";
 import { matchesTagFilter, T, tagFilter } from "../model";
+import { listIdFilter } from "../gone";
 import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter } from "../types";
 import {
@@ -240,7 +241,7 @@ function queueCreate(ctx: CommandContext, rule: any, cmdClass: string): string {
 function listRules(ctx: CommandContext, traffic: "Ingress" | "Egress") {
     const p = ctx.params;
     const tags = tagFilter(ctx);
-    const id = p.str("id");
+    const id = listIdFilter(ctx, "id", T.firewallRules, T.portForwardingRules, T.loadBalancerRules);
     const networkId = p.str("networkid");
     const ip = p.entity<any>("ipaddressid", table(ctx.state, T.publicIps));
     if (ip && ip.state !== "Allocated") throw invalidParam(`Ip address id=${ip._dbid} not ready for firewall rules yet`);

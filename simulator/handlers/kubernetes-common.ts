@@ -3,6 +3,7 @@
 import { unknownUuid } from "../errors";
 import { T } from "../model";
 import { SEED_CKS_NETWORK_OFFERING } from "../seed";
+import { removedRow } from "../gone";
 import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter, JobContext, JobOutcome, JobRecord } from "../types";
 import {
@@ -211,7 +212,9 @@ export function clusterJobCommand(name: string, cmdClass: string, payload?: (ctx
         name,
         isAsync: true,
         handle(ctx) {
-            const cluster = clusterFromParams(ctx);
+            // A deleted cluster's UUID still resolves (its row is soft-deleted): the job then fails (jobCluster).
+            const id = ctx.params.str("id");
+            const cluster = id && removedRow(ctx, T.kubernetesClusters, id) ? ({ id } as ClusterRecord) : clusterFromParams(ctx);
             return { jobid: queueClusterJob(ctx, cmdClass, name, cluster, payload ? payload(ctx) : {}) };
         },
     };

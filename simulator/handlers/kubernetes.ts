@@ -12,6 +12,7 @@ import { compareSemver } from "../../provider/kubernetes/versions";
 import { ApiError, unknownUuid } from "../errors";
 import { matchesKeyword, T } from "../model";
 import { SEED_CKS_NETWORK_OFFERING } from "../seed";
+import { listIdFilter, removeRow } from "../gone";
 import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
 import {
@@ -309,7 +310,7 @@ const listKubernetesClusters: CommandSpec = {
     name: "listKubernetesClusters",
     handle(ctx) {
         const p = ctx.params;
-        const id = p.str("id");
+        const id = listIdFilter(ctx, "id", T.kubernetesClusters);
         const state = p.str("state");
         const name = p.str("name");
         const keyword = p.str("keyword");
@@ -389,7 +390,7 @@ const deleteJob: JobCompleter = (ctx, job) => {
     if (cluster.clustertype === "ExternalManaged") {
         // Details and the VM map go; member VMs are destroyed only on request.
         if (job.payload.cleanup || job.payload.expunge) for (const n of cluster._nodes) if (table(ctx.state, T.vms)[n.vmId]) expungeVmRecord(ctx, n.vmId);
-        delete clustersTable(ctx)[cluster.id];
+        removeRow(ctx, T.kubernetesClusters, cluster.id);
         clusterEvent(ctx, cluster, "DELETE", `deleting Kubernetes cluster ${cluster.name}`);
         return { success: true };
     }
@@ -415,7 +416,7 @@ const deleteJob: JobCompleter = (ctx, job) => {
     if (cluster._networkCleanup && network) deleteNetworkRecord(ctx, network.id);
     else if (network && !isDirectAccess(network)) deleteClusterRules(ctx, cluster);
     transit(cluster, "OperationSucceeded");
-    delete clustersTable(ctx)[cluster.id];
+    removeRow(ctx, T.kubernetesClusters, cluster.id);
     clusterEvent(ctx, cluster, "DELETE", `deleting Kubernetes cluster ${cluster.name}`);
     return { success: true };
 };

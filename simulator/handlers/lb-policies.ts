@@ -2,6 +2,7 @@
 // loadbalancer.ts (the handler index lists one module per concept). Mirrors provider/client/loadbalancer.ts.
 import { invalidParam } from "../errors";
 import { render, T } from "../model";
+import { listIdFilter } from "../gone";
 import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter } from "../types";
 import { jobFailure, nextDbId } from "./rules-common";
@@ -109,8 +110,11 @@ function listPolicies(name: string, tableName: string, listKey: string, respond:
         name,
         handle(ctx) {
             const p = ctx.params;
-            const policy = p.entity<any>("id", table(ctx.state, tableName));
-            const lb = p.entity<any>("lbruleid", table(ctx.state, T.loadBalancerRules)) ?? (policy && table(ctx.state, T.loadBalancerRules)[policy._lbruleid]);
+            const policyId = listIdFilter(ctx, "id", tableName);
+            const lbId = listIdFilter(ctx, "lbruleid", T.loadBalancerRules);
+            const policy = policyId === undefined ? undefined : table(ctx.state, tableName)[policyId];
+            if ((policyId && !policy) || (lbId && !table(ctx.state, T.loadBalancerRules)[lbId])) return { list: listKey, items: [] };
+            const lb = (lbId && table(ctx.state, T.loadBalancerRules)[lbId]) || (policy && table(ctx.state, T.loadBalancerRules)[policy._lbruleid]);
             if (!policy && !p.str("lbruleid")) throw invalidParam("load balancer rule ID and policy ID can't be null");
             if (!lb) return { list: listKey, items: [] };
             const list = policiesOf(ctx, tableName, lb.id).filter((x) => !policy || x.id === policy.id);

@@ -3,6 +3,7 @@
 // Stickiness and health-check policies live in lb-policies.ts and are registered from here.
 import { invalidParam, ruleConflict, unknownUuid } from "../errors";
 import { matchesKeyword, matchesTagFilter, ownerFields, T, tagFilter } from "../model";
+import { listIdFilter } from "../gone";
 import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
 import { networkHasService } from "./address";
@@ -230,7 +231,7 @@ const listLoadBalancerRules: CommandSpec = {
     handle(ctx) {
         const p = ctx.params;
         const tags = tagFilter(ctx);
-        const id = p.str("id");
+        const id = listIdFilter(ctx, "id", T.loadBalancerRules);
         const name = p.str("name");
         const keyword = p.str("keyword");
         const ipId = p.str("publicipid");
@@ -296,7 +297,8 @@ const listLoadBalancerRuleInstances: CommandSpec = {
     name: "listLoadBalancerRuleInstances",
     handle(ctx) {
         const p = ctx.params;
-        const rule = p.entity<any>("id", table(ctx.state, T.loadBalancerRules), true)!;
+        const rule = table(ctx.state, T.loadBalancerRules)[listIdFilter(ctx, "id", T.loadBalancerRules) ?? p.required("id")];
+        if (!rule) return { list: "loadbalancerruleinstance", items: [] };
         const applied = p.bool("applied") ?? true;
         const withIps = p.bool("lbvmips") ?? false;
         const vms = table(ctx.state, T.vms);

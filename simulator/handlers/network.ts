@@ -3,6 +3,7 @@
 // kubernetes.ts: keep their names and signatures.
 import { ApiError, invalidParam } from "../errors";
 import { dropTags, matchesKeyword, matchesTagFilter, ownerFields, render, T, tagFilter, tagsOf } from "../model";
+import { listIdFilter, removedRow, removeRow } from "../gone";
 import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter } from "../types";
 import { allocateIpRecord, associateIpWithNetwork, findSourceNatIp, ipTable, networkHasService, releaseIpRecord, zoneInfra } from "./address";
@@ -243,7 +244,7 @@ export function deleteNetworkRecord(ctx: BaseContext, networkId: string): void {
     for (const [id, r] of Object.entries(table(ctx.state, T.firewallRules))) if ((r as any).networkid === networkId) removeFirewallRow(ctx, id);
     for (const [id, r] of Object.entries(table(ctx.state, T.portForwardingRules))) if ((r as any).networkid === networkId) removePortForwardingRow(ctx, id);
     for (const [id, r] of Object.entries(table(ctx.state, T.loadBalancerRules))) if ((r as any).networkid === networkId) removeLoadBalancerRow(ctx, id);
-    delete networks[networkId];
+    removeRow(ctx, T.networks, networkId);
     dropTags(ctx, TAG_TYPE.network, networkId);
 }
 
@@ -313,7 +314,7 @@ const listNetworks: CommandSpec = {
     handle(ctx) {
         const p = ctx.params;
         const tags = tagFilter(ctx);
-        const id = p.str("id");
+        const id = listIdFilter(ctx, "id", T.networks);
         const name = p.str("name");
         const zoneid = p.str("zoneid");
         const type = p.str("type")?.toLowerCase();
@@ -339,12 +340,22 @@ const listNetworks: CommandSpec = {
     },
 };
 
+/**
+ * The `id` of update/delete/restartNetwork. A removed network's UUID still resolves, and then
+ * getEntityOwnerId finds no live network: 431 "Networkd id=<dbid> doesn't exist" (sic, CloudStack's text).
+ */
+function networkById(ctx: CommandContext): any {
+    const removed = removedRow(ctx, T.networks, ctx.params.required("id"));
+    if (removed) throw invalidParam(`Networkd id=${removed.dbid} doesn't exist`);
+    return ctx.params.entity<any>("id", table(ctx.state, T.networks), true)!;
+}
+
 const updateNetwork: CommandSpec = {
     name: "updateNetwork",
     isAsync: true,
     handle(ctx) {
         const p = ctx.params;
-        const network = p.entity<any>("id", table(ctx.state, T.networks), true)!;
+        const network = networkById(ctx);
         const offering = p.entity<any>("networkofferingid", table(ctx.state, T.networkOfferings));
         const jobid = queueNetworkJob(ctx, "UpdateNetworkCmd", "updateNetwork", network, {
             networkId: network.id,
@@ -361,7 +372,7 @@ const deleteNetwork: CommandSpec = {
     name: "deleteNetwork",
     isAsync: true,
     handle(ctx) {
-        const network = ctx.params.entity<any>("id", table(ctx.state, T.networks), true)!;
+        const network = networkById(ctx);
         if (ctx.params.bool("forced") && ctx.caller.roletype !== "Admin") {
             throw invalidParam("Delete network with 'forced' option can only be called by root admins");
         }
@@ -374,7 +385,7 @@ const restartNetwork: CommandSpec = {
     name: "restartNetwork",
     isAsync: true,
     handle(ctx) {
-        const network = ctx.params.entity<any>("id", table(ctx.state, T.networks), true)!;
+        const network = networkById(ctx);
         const payload = { networkId: network.id, cleanup: ctx.params.bool("cleanup") ?? false };
         return { jobid: queueNetworkJob(ctx, "RestartNetworkCmd", "restartNetwork", network, payload) };
     },

@@ -2,6 +2,7 @@
 // OWNER: network helper. The exported internal functions are a CONTRACT used by kubernetes.ts.
 import { invalidParam } from "../errors";
 import { matchesTagFilter, T, tagFilter } from "../model";
+import { listIdFilter } from "../gone";
 import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
 import { openFirewallFor } from "./firewall";
@@ -189,7 +190,7 @@ const listPortForwardingRules: CommandSpec = {
     handle(ctx) {
         const p = ctx.params;
         const tags = tagFilter(ctx);
-        const id = p.str("id");
+        const id = listIdFilter(ctx, "id", T.portForwardingRules, T.firewallRules, T.loadBalancerRules);
         const networkId = p.str("networkid");
         const ip = p.entity<any>("ipaddressid", table(ctx.state, T.publicIps));
         if (ip && ip.state !== "Allocated") throw invalidParam(`Ip address id=${ip._dbid} not ready for port forwarding rules yet`);

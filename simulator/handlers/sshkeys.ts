@@ -3,6 +3,7 @@
 import { createHash, generateKeyPairSync } from "crypto";
 import { invalidParam } from "../errors";
 import { matchesKeyword, ownerFields, render, T } from "../model";
+import { listIdFilter } from "../gone";
 import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
 
@@ -135,12 +136,12 @@ const listSSHKeyPairs: CommandSpec = {
     name: "listSSHKeyPairs",
     handle(ctx) {
         const p = ctx.params;
-        const one = p.entity("id", table(ctx.state, T.sshKeyPairs));
+        const one = listIdFilter(ctx, "id", T.sshKeyPairs);
         const name = p.str("name");
         const fingerprint = p.str("fingerprint");
         const keyword = p.str("keyword");
         const items = keyPairsOfCaller(ctx)
-            .filter((k) => (!one || k.id === one.id) && (!name || k.name === name) && (!fingerprint || k.fingerprint === fingerprint))
+            .filter((k) => (!one || k.id === one) && (!name || k.name === name) && (!fingerprint || k.fingerprint === fingerprint))
             .filter((k) => matchesKeyword(keyword, k.name, k.fingerprint))
             .map((k) => render(k));
         return { list: "sshkeypair", items };

@@ -2,6 +2,7 @@
 // OWNER: compute helper. The exported internal functions are a CONTRACT used by kubernetes.ts.
 import { ApiError, internalError, invalidParam, unknownUuid } from "../errors";
 import { matchesKeyword, matchesTagFilter, ownerFields, render, T, tagFilter, tagsOf, dropTags } from "../model";
+import { listIdFilter, removedRow, removeRow } from "../gone";
 import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter, JobContext } from "../types";
 import { addVmToAffinityGroups, affinityGroupsOfVm, removeVmFromAffinityGroups, resolveAffinityGroups } from "./affinity";
@@ -238,7 +239,7 @@ function expunge(ctx: BaseContext, vm: any): void {
     onVmExpunged(ctx, vm.id);
     removeVmFromAffinityGroups(ctx, vm.id);
     dropTags(ctx, "UserVm", vm.id);
-    delete table(ctx.state, T.vms)[vm.id];
+    removeRow(ctx, T.vms, vm.id);
 }
 
 // ---------------------------------------------------------------- CONTRACT used by kubernetes.ts
@@ -376,6 +377,11 @@ function vmJobCommand(name: string, short: string, completer: string, event: str
         isAsync: true,
         responseName: name === "resetSSHKeyForVirtualMachine" ? "resetSSHKeyforvirtualmachineresponse" : undefined,
         handle(ctx) {
+            // An expunged VM's UUID still resolves (its row is kept): the job then finds no VM and fails (jobVm).
+            const gone = ctx.params.required("id");
+            if (removedRow(ctx, T.vms, gone)) {
+                return { jobid: ctx.queueJob({ cmd: cmdClass(ctx, short), completer, instanceType: "VirtualMachine", instanceId: gone, payload: { id: gone } }) };
+            }
             const vm = ctx.params.entity("id", table(ctx.state, T.vms), true);
             const payload = { id: vm.id, ...(extra ? extra(ctx) : {}) };
             vmEvent(ctx, event, `${name} for Vm. Vm Id: ${vm.id}`, vm, "Scheduled");
@@ -453,10 +459,10 @@ const listVirtualMachines: CommandSpec = {
     handle(ctx) {
         const p = ctx.params;
         const vms = table(ctx.state, T.vms);
-        const one = p.entity("id", vms);
+        const one = listIdFilter(ctx, "id", T.vms);
         const ids = p.list("ids");
         if (one && ids) throw invalidParam("Either specify id or ids but not both parameters");
-        for (const id of ids ?? []) if (!vms[id]) throw unknownUuid(ctx.cmdLower, "ids", id);
+        for (const id of ids ?? []) if (!vms[id] && !removedRow(ctx, T.vms, id) && ctx.goneAnswer !== "empty-list") throw unknownUuid(ctx.cmdLower, "ids", id);
         const name = p.str("name");
         const state = p.str("state");
         const zone = p.entity("zoneid", table(ctx.state, T.zones));
@@ -473,7 +479,7 @@ const listVirtualMachines: CommandSpec = {
         const seesDestroyed = ctx.caller.roletype === "Admin";
         const items = (Object.values(vms) as any[])
             .filter((vm) => vm.account === ctx.caller.name && vm.domainid === ctx.caller.domainid)
-            .filter((vm) => (!one || vm.id === one.id) && (!ids || ids.includes(vm.id)))
+            .filter((vm) => (!one || vm.id === one) && (!ids || ids.includes(vm.id)))
             .filter((vm) => (!name || vm.name.includes(name)) && matchesKeyword(keyword, vm.name, vm.displayname))
             .filter((vm) => {
                 if (state === undefined) return seesDestroyed || !["Destroyed", "Expunging"].includes(vm.state);

@@ -63,7 +63,7 @@ test(
         t.is(ip.associatednetworkid, n.id);
         await w.newNetwork();
         await apiError(t, associateIpAddress(w.client, { zoneid: w.zoneId }), 431, 4350, "Account has more than one isolated network in the zone");
-        await apiError(t, associateIpAddress(w.client, { networkid: UNKNOWN_UUID }), 431, 4350, unknownUuidText("associateipaddress", "networkid"));
+        await apiError(t, associateIpAddress(w.client, { networkid: UNKNOWN_UUID }), 431, 9999, unknownUuidText("associateipaddress", "networkid"));
     }),
 );
 

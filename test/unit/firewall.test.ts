@@ -84,7 +84,7 @@ test(
         await apiError(t, createFirewallRule(w.client, { ...base, icmptype: 8 }), 431, 4350, "Can specify icmpCode and icmpType for ICMP protocol only");
         await apiError(t, createFirewallRule(w.client, { ...base, protocol: "icmp", startport: 1 }), 431, 4350, "Can't specify start/end port when protocol is ICMP");
         await apiError(t, w.client.call("createFirewallRule", { ipaddressid: ip.id }), 431, 9999, "Unable to execute API command createfirewallrule due to missing parameter protocol");
-        await apiError(t, createFirewallRule(w.client, { ...base, ipaddressid: UNKNOWN_UUID }), 431, 4350, unknownUuidText("createfirewallrule", "ipaddressid"));
+        await apiError(t, createFirewallRule(w.client, { ...base, ipaddressid: UNKNOWN_UUID }), 431, 9999, unknownUuidText("createfirewallrule", "ipaddressid"));
         w.sim.setLatency({ associateIpAddress: 500 });
         const pending = await w.submit("associateIpAddress", { networkid: n.id });
         const ipDbId = w.sim.inventory().publicIps.find((x: any) => x.id === pending.id)._dbid;
@@ -125,8 +125,9 @@ test(
         const del = await w.submit("deleteFirewallRule", { id: a.id });
         t.is((await listFirewallRules(w.client, { id: a.id }))[0].state, "Deleting");
         await w.client.waitForJob("deleteFirewallRule", del.jobid);
-        t.is((await listFirewallRules(w.client, { id: a.id })).length, 0);
-        await apiError(t, deleteFirewallRule(w.client, a.id), 431, 4350, unknownUuidText("deletefirewallrule", "id", a.id));
+        // Rules are hard-deleted: the id names no row any more, in list commands too.
+        await apiError(t, listFirewallRules(w.client, { id: a.id }), 431, 9999, unknownUuidText("listfirewallrules", "id", a.id));
+        await apiError(t, deleteFirewallRule(w.client, a.id), 431, 9999, unknownUuidText("deletefirewallrule", "id", a.id));
         t.is((await w.client.list("listEvents", { type: "FIREWALL.CLOSE" }, "event")).length, 1);
     }),
 );
@@ -156,7 +157,7 @@ test(
         t.true(e instanceof MoldJobError);
         const id = (e as MoldJobError).entityId!;
         t.truthy(id);
-        t.is((await listFirewallRules(w.client, { id })).length, 0);
+        await apiError(t, listFirewallRules(w.client, { id }), 431, 9999, unknownUuidText("listfirewallrules", "id", id));
         // The port is free again.
         await createFirewallRule(w.client, { ipaddressid: ip.id, protocol: "tcp", startport: 22 });
     }),

@@ -147,7 +147,7 @@ test(
         t.is((await listLoadBalancerRules(w.client)).length, 0);
         t.is((await listFirewallRules(w.client, { ipaddressid: ip.id })).length, 0);
         t.is((await w.client.list("listTags", { resourcetype: "LoadBalancer" }, "tag")).length, 0);
-        await apiError(t, deleteLoadBalancerRule(w.client, rule.id), 431, 4350, `Unable to execute API command deleteloadbalancerrule due to invalid value. Invalid parameter id value=${rule.id} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class.`);
+        await apiError(t, deleteLoadBalancerRule(w.client, rule.id), 431, 9999, `Unable to execute API command deleteloadbalancerrule due to invalid value. Invalid parameter id value=${rule.id} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class.`);
     }),
 );
 

@@ -51,7 +51,7 @@ test(
             t,
             w.client.call("createNetwork", { name: "x", zoneid: w.zoneId, networkofferingid: UNKNOWN_UUID }),
             431,
-            4350,
+            9999,
             unknownUuidText("createnetwork", "networkofferingid"),
         );
         await apiError(t, createNetwork(w.client, { ...base, name: "x", gateway: "10.0.0.300", netmask: "255.255.255.0" }), 431, 4350, "Gateway parameter is invalid");
@@ -96,8 +96,9 @@ test(
         t.deepEqual(tagged.map((n) => n.id), [b.id]);
         t.is(tagged[0].tags[0].key, "tier");
         await apiError(t, w.client.call("listNetworks", { "tags[0].key": "tier" }), 431, 4350, "No value is passed in for key tier");
-        // An empty list is an empty object.
-        t.deepEqual(await w.client.call("listNetworks", { id: UNKNOWN_UUID }), {});
+        // An id that names no network at all is refused; an empty list is an empty object.
+        await apiError(t, w.client.call("listNetworks", { id: UNKNOWN_UUID }), 431, 9999, unknownUuidText("listnetworks", "id"));
+        t.deepEqual(await w.client.call("listNetworks", { name: "nope" }), {});
     }),
 );
 
@@ -152,11 +153,15 @@ test(
         // A destroyed but not expunged VM still holds its NIC.
         await jobError(t, deleteNetwork(w.client, n.id), 530, "Failed to delete network");
         await w.expungeVm(vm.id);
+        const dbid = w.sim.inventory().networks.find((x: any) => x.id === n.id)._dbid;
         await deleteNetwork(w.client, n.id);
+        // Mold keeps a deleted network's row: its id still resolves, so the list is empty...
+        t.deepEqual(await w.client.call("listNetworks", { id: n.id }), {});
         t.is(await getNetwork(w.client, n.id), undefined);
         t.is((await listPublicIpAddresses(w.client)).length, 0);
         t.is(w.sim.inventory().firewallRules.length, 0);
-        await apiError(t, deleteNetwork(w.client, n.id), 431, 4350, unknownUuidText("deletenetwork", "id", n.id));
+        // ...and deleteNetwork fails in getEntityOwnerId, which finds no live network.
+        await apiError(t, deleteNetwork(w.client, n.id), 431, 4350, `Networkd id=${dbid} doesn't exist`);
         const events = await listEvents(w.client, { type: "NETWORK.DELETE" });
         t.is(events.length, 1);
     }),

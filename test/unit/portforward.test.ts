@@ -10,7 +10,7 @@ import {
     MoldJobError,
     updatePortForwardingRule,
 } from "../../provider/client";
-import { apiError, inWorld, jobError, NetworkWorld } from "../helpers/network-world";
+import { apiError, inWorld, jobError, NetworkWorld, unknownUuidText } from "../helpers/network-world";
 
 async function setup(w: NetworkWorld) {
     const n = await w.newNetwork();
@@ -162,7 +162,8 @@ test(
         const e = await t.throwsAsync(createPortForwardingRule(w.client, { ipaddressid: ip.id, protocol: "tcp", publicport: 1001, privateport: 22, virtualmachineid: vm.id }));
         w.sim.setFaults({});
         t.true(e instanceof MoldJobError);
-        t.is((await listPortForwardingRules(w.client, { id: (e as MoldJobError).entityId! })).length, 0);
+        const rolledBack = (e as MoldJobError).entityId!;
+        await apiError(t, listPortForwardingRules(w.client, { id: rolledBack }), 431, 9999, unknownUuidText("listportforwardingrules", "id", rolledBack));
         t.is((await listFirewallRules(w.client, { ipaddressid: ip.id })).length, 1, "its firewall rule was rolled back too");
 
         await w.expungeVm(vm.id);
