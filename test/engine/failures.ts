@@ -8,10 +8,12 @@ export interface StepFailure {
     message: string;
 }
 
+const NOT_STARTED = "not started: the run was cancelled";
+
 /** A step the engine did not start because an earlier step failed (Pulumi cancels the rest of the run). */
 export class CanceledError extends Error {
     constructor(urn: string) {
-        super(`${urn}: not started: an earlier step failed`);
+        super(`${urn}: ${NOT_STARTED}`);
         this.name = "CanceledError";
     }
 }
@@ -37,7 +39,8 @@ export function rootFailure(steps: StepFailure[], programErrors: unknown[]): str
         const also = more.length ? ` (${more.length} more failed: ${more.map((f) => f.urn.split("::").pop()).join(", ")})` : "";
         return oneLine(`${first.urn}: ${first.message}`) + also;
     }
-    const own = programErrors.find((e) => !(e instanceof CanceledError));
+    // The SDK rewraps a refused registration (and a dependent's inputs) in its own errors: those cascade too.
+    const own = programErrors.find((e) => !(e instanceof CanceledError) && !errorMessage(e).includes(NOT_STARTED));
     if (own !== undefined) return oneLine(`the program failed: ${errorMessage(own)}`);
     return undefined;
 }

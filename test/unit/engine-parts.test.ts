@@ -46,6 +46,8 @@ test("rootFailure: the failed step, named by URN, masks what cascaded from it; o
     );
     t.is(rootFailure([], [new CanceledError("urn:x"), new Error("Missing required configuration variable 'p:x'\n\tplease set a value")]), "the program failed: Missing required configuration variable 'p:x'; please set a value");
     t.is(rootFailure([], []), undefined);
+    const rewrapped = new Error(`error serializing property "ip": failed to register new resource ip: ${new CanceledError("urn:x::ip").message}`);
+    t.is(rootFailure([], [rewrapped]), undefined, "the SDK's rewrap of a step not started is a cascade");
     t.is(oneLine("a\r\n\n  b  \n"), "a; b");
 });
 
