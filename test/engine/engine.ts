@@ -4,8 +4,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { jsonEqual as equal } from "../../provider/runtime/equal";
+import { CanceledError, errorMessage, oneLine, rootFailure, StepFailure } from "./failures";
 import { HostError, ProviderHost } from "./host";
 import { createMonitor, Registration, RegistrationResult } from "./monitor";
+import { programEntry } from "./program";
 import { isSecret, markSecrets, stripSecrets, wrapSecret } from "./secrets";
 import { ResourceState, StackState, StateStore } from "./state";
 
@@ -26,18 +28,36 @@ export interface Report {
     outputs: Record<string, any>;
     /** Step per resource URN, in the order they happened. */
     changes: { urn: string; step: StepKind }[];
+    /** Things the user should know that did not fail the run (the CLI prints them as `warning:` lines). */
+    warnings: string[];
+}
+
+/** A failed run: `message` is the one line the CLI prints after `error: ` (the root failure). */
+export class EngineError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "EngineError";
+    }
 }
 
 const DYNAMIC_TYPE = /^pulumi-nodejs:dynamic(\/|:)/;
 const NODEJS_PROVIDER = "pulumi:providers:pulumi-nodejs";
 const STACK_TYPE = "pulumi:pulumi:Stack";
 
-export function projectName(programDir: string): string {
+function pulumiYaml(programDir: string): any {
     const file = path.join(programDir, "Pulumi.yaml");
-    if (fs.existsSync(file)) {
-        const doc = require("yaml").parse(fs.readFileSync(file, "utf8"));
-        if (doc?.name) return String(doc.name);
-    }
+    return fs.existsSync(file) ? require("yaml").parse(fs.readFileSync(file, "utf8")) : undefined;
+}
+
+/** Pulumi.yaml's `main` (the program's entry, relative to the project), if set. */
+function pulumiYamlMain(programDir: string): string | undefined {
+    const main = pulumiYaml(programDir)?.main;
+    return typeof main === "string" && main ? main : undefined;
+}
+
+export function projectName(programDir: string): string {
+    const doc = pulumiYaml(programDir);
+    if (doc?.name) return String(doc.name);
     return path.basename(path.resolve(programDir));
 }
 
@@ -47,11 +67,23 @@ export class Engine {
     private readonly store: StateStore;
     private state!: StackState;
     private readonly hosts: Record<string, Promise<ProviderHost>> = {};
-    private readonly report: Report = { steps: { create: 0, update: 0, replace: 0, delete: 0, same: 0 }, outputs: {}, changes: [] };
+    private readonly report: Report = { steps: { create: 0, update: 0, replace: 0, delete: 0, same: 0 }, outputs: {}, changes: [], warnings: [] };
     private readonly seen = new Set<string>();
     private readonly pendingDeletes: ResourceState[] = [];
     private readonly inFlight: Promise<unknown>[] = [];
     private preview = false;
+    /** Steps whose provider call failed, in order: the first is the run's root failure. */
+    private readonly failures: StepFailure[] = [];
+    /** Errors the program itself raised (thrown, or rejected promises nobody handled). */
+    private readonly programErrors: unknown[] = [];
+    /** Set after the first failed step (or an interrupt): no new step starts, as the Pulumi engine cancels. */
+    private canceled = false;
+    private interrupted?: string;
+    /** Resolves when the run is cancelled: the engine stops waiting for the program (whose outputs may
+     * never settle once a resource failed) and only finishes the steps under way. */
+    private cancel!: () => void;
+    private readonly cancelled = new Promise<void>((resolve) => (this.cancel = resolve));
+    private hostsStopped = false;
 
     constructor(readonly options: EngineOptions) {
         this.options = { ...options, programDir: path.resolve(options.programDir), stateFile: path.resolve(options.stateFile) };
@@ -70,19 +102,85 @@ export class Engine {
         this.store.save(this.state);
     }
 
+    /** Saves the state after every completed step, as Pulumi's backends checkpoint (never in a preview). */
+    private checkpoint(): void {
+        if (!this.preview) this.store.save(this.state);
+    }
+
+    /** An error the program raised outside any step (the CLI routes unhandled rejections here). */
+    programError(e: unknown): void {
+        this.programErrors.push(e);
+        this.canceled = true;
+        this.cancel();
+    }
+
+    /** Stops starting new steps; steps under way finish and are saved (first Ctrl-C, like `pulumi`'s). */
+    interrupt(reason: string): void {
+        this.interrupted ??= reason;
+        this.canceled = true;
+        this.cancel();
+    }
+
+    /** Ends the provider hosts at once (second Ctrl-C): nothing may outlive the engine. */
+    killHosts(): void {
+        this.hostsStopped = true;
+        ProviderHost.killAll();
+    }
+
+    /** URNs whose step failed. */
+    get failedUrns(): string[] {
+        return this.failures.map((f) => f.urn);
+    }
+
+    /** The steps so far, also of a run that failed. */
+    get changes(): Report["changes"] {
+        return this.report.changes;
+    }
+
+    /** Runs one step unless the run is cancelled; a failure is recorded against its URN and cancels the run. */
+    private async guard<T>(urn: string, run: () => Promise<T>): Promise<T> {
+        if (this.canceled) throw new CanceledError(urn);
+        try {
+            return await run();
+        } catch (e) {
+            if (!(e instanceof CanceledError)) {
+                this.failures.push({ urn, message: errorMessage(e) });
+                this.canceled = true;
+                this.cancel();
+            }
+            throw e;
+        }
+    }
+
+    /** Throws the run's root failure, if any, as one line. */
+    private throwIfFailed(): void {
+        const root = rootFailure(this.failures, this.programErrors);
+        if (this.interrupted) throw new EngineError(`${this.interrupted}: steps under way were finished and saved${root ? `; ${root}` : ""}`);
+        if (root) throw new EngineError(root);
+    }
+
     private step(urn: string, kind: StepKind): void {
         this.report.steps[kind]++;
         this.report.changes.push({ urn, step: kind });
     }
 
+    /** The live resource of a URN (not an old one waiting for deletion after a replace). */
     private find(urn: string): ResourceState | undefined {
-        return this.state.resources.find((r) => r.urn === urn);
+        return this.state.resources.find((r) => r.urn === urn && !r.delete);
     }
 
+    /** Records a resource and checkpoints. */
     private put(r: ResourceState): void {
-        const i = this.state.resources.findIndex((x) => x.urn === r.urn);
+        const i = this.state.resources.findIndex((x) => x.urn === r.urn && !!x.delete === !!r.delete && (!r.delete || x.id === r.id));
         if (i >= 0) this.state.resources[i] = r;
         else this.state.resources.push(r);
+        this.checkpoint();
+    }
+
+    /** Forgets one object (by URN and id: a replaced resource's old object shares its URN) and checkpoints. */
+    private remove(r: ResourceState): void {
+        this.state.resources = this.state.resources.filter((x) => x.urn !== r.urn || x.id !== r.id || !!x.delete !== !!r.delete);
+        this.checkpoint();
     }
 
     private configArgs(providerRef: string): Record<string, any> {
@@ -96,6 +194,7 @@ export class Engine {
     /** One host per provider (the default one, plus one per explicit pulumi-nodejs provider), configured first. */
     private host(providerRef: string): Promise<ProviderHost> {
         const key = providerRef ? providerRef.split("::").slice(0, -1).join("::") : "default";
+        if (this.hostsStopped && !this.hosts[key]) return Promise.reject(new Error("the run is ending: no provider host starts now"));
         return (this.hosts[key] ??= (async () => {
             const host = await ProviderHost.start(this.options.programDir, this.options.hostEnv ?? process.env, this.options.rpcDeadlineMs);
             const args: Record<string, any> = {};
@@ -110,37 +209,49 @@ export class Engine {
     }
 
     private async stopHosts(): Promise<void> {
+        this.hostsStopped = true;
         await Promise.all(Object.values(this.hosts).map(async (h) => (await h.catch(() => undefined))?.stop()));
+    }
+
+    /** Waits until no step is under way (steps may start others while we wait). */
+    private async settle(): Promise<void> {
+        for (let seen = -1; seen !== this.inFlight.length; ) {
+            seen = this.inFlight.length;
+            await Promise.allSettled(this.inFlight);
+        }
     }
 
     /** up (or preview): run the program, create/update/replace what it declares, delete what it dropped. */
     async up(preview = false): Promise<Report> {
         this.preview = preview;
         const old = JSON.parse(JSON.stringify(this.state)) as StackState;
-        let failure: unknown;
+        // Old objects of replaces a failed run did not finish deleting are deleted by this run.
+        this.pendingDeletes.push(...this.state.resources.filter((r) => r.delete));
         try {
-            await this.runProgram();
-        } catch (e) {
-            failure = e;
-        }
-        // Never lose track of objects whose creation is still under way.
-        await Promise.allSettled(this.inFlight);
-        try {
-            if (!failure && !preview) {
-                const dropped = old.resources.filter((r) => !this.seen.has(r.urn) && r.type !== STACK_TYPE);
-                await this.deleteInOrder(dropped);
-                await this.deleteInOrder(this.pendingDeletes, false);
-            } else if (!failure && preview) {
-                for (const r of old.resources) if (!this.seen.has(r.urn) && r.type !== STACK_TYPE) this.step(r.urn, "delete");
+            try {
+                await this.runProgram();
+            } catch (e) {
+                this.programError(e);
             }
-        } catch (e) {
-            failure ??= e;
+            // Never lose track of objects whose creation is still under way.
+            await this.settle();
+            const failed = this.canceled || this.programErrors.length > 0;
+            const live = (r: ResourceState) => !this.seen.has(r.urn) && r.type !== STACK_TYPE && !r.delete;
+            if (!failed && !preview) {
+                await this.deleteInOrder(old.resources.filter(live));
+                await this.deleteInOrder(this.pendingDeletes, false);
+            } else if (!failed && preview) {
+                for (const r of old.resources) if (live(r)) this.step(r.urn, "delete");
+            }
+            if (!failed && [...this.seen].every((urn) => urn.split("::")[2] === STACK_TYPE)) {
+                this.report.warnings.push(`the program in ${this.options.programDir} registered no resources${old.resources.some(live) ? "; everything in the state was deleted" : ""}`);
+            }
         } finally {
             if (!preview) this.store.save(this.state);
             else this.state = old;
             await this.stopHosts();
         }
-        if (failure) throw failure;
+        this.throwIfFailed();
         this.report.outputs = preview ? {} : this.state.outputs;
         return this.report;
     }
@@ -150,37 +261,46 @@ export class Engine {
         try {
             for (const r of [...this.state.resources]) {
                 if (!r.custom || !DYNAMIC_TYPE.test(r.type)) continue;
-                const host = await this.host(r.provider);
-                if (r.external) {
-                    const read = await host.read(r.id, r.urn, stripSecrets(r.outputs).plain, {});
-                    if (!read.id) this.state.resources = this.state.resources.filter((x) => x.urn !== r.urn);
-                    else this.put({ ...r, outputs: markSecrets(read.outputs, r.additionalSecretOutputs) });
-                    this.step(r.urn, read.id ? "same" : "delete");
-                    continue;
+                try {
+                    await this.guard(r.urn, () => this.refreshOne(r));
+                } catch {
+                    break; // recorded by guard; like `pulumi refresh`, the run stops at its first failure
                 }
-                const { plain: outputs } = stripSecrets(r.outputs);
-                const { plain: inputs } = stripSecrets(r.inputs);
-                const read = await host.read(r.id, r.urn, outputs, inputs);
-                if (!read.id) {
-                    this.state.resources = this.state.resources.filter((x) => x.urn !== r.urn);
-                    this.step(r.urn, "delete");
-                    continue;
-                }
-                const secretKeys = new Set([...stripSecrets(r.inputs).secretKeys, ...r.additionalSecretOutputs]);
-                const next = { ...r, outputs: markSecrets(read.outputs, secretKeys), inputs: read.inputs ? markSecrets(read.inputs, secretKeys) : r.inputs };
-                // Like `pulumi refresh`, a resource counts as changed when its outputs changed; refreshed
-                // inputs are stored for the next diff but are not a change by themselves.
-                const changedKeys = Object.keys({ ...r.outputs, ...next.outputs }).filter((k) => !equal(r.outputs[k], next.outputs[k]));
-                this.step(r.urn, changedKeys.length ? "update" : "same");
-                if (changedKeys.length) process.stderr.write(`refresh: ${r.urn} changed ${changedKeys.join(", ")}\n`);
-                this.put(next);
             }
         } finally {
             this.store.save(this.state);
             await this.stopHosts();
         }
+        this.throwIfFailed();
         this.report.outputs = this.state.outputs;
         return this.report;
+    }
+
+    private async refreshOne(r: ResourceState): Promise<void> {
+        const host = await this.host(r.provider);
+        if (r.external) {
+            const read = await host.read(r.id, r.urn, stripSecrets(r.outputs).plain, {});
+            if (!read.id) this.remove(r);
+            else this.put({ ...r, outputs: markSecrets(read.outputs, r.additionalSecretOutputs) });
+            this.step(r.urn, read.id ? "same" : "delete");
+            return;
+        }
+        const { plain: outputs } = stripSecrets(r.outputs);
+        const { plain: inputs } = stripSecrets(r.inputs);
+        const read = await host.read(r.id, r.urn, outputs, inputs);
+        if (!read.id) {
+            this.remove(r);
+            this.step(r.urn, "delete");
+            return;
+        }
+        const secretKeys = new Set([...stripSecrets(r.inputs).secretKeys, ...r.additionalSecretOutputs]);
+        const next = { ...r, outputs: markSecrets(read.outputs, secretKeys), inputs: read.inputs ? markSecrets(read.inputs, secretKeys) : r.inputs };
+        // Like `pulumi refresh`, a resource counts as changed when its outputs changed; refreshed
+        // inputs are stored for the next diff but are not a change by themselves.
+        const changedKeys = Object.keys({ ...r.outputs, ...next.outputs }).filter((k) => !equal(r.outputs[k], next.outputs[k]));
+        this.step(r.urn, changedKeys.length ? "update" : "same");
+        if (changedKeys.length) process.stderr.write(`refresh: ${r.urn} changed ${changedKeys.join(", ")}\n`);
+        this.put(next);
     }
 
     /** destroy: delete everything in reverse dependency order. */
@@ -189,10 +309,13 @@ export class Engine {
             await this.deleteInOrder(this.state.resources.filter((r) => r.type !== STACK_TYPE));
             this.state.resources = [];
             this.state.outputs = {};
+        } catch {
+            // recorded by guard; what was deleted is already out of the state
         } finally {
             this.store.save(this.state);
             await this.stopHosts();
         }
+        this.throwIfFailed();
         return this.report;
     }
 
@@ -203,8 +326,11 @@ export class Engine {
             const blocked = new Set(remaining.flatMap((r) => [...r.dependencies, r.parent, r.provider.split("::").slice(0, -1).join("::")]));
             const ready = remaining.filter((r) => !blocked.has(r.urn));
             const batch = ready.length ? ready : [remaining[remaining.length - 1]];
-            // Resources that nothing still needs are deleted in parallel, as the engine does.
-            await Promise.all(batch.map((r) => this.deleteOne(r, removeFromState)));
+            // Resources that nothing still needs are deleted in parallel, as the engine does; every delete
+            // under way finishes (and is saved) before a failure ends the run.
+            const results = await Promise.allSettled(batch.map((r) => this.guard(r.urn, () => this.deleteOne(r, removeFromState))));
+            const failed = results.find((x): x is PromiseRejectedResult => x.status === "rejected");
+            if (failed) throw failed.reason;
             for (const r of batch) remaining.splice(remaining.indexOf(r), 1);
         }
     }
@@ -215,7 +341,7 @@ export class Engine {
             const host = await this.host(r.provider);
             await host.delete(r.id, r.urn, stripSecrets(r.outputs).plain, stripSecrets(r.inputs).plain);
         }
-        if (removeFromState) this.state.resources = this.state.resources.filter((x) => x.urn !== r.urn || x.id !== r.id);
+        if (removeFromState || r.delete) this.remove(r);
         this.step(r.urn, "delete");
     }
 
@@ -240,8 +366,8 @@ export class Engine {
         const settings = sdk("@pulumi/pulumi/runtime/settings");
         const stateModule = sdk("@pulumi/pulumi/runtime/state");
         const monitor = createMonitor(this.stack, this.project, {
-            register: (r) => this.track(this.register(r)),
-            read: (r) => this.track(this.readExternal(r)),
+            register: (r) => this.track(this.guard(r.urn, () => this.register(r))),
+            read: (r) => this.track(this.guard(r.urn, () => this.readExternal(r))),
             stackOutputs: (urn, outputs) => {
                 if (urn.split("::")[2] === STACK_TYPE) this.state.outputs = outputs;
             },
@@ -256,14 +382,22 @@ export class Engine {
             supportsAliasSpecs: true,
         });
         const pulumiRuntime = sdk("@pulumi/pulumi/runtime");
+        const entry = programEntry(programDir, pulumiYamlMain(programDir));
         const previousCwd = process.cwd();
         process.chdir(programDir);
+        // Once the run is cancelled (a step or the program failed), the program ends here, as the language
+        // host ends it; what it registered before finishes (see settle).
         try {
-            await pulumiRuntime.runInPulumiStack(async () => {
-                const mod = require(programDir);
-                return mod && typeof mod === "object" && "default" in mod && typeof mod.default === "function" ? await mod.default() : mod;
-            });
-            await settings.waitForRPCs?.();
+            await Promise.race([
+                pulumiRuntime.runInPulumiStack(async () => {
+                    const mod = require(entry);
+                    return mod && typeof mod === "object" && "default" in mod && typeof mod.default === "function" ? await mod.default() : mod;
+                }),
+                this.cancelled,
+            ]);
+            await Promise.race([settings.waitForRPCs?.(), this.cancelled]);
+        } catch (e) {
+            this.programError(e);
         } finally {
             process.chdir(previousCwd);
         }
@@ -280,7 +414,7 @@ export class Engine {
         const host = await this.host(reg.provider);
         const { plain } = stripSecrets(reg.inputs);
         const read = await host.read(reg.id, reg.urn, plain, {});
-        if (!read.id) throw new Error(`${reg.urn}: ${reg.type} ${reg.id} does not exist`);
+        if (!read.id) throw new Error(`read: ${reg.type} ${reg.id} does not exist`);
         const outputs = markSecrets(read.outputs, reg.additionalSecretOutputs);
         this.step(reg.urn, "same");
         if (!this.preview) {
@@ -334,7 +468,7 @@ export class Engine {
         const olds = old ? stripSecrets(old.inputs).plain : {};
         const checked = await host.check(reg.urn, olds, news);
         if (checked.failures.length) {
-            throw new Error(`${reg.urn}: invalid inputs:\n${checked.failures.map((f) => `  - ${f.reason}`).join("\n")}`);
+            throw new Error(`check: invalid inputs: ${checked.failures.map((f) => oneLine(f.reason)).join("; ")}`);
         }
         const inputs = checked.inputs;
         const secretOutputs = new Set([...secretKeys, ...reg.additionalSecretOutputs]);
@@ -361,12 +495,12 @@ export class Engine {
         if (diff.replaces.length || replaceKeys.length) {
             this.step(reg.urn, "replace");
             if (this.preview) return { id: old.id, outputs: seal(withoutUnknowns(inputs)) };
-            if (diff.deleteBeforeReplace || reg.deleteBeforeReplace) {
+            const deleteFirst = diff.deleteBeforeReplace || reg.deleteBeforeReplace;
+            if (deleteFirst) {
                 await host.delete(old.id, reg.urn, oldOutputs, olds);
-            } else {
-                this.pendingDeletes.push(old);
+                this.remove(old);
             }
-            const created = await this.createOrRecordPartial(host, reg, base, inputs, seal);
+            const created = await this.createOrRecordPartial(host, reg, base, inputs, seal, deleteFirst ? undefined : old);
             return { id: created.id, outputs: created.outputs };
         }
         this.step(reg.urn, "update");
@@ -389,16 +523,28 @@ export class Engine {
         base: Omit<ResourceState, "id" | "inputs" | "outputs">,
         inputs: Record<string, any>,
         seal: (p: Record<string, any>) => Record<string, any>,
+        replacing?: ResourceState,
     ): Promise<{ id: string; outputs: Record<string, any> }> {
+        // Once the replacement exists, the old object stays in the state marked for deletion (Pulumi's
+        // `delete: true`) until it is deleted: a run that fails before then leaves it to the next up or destroy.
+        const retire = () => {
+            if (!replacing) return;
+            const pending = { ...replacing, delete: true };
+            this.state.resources = this.state.resources.filter((x) => !(x.urn === replacing.urn && x.id === replacing.id && !x.delete));
+            this.state.resources.push(pending);
+            this.pendingDeletes.push(pending);
+        };
         try {
             const created = await host.create(reg.urn, inputs);
-            if (!created.id) throw new Error(`${reg.urn}: the provider returned an empty id from create`);
+            if (!created.id) throw new Error("create: the provider returned an empty id");
             const outputs = seal(created.outputs);
+            retire();
             this.put({ ...base, id: created.id, inputs: seal(inputs), outputs });
             return { id: created.id, outputs };
         } catch (e) {
             // A partial failure: the object exists. Record it so nothing leaks; the next up repairs it.
             if (e instanceof HostError && e.partial?.id) {
+                retire();
                 this.put({ ...base, id: e.partial.id, inputs: seal(inputs), outputs: seal({ ...inputs, ...e.partial.properties }), initErrors: e.partial.reasons });
             }
             throw e;

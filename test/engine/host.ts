@@ -36,6 +36,10 @@ export class HostError extends Error {
 
 const toStruct = (v: Props) => structproto.Struct.fromJavaScript(v);
 
+/** Every host process this process started and that has not exited: none may outlive the engine. */
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
 export class ProviderHost {
     private constructor(
         private readonly child: ChildProcess,
@@ -48,8 +52,16 @@ export class ProviderHost {
     static async start(cwd: string, env: NodeJS.ProcessEnv = process.env, deadlineMs = 120_000): Promise<ProviderHost> {
         const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [cwd] });
         const child = spawn(process.execPath, [entry, "127.0.0.1:0"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+        running.add(child);
+        child.once("exit", () => running.delete(child));
+        if (!exitHookInstalled) {
+            // The last safety net: whatever path ends the engine's process, its hosts end with it.
+            exitHookInstalled = true;
+            process.once("exit", () => ProviderHost.killAll());
+        }
         const stderr: string[] = [];
         child.stderr!.on("data", (c: Buffer) => stderr.push(c.toString()));
+        // A host that fails to start is ended too: no process outlives the run.
         const port = await new Promise<number>((resolve, reject) => {
             let out = "";
             const timer = setTimeout(() => reject(new Error(`provider host printed no port within 30 s: ${stderr.join("")}`)), 30_000);
@@ -63,6 +75,9 @@ export class ProviderHost {
             });
             child.on("error", reject);
             child.on("exit", (code) => reject(new Error(`provider host exited with ${code}: ${stderr.join("")}`)));
+        }).catch((e) => {
+            if (child.exitCode === null) child.kill("SIGKILL");
+            throw e;
         });
         // Later stdout lines are the hooks' console output (the CLI shows them as info lines).
         child.stdout!.on("data", (c: Buffer) => {
@@ -148,6 +163,20 @@ export class ProviderHost {
         req.setProperties(toStruct(properties));
         req.setOldInputs(toStruct(oldInputs));
         await this.rpc("delete", req);
+    }
+
+    /** Pids of the host processes still running (tests count them). */
+    static runningPids(): number[] {
+        return [...running].map((c) => c.pid!).filter(Boolean);
+    }
+
+    /** Ends every host at once, synchronously (an engine that must exit now). */
+    static killAll(): void {
+        for (const c of running) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    }
+
+    get pid(): number | undefined {
+        return this.child.pid;
     }
 
     async stop(): Promise<void> {

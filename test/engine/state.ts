@@ -20,6 +20,8 @@ export interface ResourceState {
     deleteBeforeReplace: boolean;
     /** Set when a create or update failed after the object existed (a partial failure). */
     initErrors?: string[];
+    /** The old object of a create-before-delete replace, still to be deleted (Pulumi's `delete: true`). */
+    delete?: boolean;
     /** Read with `Resource.get`: an existing object this stack references but never changes or deletes. */
     external?: boolean;
     /** A resource of a provider this engine cannot run (e.g. @pulumi/kubernetes), recorded as declared. */
