@@ -96,7 +96,7 @@ export function isTransientStatus(status: number): boolean {
 //   resolves, so `list… id=X` answers an empty list, and a command on X fails the command's own way (431
 //   "Networkd id=… doesn't exist", a failed job "Unable to find a virtual machine…", a 530 job for clusters).
 // Reads use isGone; deletes never judge a refusal by its text: they read the object again (see
-// resources/reconcile.ts deleteConfirmed). So no text is matched anywhere for gone-ness, not even for key pairs
+// runtime/reconcile.ts deleteConfirmed). So no text is matched anywhere for gone-ness, not even for key pairs
 // (by name: listSSHKeyPairs name=X answers an empty list once the pair is deleted).
 
 /**

@@ -12,8 +12,8 @@ import { deployVirtualMachine, destroyVirtualMachine, encodeUserData, getVirtual
 import { getPublicIpAddress } from "../client/address";
 import { setTags } from "../runtime/tags";
 import { generateHostKey, hostKeyFingerprint, nodeCloudConfig } from "../ssh/host-keys";
-import { createOnce, deleteConfirmed } from "../resources/reconcile";
-import { findNetwork, tagsForCreate } from "../resources/common";
+import { createOnce, deleteConfirmed } from "../runtime/reconcile";
+import { findNetwork, tagsForCreate } from "../runtime/common";
 import { nodeName, NodeRecord, SshAccess } from "./plan";
 
 export const GROUP_TAG = "pulumi-mold:node-group";

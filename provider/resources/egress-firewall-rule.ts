@@ -10,9 +10,9 @@ import { jsonEqual } from "../runtime/equal";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { applyTags, assertOwned, createTagged, findNetwork } from "./common";
+import { applyTags, assertOwned, createTagged, findNetwork } from "../runtime/common";
 import { namesInMold } from "./check-names";
-import { deleteConfirmed, waitFor } from "./reconcile";
+import { deleteConfirmed, waitFor } from "../runtime/reconcile";
 import { canonicalCidrs, declaredWhenSame, icmpField, portRange, rangesOverlap, splitCidrs } from "./rule-inputs";
 
 const KIND = "EgressFirewallRule";

@@ -7,10 +7,10 @@ import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { icmpField } from "./rule-inputs";
 import { isOwned } from "../runtime/tags";
-import { applyTags, assertOwned, createTagged } from "./common";
+import { applyTags, assertOwned, createTagged } from "../runtime/common";
 import { managementPortFailures } from "./management-ports";
 import { rangesOverlap } from "./rule-inputs";
-import { deleteConfirmed, waitFor } from "./reconcile";
+import { deleteConfirmed, waitFor } from "../runtime/reconcile";
 
 const PROTOCOLS = ["tcp", "udp", "icmp"] as const;
 

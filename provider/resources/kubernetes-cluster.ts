@@ -28,11 +28,11 @@ import {
 import type { MoldClient, WaitOptions } from "../client/client";
 import { partialFailure } from "../runtime/errors";
 import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
-import { findNetwork } from "./common";
+import { findNetwork } from "../runtime/common";
 import { checkCluster, checkClusterInMold, findKubernetesVersion, semverOf } from "./kubernetes-cluster-check";
 import { deadlineFor, healthyKubeconfig, latestEvents, outputsOf, progress, settledCluster, waitForCluster, withEvents } from "./kubernetes-cluster-ops";
 import { count } from "../runtime/plural";
-import { createOnce, deleteConfirmed } from "./reconcile";
+import { createOnce, deleteConfirmed } from "../runtime/reconcile";
 
 const INPUTS = [
     "name",

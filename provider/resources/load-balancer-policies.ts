@@ -3,7 +3,7 @@
 // is deleted and created again; every step first reads what Mold holds, so re-running after a failure
 // or a lost answer converges instead of piling up policies.
 import type { MoldClient } from "../client/client";
-import { MoldApiError, MoldJobError } from "../client/errors";
+import { isGone, MoldApiError, MoldJobError } from "../client/errors";
 import {
     createLBHealthCheckPolicy,
     createLBStickinessPolicy,
@@ -16,7 +16,7 @@ import {
 } from "../client/loadbalancer";
 import { jsonEqual } from "../runtime/equal";
 import type { Validator } from "../runtime/validate";
-import { createOnce, deleteConfirmed, isGone } from "./reconcile";
+import { createOnce, deleteConfirmed } from "../runtime/reconcile";
 
 /** HAProxy's stickiness methods on the virtual router and their parameters; "*" marks a flag (no value). */
 export const STICKINESS_METHODS: Record<string, readonly string[]> = {

@@ -18,11 +18,11 @@ import { jsonEqual } from "../runtime/equal";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { afterCreate, applyTags, assertOwned, createTagged } from "./common";
+import { afterCreate, applyTags, assertOwned, createTagged } from "../runtime/common";
 import { checkMembers, convergeMembers, currentMembers, membersAsInput, resolveMembers } from "./load-balancer-members";
 import { checkHealthCheck, checkStickiness, convergeHealthCheck, convergeStickiness, readHealthCheck, readStickiness } from "./load-balancer-policies";
 import { managementPortFailures } from "./management-ports";
-import { changeIdempotent, deleteConfirmed } from "./reconcile";
+import { changeIdempotent, deleteConfirmed } from "../runtime/reconcile";
 
 const TAG_TYPE = "LoadBalancer";
 const ALGORITHMS = ["roundrobin", "leastconn", "source"] as const;

@@ -8,8 +8,8 @@ import { Validator } from "../runtime/validate";
 import { jsonEqual } from "../runtime/equal";
 import { isOwned } from "../runtime/tags";
 import { namesInMold } from "./check-names";
-import { applyTags, assertOwned, createTagged } from "./common";
-import { changeIdempotent, deleteConfirmed } from "./reconcile";
+import { applyTags, assertOwned, createTagged } from "../runtime/common";
+import { changeIdempotent, deleteConfirmed } from "../runtime/reconcile";
 
 /** A label of a network domain, as Mold's createNetwork/updateNetwork check it. */
 const DOMAIN_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;

@@ -23,9 +23,9 @@ import { jsonEqual } from "../runtime/equal";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { applyTags, assertOwned, createTagged } from "./common";
+import { applyTags, assertOwned, createTagged } from "../runtime/common";
 import { managementPortFailures } from "./management-ports";
-import { changeIdempotent, deleteConfirmed, waitFor } from "./reconcile";
+import { changeIdempotent, deleteConfirmed, waitFor } from "../runtime/reconcile";
 import { lookupFailures } from "./check-names";
 import { booleanField, canonicalCidrs, declaredWhenSame, portRange, rangesOverlap, splitCidrs } from "./rule-inputs";
 

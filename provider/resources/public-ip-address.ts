@@ -9,8 +9,8 @@ import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { isOwned } from "../runtime/tags";
 import { namesInMold } from "./check-names";
-import { applyTags, assertOwned, createTagged, findNetwork } from "./common";
-import { deleteConfirmed, waitFor } from "./reconcile";
+import { applyTags, assertOwned, createTagged, findNetwork } from "../runtime/common";
+import { deleteConfirmed, waitFor } from "../runtime/reconcile";
 
 function outputsOf(ip: PublicIpAddress): Props {
     return {

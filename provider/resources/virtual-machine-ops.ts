@@ -16,8 +16,8 @@ import {
     VirtualMachine,
 } from "../client/vm";
 import type { HookContext, Props } from "../runtime/hooks";
-import { findNetwork } from "./common";
-import { waitFor } from "./reconcile";
+import { findNetwork } from "../runtime/common";
+import { waitFor } from "../runtime/reconcile";
 
 // Each re-send follows a read of what Mold holds, as in reconcile.ts; as many as the client has retries.
 const ATTEMPTS = 6;

@@ -28,8 +28,8 @@ import type { ResourceTag } from "../client/tags";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { namesInMold } from "./check-names";
-import { applyTags, assertOwned, createTagged, findNetwork } from "./common";
-import { changeIdempotent, deleteConfirmed, waitFor } from "./reconcile";
+import { applyTags, assertOwned, createTagged, findNetwork } from "../runtime/common";
+import { changeIdempotent, deleteConfirmed, waitFor } from "../runtime/reconcile";
 import { affinityGroupIds, changeOffering, immutableConflicts, networkIdsOf, settledVm } from "./virtual-machine-ops";
 
 const INPUTS = [
