@@ -4,6 +4,8 @@ import * as http from "http";
 import * as https from "https";
 import { MoldClientOptions, MoldLogEntry, ResolvedClientConfig, resolveClientConfig } from "./config";
 import {
+    isLostAnswer,
+    isNeverSent,
     isNotExecutedStatus,
     isTransientStatus,
     MoldApiError,
@@ -11,6 +13,7 @@ import {
     MoldJobTimeoutError,
     MoldOutcomeUnknownError,
     MoldTransportError,
+    retryAfterMs,
 } from "./errors";
 import { DEFAULT_JOB_WAIT_POLICY, JobWaitPolicy, PollSchedule, pulumiMoldSchedule } from "./job-wait";
 import { computeSignature, formatExpires } from "./signing";
@@ -53,7 +56,6 @@ export interface WaitOptions {
 
 const READ_ONLY = /^(get|list|query|find)\w+$/;
 const SECRET_PARAM = /signature|secret|password|privatekey|userdata|apikey|registry.*pass/i;
-const LOST_ANSWER_CODES = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ESOCKETTIMEDOUT", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"]);
 
 /** Flattens typed params into wire form: LIST as "a,b", MAP as name[i].field. */
 export function encodeParams(params: Params): Record<string, string> {
@@ -173,12 +175,12 @@ export class MoldClient {
 
             const canRetry = attempt <= this.config.maxRetries;
             if (failure) {
-                const neverSent = failure.code === "ECONNREFUSED";
+                const neverSent = isNeverSent(failure);
                 if (canRetry && (readOnly || neverSent)) {
                     await sleep(backoff(attempt));
                     continue;
                 }
-                if (!readOnly && !neverSent && (LOST_ANSWER_CODES.has(failure.code ?? "") || /hang up|timeout/i.test(failure.message))) {
+                if (!readOnly && !neverSent && isLostAnswer(failure)) {
                     throw new MoldOutcomeUnknownError(command, failure.code ?? failure.message);
                 }
                 throw new MoldTransportError(command, `request failed: ${failure.message}`, undefined, failure.code);
@@ -385,7 +387,7 @@ function backoff(attempt: number): number {
 }
 
 function retryDelay(attempt: number, body: string): number {
-    // Mold's throttling text says how long to wait: "please retry after [123] ms."
-    const m = /retry after \[(\d+)\] ms/.exec(body);
-    return m ? Math.min(10_000, Number(m[1]) + 10) : backoff(attempt);
+    // Mold's throttling answer says how long to wait.
+    const ms = retryAfterMs(body);
+    return ms !== undefined ? Math.min(10_000, ms + 10) : backoff(attempt);
 }

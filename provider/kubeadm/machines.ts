@@ -68,8 +68,9 @@ export class MachineError extends Error {
     constructor(
         message: string,
         readonly node?: NodeRecord,
+        cause?: unknown,
     ) {
-        super(message);
+        super(message, cause === undefined ? undefined : { cause });
     }
 }
 
@@ -117,7 +118,7 @@ export async function createMachine(client: MoldClient, m: NewMachine): Promise<
         const forward = await ensureSshForward(client, base, p.publicIpAddressId, m.sshCidrs);
         return { ...base, portForwardingRuleId: forward.id };
     } catch (e) {
-        throw new MachineError(`${name}: VM ${vm.id} created, but its SSH port forward failed: ${(e as Error).message}`, base);
+        throw new MachineError(`${name}: VM ${vm.id} created, but its SSH port forward failed: ${(e as Error).message}`, base, e);
     }
 }
 

@@ -86,7 +86,7 @@ export async function withEvents(client: MoldClient, id: string, what: string, e
     const c = await getKubernetesCluster(client, id).catch(() => undefined);
     const state = c ? ` The cluster is now ${c.state};` : "";
     const message = `${what} failed: ${(e as Error).message}.${state} the next \`pulumi up\` retries the change (a cluster in Alert is stopped and started first).${await latestEvents(client, id)}`;
-    throw Object.assign(new Error(message), { cause: e });
+    throw new Error(message, { cause: e });
 }
 
 interface Kubeconfig {

@@ -199,7 +199,7 @@ export const kubernetesCluster: ResourceDefinition = {
             return { id, outs: outputsOf(c, version.semanticversion, kubeconfig) };
         } catch (e) {
             const message = `cluster ${id} was created but is not ready: ${(e as Error).message}. It is recorded; the next \`pulumi up\` waits for it again.${await latestEvents(client, id)}`;
-            throw partialFailure(message, id, { ...inputs, clusterId: id, createIncomplete: true });
+            throw partialFailure(message, id, { ...inputs, clusterId: id, createIncomplete: true }, e);
         }
     },
 

@@ -3,7 +3,7 @@
 // network becomes its source NAT, which Mold only releases together with the network.
 import { associateIpAddress, disassociateIpAddress, getPublicIpAddress, listPublicIpAddresses, PublicIpAddress } from "../client/address";
 import { findZone } from "../client/catalog";
-import { MoldJobError } from "../client/errors";
+import { isInternalError } from "../client/errors";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
@@ -87,8 +87,9 @@ export const publicIpAddress: ResourceDefinition = {
                 },
             );
         } catch (e) {
-            // Mold keeps a network's source-NAT address until the network itself is deleted.
-            if (e instanceof MoldJobError && /source nat/i.test(e.errortext)) {
+            // Mold keeps a network's source-NAT address until the network itself is deleted: it refuses the
+            // release with 530 (an IllegalArgumentException in the job), which the address's own flag explains.
+            if (ip.issourcenat && isInternalError(e)) {
                 ctx.log(`${ip.ipaddress} is the source NAT of its network; Mold releases it with the network`);
                 return;
             }

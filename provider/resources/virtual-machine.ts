@@ -108,7 +108,7 @@ async function discardFailedVm(ctx: HookContext, id: string, cause: string, inpu
             vmId: id,
             state: "Error",
             createIncomplete: true,
-        });
+        }, e);
     }
     throw new Error(`deploy failed (${cause}); the VM ${id} it left in Error was expunged`);
 }

@@ -36,7 +36,7 @@ export async function afterCreate<T>(id: string, outs: Props, step: () => Promis
     try {
         return await step();
     } catch (e) {
-        throw partialFailure(`created ${id} but could not finish: ${(e as Error).message}`, id, { ...outs, createIncomplete: true });
+        throw partialFailure(`created ${id} but could not finish: ${(e as Error).message}`, id, { ...outs, createIncomplete: true }, e);
     }
 }
 
@@ -65,7 +65,7 @@ export async function createTagged<T extends { id: string }>(
         created = await createOnce(create, find);
     } catch (e) {
         if (e instanceof MoldJobTimeoutError && e.entityId) {
-            throw partialFailure(e.message, e.entityId, { ...inputs, createIncomplete: true });
+            throw partialFailure(e.message, e.entityId, { ...inputs, createIncomplete: true }, e);
         }
         throw e;
     }
