@@ -24,6 +24,7 @@ export const egressFirewallRule: ResourceDefinition = firewallRuleDefinition({
     protocols: ["tcp", "udp", "icmp", "all"],
     // A tcp or udp rule without ports covers every port of that protocol.
     portsRequired: false,
+    deleteFirstOnOverlap: false,
     // The network's CIDR is known once created; before that 0.0.0.0/0 stands for it.
     sourceCidrs(outs) {
         const netCidr: string = outs.networkCidr || ANYWHERE;

@@ -14,6 +14,7 @@ export const firewallRule: ResourceDefinition = firewallRuleDefinition({
     extraInputs: [],
     protocols: ["tcp", "udp", "icmp"],
     portsRequired: true,
+    deleteFirstOnOverlap: true,
     // Mold stores "from anywhere" when no source CIDR is given.
     sourceCidrs: () => ({ whenEmpty: [ANYWHERE] }),
     canonicalAnchor: (ipAddressId) => ipAddressId,

@@ -50,6 +50,12 @@ export interface Direction {
     protocols: readonly string[];
     /** Whether a tcp/udp rule needs ports (ingress), or covers every port without them (egress). */
     portsRequired: boolean;
+    /**
+     * Whether a replacement deletes the old rule first whenever protocol and ports overlap, even where Mold
+     * would accept both (other CIDRs, another icmp type): ingress rules have always been replaced so, and a
+     * narrowed rule then never runs next to the wider one it replaces. Otherwise only Mold's conflicts do.
+     */
+    deleteFirstOnOverlap: boolean;
     /** Source CIDRs as Mold stores them: its default when none are given and the spellings it rewrites. */
     sourceCidrs(outs: Props): { whenEmpty: string[]; aliases?: Record<string, string> };
     /** The anchor input in canonical form (a network's name as its id), given the old outputs. */
@@ -135,17 +141,19 @@ function check(d: Direction, news: Props): { inputs: Props; failures: CheckFailu
 }
 
 /**
- * Whether Mold would refuse the new rule next to the old one (§6.5, the same for both directions): same place
- * and protocol, source and destination CIDRs that share a string (two empty lists count as shared), and then
- * the same icmp type and code, both without ports, or overlapping port ranges.
+ * Whether the old rule must go before the new one is made. Mold refuses a rule next to a conflicting one
+ * (§6.5, the same for both directions): same place and protocol, source and destination CIDRs that share a
+ * string (two empty lists count as shared), and then the same icmp type and code, both without ports, or
+ * overlapping port ranges. With `deleteFirstOnOverlap`, place, protocol and ports alone decide.
  */
-function conflicts(d: Direction, normalize: (p: Props, olds: Props) => Props, olds: Props, news: Props): boolean {
+function deleteFirst(d: Direction, normalize: (p: Props, olds: Props) => Props, olds: Props, news: Props): boolean {
     const o = normalize(olds, olds);
     const n = normalize(news, olds);
     if (o[d.anchor] !== n[d.anchor] || o.protocol !== n.protocol) return false;
     const intersect = (a: string[], b: string[]) => (a.length === 0 && b.length === 0) || a.some((c) => b.includes(c));
-    if (!intersect(o.cidrList, n.cidrList) || !intersect(o.destCidrList, n.destCidrList)) return false;
-    if (n.protocol === "icmp") return o.icmpType === n.icmpType && o.icmpCode === n.icmpCode;
+    const cidrsShared = intersect(o.cidrList, n.cidrList) && intersect(o.destCidrList, n.destCidrList);
+    if (!cidrsShared && !d.deleteFirstOnOverlap) return false;
+    if (n.protocol === "icmp") return d.deleteFirstOnOverlap || (o.icmpType === n.icmpType && o.icmpCode === n.icmpCode);
     const ports = [o.startPort, n.startPort];
     if (ports.every((p) => p === undefined)) return true;
     if (ports.some((p) => p === undefined)) return false;
@@ -167,8 +175,7 @@ export function firewallRuleDefinition(d: Direction): ResourceDefinition {
 
         checkInMold: (ctx, inputs) => d.checkInMold(ctx, inputs),
 
-        /** Mold refuses a rule that conflicts with a live one (§6.5): then the old one must go first. */
-        deleteBeforeReplace: (olds, news) => conflicts(d, normalize, olds, news),
+        deleteBeforeReplace: (olds, news) => deleteFirst(d, normalize, olds, news),
 
         async create(ctx, inputs) {
             const client = ctx.client();
