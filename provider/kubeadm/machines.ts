@@ -30,7 +30,27 @@ export interface Placement {
     publicIp: string;
 }
 
-export async function resolvePlacement(client: MoldClient, inputs: Record<string, any>): Promise<Placement> {
+/** Where a node group's VMs go, as its inputs name it (names or ids). */
+export interface PlacementInputs {
+    zone: string;
+    serviceOffering: string;
+    template: string;
+    network: string;
+    publicIpAddressId: string;
+    keyPair: string;
+}
+
+const PLACEMENT_INPUTS = ["zone", "serviceOffering", "template", "network", "publicIpAddressId", "keyPair"] as const;
+
+/** The placement inputs, each there (NodeGroup's check requires them all, so a gap here is a bug: it is named). */
+function placementInputs(given: Partial<Record<keyof PlacementInputs, unknown>>): PlacementInputs {
+    const missing = PLACEMENT_INPUTS.filter((k) => typeof given[k] !== "string");
+    if (missing.length) throw new Error(`node group placement: ${missing.join(", ")} not given`);
+    return given as PlacementInputs;
+}
+
+export async function resolvePlacement(client: MoldClient, given: Partial<Record<keyof PlacementInputs, unknown>>): Promise<Placement> {
+    const inputs = placementInputs(given);
     const zone = await findZone(client, inputs.zone);
     const [offering, template, network, ip] = await Promise.all([
         findServiceOffering(client, inputs.serviceOffering),

@@ -109,7 +109,7 @@ async function immutableConflicts(client: MoldClient, c: KubernetesCluster, news
 
 /** Whether the offerings the program resolves to differ from the cluster's: `nodes` when some node VMs change. */
 function offeringDifference(c: KubernetesCluster, o: { service?: string; nodes: Partial<Record<KubernetesNodeType, string>> }): { any: boolean; nodes: boolean } {
-    const current = (node: KubernetesNodeType) => (c as any)[`${node}offeringid`] ?? c.serviceofferingid;
+    const current = (node: KubernetesNodeType) => c[`${node}offeringid`] ?? c.serviceofferingid;
     const nodes = (["control", "worker", "etcd"] as KubernetesNodeType[])
         .filter((node) => node !== "etcd" || Number(c.etcdnodes ?? 0) > 0)
         .some((node) => {
