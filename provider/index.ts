@@ -2,7 +2,7 @@
 // point's exports stable: serialized providers stored in users' state call them by name.
 import type { MoldClientOptions } from "./client/config";
 import { RESOURCES } from "./resources";
-import { runHook as run } from "./runtime/hooks";
+import { HookName, HookResults, runHook as run } from "./runtime/hooks";
 import { ConfigSource, settingsFromConfig as fromConfig } from "./runtime/settings";
 
 export * as client from "./client";
@@ -11,6 +11,6 @@ export function settingsFromConfig(config: ConfigSource | undefined): MoldClient
     return fromConfig(config);
 }
 
-export function runHook(kind: string, hook: string, settings: MoldClientOptions | undefined, args: any[]): Promise<any> {
+export function runHook<H extends HookName>(kind: string, hook: H, settings: MoldClientOptions | undefined, args: unknown[]): Promise<HookResults[H]> {
     return run(RESOURCES, kind, hook, settings, args);
 }

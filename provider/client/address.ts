@@ -38,7 +38,7 @@ export interface PublicIpAddress {
     isportable?: boolean;
     fordisplay?: boolean;
     hasrules?: boolean;
-    [field: string]: any;
+    [field: string]: unknown;
 }
 
 /** One of networkid or zoneid (the caller's single isolated network in that zone). */

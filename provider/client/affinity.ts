@@ -16,7 +16,7 @@ export interface AffinityGroup {
     projectid?: string;
     project?: string;
     virtualmachineIds?: string[];
-    [field: string]: any;
+    [field: string]: unknown;
 }
 
 export interface CreateAffinityGroupArgs {

@@ -18,8 +18,8 @@ export interface Zone {
     dhcpprovider?: string;
     localstorageenabled: boolean;
     type?: "Core" | "Edge";
-    tags?: Record<string, any>[];
-    [field: string]: any;
+    tags?: Record<string, unknown>[];
+    [field: string]: unknown;
 }
 
 /** ServiceOfferingResponse; `cpunumber`/`cpuspeed`/`memory` are absent for custom offerings. */
@@ -44,7 +44,7 @@ export interface ServiceOffering {
     dynamicscalingenabled?: boolean;
     cacheMode?: string;
     rootdisksize?: number;
-    [field: string]: any;
+    [field: string]: unknown;
 }
 
 /** TemplateResponse; one row per template per zone. */
@@ -72,8 +72,8 @@ export interface Template {
     sshkeyenabled?: boolean;
     isdynamicallyscalable?: boolean;
     forcks?: boolean;
-    tags?: Record<string, any>[];
-    [field: string]: any;
+    tags?: Record<string, unknown>[];
+    [field: string]: unknown;
 }
 
 export interface NetworkOfferingService {
@@ -100,7 +100,7 @@ export interface NetworkOffering {
     forvpc: boolean;
     ispersistent: boolean;
     egressdefaultpolicy?: boolean;
-    [field: string]: any;
+    [field: string]: unknown;
 }
 
 /** `templatefilter` values of listTemplates (case-sensitive on the server). */

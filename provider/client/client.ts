@@ -4,6 +4,8 @@ import * as http from "http";
 import * as https from "https";
 import { MoldClientOptions, MoldLogEntry, ResolvedClientConfig, resolveClientConfig } from "./config";
 import {
+    isLostAnswer,
+    isNeverSent,
     isNotExecutedStatus,
     isTransientStatus,
     MoldApiError,
@@ -11,6 +13,7 @@ import {
     MoldJobTimeoutError,
     MoldOutcomeUnknownError,
     MoldTransportError,
+    retryAfterMs,
 } from "./errors";
 import { DEFAULT_JOB_WAIT_POLICY, JobWaitPolicy, PollSchedule, pulumiMoldSchedule } from "./job-wait";
 import { computeSignature, formatExpires } from "./signing";
@@ -25,7 +28,8 @@ export interface AsyncJob {
     jobstatus: number;
     jobresultcode: number;
     jobresulttype?: string;
-    jobresult?: Record<string, any>;
+    /** The job's result: the object under its name, or errorcode/errortext when it failed. */
+    jobresult?: { errorcode?: number; errortext?: string; [field: string]: unknown };
     jobinstancetype?: string;
     jobinstanceid?: string;
     cmd?: string;
@@ -33,7 +37,7 @@ export interface AsyncJob {
     completed?: string;
 }
 
-export interface AsyncResult<T = any> {
+export interface AsyncResult<T = unknown> {
     /** Entity id for async-create commands. */
     id?: string;
     jobId: string;
@@ -53,7 +57,6 @@ export interface WaitOptions {
 
 const READ_ONLY = /^(get|list|query|find)\w+$/;
 const SECRET_PARAM = /signature|secret|password|privatekey|userdata|apikey|registry.*pass/i;
-const LOST_ANSWER_CODES = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ESOCKETTIMEDOUT", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"]);
 
 /** Flattens typed params into wire form: LIST as "a,b", MAP as name[i].field. */
 export function encodeParams(params: Params): Record<string, string> {
@@ -145,7 +148,7 @@ export class MoldClient {
      * Reads (list/get/query/find) go by GET and are retried on transient faults; changes go by POST and
      * are retried only when Mold certainly did not run them.
      */
-    async call<T = any>(command: string, params: Params = {}): Promise<T> {
+    async call<T = unknown>(command: string, params: Params = {}): Promise<T> {
         const readOnly = READ_ONLY.test(command);
         const wire = encodeParams(params);
         let attempt = 0;
@@ -173,12 +176,12 @@ export class MoldClient {
 
             const canRetry = attempt <= this.config.maxRetries;
             if (failure) {
-                const neverSent = failure.code === "ECONNREFUSED";
+                const neverSent = isNeverSent(failure);
                 if (canRetry && (readOnly || neverSent)) {
                     await sleep(backoff(attempt));
                     continue;
                 }
-                if (!readOnly && !neverSent && (LOST_ANSWER_CODES.has(failure.code ?? "") || /hang up|timeout/i.test(failure.message))) {
+                if (!readOnly && !neverSent && isLostAnswer(failure)) {
                     throw new MoldOutcomeUnknownError(command, failure.code ?? failure.message);
                 }
                 throw new MoldTransportError(command, `request failed: ${failure.message}`, undefined, failure.code);
@@ -238,7 +241,7 @@ export class MoldClient {
     }
 
     /** Sends an async command and waits for its job; returns the job result. */
-    async callAsync<T = any>(command: string, params: Params = {}, wait: WaitOptions = {}): Promise<AsyncResult<T>> {
+    async callAsync<T = unknown>(command: string, params: Params = {}, wait: WaitOptions = {}): Promise<AsyncResult<T>> {
         const submitted = await this.call<{ jobid?: string; id?: string }>(command, params);
         if (!submitted || typeof submitted.jobid !== "string") {
             throw new MoldTransportError(command, `expected a job id in the answer, got ${JSON.stringify(submitted).slice(0, 200)}`);
@@ -276,11 +279,12 @@ export class MoldClient {
     }
 
     /** Fetches every page of a list command and returns the rows under `objectKey`. */
-    async list<T = any>(command: string, params: Params, objectKey: string, pageSize = 500): Promise<T[]> {
+    async list<T = unknown>(command: string, params: Params, objectKey: string, pageSize = 500): Promise<T[]> {
         const rows: T[] = [];
         for (let page = 1; ; page++) {
-            const answer = await this.call<Record<string, any>>(command, { ...params, page, pagesize: pageSize });
-            const batch: T[] = Array.isArray(answer?.[objectKey]) ? answer[objectKey] : [];
+            const answer = await this.call<Record<string, unknown>>(command, { ...params, page, pagesize: pageSize });
+            const rows_ = answer?.[objectKey];
+            const batch: T[] = Array.isArray(rows_) ? (rows_ as T[]) : [];
             rows.push(...batch);
             const count = typeof answer?.count === "number" ? answer.count : 0;
             if (batch.length < pageSize || rows.length >= count) return rows;
@@ -350,7 +354,7 @@ export class MoldClient {
 
 /** Decodes a Mold JSON envelope; errors become MoldApiError, anything not JSON a MoldTransportError. */
 export function decodeEnvelope<T>(command: string, a: RawAnswer): T {
-    let parsed: any;
+    let parsed: unknown;
     try {
         parsed = JSON.parse(a.body);
     } catch {
@@ -364,11 +368,13 @@ export function decodeEnvelope<T>(command: string, a: RawAnswer): T {
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
         throw new MoldTransportError(command, `HTTP ${a.status} answer is not a Mold envelope: ${a.body.slice(0, 200)}`, a.status);
     }
-    const keys = Object.keys(parsed);
+    const envelope = parsed as Record<string, unknown>;
+    const keys = Object.keys(envelope);
     const key = keys.find((k) => k.toLowerCase() === `${command.toLowerCase()}response`) ?? (keys.length === 1 ? keys[0] : undefined);
-    const inner = key !== undefined ? parsed[key] : undefined;
-    if (inner && typeof inner === "object" && typeof inner.errorcode === "number") {
-        throw new MoldApiError(command, a.status, inner.errorcode, inner.cserrorcode, String(inner.errortext ?? ""));
+    const inner = key !== undefined ? envelope[key] : undefined;
+    const error = inner && typeof inner === "object" ? (inner as { errorcode?: unknown; cserrorcode?: number; errortext?: unknown }) : undefined;
+    if (error && typeof error.errorcode === "number") {
+        throw new MoldApiError(command, a.status, error.errorcode, error.cserrorcode, String(error.errortext ?? ""));
     }
     if (a.status !== 200) {
         throw new MoldTransportError(command, `HTTP ${a.status}: ${a.body.slice(0, 200)}`, a.status);
@@ -385,7 +391,7 @@ function backoff(attempt: number): number {
 }
 
 function retryDelay(attempt: number, body: string): number {
-    // Mold's throttling text says how long to wait: "please retry after [123] ms."
-    const m = /retry after \[(\d+)\] ms/.exec(body);
-    return m ? Math.min(10_000, Number(m[1]) + 10) : backoff(attempt);
+    // Mold's throttling answer says how long to wait.
+    const ms = retryAfterMs(body);
+    return ms !== undefined ? Math.min(10_000, ms + 10) : backoff(attempt);
 }

@@ -81,6 +81,15 @@ export function isNotExecutedStatus(status: number): boolean {
     return status === 429 || status === 503;
 }
 
+/**
+ * How long Mold's throttling answer (429) asks to wait, in ms, or undefined. The body's text is the only place
+ * Mold says it ("… please retry after [123] ms."); the status alone already classified the answer.
+ */
+export function retryAfterMs(body: string): number | undefined {
+    const m = /retry after \[(\d+)\] ms/.exec(body);
+    return m ? Number(m[1]) : undefined;
+}
+
 /** Transient statuses worth retrying for requests that are safe to repeat (reads and job polls). */
 export function isTransientStatus(status: number): boolean {
     return status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
@@ -96,7 +105,7 @@ export function isTransientStatus(status: number): boolean {
 //   resolves, so `list… id=X` answers an empty list, and a command on X fails the command's own way (431
 //   "Networkd id=… doesn't exist", a failed job "Unable to find a virtual machine…", a 530 job for clusters).
 // Reads use isGone; deletes never judge a refusal by its text: they read the object again (see
-// resources/reconcile.ts deleteConfirmed). So no text is matched anywhere for gone-ness, not even for key pairs
+// runtime/reconcile.ts deleteConfirmed). So no text is matched anywhere for gone-ness, not even for key pairs
 // (by name: listSSHKeyPairs name=X answers an empty list once the pair is deleted).
 
 /**
@@ -128,4 +137,79 @@ export function isRefusal(e: unknown): e is MoldApiError | MoldJobError {
 /** 431 PARAM_ERROR, synchronous or from a job: Mold refused a parameter's value (e.g. a member not mapped). */
 export function isParamError(e: unknown): boolean {
     return isRefusal(e) && e.errorcode === 431;
+}
+
+// ---- What kind of refusal? --------------------------------------------------------------------------------
+// Judged by HTTP status / errorcode (they are equal for synchronous errors) and cserrorcode (the Java exception's
+// code; absent on jobs and on the servlet's own errors). Text is matched only where Mold gives two different
+// meanings the same codes, and only here, each match saying why.
+
+/** The cserrorcode of a NetworkRuleConflictException (CSExceptionErrorCode). */
+const CS_NETWORK_RULE_CONFLICT = 4360;
+/** The cserrorcode of a PermissionDeniedException. */
+const CS_PERMISSION_DENIED = 4365;
+/** The cserrorcode of an UnavailableCommandException (432). */
+const CS_UNAVAILABLE_COMMAND = 4555;
+
+/**
+ * Mold refused a rule because it conflicts with a live one (mold-api-network.md §6.5): 537
+ * NETWORK_RULE_CONFLICT_ERROR (cserrorcode 4360 from createFirewallRule / createPortForwardingRule, 9999 where the
+ * command drops the cause: load-balancer and egress rules, static NAT), or any code carrying cserrorcode 4360.
+ * Last resort by text: two icmp rules with the same type, code and CIDRs are refused with 431/4350, the code of
+ * every invalid parameter value, so only Mold's text ("New rule conflicts with existing rule: …") tells them apart.
+ */
+export function isConflict(e: unknown): boolean {
+    if (!isRefusal(e)) return false;
+    if (e.errorcode === 537) return true;
+    if (e instanceof MoldApiError && e.cserrorcode === CS_NETWORK_RULE_CONFLICT) return true;
+    return e.errorcode === 431 && /^New rule conflicts with existing rule\b/.test(e.errortext);
+}
+
+/**
+ * Mold does not offer this at all: 432 UNSUPPORTED_ACTION_ERROR (command unavailable), or a capability the
+ * network's provider lacks. Last resort by text for the latter: Mold reports a missing provider capability
+ * (e.g. the virtual router's "HealthCheck Policy is not supported by LB Provider …") as 431/4350, like any bad
+ * parameter value, so the text is the only sign that no value would be accepted.
+ */
+export function isUnsupported(e: unknown): boolean {
+    if (!isRefusal(e)) return false;
+    if (e.errorcode === 432 || (e instanceof MoldApiError && e.cserrorcode === CS_UNAVAILABLE_COMMAND)) return true;
+    return e.errorcode === 431 && /\bis not supported by\b/i.test(e.errortext);
+}
+
+/**
+ * Mold does not allow it for this account: 531 ACCOUNT_ERROR (a PermissionDeniedException, cserrorcode 4365)
+ * or 532 ACCOUNT_RESOURCE_LIMIT_ERROR (the account's limit is reached).
+ */
+export function isNotPermitted(e: unknown): boolean {
+    if (!isRefusal(e)) return false;
+    return e.errorcode === 531 || e.errorcode === 532 || (e instanceof MoldApiError && e.cserrorcode === CS_PERMISSION_DENIED);
+}
+
+/**
+ * 530 INTERNAL_ERROR: a CloudRuntimeException or an IllegalArgumentException inside the command or its job (most
+ * CKS failures; the release of a network's source-NAT address while the network is implemented). The code says
+ * only that Mold ran into a rule of its own; callers tell which from the object's state (e.g. `issourcenat`).
+ */
+export function isInternalError(e: unknown): boolean {
+    return isRefusal(e) && e.errorcode === 530;
+}
+
+// ---- Transport failures ------------------------------------------------------------------------------------
+
+/**
+ * Node's error codes after which a sent request's answer was lost: the connection was reset ("socket hang up"
+ * is ECONNRESET), broken, or timed out (the client's own timeout destroys the request with ETIMEDOUT). The
+ * request may have run. ECONNREFUSED is not among them: the request was never sent.
+ */
+const LOST_ANSWER_CODES = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ESOCKETTIMEDOUT", "ECONNABORTED", "ERR_STREAM_PREMATURE_CLOSE"]);
+
+/** Whether a transport failure (by its Node error code) lost the answer of a request that was sent. */
+export function isLostAnswer(failure: { code?: string }): boolean {
+    return LOST_ANSWER_CODES.has(failure.code ?? "");
+}
+
+/** Whether a transport failure (by its Node error code) happened before the request was sent. */
+export function isNeverSent(failure: { code?: string }): boolean {
+    return failure.code === "ECONNREFUSED";
 }

@@ -17,7 +17,7 @@ export interface MoldEvent {
     created: string;
     state: "Created" | "Scheduled" | "Started" | "Completed";
     parentid?: string;
-    [field: string]: any;
+    [field: string]: unknown;
 }
 
 export interface ListEventsFilter extends Params {

@@ -1,7 +1,7 @@
 // Typed wrappers for ingress and egress firewall rules (mold-api-network.md §6). Creates are
 // async-create (a failed job still names the rule via MoldJobError.entityId); only `fordisplay` can be
 // updated. Mirrors simulator/handlers/firewall.ts.
-import { MoldClient, WaitOptions } from "./client";
+import { MoldClient, Params, WaitOptions } from "./client";
 import { ListFilter, listParams } from "./list-filter";
 import type { ResourceTag } from "./tags";
 import { rowsUnlessGone } from "./errors";
@@ -27,7 +27,7 @@ export interface FirewallRule {
     traffictype?: "Ingress" | "Egress";
     tags: ResourceTag[];
     fordisplay?: boolean;
-    [field: string]: any;
+    [field: string]: unknown;
 }
 
 export interface CreateFirewallRuleArgs {
@@ -61,7 +61,7 @@ export interface UpdateFirewallRuleArgs {
 }
 
 /** An async command whose job result is the rule: create and update, ingress and egress alike. */
-async function callForRule(client: MoldClient, command: string, params: Record<string, any>, wait?: WaitOptions): Promise<FirewallRule> {
+async function callForRule(client: MoldClient, command: string, params: Params, wait?: WaitOptions): Promise<FirewallRule> {
     const r = await client.callAsync<{ firewallrule: FirewallRule }>(command, params, wait);
     return r.result.firewallrule;
 }

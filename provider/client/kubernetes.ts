@@ -28,11 +28,11 @@ export interface KubernetesClusterVm {
     name: string;
     displayname?: string;
     state: string;
-    nic?: { networkid: string; ipaddress?: string; isdefault?: boolean; [k: string]: any }[];
+    nic?: { networkid: string; ipaddress?: string; isdefault?: boolean; [k: string]: unknown }[];
     isexternalnode?: boolean;
     isetcdnode?: boolean;
     kubernetesnodeversion?: string;
-    [k: string]: any;
+    [k: string]: unknown;
 }
 
 /** KubernetesClusterResponse (§4.1). */
@@ -301,10 +301,10 @@ export async function addVirtualMachinesToKubernetesCluster(
 
 /** ExternalManaged clusters only; synchronous; one row per VM saying whether it was removed. */
 export async function removeVirtualMachinesFromKubernetesCluster(client: MoldClient, id: string, virtualmachineids: string[]): Promise<RemovedVirtualMachine[]> {
-    const r = await client.call<Record<string, any>>("removeVirtualMachinesFromKubernetesCluster", { id, virtualmachineids });
+    const r = await client.call<Record<string, unknown>>("removeVirtualMachinesFromKubernetesCluster", { id, virtualmachineids });
     // Mold names both the response and each row "removevirtualmachinesfromkubernetesclusterresponse".
     const rows = r?.removevirtualmachinesfromkubernetesclusterresponse;
-    return Array.isArray(rows) ? rows : [];
+    return Array.isArray(rows) ? (rows as RemovedVirtualMachine[]) : [];
 }
 
 export async function addNodesToKubernetesCluster(

@@ -29,7 +29,7 @@ export interface LoadBalancerRule {
     protocol?: string;
     tags: ResourceTag[];
     fordisplay?: boolean;
-    [field: string]: any;
+    [field: string]: unknown;
 }
 
 export interface CreateLoadBalancerRuleArgs {

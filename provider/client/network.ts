@@ -52,7 +52,7 @@ export interface Network {
     ispersistent?: boolean;
     tags: ResourceTag[];
     egressdefaultpolicy?: boolean;
-    [field: string]: any;
+    [field: string]: unknown;
 }
 
 export interface CreateNetworkArgs {

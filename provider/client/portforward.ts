@@ -25,7 +25,7 @@ export interface PortForwardingRule {
     vmguestip?: string;
     networkid: string;
     fordisplay?: boolean;
-    [field: string]: any;
+    [field: string]: unknown;
 }
 
 export interface CreatePortForwardingRuleArgs {

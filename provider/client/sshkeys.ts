@@ -12,7 +12,7 @@ export interface SSHKeyPair {
     project?: string;
     /** MD5 of the key blob, e.g. "3b:f7:0b:…". */
     fingerprint: string;
-    [field: string]: any;
+    [field: string]: unknown;
 }
 
 /** createSSHKeyPair's answer: the only time Mold hands out the private key (PEM). */

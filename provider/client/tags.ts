@@ -12,7 +12,7 @@ export interface ResourceTag {
     domain?: string;
     domainpath?: string;
     customer?: string;
-    [field: string]: any;
+    [field: string]: unknown;
 }
 
 /** Adds tags to resources; fails (job 530) when a key is already on one of them. */

@@ -30,11 +30,11 @@ export interface Nic {
     type: string;
     isdefault: boolean;
     macaddress: string;
-    secondaryip?: any[];
-    extradhcpoption?: any[];
+    secondaryip?: unknown[];
+    extradhcpoption?: unknown[];
     deviceid?: string;
     virtualmachineid?: string;
-    [field: string]: any;
+    [field: string]: unknown;
 }
 
 /** UserVmResponse (wire names). */
@@ -75,8 +75,8 @@ export interface VirtualMachine {
     details?: Record<string, string>;
     /** Comma-joined key pair names. */
     keypairs?: string;
-    affinitygroup: { id: string; name: string; type: string; [field: string]: any }[];
-    securitygroup?: any[];
+    affinitygroup: { id: string; name: string; type: string; [field: string]: unknown }[];
+    securitygroup?: unknown[];
     displayvm: boolean;
     isdynamicallyscalable: boolean;
     ostypeid?: string;
@@ -85,8 +85,8 @@ export interface VirtualMachine {
     vmtype?: string;
     /** Only with `userdata=true` on listVirtualMachines. */
     userdata?: string;
-    tags: { key: string; value: string; [field: string]: any }[];
-    [field: string]: any;
+    tags: { key: string; value: string; [field: string]: unknown }[];
+    [field: string]: unknown;
 }
 
 export interface DeployVirtualMachineArgs {

@@ -12,8 +12,8 @@ import { deployVirtualMachine, destroyVirtualMachine, encodeUserData, getVirtual
 import { getPublicIpAddress } from "../client/address";
 import { setTags } from "../runtime/tags";
 import { generateHostKey, hostKeyFingerprint, nodeCloudConfig } from "../ssh/host-keys";
-import { createOnce, deleteConfirmed } from "../resources/reconcile";
-import { findNetwork, tagsForCreate } from "../resources/common";
+import { createOnce, deleteConfirmed } from "../runtime/reconcile";
+import { findNetwork, tagsForCreate } from "../runtime/common";
 import { nodeName, NodeRecord, SshAccess } from "./plan";
 
 export const GROUP_TAG = "pulumi-mold:node-group";
@@ -30,7 +30,27 @@ export interface Placement {
     publicIp: string;
 }
 
-export async function resolvePlacement(client: MoldClient, inputs: Record<string, any>): Promise<Placement> {
+/** Where a node group's VMs go, as its inputs name it (names or ids). */
+export interface PlacementInputs {
+    zone: string;
+    serviceOffering: string;
+    template: string;
+    network: string;
+    publicIpAddressId: string;
+    keyPair: string;
+}
+
+const PLACEMENT_INPUTS = ["zone", "serviceOffering", "template", "network", "publicIpAddressId", "keyPair"] as const;
+
+/** The placement inputs, each there (NodeGroup's check requires them all, so a gap here is a bug: it is named). */
+function placementInputs(given: Partial<Record<keyof PlacementInputs, unknown>>): PlacementInputs {
+    const missing = PLACEMENT_INPUTS.filter((k) => typeof given[k] !== "string");
+    if (missing.length) throw new Error(`node group placement: ${missing.join(", ")} not given`);
+    return given as PlacementInputs;
+}
+
+export async function resolvePlacement(client: MoldClient, given: Partial<Record<keyof PlacementInputs, unknown>>): Promise<Placement> {
+    const inputs = placementInputs(given);
     const zone = await findZone(client, inputs.zone);
     const [offering, template, network, ip] = await Promise.all([
         findServiceOffering(client, inputs.serviceOffering),
@@ -68,8 +88,9 @@ export class MachineError extends Error {
     constructor(
         message: string,
         readonly node?: NodeRecord,
+        cause?: unknown,
     ) {
-        super(message);
+        super(message, cause === undefined ? undefined : { cause });
     }
 }
 
@@ -117,7 +138,7 @@ export async function createMachine(client: MoldClient, m: NewMachine): Promise<
         const forward = await ensureSshForward(client, base, p.publicIpAddressId, m.sshCidrs);
         return { ...base, portForwardingRuleId: forward.id };
     } catch (e) {
-        throw new MachineError(`${name}: VM ${vm.id} created, but its SSH port forward failed: ${(e as Error).message}`, base);
+        throw new MachineError(`${name}: VM ${vm.id} created, but its SSH port forward failed: ${(e as Error).message}`, base, e);
     }
 }
 

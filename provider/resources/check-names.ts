@@ -5,7 +5,7 @@
 import { findNetworkOffering, findServiceOffering, findTemplate, findZone, MoldLookupError } from "../client/catalog";
 import type { MoldClient } from "../client/client";
 import { CheckFailure, containsUnknown, HookContext } from "../runtime/hooks";
-import { findNetwork } from "./common";
+import { findNetwork } from "../runtime/common";
 
 export interface NameLookup {
     property: string;

@@ -11,8 +11,8 @@ import { createKubernetesCluster, deleteKubernetesCluster, getKubernetesCluster,
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
 import { namesInMold } from "./check-names";
-import { findNetwork } from "./common";
-import { createOnce, deleteConfirmed } from "./reconcile";
+import { findNetwork } from "../runtime/common";
+import { createOnce, deleteConfirmed } from "../runtime/reconcile";
 
 function outputsOf(c: KubernetesCluster): Props {
     return {

@@ -6,7 +6,7 @@ import { KubernetesSupportedVersion, listKubernetesSupportedVersions } from "../
 import { checkUpgrade, isSemanticVersion, parseSemver } from "../kubernetes/versions";
 import { CheckFailure, containsUnknown, HookContext, Props } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
-import { findNetwork } from "./common";
+import { findNetwork } from "../runtime/common";
 
 /**
  * Cluster names: Mold derives node host names (`<name>-control-<hex>`) and the auto network

@@ -3,7 +3,7 @@
 // handed out), Mold's latest events appended to failures, and the outputs.
 import * as https from "https";
 import { parse } from "yaml";
-import type { MoldClient } from "../client/client";
+import type { AsyncJob, MoldClient } from "../client/client";
 import { listEvents } from "../client/events";
 import { nextPollDelay } from "../client/job-wait";
 import { getKubernetesCluster, getKubernetesClusterConfig, KubernetesCluster, KubernetesClusterVm } from "../client/kubernetes";
@@ -56,7 +56,7 @@ export async function waitForCluster(
         if (!c || done(c)) return c;
         log(c.state);
         if (jobId) {
-            const job = await client.call<any>("queryAsyncJobResult", { jobid: jobId });
+            const job = await client.call<AsyncJob>("queryAsyncJobResult", { jobid: jobId });
             if (job.jobstatus === 2 || job.jobstatus === 3) throw new Error(`${what} failed in Mold: ${job.jobresult?.errortext ?? "job failed"} (cluster state ${c.state})`);
         }
         if (Date.now() >= deadline) throw new Error(`${what} did not finish in time: cluster ${id} is still ${c.state}`);
@@ -86,7 +86,7 @@ export async function withEvents(client: MoldClient, id: string, what: string, e
     const c = await getKubernetesCluster(client, id).catch(() => undefined);
     const state = c ? ` The cluster is now ${c.state};` : "";
     const message = `${what} failed: ${(e as Error).message}.${state} the next \`pulumi up\` retries the change (a cluster in Alert is stopped and started first).${await latestEvents(client, id)}`;
-    throw Object.assign(new Error(message), { cause: e });
+    throw new Error(message, { cause: e });
 }
 
 interface Kubeconfig {
@@ -96,13 +96,21 @@ interface Kubeconfig {
     key: string;
 }
 
+/** The parts of a kubeconfig file read here (YAML, as kubectl writes it). */
+interface KubeconfigDoc {
+    "current-context"?: string;
+    contexts?: { name?: string; context?: { cluster?: string; user?: string } }[];
+    clusters?: { name?: string; cluster?: { server?: string; "certificate-authority-data"?: string } }[];
+    users?: { name?: string; user?: { "client-certificate-data"?: string; "client-key-data"?: string } }[];
+}
+
 /** The server and credentials of the kubeconfig's current context. */
 export function parseKubeconfig(text: string): Kubeconfig {
-    const doc = parse(text);
+    const doc = (parse(text) ?? {}) as KubeconfigDoc;
     const ctxName = doc["current-context"] ?? doc.contexts?.[0]?.name;
-    const context = (doc.contexts ?? []).find((c: any) => c.name === ctxName)?.context ?? doc.contexts?.[0]?.context;
-    const cluster = (doc.clusters ?? []).find((c: any) => c.name === context?.cluster)?.cluster ?? doc.clusters?.[0]?.cluster;
-    const user = (doc.users ?? []).find((u: any) => u.name === context?.user)?.user ?? doc.users?.[0]?.user;
+    const context = (doc.contexts ?? []).find((c) => c.name === ctxName)?.context ?? doc.contexts?.[0]?.context;
+    const cluster = (doc.clusters ?? []).find((c) => c.name === context?.cluster)?.cluster ?? doc.clusters?.[0]?.cluster;
+    const user = (doc.users ?? []).find((u) => u.name === context?.user)?.user ?? doc.users?.[0]?.user;
     if (!cluster?.server || !user) throw new Error("the kubeconfig has no cluster server or user");
     const b64 = (s: string | undefined) => (s ? Buffer.from(s, "base64").toString("utf8") : "");
     return { server: new URL(cluster.server), ca: b64(cluster["certificate-authority-data"]), cert: b64(user["client-certificate-data"]), key: b64(user["client-key-data"]) };

@@ -28,11 +28,11 @@ import {
 import type { MoldClient, WaitOptions } from "../client/client";
 import { partialFailure } from "../runtime/errors";
 import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
-import { findNetwork } from "./common";
+import { findNetwork } from "../runtime/common";
 import { checkCluster, checkClusterInMold, findKubernetesVersion, semverOf } from "./kubernetes-cluster-check";
 import { deadlineFor, healthyKubeconfig, latestEvents, outputsOf, progress, settledCluster, waitForCluster, withEvents } from "./kubernetes-cluster-ops";
 import { count } from "../runtime/plural";
-import { createOnce, deleteConfirmed } from "./reconcile";
+import { createOnce, deleteConfirmed } from "../runtime/reconcile";
 
 const INPUTS = [
     "name",
@@ -109,7 +109,7 @@ async function immutableConflicts(client: MoldClient, c: KubernetesCluster, news
 
 /** Whether the offerings the program resolves to differ from the cluster's: `nodes` when some node VMs change. */
 function offeringDifference(c: KubernetesCluster, o: { service?: string; nodes: Partial<Record<KubernetesNodeType, string>> }): { any: boolean; nodes: boolean } {
-    const current = (node: KubernetesNodeType) => (c as any)[`${node}offeringid`] ?? c.serviceofferingid;
+    const current = (node: KubernetesNodeType) => c[`${node}offeringid`] ?? c.serviceofferingid;
     const nodes = (["control", "worker", "etcd"] as KubernetesNodeType[])
         .filter((node) => node !== "etcd" || Number(c.etcdnodes ?? 0) > 0)
         .some((node) => {
@@ -199,7 +199,7 @@ export const kubernetesCluster: ResourceDefinition = {
             return { id, outs: outputsOf(c, version.semanticversion, kubeconfig) };
         } catch (e) {
             const message = `cluster ${id} was created but is not ready: ${(e as Error).message}. It is recorded; the next \`pulumi up\` waits for it again.${await latestEvents(client, id)}`;
-            throw partialFailure(message, id, { ...inputs, clusterId: id, createIncomplete: true });
+            throw partialFailure(message, id, { ...inputs, clusterId: id, createIncomplete: true }, e);
         }
     },
 

@@ -69,7 +69,7 @@ export async function resolveMembers(client: MoldClient, networkId: string, memb
         try {
             vm = pickOne("virtual machine", s.vm, vms);
         } catch (e) {
-            if (e instanceof MoldLookupError) throw new Error(`members[${i}]: ${e.message} (VMs with a NIC in the rule's network ${networkId})`);
+            if (e instanceof MoldLookupError) throw new Error(`members[${i}]: ${e.message} (VMs with a NIC in the rule's network ${networkId})`, { cause: e });
             throw e;
         }
         const vmip = s.ip ?? nicAddress(vm, networkId);

@@ -3,7 +3,7 @@
 // is deleted and created again; every step first reads what Mold holds, so re-running after a failure
 // or a lost answer converges instead of piling up policies.
 import type { MoldClient } from "../client/client";
-import { MoldApiError, MoldJobError } from "../client/errors";
+import { isGone, isRefusal, isUnsupported } from "../client/errors";
 import {
     createLBHealthCheckPolicy,
     createLBStickinessPolicy,
@@ -16,7 +16,7 @@ import {
 } from "../client/loadbalancer";
 import { jsonEqual } from "../runtime/equal";
 import type { Validator } from "../runtime/validate";
-import { createOnce, deleteConfirmed, isGone } from "./reconcile";
+import { createOnce, deleteConfirmed } from "../runtime/reconcile";
 
 /** HAProxy's stickiness methods on the virtual router and their parameters; "*" marks a flag (no value). */
 export const STICKINESS_METHODS: Record<string, readonly string[]> = {
@@ -186,12 +186,12 @@ export async function readHealthCheck(client: MoldClient, ruleId: string, declar
  * capability, so Mold rejects every health-check policy on router networks.
  */
 function healthCheckRefused(e: unknown, ruleName: string, ruleId: string): unknown {
-    if (!(e instanceof MoldApiError || e instanceof MoldJobError)) return e;
+    if (!isRefusal(e)) return e;
     const text = e.errortext;
-    const hint = /not supported by LB Provider/i.test(text)
+    const hint = isUnsupported(e)
         ? " The network's load-balancing provider (Mold's virtual router) has no health-check support: remove healthCheckPolicy, or use a network whose LB provider supports health checks."
         : "";
-    return new Error(`healthCheckPolicy of load balancer rule '${ruleName}' (${ruleId}): Mold refused it: ${text}.${hint}`);
+    return new Error(`healthCheckPolicy of load balancer rule '${ruleName}' (${ruleId}): Mold refused it: ${text}.${hint}`, { cause: e });
 }
 
 /** Brings the rule's health-check policy to `want` (none when undefined); returns its id or "". */

@@ -18,11 +18,12 @@ import { jsonEqual } from "../runtime/equal";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { afterCreate, applyTags, assertOwned, createTagged } from "./common";
+import { afterCreate, createTagged } from "../runtime/common";
 import { checkMembers, convergeMembers, currentMembers, membersAsInput, resolveMembers } from "./load-balancer-members";
 import { checkHealthCheck, checkStickiness, convergeHealthCheck, convergeStickiness, readHealthCheck, readStickiness } from "./load-balancer-policies";
 import { managementPortFailures } from "./management-ports";
-import { changeIdempotent, deleteConfirmed } from "./reconcile";
+import { changeIdempotent } from "../runtime/reconcile";
+import { convergeTags, current, deleteOwned, ObjectKind, ownedForChange } from "../runtime/steps";
 
 const TAG_TYPE = "LoadBalancer";
 const ALGORITHMS = ["roundrobin", "leastconn", "source"] as const;
@@ -44,6 +45,7 @@ function outputsOf(r: LoadBalancerRule, extras: Extras): Props {
 }
 
 const getRule = getLoadBalancerRule;
+const RULE: ObjectKind<LoadBalancerRule> = { what: "load balancer rule", tagType: TAG_TYPE, get: getRule };
 
 /** Mold's CIDR string: space-separated after create, comma-separated after an update (§8.1). */
 function cidrsOf(r: LoadBalancerRule): string[] {
@@ -166,7 +168,7 @@ export const loadBalancerRule: ResourceDefinition = {
 
     async read(ctx, id, olds) {
         const client = ctx.client();
-        const rule = await getRule(client, id);
+        const rule = await current(client, RULE, id);
         if (!rule) return undefined;
         const { pairs, vms } = await currentMembers(client, id);
         const { members, memberIds } = membersAsInput(olds.members ?? undefined, olds.memberIds, pairs, vms, rule.networkid);
@@ -199,9 +201,7 @@ export const loadBalancerRule: ResourceDefinition = {
 
     async update(ctx, id, olds, news) {
         const client = ctx.client();
-        const rule = await getRule(client, id);
-        if (!rule) throw new Error(`load balancer rule ${id} no longer exists in Mold; run refresh`);
-        assertOwned(ctx, id, rule.tags, "change load balancer rule", olds);
+        const rule = await ownedForChange(ctx, RULE, id, olds);
         const repair = olds.createIncomplete === true;
         const changes: UpdateLoadBalancerRuleArgs = {};
         if (news.name !== rule.name) changes.name = news.name;
@@ -217,22 +217,13 @@ export const loadBalancerRule: ResourceDefinition = {
             { members: changed("members"), stickiness: changed("stickinessPolicy"), healthCheck: changed("healthCheckPolicy") },
             olds,
         );
-        if (changed("tags")) await applyTags(client, TAG_TYPE, id, news);
+        await convergeTags(ctx, RULE, id, olds, news);
         const now = (await getRule(client, id)) ?? current;
         const outs = outputsOf(now, extras);
         for (const k of OPTIONAL) if (news[k] === undefined) outs[k] = null;
         return outs;
     },
 
-    async delete(ctx, id, olds) {
-        const client = ctx.client();
-        const rule = await getRule(client, id);
-        if (!rule) return;
-        assertOwned(ctx, id, rule.tags, "delete load balancer rule", olds);
-        // Mold revokes the rule's members, policies and its openFirewall rule with it.
-        await deleteConfirmed(
-            () => deleteLoadBalancerRule(client, id),
-            async () => (await getRule(client, id)) !== undefined,
-        );
-    },
+    // Mold revokes the rule's members, policies and its openFirewall rule with it.
+    delete: (ctx, id, olds) => deleteOwned(ctx, RULE, id, olds, (client) => deleteLoadBalancerRule(client, id)),
 };

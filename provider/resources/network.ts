@@ -5,14 +5,16 @@ import { createNetwork, deleteNetwork, getNetwork, listNetworks, Network, update
 import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { jsonEqual } from "../runtime/equal";
 import { isOwned } from "../runtime/tags";
 import { namesInMold } from "./check-names";
-import { applyTags, assertOwned, createTagged } from "./common";
-import { changeIdempotent, deleteConfirmed } from "./reconcile";
+import { createTagged } from "../runtime/common";
+import { changeIdempotent } from "../runtime/reconcile";
+import { convergeTags, current, deleteOwned, ObjectKind, ownedForChange } from "../runtime/steps";
 
 /** A label of a network domain, as Mold's createNetwork/updateNetwork check it. */
 const DOMAIN_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+const NETWORK: ObjectKind<Network> = { what: "network", tagType: "Network", get: getNetwork };
 
 const INPUTS = ["name", "displayText", "zone", "networkOffering", "gateway", "netmask", "networkDomain", "tags"] as const;
 
@@ -89,7 +91,7 @@ export const network: ResourceDefinition = {
     },
 
     async read(ctx, id, olds) {
-        const n = await getNetwork(ctx.client(), id);
+        const n = await current(ctx.client(), NETWORK, id);
         if (!n) return undefined;
         const offeringDrifted = n.networkofferingid !== olds.networkOfferingId;
         return {
@@ -104,31 +106,20 @@ export const network: ResourceDefinition = {
 
     async update(ctx, id, olds, news) {
         const client = ctx.client();
-        const current = await getNetwork(client, id);
-        if (!current) throw new Error(`network ${id} no longer exists in Mold; run refresh`);
-        assertOwned(ctx, id, current.tags, "change network", olds);
+        const now = await ownedForChange(ctx, NETWORK, id, olds);
         const changes: Record<string, string | undefined> = {};
         if (olds.name !== news.name) changes.name = news.name;
         if (news.displayText !== undefined && olds.displayText !== news.displayText) changes.displaytext = news.displayText;
         if (olds.networkDomain !== news.networkDomain && news.networkDomain !== undefined) changes.networkdomain = news.networkDomain;
         if (olds.networkOffering !== news.networkOffering) {
             const offering = news.networkOffering ? await findNetworkOffering(client, news.networkOffering) : await defaultIsolatedOffering(ctx);
-            if (offering.id !== current.networkofferingid) changes.networkofferingid = offering.id;
+            if (offering.id !== now.networkofferingid) changes.networkofferingid = offering.id;
         }
-        let updated: Network = current;
+        let updated: Network = now;
         if (Object.keys(changes).length) updated = await changeIdempotent(() => updateNetwork(client, id, changes));
-        if (!jsonEqual(olds.tags, news.tags) || olds.createIncomplete) await applyTags(client, "Network", id, news);
+        await convergeTags(ctx, NETWORK, id, olds, news);
         return outputsOf(updated);
     },
 
-    async delete(ctx, id, olds) {
-        const client = ctx.client();
-        const current = await getNetwork(client, id);
-        if (!current) return;
-        assertOwned(ctx, id, current.tags, "delete network", olds);
-        await deleteConfirmed(
-            () => deleteNetwork(client, id),
-            async () => (await getNetwork(client, id)) !== undefined,
-        );
-    },
+    delete: (ctx, id, olds) => deleteOwned(ctx, NETWORK, id, olds, (client) => deleteNetwork(client, id)),
 };

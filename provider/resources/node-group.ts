@@ -94,7 +94,7 @@ async function recorded(g: GroupContext, base: Props, work: () => Promise<void>)
         // An update that failed part-way keeps the previous values of what it changes in place across all
         // nodes (labels, access…): recorded as new, the next update would believe them applied everywhere.
         const notYetApplied = base.nodes ? Object.fromEntries(IN_PLACE_ACROSS_NODES.map((k) => [k, base[k] ?? null])) : {};
-        throw partialFailure((e as Error).message, g.id, { ...base, ...g.inputs, ...notYetApplied, ...outputsOf(g.state, g.inputs), createIncomplete: true });
+        throw partialFailure((e as Error).message, g.id, { ...base, ...g.inputs, ...notYetApplied, ...outputsOf(g.state, g.inputs), createIncomplete: true }, e);
     } finally {
         g.fleet.close();
     }

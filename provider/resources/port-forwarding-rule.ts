@@ -23,9 +23,10 @@ import { jsonEqual } from "../runtime/equal";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { applyTags, assertOwned, createTagged } from "./common";
+import { createTagged } from "../runtime/common";
 import { managementPortFailures } from "./management-ports";
-import { changeIdempotent, deleteConfirmed, waitFor } from "./reconcile";
+import { changeIdempotent, waitFor } from "../runtime/reconcile";
+import { convergeTags, current, deleteOwned, ObjectKind, ownedForChange } from "../runtime/steps";
 import { lookupFailures } from "./check-names";
 import { booleanField, canonicalCidrs, declaredWhenSame, portRange, rangesOverlap, splitCidrs } from "./rule-inputs";
 
@@ -48,7 +49,7 @@ function outputsOf(r: PortForwardingRule): Props {
     };
 }
 
-const getRule = getPortForwardingRule;
+const RULE: ObjectKind<PortForwardingRule> = { what: "port forwarding rule", tagType: TAG_TYPE, get: getPortForwardingRule };
 
 /** A VM by id or name (destroyed ones excluded); unknown or ambiguous names fail with the candidates. */
 async function findVm(client: MoldClient, nameOrId: string): Promise<VirtualMachine> {
@@ -179,7 +180,7 @@ export const portForwardingRule: ResourceDefinition = {
     },
 
     async read(ctx, id, olds) {
-        const rule = await getRule(ctx.client(), id);
+        const rule = await current(ctx.client(), RULE, id);
         if (!rule) return undefined;
         const outs = outputsOf(rule);
         const inputs = declaredWhenSame(normalize, { ...olds, ...outs }, inputsInMold(rule, olds));
@@ -201,9 +202,7 @@ export const portForwardingRule: ResourceDefinition = {
 
     async update(ctx, id, olds, news) {
         const client = ctx.client();
-        let rule = await getRule(client, id);
-        if (!rule) throw new Error(`port forwarding rule ${id} no longer exists in Mold; run refresh`);
-        assertOwned(ctx, id, rule.tags, "change port forwarding rule", olds);
+        let rule = await ownedForChange(ctx, RULE, id, olds);
         const o = normalize(olds, olds);
         const n = normalize(news, olds);
         const changed = (k: string) => !jsonEqual(o[k], n[k]);
@@ -223,19 +222,10 @@ export const portForwardingRule: ResourceDefinition = {
             if (changed("cidrList")) args.cidrlist = n.cidrList.length ? n.cidrList : [ANYWHERE];
             rule = await changeIdempotent(() => updatePortForwardingRule(client, id, args));
         }
-        if (!jsonEqual(olds.tags, news.tags) || olds.createIncomplete) await applyTags(client, TAG_TYPE, id, news);
+        await convergeTags(ctx, RULE, id, olds, news);
         return outputsOf(rule);
     },
 
-    async delete(ctx, id, olds) {
-        const client = ctx.client();
-        const rule = await getRule(client, id);
-        if (!rule) return;
-        assertOwned(ctx, id, rule.tags, "delete port forwarding rule", olds);
-        // Mold revokes the firewall rule its openfirewall created along with it (§7.5).
-        await deleteConfirmed(
-            () => deletePortForwardingRule(client, id),
-            async () => (await getRule(client, id)) !== undefined,
-        );
-    },
+    // Mold revokes the firewall rule its openfirewall created along with it (§7.5).
+    delete: (ctx, id, olds) => deleteOwned(ctx, RULE, id, olds, (client) => deletePortForwardingRule(client, id)),
 };

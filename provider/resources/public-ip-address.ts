@@ -3,14 +3,23 @@
 // network becomes its source NAT, which Mold only releases together with the network.
 import { associateIpAddress, disassociateIpAddress, getPublicIpAddress, listPublicIpAddresses, PublicIpAddress } from "../client/address";
 import { findZone } from "../client/catalog";
-import { MoldJobError } from "../client/errors";
+import { isInternalError } from "../client/errors";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { isOwned } from "../runtime/tags";
 import { namesInMold } from "./check-names";
-import { applyTags, assertOwned, createTagged, findNetwork } from "./common";
-import { deleteConfirmed, waitFor } from "./reconcile";
+import { createTagged, findNetwork } from "../runtime/common";
+import { waitFor } from "../runtime/reconcile";
+import { current, deleteOwned, ObjectKind, updateTags } from "../runtime/steps";
+
+/** A released address goes back to Free (through Releasing): Mold keeps its row for the next caller. */
+const ADDRESS: ObjectKind<PublicIpAddress> = {
+    what: "public IP",
+    tagType: "PublicIpAddress",
+    get: getPublicIpAddress,
+    gone: (ip) => ip.state === "Free" || ip.state === "Releasing",
+};
 
 function outputsOf(ip: PublicIpAddress): Props {
     return {
@@ -59,37 +68,25 @@ export const publicIpAddress: ResourceDefinition = {
     },
 
     async read(ctx, id, olds) {
-        const ip = await getPublicIpAddress(ctx.client(), id);
-        if (!ip || ip.state === "Free" || ip.state === "Releasing") return undefined;
+        const ip = await current(ctx.client(), ADDRESS, id);
+        if (!ip) return undefined;
         return { outs: outputsOf(ip), inputs: { tags: currentTags(olds.tags, ip.tags) } };
     },
 
-    async update(ctx, id, olds, news) {
-        const client = ctx.client();
-        const ip = await getPublicIpAddress(client, id);
-        if (!ip) throw new Error(`public IP ${id} no longer exists in Mold; run refresh`);
-        assertOwned(ctx, id, ip.tags, "change public IP", olds);
-        await applyTags(client, "PublicIpAddress", id, news);
-        return outputsOf(ip);
-    },
+    update: (ctx, id, olds, news) => updateTags(ctx, ADDRESS, id, olds, news, outputsOf),
 
     async delete(ctx, id, olds) {
-        const client = ctx.client();
-        const ip = await getPublicIpAddress(client, id);
-        if (!ip || ip.state === "Free") return;
-        assertOwned(ctx, id, ip.tags, "release public IP", olds);
+        let sourceNat: PublicIpAddress | undefined;
         try {
-            await deleteConfirmed(
-                () => disassociateIpAddress(client, id),
-                async () => {
-                    const now = await getPublicIpAddress(client, id);
-                    return !!now && now.state !== "Free";
-                },
-            );
+            await deleteOwned(ctx, ADDRESS, id, olds, (client, ip) => {
+                sourceNat = ip.issourcenat ? ip : undefined;
+                return disassociateIpAddress(client, id);
+            }, "release");
         } catch (e) {
-            // Mold keeps a network's source-NAT address until the network itself is deleted.
-            if (e instanceof MoldJobError && /source nat/i.test(e.errortext)) {
-                ctx.log(`${ip.ipaddress} is the source NAT of its network; Mold releases it with the network`);
+            // Mold keeps a network's source-NAT address until the network itself is deleted: it refuses the
+            // release with 530 (an IllegalArgumentException in the job), which the address's own flag explains.
+            if (sourceNat && isInternalError(e)) {
+                ctx.log(`${sourceNat.ipaddress} is the source NAT of its network; Mold releases it with the network`);
                 return;
             }
             throw e;

@@ -12,7 +12,7 @@ import { createSSHKeyPair, deleteSSHKeyPair, getSSHKeyPair, listSSHKeyPairs, reg
 import type { MoldClient } from "../client/client";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
-import { createOnce, deleteConfirmed } from "./reconcile";
+import { createOnce, deleteConfirmed } from "../runtime/reconcile";
 
 /** Key types Mold accepts at the start of a public key (SSHKeysHelper). */
 const KEY_TYPES = ["ssh-rsa", "ssh-dss", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-ed25519"];

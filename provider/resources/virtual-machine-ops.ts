@@ -4,7 +4,7 @@
 import { findTemplate, findZone, listServiceOfferings, pickOne, ServiceOffering } from "../client/catalog";
 import type { MoldClient } from "../client/client";
 import { listAffinityGroups } from "../client/affinity";
-import { MoldApiError, MoldJobError, MoldOutcomeUnknownError } from "../client/errors";
+import { isParamError, isRefusal, MoldOutcomeUnknownError } from "../client/errors";
 import {
     changeServiceForVirtualMachine,
     encodeUserData,
@@ -16,8 +16,8 @@ import {
     VirtualMachine,
 } from "../client/vm";
 import type { HookContext, Props } from "../runtime/hooks";
-import { findNetwork } from "./common";
-import { waitFor } from "./reconcile";
+import { findNetwork } from "../runtime/common";
+import { waitFor } from "../runtime/reconcile";
 
 // Each re-send follows a read of what Mold holds, as in reconcile.ts; as many as the client has retries.
 const ATTEMPTS = 6;
@@ -51,15 +51,17 @@ export async function setPower(client: MoldClient, vm: VirtualMachine, want: "Ru
     }
 }
 
-/** changeServiceForVirtualMachine on a Stopped VM; a re-send after a lost answer finds the offering already set. */
+/**
+ * changeServiceForVirtualMachine on a Stopped VM. A re-send after a lost answer finds the offering already set,
+ * which Mold refuses as a parameter error (431); whether that is what happened is judged by reading the VM.
+ */
 export async function changeOfferingStopped(client: MoldClient, id: string, offeringId: string): Promise<VirtualMachine> {
     for (let attempt = 1; ; attempt++) {
         try {
             return await changeServiceForVirtualMachine(client, id, offeringId);
         } catch (e) {
             const lost = e instanceof MoldOutcomeUnknownError;
-            const alreadyDone = e instanceof MoldApiError && /already has the requested service offering/.test(e.errortext);
-            if (alreadyDone || (lost && attempt >= ATTEMPTS)) {
+            if (isParamError(e) || (lost && attempt >= ATTEMPTS)) {
                 const vm = await settledVm(client, id);
                 if (vm.serviceofferingid === offeringId) return vm;
             }
@@ -104,7 +106,7 @@ export async function changeOffering(
                 return await scaleVirtualMachine(client, vm.id, offering.id);
             } catch (e) {
                 // Refused (zone setting off, tools missing): fall back to the stopped change below.
-                if (!(e instanceof MoldApiError || e instanceof MoldJobError)) throw e;
+                if (!isRefusal(e)) throw e;
                 ctx.log(`live scaling refused (${e.message}); stopping the VM to change its offering`);
                 vm = await settledVm(client, vm.id);
             }

@@ -23,13 +23,13 @@ import {
 } from "../client/vm";
 import { partialFailure } from "../runtime/errors";
 import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
-import { jsonEqual } from "../runtime/equal";
 import type { ResourceTag } from "../client/tags";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { namesInMold } from "./check-names";
-import { applyTags, assertOwned, createTagged, findNetwork } from "./common";
-import { changeIdempotent, deleteConfirmed, waitFor } from "./reconcile";
+import { createTagged, findNetwork } from "../runtime/common";
+import { changeIdempotent, deleteConfirmed, waitFor } from "../runtime/reconcile";
+import { convergeTags, current, deleteOwned, ObjectKind, ownedForChange } from "../runtime/steps";
 import { affinityGroupIds, changeOffering, immutableConflicts, networkIdsOf, settledVm } from "./virtual-machine-ops";
 
 const INPUTS = [
@@ -108,13 +108,16 @@ async function discardFailedVm(ctx: HookContext, id: string, cause: string, inpu
             vmId: id,
             state: "Error",
             createIncomplete: true,
-        });
+        }, e);
     }
     throw new Error(`deploy failed (${cause}); the VM ${id} it left in Error was expunged`);
 }
 
 /** UserVmResponse types its tags loosely; they are ResourceTags. */
 const tagsOf = (vm: VirtualMachine) => vm.tags as unknown as ResourceTag[];
+
+/** An expunging VM is on its way out; a Destroyed one (which only an admin caller sees) can still be expunged. */
+const VM: ObjectKind<VirtualMachine> = { what: "virtual machine", tagType: "UserVm", get: getVirtualMachine, tagsOf, gone: (vm) => vm.state === "Expunging" };
 
 /** Mold's `created` (…+0000) as milliseconds. */
 const createdAt = (vm: VirtualMachine) => Date.parse(String(vm.created).replace(/(\d\d)(\d\d)$/, "$1:$2"));
@@ -218,9 +221,9 @@ export const virtualMachine: ResourceDefinition = {
     },
 
     async read(ctx, id, olds) {
-        const vm = await getVirtualMachine(ctx.client(), id);
+        const vm = await current(ctx.client(), VM, id);
         // Users never see Destroyed VMs; an admin caller does until they are expunged.
-        if (!vm || vm.state === "Destroyed" || vm.state === "Expunging") return undefined;
+        if (!vm || vm.state === "Destroyed") return undefined;
         const drifted = (idKey: string, moldId: string) => olds[idKey] !== undefined && olds[idKey] !== moldId;
         const power = vm.state === "Running" ? "running" : vm.state === "Stopped" ? "stopped" : olds.desiredState;
         return {
@@ -238,8 +241,7 @@ export const virtualMachine: ResourceDefinition = {
 
     async update(ctx, id, olds, news) {
         const client = ctx.client();
-        let vm = await settledVm(client, id);
-        assertOwned(ctx, id, tagsOf(vm), "change virtual machine", olds);
+        let vm = await ownedForChange(ctx, VM, id, olds, settledVm);
         if (vm.state === "Error") throw new Error(`virtual machine ${id} is in state Error and cannot be changed; replace it (pulumi up --replace) or destroy it`);
         if (olds.createIncomplete) {
             const conflicts = await immutableConflicts(client, vm, news);
@@ -259,23 +261,22 @@ export const virtualMachine: ResourceDefinition = {
         const resetKey = keyChange ? (stopped: VirtualMachine) => changeIdempotent(() => resetSSHKeyForVirtualMachine(client, stopped.id, news.keyPair)) : undefined;
         vm = await changeOffering(ctx, vm, newOffering, wantedPower(news), resetKey);
 
-        if (!jsonEqual(olds.tags, news.tags) || olds.createIncomplete) await applyTags(client, "UserVm", id, news);
+        await convergeTags(ctx, VM, id, olds, news);
         return { ...outputsOf(vm), keyPair: news.keyPair };
     },
 
-    async delete(ctx, id, olds) {
-        const client = ctx.client();
-        const vm = await getVirtualMachine(client, id);
-        if (!vm || vm.state === "Expunging") return;
-        assertOwned(ctx, id, tagsOf(vm), "destroy virtual machine", olds);
-        await expunge(client, id);
-    },
+    delete: (ctx, id, olds) => deleteOwned(ctx, VM, id, olds, (client) => destroy(client, id), "destroy"),
 };
 
-/** destroyVirtualMachine with expunge; gone (however it happened) is success. */
+/** destroyVirtualMachine with expunge. */
+async function destroy(client: MoldClient, id: string): Promise<void> {
+    await destroyVirtualMachine(client, id, true);
+}
+
+/** Expunges a VM; gone (however it happened) is success. */
 function expunge(client: MoldClient, id: string): Promise<void> {
     return deleteConfirmed(
-        async () => void (await destroyVirtualMachine(client, id, true)),
+        () => destroy(client, id),
         async () => (await getVirtualMachine(client, id)) !== undefined,
     );
 }

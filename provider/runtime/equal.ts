@@ -7,9 +7,10 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
         return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
     }
     if (typeof a === "object" && typeof b === "object") {
-        const ka = Object.keys(a as object).filter((k) => (a as any)[k] !== undefined);
-        const kb = Object.keys(b as object).filter((k) => (b as any)[k] !== undefined);
-        return ka.length === kb.length && ka.every((k) => jsonEqual((a as any)[k], (b as any)[k]));
+        const [x, y] = [a as Record<string, unknown>, b as Record<string, unknown>];
+        const ka = Object.keys(x).filter((k) => x[k] !== undefined);
+        const kb = Object.keys(y).filter((k) => y[k] !== undefined);
+        return ka.length === kb.length && ka.every((k) => jsonEqual(x[k], y[k]));
     }
     return false;
 }

@@ -129,7 +129,30 @@ export function diffInputs(def: ResourceDefinition, olds: Props, news: Props): D
     return { changes: changed.length > 0 || providerChanged || connectionChanged || repair, replaces, deleteBeforeReplace: deleteFirst };
 }
 
-export async function runHook(definitions: Record<string, ResourceDefinition>, kind: string, hook: string, settings: MoldClientOptions | undefined, args: any[]): Promise<any> {
+/** What each hook answers the dynamic-provider host. */
+export interface HookResults {
+    check: { inputs: Props; failures: CheckFailure[] };
+    diff: DiffResult;
+    create: { id: string; outs: Props };
+    read: { id: string; props: Props; inputs?: Props };
+    update: { outs: Props };
+    delete: undefined;
+}
+
+export type HookName = keyof HookResults;
+
+/** Runs one hook of one resource kind; `args` are the host's arguments for that hook. */
+export function runHook<H extends HookName>(
+    definitions: Record<string, ResourceDefinition>,
+    kind: string,
+    hook: H,
+    settings: MoldClientOptions | undefined,
+    args: unknown[],
+): Promise<HookResults[H]> {
+    return dispatch(definitions, kind, hook, settings, args) as Promise<HookResults[H]>;
+}
+
+async function dispatch(definitions: Record<string, ResourceDefinition>, kind: string, hook: string, settings: MoldClientOptions | undefined, args: unknown[]): Promise<unknown> {
     const def = definitions[kind];
     if (!def) throw new Error(`pulumi-mold: unknown resource kind '${kind}' (is the installed pulumi-mold older than the program's?)`);
     try {

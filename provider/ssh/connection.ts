@@ -1,6 +1,6 @@
 // SSH to Kubernetes nodes from the provider host: pinned host keys (a mismatch is refused at once),
 // retries with backoff while a VM boots, bounded waits and output everywhere, optional jump hosts.
-import { Client, ClientChannel, ConnectConfig, utils as sshUtils } from "ssh2";
+import { Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm, utils as sshUtils } from "ssh2";
 import {
     formatSeconds,
     HostKeyMismatchError,
@@ -191,7 +191,8 @@ function forwardThrough(bastion: Client, bastionTarget: SshTarget, target: SshTa
 /** The host key algorithms to ask for, so a server with several keys offers the pinned one. */
 function hostKeyAlgorithms(pinnedType: string): ConnectConfig["algorithms"] {
     if (pinnedType === "ssh-rsa") return { serverHostKey: ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] };
-    return { serverHostKey: [pinnedType as any] };
+    // A pinned key's type names its algorithm (ssh-ed25519, ecdsa-sha2-nistp256, …).
+    return { serverHostKey: [pinnedType as ServerHostKeyAlgorithm] };
 }
 
 /** One TCP connect (or tunnel), handshake and authentication, bounded by readyTimeoutMs. */

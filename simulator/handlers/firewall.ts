@@ -19,6 +19,7 @@ import {
     queueRuleJob,
     removeFirewallRow,
     renderRule,
+    RuleView,
     revokeAndQueueDelete,
     TAG_TYPE,
     validateProtocol,
@@ -148,6 +149,31 @@ export function openFirewallFor(
         conflictKeepsCause: true,
     });
     return rule.id;
+}
+
+/** How create() stores a rule on a public IP (port forwarding, load balancing) once its own checks passed. */
+export interface RuleOnIp {
+    table: string;
+    purpose: "PortForwarding" | "LoadBalancing";
+    view(rule: any): RuleView;
+    /** Whether a 537 keeps its cause (cserrorcode 4360, port forwarding) or drops it (9999, load balancing). */
+    keepCause: boolean;
+    /** The firewall rule `openfirewall` asks for, if it does. */
+    openFirewall?: { protocol: string; startport: number; endport: number; state: "Add" | "Active" };
+}
+
+/**
+ * The end of create() shared by port-forwarding and load-balancer rules: the row gets its database id, the
+ * conflict check runs against every live rule on the IP, then the firewall rule `openfirewall` asks for (which
+ * may still conflict with another firewall rule: then nothing is stored), then the row is stored.
+ */
+export function insertRuleOnIp(ctx: BaseContext, ip: any, fields: Record<string, any>, how: RuleOnIp): any {
+    const rule: any = { ...fields, fordisplay: true, _dbid: nextDbId(ctx), _purpose: how.purpose };
+    detectRulesConflict(how.view(rule), ingressRulesOnIp(ctx, ip.id), how.keepCause);
+    const fw = how.openFirewall;
+    if (fw) rule._relatedFirewallId = openFirewallFor(ctx, ip, fw.protocol, fw.startport, fw.endport, rule.id, fw.state);
+    table(ctx.state, how.table)[rule.id] = rule;
+    return rule;
 }
 
 /** Stores an ingress firewall rule directly in state Active (used inside other jobs, e.g. CKS). */

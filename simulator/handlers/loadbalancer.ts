@@ -2,35 +2,35 @@
 // OWNER: network helper. The exported internal functions are a CONTRACT used by kubernetes.ts.
 // Stickiness and health-check policies live in lb-policies.ts and are registered from here.
 import { invalidParam, ruleConflict, unknownUuid } from "../errors";
-import { matchesKeyword, matchesTagFilter, ownerFields, T, tagFilter } from "../model";
+import { matchesKeyword, ownerFields, T, tagFilter } from "../model";
 import { listIdFilter } from "../gone";
 import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
 import { networkHasService } from "./address";
-import { openFirewallFor } from "./firewall";
+import { insertRuleOnIp } from "./firewall";
 import * as policies from "./lb-policies";
 import { renderVm } from "./vm";
 import {
     applyLinkedFirewallRule,
-    detectRulesConflict,
-    ingressRulesOnIp,
     isCidr,
     isIpv4,
     isValidPort,
     liveRule,
     loadBalancerView,
-    nextDbId,
     nicAddresses,
     publicIpOrThrow,
     queueRuleJob,
     removeLoadBalancerRow,
     renderRule,
-    revokeAndQueueDelete,
     ruleVmNic,
     TAG_TYPE,
     validatePublicPorts,
     vmIsDestroyed,
     vmNicIn,
+    dropOnFailure,
+    listRules,
+    ruleDeletion,
+    updateRuleCommand,
 } from "./rules-common";
 
 export interface LoadBalancerSpec {
@@ -95,7 +95,7 @@ function insertLoadBalancerRule(ctx: BaseContext, d: LoadBalancerDraft): any {
     if (!providerAccepts(network, d.publicport, d.protocol)) throw invalidParam("LB service provider cannot support this rule");
     const id = ctx.uuid();
     const zone = table(ctx.state, T.zones)[network.zoneid];
-    const rule: any = {
+    const fields = {
         id,
         name: d.name,
         description: d.description,
@@ -112,21 +112,24 @@ function insertLoadBalancerRule(ctx: BaseContext, d: LoadBalancerDraft): any {
         zoneid: network.zoneid,
         zonename: zone?.name,
         protocol: d.protocol,
-        fordisplay: true,
-        _dbid: nextDbId(ctx),
-        _purpose: "LoadBalancing",
         _members: [] as Member[],
     };
-    detectRulesConflict(loadBalancerView(rule), ingressRulesOnIp(ctx, ip.id), false);
-    if (d.openfirewall) rule._relatedFirewallId = openFirewallFor(ctx, ip, "tcp", d.publicport, d.publicport, id, "Add");
-    table(ctx.state, T.loadBalancerRules)[id] = rule;
-    return rule;
+    return insertRuleOnIp(ctx, ip, fields, {
+        table: T.loadBalancerRules,
+        purpose: "LoadBalancing",
+        view: loadBalancerView,
+        keepCause: false,
+        // Mold opens the firewall for tcp whatever the rule's protocol.
+        openFirewall: d.openfirewall ? { protocol: "tcp", startport: d.publicport, endport: d.publicport, state: "Add" } : undefined,
+    });
 }
 
 /** LoadBalancerResponse: ports are JSON strings; Revoke is shown as Deleting. */
 export function renderLoadBalancerRule(ctx: BaseContext, rule: any): Record<string, any> {
     return renderRule(ctx, rule, TAG_TYPE.loadBalancer);
 }
+
+const RULES = { table: T.loadBalancerRules, tagType: TAG_TYPE.loadBalancer, list: "loadbalancerrule", render: renderLoadBalancerRule };
 
 /** Stores a load-balancer rule directly (used inside other jobs, e.g. CKS's api-lb). */
 export function createLoadBalancerRecord(ctx: BaseContext, spec: LoadBalancerSpec): Record<string, any> {
@@ -238,43 +241,39 @@ const listLoadBalancerRules: CommandSpec = {
         const vmId = p.str("virtualmachineid");
         const zoneId = p.str("zoneid");
         const networkId = p.str("networkid");
-        const items = Object.values(table(ctx.state, T.loadBalancerRules))
-            .filter((r: any) => r.account === ctx.caller.name && (!id || r.id === id) && matchesKeyword(name, r.name) && matchesKeyword(keyword, r.name))
-            .filter((r: any) => (!ipId || r.publicipid === ipId) && (!zoneId || r.zoneid === zoneId) && (!networkId || r.networkid === networkId))
-            .filter((r: any) => !vmId || r._members.some((m: Member) => m.vmid === vmId))
-            .filter((r: any) => matchesTagFilter(ctx, tags, TAG_TYPE.loadBalancer, r.id))
-            .map((r: any) => renderLoadBalancerRule(ctx, r));
-        return { list: "loadbalancerrule", items };
+        const keep = (r: any) =>
+            r.account === ctx.caller.name &&
+            (!id || r.id === id) &&
+            matchesKeyword(name, r.name) &&
+            matchesKeyword(keyword, r.name) &&
+            (!ipId || r.publicipid === ipId) &&
+            (!zoneId || r.zoneid === zoneId) &&
+            (!networkId || r.networkid === networkId) &&
+            (!vmId || r._members.some((m: Member) => m.vmid === vmId));
+        return listRules(ctx, tags, RULES, keep);
     },
 };
 
-const updateLoadBalancerRule: CommandSpec = {
-    name: "updateLoadBalancerRule",
-    isAsync: true,
-    handle(ctx) {
-        const p = ctx.params;
-        const rule = p.entity<any>("id", table(ctx.state, T.loadBalancerRules), true)!;
-        const jobid = queueRuleJob(ctx, `${CMD_PKG}.UpdateLoadBalancerRuleCmd`, "updateLoadBalancerRule", rule, {
-            ruleId: rule.id,
-            name: p.str("name"),
-            description: p.str("description", 4096),
-            algorithm: p.str("algorithm"),
-            protocol: p.str("protocol")?.toLowerCase(),
-            cidrlist: p.list("cidrlist"),
-            fordisplay: p.bool("fordisplay"),
-        });
-        return { jobid };
-    },
-};
+const updateLoadBalancerRule = updateRuleCommand("updateLoadBalancerRule", `${CMD_PKG}.UpdateLoadBalancerRuleCmd`, T.loadBalancerRules, (ctx) => {
+    const p = ctx.params;
+    return {
+        name: p.str("name"),
+        description: p.str("description", 4096),
+        algorithm: p.str("algorithm"),
+        protocol: p.str("protocol")?.toLowerCase(),
+        cidrlist: p.list("cidrlist"),
+        fordisplay: p.bool("fordisplay"),
+    };
+});
 
-const deleteLoadBalancerRule: CommandSpec = {
+const deletion = ruleDeletion({
     name: "deleteLoadBalancerRule",
-    isAsync: true,
-    handle(ctx) {
-        const rule = ctx.params.entity<any>("id", table(ctx.state, T.loadBalancerRules), true)!;
-        return { jobid: revokeAndQueueDelete(ctx, rule, `${CMD_PKG}.DeleteLoadBalancerRuleCmd`, "deleteLoadBalancerRule") };
-    },
-};
+    cmdClass: `${CMD_PKG}.DeleteLoadBalancerRuleCmd`,
+    table: T.loadBalancerRules,
+    remove: removeLoadBalancerRow,
+    event: (rule) => ({ type: "LB.DELETE", description: `Deleting load balancer rule ${rule.name}`, resourceId: rule.id, resourceType: "LoadBalancer" }),
+    revokesLinkedFirewall: false,
+});
 
 /** assignTo/removeFromLoadBalancerRule: `virtualmachineids` UUIDs resolve synchronously; `vmidipmap` is read in the job. */
 function membershipCommand(name: string, cmdClass: string, completer: string): CommandSpec {
@@ -321,7 +320,7 @@ export const commands: CommandSpec[] = [
     createLoadBalancerRule,
     listLoadBalancerRules,
     updateLoadBalancerRule,
-    deleteLoadBalancerRule,
+    deletion.command,
     membershipCommand("assignToLoadBalancerRule", "AssignToLoadBalancerRuleCmd", "assignToLoadBalancerRule"),
     membershipCommand("removeFromLoadBalancerRule", "RemoveFromLoadBalancerRuleCmd", "removeFromLoadBalancerRule"),
     listLoadBalancerRuleInstances,
@@ -339,10 +338,7 @@ export const jobs: Record<string, JobCompleter> = {
         ctx.event({ type: "LB.CREATE", description: `Creating load balancer rule ${rule.name}`, resourceId: rule.id, resourceType: "LoadBalancer" });
         return { object: "loadbalancer", value: renderLoadBalancerRule(ctx, rule) };
     },
-    "createLoadBalancerRule:failed"(ctx, job) {
-        removeLoadBalancerRow(ctx, job.payload.ruleId);
-        return { success: true };
-    },
+    "createLoadBalancerRule:failed": dropOnFailure(removeLoadBalancerRow),
     updateLoadBalancerRule(ctx, job) {
         const pl = job.payload;
         const rule = liveLbRule(ctx, pl.ruleId, `Failed to update load balancer rule: ${pl.ruleId}`);
@@ -368,18 +364,7 @@ export const jobs: Record<string, JobCompleter> = {
         ctx.event({ type: "LB.UPDATE", description: `Updating load balancer rule ${rule.name}`, resourceId: rule.id, resourceType: "LoadBalancer" });
         return { object: "loadbalancer", value: renderLoadBalancerRule(ctx, rule) };
     },
-    deleteLoadBalancerRule(ctx, job) {
-        const rule = table(ctx.state, T.loadBalancerRules)[job.payload.ruleId];
-        if (!rule) return { success: true };
-        removeLoadBalancerRow(ctx, rule.id);
-        ctx.event({ type: "LB.DELETE", description: `Deleting load balancer rule ${rule.name}`, resourceId: rule.id, resourceType: "LoadBalancer" });
-        return { success: true };
-    },
-    "deleteLoadBalancerRule:failed"(ctx, job) {
-        const rule = table(ctx.state, T.loadBalancerRules)[job.payload.ruleId];
-        if (rule) rule.state = job.payload.previousState;
-        return { success: true };
-    },
+    ...deletion.jobs,
     assignToLoadBalancerRule(ctx, job) {
         const { ruleId, vmIds, idIpMap } = job.payload;
         const rule = liveLbRule(ctx, ruleId, "Failed to assign load balancer rule");

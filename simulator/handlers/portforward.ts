@@ -1,34 +1,33 @@
 // Port forwarding (mold-api-network.md §7). Mirrors provider/client/portforward.ts.
 // OWNER: network helper. The exported internal functions are a CONTRACT used by kubernetes.ts.
 import { invalidParam } from "../errors";
-import { matchesTagFilter, T, tagFilter } from "../model";
+import { T, tagFilter } from "../model";
 import { listIdFilter } from "../gone";
 import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
-import { openFirewallFor } from "./firewall";
+import { insertRuleOnIp } from "./firewall";
 import {
     applyLinkedFirewallRule,
-    detectRulesConflict,
-    ingressRulesOnIp,
     isCidr,
     isIpv4,
     isValidPort,
     jobFailure,
-    linkedFirewallRule,
     liveRule,
-    nextDbId,
     nicAddresses,
     portForwardingView,
     publicIpOrThrow,
     queueRuleJob,
     removePortForwardingRow,
     renderRule,
-    revokeAndQueueDelete,
     ruleVmNic,
     TAG_TYPE,
     validateProtocol,
     validatePublicPorts,
     vmName,
+    dropOnFailure,
+    listRules,
+    ruleDeletion,
+    updateRuleCommand,
 } from "./rules-common";
 
 export interface PortForwardingSpec {
@@ -100,7 +99,7 @@ function insertPortForwardingRule(ctx: BaseContext, d: PortForwardingDraft): any
     }
     const guestIp = checkVm(ip, d.vm, d.vmguestip);
     const id = ctx.uuid();
-    const rule: any = {
+    const fields = {
         id,
         privateport: String(d.privateport),
         privateendport: String(d.privateendport),
@@ -116,22 +115,23 @@ function insertPortForwardingRule(ctx: BaseContext, d: PortForwardingDraft): any
         cidrlist: d.cidrs.join(","),
         vmguestip: guestIp,
         networkid: ip.associatednetworkid,
-        fordisplay: true,
-        _dbid: nextDbId(ctx),
-        _purpose: "PortForwarding",
         _cidrs: d.cidrs,
     };
-    detectRulesConflict(portForwardingView(rule), ingressRulesOnIp(ctx, ip.id), true);
-    // The firewall rule may still conflict with another firewall rule: then nothing is stored.
-    if (d.openfirewall) rule._relatedFirewallId = openFirewallFor(ctx, ip, d.protocol, d.publicport, d.publicendport, id, d.state);
-    table(ctx.state, T.portForwardingRules)[id] = rule;
-    return rule;
+    return insertRuleOnIp(ctx, ip, fields, {
+        table: T.portForwardingRules,
+        purpose: "PortForwarding",
+        view: portForwardingView,
+        keepCause: true,
+        openFirewall: d.openfirewall ? { protocol: d.protocol, startport: d.publicport, endport: d.publicendport, state: d.state } : undefined,
+    });
 }
 
 /** FirewallRuleResponse: every port is a JSON string; Revoke is shown as Deleting. */
 export function renderPortForwardingRule(ctx: BaseContext, rule: any): Record<string, any> {
     return renderRule(ctx, rule, TAG_TYPE.portForwarding);
 }
+
+const RULES = { table: T.portForwardingRules, tagType: TAG_TYPE.portForwarding, list: "portforwardingrule", render: renderPortForwardingRule };
 
 /** Stores a port-forwarding rule directly in state Active (used inside other jobs, e.g. CKS). */
 export function createPortForwardingRecord(ctx: BaseContext, spec: PortForwardingSpec): Record<string, any> {
@@ -194,47 +194,35 @@ const listPortForwardingRules: CommandSpec = {
         const networkId = p.str("networkid");
         const ip = p.entity<any>("ipaddressid", table(ctx.state, T.publicIps));
         if (ip && ip.state !== "Allocated") throw invalidParam(`Ip address id=${ip._dbid} not ready for port forwarding rules yet`);
-        const items = Object.values(table(ctx.state, T.portForwardingRules))
-            .filter((r: any) => (!id || r.id === id) && (!networkId || r.networkid === networkId) && (!ip || r.ipaddressid === ip.id))
-            .filter((r: any) => matchesTagFilter(ctx, tags, TAG_TYPE.portForwarding, r.id))
-            .map((r: any) => renderPortForwardingRule(ctx, r));
-        return { list: "portforwardingrule", items };
+        const keep = (r: any) => (!id || r.id === id) && (!networkId || r.networkid === networkId) && (!ip || r.ipaddressid === ip.id);
+        return listRules(ctx, tags, RULES, keep);
     },
 };
 
-const updatePortForwardingRule: CommandSpec = {
-    name: "updatePortForwardingRule",
-    isAsync: true,
-    handle(ctx) {
-        const p = ctx.params;
-        const rule = p.entity<any>("id", table(ctx.state, T.portForwardingRules), true)!;
-        const vm = p.entity<any>("virtualmachineid", table(ctx.state, T.vms));
-        const jobid = queueRuleJob(ctx, `${CMD_PKG}.UpdatePortForwardingRuleCmd`, "updatePortForwardingRule", rule, {
-            ruleId: rule.id,
-            privateport: p.int("privateport"),
-            privateendport: p.int("privateendport"),
-            vmId: vm?.id,
-            vmguestip: p.str("vmguestip"),
-            cidrlist: p.list("cidrlist"),
-            fordisplay: p.bool("fordisplay"),
-        });
-        return { jobid };
-    },
-};
+const updatePortForwardingRule = updateRuleCommand("updatePortForwardingRule", `${CMD_PKG}.UpdatePortForwardingRuleCmd`, T.portForwardingRules, (ctx) => {
+    const p = ctx.params;
+    const vm = p.entity<any>("virtualmachineid", table(ctx.state, T.vms));
+    return {
+        privateport: p.int("privateport"),
+        privateendport: p.int("privateendport"),
+        vmId: vm?.id,
+        vmguestip: p.str("vmguestip"),
+        cidrlist: p.list("cidrlist"),
+        fordisplay: p.bool("fordisplay"),
+    };
+});
 
-const deletePortForwardingRule: CommandSpec = {
+// The firewall rule its openfirewall created is revoked with it.
+const deletion = ruleDeletion({
     name: "deletePortForwardingRule",
-    isAsync: true,
-    handle(ctx) {
-        const rule = ctx.params.entity<any>("id", table(ctx.state, T.portForwardingRules), true)!;
-        // The firewall rule its openfirewall created is revoked with it.
-        const related = linkedFirewallRule(ctx, rule);
-        if (related) related.state = "Revoke";
-        return { jobid: revokeAndQueueDelete(ctx, rule, `${CMD_PKG}.DeletePortForwardingRuleCmd`, "deletePortForwardingRule") };
-    },
-};
+    cmdClass: `${CMD_PKG}.DeletePortForwardingRuleCmd`,
+    table: T.portForwardingRules,
+    remove: removePortForwardingRow,
+    event: (rule) => ({ type: "NET.RULEDELETE", description: `Deleting port forwarding rule ${rule.id}`, resourceId: rule.id, resourceType: "FirewallRule" }),
+    revokesLinkedFirewall: true,
+});
 
-export const commands: CommandSpec[] = [createPortForwardingRule, listPortForwardingRules, updatePortForwardingRule, deletePortForwardingRule];
+export const commands: CommandSpec[] = [createPortForwardingRule, listPortForwardingRules, updatePortForwardingRule, deletion.command];
 
 export const jobs: Record<string, JobCompleter> = {
     createPortForwardingRule(ctx, job) {
@@ -245,10 +233,7 @@ export const jobs: Record<string, JobCompleter> = {
         ctx.event({ type: "NET.RULEADD", description: `Creating port forwarding rule ${rule.id}`, resourceId: rule.id, resourceType: "FirewallRule" });
         return { object: "portforwardingrule", value: renderPortForwardingRule(ctx, rule) };
     },
-    "createPortForwardingRule:failed"(ctx, job) {
-        removePortForwardingRow(ctx, job.payload.ruleId);
-        return { success: true };
-    },
+    "createPortForwardingRule:failed": dropOnFailure(removePortForwardingRow),
     updatePortForwardingRule(ctx, job) {
         const pl = job.payload;
         const rule = table(ctx.state, T.portForwardingRules)[pl.ruleId];
@@ -287,19 +272,5 @@ export const jobs: Record<string, JobCompleter> = {
         ctx.event({ type: "NET.RULEMODIFY", description: `Updating port forwarding rule ${rule.id}`, resourceId: rule.id, resourceType: "FirewallRule" });
         return { object: "portforwardingrule", value: renderPortForwardingRule(ctx, rule) };
     },
-    deletePortForwardingRule(ctx, job) {
-        const rule = table(ctx.state, T.portForwardingRules)[job.payload.ruleId];
-        if (!rule) return { success: true };
-        removePortForwardingRow(ctx, rule.id);
-        ctx.event({ type: "NET.RULEDELETE", description: `Deleting port forwarding rule ${rule.id}`, resourceId: rule.id, resourceType: "FirewallRule" });
-        return { success: true };
-    },
-    "deletePortForwardingRule:failed"(ctx, job) {
-        const rule = table(ctx.state, T.portForwardingRules)[job.payload.ruleId];
-        if (!rule) return { success: true };
-        rule.state = job.payload.previousState;
-        const fw = linkedFirewallRule(ctx, rule);
-        if (fw) fw.state = "Active";
-        return { success: true };
-    },
+    ...deletion.jobs,
 };

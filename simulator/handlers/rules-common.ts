@@ -3,9 +3,9 @@
 // detection (mold-api-network.md §6.5), the rule life cycle (jobs, rendering, the firewall rule an
 // openfirewall links), rule removal, and reading colleagues' VM records.
 import { ApiError, invalidParam, ruleConflict } from "../errors";
-import { dropTags, render, T, tagsOf } from "../model";
+import { dropTags, matchesTagFilter, render, T, tagsOf } from "../model";
 import { table } from "../state";
-import type { BaseContext, CommandContext } from "../types";
+import type { BaseContext, CommandContext, CommandResult, CommandSpec, EventSpec, JobCompleter } from "../types";
 
 export type RulePurpose = "Firewall" | "PortForwarding" | "LoadBalancing";
 
@@ -285,6 +285,85 @@ export function revokeAndQueueDelete(ctx: CommandContext, rule: any, cmd: string
     const previousState = rule.state;
     rule.state = "Revoke";
     return queueRuleJob(ctx, cmd, completer, rule, { ruleId: rule.id, previousState }, false);
+}
+
+/** list*Rules: the rows of a rule table the request's filters keep and its tag filter matches, rendered. */
+export function listRules(
+    ctx: CommandContext,
+    tags: Record<string, string>[],
+    rules: { table: string; tagType: string; list: string; render(ctx: BaseContext, rule: any): Record<string, any> },
+    keep: (rule: any) => boolean,
+): CommandResult {
+    const items = Object.values(table(ctx.state, rules.table))
+        .filter((r: any) => keep(r) && matchesTagFilter(ctx, tags, rules.tagType, r.id))
+        .map((r: any) => rules.render(ctx, r));
+    return { list: rules.list, items };
+}
+
+/** update*Rule: the rule by id (431 when unknown), then a job (completer named as the command) with the changes asked for. */
+export function updateRuleCommand(name: string, cmdClass: string, tableName: string, changes: (ctx: CommandContext, rule: any) => Record<string, unknown>): CommandSpec {
+    return {
+        name,
+        isAsync: true,
+        handle(ctx) {
+            const rule = ctx.params.entity<any>("id", table(ctx.state, tableName), true)!;
+            return { jobid: queueRuleJob(ctx, cmdClass, name, rule, { ruleId: rule.id, ...changes(ctx, rule) }) };
+        },
+    };
+}
+
+/** A create job that failed: Mold removes the row create() stored. */
+export function dropOnFailure(remove: (ctx: BaseContext, ruleId: string) => void): JobCompleter {
+    return (ctx, job) => {
+        remove(ctx, job.payload.ruleId);
+        return { success: true };
+    };
+}
+
+/** How delete*Rule treats one rule kind. */
+export interface RuleDeletion {
+    name: string;
+    cmdClass: string;
+    table: string;
+    remove(ctx: BaseContext, ruleId: string): void;
+    event(rule: any): EventSpec;
+    /** Whether the firewall rule its openfirewall created is revoked with it (and comes back if the delete fails). */
+    revokesLinkedFirewall: boolean;
+}
+
+/**
+ * delete*Rule and its job completers: the rule (and, for port forwarding, its linked firewall rule) shows as
+ * Deleting while the job runs; the job removes the row; a failed job puts the previous state back.
+ */
+export function ruleDeletion(d: RuleDeletion): { command: CommandSpec; jobs: Record<string, JobCompleter> } {
+    const command: CommandSpec = {
+        name: d.name,
+        isAsync: true,
+        handle(ctx) {
+            const rule = ctx.params.entity<any>("id", table(ctx.state, d.table), true)!;
+            const related = d.revokesLinkedFirewall ? linkedFirewallRule(ctx, rule) : undefined;
+            if (related) related.state = "Revoke";
+            return { jobid: revokeAndQueueDelete(ctx, rule, d.cmdClass, d.name) };
+        },
+    };
+    const jobs: Record<string, JobCompleter> = {
+        [d.name](ctx, job) {
+            const rule = table(ctx.state, d.table)[job.payload.ruleId];
+            if (!rule) return { success: true };
+            d.remove(ctx, rule.id);
+            ctx.event(d.event(rule));
+            return { success: true };
+        },
+        [`${d.name}:failed`](ctx, job) {
+            const rule = table(ctx.state, d.table)[job.payload.ruleId];
+            if (!rule) return { success: true };
+            rule.state = job.payload.previousState;
+            const fw = d.revokesLinkedFirewall ? linkedFirewallRule(ctx, rule) : undefined;
+            if (fw) fw.state = "Active";
+            return { success: true };
+        },
+    };
+    return { command, jobs };
 }
 
 /** The rule a create/update job works on; gone or being revoked is Mold's generic job failure. */

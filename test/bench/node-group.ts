@@ -9,6 +9,7 @@
 // through runHook, exactly as the provider host runs them.
 import { generateEd25519KeyPair } from "../../provider/ssh/host-keys";
 import { runHook } from "../../provider";
+import type { HookName } from "../../provider/runtime/hooks";
 import { associateIpAddress, createLoadBalancerRule, createNetwork, MoldClient, registerSSHKeyPair } from "../../provider/client";
 import { SEED_NETWORK_OFFERING } from "../../simulator/seed";
 import { startSimulatorServer } from "../../simulator/server";
@@ -59,7 +60,7 @@ export async function runNodeGroupBench(options: NodeGroupBenchOptions = {}) {
             publicIpAddressId: ip.id,
             kubernetesVersion: "1.32.5",
         };
-        const hook = async (name: string, args: any[]) => runHook("NodeGroup", name, settings, args);
+        const hook = async <H extends HookName>(name: H, args: any[]) => runHook("NodeGroup", name, settings, args);
         const create = async (inputs: Record<string, unknown>) => {
             const checked = await hook("check", [{}, { __provider: "bench", ...inputs }]);
             if (checked.failures.length) throw new Error(JSON.stringify(checked.failures));

@@ -35,7 +35,7 @@ export async function networkWorld(options: ServerOptions = {}): Promise<Network
         newNetwork: (name = `net-${++counter}`) => createNetwork(base.client, { name, zoneid: w.zoneId, networkofferingid: w.offeringId }),
         newIp: (networkid) => associateIpAddress(base.client, { networkid }),
         async deployVm(networkId, name = `vm-${++counter}`) {
-            const r = await base.client.callAsync("deployVirtualMachine", {
+            const r = await base.client.callAsync<any>("deployVirtualMachine", {
                 zoneid: w.zoneId,
                 templateid: w.templateId,
                 serviceofferingid: w.serviceOfferingId,

@@ -28,7 +28,7 @@ test(
         const job = await w.client.waitForJob("associateIpAddress", submitted.jobid);
         t.is(job.jobinstancetype, "IpAddress");
         t.is(job.jobinstanceid, submitted.id);
-        const ip = job.jobresult!.ipaddress;
+        const ip = (job.jobresult as any).ipaddress;
         t.is(ip.state, "Allocated");
         t.true(ip.issourcenat);
         t.is(ip.associatednetworkid, n.id);
@@ -148,12 +148,12 @@ test(
         );
 
         const ip = await w.newIp(n.id);
-        t.deepEqual(await w.client.call("enableStaticNat", { ipaddressid: ip.id, virtualmachineid: vm.id }), { success: true });
+        t.deepEqual(await w.client.call<any>("enableStaticNat", { ipaddressid: ip.id, virtualmachineid: vm.id }), { success: true });
         const shown = (await getPublicIpAddress(w.client, ip.id))!;
         t.true(shown.isstaticnat);
         t.is(shown.virtualmachineid, vm.id);
         t.is(shown.vmipaddress, vm.nic[0].ipaddress);
-        const vmNow = (await w.client.list("listVirtualMachines", { id: vm.id }, "virtualmachine"))[0];
+        const vmNow = (await w.client.list<any>("listVirtualMachines", { id: vm.id }, "virtualmachine"))[0];
         t.is(vmNow.publicip, ip.ipaddress);
         const other = await w.newIp(n.id);
         await apiError(
@@ -182,7 +182,7 @@ test(
         t.false((await getPublicIpAddress(w.client, ip.id))!.isstaticnat);
         t.is((await listFirewallRules(w.client, { ipaddressid: ip.id })).length, 0);
         await jobError(t, disableStaticNat(w.client, ip.id), 431, "Specified IP address id is not associated with any vm Id");
-        const events = (await w.client.list("listEvents", { type: "STATICNAT.ENABLE" }, "event")).length;
+        const events = (await w.client.list<any>("listEvents", { type: "STATICNAT.ENABLE" }, "event")).length;
         t.is(events, 1);
     }),
 );
@@ -194,7 +194,7 @@ test(
         const a = await w.newIp(n.id);
         const b = await w.newIp(n.id);
         await createTags(w.client, "PublicIpAddress", [b.id], { role: "ingress" });
-        const raw = await w.client.call("listPublicIpAddresses", {});
+        const raw = await w.client.call<any>("listPublicIpAddresses", {});
         t.is(raw.count, 2);
         t.is(raw.publicipaddress.length, 2);
         t.deepEqual((await listPublicIpAddresses(w.client, { tags: { role: "ingress" } })).map((x) => x.id), [b.id]);

@@ -67,7 +67,7 @@ test("VMs deployed into a group show in virtualmachineIds, in the VM's affinityg
     const { client, stop } = await withSimulator();
     try {
         const zoneid = (await findZone(client, SEED_ZONE_NAME)).id;
-        const net = await client.call("createNetwork", {
+        const net = await client.call<any>("createNetwork", {
             name: "n",
             displaytext: "n",
             zoneid,

@@ -206,8 +206,8 @@ for (const row of ROWS) {
         const result = await runHook(row.kind, "check", undefined, [row.olds ?? {}, { __provider: "p", ...row.inputs }]);
         const failure = result.failures.find((f: { property: string }) => f.property === row.property);
         t.truthy(failure, `no failure for ${row.property}; got ${JSON.stringify(result.failures)}`);
-        t.regex(failure.reason, row.message);
-        t.regex(failure.reason, new RegExp(`^mold:${row.kind}: `), "the message names the resource");
+        t.regex(failure!.reason, row.message);
+        t.regex(failure!.reason, new RegExp(`^mold:${row.kind}: `), "the message names the resource");
     });
 }
 
@@ -284,7 +284,7 @@ for (const [kind, valid, property] of WHITESPACE) {
         const result = await runHook(kind, "check", undefined, [{}, { __provider: "p", ...spoil(valid, property) }]);
         const failure = result.failures.find((f: { property: string }) => f.property === property);
         t.truthy(failure, `no failure for ${property}; got ${JSON.stringify(result.failures)}`);
-        t.regex(failure.reason, new RegExp(`^mold:${kind}: ${property.replace(/[[\]]/g, "\\$&")} has leading or trailing whitespace`));
+        t.regex(failure!.reason, new RegExp(`^mold:${kind}: ${property.replace(/[[\]]/g, "\\$&")} has leading or trailing whitespace`));
     });
 }
 

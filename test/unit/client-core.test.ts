@@ -6,13 +6,13 @@ test("tags round trip through an async job on the simulator", async (t) => {
     const { client, sim, stop } = await withSimulator();
     try {
         const templateId = sim.inventory().templates[0].id;
-        const r = await client.callAsync("createTags", {
+        const r = await client.callAsync<any>("createTags", {
             resourcetype: "template",
             resourceids: [templateId],
             tags: [{ key: "owner", value: "pulumi-mold" }],
         });
         t.deepEqual(r.result, { success: true });
-        const tags = await client.list("listTags", { resourceid: templateId }, "tag");
+        const tags = await client.list<any>("listTags", { resourceid: templateId }, "tag");
         t.is(tags.length, 1);
         t.is(tags[0].resourcetype, "Template");
         t.is(tags[0].key, "owner");

@@ -87,7 +87,7 @@ test("listAsyncJobs lists the caller's VM jobs with jobinstancetype VirtualMachi
             ["org.apache.cloudstack.api.command.admin.vm.DeployVMCmdByAdmin", "org.apache.cloudstack.api.command.admin.vm.StopVMCmdByAdmin"],
         );
         t.true(vmJobs.every((j) => j.jobinstancetype === "VirtualMachine" && j.jobstatus === 1 && j.jobresultcode === 0));
-        t.is(vmJobs[1].jobresult?.virtualmachine.state, "Stopped");
+        t.is((vmJobs[1].jobresult as any)?.virtualmachine.state, "Stopped");
     } finally {
         await stop();
     }

@@ -19,7 +19,7 @@ test(
     inWorld(async (t, w) => {
         const n = await w.newNetwork();
         const ip = await w.newIp(n.id);
-        const r = await w.client.callAsync("createFirewallRule", { ipaddressid: ip.id, protocol: " TCP ", startport: 22 });
+        const r = await w.client.callAsync<any>("createFirewallRule", { ipaddressid: ip.id, protocol: " TCP ", startport: 22 });
         t.is(r.job.jobinstancetype, "FirewallRule");
         t.is(r.job.jobinstanceid, r.id);
         t.is(r.job.cmd, "org.apache.cloudstack.api.command.user.firewall.CreateFirewallRuleCmd");
@@ -167,7 +167,7 @@ test(
     "egress rules: source defaults to the guest CIDR, 0.0.0.0/0 stands for it, CIDRs must be inside it; 537 carries 9999",
     inWorld(async (t, w) => {
         const n = await w.newNetwork();
-        const r = await w.client.callAsync("createEgressFirewallRule", { networkid: n.id, protocol: "tcp", startport: 443 });
+        const r = await w.client.callAsync<any>("createEgressFirewallRule", { networkid: n.id, protocol: "tcp", startport: 443 });
         t.is(r.job.cmd, "org.apache.cloudstack.api.command.user.firewall.CreateEgressFirewallRuleCmd");
         const rule = r.result.firewallrule;
         t.is(rule.cidrlist, n.cidr);

@@ -45,7 +45,7 @@ class World {
     }
     network(which = "main"): Promise<any> {
         return this.once(`network:${which}`, async () => {
-            const r = await this.client.call("createNetwork", {
+            const r = await this.client.call<any>("createNetwork", {
                 name: this.unique("shape-net"),
                 displaytext: "shape test network",
                 zoneid: this.zoneId(),
@@ -56,7 +56,7 @@ class World {
     }
     async newPublicIp(): Promise<any> {
         const net = await this.network();
-        const r = await this.client.callAsync("associateIpAddress", { networkid: net.id });
+        const r = await this.client.callAsync<any>("associateIpAddress", { networkid: net.id });
         return r.result.ipaddress;
     }
     publicIp(): Promise<any> {
@@ -65,7 +65,7 @@ class World {
     vm(): Promise<any> {
         return this.once("vm", async () => {
             const net = await this.network();
-            const r = await this.client.callAsync("deployVirtualMachine", {
+            const r = await this.client.callAsync<any>("deployVirtualMachine", {
                 zoneid: this.zoneId(),
                 serviceofferingid: this.serviceOfferingId(),
                 templateid: this.template().id,
@@ -78,24 +78,24 @@ class World {
     stoppedVm(): Promise<any> {
         return this.once("stoppedVm", async () => {
             const vm = await this.vm();
-            const r = await this.client.callAsync("stopVirtualMachine", { id: vm.id });
+            const r = await this.client.callAsync<any>("stopVirtualMachine", { id: vm.id });
             return r.result.virtualmachine;
         });
     }
     keypair(): Promise<any> {
-        return this.once("keypair", async () => (await this.client.call("createSSHKeyPair", { name: this.unique("shape-key") })).keypair);
+        return this.once("keypair", async () => (await this.client.call<any>("createSSHKeyPair", { name: this.unique("shape-key") })).keypair);
     }
     firewallRule(): Promise<any> {
         return this.once("fw", async () => {
             const ip = await this.publicIp();
-            const r = await this.client.callAsync("createFirewallRule", { ipaddressid: ip.id, protocol: "tcp", startport: 2022, endport: 2022, cidrlist: ["0.0.0.0/0"] });
+            const r = await this.client.callAsync<any>("createFirewallRule", { ipaddressid: ip.id, protocol: "tcp", startport: 2022, endport: 2022, cidrlist: ["0.0.0.0/0"] });
             return r.result.firewallrule;
         });
     }
     egressRule(): Promise<any> {
         return this.once("egress", async () => {
             const net = await this.network();
-            const r = await this.client.callAsync("createEgressFirewallRule", { networkid: net.id, protocol: "tcp", startport: 443, endport: 443, cidrlist: [net.cidr] });
+            const r = await this.client.callAsync<any>("createEgressFirewallRule", { networkid: net.id, protocol: "tcp", startport: 443, endport: 443, cidrlist: [net.cidr] });
             return r.result.firewallrule;
         });
     }
@@ -103,7 +103,7 @@ class World {
         return this.once("lb", async () => {
             const ip = await this.publicIp();
             const net = await this.network();
-            const r = await this.client.callAsync("createLoadBalancerRule", {
+            const r = await this.client.callAsync<any>("createLoadBalancerRule", {
                 name: this.unique("shape-lb"),
                 publicipid: ip.id,
                 networkid: net.id,
@@ -116,7 +116,7 @@ class World {
     }
     cluster(): Promise<any> {
         return this.once("cluster", async () => {
-            const r = await this.client.callAsync(
+            const r = await this.client.callAsync<any>(
                 "createKubernetesCluster",
                 {
                     name: this.unique("shape-k8s"),
@@ -133,7 +133,7 @@ class World {
     }
     networkOffering(): Promise<any> {
         return this.once("netoffering", async () => {
-            const r = await this.client.call("createNetworkOffering", {
+            const r = await this.client.call<any>("createNetworkOffering", {
                 name: this.unique("shape-offering"),
                 displaytext: "shape test offering",
                 guestiptype: "Isolated",
@@ -145,7 +145,7 @@ class World {
     }
     serviceOffering(): Promise<any> {
         return this.once("svcoffering", async () => {
-            const r = await this.client.call("createServiceOffering", { name: this.unique("shape-so"), displaytext: "shape so", cpunumber: 1, cpuspeed: 1000, memory: 512 });
+            const r = await this.client.call<any>("createServiceOffering", { name: this.unique("shape-so"), displaytext: "shape so", cpunumber: 1, cpuspeed: 1000, memory: 512 });
             return r.serviceoffering;
         });
     }

@@ -3,13 +3,14 @@
 // that fails halfway leaks nothing (the openFirewall rule included) and a lost answer is found again.
 import test from "ava";
 import { runHook } from "../../provider";
+import type { HookName } from "../../provider/runtime/hooks";
 import { listFirewallRules } from "../../provider/client/firewall";
 import { mulberry32 } from "../../simulator/faults";
 import { inWorld, NetworkWorld } from "../helpers/network-world";
 
 const hook = (w: NetworkWorld) => {
     const settings = { apiUrl: w.sim.url, apiKey: w.sim.apiKey, secretKey: w.sim.secretKey };
-    return (kind: string, name: string, ...args: any[]) => runHook(kind, name, settings, args);
+    return <H extends HookName>(kind: string, name: H, ...args: any[]) => runHook(kind, name, settings, args);
 };
 
 /** check then create, as the engine does. */
@@ -39,7 +40,7 @@ test(
                 t.false(diff.changes, `${JSON.stringify(cidrList)} vs ${JSON.stringify(other)}`);
             }
             const read = await call("EgressFirewallRule", "read", created.id, created.outs);
-            t.deepEqual(read.inputs.cidrList, cidrList, "the declared spelling is reported");
+            t.deepEqual(read.inputs!.cidrList, cidrList, "the declared spelling is reported");
             t.deepEqual(read.props, created.outs);
         }
         const first = w.sim.inventory().firewallRules.find((r: any) => r.startport === 80);

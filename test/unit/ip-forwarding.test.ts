@@ -14,9 +14,9 @@ test("listIpForwardingRules answers Mold's empty list under its response key, af
         const inv = env.sim.inventory();
         const zoneid = inv.zones[0].id;
         const offering = inv.networkOfferings.find((o: any) => o.isdefault).id;
-        const net = (await env.client.call("createNetwork", { name: "ipf-net", displaytext: "ipf", zoneid, networkofferingid: offering })).network;
+        const net = (await env.client.call<any>("createNetwork", { name: "ipf-net", displaytext: "ipf", zoneid, networkofferingid: offering })).network;
         const vm = (
-            await env.client.callAsync("deployVirtualMachine", {
+            await env.client.callAsync<any>("deployVirtualMachine", {
                 zoneid,
                 serviceofferingid: inv.serviceOfferings[0].id,
                 templateid: inv.templates[0].id,
@@ -25,7 +25,7 @@ test("listIpForwardingRules answers Mold's empty list under its response key, af
             })
         ).result.virtualmachine;
         await env.client.callAsync("associateIpAddress", { networkid: net.id }); // the source NAT address
-        const ip = (await env.client.callAsync("associateIpAddress", { networkid: net.id })).result.ipaddress;
+        const ip = (await env.client.callAsync<any>("associateIpAddress", { networkid: net.id })).result.ipaddress;
         await env.client.call("enableStaticNat", { ipaddressid: ip.id, virtualmachineid: vm.id });
         for (const params of [{ ipaddressid: ip.id }, { virtualmachineid: vm.id }, { listall: "true" }]) {
             const r = await rawCall(env.sim, "listIpForwardingRules", params);
@@ -39,7 +39,7 @@ test("listIpForwardingRules answers Mold's empty list under its response key, af
             t.regex(r.body.listipforwardingrulesresponse.errortext, new RegExp(`Invalid parameter ${name} value=`));
         }
         // A released address is not ready for static NAT rules.
-        const spare = (await env.client.callAsync("associateIpAddress", { networkid: net.id })).result.ipaddress;
+        const spare = (await env.client.callAsync<any>("associateIpAddress", { networkid: net.id })).result.ipaddress;
         await env.client.callAsync("disassociateIpAddress", { id: spare.id });
         const free = await rawCall(env.sim, "listIpForwardingRules", { ipaddressid: spare.id });
         t.is(free.status, 431);

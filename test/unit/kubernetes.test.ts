@@ -236,7 +236,7 @@ test("create with every field: Created → Starting → Running, VMs named per �
     try {
         // Created for the first 10 % of the job, Starting until the end: wide windows keep this stable under load.
         sim.setLatency({ createKubernetesCluster: 2500 });
-        await client.call("createSSHKeyPair", { name: "ops" });
+        await client.call<any>("createSSHKeyPair", { name: "ops" });
         const args: CreateKubernetesClusterArgs = {
             name: "Prod_Cluster",
             description: "production",
@@ -256,7 +256,7 @@ test("create with every field: Created → Starting → Running, VMs named per �
         const [created] = await listKubernetesClusters(client, { id: submitted.id });
         t.true(["Created", "Starting"].includes(created.state));
         t.is(created.endpoint, "");
-        const job = await client.call("queryAsyncJobResult", { jobid: submitted.jobId });
+        const job = await client.call<any>("queryAsyncJobResult", { jobid: submitted.jobId });
         t.is(job.jobinstancetype, "KubernetesCluster");
         t.is(job.jobinstanceid, submitted.id);
         await new Promise((r) => setTimeout(r, 500));
@@ -265,7 +265,7 @@ test("create with every field: Created → Starting → Running, VMs named per �
         await apiError(t, getKubernetesClusterConfig(client, submitted.id), 530, "Setup is in progress for Kubernetes cluster : Prod_Cluster, config not available at this moment");
 
         const done = await client.waitForJob("createKubernetesCluster", submitted.jobId);
-        const cluster = done.jobresult!.kubernetescluster;
+        const cluster = (done.jobresult as any).kubernetescluster;
         t.is(cluster.state, "Running");
         t.is(cluster.description, "production");
         t.is(cluster.controlnodes, 2);
@@ -475,11 +475,11 @@ test("delete: the auto network and every rule disappear; on a user network only 
         const left = rulesOn(inv, cluster.ipaddressid!);
         t.is(left.firewall.length + left.portForwarding.length + left.loadBalancer.length, 0);
 
-        const net = await client.call("createNetwork", { name: "shared-by-user", zoneid: cat.zoneId, networkofferingid: cat.networkOffering(SEED_NETWORK_OFFERING) });
+        const net = await client.call<any>("createNetwork", { name: "shared-by-user", zoneid: cat.zoneId, networkofferingid: cat.networkOffering(SEED_NETWORK_OFFERING) });
         const networkId = net.network.id;
         const onUserNet = await createKubernetesCluster(client, { ...baseArgs(cat, "tenant"), networkid: networkId });
         t.is(onUserNet.cluster.networkid, networkId);
-        await apiError(t, client.call("createKubernetesCluster", { ...baseArgs(cat, "second"), networkid: networkId }), 530, `Network ID: ${networkId} is already under use by another Kubernetes cluster`);
+        await apiError(t, client.call<any>("createKubernetesCluster", { ...baseArgs(cat, "second"), networkid: networkId }), 530, `Network ID: ${networkId} is already under use by another Kubernetes cluster`);
         await deleteKubernetesCluster(client, onUserNet.cluster.id);
         inv = sim.inventory();
         t.true(inv.networks.some((n: any) => n.id === networkId));
@@ -495,9 +495,9 @@ test("delete: the auto network and every rule disappear; on a user network only 
 test("ExternalManaged: created Running without VMs, add/remove VMs, type checks, no config", async (t) => {
     const { client, cat, stop } = await simWithCatalog();
     try {
-        const net = await client.call("createNetwork", { name: "ext-net", zoneid: cat.zoneId, networkofferingid: cat.networkOffering(SEED_NETWORK_OFFERING) });
+        const net = await client.call<any>("createNetwork", { name: "ext-net", zoneid: cat.zoneId, networkofferingid: cat.networkOffering(SEED_NETWORK_OFFERING) });
         const deploy = (name: string) =>
-            client.callAsync("deployVirtualMachine", {
+            client.callAsync<any>("deployVirtualMachine", {
                 name,
                 zoneid: cat.zoneId,
                 templateid: cat.templateId,
@@ -539,7 +539,7 @@ test("ExternalManaged: created Running without VMs, add/remove VMs, type checks,
         await jobError(t, scaleKubernetesCluster(client, { id: cluster.id, size: 2 }), "Scale kubernetes cluster is not supported for an externally managed cluster (byo)");
         await jobError(t, startKubernetesCluster(client, cluster.id), "Start kubernetes cluster is not supported for an externally managed cluster (byo)");
         // ExternalManaged members may be destroyed directly.
-        await client.callAsync("destroyVirtualMachine", { id: vm1.id, expunge: true });
+        await client.callAsync<any>("destroyVirtualMachine", { id: vm1.id, expunge: true });
 
         const managed = await createKubernetesCluster(client, baseArgs(cat, "managed"));
         await apiError(t, addVirtualMachinesToKubernetesCluster(client, managed.id, [vm2.id]), 530, "VM cannot be added to a CloudStack managed Kubernetes cluster");
@@ -574,7 +574,7 @@ test("addNodes / removeNodes: an existing VM on the cluster network joins as an 
     try {
         const { cluster } = await createKubernetesCluster(client, baseArgs(cat, "grower"));
         const vm = (
-            await client.callAsync("deployVirtualMachine", {
+            await client.callAsync<any>("deployVirtualMachine", {
                 name: "byo-node",
                 zoneid: cat.zoneId,
                 templateid: cat.templateId,
@@ -583,14 +583,14 @@ test("addNodes / removeNodes: an existing VM on the cluster network joins as an 
             })
         ).result.virtualmachine;
         const outsider = (
-            await client.callAsync("deployVirtualMachine", { zoneid: cat.zoneId, templateid: cat.templateId, serviceofferingid: cat.offering("2C-2GB"), networkids: [cluster.networkid!] })
+            await client.callAsync<any>("deployVirtualMachine", { zoneid: cat.zoneId, templateid: cat.templateId, serviceofferingid: cat.offering("2C-2GB"), networkids: [cluster.networkid!] })
         ).result.virtualmachine;
         await jobError(
             t,
             client.callAsync("addNodesToKubernetesCluster", { id: cluster.id, nodeids: [cluster.virtualmachines[0].id] }),
             `Failed to add nodes to cluster ID ${cluster.id} due to: No valid nodes found to be added to the Kubernetes cluster`,
         );
-        const grown = (await client.callAsync("addNodesToKubernetesCluster", { id: cluster.id, nodeids: [vm.id] })).result.kubernetescluster;
+        const grown = (await client.callAsync<any>("addNodesToKubernetesCluster", { id: cluster.id, nodeids: [vm.id] })).result.kubernetescluster;
         t.is(grown.state, "Running");
         t.is(grown.size, 2);
         t.is(grown.cpunumber, String(2 + 2 + 4));
@@ -602,7 +602,7 @@ test("addNodes / removeNodes: an existing VM on the cluster network joins as an 
         // Deleting an auto-network cluster is refused while a non-member VM uses the network.
         await jobError(t, deleteKubernetesCluster(client, cluster.id), "Network : grower-network for Kubernetes cluster : grower has instances using it which are not part of the Kubernetes cluster");
 
-        const shrunk = (await client.callAsync("removeNodesFromKubernetesCluster", { id: cluster.id, nodeids: [vm.id] })).result.kubernetescluster;
+        const shrunk = (await client.callAsync<any>("removeNodesFromKubernetesCluster", { id: cluster.id, nodeids: [vm.id] })).result.kubernetescluster;
         t.is(shrunk.size, 1);
         t.false(shrunk.virtualmachines.some((v: any) => v.id === vm.id));
         t.true(sim.inventory().vms.some((v: any) => v.id === vm.id), "the VM itself stays");

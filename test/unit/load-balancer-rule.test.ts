@@ -3,6 +3,7 @@
 import test from "ava";
 import { deleteLBStickinessPolicy, listLoadBalancerRules } from "../../provider/client/loadbalancer";
 import { runHook } from "../../provider";
+import type { HookName } from "../../provider/runtime/hooks";
 import { Faults } from "../../simulator/faults";
 import { NetworkWorld, inWorld } from "../helpers/network-world";
 
@@ -11,7 +12,7 @@ async function setup(w: NetworkWorld) {
     const [vm1, vm2] = [await w.deployVm(n.id, "app-1"), await w.deployVm(n.id, "app-2")];
     const ip = await w.newIp(n.id);
     const settings = { apiUrl: w.sim.url, apiKey: w.sim.apiKey, secretKey: w.sim.secretKey };
-    const hook = (name: string, ...args: any[]) => runHook("LoadBalancerRule", name, settings, args);
+    const hook = <H extends HookName>(name: H, ...args: any[]) => runHook("LoadBalancerRule", name, settings, args);
     const inputs = async (extra: Record<string, unknown> = {}) => {
         const checked = await hook("check", {}, { __provider: "p", name: "app", algorithm: "roundrobin", publicIpAddressId: ip.id, publicPort: 80, privatePort: 8080, ...extra });
         if (checked.failures.length) throw new Error(JSON.stringify(checked.failures));

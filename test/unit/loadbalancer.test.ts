@@ -33,7 +33,7 @@ test(
     "createLoadBalancerRule: object loadbalancer, string ports, state Add until a VM is assigned, linked tcp firewall rule",
     inWorld(async (t, w) => {
         const { n, ip } = await setup(w);
-        const r = await w.client.callAsync("createLoadBalancerRule", { name: "web", publicipid: ip.id, publicport: 80, privateport: 8080, algorithm: "roundrobin", cidrlist: ["10.0.0.0/8", "192.168.1.1"] });
+        const r = await w.client.callAsync<any>("createLoadBalancerRule", { name: "web", publicipid: ip.id, publicport: 80, privateport: 8080, algorithm: "roundrobin", cidrlist: ["10.0.0.0/8", "192.168.1.1"] });
         t.is(r.job.jobinstancetype, "FirewallRule");
         t.is(r.job.jobinstanceid, r.id);
         const rule = r.result.loadbalancer;
@@ -53,7 +53,7 @@ test(
             protocol: "tcp",
             fordisplay: true,
         });
-        const raw = await w.client.call("listLoadBalancerRules", { id: r.id });
+        const raw = await w.client.call<any>("listLoadBalancerRules", { id: r.id });
         t.is(raw.loadbalancerrule[0].id, r.id);
         const fw = await listFirewallRules(w.client, { ipaddressid: ip.id });
         t.deepEqual(fw.map((x) => [x.protocol, x.startport, x.state]), [["tcp", 80, "Active"]]);
@@ -78,7 +78,7 @@ test(
         await apiError(t, lb({ publicport: 8081 }), 431, 4350, "LB service provider cannot support this rule");
         await apiError(t, lb({ publicport: 82, protocol: "udp" }), 431, 4350, "LB service provider cannot support this rule");
         await apiError(t, lb({ publicport: 83, protocol: "http" }), 431, 4350, "protocol http is not in valid protocols [tcp, udp, tcp-proxy, ssl]");
-        const nat = (await w.client.list("listPublicIpAddresses", { associatednetworkid: n.id, issourcenat: true }, "publicipaddress"))[0];
+        const nat = (await w.client.list<any>("listPublicIpAddresses", { associatednetworkid: n.id, issourcenat: true }, "publicipaddress"))[0];
         await apiError(
             t,
             createLoadBalancerRule(w.client, { name: "dns", publicipid: nat.id, publicport: 53, privateport: 53, algorithm: "source" }),
@@ -132,7 +132,7 @@ test(
         const rule = await lb({ cidrlist: ["10.0.0.0/8", "172.16.0.0/12"] });
         t.is(rule.cidrlist, "10.0.0.0/8 172.16.0.0/12");
         await assignToLoadBalancerRule(w.client, rule.id, { virtualmachineids: [vm.id] });
-        const r = await w.client.callAsync("updateLoadBalancerRule", { id: rule.id, name: "web2", algorithm: "leastconn", cidrlist: ["10.0.0.0/8", "172.16.0.0/12"] });
+        const r = await w.client.callAsync<any>("updateLoadBalancerRule", { id: rule.id, name: "web2", algorithm: "leastconn", cidrlist: ["10.0.0.0/8", "172.16.0.0/12"] });
         t.is(r.job.cmd, "org.apache.cloudstack.api.command.user.loadbalancer.UpdateLoadBalancerRuleCmd");
         t.like(r.result.loadbalancer, { name: "web2", algorithm: "leastconn", cidrlist: "10.0.0.0/8,172.16.0.0/12", publicport: "80", state: "Active" });
         await jobError(t, updateLoadBalancerRule(w.client, rule.id, { protocol: "udp" }), 431, `Modifications in lb rule ${rule.id} are not supported.`);

@@ -29,7 +29,7 @@ test(
         const job = await w.client.waitForJob("createPortForwardingRule", submitted.jobid);
         t.is(job.jobinstancetype, "FirewallRule");
         t.is(job.jobinstanceid, submitted.id);
-        const rule = job.jobresult!.portforwardingrule;
+        const rule = (job.jobresult as any).portforwardingrule;
         t.like(rule, {
             id: submitted.id,
             privateport: "22",
@@ -132,7 +132,7 @@ test(
         const { n, vm, ip } = await setup(w);
         const vm2 = await w.deployVm(n.id);
         const rule = await createPortForwardingRule(w.client, { ipaddressid: ip.id, protocol: "tcp", publicport: 2222, privateport: 22, virtualmachineid: vm.id });
-        const r = await w.client.callAsync("updatePortForwardingRule", { id: rule.id, privateport: 2200, virtualmachineid: vm2.id, cidrlist: ["10.0.0.0/8"] });
+        const r = await w.client.callAsync<any>("updatePortForwardingRule", { id: rule.id, privateport: 2200, virtualmachineid: vm2.id, cidrlist: ["10.0.0.0/8"] });
         t.is(r.job.jobinstancetype, "FirewallRule");
         const updated = r.result.portforwardingrule;
         t.like(updated, { privateport: "2200", privateendport: "2200", publicport: "2222", virtualmachineid: vm2.id, vmguestip: vm2.nic[0].ipaddress, cidrlist: "10.0.0.0/8", state: "Active" });

@@ -190,12 +190,12 @@ test("paging rules: page and pagesize go together, pagesize is capped, pages sli
         const client = new MoldClient({ apiUrl: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey });
         try {
             const templateId = sim.inventory().templates[0].id;
-            await client.callAsync("createTags", {
+            await client.callAsync<any>("createTags", {
                 resourcetype: "Template",
                 resourceids: [templateId],
                 tags: Array.from({ length: 7 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
             });
-            const page2 = await client.call("listTags", { page: 2, pagesize: 3 });
+            const page2 = await client.call<any>("listTags", { page: 2, pagesize: 3 });
             t.is(page2.count, 7);
             t.deepEqual(
                 page2.tag.map((x: any) => x.key),

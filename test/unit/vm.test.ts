@@ -117,7 +117,7 @@ test("deploy is async-create: {id, jobid} at once, VM listed while starting, job
         t.regex(nic.macaddress, /^02:00:[0-9a-f]{2}:[0-9a-f]{2}:00:[0-9a-f]{2}$/);
         t.is(vm.ipaddress, nic.ipaddress);
         // The first VM implemented the network and gave it a source-NAT IP.
-        const nets = await w.client.list("listNetworks", { id: w.networkid }, "network");
+        const nets = await w.client.list<any>("listNetworks", { id: w.networkid }, "network");
         t.is(nets[0].state, "Implemented");
         const ips = await w.client.list("listPublicIpAddresses", { associatednetworkid: w.networkid }, "publicipaddress");
         t.true(ips.some((ip: any) => ip.issourcenat === true));

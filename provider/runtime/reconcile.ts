@@ -1,9 +1,7 @@
 // Creating, changing and deleting safely when Mold's answer can be lost. The client never re-sends a
 // state-changing request whose answer was lost (MoldOutcomeUnknownError); these helpers look at what
 // Mold now holds and only then send again, so nothing is created twice and nothing is left behind.
-import { isGone, isRefusal, MoldOutcomeUnknownError } from "../client/errors";
-
-export { isGone };
+import { isRefusal, MoldOutcomeUnknownError } from "../client/errors";
 
 // As many sends as the client's default retries: each one after a lost answer is preceded by a read, so more
 // attempts never make a duplicate; they only ride out longer runs of cut connections.

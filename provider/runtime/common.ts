@@ -4,12 +4,10 @@ import type { MoldClient } from "../client/client";
 import { MoldJobTimeoutError } from "../client/errors";
 import { getNetwork, listNetworks, Network } from "../client/network";
 import type { ResourceTag } from "../client/tags";
-import { partialFailure } from "../runtime/errors";
-import type { HookContext, Props } from "../runtime/hooks";
-import { isOwned, OWNER_TAG_KEY, OWNER_TAG_VALUE, setTags } from "../runtime/tags";
-import { createOnce, isGone } from "./reconcile";
-
-export { isGone };
+import { partialFailure } from "./errors";
+import type { HookContext, Props } from "./hooks";
+import { isOwned, OWNER_TAG_KEY, OWNER_TAG_VALUE, setTags } from "./tags";
+import { createOnce } from "./reconcile";
 
 /** Tags to put on a new object: the user's plus the ownership tag. */
 export function tagsForCreate(user: Record<string, string> | undefined): Record<string, string> {
@@ -38,7 +36,7 @@ export async function afterCreate<T>(id: string, outs: Props, step: () => Promis
     try {
         return await step();
     } catch (e) {
-        throw partialFailure(`created ${id} but could not finish: ${(e as Error).message}`, id, { ...outs, createIncomplete: true });
+        throw partialFailure(`created ${id} but could not finish: ${(e as Error).message}`, id, { ...outs, createIncomplete: true }, e);
     }
 }
 
@@ -67,7 +65,7 @@ export async function createTagged<T extends { id: string }>(
         created = await createOnce(create, find);
     } catch (e) {
         if (e instanceof MoldJobTimeoutError && e.entityId) {
-            throw partialFailure(e.message, e.entityId, { ...inputs, createIncomplete: true });
+            throw partialFailure(e.message, e.entityId, { ...inputs, createIncomplete: true }, e);
         }
         throw e;
     }

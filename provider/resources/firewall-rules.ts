@@ -1,0 +1,222 @@
+// One implementation of Mold's firewall rules, parameterised by direction (as aws-cdk's security-group code
+// is): ingress rules sit on a public IP (mold:index:FirewallRule), egress rules on an isolated network
+// (mold:index:EgressFirewallRule). Both are Mold's FirewallRule rows, checked by the same firewall manager
+// (mold-api-network.md §6), so they share validation, canonical CIDRs, ICMP fields, ports, how a listed rule is
+// recognised after a lost answer, read, conflicts and the ownership steps. A direction says only where the rule
+// sits and which commands reach it.
+//
+// Mold cannot change a rule's protocol, ports or CIDRs (update only sets fordisplay), so every input but tags
+// replaces it. Mold stores CIDRs with their network address and fills in defaults (0.0.0.0/0 on an IP, the
+// network's CIDR on a network); diffs and refresh compare canonical forms so neither causes a perpetual diff.
+import type { MoldClient } from "../client/client";
+import type { FirewallRule } from "../client/firewall";
+import { createTagged } from "../runtime/common";
+import { jsonEqual } from "../runtime/equal";
+import type { CheckFailure, HookContext, Props, ResourceDefinition } from "../runtime/hooks";
+import { waitFor } from "../runtime/reconcile";
+import { deleteOwned, ObjectKind, current, updateTags } from "../runtime/steps";
+import { currentTags, isOwned } from "../runtime/tags";
+import { Validator } from "../runtime/validate";
+import { canonicalCidrs, declaredWhenSame, icmpField, portRange, rangesOverlap, splitCidrs } from "./rule-inputs";
+
+/** The parameters that name where a rule sits, for its create and list commands. */
+export type PlaceParams = { ipaddressid: string } | { networkid: string };
+
+/** Where a rule sits: the parameters that name it and the outputs describing it. */
+export interface Place {
+    params: PlaceParams;
+    outs: Props;
+}
+
+/** The rule attributes Mold takes on create (all but where the rule sits). */
+export interface RuleArgs {
+    protocol: string;
+    startport?: number;
+    endport?: number;
+    cidrlist?: string[];
+    destcidrlist?: string[];
+    icmptype?: number;
+    icmpcode?: number;
+}
+
+export interface Direction {
+    kind: string;
+    /** How messages name a rule ("firewall rule"). */
+    what: string;
+    /** The input naming what the rule sits on (an IP's id, a network's name or id). */
+    anchor: string;
+    /** Inputs of this direction only (egress: destCidrList). */
+    extraInputs: readonly string[];
+    protocols: readonly string[];
+    /** Whether a tcp/udp rule needs ports (ingress), or covers every port without them (egress). */
+    portsRequired: boolean;
+    /**
+     * Whether a replacement deletes the old rule first whenever protocol and ports overlap, even where Mold
+     * would accept both (other CIDRs, another icmp type): ingress rules have always been replaced so, and a
+     * narrowed rule then never runs next to the wider one it replaces. Otherwise only Mold's conflicts do.
+     */
+    deleteFirstOnOverlap: boolean;
+    /** Source CIDRs as Mold stores them: its default when none are given and the spellings it rewrites. */
+    sourceCidrs(outs: Props): { whenEmpty: string[]; aliases?: Record<string, string> };
+    /** The anchor input in canonical form (a network's name as its id), given the old outputs. */
+    canonicalAnchor(value: unknown, outs: Props): unknown;
+    /** The anchor as a listed rule has it. */
+    anchorOf(rule: FirewallRule): string | undefined;
+    /** Where a new rule goes. */
+    place(client: MoldClient, inputs: Props): Promise<Place>;
+    /** The outputs describing where a listed rule sits, from the rule and the old outputs. */
+    placeOf(rule: FirewallRule, olds: Props): Props;
+    /** Optional: the same for read, which may look up what the old outputs do not know (adoption). */
+    lookupPlace?(client: MoldClient, rule: FirewallRule, olds: Props): Promise<Props>;
+    checkInMold(ctx: HookContext, inputs: Props): Promise<CheckFailure[]>;
+    get(client: MoldClient, id: string): Promise<FirewallRule | undefined>;
+    list(client: MoldClient, place: PlaceParams): Promise<FirewallRule[]>;
+    create(client: MoldClient, place: PlaceParams, args: RuleArgs): Promise<FirewallRule>;
+    remove(client: MoldClient, id: string): Promise<void>;
+}
+
+const RULE_KEYS = ["protocol", "startPort", "endPort", "cidrList", "destCidrList", "icmpType", "icmpCode"] as const;
+
+function outputsOf(r: FirewallRule, place: Props): Props {
+    return { ruleId: r.id, ...place, state: r.state };
+}
+
+/**
+ * Canonical inputs: the anchor as Mold names it; source CIDRs with Mold's default and aliases resolved;
+ * endPort defaulting to startPort; icmp type and code defaulting to -1 (any), as Mold stores them.
+ */
+function normalizer(d: Direction): (p: Props, olds: Props) => Props {
+    return (p, olds) => {
+        const out = { ...p };
+        out[d.anchor] = d.canonicalAnchor(p[d.anchor], olds);
+        out.cidrList = canonicalCidrs(p.cidrList, d.sourceCidrs(olds));
+        out.destCidrList = canonicalCidrs(p.destCidrList);
+        out.endPort = p.endPort ?? p.startPort;
+        if (p.protocol === "icmp") {
+            out.icmpType = p.icmpType ?? -1;
+            out.icmpCode = p.icmpCode ?? -1;
+        }
+        return out;
+    };
+}
+
+/** The inputs a listed rule stands for, in Mold's spelling. */
+function inputsInMold(d: Direction, r: FirewallRule): Props {
+    const inputs: Props = {
+        [d.anchor]: d.anchorOf(r),
+        protocol: r.protocol,
+        startPort: r.startport ?? undefined,
+        endPort: r.endport ?? undefined,
+        cidrList: splitCidrs(r.cidrlist),
+        icmpType: r.icmptype ?? undefined,
+        icmpCode: r.icmpcode ?? undefined,
+    };
+    if (d.extraInputs.includes("destCidrList")) inputs.destCidrList = splitCidrs(r.destcidrlist);
+    return inputs;
+}
+
+/** Validation shared by both directions; every problem at once, each naming its property. */
+function check(d: Direction, news: Props): { inputs: Props; failures: CheckFailure[] } {
+    const v = new Validator(d.kind);
+    v.string(d.anchor, news[d.anchor], { required: true });
+    v.oneOf("protocol", news.protocol, d.protocols, { required: true });
+    const protocol = typeof news.protocol === "string" ? news.protocol.toLowerCase() : undefined;
+    if (protocol === "icmp" || protocol === "all") {
+        if (news.startPort !== undefined || news.endPort !== undefined) v.fail("startPort", `and endPort do not apply to ${protocol} rules`);
+    } else {
+        portRange(v, ["startPort", news.startPort], ["endPort", news.endPort], d.portsRequired && protocol !== undefined);
+    }
+    if (protocol !== "icmp" && v.known(news.protocol) && (news.icmpType !== undefined || news.icmpCode !== undefined)) {
+        v.fail("icmpType", "and icmpCode only apply to icmp rules");
+    } else {
+        icmpField(v, "icmpType", news.icmpType);
+        icmpField(v, "icmpCode", news.icmpCode);
+    }
+    v.cidrList("cidrList", news.cidrList);
+    if (d.extraInputs.includes("destCidrList")) v.cidrList("destCidrList", news.destCidrList);
+    v.tags("tags", news.tags);
+    const inputs = { ...news };
+    if (protocol) inputs.protocol = protocol;
+    return { inputs, failures: v.failures };
+}
+
+/**
+ * Whether the old rule must go before the new one is made. Mold refuses a rule next to a conflicting one
+ * (§6.5, the same for both directions): same place and protocol, source and destination CIDRs that share a
+ * string (two empty lists count as shared), and then the same icmp type and code, both without ports, or
+ * overlapping port ranges. With `deleteFirstOnOverlap`, place, protocol and ports alone decide.
+ */
+function deleteFirst(d: Direction, normalize: (p: Props, olds: Props) => Props, olds: Props, news: Props): boolean {
+    const o = normalize(olds, olds);
+    const n = normalize(news, olds);
+    if (o[d.anchor] !== n[d.anchor] || o.protocol !== n.protocol) return false;
+    const intersect = (a: string[], b: string[]) => (a.length === 0 && b.length === 0) || a.some((c) => b.includes(c));
+    const cidrsShared = intersect(o.cidrList, n.cidrList) && intersect(o.destCidrList, n.destCidrList);
+    if (!cidrsShared && !d.deleteFirstOnOverlap) return false;
+    if (n.protocol === "icmp") return d.deleteFirstOnOverlap || (o.icmpType === n.icmpType && o.icmpCode === n.icmpCode);
+    const ports = [o.startPort, n.startPort];
+    if (ports.every((p) => p === undefined)) return true;
+    if (ports.some((p) => p === undefined)) return false;
+    return rangesOverlap([o.startPort, o.endPort], [n.startPort, n.endPort]);
+}
+
+/** The resource definition of one direction. */
+export function firewallRuleDefinition(d: Direction): ResourceDefinition {
+    const normalize = normalizer(d);
+    const kind: ObjectKind<FirewallRule> = { what: d.what, tagType: "FirewallRule", get: d.get };
+    const ruleInputs = [d.anchor, "protocol", "startPort", "endPort", "cidrList", ...d.extraInputs, "icmpType", "icmpCode"];
+    return {
+        kind: d.kind,
+        inputs: [...ruleInputs, "tags"],
+        replaceOnChanges: ruleInputs,
+        normalize,
+
+        check: (news) => check(d, news),
+
+        checkInMold: (ctx, inputs) => d.checkInMold(ctx, inputs),
+
+        deleteBeforeReplace: (olds, news) => deleteFirst(d, normalize, olds, news),
+
+        async create(ctx, inputs) {
+            const client = ctx.client();
+            const place = await d.place(client, inputs);
+            const create = () =>
+                d.create(client, place.params, {
+                    protocol: inputs.protocol,
+                    startport: inputs.startPort,
+                    endport: inputs.endPort,
+                    cidrlist: inputs.cidrList,
+                    destcidrlist: inputs.destCidrList,
+                    icmptype: inputs.icmpType,
+                    icmpcode: inputs.icmpCode,
+                });
+            // After a lost answer: Mold refuses a second rule with the same protocol, ports and CIDRs at one
+            // place, so an untagged rule with exactly these attributes is the one just made.
+            const wanted = normalize(inputs, place.outs);
+            const same = (r: FirewallRule) => {
+                const got = normalize(inputsInMold(d, r), place.outs);
+                return RULE_KEYS.every((k) => jsonEqual(got[k], wanted[k]));
+            };
+            const find = () =>
+                waitFor(async () => {
+                    const rule = (await d.list(client, place.params)).filter((r) => !isOwned(r.tags) && same(r)).pop();
+                    return { done: !rule || rule.state !== "Add", value: rule };
+                });
+            return createTagged(client, kind.tagType, inputs, create, (r) => outputsOf(r, d.placeOf(r, place.outs)), find);
+        },
+
+        async read(ctx, id, olds) {
+            const client = ctx.client();
+            const rule = await current(client, kind, id);
+            if (!rule) return undefined;
+            const outs = outputsOf(rule, d.lookupPlace ? await d.lookupPlace(client, rule, olds) : d.placeOf(rule, olds));
+            const inputs = declaredWhenSame(normalize, { ...olds, ...outs }, inputsInMold(d, rule));
+            return { outs, inputs: { ...inputs, tags: currentTags(olds.tags, rule.tags) } };
+        },
+
+        // Only tags change in place.
+        update: (ctx, id, olds, news) => updateTags(ctx, kind, id, olds, news, (r) => outputsOf(r, d.placeOf(r, olds))),
+
+        delete: (ctx, id, olds) => deleteOwned(ctx, kind, id, olds, (client) => d.remove(client, id)),
+    };
+}
