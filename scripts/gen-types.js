@@ -86,24 +86,25 @@ function resourcesOf(schema) {
 
 function providerTypes(schema) {
     let out = HEADER + "// The hooks' view of each resource (plain values, as the provider host passes them) and of every object type.\n";
+    out += "// Type aliases, not interfaces, so that they are plain JSON records (assignable to Record<string, unknown>).\n";
     for (const [token, t] of Object.entries(schema.types)) {
-        out += `\n${jsdoc(t.description, "")}export interface ${short(token)} {\n`;
+        out += `\n${jsdoc(t.description, "")}export type ${short(token)} = {\n`;
         for (const [k, p] of Object.entries(t.properties)) {
             out += jsdoc(p.description, "    ") + `    ${k}${(t.required ?? []).includes(k) ? "" : "?"}: ${plainType(p)};\n`;
         }
-        out += "}\n";
+        out += "};\n";
     }
     for (const { kind, r } of resourcesOf(schema)) {
         if (r.isComponent) continue;
-        out += `\n/** Inputs of ${kind}: ${r.description} */\nexport interface ${kind}Inputs {\n`;
+        out += `\n/** Inputs of ${kind}: ${r.description} */\nexport type ${kind}Inputs = {\n`;
         for (const [k, p] of Object.entries(r.inputProperties)) {
             out += jsdoc(p.description, "    ") + `    ${k}${(r.requiredInputs ?? []).includes(k) ? "" : "?"}: ${plainType(p)};\n`;
         }
-        out += `}\n\n/** Outputs of ${kind} (the inputs repeated, then what Mold reports). */\nexport interface ${kind}Outputs {\n`;
+        out += `};\n\n/** Outputs of ${kind} (the inputs repeated, then what Mold reports). */\nexport type ${kind}Outputs = {\n`;
         for (const [k, p] of Object.entries(r.properties)) {
             out += jsdoc(p.description, "    ") + `    ${k}${(r.required ?? []).includes(k) ? "" : "?"}: ${plainType(p)};\n`;
         }
-        out += "}\n";
+        out += "};\n";
     }
     return out;
 }

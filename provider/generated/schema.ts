@@ -45,7 +45,7 @@ export const firewallRuleSchema: SchemaLists<FirewallRuleInputs, FirewallRuleOut
 
 export const loadBalancerRuleSchema: SchemaLists<LoadBalancerRuleInputs, LoadBalancerRuleOutputs> = {
     kind: "LoadBalancerRule",
-    inputs: ["name", "description", "algorithm", "publicIpAddressId", "publicPort", "privatePort", "protocol", "cidrList", "openFirewall", "members", "stickinessPolicy", "healthCheckPolicy", "tags", "manageMembers"],
+    inputs: ["name", "description", "algorithm", "publicIpAddressId", "publicPort", "privatePort", "protocol", "cidrList", "openFirewall", "members", "manageMembers", "stickinessPolicy", "healthCheckPolicy", "tags"],
     connectionInputs: [],
     replaceOnChanges: ["publicIpAddressId", "publicPort", "privatePort", "protocol", "cidrList", "openFirewall"],
     requiredInputs: ["name", "algorithm", "publicIpAddressId", "publicPort", "privatePort"],
@@ -99,7 +99,7 @@ export const kubernetesClusterSchema: SchemaLists<KubernetesClusterInputs, Kuber
 
 export const nodeGroupSchema: SchemaLists<NodeGroupInputs, NodeGroupOutputs> = {
     kind: "NodeGroup",
-    inputs: ["clusterName", "name", "role", "count", "zone", "network", "serviceOffering", "template", "keyPair", "sshUser", "publicIpAddressId", "sshPortStart", "sshCidrs", "kubernetesVersion", "controlPlaneEndpoint", "apiLoadBalancerRuleId", "cni", "podCidr", "serviceCidr", "networkCidr", "labels", "taints", "moldClusterId", "bootstrapTimeoutSeconds", "sshAccess"],
+    inputs: ["clusterName", "name", "role", "count", "zone", "network", "serviceOffering", "template", "keyPair", "sshUser", "publicIpAddressId", "sshAccess", "sshPortStart", "sshCidrs", "kubernetesVersion", "controlPlaneEndpoint", "apiLoadBalancerRuleId", "cni", "podCidr", "serviceCidr", "networkCidr", "labels", "taints", "moldClusterId", "bootstrapTimeoutSeconds"],
     connectionInputs: ["sshPrivateKey", "controlPlaneNodes", "bastion"],
     replaceOnChanges: ["clusterName", "name", "role", "zone", "network", "publicIpAddressId", "sshPortStart", "cni", "podCidr", "serviceCidr"],
     requiredInputs: ["clusterName", "count", "keyPair", "kubernetesVersion", "name", "network", "publicIpAddressId", "role", "serviceOffering", "sshPrivateKey", "template", "zone"],

@@ -7,7 +7,9 @@ import type { MoldClient } from "../client/client";
 import { createEgressFirewallRule, deleteEgressFirewallRule, FirewallRule, getEgressFirewallRule, listEgressFirewallRules } from "../client/firewall";
 import { getNetwork } from "../client/network";
 import { jsonEqual } from "../runtime/equal";
-import type { Props, ResourceDefinition } from "../runtime/hooks";
+import { egressFirewallRuleSchema } from "../generated/schema";
+import type { EgressFirewallRuleInputs, EgressFirewallRuleOutputs } from "../generated/types";
+import type { Props, Reported, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { applyTags, assertOwned, createTagged, findNetwork } from "./common";
@@ -26,7 +28,7 @@ interface NetworkFacts {
     cidr: string;
 }
 
-function outputsOf(r: FirewallRule, net: NetworkFacts): Props {
+function outputsOf(r: FirewallRule, net: NetworkFacts): Reported<EgressFirewallRuleInputs, EgressFirewallRuleOutputs> {
     return { ruleId: r.id, networkId: net.id, networkName: net.name, networkCidr: net.cidr, state: r.state };
 }
 
@@ -67,10 +69,10 @@ function inputsInMold(r: FirewallRule, net: NetworkFacts): Props {
 
 const SAME_RULE_KEYS = ["protocol", "startPort", "endPort", "cidrList", "destCidrList", "icmpType", "icmpCode"];
 
-export const egressFirewallRule: ResourceDefinition = {
+export const egressFirewallRule: ResourceDefinition<EgressFirewallRuleInputs, EgressFirewallRuleOutputs> = {
     kind: KIND,
-    inputs: ["network", "protocol", "startPort", "endPort", "cidrList", "destCidrList", "icmpType", "icmpCode", "tags"],
-    replaceOnChanges: ["network", "protocol", "startPort", "endPort", "cidrList", "destCidrList", "icmpType", "icmpCode"],
+    inputs: egressFirewallRuleSchema.inputs,
+    replaceOnChanges: egressFirewallRuleSchema.replaceOnChanges,
     normalize,
 
     check(news) {

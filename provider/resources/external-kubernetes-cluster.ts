@@ -8,13 +8,15 @@
 // after a lost answer must be ExternalManaged and created after the request was sent.
 import { findZone } from "../client/catalog";
 import { createKubernetesCluster, deleteKubernetesCluster, getKubernetesCluster, KubernetesCluster, listKubernetesClusters } from "../client/kubernetes";
-import type { Props, ResourceDefinition } from "../runtime/hooks";
+import { externalKubernetesClusterSchema } from "../generated/schema";
+import type { ExternalKubernetesClusterInputs, ExternalKubernetesClusterOutputs } from "../generated/types";
+import type { Reported, ResourceDefinition } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
 import { namesInMold } from "./check-names";
 import { findNetwork } from "./common";
 import { createOnce, deleteConfirmed } from "./reconcile";
 
-function outputsOf(c: KubernetesCluster): Props {
+function outputsOf(c: KubernetesCluster): Reported<ExternalKubernetesClusterInputs, ExternalKubernetesClusterOutputs> {
     return {
         state: c.state,
         clusterType: c.clustertype ?? "ExternalManaged",
@@ -26,10 +28,10 @@ function outputsOf(c: KubernetesCluster): Props {
     };
 }
 
-export const externalKubernetesCluster: ResourceDefinition = {
+export const externalKubernetesCluster: ResourceDefinition<ExternalKubernetesClusterInputs, ExternalKubernetesClusterOutputs> = {
     kind: "ExternalKubernetesCluster",
-    inputs: ["name", "description", "zone", "network", "keyPair"],
-    replaceOnChanges: ["name", "description", "zone", "network", "keyPair"],
+    inputs: externalKubernetesClusterSchema.inputs,
+    replaceOnChanges: externalKubernetesClusterSchema.replaceOnChanges,
 
     check(news) {
         const v = new Validator("ExternalKubernetesCluster");

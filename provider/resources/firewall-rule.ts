@@ -2,7 +2,9 @@
 // Mold cannot change a rule's protocol, ports or CIDRs, so those replace it; tags change in place.
 import { createFirewallRule, deleteFirewallRule, FirewallRule, getFirewallRule, listFirewallRules } from "../client/firewall";
 import { normalizeCidr } from "../net/cidr";
-import type { Props, ResourceDefinition } from "../runtime/hooks";
+import { firewallRuleSchema } from "../generated/schema";
+import type { FirewallRuleInputs, FirewallRuleOutputs } from "../generated/types";
+import type { Reported, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { icmpField } from "./rule-inputs";
@@ -14,14 +16,14 @@ import { deleteConfirmed, waitFor } from "./reconcile";
 
 const PROTOCOLS = ["tcp", "udp", "icmp"] as const;
 
-function outputsOf(r: FirewallRule): Props {
+function outputsOf(r: FirewallRule): Reported<FirewallRuleInputs, FirewallRuleOutputs> {
     return { ruleId: r.id, ipAddress: r.ipaddress ?? "", networkId: r.networkid, state: r.state };
 }
 
 const getRule = getFirewallRule;
 
 /** Whether a listed rule has the declared protocol, ports and CIDRs. */
-function sameRule(r: FirewallRule, inputs: Props): boolean {
+function sameRule(r: FirewallRule, inputs: FirewallRuleInputs): boolean {
     const cidrs = (r.cidrlist || "0.0.0.0/0").split(",").map((c) => normalizeCidr(c.trim())).sort();
     const wanted = ((inputs.cidrList as string[] | undefined) ?? ["0.0.0.0/0"]).map(normalizeCidr).sort();
     return (
@@ -32,10 +34,10 @@ function sameRule(r: FirewallRule, inputs: Props): boolean {
     );
 }
 
-export const firewallRule: ResourceDefinition = {
+export const firewallRule: ResourceDefinition<FirewallRuleInputs, FirewallRuleOutputs> = {
     kind: "FirewallRule",
-    inputs: ["ipAddressId", "protocol", "startPort", "endPort", "cidrList", "icmpType", "icmpCode", "tags"],
-    replaceOnChanges: ["ipAddressId", "protocol", "startPort", "endPort", "cidrList", "icmpType", "icmpCode"],
+    inputs: firewallRuleSchema.inputs,
+    replaceOnChanges: firewallRuleSchema.replaceOnChanges,
 
     // Mold refuses a rule whose ports overlap another rule of the same protocol on the IP (537), so a
     // replacement that overlaps the old rule must delete it first.
@@ -43,7 +45,8 @@ export const firewallRule: ResourceDefinition = {
         return (
             olds.ipAddressId === news.ipAddressId &&
             olds.protocol === news.protocol &&
-            (news.protocol === "icmp" || rangesOverlap([olds.startPort, olds.endPort ?? olds.startPort], [news.startPort, news.endPort ?? news.startPort]))
+            (news.protocol === "icmp" || // Non-icmp rules have a start port (check requires it).
+            rangesOverlap([olds.startPort!, olds.endPort ?? olds.startPort!], [news.startPort!, news.endPort ?? news.startPort!]))
         );
     },
 

@@ -15,7 +15,9 @@ import {
 } from "../client/loadbalancer";
 import { normalizeCidr } from "../net/cidr";
 import { jsonEqual } from "../runtime/equal";
-import type { Props, ResourceDefinition } from "../runtime/hooks";
+import { loadBalancerRuleSchema } from "../generated/schema";
+import type { LoadBalancerRuleInputs, LoadBalancerRuleOutputs } from "../generated/types";
+import type { Cleared, Props, Reported, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { afterCreate, applyTags, assertOwned, createTagged } from "./common";
@@ -39,7 +41,7 @@ interface Extras {
 
 const NO_EXTRAS: Extras = { memberIds: [], stickinessPolicyId: "", healthCheckPolicyId: "" };
 
-function outputsOf(r: LoadBalancerRule, extras: Extras): Props {
+function outputsOf(r: LoadBalancerRule, extras: Extras): Reported<LoadBalancerRuleInputs, LoadBalancerRuleOutputs> {
     return { ruleId: r.id, state: r.state, publicIp: r.publicip ?? "", networkId: r.networkid, ...extras };
 }
 
@@ -71,25 +73,10 @@ async function converge(client: MoldClient, rule: LoadBalancerRule, inputs: Prop
     return extras;
 }
 
-export const loadBalancerRule: ResourceDefinition = {
+export const loadBalancerRule: ResourceDefinition<LoadBalancerRuleInputs, LoadBalancerRuleOutputs> = {
     kind: "LoadBalancerRule",
-    inputs: [
-        "name",
-        "description",
-        "algorithm",
-        "publicIpAddressId",
-        "publicPort",
-        "privatePort",
-        "protocol",
-        "cidrList",
-        "openFirewall",
-        "members",
-        "manageMembers",
-        "stickinessPolicy",
-        "healthCheckPolicy",
-        "tags",
-    ],
-    replaceOnChanges: ["publicIpAddressId", "publicPort", "privatePort", "protocol", "cidrList", "openFirewall"],
+    inputs: loadBalancerRuleSchema.inputs,
+    replaceOnChanges: loadBalancerRuleSchema.replaceOnChanges,
 
     // Mold refuses a second rule on the same public IP and port (conflict detection, 537), so a
     // replacement that keeps both must delete the old rule first.
@@ -138,7 +125,8 @@ export const loadBalancerRule: ResourceDefinition = {
             createLoadBalancerRule(client, {
                 name: inputs.name,
                 description: inputs.description,
-                algorithm: inputs.algorithm,
+                // check allows only these three.
+                algorithm: inputs.algorithm as "roundrobin" | "leastconn" | "source",
                 publicipid: inputs.publicIpAddressId,
                 publicport: inputs.publicPort,
                 privateport: inputs.privatePort,
@@ -209,7 +197,7 @@ export const loadBalancerRule: ResourceDefinition = {
         if (news.algorithm !== rule.algorithm) changes.algorithm = news.algorithm;
         let current = rule;
         if (Object.keys(changes).length) current = await changeIdempotent(() => updateLoadBalancerRule(client, id, changes));
-        const changed = (k: string) => repair || !jsonEqual(olds[k] ?? undefined, news[k]);
+        const changed = (k: keyof LoadBalancerRuleInputs) => repair || !jsonEqual(olds[k] ?? undefined, news[k]);
         const extras = await converge(
             client,
             current,
@@ -219,7 +207,7 @@ export const loadBalancerRule: ResourceDefinition = {
         );
         if (changed("tags")) await applyTags(client, TAG_TYPE, id, news);
         const now = (await getRule(client, id)) ?? current;
-        const outs = outputsOf(now, extras);
+        const outs: Cleared<LoadBalancerRuleOutputs> = outputsOf(now, extras);
         for (const k of OPTIONAL) if (news[k] === undefined) outs[k] = null;
         return outs;
     },

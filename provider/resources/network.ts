@@ -2,7 +2,9 @@
 // change in place (updateNetwork); zone, gateway and netmask (the CIDR) replace it.
 import { findNetworkOffering, findZone, listNetworkOfferings, NetworkOffering } from "../client/catalog";
 import { createNetwork, deleteNetwork, getNetwork, listNetworks, Network, updateNetwork } from "../client/network";
-import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
+import { networkSchema } from "../generated/schema";
+import type { NetworkInputs, NetworkOutputs } from "../generated/types";
+import type { HookContext, Reported, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { jsonEqual } from "../runtime/equal";
@@ -14,9 +16,7 @@ import { changeIdempotent, deleteConfirmed } from "./reconcile";
 /** A label of a network domain, as Mold's createNetwork/updateNetwork check it. */
 const DOMAIN_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
-const INPUTS = ["name", "displayText", "zone", "networkOffering", "gateway", "netmask", "networkDomain", "tags"] as const;
-
-function outputsOf(n: Network): Props {
+function outputsOf(n: Network): Reported<NetworkInputs, NetworkOutputs> {
     return {
         name: n.name,
         displayText: n.displaytext,
@@ -45,10 +45,10 @@ async function defaultIsolatedOffering(ctx: HookContext): Promise<NetworkOfferin
     return chosen;
 }
 
-export const network: ResourceDefinition = {
+export const network: ResourceDefinition<NetworkInputs, NetworkOutputs> = {
     kind: "Network",
-    inputs: INPUTS,
-    replaceOnChanges: ["zone", "gateway", "netmask"],
+    inputs: networkSchema.inputs,
+    replaceOnChanges: networkSchema.replaceOnChanges,
     computedInputs: ["displayText", "networkOffering", "gateway", "netmask", "networkDomain"],
 
     check(news) {

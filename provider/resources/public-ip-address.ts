@@ -4,7 +4,9 @@
 import { associateIpAddress, disassociateIpAddress, getPublicIpAddress, listPublicIpAddresses, PublicIpAddress } from "../client/address";
 import { findZone } from "../client/catalog";
 import { MoldJobError } from "../client/errors";
-import type { Props, ResourceDefinition } from "../runtime/hooks";
+import { publicIpAddressSchema } from "../generated/schema";
+import type { PublicIpAddressInputs, PublicIpAddressOutputs } from "../generated/types";
+import type { Reported, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { isOwned } from "../runtime/tags";
@@ -12,7 +14,7 @@ import { namesInMold } from "./check-names";
 import { applyTags, assertOwned, createTagged, findNetwork } from "./common";
 import { deleteConfirmed, waitFor } from "./reconcile";
 
-function outputsOf(ip: PublicIpAddress): Props {
+function outputsOf(ip: PublicIpAddress): Reported<PublicIpAddressInputs, PublicIpAddressOutputs> {
     return {
         ipAddress: ip.ipaddress,
         isSourceNat: ip.issourcenat,
@@ -23,10 +25,10 @@ function outputsOf(ip: PublicIpAddress): Props {
     };
 }
 
-export const publicIpAddress: ResourceDefinition = {
+export const publicIpAddress: ResourceDefinition<PublicIpAddressInputs, PublicIpAddressOutputs> = {
     kind: "PublicIpAddress",
-    inputs: ["network", "zone", "tags"],
-    replaceOnChanges: ["network", "zone"],
+    inputs: publicIpAddressSchema.inputs,
+    replaceOnChanges: publicIpAddressSchema.replaceOnChanges,
 
     check(news) {
         const v = new Validator("PublicIpAddress");
@@ -43,7 +45,7 @@ export const publicIpAddress: ResourceDefinition = {
         const client = ctx.client();
         const network = inputs.network !== undefined ? await findNetwork(client, inputs.network) : undefined;
         const networkid = network?.id;
-        const zoneid = network ? undefined : (await findZone(client, inputs.zone)).id;
+        const zoneid = network ? undefined : (await findZone(client, inputs.zone!)).id;
         // After a lost answer: an untagged address allocated since we asked is ours. Mold ties it to the
         // network only when its job ends, so wait while it is Allocating, then check the network.
         const askedAt = Date.now() - 2000;

@@ -194,6 +194,10 @@ export abstract class LoadBalancerRuleBase extends pulumi.dynamic.Resource {
      * VM names or ids with a NIC in the rule's network (traffic goes to that NIC's primary address), or { vm, ip } for another address of that NIC. Assigned and removed in place by difference. Omit for a rule without members (Mold keeps it in state Add); an empty list is refused.
      */
     declare public readonly members: pulumi.Output<(string | plain.LoadBalancerMember)[] | undefined>;
+    /**
+     * Default true. false: the rule never assigns or removes members and refresh does not report them, because another resource manages them (a control-plane NodeGroup does for a KubeadmCluster's API rule); members must then be left out.
+     */
+    declare public readonly manageMembers: pulumi.Output<boolean | undefined>;
     /** Session stickiness; a change deletes the policy and creates the new one in place. */
     declare public readonly stickinessPolicy: pulumi.Output<plain.StickinessPolicy | undefined>;
     /**
@@ -218,10 +222,6 @@ export abstract class LoadBalancerRuleBase extends pulumi.dynamic.Resource {
     declare public readonly stickinessPolicyId: pulumi.Output<string>;
     /** Id of the health-check policy; empty when none. */
     declare public readonly healthCheckPolicyId: pulumi.Output<string>;
-    /**
-     * Default true. false: the rule never assigns or removes members and refresh does not report them, because another resource manages them (a control-plane NodeGroup does for a KubeadmCluster's API rule); members must then be left out.
-     */
-    declare public readonly manageMembers: pulumi.Output<boolean | undefined>;
 
     protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: LoadBalancerRuleArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -238,11 +238,11 @@ export abstract class LoadBalancerRuleBase extends pulumi.dynamic.Resource {
                 cidrList: args.cidrList,
                 openFirewall: args.openFirewall,
                 members: args.members,
+                manageMembers: args.manageMembers,
                 stickinessPolicy: args.stickinessPolicy,
                 healthCheckPolicy: args.healthCheckPolicy,
                 tags: args.tags,
                 importId: args.importId,
-                manageMembers: args.manageMembers,
                 ruleId: undefined,
                 state: undefined,
                 publicIp: undefined,
@@ -697,6 +697,10 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
     declare public readonly sshUser: pulumi.Output<string>;
     /** Public IP whose port forwards reach the nodes' SSH. */
     declare public readonly publicIpAddressId: pulumi.Output<string>;
+    /**
+     * How SSH reaches the nodes: port-forward (a forward per node on publicIpAddressId; the default for control-plane groups), control-plane (through a control-plane node as jump host to the private address; the default for workers) or bastion (through `bastion`). Changed in place.
+     */
+    declare public readonly sshAccess: pulumi.Output<string>;
     /** port-forward access: node i is reached on sshPortStart + slot (block of 100 ports). */
     declare public readonly sshPortStart: pulumi.Output<number | undefined>;
     /** Who may reach the nodes' SSH ports (default 0.0.0.0/0); changed in place. */
@@ -731,6 +735,8 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
     declare public readonly importId: pulumi.Output<string | undefined>;
     /** The group's nodes. */
     declare public readonly nodes: pulumi.Output<plain.NodeGroupNode[]>;
+    /** Nodes a refresh found without their VM: the next update deletes them from Kubernetes, then forgets them. */
+    declare public readonly vanishedNodes: pulumi.Output<plain.NodeGroupNode[]>;
     /** Kubernetes node names. */
     declare public readonly nodeNames: pulumi.Output<string[]>;
     /** The nodes' VM ids. */
@@ -744,10 +750,6 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
     declare public readonly kubeconfig: pulumi.Output<string>;
     /** Control plane: https://<controlPlaneEndpoint>; empty for workers. */
     declare public readonly endpoint: pulumi.Output<string>;
-    /**
-     * How SSH reaches the nodes: port-forward (a forward per node on publicIpAddressId; the default for control-plane groups), control-plane (through a control-plane node as jump host to the private address; the default for workers) or bastion (through `bastion`). Changed in place.
-     */
-    declare public readonly sshAccess: pulumi.Output<string>;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
     declare public readonly bastion: pulumi.Output<plain.NodeGroupBastion | undefined>;
 
@@ -768,6 +770,7 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 sshPrivateKey: args.sshPrivateKey === undefined ? undefined : pulumi.secret(args.sshPrivateKey),
                 sshUser: args.sshUser,
                 publicIpAddressId: args.publicIpAddressId,
+                sshAccess: args.sshAccess,
                 sshPortStart: args.sshPortStart,
                 sshCidrs: args.sshCidrs,
                 kubernetesVersion: args.kubernetesVersion,
@@ -783,9 +786,9 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 moldClusterId: args.moldClusterId,
                 bootstrapTimeoutSeconds: args.bootstrapTimeoutSeconds,
                 importId: args.importId,
-                sshAccess: args.sshAccess,
                 bastion: args.bastion,
                 nodes: undefined,
+                vanishedNodes: undefined,
                 nodeNames: undefined,
                 virtualMachineIds: undefined,
                 initialised: undefined,

@@ -250,6 +250,10 @@ export interface LoadBalancerRuleArgs {
      * VM names or ids with a NIC in the rule's network (traffic goes to that NIC's primary address), or { vm, ip } for another address of that NIC. Assigned and removed in place by difference. Omit for a rule without members (Mold keeps it in state Add); an empty list is refused.
      */
     members?: pulumi.Input<pulumi.Input<string | LoadBalancerMember>[]>;
+    /**
+     * Default true. false: the rule never assigns or removes members and refresh does not report them, because another resource manages them (a control-plane NodeGroup does for a KubeadmCluster's API rule); members must then be left out.
+     */
+    manageMembers?: pulumi.Input<boolean>;
     /** Session stickiness; a change deletes the policy and creates the new one in place. */
     stickinessPolicy?: pulumi.Input<StickinessPolicy>;
     /**
@@ -260,10 +264,6 @@ export interface LoadBalancerRuleArgs {
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */
     importId?: pulumi.Input<string>;
-    /**
-     * Default true. false: the rule never assigns or removes members and refresh does not report them, because another resource manages them (a control-plane NodeGroup does for a KubeadmCluster's API rule); members must then be left out.
-     */
-    manageMembers?: pulumi.Input<boolean>;
 }
 
 /** The arguments of EgressFirewallRule: One egress firewall rule on an isolated network. Mold cannot change an egress rule's protocol, ports or CIDRs, so every input but tags replaces it. Mold stores source CIDRs normalised (10.1.1.5/24 as 10.1.1.0/24; none or 0.0.0.0/0 as the network's CIDR); diffs and refresh compare the canonical forms, so equivalent spellings cause no diff. */
@@ -464,6 +464,10 @@ export interface NodeGroupArgs {
     sshUser?: pulumi.Input<string>;
     /** Public IP whose port forwards reach the nodes' SSH. Changing it replaces the resource. */
     publicIpAddressId: pulumi.Input<string>;
+    /**
+     * How SSH reaches the nodes: port-forward (a forward per node on publicIpAddressId; the default for control-plane groups), control-plane (through a control-plane node as jump host to the private address; the default for workers) or bastion (through `bastion`). Changed in place.
+     */
+    sshAccess?: pulumi.Input<string>;
     /** port-forward access: node i is reached on sshPortStart + slot (block of 100 ports). Changing it replaces the resource. */
     sshPortStart?: pulumi.Input<number>;
     /** Who may reach the nodes' SSH ports (default 0.0.0.0/0); changed in place. */
@@ -498,10 +502,6 @@ export interface NodeGroupArgs {
     bootstrapTimeoutSeconds?: pulumi.Input<number>;
     /** Not supported: a node group cannot be adopted (refused at check). */
     importId?: pulumi.Input<string>;
-    /**
-     * How SSH reaches the nodes: port-forward (a forward per node on publicIpAddressId; the default for control-plane groups), control-plane (through a control-plane node as jump host to the private address; the default for workers) or bastion (through `bastion`). Changed in place.
-     */
-    sshAccess?: pulumi.Input<string>;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
     bastion?: pulumi.Input<NodeGroupBastion>;
 }
