@@ -106,7 +106,14 @@ function providerTypes(schema) {
         }
         out += "};\n";
     }
-    return out;
+    out += "\n/** Every resource kind's types, by kind; `inPlace`: the inputs an update applies (not replaced, refused or connection-only). */\n";
+    out += "export interface GeneratedKinds {\n";
+    for (const { kind, r } of resourcesOf(schema)) {
+        if (r.isComponent) continue;
+        const inPlace = Object.entries(r.inputProperties).filter(([k, p]) => k !== "importId" && changeOf(p) === "in place").map(([k]) => JSON.stringify(k));
+        out += `    ${kind}: { inputs: ${kind}Inputs; outputs: ${kind}Outputs; inPlace: ${inPlace.join(" | ") || "never"} };\n`;
+    }
+    return out + "}\n";
 }
 
 function providerSchema(schema) {

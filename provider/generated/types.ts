@@ -1011,3 +1011,18 @@ export type ExternalKubernetesClusterOutputs = {
     /** Registered VM ids. */
     virtualMachineIds: string[];
 };
+
+/** Every resource kind's types, by kind; `inPlace`: the inputs an update applies (not replaced, refused or connection-only). */
+export interface GeneratedKinds {
+    Network: { inputs: NetworkInputs; outputs: NetworkOutputs; inPlace: "name" | "displayText" | "networkOffering" | "networkDomain" | "tags" };
+    PublicIpAddress: { inputs: PublicIpAddressInputs; outputs: PublicIpAddressOutputs; inPlace: "tags" };
+    FirewallRule: { inputs: FirewallRuleInputs; outputs: FirewallRuleOutputs; inPlace: "tags" };
+    LoadBalancerRule: { inputs: LoadBalancerRuleInputs; outputs: LoadBalancerRuleOutputs; inPlace: "name" | "description" | "algorithm" | "members" | "manageMembers" | "stickinessPolicy" | "healthCheckPolicy" | "tags" };
+    EgressFirewallRule: { inputs: EgressFirewallRuleInputs; outputs: EgressFirewallRuleOutputs; inPlace: "tags" };
+    PortForwardingRule: { inputs: PortForwardingRuleInputs; outputs: PortForwardingRuleOutputs; inPlace: "privatePort" | "privateEndPort" | "virtualMachine" | "vmGuestIp" | "cidrList" | "tags" };
+    VirtualMachine: { inputs: VirtualMachineInputs; outputs: VirtualMachineOutputs; inPlace: "name" | "displayName" | "serviceOffering" | "keyPair" | "userDataMaxLength" | "desiredState" | "tags" };
+    SshKeyPair: { inputs: SshKeyPairInputs; outputs: SshKeyPairOutputs; inPlace: never };
+    KubernetesCluster: { inputs: KubernetesClusterInputs; outputs: KubernetesClusterOutputs; inPlace: "kubernetesVersion" | "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering" | "size" | "autoscaling" | "desiredState" | "removeNodes" | "timeouts" };
+    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; inPlace: "count" | "serviceOffering" | "template" | "sshUser" | "sshAccess" | "sshCidrs" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" };
+    ExternalKubernetesCluster: { inputs: ExternalKubernetesClusterInputs; outputs: ExternalKubernetesClusterOutputs; inPlace: never };
+}

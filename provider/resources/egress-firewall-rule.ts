@@ -73,6 +73,7 @@ export const egressFirewallRule: ResourceDefinition<EgressFirewallRuleInputs, Eg
     kind: KIND,
     inputs: egressFirewallRuleSchema.inputs,
     replaceOnChanges: egressFirewallRuleSchema.replaceOnChanges,
+    inPlace: { tags: "createTags/deleteTags" },
     normalize,
 
     check(news) {

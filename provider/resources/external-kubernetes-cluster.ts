@@ -32,6 +32,7 @@ export const externalKubernetesCluster: ResourceDefinition<ExternalKubernetesClu
     kind: "ExternalKubernetesCluster",
     inputs: externalKubernetesClusterSchema.inputs,
     replaceOnChanges: externalKubernetesClusterSchema.replaceOnChanges,
+    inPlace: {},
 
     check(news) {
         const v = new Validator("ExternalKubernetesCluster");

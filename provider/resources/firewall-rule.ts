@@ -38,6 +38,7 @@ export const firewallRule: ResourceDefinition<FirewallRuleInputs, FirewallRuleOu
     kind: "FirewallRule",
     inputs: firewallRuleSchema.inputs,
     replaceOnChanges: firewallRuleSchema.replaceOnChanges,
+    inPlace: { tags: "createTags/deleteTags" },
 
     // Mold refuses a rule whose ports overlap another rule of the same protocol on the IP (537), so a
     // replacement that overlaps the old rule must delete it first.

@@ -114,6 +114,18 @@ export const kubernetesCluster: ResourceDefinition<KubernetesClusterInputs, Kube
     kind: "KubernetesCluster",
     inputs: kubernetesClusterSchema.inputs,
     replaceOnChanges: kubernetesClusterSchema.replaceOnChanges,
+    inPlace: {
+        kubernetesVersion: "upgradeKubernetesCluster",
+        serviceOffering: "scaleKubernetesCluster (stop → scale → start for node offerings)",
+        controlOffering: "scaleKubernetesCluster nodeofferings",
+        workerOffering: "scaleKubernetesCluster nodeofferings",
+        etcdOffering: "scaleKubernetesCluster nodeofferings",
+        size: "scaleKubernetesCluster (ignored while autoscaling is on)",
+        autoscaling: "scaleKubernetesCluster autoscalingenabled/minsize/maxsize",
+        desiredState: "startKubernetesCluster/stopKubernetesCluster",
+        removeNodes: "scaleKubernetesCluster nodeids",
+        timeouts: "the hooks' deadlines: nothing to change in Mold",
+    },
     computedInputs: ["description", "controlNodes"],
 
     check: (news, olds) => checkCluster(news, olds ?? {}),

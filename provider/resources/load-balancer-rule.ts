@@ -77,6 +77,16 @@ export const loadBalancerRule: ResourceDefinition<LoadBalancerRuleInputs, LoadBa
     kind: "LoadBalancerRule",
     inputs: loadBalancerRuleSchema.inputs,
     replaceOnChanges: loadBalancerRuleSchema.replaceOnChanges,
+    inPlace: {
+        name: "updateLoadBalancerRule",
+        description: "updateLoadBalancerRule",
+        algorithm: "updateLoadBalancerRule",
+        members: "assign/remove the difference",
+        manageMembers: "decides whether members are converged at all",
+        stickinessPolicy: "delete and create the policy",
+        healthCheckPolicy: "delete and create the policy",
+        tags: "createTags/deleteTags",
+    },
 
     // Mold refuses a second rule on the same public IP and port (conflict detection, 537), so a
     // replacement that keeps both must delete the old rule first.

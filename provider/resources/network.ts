@@ -49,6 +49,13 @@ export const network: ResourceDefinition<NetworkInputs, NetworkOutputs> = {
     kind: "Network",
     inputs: networkSchema.inputs,
     replaceOnChanges: networkSchema.replaceOnChanges,
+    inPlace: {
+        name: "updateNetwork",
+        displayText: "updateNetwork",
+        networkOffering: "updateNetwork with the offering's id (Mold's default isolated one when unset)",
+        networkDomain: "updateNetwork",
+        tags: "createTags/deleteTags",
+    },
     computedInputs: ["displayText", "networkOffering", "gateway", "netmask", "networkDomain"],
 
     check(news) {

@@ -82,6 +82,21 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
     // Unfinished or vanished nodes are worked on by the next update, even after a refresh.
     needsRepair: (olds) => (Array.isArray(olds.nodes) && olds.nodes.some((n) => n.status !== "ready")) || (Array.isArray(olds.vanishedNodes) && olds.vanishedNodes.length > 0),
     replaceOnChanges: nodeGroupSchema.replaceOnChanges,
+    inPlace: {
+        count: "new nodes join in parallel; removed ones are drained and deleted",
+        serviceOffering: "rolls the nodes one at a time",
+        template: "rolls the nodes one at a time",
+        sshUser: "used from the next connection on",
+        sshAccess: "port forwards made or deleted (changeAccess)",
+        sshCidrs: "each node's port forward made again (changeAccess)",
+        controlPlaneEndpoint: "refused at check on a control plane; workers keep joining through controlPlaneNodes",
+        apiLoadBalancerRuleId: "refused at check on a control plane",
+        networkCidr: "a check setting: nothing to change in Mold",
+        labels: "kubectl label on every node",
+        taints: "kubectl taint on every node",
+        moldClusterId: "the VMs unregistered from the old cluster and registered with the new one",
+        bootstrapTimeoutSeconds: "the waits of later runs",
+    },
 
     check(news, olds = {}) {
         const v = new Validator("NodeGroup");

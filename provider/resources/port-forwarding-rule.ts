@@ -100,6 +100,14 @@ export const portForwardingRule: ResourceDefinition<PortForwardingRuleInputs, Po
     kind: KIND,
     inputs: portForwardingRuleSchema.inputs,
     replaceOnChanges: portForwardingRuleSchema.replaceOnChanges,
+    inPlace: {
+        privatePort: "updatePortForwardingRule (with privateEndPort)",
+        privateEndPort: "updatePortForwardingRule (with privatePort)",
+        virtualMachine: "updatePortForwardingRule",
+        vmGuestIp: "updatePortForwardingRule (with the VM)",
+        cidrList: "updatePortForwardingRule",
+        tags: "createTags/deleteTags",
+    },
     normalize,
 
     check(news) {

@@ -29,6 +29,7 @@ export const publicIpAddress: ResourceDefinition<PublicIpAddressInputs, PublicIp
     kind: "PublicIpAddress",
     inputs: publicIpAddressSchema.inputs,
     replaceOnChanges: publicIpAddressSchema.replaceOnChanges,
+    inPlace: { tags: "createTags/deleteTags" },
 
     check(news) {
         const v = new Validator("PublicIpAddress");

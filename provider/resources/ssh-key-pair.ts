@@ -53,6 +53,7 @@ export const sshKeyPair: ResourceDefinition<SshKeyPairInputs, SshKeyPairOutputs>
     kind: "SshKeyPair",
     inputs: sshKeyPairSchema.inputs,
     replaceOnChanges: sshKeyPairSchema.replaceOnChanges,
+    inPlace: {},
 
     check(news) {
         const v = new Validator("SshKeyPair");

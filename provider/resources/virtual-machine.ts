@@ -110,6 +110,15 @@ export const virtualMachine: ResourceDefinition<VirtualMachineInputs, VirtualMac
     kind: "VirtualMachine",
     inputs: virtualMachineSchema.inputs,
     replaceOnChanges: virtualMachineSchema.replaceOnChanges,
+    inPlace: {
+        name: "updateVirtualMachine",
+        displayName: "updateVirtualMachine",
+        serviceOffering: "scaleVirtualMachine live where Mold allows it, else stop → change → start",
+        keyPair: "resetSSHKeyForVirtualMachine while stopped",
+        userDataMaxLength: "a check setting: nothing to change in Mold",
+        desiredState: "startVirtualMachine/stopVirtualMachine",
+        tags: "createTags/deleteTags",
+    },
     computedInputs: ["name", "displayName"],
 
     check(news) {

@@ -2,6 +2,7 @@
 // to `runHook(kind, hook, settings, args)`, loaded with require() inside the host, so `__provider`
 // stays tiny and holds no credentials, clients or Maps. Everything here runs in the provider host.
 import { MoldClient } from "../client/client";
+import type { GeneratedKinds } from "../generated/types";
 import { hasCredentials, MoldClientOptions } from "../client/config";
 import { jsonEqual as equal } from "./equal";
 import { hookError } from "./errors";
@@ -55,11 +56,24 @@ export type Reported<I, O> = Pick<O, Exclude<RequiredKeys<O>, keyof I>> & Partia
  */
 export type Cleared<T> = { [K in keyof T]?: T[K] | null };
 
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/** The inputs of the kind whose generated input type is `I` that an update applies (never for the runner's Wire). */
+export type InPlaceOf<I> = string extends keyof I
+    ? never
+    : { [K in keyof GeneratedKinds]: Same<GeneratedKinds[K]["inputs"], I> extends true ? GeneratedKinds[K]["inPlace"] : never }[keyof GeneratedKinds];
+
 /** What a resource module implements; see provider/resources/*.ts. `I`/`O`: its generated types. */
 export interface ResourceDefinition<I extends Wire = Wire, O extends Wire = Wire> {
     kind: string;
     /** Input names (the SDK's args) from schema.json. Outputs repeat them, so diffs compare outputs with new inputs. */
     inputs: readonly (keyof I & string)[];
+    /**
+     * How update applies each input that changes in place (schema.json: neither replaceOnChanges nor refused nor
+     * a connection input), one short line each. The compiler holds it to schema.json: an in-place input added
+     * there without an entry here is an error, and so is an entry for an input that is not one.
+     */
+    inPlace: { readonly [K in InPlaceOf<I>]: string };
     /** Inputs that Mold cannot change in place: a change replaces the resource (schema.json's replaceOnChanges). */
     replaceOnChanges: readonly (keyof I & string)[];
     /**
