@@ -106,12 +106,12 @@ function providerTypes(schema) {
         }
         out += "};\n";
     }
-    out += "\n/** Every resource kind's types, by kind; `inPlace`: the inputs an update applies (not replaced, refused or connection-only). */\n";
+    out += "\n/** Every resource kind's types, by kind; `handled`: the inputs its hooks must say how they apply (all but importId and connection inputs). */\n";
     out += "export interface GeneratedKinds {\n";
     for (const { kind, r } of resourcesOf(schema)) {
         if (r.isComponent) continue;
-        const inPlace = Object.entries(r.inputProperties).filter(([k, p]) => k !== "importId" && changeOf(p) === "in place").map(([k]) => JSON.stringify(k));
-        out += `    ${kind}: { inputs: ${kind}Inputs; outputs: ${kind}Outputs; inPlace: ${inPlace.join(" | ") || "never"} };\n`;
+        const handled = Object.entries(r.inputProperties).filter(([k, p]) => k !== "importId" && !isConnection(p)).map(([k]) => JSON.stringify(k));
+        out += `    ${kind}: { inputs: ${kind}Inputs; outputs: ${kind}Outputs; handled: ${handled.join(" | ") || "never"} };\n`;
     }
     return out + "}\n";
 }

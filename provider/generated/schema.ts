@@ -27,9 +27,9 @@ export const networkSchema: SchemaLists<NetworkInputs, NetworkOutputs> = {
 
 export const publicIpAddressSchema: SchemaLists<PublicIpAddressInputs, PublicIpAddressOutputs> = {
     kind: "PublicIpAddress",
-    inputs: ["network", "zone", "tags"],
+    inputs: ["network", "zone", "ipAddress", "tags"],
     connectionInputs: [],
-    replaceOnChanges: ["network", "zone"],
+    replaceOnChanges: ["network", "zone", "ipAddress"],
     requiredInputs: [],
     secretOutputs: [],
 };

@@ -232,6 +232,10 @@ export type PublicIpAddressInputs = {
     network?: string;
     /** Zone name or id, for an address not tied to a network. */
     zone?: string;
+    /**
+     * A specific free address of the zone to acquire (e.g. one released before, which DNS records still name); default: any free address Mold picks.
+     */
+    ipAddress?: string;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
     tags?: Record<string, string>;
     /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */
@@ -244,7 +248,7 @@ export type PublicIpAddressOutputs = {
     network?: string;
     /** Zone as given. */
     zone?: string;
-    /** The address (inside 127.0.0.0/8 on the simulator). */
+    /** The public address: the one asked for by ipAddress, else the one Mold picked (inside 127.0.0.0/8 on the simulator). */
     ipAddress: string;
     /** Whether it is its network's source-NAT address. */
     isSourceNat: boolean;
@@ -1012,17 +1016,17 @@ export type ExternalKubernetesClusterOutputs = {
     virtualMachineIds: string[];
 };
 
-/** Every resource kind's types, by kind; `inPlace`: the inputs an update applies (not replaced, refused or connection-only). */
+/** Every resource kind's types, by kind; `handled`: the inputs its hooks must say how they apply (all but importId and connection inputs). */
 export interface GeneratedKinds {
-    Network: { inputs: NetworkInputs; outputs: NetworkOutputs; inPlace: "name" | "displayText" | "networkOffering" | "networkDomain" | "tags" };
-    PublicIpAddress: { inputs: PublicIpAddressInputs; outputs: PublicIpAddressOutputs; inPlace: "tags" };
-    FirewallRule: { inputs: FirewallRuleInputs; outputs: FirewallRuleOutputs; inPlace: "tags" };
-    LoadBalancerRule: { inputs: LoadBalancerRuleInputs; outputs: LoadBalancerRuleOutputs; inPlace: "name" | "description" | "algorithm" | "members" | "manageMembers" | "stickinessPolicy" | "healthCheckPolicy" | "tags" };
-    EgressFirewallRule: { inputs: EgressFirewallRuleInputs; outputs: EgressFirewallRuleOutputs; inPlace: "tags" };
-    PortForwardingRule: { inputs: PortForwardingRuleInputs; outputs: PortForwardingRuleOutputs; inPlace: "privatePort" | "privateEndPort" | "virtualMachine" | "vmGuestIp" | "cidrList" | "tags" };
-    VirtualMachine: { inputs: VirtualMachineInputs; outputs: VirtualMachineOutputs; inPlace: "name" | "displayName" | "serviceOffering" | "keyPair" | "userDataMaxLength" | "desiredState" | "tags" };
-    SshKeyPair: { inputs: SshKeyPairInputs; outputs: SshKeyPairOutputs; inPlace: never };
-    KubernetesCluster: { inputs: KubernetesClusterInputs; outputs: KubernetesClusterOutputs; inPlace: "kubernetesVersion" | "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering" | "size" | "autoscaling" | "desiredState" | "removeNodes" | "timeouts" };
-    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; inPlace: "count" | "serviceOffering" | "template" | "sshUser" | "sshAccess" | "sshCidrs" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" };
-    ExternalKubernetesCluster: { inputs: ExternalKubernetesClusterInputs; outputs: ExternalKubernetesClusterOutputs; inPlace: never };
+    Network: { inputs: NetworkInputs; outputs: NetworkOutputs; handled: "name" | "displayText" | "zone" | "networkOffering" | "gateway" | "netmask" | "networkDomain" | "tags" };
+    PublicIpAddress: { inputs: PublicIpAddressInputs; outputs: PublicIpAddressOutputs; handled: "network" | "zone" | "ipAddress" | "tags" };
+    FirewallRule: { inputs: FirewallRuleInputs; outputs: FirewallRuleOutputs; handled: "ipAddressId" | "protocol" | "startPort" | "endPort" | "cidrList" | "icmpType" | "icmpCode" | "tags" };
+    LoadBalancerRule: { inputs: LoadBalancerRuleInputs; outputs: LoadBalancerRuleOutputs; handled: "name" | "description" | "algorithm" | "publicIpAddressId" | "publicPort" | "privatePort" | "protocol" | "cidrList" | "openFirewall" | "members" | "manageMembers" | "stickinessPolicy" | "healthCheckPolicy" | "tags" };
+    EgressFirewallRule: { inputs: EgressFirewallRuleInputs; outputs: EgressFirewallRuleOutputs; handled: "network" | "protocol" | "startPort" | "endPort" | "cidrList" | "destCidrList" | "icmpType" | "icmpCode" | "tags" };
+    PortForwardingRule: { inputs: PortForwardingRuleInputs; outputs: PortForwardingRuleOutputs; handled: "ipAddressId" | "protocol" | "publicPort" | "publicEndPort" | "privatePort" | "privateEndPort" | "virtualMachine" | "vmGuestIp" | "cidrList" | "openFirewall" | "tags" };
+    VirtualMachine: { inputs: VirtualMachineInputs; outputs: VirtualMachineOutputs; handled: "name" | "displayName" | "zone" | "template" | "serviceOffering" | "networks" | "keyPair" | "userData" | "userDataMaxLength" | "rootDiskSize" | "affinityGroups" | "desiredState" | "tags" };
+    SshKeyPair: { inputs: SshKeyPairInputs; outputs: SshKeyPairOutputs; handled: "name" | "publicKey" };
+    KubernetesCluster: { inputs: KubernetesClusterInputs; outputs: KubernetesClusterOutputs; handled: "name" | "description" | "zone" | "kubernetesVersion" | "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering" | "etcdNodes" | "nodeRootDiskSize" | "network" | "controlNodes" | "externalLoadBalancerIpAddress" | "size" | "keyPair" | "privateRegistry" | "autoscaling" | "desiredState" | "removeNodes" | "timeouts" };
+    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" };
+    ExternalKubernetesCluster: { inputs: ExternalKubernetesClusterInputs; outputs: ExternalKubernetesClusterOutputs; handled: "name" | "description" | "zone" | "network" | "keyPair" };
 }

@@ -73,7 +73,17 @@ export const egressFirewallRule: ResourceDefinition<EgressFirewallRuleInputs, Eg
     kind: KIND,
     inputs: egressFirewallRuleSchema.inputs,
     replaceOnChanges: egressFirewallRuleSchema.replaceOnChanges,
-    inPlace: { tags: "createTags/deleteTags" },
+    handles: {
+        network: "createEgressFirewallRule networkid (found by name or id)",
+        protocol: "createEgressFirewallRule protocol",
+        startPort: "createEgressFirewallRule startport",
+        endPort: "createEgressFirewallRule endport",
+        cidrList: "createEgressFirewallRule cidrlist",
+        destCidrList: "createEgressFirewallRule destcidrlist",
+        icmpType: "createEgressFirewallRule icmptype",
+        icmpCode: "createEgressFirewallRule icmpcode",
+        tags: "createTags with the ownership tag; update: createTags/deleteTags",
+    },
     normalize,
 
     check(news) {

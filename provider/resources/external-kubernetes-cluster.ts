@@ -32,7 +32,13 @@ export const externalKubernetesCluster: ResourceDefinition<ExternalKubernetesClu
     kind: "ExternalKubernetesCluster",
     inputs: externalKubernetesClusterSchema.inputs,
     replaceOnChanges: externalKubernetesClusterSchema.replaceOnChanges,
-    inPlace: {},
+    handles: {
+        name: "createKubernetesCluster name",
+        description: "createKubernetesCluster description",
+        zone: "createKubernetesCluster zoneid (found by name or id)",
+        network: "createKubernetesCluster networkid (found by name or id)",
+        keyPair: "createKubernetesCluster keypair",
+    },
 
     check(news) {
         const v = new Validator("ExternalKubernetesCluster");

@@ -38,7 +38,16 @@ export const firewallRule: ResourceDefinition<FirewallRuleInputs, FirewallRuleOu
     kind: "FirewallRule",
     inputs: firewallRuleSchema.inputs,
     replaceOnChanges: firewallRuleSchema.replaceOnChanges,
-    inPlace: { tags: "createTags/deleteTags" },
+    handles: {
+        ipAddressId: "createFirewallRule ipaddressid",
+        protocol: "createFirewallRule protocol",
+        startPort: "createFirewallRule startport",
+        endPort: "createFirewallRule endport",
+        cidrList: "createFirewallRule cidrlist",
+        icmpType: "createFirewallRule icmptype",
+        icmpCode: "createFirewallRule icmpcode",
+        tags: "createTags with the ownership tag; update: createTags/deleteTags",
+    },
 
     // Mold refuses a rule whose ports overlap another rule of the same protocol on the IP (537), so a
     // replacement that overlaps the old rule must delete it first.

@@ -49,12 +49,15 @@ export const network: ResourceDefinition<NetworkInputs, NetworkOutputs> = {
     kind: "Network",
     inputs: networkSchema.inputs,
     replaceOnChanges: networkSchema.replaceOnChanges,
-    inPlace: {
-        name: "updateNetwork",
-        displayText: "updateNetwork",
-        networkOffering: "updateNetwork with the offering's id (Mold's default isolated one when unset)",
-        networkDomain: "updateNetwork",
-        tags: "createTags/deleteTags",
+    handles: {
+        name: "createNetwork name; update: updateNetwork",
+        displayText: "createNetwork displaytext (default: the name); update: updateNetwork",
+        zone: "createNetwork zoneid (found by name or id)",
+        networkOffering: "createNetwork networkofferingid (default: Mold's isolated one with source NAT); update: updateNetwork",
+        gateway: "createNetwork gateway",
+        netmask: "createNetwork netmask",
+        networkDomain: "createNetwork networkdomain; update: updateNetwork",
+        tags: "createTags with the ownership tag; update: createTags/deleteTags",
     },
     computedInputs: ["displayText", "networkOffering", "gateway", "netmask", "networkDomain"],
 

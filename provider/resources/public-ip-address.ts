@@ -1,5 +1,5 @@
 // mold:index:PublicIpAddress — a public address associated to an isolated network (or a zone).
-// Released on delete; a change of network or zone replaces it. The first address of an isolated
+// Released on delete; a change of network, zone or requested address replaces it. The first address of an isolated
 // network becomes its source NAT, which Mold only releases together with the network.
 import { associateIpAddress, disassociateIpAddress, getPublicIpAddress, listPublicIpAddresses, PublicIpAddress } from "../client/address";
 import { findZone } from "../client/catalog";
@@ -29,12 +29,22 @@ export const publicIpAddress: ResourceDefinition<PublicIpAddressInputs, PublicIp
     kind: "PublicIpAddress",
     inputs: publicIpAddressSchema.inputs,
     replaceOnChanges: publicIpAddressSchema.replaceOnChanges,
-    inPlace: { tags: "createTags/deleteTags" },
+    // Left out, Mold picks the address: the output holds it, and an unset input is no opinion.
+    computedInputs: ["ipAddress"],
+    // A replacement asking for the address the old one holds (a new network, say) can only get it once released.
+    deleteBeforeReplace: (olds, news) => news.ipAddress !== undefined && news.ipAddress === olds.ipAddress,
+    handles: {
+        network: "associateIpAddress networkid (found by name or id)",
+        zone: "associateIpAddress zoneid, without a network",
+        ipAddress: "associateIpAddress ipaddress",
+        tags: "createTags with the ownership tag; update: createTags/deleteTags",
+    },
 
     check(news) {
         const v = new Validator("PublicIpAddress");
         v.string("network", news.network);
         v.string("zone", news.zone);
+        v.ipv4("ipAddress", news.ipAddress);
         if (news.network === undefined && news.zone === undefined) v.fail("network", "or zone is required");
         v.tags("tags", news.tags);
         return { inputs: news, failures: v.failures };
@@ -55,10 +65,11 @@ export const publicIpAddress: ResourceDefinition<PublicIpAddressInputs, PublicIp
                 const fresh = (await listPublicIpAddresses(client, { zoneid: network?.zoneid ?? zoneid }))
                     .filter((ip) => !isOwned(ip.tags) && ip.allocated !== undefined && Date.parse(ip.allocated.replace(/(\d\d)(\d\d)$/, "$1:$2")) >= askedAt)
                     .filter((ip) => ip.state === "Allocating" || !networkid || ip.associatednetworkid === networkid)
+                    .filter((ip) => inputs.ipAddress === undefined || ip.ipaddress === inputs.ipAddress)
                     .pop();
                 return { done: !fresh || fresh.state !== "Allocating", value: fresh };
             });
-        return createTagged(client, "PublicIpAddress", inputs, () => associateIpAddress(client, { networkid, zoneid }), outputsOf, find);
+        return createTagged(client, "PublicIpAddress", inputs, () => associateIpAddress(client, { networkid, zoneid, ipaddress: inputs.ipAddress }), outputsOf, find);
     },
 
     async read(ctx, id, olds) {

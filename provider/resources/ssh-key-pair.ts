@@ -53,7 +53,10 @@ export const sshKeyPair: ResourceDefinition<SshKeyPairInputs, SshKeyPairOutputs>
     kind: "SshKeyPair",
     inputs: sshKeyPairSchema.inputs,
     replaceOnChanges: sshKeyPairSchema.replaceOnChanges,
-    inPlace: {},
+    handles: {
+        name: "registerSSHKeyPair / createSSHKeyPair name",
+        publicKey: "registerSSHKeyPair publickey; unset: createSSHKeyPair (Mold generates the pair)",
+    },
 
     check(news) {
         const v = new Validator("SshKeyPair");

@@ -58,10 +58,10 @@ export type Cleared<T> = { [K in keyof T]?: T[K] | null };
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 
-/** The inputs of the kind whose generated input type is `I` that an update applies (never for the runner's Wire). */
-export type InPlaceOf<I> = string extends keyof I
+/** The inputs of the kind whose generated input type is `I` that its hooks must handle (never for the runner's Wire). */
+export type HandledOf<I> = string extends keyof I
     ? never
-    : { [K in keyof GeneratedKinds]: Same<GeneratedKinds[K]["inputs"], I> extends true ? GeneratedKinds[K]["inPlace"] : never }[keyof GeneratedKinds];
+    : { [K in keyof GeneratedKinds]: Same<GeneratedKinds[K]["inputs"], I> extends true ? GeneratedKinds[K]["handled"] : never }[keyof GeneratedKinds];
 
 /** What a resource module implements; see provider/resources/*.ts. `I`/`O`: its generated types. */
 export interface ResourceDefinition<I extends Wire = Wire, O extends Wire = Wire> {
@@ -69,11 +69,12 @@ export interface ResourceDefinition<I extends Wire = Wire, O extends Wire = Wire
     /** Input names (the SDK's args) from schema.json. Outputs repeat them, so diffs compare outputs with new inputs. */
     inputs: readonly (keyof I & string)[];
     /**
-     * How update applies each input that changes in place (schema.json: neither replaceOnChanges nor refused nor
-     * a connection input), one short line each. The compiler holds it to schema.json: an in-place input added
-     * there without an entry here is an error, and so is an entry for an input that is not one.
+     * How the hooks apply each input, one short line each: what create sends it as, and what update does when it
+     * changes (an input in replaceOnChanges is replaced by the engine instead; one refused at check says so). The
+     * compiler holds this to schema.json: an input added there without an entry here is an error, and so is an
+     * entry for an input schema.json does not have. Read with the create and update hooks, it is their checklist.
      */
-    inPlace: { readonly [K in InPlaceOf<I>]: string };
+    handles: { readonly [K in HandledOf<I>]: string };
     /** Inputs that Mold cannot change in place: a change replaces the resource (schema.json's replaceOnChanges). */
     replaceOnChanges: readonly (keyof I & string)[];
     /**

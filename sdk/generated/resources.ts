@@ -75,7 +75,7 @@ export abstract class PublicIpAddressBase extends pulumi.dynamic.Resource {
     declare public readonly network: pulumi.Output<string | undefined>;
     /** Zone as given. */
     declare public readonly zone: pulumi.Output<string | undefined>;
-    /** The address (inside 127.0.0.0/8 on the simulator). */
+    /** The public address: the one asked for by ipAddress, else the one Mold picked (inside 127.0.0.0/8 on the simulator). */
     declare public readonly ipAddress: pulumi.Output<string>;
     /** Whether it is its network's source-NAT address. */
     declare public readonly isSourceNat: pulumi.Output<boolean>;
@@ -99,9 +99,9 @@ export abstract class PublicIpAddressBase extends pulumi.dynamic.Resource {
             {
                 network: args.network,
                 zone: args.zone,
+                ipAddress: args.ipAddress,
                 tags: args.tags,
                 importId: args.importId,
-                ipAddress: undefined,
                 isSourceNat: undefined,
                 isStaticNat: undefined,
                 networkId: undefined,

@@ -196,6 +196,10 @@ export interface PublicIpAddressArgs {
     network?: pulumi.Input<string>;
     /** Zone name or id, for an address not tied to a network. Changing it replaces the resource. */
     zone?: pulumi.Input<string>;
+    /**
+     * A specific free address of the zone to acquire (e.g. one released before, which DNS records still name); default: any free address Mold picks. Changing it replaces the resource.
+     */
+    ipAddress?: pulumi.Input<string>;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */

@@ -36,7 +36,7 @@ test("a changed schema.json makes every file that repeats it stale, the docs and
     t.regex(out["README.md"], /\| `Network` \| name, displayText, networkOffering, networkDomain, tags, mtu \| zone, gateway, netmask \|/);
     t.regex(out["docs/resources.md"], /\| `mtu` \| `number` \| {2}\| in place \| {2}\| Maximum transmission unit of the guest network\. \|/);
     t.regex(out["sdk/generated/types.ts"], /\/\*\* Maximum transmission unit of the guest network\. \*\/\n {4}mtu\?: pulumi\.Input<number>;/);
-    t.regex(out["provider/generated/types.ts"], /Network: \{ inputs: NetworkInputs; outputs: NetworkOutputs; inPlace: "name" \| "displayText" \| "networkOffering" \| "networkDomain" \| "tags" \| "mtu" \}/);
+    t.regex(out["provider/generated/types.ts"], /Network: \{ inputs: NetworkInputs; outputs: NetworkOutputs; handled: "name" \| "displayText" \| "zone" \| "networkOffering" \| "gateway" \| "netmask" \| "networkDomain" \| "tags" \| "mtu" \}/);
 });
 
 test("the README table and docs/resources.md say what schema.json says: replaces, in place, refused, secret", (t) => {

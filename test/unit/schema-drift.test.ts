@@ -62,14 +62,15 @@ test.serial("schema.json and the code: unchanged compiles; added or removed prop
         t.true(outputAdded.every((l) => l.startsWith("provider/resources/network.ts")), outputAdded.join("\n"));
         t.true(outputAdded.some((l) => /'mtu' is missing/.test(l)), outputAdded.join("\n"));
 
-        // An input that changes in place, which Network's update does not say it handles.
+        // Inputs (one changing in place, one replacing) that Network's hooks do not say they handle.
         const inputAdded = await compileWith(dir, (s) => {
             network(s).inputProperties.mtu = { type: "integer", description: "MTU." };
             network(s).properties.mtu = { type: "integer", description: "MTU." };
+            network(s).inputProperties.vlan = { type: "string", description: "VLAN.", replaceOnChanges: true };
         });
-        t.true(inputAdded.length > 0, "an in-place input nobody handles");
+        t.true(inputAdded.length > 0, "inputs nobody handles");
         t.true(inputAdded.every((l) => l.startsWith("provider/resources/network.ts")), inputAdded.join("\n"));
-        t.true(inputAdded.some((l) => /'mtu' is missing/.test(l)), inputAdded.join("\n"));
+        t.true(inputAdded.some((l) => /is missing the following properties .*: mtu, vlan/.test(l)), inputAdded.join("\n"));
 
         // A property the hooks handle that schema.json no longer has.
         const removed = await compileWith(dir, (s) => {

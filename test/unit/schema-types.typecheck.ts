@@ -44,21 +44,21 @@ export const checks = {
         return withoutCidr;
     },
 
-    // An in-place input of schema.json without its entry in inPlace (update would not handle it).
-    missesAnInPlaceInput: (): NetworkDefinition => {
-        const { networkDomain, ...rest } = network.inPlace;
+    // An input of schema.json without its entry in handles (the hooks would not say how they apply it).
+    missesAnInput: (): NetworkDefinition => {
+        const { networkDomain, ...rest } = network.handles;
         void networkDomain;
-        // @ts-expect-error networkDomain changes in place in schema.json: inPlace needs an entry for it
-        return { ...network, inPlace: rest };
+        // @ts-expect-error networkDomain is an input of Network in schema.json: handles needs an entry for it
+        return { ...network, handles: rest };
     },
 
-    // An inPlace entry for an input that schema.json says replaces the resource.
-    inPlaceForAReplacingInput: (): NetworkDefinition => ({
+    // A handles entry for an input schema.json does not have.
+    handlesAnUnknownInput: (): NetworkDefinition => ({
         ...network,
-        inPlace: {
-            ...network.inPlace,
-            // @ts-expect-error zone replaces the network (replaceOnChanges in schema.json)
-            zone: "updateNetwork",
+        handles: {
+            ...network.handles,
+            // @ts-expect-error `mtu` is not an input of Network in schema.json
+            mtu: "updateNetwork",
         },
     }),
 
