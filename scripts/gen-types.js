@@ -168,6 +168,17 @@ function sdkTypes(schema) {
     return out;
 }
 
+/** A resource's output declarations, as `pulumi.Output`s of plain values. */
+function outputDeclarations(r, indent, prefix) {
+    let out = "";
+    for (const k of Object.keys(r.properties)) {
+        const p = r.properties[k];
+        const type = plainType(p, "plain.") + ((r.required ?? []).includes(k) ? "" : " | undefined");
+        out += jsdoc(p.description, indent, p.secret ? ["Secret."] : []) + `${indent}${prefix}${k}: pulumi.Output<${type}>;\n`;
+    }
+    return out;
+}
+
 function sdkResources(schema) {
     const kinds = resourcesOf(schema).filter(({ r }) => !r.isComponent);
     let out = HEADER;
@@ -181,11 +192,7 @@ function sdkResources(schema) {
         const outputs = Object.keys(r.properties);
         const secrets = outputs.filter((k) => r.properties[k].secret);
         out += `\n/** ${r.description} */\nexport abstract class ${kind}Base extends pulumi.dynamic.Resource {\n`;
-        for (const k of outputs) {
-            const p = r.properties[k];
-            const type = plainType(p, "plain.") + ((r.required ?? []).includes(k) ? "" : " | undefined");
-            out += jsdoc(p.description, "    ", p.secret ? ["Secret."] : []) + `    declare public readonly ${k}: pulumi.Output<${type}>;\n`;
-        }
+        out += outputDeclarations(r, "    ", "declare public readonly ");
         out += `\n    protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: ${kind}Args, opts?: pulumi.CustomResourceOptions) {\n`;
         out += "        super(\n            provider,\n            name,\n            {\n";
         for (const k of inputs) {
@@ -199,6 +206,11 @@ function sdkResources(schema) {
             ? `            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ${secrets.map((s) => JSON.stringify(s)).join(", ")}] },\n`
             : "            opts,\n";
         out += `            "mold",\n            ${JSON.stringify(kind)},\n        );\n    }\n}\n`;
+    }
+    // Components compose other resources and set their outputs themselves: the class implements these.
+    for (const { kind, r } of resourcesOf(schema).filter(({ r }) => r.isComponent)) {
+        out += `\n/** The outputs of the ${kind} component (its class implements this). */\nexport interface ${kind}Outputs {\n`;
+        out += outputDeclarations(r, "    ", "readonly ") + "}\n";
     }
     return out;
 }

@@ -9,12 +9,13 @@ import { FirewallRule } from "./firewall-rule";
 import { kubernetesProvider } from "./kubernetes-provider";
 import { LoadBalancerRule } from "./load-balancer-rule";
 import type { KubeadmClusterArgs, KubeadmClusterNode, NodeGroupNode, NodeGroupSpec } from "./generated/types";
+import type { KubeadmClusterOutputs } from "./generated/resources";
 import { NodeGroup } from "./node-group";
 import { PublicIpAddress } from "./public-ip-address";
 
 export type { KubeadmClusterArgs, KubeadmClusterNode, NodeGroupSpec } from "./generated/types";
 
-export class KubeadmCluster extends pulumi.ComponentResource {
+export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmClusterOutputs {
     /** https://<public ip>:6443 */
     public readonly endpoint: pulumi.Output<string>;
     /** Admin kubeconfig (secret), published once the API answered /healthz with it. */

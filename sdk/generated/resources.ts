@@ -856,3 +856,20 @@ export abstract class ExternalKubernetesClusterBase extends pulumi.dynamic.Resou
         );
     }
 }
+
+/** The outputs of the KubeadmCluster component (its class implements this). */
+export interface KubeadmClusterOutputs {
+    /** https://<public ip>:6443 */
+    readonly endpoint: pulumi.Output<string>;
+    /**
+     * Admin kubeconfig.
+     * Secret.
+     */
+    readonly kubeconfig: pulumi.Output<string>;
+    /** The cluster's nodes: name, group, role, VM id and private IP. */
+    readonly nodes: pulumi.Output<plain.KubeadmClusterNode[]>;
+    /** The API's public IP id. */
+    readonly publicIpAddressId: pulumi.Output<string>;
+    /** The ExternalManaged registration id. */
+    readonly moldClusterId: pulumi.Output<string | undefined>;
+}
