@@ -8,82 +8,14 @@ import { ExternalKubernetesCluster } from "./external-kubernetes-cluster";
 import { FirewallRule } from "./firewall-rule";
 import { kubernetesProvider } from "./kubernetes-provider";
 import { LoadBalancerRule } from "./load-balancer-rule";
-import { NodeGroup, NodeGroupBastion, NodeGroupNode, NodeTaint } from "./node-group";
+import type { KubeadmClusterArgs, KubeadmClusterNode, NodeGroupNode, NodeGroupSpec } from "./generated/types";
+import type { KubeadmClusterOutputs } from "./generated/resources";
+import { NodeGroup } from "./node-group";
 import { PublicIpAddress } from "./public-ip-address";
 
-export interface NodeGroupSpec {
-    count: pulumi.Input<number>;
-    /** Default: the cluster's serviceOffering. */
-    serviceOffering?: pulumi.Input<string>;
-    /** Default: the cluster's template. */
-    template?: pulumi.Input<string>;
-    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-    taints?: pulumi.Input<pulumi.Input<NodeTaint>[]>;
-    /** Workers: control-plane (default without a bastion: through a control-plane node), port-forward or bastion. */
-    sshAccess?: "control-plane" | "port-forward" | "bastion";
-    /**
-     * port-forward access: the first of the group's 100 forwarded ports. Default sshPortBase + 100·(position
-     * of the group + 1), which shifts when a group before it is added or removed (and a changed block
-     * replaces the group): set it explicitly for groups that use port forwards.
-     */
-    sshPortStart?: number;
-}
+export type { KubeadmClusterArgs, KubeadmClusterNode, NodeGroupSpec } from "./generated/types";
 
-export interface KubeadmClusterArgs {
-    /** Cluster name: prefixes node names and Mold objects (lower-case DNS label). Default: the resource name. */
-    clusterName?: pulumi.Input<string>;
-    zone: pulumi.Input<string>;
-    /** The guest network (name or id) the nodes live on. */
-    network: pulumi.Input<string>;
-    /** The network's CIDR, so that overlapping pod/service CIDRs are refused at check. */
-    networkCidr?: pulumi.Input<string>;
-    /** A public IP of the network for the API (6443) and node SSH ports; default: a new one. */
-    publicIpAddressId?: pulumi.Input<string>;
-    kubernetesVersion: pulumi.Input<string>;
-    /** flannel (default) or calico. */
-    cni?: pulumi.Input<string>;
-    /** Default 10.244.0.0/16. */
-    podCidr?: pulumi.Input<string>;
-    /** Default 10.96.0.0/12. */
-    serviceCidr?: pulumi.Input<string>;
-    /** Default offering and template of every group. */
-    serviceOffering: pulumi.Input<string>;
-    template: pulumi.Input<string>;
-    /** Mold key pair installed on the nodes, and its private key (secret) to reach them. */
-    keyPair: pulumi.Input<string>;
-    sshPrivateKey: pulumi.Input<string>;
-    /** Default ubuntu. */
-    sshUser?: pulumi.Input<string>;
-    /** Default { count: 1 }; 3, 5 or 7 for HA. */
-    controlPlane?: Partial<NodeGroupSpec>;
-    /** Worker groups by name (lower-case DNS labels). */
-    workerGroups?: Record<string, NodeGroupSpec>;
-    /** Who may reach the API on 6443 (default 0.0.0.0/0). */
-    apiAccessCidrs?: pulumi.Input<pulumi.Input<string>[]>;
-    /** Who may reach the forwarded SSH ports of the control-plane nodes (default 0.0.0.0/0). */
-    sshCidrs?: pulumi.Input<pulumi.Input<string>[]>;
-    /**
-     * A jump host of your own: every node is then reached through it at its private address, and the cluster
-     * exposes no SSH port at all (no port forward, no firewall opening).
-     */
-    bastion?: NodeGroupBastion;
-    /** Forwarded SSH ports: control plane from sshPortBase, worker group i (port-forward access) from sshPortBase + 100·(i+1). Default 22000. */
-    sshPortBase?: number;
-    /** Show the cluster and its VMs in Mold's Kubernetes list (ExternalManaged). Default true. */
-    registerInMold?: boolean;
-    bootstrapTimeoutSeconds?: pulumi.Input<number>;
-}
-
-/** A node of the cluster, as the `nodes` output lists them. */
-export interface KubeadmClusterNode {
-    name: string;
-    group: string;
-    role: string;
-    vmId: string;
-    privateIp: string;
-}
-
-export class KubeadmCluster extends pulumi.ComponentResource {
+export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmClusterOutputs {
     /** https://<public ip>:6443 */
     public readonly endpoint: pulumi.Output<string>;
     /** Admin kubeconfig (secret), published once the API answered /healthz with it. */

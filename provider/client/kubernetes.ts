@@ -29,6 +29,7 @@ export interface KubernetesClusterVm {
     displayname?: string;
     state: string;
     nic?: { networkid: string; ipaddress?: string; isdefault?: boolean; [k: string]: unknown }[];
+    ipaddress?: string;
     isexternalnode?: boolean;
     isetcdnode?: boolean;
     kubernetesnodeversion?: string;

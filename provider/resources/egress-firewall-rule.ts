@@ -4,6 +4,8 @@
 import { createEgressFirewallRule, deleteEgressFirewallRule, getEgressFirewallRule, listEgressFirewallRules } from "../client/firewall";
 import { getNetwork } from "../client/network";
 import { findNetwork } from "../runtime/common";
+import { egressFirewallRuleSchema } from "../generated/schema";
+import type { EgressFirewallRuleInputs, EgressFirewallRuleOutputs } from "../generated/types";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { namesInMold } from "./check-names";
 import { firewallRuleDefinition } from "./firewall-rules";
@@ -16,7 +18,8 @@ function networkOuts(id: string, name: string, cidr: string): Props {
     return { networkId: id, networkName: name, networkCidr: cidr };
 }
 
-export const egressFirewallRule: ResourceDefinition = firewallRuleDefinition({
+export const egressFirewallRule: ResourceDefinition<EgressFirewallRuleInputs, EgressFirewallRuleOutputs> = firewallRuleDefinition<EgressFirewallRuleInputs, EgressFirewallRuleOutputs>(
+    {
     kind: KIND,
     what: "egress firewall rule",
     anchor: "network",
@@ -49,4 +52,20 @@ export const egressFirewallRule: ResourceDefinition = firewallRuleDefinition({
     list: (client, place) => listEgressFirewallRules(client, place),
     create: (client, place, args) => createEgressFirewallRule(client, { ...(place as { networkid: string }), ...args }),
     remove: (client, id) => deleteEgressFirewallRule(client, id),
-});
+    },
+    {
+        inputs: egressFirewallRuleSchema.inputs,
+        replaceOnChanges: egressFirewallRuleSchema.replaceOnChanges,
+        handles: {
+            network: "createEgressFirewallRule networkid (found by name or id)",
+            protocol: "createEgressFirewallRule protocol",
+            startPort: "createEgressFirewallRule startport",
+            endPort: "createEgressFirewallRule endport",
+            cidrList: "createEgressFirewallRule cidrlist",
+            destCidrList: "createEgressFirewallRule destcidrlist",
+            icmpType: "createEgressFirewallRule icmptype",
+            icmpCode: "createEgressFirewallRule icmpcode",
+            tags: "createTags with the ownership tag; update: createTags/deleteTags",
+        },
+    },
+);

@@ -8,13 +8,15 @@
 // after a lost answer must be ExternalManaged and created after the request was sent.
 import { findZone } from "../client/catalog";
 import { createKubernetesCluster, deleteKubernetesCluster, getKubernetesCluster, KubernetesCluster, listKubernetesClusters } from "../client/kubernetes";
-import type { Props, ResourceDefinition } from "../runtime/hooks";
+import { externalKubernetesClusterSchema } from "../generated/schema";
+import type { ExternalKubernetesClusterInputs, ExternalKubernetesClusterOutputs } from "../generated/types";
+import type { Reported, ResourceDefinition } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
 import { namesInMold } from "./check-names";
 import { findNetwork } from "../runtime/common";
 import { createOnce, deleteConfirmed } from "../runtime/reconcile";
 
-function outputsOf(c: KubernetesCluster): Props {
+function outputsOf(c: KubernetesCluster): Reported<ExternalKubernetesClusterInputs, ExternalKubernetesClusterOutputs> {
     return {
         state: c.state,
         clusterType: c.clustertype ?? "ExternalManaged",
@@ -26,10 +28,17 @@ function outputsOf(c: KubernetesCluster): Props {
     };
 }
 
-export const externalKubernetesCluster: ResourceDefinition = {
+export const externalKubernetesCluster: ResourceDefinition<ExternalKubernetesClusterInputs, ExternalKubernetesClusterOutputs> = {
     kind: "ExternalKubernetesCluster",
-    inputs: ["name", "description", "zone", "network", "keyPair"],
-    replaceOnChanges: ["name", "description", "zone", "network", "keyPair"],
+    inputs: externalKubernetesClusterSchema.inputs,
+    replaceOnChanges: externalKubernetesClusterSchema.replaceOnChanges,
+    handles: {
+        name: "createKubernetesCluster name",
+        description: "createKubernetesCluster description",
+        zone: "createKubernetesCluster zoneid (found by name or id)",
+        network: "createKubernetesCluster networkid (found by name or id)",
+        keyPair: "createKubernetesCluster keypair",
+    },
 
     check(news) {
         const v = new Validator("ExternalKubernetesCluster");

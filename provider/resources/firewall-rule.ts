@@ -1,13 +1,16 @@
 // mold:index:FirewallRule — one ingress rule on a public IP (never a set of rules in one resource). The rule
 // logic is shared with EgressFirewallRule (firewall-rules.ts); this says where an ingress rule sits.
 import { createFirewallRule, deleteFirewallRule, getFirewallRule, listFirewallRules } from "../client/firewall";
+import { firewallRuleSchema } from "../generated/schema";
+import type { FirewallRuleInputs, FirewallRuleOutputs } from "../generated/types";
 import type { ResourceDefinition } from "../runtime/hooks";
 import { firewallRuleDefinition } from "./firewall-rules";
 import { managementPortFailures } from "./management-ports";
 
 const ANYWHERE = "0.0.0.0/0";
 
-export const firewallRule: ResourceDefinition = firewallRuleDefinition({
+export const firewallRule: ResourceDefinition<FirewallRuleInputs, FirewallRuleOutputs> = firewallRuleDefinition<FirewallRuleInputs, FirewallRuleOutputs>(
+    {
     kind: "FirewallRule",
     what: "firewall rule",
     anchor: "ipAddressId",
@@ -31,4 +34,19 @@ export const firewallRule: ResourceDefinition = firewallRuleDefinition({
     list: (client, place) => listFirewallRules(client, place),
     create: (client, place, args) => createFirewallRule(client, { ...(place as { ipaddressid: string }), ...args }),
     remove: (client, id) => deleteFirewallRule(client, id),
-});
+    },
+    {
+        inputs: firewallRuleSchema.inputs,
+        replaceOnChanges: firewallRuleSchema.replaceOnChanges,
+        handles: {
+            ipAddressId: "createFirewallRule ipaddressid",
+            protocol: "createFirewallRule protocol",
+            startPort: "createFirewallRule startport",
+            endPort: "createFirewallRule endport",
+            cidrList: "createFirewallRule cidrlist",
+            icmpType: "createFirewallRule icmptype",
+            icmpCode: "createFirewallRule icmpcode",
+            tags: "createTags with the ownership tag; update: createTags/deleteTags",
+        },
+    },
+);

@@ -12,7 +12,7 @@ import type { MoldClient } from "../client/client";
 import type { FirewallRule } from "../client/firewall";
 import { createTagged } from "../runtime/common";
 import { jsonEqual } from "../runtime/equal";
-import type { CheckFailure, HookContext, Props, ResourceDefinition } from "../runtime/hooks";
+import type { CheckFailure, HookContext, Props, ResourceDefinition, Wire } from "../runtime/hooks";
 import { waitFor } from "../runtime/reconcile";
 import { deleteOwned, ObjectKind, current, updateTags } from "../runtime/steps";
 import { currentTags, isOwned } from "../runtime/tags";
@@ -160,15 +160,26 @@ function deleteFirst(d: Direction, normalize: (p: Props, olds: Props) => Props, 
     return rangesOverlap([o.startPort, o.endPort], [n.startPort, n.endPort]);
 }
 
-/** The resource definition of one direction. */
-export function firewallRuleDefinition(d: Direction): ResourceDefinition {
+/** A rule kind's lists from schema.json (generated) and how its hooks handle each input. */
+export interface RuleSchema<I extends Wire, O extends Wire> {
+    inputs: ResourceDefinition<I, O>["inputs"];
+    replaceOnChanges: ResourceDefinition<I, O>["replaceOnChanges"];
+    handles: ResourceDefinition<I, O>["handles"];
+}
+
+/**
+ * The resource definition of one direction. Inside, the shared logic works on plain properties (the two
+ * kinds' inputs differ only by the anchor and destCidrList); the definition is typed by the kind's
+ * generated inputs and outputs, so its `handles` table is held to schema.json.
+ */
+export function firewallRuleDefinition<I extends Wire, O extends Wire>(d: Direction, schema: RuleSchema<I, O>): ResourceDefinition<I, O> {
     const normalize = normalizer(d);
     const kind: ObjectKind<FirewallRule> = { what: d.what, tagType: "FirewallRule", get: d.get };
-    const ruleInputs = [d.anchor, "protocol", "startPort", "endPort", "cidrList", ...d.extraInputs, "icmpType", "icmpCode"];
-    return {
+    const definition: ResourceDefinition<Props, Props> = {
         kind: d.kind,
-        inputs: [...ruleInputs, "tags"],
-        replaceOnChanges: ruleInputs,
+        inputs: schema.inputs,
+        replaceOnChanges: schema.replaceOnChanges,
+        handles: schema.handles,
         normalize,
 
         check: (news) => check(d, news),
@@ -219,4 +230,5 @@ export function firewallRuleDefinition(d: Direction): ResourceDefinition {
 
         delete: (ctx, id, olds) => deleteOwned(ctx, kind, id, olds, (client) => d.remove(client, id)),
     };
+    return definition as unknown as ResourceDefinition<I, O>;
 }

@@ -4,7 +4,8 @@ import { findZone, listServiceOfferings, MoldLookupError, pickOne, ServiceOfferi
 import type { MoldClient } from "../client/client";
 import { KubernetesSupportedVersion, listKubernetesSupportedVersions } from "../client/kubernetes";
 import { checkUpgrade, isSemanticVersion, parseSemver } from "../kubernetes/versions";
-import { CheckFailure, containsUnknown, HookContext, Props } from "../runtime/hooks";
+import type { KubernetesClusterInputs } from "../generated/types";
+import { CheckFailure, containsUnknown, HookContext } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
 import { findNetwork } from "../runtime/common";
 
@@ -45,9 +46,9 @@ function known(v: Validator, ...values: unknown[]): boolean {
 }
 
 /** The pure check; `olds` are the previous inputs ({} on create). */
-export function checkCluster(news: Props, olds: Props): { inputs: Props; failures: CheckFailure[] } {
+export function checkCluster(news: Partial<KubernetesClusterInputs>, olds: Partial<KubernetesClusterInputs>): { inputs: Partial<KubernetesClusterInputs>; failures: CheckFailure[] } {
     const v = new Validator("KubernetesCluster");
-    const inputs: Props = { ...news };
+    const inputs: Partial<KubernetesClusterInputs> = { ...news };
     v.string("name", news.name, { required: true });
     if (known(v, news.name) && typeof news.name === "string" && news.name.trim() !== "" && !CLUSTER_NAME.test(news.name)) {
         v.fail("name", `'${news.name}' is not a valid cluster name: 1 to 40 letters, digits and hyphens, starting with a letter, not ending with a hyphen (Mold names the nodes and the network after it)`);
@@ -71,7 +72,7 @@ export function checkCluster(news: Props, olds: Props): { inputs: Props; failure
 
     integer(v, "size", news.size, 1, " worker node");
     integer(v, "controlNodes", news.controlNodes, 1, " control node");
-    if (known(v, news.controlNodes) && Number.isInteger(news.controlNodes) && news.controlNodes > 1 && news.controlNodes % 2 === 0) {
+    if (known(v, news.controlNodes) && typeof news.controlNodes === "number" && Number.isInteger(news.controlNodes) && news.controlNodes > 1 && news.controlNodes % 2 === 0) {
         v.fail(
             "controlNodes",
             `is ${news.controlNodes}: HA needs an odd number of control nodes. etcd needs a majority (quorum) to accept writes, so ${news.controlNodes} nodes survive no more failures than ${news.controlNodes - 1}; use ${news.controlNodes - 1} or ${news.controlNodes + 1}`,
@@ -104,7 +105,7 @@ export function checkCluster(news: Props, olds: Props): { inputs: Props; failure
     if (known(v, r) && r !== undefined && r !== null) {
         if (typeof r !== "object" || Array.isArray(r)) v.fail("privateRegistry", "must be an object {url, username, password}");
         else {
-            for (const k of ["url", "username", "password"]) v.string(`privateRegistry.${k}`, r[k], { text: k === "password" });
+            for (const k of ["url", "username", "password"] as const) v.string(`privateRegistry.${k}`, r[k], { text: k === "password" });
             if (known(v, r.url) && !r.url && (r.username || r.password)) v.fail("privateRegistry.url", "is required when a registry username or password is given");
             if (known(v, r.url, r.username, r.password) && r.url && (!r.username || !r.password)) {
                 v.fail("privateRegistry", "needs url, username and password together (Mold takes all three or none)");
@@ -142,7 +143,7 @@ export function checkCluster(news: Props, olds: Props): { inputs: Props; failure
     }
 
     if (inputs.desiredState === undefined) inputs.desiredState = "running";
-    else if (typeof inputs.desiredState === "string" && v.known(inputs.desiredState)) inputs.desiredState = inputs.desiredState.toLowerCase();
+    else if (typeof inputs.desiredState === "string" && v.known(inputs.desiredState)) inputs.desiredState = inputs.desiredState.toLowerCase() as KubernetesClusterInputs["desiredState"];
     if (inputs.controlNodes === undefined) inputs.controlNodes = 1;
     return { inputs, failures: v.failures };
 }
@@ -168,11 +169,11 @@ function belowMinimum(o: ServiceOffering, version: KubernetesSupportedVersion): 
 }
 
 /** Reads only: names resolve in Mold (candidates listed otherwise) and offerings meet the version's minimums. */
-export async function checkClusterInMold(ctx: HookContext, inputs: Props): Promise<CheckFailure[]> {
+export async function checkClusterInMold(ctx: HookContext, inputs: KubernetesClusterInputs): Promise<CheckFailure[]> {
     const client = ctx.client();
     const failures: CheckFailure[] = [];
     const fail = (property: string, reason: string) => failures.push({ property, reason: `mold:KubernetesCluster: ${property} ${reason}` });
-    const lookup = async <T>(property: string, f: () => Promise<T>): Promise<T | undefined> => {
+    const lookup = async <T>(property: keyof KubernetesClusterInputs, f: () => Promise<T>): Promise<T | undefined> => {
         // A value not known yet (preview of a dependent resource) is judged at up.
         if (containsUnknown(inputs[property])) return undefined;
         try {
@@ -187,12 +188,12 @@ export async function checkClusterInMold(ctx: HookContext, inputs: Props): Promi
     const version = await lookup("kubernetesVersion", () => findKubernetesVersion(client, inputs.kubernetesVersion, zone?.id));
     const offerings = await listServiceOfferings(client);
     for (const k of OFFERING_INPUTS) {
-        if (!inputs[k] || (k === "etcdOffering" && !(inputs.etcdNodes > 0))) continue;
+        if (!inputs[k] || (k === "etcdOffering" && !((inputs.etcdNodes ?? 0) > 0))) continue;
         if (k === "etcdOffering" && containsUnknown(inputs.etcdNodes)) continue;
-        const o = await lookup(k, async () => pickOne("service offering", inputs[k], offerings));
+        const o = await lookup(k, async () => pickOne("service offering", inputs[k]!, offerings));
         const why = o && version ? belowMinimum(o, version) : undefined;
         if (why) fail(k, `'${inputs[k]}' is too small: ${why}`);
     }
-    if (inputs.network) await lookup("network", () => findNetwork(client, inputs.network));
+    if (inputs.network) await lookup("network", () => findNetwork(client, inputs.network!));
     return failures;
 }

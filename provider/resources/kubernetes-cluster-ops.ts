@@ -7,7 +7,8 @@ import type { AsyncJob, MoldClient } from "../client/client";
 import { listEvents } from "../client/events";
 import { nextPollDelay } from "../client/job-wait";
 import { getKubernetesCluster, getKubernetesClusterConfig, KubernetesCluster, KubernetesClusterVm } from "../client/kubernetes";
-import type { HookContext, Props } from "../runtime/hooks";
+import type { KubernetesClusterInputs, KubernetesClusterNode, KubernetesClusterOutputs, KubernetesClusterTimeouts } from "../generated/types";
+import type { HookContext, Reported } from "../runtime/hooks";
 
 /** States a cluster leaves on its own; changes wait them out before deciding anything. */
 export const TRANSITIONAL = ["Created", "Starting", "Stopping", "Scaling", "ScalingStoppedCluster", "Upgrading", "Importing", "RemovingNodes", "Recovering", "Destroying"];
@@ -15,7 +16,7 @@ export const TRANSITIONAL = ["Created", "Starting", "Stopping", "Scaling", "Scal
 const DEFAULT_MINUTES = { create: 60, update: 60, delete: 30 };
 
 /** The deadline of an operation, from `timeouts` (minutes; dynamic providers ignore Pulumi's customTimeouts). */
-export function deadlineFor(inputs: Props, op: "create" | "update" | "delete"): number {
+export function deadlineFor(inputs: { timeouts?: KubernetesClusterTimeouts }, op: "create" | "update" | "delete"): number {
     const minutes = Number(inputs.timeouts?.[op] ?? DEFAULT_MINUTES[op]);
     return Date.now() + minutes * 60_000;
 }
@@ -169,7 +170,7 @@ function roleOf(vm: KubernetesClusterVm, controlNames: Set<string>): string {
     return "worker";
 }
 
-export function nodesOf(c: KubernetesCluster): Props[] {
+export function nodesOf(c: KubernetesCluster): KubernetesClusterNode[] {
     const control = new Set<string>();
     return (c.virtualmachines ?? []).map((vm) => {
         const nic = (vm.nic ?? []).find((n) => n.isdefault) ?? vm.nic?.[0];
@@ -178,7 +179,7 @@ export function nodesOf(c: KubernetesCluster): Props[] {
 }
 
 /** The semver of the cluster's version: from its name when that is "v<semver>", else looked up by `lookup`. */
-export function outputsOf(c: KubernetesCluster, semver: string, kubeconfig: string | undefined): Props {
+export function outputsOf(c: KubernetesCluster, semver: string, kubeconfig: string | undefined): Reported<KubernetesClusterInputs, KubernetesClusterOutputs> {
     return {
         clusterId: c.id,
         state: c.state,

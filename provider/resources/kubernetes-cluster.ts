@@ -27,43 +27,25 @@ import {
 } from "../client/kubernetes";
 import type { MoldClient, WaitOptions } from "../client/client";
 import { partialFailure } from "../runtime/errors";
-import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
+import { kubernetesClusterSchema } from "../generated/schema";
+import type { KubernetesClusterAutoscaling, KubernetesClusterInputs, KubernetesClusterOutputs } from "../generated/types";
+import type { Cleared, HookContext, ResourceDefinition } from "../runtime/hooks";
 import { findNetwork } from "../runtime/common";
 import { checkCluster, checkClusterInMold, findKubernetesVersion, semverOf } from "./kubernetes-cluster-check";
 import { deadlineFor, healthyKubeconfig, latestEvents, outputsOf, progress, settledCluster, waitForCluster, withEvents } from "./kubernetes-cluster-ops";
 import { count } from "../runtime/plural";
 import { createOnce, deleteConfirmed } from "../runtime/reconcile";
 
-const INPUTS = [
-    "name",
-    "description",
-    "zone",
-    "kubernetesVersion",
-    "serviceOffering",
-    "controlOffering",
-    "workerOffering",
-    "etcdOffering",
-    "etcdNodes",
-    "nodeRootDiskSize",
-    "network",
-    "controlNodes",
-    "externalLoadBalancerIpAddress",
-    "size",
-    "keyPair",
-    "privateRegistry",
-    "autoscaling",
-    "desiredState",
-    "removeNodes",
-    "timeouts",
-] as const;
 
-const NODE_OFFERINGS: [KubernetesNodeType, string][] = [
+const NODE_OFFERINGS: [KubernetesNodeType, OfferingInput][] = [
     ["control", "controlOffering"],
     ["worker", "workerOffering"],
     ["etcd", "etcdOffering"],
 ];
 
-const autoscalingOn = (p: Props) => p.autoscaling?.enabled === true;
+type OfferingInput = "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering";
+
+const autoscalingOn = <T extends { autoscaling?: KubernetesClusterAutoscaling | null }>(p: T): p is T & { autoscaling: KubernetesClusterAutoscaling } => p.autoscaling?.enabled === true;
 
 /** The cluster version's semver: from its name when that is "v<semver>", else from the catalog. */
 async function semverOfCluster(client: MoldClient, c: KubernetesCluster): Promise<string> {
@@ -74,12 +56,12 @@ async function semverOfCluster(client: MoldClient, c: KubernetesCluster): Promis
 }
 
 /** Offering names or ids → ids; `keys` limits which inputs are resolved. */
-async function offeringIds(client: MoldClient, inputs: Props): Promise<{ service?: string; nodes: Partial<Record<KubernetesNodeType, string>> }> {
+async function offeringIds(client: MoldClient, inputs: Partial<KubernetesClusterInputs>): Promise<{ service?: string; nodes: Partial<Record<KubernetesNodeType, string>> }> {
     const all = await listServiceOfferings(client);
-    const id = (k: string) => (inputs[k] ? pickOne("service offering", inputs[k], all).id : undefined);
+    const id = (k: OfferingInput) => (inputs[k] ? pickOne("service offering", inputs[k]!, all).id : undefined);
     const nodes: Partial<Record<KubernetesNodeType, string>> = {};
     for (const [node, key] of NODE_OFFERINGS) if (id(key)) nodes[node] = id(key);
-    if (!(inputs.etcdNodes > 0)) delete nodes.etcd;
+    if (!((inputs.etcdNodes ?? 0) > 0)) delete nodes.etcd;
     return { service: id("serviceOffering"), nodes };
 }
 
@@ -93,7 +75,7 @@ function waitOptions(ctx: HookContext, what: string, deadline: number): WaitOpti
  * network by name or id). Asked before any change when the cluster was not made by this update's own
  * create (an adoption with importId, or an incomplete create), so a mismatch is refused untouched.
  */
-async function immutableConflicts(client: MoldClient, c: KubernetesCluster, news: Props): Promise<string[]> {
+async function immutableConflicts(client: MoldClient, c: KubernetesCluster, news: KubernetesClusterInputs): Promise<string[]> {
     const out: string[] = [];
     const differ = (k: string, inMold: unknown, inProgram: unknown) => out.push(`${k} is ${JSON.stringify(inMold)} in Mold but ${JSON.stringify(inProgram)} in the program`);
     if (news.name !== undefined && news.name !== c.name) differ("name", c.name, news.name);
@@ -128,10 +110,32 @@ async function kubeconfigIfRunning(client: MoldClient, c: KubernetesCluster, fal
     }
 }
 
-export const kubernetesCluster: ResourceDefinition = {
+export const kubernetesCluster: ResourceDefinition<KubernetesClusterInputs, KubernetesClusterOutputs> = {
     kind: "KubernetesCluster",
-    inputs: INPUTS,
-    replaceOnChanges: ["name", "description", "zone", "network", "controlNodes", "externalLoadBalancerIpAddress", "keyPair", "nodeRootDiskSize", "privateRegistry", "etcdNodes"],
+    inputs: kubernetesClusterSchema.inputs,
+    replaceOnChanges: kubernetesClusterSchema.replaceOnChanges,
+    handles: {
+        name: "createKubernetesCluster name",
+        description: "createKubernetesCluster description",
+        zone: "createKubernetesCluster zoneid (found by name or id)",
+        kubernetesVersion: "createKubernetesCluster kubernetesversionid; update: upgradeKubernetesCluster",
+        serviceOffering: "createKubernetesCluster serviceofferingid; update: scaleKubernetesCluster",
+        controlOffering: "createKubernetesCluster nodeofferings; update: scaleKubernetesCluster (stop → scale → start)",
+        workerOffering: "createKubernetesCluster nodeofferings; update: scaleKubernetesCluster (stop → scale → start)",
+        etcdOffering: "createKubernetesCluster nodeofferings; update: scaleKubernetesCluster (stop → scale → start)",
+        etcdNodes: "createKubernetesCluster etcdnodes",
+        nodeRootDiskSize: "createKubernetesCluster noderootdisksize",
+        network: "createKubernetesCluster networkid (found by name or id; unset: Mold makes one)",
+        controlNodes: "createKubernetesCluster controlnodes",
+        externalLoadBalancerIpAddress: "createKubernetesCluster externalloadbalanceripaddress",
+        size: "createKubernetesCluster size; update: scaleKubernetesCluster (ignored while autoscaling is on)",
+        keyPair: "createKubernetesCluster keypair",
+        privateRegistry: "createKubernetesCluster dockerregistryurl/username/password",
+        autoscaling: "the create's size; update: scaleKubernetesCluster autoscalingenabled/minsize/maxsize",
+        desiredState: "stopKubernetesCluster after create when stopped; update: startKubernetesCluster/stopKubernetesCluster",
+        removeNodes: "update: scaleKubernetesCluster nodeids",
+        timeouts: "the hooks' deadlines: nothing to send",
+    },
     computedInputs: ["description", "controlNodes"],
 
     check: (news, olds) => checkCluster(news, olds ?? {}),
@@ -209,9 +213,9 @@ export const kubernetesCluster: ResourceDefinition = {
         if (!c || c.state === "Destroyed") return undefined;
         const semver = await semverOfCluster(client, c);
         const outs = outputsOf(c, semver, await kubeconfigIfRunning(client, c, olds.kubeconfig));
-        const inputs: Props = {};
+        const inputs: Cleared<KubernetesClusterInputs> = {};
         if (semver && semverOf(olds.kubernetesVersion) !== semver && olds.kubernetesVersion !== c.kubernetesversionid) inputs.kubernetesVersion = semver;
-        if (c.state === "Running" || c.state === "Stopped") inputs.desiredState = c.state.toLowerCase();
+        if (c.state === "Running" || c.state === "Stopped") inputs.desiredState = c.state.toLowerCase() as "running" | "stopped";
         const offering = olds.serviceOffering;
         if (offering !== undefined && c.serviceofferingid && ![c.serviceofferingid, c.serviceofferingname].includes(offering)) inputs.serviceOffering = c.serviceofferingname ?? c.serviceofferingid;
         if (!!c.autoscalingenabled !== autoscalingOn(olds)) {
@@ -259,11 +263,10 @@ export const kubernetesCluster: ResourceDefinition = {
         const removals = ((news.removeNodes ?? []) as string[]).map((n) => members.find((vm) => vm.id === n || vm.name === n)?.id).filter((x): x is string => !!x);
         const version = await findKubernetesVersion(client, news.kubernetesVersion, c.zoneid);
         const upgrade = version.id !== c.kubernetesversionid && version.semanticversion !== (await semverOfCluster(client, c));
-        const auto = news.autoscaling;
-        const autoChange = autoscalingOn(news) ? !c.autoscalingenabled || c.minsize !== auto.minSize || c.maxsize !== auto.maxSize : !!c.autoscalingenabled;
+        const autoChange = autoscalingOn(news) ? !c.autoscalingenabled || c.minsize !== news.autoscaling.minSize || c.maxsize !== news.autoscaling.maxSize : !!c.autoscalingenabled;
         // Judged against the offerings Mold has, so an adoption (whose olds know none) or a spelling change
         // (a name for an id) does not stop a running cluster for nothing.
-        const offeringInputsChanged = olds.createIncomplete === true || ["serviceOffering", "controlOffering", "workerOffering", "etcdOffering"].some((k) => olds[k] !== news[k]);
+        const offeringInputsChanged = olds.createIncomplete === true || (["serviceOffering", "controlOffering", "workerOffering", "etcdOffering"] as const).some((k) => olds[k] !== news[k]);
         const sizeAfterRemovals = () => Number(c!.size);
         const needsRunning = removals.length > 0 || upgrade || autoChange || (!autoscalingOn(news) && news.size !== undefined && news.size !== Number(c.size));
         if (c.state === "Stopped" && (want === "Running" || needsRunning)) await start();
@@ -288,7 +291,7 @@ export const kubernetesCluster: ResourceDefinition = {
             if (stopFirst && (want === "Running" || needsRunning)) await start();
         }
         if (autoChange && !autoscalingOn(news)) await scale(`turning autoscaling off on cluster ${id}`, { autoscalingenabled: false });
-        if (autoChange && autoscalingOn(news)) await scale(`turning autoscaling on (${auto.minSize}..${auto.maxSize}) on cluster ${id}`, { autoscalingenabled: true, minsize: auto.minSize, maxsize: auto.maxSize });
+        if (autoChange && autoscalingOn(news)) await scale(`turning autoscaling on (${news.autoscaling.minSize}..${news.autoscaling.maxSize}) on cluster ${id}`, { autoscalingenabled: true, minsize: news.autoscaling.minSize, maxsize: news.autoscaling.maxSize });
         if (!autoscalingOn(news) && news.size !== undefined && news.size !== sizeAfterRemovals()) await scale(`scaling cluster ${id} to ${count(news.size, "worker")}`, { size: news.size });
 
         if (want === "Stopped" && c.state !== "Stopped") {

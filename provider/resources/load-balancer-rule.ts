@@ -15,7 +15,9 @@ import {
 } from "../client/loadbalancer";
 import { normalizeCidr } from "../net/cidr";
 import { jsonEqual } from "../runtime/equal";
-import type { Props, ResourceDefinition } from "../runtime/hooks";
+import { loadBalancerRuleSchema } from "../generated/schema";
+import type { LoadBalancerRuleInputs, LoadBalancerRuleOutputs } from "../generated/types";
+import type { Cleared, Props, Reported, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { afterCreate, createTagged } from "../runtime/common";
@@ -40,7 +42,7 @@ interface Extras {
 
 const NO_EXTRAS: Extras = { memberIds: [], stickinessPolicyId: "", healthCheckPolicyId: "" };
 
-function outputsOf(r: LoadBalancerRule, extras: Extras): Props {
+function outputsOf(r: LoadBalancerRule, extras: Extras): Reported<LoadBalancerRuleInputs, LoadBalancerRuleOutputs> {
     return { ruleId: r.id, state: r.state, publicIp: r.publicip ?? "", networkId: r.networkid, ...extras };
 }
 
@@ -73,25 +75,26 @@ async function converge(client: MoldClient, rule: LoadBalancerRule, inputs: Prop
     return extras;
 }
 
-export const loadBalancerRule: ResourceDefinition = {
+export const loadBalancerRule: ResourceDefinition<LoadBalancerRuleInputs, LoadBalancerRuleOutputs> = {
     kind: "LoadBalancerRule",
-    inputs: [
-        "name",
-        "description",
-        "algorithm",
-        "publicIpAddressId",
-        "publicPort",
-        "privatePort",
-        "protocol",
-        "cidrList",
-        "openFirewall",
-        "members",
-        "manageMembers",
-        "stickinessPolicy",
-        "healthCheckPolicy",
-        "tags",
-    ],
-    replaceOnChanges: ["publicIpAddressId", "publicPort", "privatePort", "protocol", "cidrList", "openFirewall"],
+    inputs: loadBalancerRuleSchema.inputs,
+    replaceOnChanges: loadBalancerRuleSchema.replaceOnChanges,
+    handles: {
+        name: "createLoadBalancerRule name; update: updateLoadBalancerRule",
+        description: "createLoadBalancerRule description; update: updateLoadBalancerRule",
+        algorithm: "createLoadBalancerRule algorithm; update: updateLoadBalancerRule",
+        publicIpAddressId: "createLoadBalancerRule publicipid",
+        publicPort: "createLoadBalancerRule publicport",
+        privatePort: "createLoadBalancerRule privateport",
+        protocol: "createLoadBalancerRule protocol",
+        cidrList: "createLoadBalancerRule cidrlist",
+        openFirewall: "createLoadBalancerRule openfirewall",
+        members: "assignToLoadBalancerRule; update: assign/remove the difference",
+        manageMembers: "whether members are converged at all",
+        stickinessPolicy: "createLBStickinessPolicy; update: delete and create the policy",
+        healthCheckPolicy: "createLBHealthCheckPolicy; update: delete and create the policy",
+        tags: "createTags with the ownership tag; update: createTags/deleteTags",
+    },
 
     // Mold refuses a second rule on the same public IP and port (conflict detection, 537), so a
     // replacement that keeps both must delete the old rule first.
@@ -140,7 +143,8 @@ export const loadBalancerRule: ResourceDefinition = {
             createLoadBalancerRule(client, {
                 name: inputs.name,
                 description: inputs.description,
-                algorithm: inputs.algorithm,
+                // check allows only these three.
+                algorithm: inputs.algorithm as "roundrobin" | "leastconn" | "source",
                 publicipid: inputs.publicIpAddressId,
                 publicport: inputs.publicPort,
                 privateport: inputs.privatePort,
@@ -209,7 +213,7 @@ export const loadBalancerRule: ResourceDefinition = {
         if (news.algorithm !== rule.algorithm) changes.algorithm = news.algorithm;
         let current = rule;
         if (Object.keys(changes).length) current = await changeIdempotent(() => updateLoadBalancerRule(client, id, changes));
-        const changed = (k: string) => repair || !jsonEqual(olds[k] ?? undefined, news[k]);
+        const changed = (k: keyof LoadBalancerRuleInputs) => repair || !jsonEqual(olds[k] ?? undefined, news[k]);
         const extras = await converge(
             client,
             current,
@@ -219,7 +223,7 @@ export const loadBalancerRule: ResourceDefinition = {
         );
         await convergeTags(ctx, RULE, id, olds, news);
         const now = (await getRule(client, id)) ?? current;
-        const outs = outputsOf(now, extras);
+        const outs: Cleared<LoadBalancerRuleOutputs> = outputsOf(now, extras);
         for (const k of OPTIONAL) if (news[k] === undefined) outs[k] = null;
         return outs;
     },

@@ -2,7 +2,9 @@
 // change in place (updateNetwork); zone, gateway and netmask (the CIDR) replace it.
 import { findNetworkOffering, findZone, listNetworkOfferings, NetworkOffering } from "../client/catalog";
 import { createNetwork, deleteNetwork, getNetwork, listNetworks, Network, updateNetwork } from "../client/network";
-import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
+import { networkSchema } from "../generated/schema";
+import type { NetworkInputs, NetworkOutputs } from "../generated/types";
+import type { HookContext, Reported, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { isOwned } from "../runtime/tags";
@@ -16,9 +18,7 @@ const DOMAIN_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 const NETWORK: ObjectKind<Network> = { what: "network", tagType: "Network", get: getNetwork };
 
-const INPUTS = ["name", "displayText", "zone", "networkOffering", "gateway", "netmask", "networkDomain", "tags"] as const;
-
-function outputsOf(n: Network): Props {
+function outputsOf(n: Network): Reported<NetworkInputs, NetworkOutputs> {
     return {
         name: n.name,
         displayText: n.displaytext,
@@ -47,10 +47,20 @@ async function defaultIsolatedOffering(ctx: HookContext): Promise<NetworkOfferin
     return chosen;
 }
 
-export const network: ResourceDefinition = {
+export const network: ResourceDefinition<NetworkInputs, NetworkOutputs> = {
     kind: "Network",
-    inputs: INPUTS,
-    replaceOnChanges: ["zone", "gateway", "netmask"],
+    inputs: networkSchema.inputs,
+    replaceOnChanges: networkSchema.replaceOnChanges,
+    handles: {
+        name: "createNetwork name; update: updateNetwork",
+        displayText: "createNetwork displaytext (default: the name); update: updateNetwork",
+        zone: "createNetwork zoneid (found by name or id)",
+        networkOffering: "createNetwork networkofferingid (default: Mold's isolated one with source NAT); update: updateNetwork",
+        gateway: "createNetwork gateway",
+        netmask: "createNetwork netmask",
+        networkDomain: "createNetwork networkdomain; update: updateNetwork",
+        tags: "createTags with the ownership tag; update: createTags/deleteTags",
+    },
     computedInputs: ["displayText", "networkOffering", "gateway", "netmask", "networkDomain"],
 
     check(news) {

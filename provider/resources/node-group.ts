@@ -15,48 +15,23 @@ import { publicKeyTypeAndBlob } from "../ssh/host-keys";
 import { checkCidrs, checkCount, checkLabels, checkTaints, checkVersion, CNIS, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, ROLES } from "../kubeadm/spec";
 import { partialFailure } from "../runtime/errors";
 import { jsonEqual } from "../runtime/equal";
-import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
+import { nodeGroupSchema } from "../generated/schema";
+import type { NodeGroupInputs, NodeGroupOutputs } from "../generated/types";
+import type { HookContext, Props, Reported, ResourceDefinition } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
 import { namesInMold } from "./check-names";
 import { untilHealthy } from "./kubernetes-cluster-ops";
 
-const INPUTS = [
-    "clusterName",
-    "name",
-    "role",
-    "count",
-    "zone",
-    "network",
-    "serviceOffering",
-    "template",
-    "keyPair",
-    "sshUser",
-    "publicIpAddressId",
-    "sshAccess",
-    "sshPortStart",
-    "sshCidrs",
-    "kubernetesVersion",
-    "controlPlaneEndpoint",
-    "apiLoadBalancerRuleId",
-    "cni",
-    "podCidr",
-    "serviceCidr",
-    "networkCidr",
-    "labels",
-    "taints",
-    "moldClusterId",
-    "bootstrapTimeoutSeconds",
-] as const;
 
 /** What makes the group (or, for a control plane, the cluster) what it is: a change means another one. */
-const IDENTITY = ["clusterName", "name", "role", "zone", "network", "publicIpAddressId", "sshPortStart", "controlPlaneEndpoint", "apiLoadBalancerRuleId", "cni", "podCidr", "serviceCidr"];
+const IDENTITY = ["clusterName", "name", "role", "zone", "network", "publicIpAddressId", "sshPortStart", "controlPlaneEndpoint", "apiLoadBalancerRuleId", "cni", "podCidr", "serviceCidr"] as const;
 
 /** Inputs an update applies to every node in place; the nodes themselves do not record them. */
 const IN_PLACE_ACROSS_NODES = ["labels", "taints", "sshAccess", "sshCidrs", "moldClusterId"];
 
 const HOST_LABEL = /^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/;
 
-function outputsOf(state: GroupState, inputs: Props): Props {
+function outputsOf(state: GroupState, inputs: Props): Reported<NodeGroupInputs, NodeGroupOutputs> {
     return {
         nodes: state.nodes,
         nodeNames: state.nodes.map((n) => n.name),
@@ -81,7 +56,7 @@ function groupContext(ctx: HookContext, id: string, inputs: Props, state: GroupS
 }
 
 /** Runs `work`; a failure once nodes exist is reported with them, so Pulumi records every VM (nothing leaks). */
-async function recorded(g: GroupContext, base: Props, work: () => Promise<void>): Promise<Props> {
+async function recorded(g: GroupContext, base: Props, work: () => Promise<void>): Promise<Reported<NodeGroupInputs, NodeGroupOutputs>> {
     try {
         await work();
         if (g.inputs.role === "control-plane") {
@@ -100,26 +75,53 @@ async function recorded(g: GroupContext, base: Props, work: () => Promise<void>)
     }
 }
 
-export const nodeGroup: ResourceDefinition = {
+export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = {
     kind: "NodeGroup",
-    inputs: INPUTS,
-    connectionInputs: ["sshPrivateKey", "controlPlaneNodes", "bastion"],
+    inputs: nodeGroupSchema.inputs,
+    connectionInputs: nodeGroupSchema.connectionInputs,
     // Unfinished or vanished nodes are worked on by the next update, even after a refresh.
-    needsRepair: (olds) => (Array.isArray(olds.nodes) && olds.nodes.some((n: NodeRecord) => n.status !== "ready")) || (Array.isArray(olds.vanishedNodes) && olds.vanishedNodes.length > 0),
-    replaceOnChanges: IDENTITY.filter((k) => k !== "controlPlaneEndpoint" && k !== "apiLoadBalancerRuleId"),
+    needsRepair: (olds) => (Array.isArray(olds.nodes) && olds.nodes.some((n) => n.status !== "ready")) || (Array.isArray(olds.vanishedNodes) && olds.vanishedNodes.length > 0),
+    replaceOnChanges: nodeGroupSchema.replaceOnChanges,
+    handles: {
+        clusterName: "prefixes the node VMs' names",
+        name: "the node VMs' names",
+        role: "control-plane: kubeadm init on the first node, joins with the certificate key; worker: joins",
+        count: "deployVirtualMachine per node; update: new nodes join in parallel, removed ones are drained and deleted",
+        zone: "deployVirtualMachine zoneid (found by name or id)",
+        network: "deployVirtualMachine networkids (found by name or id)",
+        serviceOffering: "deployVirtualMachine serviceofferingid; update: rolls the nodes one at a time",
+        template: "deployVirtualMachine templateid; update: rolls the nodes one at a time",
+        keyPair: "deployVirtualMachine keypair; a change is refused at check",
+        sshUser: "the SSH user of every connection",
+        publicIpAddressId: "createPortForwardingRule ipaddressid for port-forward access",
+        sshAccess: "port forwards per node or jump hosts; update: forwards made or deleted",
+        sshPortStart: "createPortForwardingRule publicport of node i: sshPortStart + slot",
+        sshCidrs: "createPortForwardingRule cidrlist; update: each node's forward made again",
+        kubernetesVersion: "the kubelet/kubeadm/kubectl packages; a change is refused at check",
+        controlPlaneEndpoint: "kubeadm init --control-plane-endpoint; a change is refused at check on a control plane",
+        apiLoadBalancerRuleId: "assignToLoadBalancerRule for control-plane VMs; a change is refused at check on a control plane",
+        cni: "the CNI applied after kubeadm init",
+        podCidr: "kubeadm init --pod-network-cidr",
+        serviceCidr: "kubeadm init --service-cidr",
+        networkCidr: "the check's overlap rule for podCidr/serviceCidr: nothing to send",
+        labels: "kubectl label on every node; update: the same",
+        taints: "kubectl taint on every node; update: the same",
+        moldClusterId: "addVirtualMachinesToKubernetesCluster; update: unregistered from the old, registered with the new",
+        bootstrapTimeoutSeconds: "the waits for Ready and for drains",
+    },
 
     check(news, olds = {}) {
         const v = new Validator("NodeGroup");
         if (news.importId !== undefined) v.fail("importId", "is not supported: a node group's nodes carry host keys and bootstrap state only its creator knows");
-        const inputs: Props = { sshUser: "ubuntu", sshCidrs: ["0.0.0.0/0"], bootstrapTimeoutSeconds: 900, ...news };
+        const inputs: Partial<NodeGroupInputs> = { sshUser: "ubuntu", sshCidrs: ["0.0.0.0/0"], bootstrapTimeoutSeconds: 900, ...news };
         const cp = inputs.role === "control-plane";
         // Workers are reached through a control-plane node (no port forward per node: Mold applies rules on a
         // network one at a time, so 20 forwards would take 20 rule jobs); the control plane through forwards.
         if (inputs.sshAccess === undefined) inputs.sshAccess = cp ? "port-forward" : "control-plane";
         const forwarded = inputs.sshAccess === "port-forward";
         if (cp) Object.assign(inputs, { cni: news.cni ?? "flannel", podCidr: news.podCidr ?? DEFAULT_POD_CIDR, serviceCidr: news.serviceCidr ?? DEFAULT_SERVICE_CIDR });
-        for (const p of ["clusterName", "name", "zone", "network", "serviceOffering", "template", "keyPair", "publicIpAddressId"]) v.string(p, inputs[p], { required: true });
-        for (const p of ["clusterName", "name"]) {
+        for (const p of ["clusterName", "name", "zone", "network", "serviceOffering", "template", "keyPair", "publicIpAddressId"] as const) v.string(p, inputs[p], { required: true });
+        for (const p of ["clusterName", "name"] as const) {
             if (typeof inputs[p] === "string" && v.known(inputs[p]) && !HOST_LABEL.test(inputs[p])) {
                 v.fail(p, `must be lower-case letters, digits and '-', starting with a letter (it names the node VMs), got '${inputs[p]}'`);
             }

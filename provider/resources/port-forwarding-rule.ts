@@ -20,7 +20,9 @@ import {
 } from "../client/portforward";
 import { getVirtualMachine, listVirtualMachines, VirtualMachine } from "../client/vm";
 import { jsonEqual } from "../runtime/equal";
-import type { Props, ResourceDefinition } from "../runtime/hooks";
+import { portForwardingRuleSchema } from "../generated/schema";
+import type { PortForwardingRuleInputs, PortForwardingRuleOutputs } from "../generated/types";
+import type { Props, Reported, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { createTagged } from "../runtime/common";
@@ -37,7 +39,7 @@ const PROTOCOLS = ["tcp", "udp"] as const;
 export const OPEN_FIREWALL_DEFAULT = false;
 const ANYWHERE = "0.0.0.0/0";
 
-function outputsOf(r: PortForwardingRule): Props {
+function outputsOf(r: PortForwardingRule): Reported<PortForwardingRuleInputs, PortForwardingRuleOutputs> {
     return {
         ruleId: r.id,
         ipAddress: r.ipaddress,
@@ -95,22 +97,23 @@ function inputsInMold(r: PortForwardingRule, olds: Props): Props {
 const SAME_RULE_KEYS = ["protocol", "publicPort", "publicEndPort", "privatePort", "privateEndPort", "virtualMachine", "cidrList"];
 const IN_PLACE = ["privatePort", "privateEndPort", "virtualMachine", "vmGuestIp", "cidrList"];
 
-export const portForwardingRule: ResourceDefinition = {
+export const portForwardingRule: ResourceDefinition<PortForwardingRuleInputs, PortForwardingRuleOutputs> = {
     kind: KIND,
-    inputs: [
-        "ipAddressId",
-        "protocol",
-        "publicPort",
-        "publicEndPort",
-        "privatePort",
-        "privateEndPort",
-        "virtualMachine",
-        "vmGuestIp",
-        "cidrList",
-        "openFirewall",
-        "tags",
-    ],
-    replaceOnChanges: ["ipAddressId", "protocol", "publicPort", "publicEndPort", "openFirewall"],
+    inputs: portForwardingRuleSchema.inputs,
+    replaceOnChanges: portForwardingRuleSchema.replaceOnChanges,
+    handles: {
+        ipAddressId: "createPortForwardingRule ipaddressid",
+        protocol: "createPortForwardingRule protocol",
+        publicPort: "createPortForwardingRule publicport",
+        publicEndPort: "createPortForwardingRule publicendport (default: publicPort)",
+        privatePort: "createPortForwardingRule privateport; update: updatePortForwardingRule (with privateEndPort)",
+        privateEndPort: "createPortForwardingRule privateendport (default: privatePort); update: updatePortForwardingRule",
+        virtualMachine: "createPortForwardingRule virtualmachineid (found by name or id); update: updatePortForwardingRule",
+        vmGuestIp: "createPortForwardingRule vmguestip; update: updatePortForwardingRule (with the VM)",
+        cidrList: "createPortForwardingRule cidrlist; update: updatePortForwardingRule",
+        openFirewall: "createPortForwardingRule openfirewall, always sent (default false)",
+        tags: "createTags with the ownership tag; update: createTags/deleteTags",
+    },
     normalize,
 
     check(news) {
@@ -119,7 +122,8 @@ export const portForwardingRule: ResourceDefinition = {
         v.oneOf("protocol", news.protocol, PROTOCOLS, { required: true });
         portRange(v, ["publicPort", news.publicPort], ["publicEndPort", news.publicEndPort], true);
         portRange(v, ["privatePort", news.privatePort], ["privateEndPort", news.privateEndPort], true);
-        const [ps, pe, qs, qe] = [news.publicPort, news.publicEndPort ?? news.publicPort, news.privatePort, news.privateEndPort ?? news.privatePort];
+        // Numbers once the guard below holds (the values are the program's, not checked yet).
+        const [ps, pe, qs, qe] = [news.publicPort, news.publicEndPort ?? news.publicPort, news.privatePort, news.privateEndPort ?? news.privatePort] as number[];
         if ([ps, pe, qs, qe].every((x) => typeof x === "number" && Number.isInteger(x)) && ps <= pe && qs <= qe) {
             // Mold translates single ports only (2222 → 22); a range maps onto the same private range.
             if (pe - ps !== qe - qs) {

@@ -1,10 +1,12 @@
 // mold:index:PublicIpAddress — a public address associated to an isolated network (or a zone).
-// Released on delete; a change of network or zone replaces it. The first address of an isolated
+// Released on delete; a change of network, zone or requested address replaces it. The first address of an isolated
 // network becomes its source NAT, which Mold only releases together with the network.
 import { associateIpAddress, disassociateIpAddress, getPublicIpAddress, listPublicIpAddresses, PublicIpAddress } from "../client/address";
 import { findZone } from "../client/catalog";
 import { isInternalError } from "../client/errors";
-import type { Props, ResourceDefinition } from "../runtime/hooks";
+import { publicIpAddressSchema } from "../generated/schema";
+import type { PublicIpAddressInputs, PublicIpAddressOutputs } from "../generated/types";
+import type { Reported, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { isOwned } from "../runtime/tags";
@@ -21,7 +23,7 @@ const ADDRESS: ObjectKind<PublicIpAddress> = {
     gone: (ip) => ip.state === "Free" || ip.state === "Releasing",
 };
 
-function outputsOf(ip: PublicIpAddress): Props {
+function outputsOf(ip: PublicIpAddress): Reported<PublicIpAddressInputs, PublicIpAddressOutputs> {
     return {
         ipAddress: ip.ipaddress,
         isSourceNat: ip.issourcenat,
@@ -32,15 +34,26 @@ function outputsOf(ip: PublicIpAddress): Props {
     };
 }
 
-export const publicIpAddress: ResourceDefinition = {
+export const publicIpAddress: ResourceDefinition<PublicIpAddressInputs, PublicIpAddressOutputs> = {
     kind: "PublicIpAddress",
-    inputs: ["network", "zone", "tags"],
-    replaceOnChanges: ["network", "zone"],
+    inputs: publicIpAddressSchema.inputs,
+    replaceOnChanges: publicIpAddressSchema.replaceOnChanges,
+    // Left out, Mold picks the address: the output holds it, and an unset input is no opinion.
+    computedInputs: ["ipAddress"],
+    // A replacement asking for the address the old one holds (a new network, say) can only get it once released.
+    deleteBeforeReplace: (olds, news) => news.ipAddress !== undefined && news.ipAddress === olds.ipAddress,
+    handles: {
+        network: "associateIpAddress networkid (found by name or id)",
+        zone: "associateIpAddress zoneid, without a network",
+        ipAddress: "associateIpAddress ipaddress",
+        tags: "createTags with the ownership tag; update: createTags/deleteTags",
+    },
 
     check(news) {
         const v = new Validator("PublicIpAddress");
         v.string("network", news.network);
         v.string("zone", news.zone);
+        v.ipv4("ipAddress", news.ipAddress);
         if (news.network === undefined && news.zone === undefined) v.fail("network", "or zone is required");
         v.tags("tags", news.tags);
         return { inputs: news, failures: v.failures };
@@ -52,7 +65,7 @@ export const publicIpAddress: ResourceDefinition = {
         const client = ctx.client();
         const network = inputs.network !== undefined ? await findNetwork(client, inputs.network) : undefined;
         const networkid = network?.id;
-        const zoneid = network ? undefined : (await findZone(client, inputs.zone)).id;
+        const zoneid = network ? undefined : (await findZone(client, inputs.zone!)).id;
         // After a lost answer: an untagged address allocated since we asked is ours. Mold ties it to the
         // network only when its job ends, so wait while it is Allocating, then check the network.
         const askedAt = Date.now() - 2000;
@@ -61,10 +74,11 @@ export const publicIpAddress: ResourceDefinition = {
                 const fresh = (await listPublicIpAddresses(client, { zoneid: network?.zoneid ?? zoneid }))
                     .filter((ip) => !isOwned(ip.tags) && ip.allocated !== undefined && Date.parse(ip.allocated.replace(/(\d\d)(\d\d)$/, "$1:$2")) >= askedAt)
                     .filter((ip) => ip.state === "Allocating" || !networkid || ip.associatednetworkid === networkid)
+                    .filter((ip) => inputs.ipAddress === undefined || ip.ipaddress === inputs.ipAddress)
                     .pop();
                 return { done: !fresh || fresh.state !== "Allocating", value: fresh };
             });
-        return createTagged(client, "PublicIpAddress", inputs, () => associateIpAddress(client, { networkid, zoneid }), outputsOf, find);
+        return createTagged(client, "PublicIpAddress", inputs, () => associateIpAddress(client, { networkid, zoneid, ipaddress: inputs.ipAddress }), outputsOf, find);
     },
 
     async read(ctx, id, olds) {

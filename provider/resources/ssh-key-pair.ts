@@ -10,6 +10,8 @@ import { createHash } from "crypto";
 import { rowsUnlessGone } from "../client/errors";
 import { createSSHKeyPair, deleteSSHKeyPair, getSSHKeyPair, listSSHKeyPairs, registerSSHKeyPair, SSHKeyPair } from "../client/sshkeys";
 import type { MoldClient } from "../client/client";
+import { sshKeyPairSchema } from "../generated/schema";
+import type { SshKeyPairInputs, SshKeyPairOutputs } from "../generated/types";
 import type { Props, ResourceDefinition } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
 import { createOnce, deleteConfirmed } from "../runtime/reconcile";
@@ -47,10 +49,14 @@ function isOurs(k: SSHKeyPair, id: string, olds: Props): boolean {
     return k.fingerprint === olds.fingerprint && (!k.id || k.id === id || id === k.name);
 }
 
-export const sshKeyPair: ResourceDefinition = {
+export const sshKeyPair: ResourceDefinition<SshKeyPairInputs, SshKeyPairOutputs> = {
     kind: "SshKeyPair",
-    inputs: ["name", "publicKey"],
-    replaceOnChanges: ["name", "publicKey"],
+    inputs: sshKeyPairSchema.inputs,
+    replaceOnChanges: sshKeyPairSchema.replaceOnChanges,
+    handles: {
+        name: "registerSSHKeyPair / createSSHKeyPair name",
+        publicKey: "registerSSHKeyPair publickey; unset: createSSHKeyPair (Mold generates the pair)",
+    },
 
     check(news) {
         const v = new Validator("SshKeyPair");
@@ -80,7 +86,7 @@ export const sshKeyPair: ResourceDefinition = {
                 const k = await getSSHKeyPair(client, name);
                 return k && k.fingerprint === fingerprint ? k : undefined;
             };
-            created = await createOnce(() => registerSSHKeyPair(client, name, inputs.publicKey), find);
+            created = await createOnce(() => registerSSHKeyPair(client, name, inputs.publicKey!), find);
         } else {
             // A generated pair whose answer was lost is useless: its private key was only in that answer.
             // So the name must be free before the first send, and a pair found under it after a lost

@@ -15,7 +15,8 @@ import {
     stopVirtualMachine,
     VirtualMachine,
 } from "../client/vm";
-import type { HookContext, Props } from "../runtime/hooks";
+import type { VirtualMachineInputs } from "../generated/types";
+import type { HookContext } from "../runtime/hooks";
 import { findNetwork } from "../runtime/common";
 import { waitFor } from "../runtime/reconcile";
 
@@ -138,7 +139,7 @@ export function networkIdsOf(vm: VirtualMachine): string[] {
  * already be what Mold has, or the program would silently describe another VM. Values are resolved to
  * ids first, since the program may name them. User data is compared but never printed.
  */
-export async function immutableConflicts(client: MoldClient, vm: VirtualMachine, news: Props): Promise<string[]> {
+export async function immutableConflicts(client: MoldClient, vm: VirtualMachine, news: VirtualMachineInputs): Promise<string[]> {
     const out: string[] = [];
     const differ = (k: string, inMold: unknown, inProgram: unknown) => out.push(`${k} is ${JSON.stringify(inMold)} in Mold but resolves to ${JSON.stringify(inProgram)} in the program`);
     const zone = await findZone(client, news.zone);

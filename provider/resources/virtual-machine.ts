@@ -22,7 +22,10 @@ import {
     VirtualMachine,
 } from "../client/vm";
 import { partialFailure } from "../runtime/errors";
-import type { HookContext, Props, ResourceDefinition } from "../runtime/hooks";
+import { virtualMachineSchema } from "../generated/schema";
+import type { VirtualMachineInputs, VirtualMachineOutputs } from "../generated/types";
+import type { HookContext, Reported, ResourceDefinition } from "../runtime/hooks";
+import { jsonEqual } from "../runtime/equal";
 import type { ResourceTag } from "../client/tags";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
@@ -32,21 +35,6 @@ import { changeIdempotent, deleteConfirmed, waitFor } from "../runtime/reconcile
 import { convergeTags, current, deleteOwned, ObjectKind, ownedForChange } from "../runtime/steps";
 import { affinityGroupIds, changeOffering, immutableConflicts, networkIdsOf, settledVm } from "./virtual-machine-ops";
 
-const INPUTS = [
-    "name",
-    "displayName",
-    "zone",
-    "template",
-    "serviceOffering",
-    "networks",
-    "keyPair",
-    "userData",
-    "userDataMaxLength",
-    "rootDiskSize",
-    "affinityGroups",
-    "desiredState",
-    "tags",
-] as const;
 
 /** Mold's host-name rule (RFC 1123 label, no leading digit): deploy and update refuse anything else. */
 const HOST_NAME = /^[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
@@ -58,7 +46,7 @@ const HOST_NAME = /^[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const USERDATA_DEFAULT_MAX = 32768;
 const USERDATA_POST_MAX = 1048576;
 
-function outputsOf(vm: VirtualMachine): Props {
+function outputsOf(vm: VirtualMachine): Reported<VirtualMachineInputs, VirtualMachineOutputs> {
     const defaultNic = (vm.nic ?? []).find((n) => n.isdefault) ?? vm.nic?.[0];
     return {
         vmId: vm.id,
@@ -75,7 +63,7 @@ function outputsOf(vm: VirtualMachine): Props {
     };
 }
 
-const wantedPower = (inputs: Props): "Running" | "Stopped" => (inputs.desiredState === "stopped" ? "Stopped" : "Running");
+const wantedPower = (inputs: Partial<VirtualMachineInputs>): "Running" | "Stopped" => (inputs.desiredState === "stopped" ? "Stopped" : "Running");
 
 /** A list of non-empty strings (unknown elements pass, as in Validator). */
 function stringList(v: Validator, property: string, value: unknown, opts: { required?: boolean } = {}): void {
@@ -99,7 +87,7 @@ function stringList(v: Validator, property: string, value: unknown, opts: { requ
  * A deploy whose job failed left the VM in Error (Mold does not roll it back): expunge it and report the
  * failure. If the expunge fails too, the VM is returned as a partial failure so Pulumi records it.
  */
-async function discardFailedVm(ctx: HookContext, id: string, cause: string, inputs: Props): Promise<never> {
+async function discardFailedVm(ctx: HookContext, id: string, cause: string, inputs: VirtualMachineInputs): Promise<never> {
     try {
         await expunge(ctx.client(), id);
     } catch (e) {
@@ -122,10 +110,25 @@ const VM: ObjectKind<VirtualMachine> = { what: "virtual machine", tagType: "User
 /** Mold's `created` (…+0000) as milliseconds. */
 const createdAt = (vm: VirtualMachine) => Date.parse(String(vm.created).replace(/(\d\d)(\d\d)$/, "$1:$2"));
 
-export const virtualMachine: ResourceDefinition = {
+export const virtualMachine: ResourceDefinition<VirtualMachineInputs, VirtualMachineOutputs> = {
     kind: "VirtualMachine",
-    inputs: INPUTS,
-    replaceOnChanges: ["zone", "template", "networks", "rootDiskSize", "affinityGroups", "userData"],
+    inputs: virtualMachineSchema.inputs,
+    replaceOnChanges: virtualMachineSchema.replaceOnChanges,
+    handles: {
+        name: "deployVirtualMachine name; update: updateVirtualMachine",
+        displayName: "deployVirtualMachine displayname; update: updateVirtualMachine",
+        zone: "deployVirtualMachine zoneid (found by name or id)",
+        template: "deployVirtualMachine templateid (found by name or id)",
+        serviceOffering: "deployVirtualMachine serviceofferingid; update: scaleVirtualMachine live where Mold allows it, else stop → change → start",
+        networks: "deployVirtualMachine networkids (found by name or id)",
+        keyPair: "deployVirtualMachine keypair; update: resetSSHKeyForVirtualMachine while stopped",
+        userData: "deployVirtualMachine userdata, base64",
+        userDataMaxLength: "the check's limit for userData: nothing to send",
+        rootDiskSize: "deployVirtualMachine rootdisksize",
+        affinityGroups: "deployVirtualMachine affinitygroupids (found by name or id)",
+        desiredState: "deployVirtualMachine startvm; update: startVirtualMachine/stopVirtualMachine",
+        tags: "createTags with the ownership tag; update: createTags/deleteTags",
+    },
     computedInputs: ["name", "displayName"],
 
     check(news) {
@@ -168,7 +171,7 @@ export const virtualMachine: ResourceDefinition = {
         v.tags("tags", news.tags);
         const inputs = { ...news };
         if (inputs.desiredState === undefined) inputs.desiredState = "running";
-        else if (typeof inputs.desiredState === "string" && v.known(inputs.desiredState)) inputs.desiredState = inputs.desiredState.toLowerCase();
+        else if (typeof inputs.desiredState === "string" && v.known(inputs.desiredState)) inputs.desiredState = inputs.desiredState.toLowerCase() as VirtualMachineInputs["desiredState"];
         return { inputs, failures: v.failures };
     },
 
@@ -224,7 +227,7 @@ export const virtualMachine: ResourceDefinition = {
         const vm = await current(ctx.client(), VM, id);
         // Users never see Destroyed VMs; an admin caller does until they are expunged.
         if (!vm || vm.state === "Destroyed") return undefined;
-        const drifted = (idKey: string, moldId: string) => olds[idKey] !== undefined && olds[idKey] !== moldId;
+        const drifted = (idKey: "zoneId" | "templateId" | "serviceOfferingId", moldId: string) => olds[idKey] !== undefined && olds[idKey] !== moldId;
         const power = vm.state === "Running" ? "running" : vm.state === "Stopped" ? "stopped" : olds.desiredState;
         return {
             outs: outputsOf(vm),
@@ -258,7 +261,7 @@ export const virtualMachine: ResourceDefinition = {
         const newOffering = offering && offering.id !== vm.serviceofferingid ? offering : undefined;
         const keyChange = news.keyPair !== undefined && (vm.keypairs ?? "") !== news.keyPair;
         // resetSSHKeyForVirtualMachine needs a Stopped VM; it shares the offering change's stop window.
-        const resetKey = keyChange ? (stopped: VirtualMachine) => changeIdempotent(() => resetSSHKeyForVirtualMachine(client, stopped.id, news.keyPair)) : undefined;
+        const resetKey = keyChange ? (stopped: VirtualMachine) => changeIdempotent(() => resetSSHKeyForVirtualMachine(client, stopped.id, news.keyPair!)) : undefined;
         vm = await changeOffering(ctx, vm, newOffering, wantedPower(news), resetKey);
 
         await convergeTags(ctx, VM, id, olds, news);

@@ -5,7 +5,7 @@ import { MoldJobTimeoutError } from "../client/errors";
 import { getNetwork, listNetworks, Network } from "../client/network";
 import type { ResourceTag } from "../client/tags";
 import { partialFailure } from "./errors";
-import type { HookContext, Props } from "./hooks";
+import type { HookContext, RunnerState, Wire } from "./hooks";
 import { isOwned, OWNER_TAG_KEY, OWNER_TAG_VALUE, setTags } from "./tags";
 import { createOnce } from "./reconcile";
 
@@ -18,7 +18,7 @@ export function tagsForCreate(user: Record<string, string> | undefined): Record<
  * Refuses to change or delete an object pulumi-mold did not create. An object whose create did not
  * finish (`createIncomplete` in its outputs) is ours even before its ownership tag is on.
  */
-export function assertOwned(ctx: HookContext, id: string, tags: ResourceTag[] | undefined, action: string, olds?: Props): void {
+export function assertOwned(ctx: HookContext, id: string, tags: ResourceTag[] | undefined, action: string, olds?: RunnerState): void {
     if (!isOwned(tags) && !olds?.createIncomplete) {
         throw new Error(
             `refusing to ${action} ${id}: it has no ${OWNER_TAG_KEY}=${OWNER_TAG_VALUE} tag, so pulumi-mold did not create it. ` +
@@ -32,7 +32,7 @@ export function assertOwned(ctx: HookContext, id: string, tags: ResourceTag[] | 
  * Runs the steps after a Mold object exists (tags, waits). If one fails, the error carries the id so
  * Pulumi records the object instead of leaking it; the next `up` repairs it.
  */
-export async function afterCreate<T>(id: string, outs: Props, step: () => Promise<T>): Promise<T> {
+export async function afterCreate<T>(id: string, outs: Wire, step: () => Promise<T>): Promise<T> {
     try {
         return await step();
     } catch (e) {
@@ -41,7 +41,7 @@ export async function afterCreate<T>(id: string, outs: Props, step: () => Promis
 }
 
 /** Brings an object's tags to the declared ones plus the ownership tag (idempotent). */
-export function applyTags(client: MoldClient, resourceType: string, id: string, news: Props): Promise<void> {
+export function applyTags(client: MoldClient, resourceType: string, id: string, news: { tags?: Record<string, string> }): Promise<void> {
     return setTags(client, resourceType, id, tagsForCreate(news.tags));
 }
 
@@ -52,14 +52,14 @@ export function applyTags(client: MoldClient, resourceType: string, id: string, 
  *   reported with the object's id, so Pulumi records it instead of leaking it.
  * - A job that failed was rolled back by Mold: a plain error.
  */
-export async function createTagged<T extends { id: string }>(
+export async function createTagged<T extends { id: string }, Outs extends Wire>(
     client: MoldClient,
     resourceType: string,
-    inputs: Props,
+    inputs: { tags?: Record<string, string> },
     create: () => Promise<T>,
-    outputsOf: (created: T) => Props,
+    outputsOf: (created: T) => Outs,
     find?: () => Promise<T | undefined>,
-): Promise<{ id: string; outs: Props }> {
+): Promise<{ id: string; outs: Outs }> {
     let created: T;
     try {
         created = await createOnce(create, find);

@@ -2,6 +2,7 @@
 // to `runHook(kind, hook, settings, args)`, loaded with require() inside the host, so `__provider`
 // stays tiny and holds no credentials, clients or Maps. Everything here runs in the provider host.
 import { MoldClient } from "../client/client";
+import type { GeneratedKinds } from "../generated/types";
 import { hasCredentials, MoldClientOptions } from "../client/config";
 import { jsonEqual as equal } from "./equal";
 import { hookError } from "./errors";
@@ -21,59 +22,106 @@ export interface HookContext {
     log(message: string): void;
 }
 
+/**
+ * Property values as the provider host passes them (plain JSON). Helper modules that have not been given a
+ * resource's generated types yet still use `Props`; hooks use the generated `<Kind>Inputs`/`<Kind>Outputs`.
+ */
 export type Props = Record<string, any>;
 
-/** What a resource module implements; see provider/resources/*.ts. */
-export interface ResourceDefinition {
+/** Plain JSON properties, for the runner, which serves every kind. */
+export type Wire = Record<string, unknown>;
+
+/** What the runner keeps in a resource's state besides its outputs (a type alias: a plain JSON record). */
+export type RunnerState = {
+    /** A create failed after the object existed: the next update must finish it. */
+    createIncomplete?: boolean;
+    __provider?: string;
+};
+
+/** The old outputs a hook gets: the resource's outputs as the state holds them. */
+export type Olds<O> = O & RunnerState;
+
+type RequiredKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? never : K }[keyof T];
+
+/**
+ * What create and read must report: every output the schema says is always set that is not an input (the
+ * runner merges the inputs in), the others when known. An output added to schema.json as always set and not
+ * produced is a compile error; a property not in schema.json is one too (excess property).
+ */
+export type Reported<I, O> = Pick<O, Exclude<RequiredKeys<O>, keyof I>> & Partial<O>;
+
+/**
+ * Some properties, each may be null: a value gone from Mold (a removed policy or member set), which must
+ * replace the old value when the runner merges the result over the old outputs (undefined would keep it).
+ */
+export type Cleared<T> = { [K in keyof T]?: T[K] | null };
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+
+/** The inputs of the kind whose generated input type is `I` that its hooks must handle (never for the runner's Wire). */
+export type HandledOf<I> = string extends keyof I
+    ? never
+    : { [K in keyof GeneratedKinds]: Same<GeneratedKinds[K]["inputs"], I> extends true ? GeneratedKinds[K]["handled"] : never }[keyof GeneratedKinds];
+
+/** What a resource module implements; see provider/resources/*.ts. `I`/`O`: its generated types. */
+export interface ResourceDefinition<I extends Wire = Wire, O extends Wire = Wire> {
     kind: string;
-    /** Input names (the SDK's args). Outputs repeat them, so diffs compare outputs with new inputs. */
-    inputs: readonly string[];
-    /** Inputs that Mold cannot change in place: a change replaces the resource. */
-    replaceOnChanges: readonly string[];
+    /** Input names (the SDK's args) from schema.json. Outputs repeat them, so diffs compare outputs with new inputs. */
+    inputs: readonly (keyof I & string)[];
+    /**
+     * How the hooks apply each input, one short line each: what create sends it as, and what update does when it
+     * changes (an input in replaceOnChanges is replaced by the engine instead; one refused at check says so). The
+     * compiler holds this to schema.json: an input added there without an entry here is an error, and so is an
+     * entry for an input schema.json does not have. Read with the create and update hooks, it is their checklist.
+     */
+    handles: { readonly [K in HandledOf<I>]: string };
+    /** Inputs that Mold cannot change in place: a change replaces the resource (schema.json's replaceOnChanges). */
+    replaceOnChanges: readonly (keyof I & string)[];
     /**
      * Optional inputs Mold fills in when they are left out (a network's gateway, say). Their outputs hold
      * Mold's value, so leaving them unset is "no opinion", not a change.
      */
-    computedInputs?: readonly string[];
+    computedInputs?: readonly (keyof I & string)[];
     /**
      * Inputs that only say how to reach something (an SSH private key, the control-plane nodes to join
      * through): they are passed to the hooks but never make a change by themselves.
      */
-    connectionInputs?: readonly string[];
+    connectionInputs?: readonly (keyof I & string)[];
     /**
      * Optional: whether the object still has work left from an earlier run (a create or update that failed
      * part-way), so an update must run even though no input changed. Pulumi forgets a resource's init errors
      * once it is refreshed; this keeps such work from being dropped.
      */
-    needsRepair?(olds: Props): boolean;
+    needsRepair?(olds: Olds<O>): boolean;
     /**
-     * Pure validation and defaults; no API call. Must let unknown values (UNKNOWN) through. `olds` are the
-     * previous inputs ({} on create), for rules about a change (a Kubernetes upgrade's step); optional, so
-     * definitions that judge the new inputs alone keep their one-argument form.
+     * Pure validation and defaults; no API call. Must let unknown values (UNKNOWN) through. `news` carry the
+     * schema's input names with the values the program sent (not validated yet: that is check's job). `olds`
+     * are the previous inputs ({} on create), for rules about a change (a Kubernetes upgrade's step); optional,
+     * so definitions that judge the new inputs alone keep their one-argument form.
      */
-    check(news: Props, olds?: Props): { inputs: Props; failures: CheckFailure[] };
+    check(news: Partial<I>, olds?: Partial<I>): { inputs: Partial<I>; failures: CheckFailure[] };
     /**
      * Optional: inputs rewritten to a canonical form before diffs compare them, for spellings Mold treats
      * as the same (10.1.1.5/24 and 10.1.1.0/24, a name and its id). `olds` are the old outputs, which
      * carry what Mold resolved (ids, a network's CIDR). Must be pure and tolerate unknown values.
      */
-    normalize?(props: Props, olds: Props): Props;
+    normalize?(props: Partial<I>, olds: Partial<O>): Partial<I>;
     /**
      * Optional: whether a replacement must delete the old object first, because Mold would refuse the
      * new one next to it (e.g. rules whose ports overlap on the same IP). Asked only when something replaces.
      */
-    deleteBeforeReplace?(olds: Props, news: Props): boolean;
+    deleteBeforeReplace?(olds: Olds<O>, news: I): boolean;
     /**
      * Checks that need to read Mold (e.g. ports owned by a Kubernetes cluster, names that must exist). Runs
      * only when `check` found nothing wrong and credentials are configured; reads only, never changes
      * anything. Inputs may still be unknown (preview of dependent resources): skip what needs them.
      */
-    checkInMold?(ctx: HookContext, inputs: Props): Promise<CheckFailure[]>;
-    create(ctx: HookContext, inputs: Props): Promise<{ id: string; outs: Props }>;
+    checkInMold?(ctx: HookContext, inputs: I): Promise<CheckFailure[]>;
+    create(ctx: HookContext, inputs: I): Promise<{ id: string; outs: Reported<I, O> }>;
     /** Current outputs and inputs as Mold has them, or undefined when the object is gone. */
-    read(ctx: HookContext, id: string, olds: Props): Promise<{ outs: Props; inputs: Props } | undefined>;
-    update(ctx: HookContext, id: string, olds: Props, news: Props): Promise<Props>;
-    delete(ctx: HookContext, id: string, olds: Props): Promise<void>;
+    read(ctx: HookContext, id: string, olds: Olds<O>): Promise<{ outs: Reported<I, O>; inputs: Cleared<I> } | undefined>;
+    update(ctx: HookContext, id: string, olds: Olds<O>, news: I): Promise<Cleared<O>>;
+    delete(ctx: HookContext, id: string, olds: Olds<O>): Promise<void>;
 }
 
 export interface DiffResult {
@@ -106,7 +154,7 @@ export function containsUnknown(value: unknown): boolean {
 }
 
 /** Which inputs changed, and whether any of them forces a replacement. `olds` are the old outputs. */
-export function changedInputs(def: ResourceDefinition, olds: Props, news: Props): string[] {
+export function changedInputs(def: ResourceDefinition, olds: Wire, news: Wire): string[] {
     const [o, n] = def.normalize ? [def.normalize(olds, olds), def.normalize(news, olds)] : [olds, news];
     return def.inputs.filter((k) => {
         if (containsUnknown(news[k])) return true;
@@ -115,7 +163,7 @@ export function changedInputs(def: ResourceDefinition, olds: Props, news: Props)
     });
 }
 
-export function diffInputs(def: ResourceDefinition, olds: Props, news: Props): DiffResult {
+export function diffInputs(def: ResourceDefinition, olds: Wire, news: Wire): DiffResult {
     const changed = changedInputs(def, olds, news);
     const replaces = changed.filter((k) => def.replaceOnChanges.includes(k));
     // New provider code must reach the state even when nothing else changed, or a later delete or
@@ -158,7 +206,7 @@ async function dispatch(definitions: Record<string, ResourceDefinition>, kind: s
     try {
         switch (hook) {
             case "check": {
-                const [olds, news] = args as [Props, Props];
+                const [olds, news] = args as [Wire, Wire];
                 const { inputs, failures } = def.check(news, olds ?? {});
                 if (failures.length === 0 && def.checkInMold && hasCredentials(settings)) {
                     failures.push(...(await def.checkInMold(contextFor(kind, settings, "check"), inputs)));
@@ -166,17 +214,18 @@ async function dispatch(definitions: Record<string, ResourceDefinition>, kind: s
                 return { inputs: sanitize({ ...inputs, __provider: news.__provider }), failures };
             }
             case "diff": {
-                const [, olds, news] = args as [string, Props, Props];
+                const [, olds, news] = args as [string, Wire, Wire];
                 return diffInputs(def, olds, news);
             }
             case "create": {
-                const [inputs] = args as [Props];
-                if (inputs.importId) return await adopt(def, contextFor(kind, settings, inputs.importId), inputs.importId, inputs);
+                const [inputs] = args as [Wire];
+                const importId = inputs.importId;
+                if (typeof importId === "string" && importId) return await adopt(def, contextFor(kind, settings, importId), importId, inputs);
                 const { id, outs } = await def.create(contextFor(kind, settings, "create"), inputs);
                 return { id, outs: sanitize({ ...inputs, ...outs }) };
             }
             case "read": {
-                const [id, olds] = args as [string, Props];
+                const [id, olds] = args as [string, Wire];
                 const current = await def.read(contextFor(kind, settings, id), id, olds);
                 if (!current) return { id: "", props: {} };
                 return {
@@ -192,14 +241,14 @@ async function dispatch(definitions: Record<string, ResourceDefinition>, kind: s
                 };
             }
             case "update": {
-                const [id, olds, news] = args as [string, Props, Props];
+                const [id, olds, news] = args as [string, Wire, Wire];
                 const needsWork = changedInputs(def, olds, news).length > 0 || olds.createIncomplete === true || (def.needsRepair?.(olds) ?? false);
                 // A provider-code-only change needs no API call: re-emit the outputs with the new inputs.
                 const outs = needsWork ? await def.update(contextFor(kind, settings, id), id, olds, news) : {};
                 return { outs: sanitize({ ...olds, ...news, ...outs, createIncomplete: undefined }) };
             }
             case "delete": {
-                const [id, olds] = args as [string, Props];
+                const [id, olds] = args as [string, Wire];
                 await def.delete(contextFor(kind, settings, id), id, olds);
                 return undefined;
             }
@@ -212,7 +261,7 @@ async function dispatch(definitions: Record<string, ResourceDefinition>, kind: s
         // records what exists now instead of the stale outputs.
         const partial = hook === "create" || (hook === "update" && Array.isArray((e as { reasons?: unknown })?.reasons));
         if (e && typeof e === "object" && "id" in e && (e as { id: unknown }).id && partial) {
-            const p = e as Error & { id: string; properties?: Props };
+            const p = e as Error & { id: string; properties?: Wire };
             throw Object.assign(hookError(kind, hook, e), { id: p.id, properties: sanitize(p.properties ?? {}), reasons: [p.message] });
         }
         throw hookError(kind, hook, e);
@@ -224,13 +273,13 @@ async function dispatch(definitions: Record<string, ResourceDefinition>, kind: s
  * `pulumi import`ed). Inputs Mold cannot change must already match; the others are brought to the
  * program's values and the ownership tag is put on, so from then on the object is managed like any other.
  */
-async function adopt(def: ResourceDefinition, ctx: HookContext, id: string, inputs: Props): Promise<{ id: string; outs: Props }> {
+async function adopt(def: ResourceDefinition, ctx: HookContext, id: string, inputs: Wire): Promise<{ id: string; outs: Wire }> {
     const current = await def.read(ctx, id, {});
     if (!current) throw new Error(`importId ${id}: Mold has no such ${def.kind}`);
     // What Mold has for an input: read's inputs, else an output of the same name (a computed input).
     const inMold = (k: string) => (k in current.inputs ? current.inputs[k] : current.outs[k]);
     // Compared in canonical form when the resource has one (Mold's normalised CIDRs, a name for an id).
-    const norm = (p: Props) => (def.normalize ? def.normalize(p, current.outs) : p);
+    const norm = (p: Wire) => (def.normalize ? def.normalize(p, current.outs) : p);
     const [mold, wanted] = [norm({ ...current.outs, ...current.inputs }), norm(inputs)];
     const conflicts = def.replaceOnChanges.filter((k) => inputs[k] !== undefined && inMold(k) !== undefined && !equal(mold[k], wanted[k]));
     if (conflicts.length) {
@@ -244,8 +293,8 @@ async function adopt(def: ResourceDefinition, ctx: HookContext, id: string, inpu
     return { id, outs: sanitize({ ...inputs, ...current.outs, ...outs }) };
 }
 
-export function pick(props: Props, keys: readonly string[]): Props {
-    const out: Props = {};
+export function pick(props: Wire, keys: readonly string[]): Wire {
+    const out: Wire = {};
     for (const k of keys) if (props[k] !== undefined) out[k] = props[k];
     return out;
 }

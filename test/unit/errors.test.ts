@@ -165,6 +165,7 @@ test("hook errors keep the original's class, codes and cause, name the resource 
             kind: "Thing",
             inputs: [],
             replaceOnChanges: [],
+            handles: {},
             check: (news) => ({ inputs: news, failures: [] }),
             create: () => Promise.reject(e),
             read: () => Promise.reject(e),

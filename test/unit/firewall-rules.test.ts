@@ -82,7 +82,7 @@ test("where the directions differ: ingress tcp needs ports and has no protocol '
     t.deepEqual(egressFirewallRule.check({ network: "n", protocol: "tcp" }).failures, []);
     t.true(firewallRule.check({ ipAddressId: "ip", protocol: "all" }).failures.some((f) => f.property === "protocol"));
     t.deepEqual(egressFirewallRule.check({ network: "n", protocol: "all" }).failures, []);
-    t.false(firewallRule.inputs.includes("destCidrList"));
+    t.false((firewallRule.inputs as readonly string[]).includes("destCidrList"));
     t.true(egressFirewallRule.replaceOnChanges.includes("destCidrList"));
     const egressOuts = CASES.egress.outs;
     // On a network Mold stores 0.0.0.0/0 as the network's CIDR, and a network named by its name is the same one.

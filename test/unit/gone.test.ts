@@ -260,8 +260,8 @@ test("NodeGroup: a node whose VM was expunged out of band is reported vanished b
             const olds = { role: "worker", count: 2, nodes: [nodeOf(keep), nodeOf(lose)] };
             await destroyVirtualMachine(w.oob, lose, true);
             const r = await RESOURCES.NodeGroup.read(ctxOf("NodeGroup", w.client), "ng", olds);
-            t.deepEqual(r!.outs.nodes.map((n: NodeRecord) => n.vmId), [keep], mode);
-            t.deepEqual(r!.outs.vanishedNodes.map((n: NodeRecord) => n.vmId), [lose], mode);
+            t.deepEqual((r!.outs.nodes as NodeRecord[]).map((n) => n.vmId), [keep], mode);
+            t.deepEqual((r!.outs.vanishedNodes as NodeRecord[]).map((n) => n.vmId), [lose], mode);
             t.is(r!.inputs.count, 1);
         });
     } finally {

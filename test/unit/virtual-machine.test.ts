@@ -8,6 +8,7 @@ import { createNetwork } from "../../provider/client/network";
 import { deleteSSHKeyPair, getSSHKeyPair, registerSSHKeyPair } from "../../provider/client/sshkeys";
 import { deployVirtualMachine, VirtualMachine } from "../../provider/client/vm";
 import { runHook } from "../../provider";
+import type { VirtualMachineInputs } from "../../provider/generated/types";
 import { HookContext, UNKNOWN } from "../../provider/runtime/hooks";
 import { fingerprintOf, normalizePublicKey, sshKeyPair } from "../../provider/resources/ssh-key-pair";
 import { virtualMachine } from "../../provider/resources/virtual-machine";
@@ -43,7 +44,7 @@ async function world() {
     const offering = await findNetworkOffering(s.client, "DefaultIsolatedNetworkOfferingWithSourceNatService");
     const net = await createNetwork(s.client, { name: "app-net", zoneid: zone.id, networkofferingid: offering.id });
     const settings = { apiUrl: s.sim.url, apiKey: s.sim.apiKey, secretKey: s.sim.secretKey };
-    const inputs = { zone: "zone1", template: "ubuntu-22.04", serviceOffering: "1C-1GB", networks: ["app-net"], desiredState: "running" };
+    const inputs: VirtualMachineInputs = { zone: "zone1", template: "ubuntu-22.04", serviceOffering: "1C-1GB", networks: ["app-net"], desiredState: "running" };
     return { ...s, zone, net, settings, inputs };
 }
 
@@ -67,7 +68,7 @@ test("check lets values Pulumi does not know yet (preview) through, for every in
     t.deepEqual(virtualMachine.check(unknown).failures, []);
     t.deepEqual(virtualMachine.check({ zone: "z", template: "t", serviceOffering: "o", networks: [UNKNOWN, "b"], affinityGroups: [UNKNOWN] }).failures, []);
     t.deepEqual(sshKeyPair.check({ name: UNKNOWN, publicKey: UNKNOWN }).failures, []);
-    t.is(virtualMachine.check({ zone: "z", template: "t", serviceOffering: "o", networks: ["n"], desiredState: "Stopped" }).inputs.desiredState, "stopped");
+    t.is(virtualMachine.check({ zone: "z", template: "t", serviceOffering: "o", networks: ["n"], desiredState: "Stopped" as "stopped" }).inputs.desiredState, "stopped", "check lower-cases what the program sent");
     t.is(virtualMachine.check({ zone: "z", template: "t", serviceOffering: "o", networks: ["n"] }).inputs.desiredState, "running", "default");
 });
 
@@ -102,7 +103,7 @@ test("a lost deploy answer is reconciled: the VM found (after it leaves Starting
             await target.call("deployVirtualMachine", params);
             throw new MoldOutcomeUnknownError("deployVirtualMachine", "test: answer dropped");
         });
-        const { id, outs } = await virtualMachine.create(ctxOf(lossy), virtualMachine.check({ ...w.inputs }).inputs);
+        const { id, outs } = await virtualMachine.create(ctxOf(lossy), virtualMachine.check({ ...w.inputs }).inputs as VirtualMachineInputs);
         t.is(w.sim.requestCounts.deployVirtualMachine, 1);
         t.is(w.sim.inventory().vms.length, 1);
         t.is(outs.state, "Running");
