@@ -2,6 +2,7 @@
 // ApiServer.verifyRequest, dispatch to handler modules, Mold's envelopes, paging and the async-job engine.
 import { randomInt, randomUUID } from "crypto";
 import { computeSignature, SignatureAlgorithm, signatureMatches } from "../provider/client/signing";
+import { SimClock } from "./clock";
 import { ApiError, invalidParam, UNAUTHORIZED_TEXT } from "./errors";
 import { FaultConfig, Faults } from "./faults";
 import type { GoneAnswer } from "./gone";
@@ -49,6 +50,8 @@ export interface SimulatorOptions {
      * networks and VMs), or "empty-list" for every kind. See simulator/gone.ts.
      */
     goneAnswer?: GoneAnswer;
+    /** The simulated cloud's time (simulator/clock.ts); default the wall clock. Tests pass one they advance. */
+    clock?: SimClock;
 }
 
 export interface ApiAnswer {
@@ -86,6 +89,7 @@ export class Simulator {
     readonly latency: Latency;
     readonly faults: Faults;
     readonly settings: SimSettings;
+    readonly clock: SimClock;
     /** See SimulatorOptions.goneAnswer; may be changed between requests. */
     goneAnswer: GoneAnswer;
     private readonly stateFile?: StateFile;
@@ -97,6 +101,7 @@ export class Simulator {
     constructor(options: SimulatorOptions = {}) {
         this.signature = options.signature ?? "sha256";
         if (this.signature !== "sha256" && this.signature !== "sha1") throw new Error(`unknown signature '${options.signature}'`);
+        this.clock = options.clock ?? new SimClock();
         this.latency = new Latency(options.latencyProfile ?? "fast", options.timeFactor ?? 1);
         this.faults = new Faults(options.faults);
         this.settings = { ...DEFAULT_SETTINGS, ...options.settings } as SimSettings;
@@ -249,7 +254,7 @@ export class Simulator {
             const expires = get("expires");
             if (!expires) return undefined;
             const at = parseExpires(expires);
-            if (at === undefined || at < Date.now()) return undefined;
+            if (at === undefined || at < this.clock.now()) return undefined;
         }
         const account = this.state.accounts.find((a) => a.apiKey === apiKey);
         if (!account) return undefined;
@@ -293,9 +298,9 @@ export class Simulator {
             caller,
             settings: this.settings,
             goneAnswer: this.goneAnswer,
-            now: () => Date.now(),
+            now: () => this.clock.now(),
             uuid: () => randomUUID(),
-            timestamp: (ms?: number) => formatDate(ms ?? Date.now()),
+            timestamp: (ms?: number) => formatDate(ms ?? this.clock.now()),
             latency: (command: string) => this.latency.of(command),
             queueJob(spec: JobSpec): string {
                 return sim.queueJob(this as BaseContext & { command?: string }, spec);
@@ -310,7 +315,7 @@ export class Simulator {
         const jobs = table<JobRecord>(this.state, T.jobs);
         const command = spec.latencyKey ?? ctx.command ?? spec.completer;
         const latency = Math.round((spec.latencyMs !== undefined ? spec.latencyMs * this.latency.timeFactor : this.latency.of(command)) * this.faults.jobSlowdown());
-        let start = Date.now();
+        let start = this.clock.now();
         if (spec.syncObject) {
             // Mold runs jobs on one network one after another (sync object "network", queue size 1).
             for (const j of Object.values(jobs)) if (j.jobstatus === 0 && j.syncObject === spec.syncObject) start = Math.max(start, j.dueAt);
@@ -331,14 +336,14 @@ export class Simulator {
             step: 0,
             jobstatus: 0,
             jobresultcode: 0,
-            created: formatDate(Date.now()),
+            created: formatDate(this.clock.now()),
         };
         jobs[job.jobid] = job;
         return job.jobid;
     }
 
     /** Runs every job step that is due. Called before each request, so all clients see one timeline. */
-    advance(now = Date.now()): void {
+    advance(now = this.clock.now()): void {
         const jobs = table<JobRecord>(this.state, T.jobs);
         for (;;) {
             const due = Object.values(jobs)
@@ -357,7 +362,7 @@ export class Simulator {
             job.jobresultcode = code;
             job.jobresulttype = "object";
             job.jobresult = result;
-            job.completed = formatDate(Date.now());
+            job.completed = formatDate(this.clock.now());
             job.finishedAt = job.dueAt;
         };
         try {
@@ -401,7 +406,7 @@ export class Simulator {
             account: caller.name,
             domainid: caller.domainid,
             domain: caller.domain,
-            created: formatDate(Date.now()),
+            created: formatDate(this.clock.now()),
             state: spec.state ?? "Completed",
             parentid: undefined,
             resourceid: spec.resourceId,
@@ -429,6 +434,13 @@ export class Simulator {
             for (const [name, rows] of Object.entries(this.state.tables)) out[name] = Object.values(rows);
             return out;
         });
+    }
+
+    /** Moves the simulated time forward by `ms` and runs the job steps that came due (tests, instead of sleeping). */
+    advanceClock(ms: number): number {
+        const now = this.clock.advance(ms);
+        this.transaction(() => this.advance());
+        return now;
     }
 
     setFaults(config: FaultConfig): void {

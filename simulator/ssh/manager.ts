@@ -101,7 +101,7 @@ export class SshManager {
             hostKey,
             booting: () => {
                 const since = this.seen.get(vmId)?.since ?? 0;
-                return Date.now() < since + this.faults.bootDelayMs;
+                return this.sim.clock.now() < since + this.faults.bootDelayMs;
             },
             forward: (destIP: string, destPort: number) => this.forward(vmId, destIP, destPort),
         };
@@ -186,7 +186,7 @@ export class SshManager {
 
     /** Tracks boots and makes node records (with a host key when the userdata has none) for served VMs. */
     private syncNodes(served: Wanted[]): void {
-        const now = Date.now();
+        const now = this.sim.clock.now();
         const vms = this.sim.state.tables[T.vms] ?? {};
         const booted: string[] = [];
         for (const vm of Object.values(vms) as any[]) {

@@ -22,7 +22,8 @@ export interface StepRequest {
     scriptStep?: string;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Wall-clock pause between two reads of the state (a poll, not simulated time). */
+const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The node record of a VM, made on first use. */
 export function ensureNode(sim: Simulator, vm: any): EmulatedNode {
@@ -40,7 +41,7 @@ export class StepRunner {
 
     async run(req: StepRequest): Promise<StepAnswer> {
         const latency = this.faults.latencyOf(req.step);
-        if (latency > 0) await sleep(latency);
+        if (latency > 0) await this.sim.clock.sleep(latency);
         const vm = (this.sim.refreshState().tables[T.vms] ?? {})[req.vmId];
         if (!vm) return { kind: "drop" }; // the VM went away: so does the connection
         if (this.faults.takeDrop(req.step, vm, "before")) {
@@ -60,7 +61,7 @@ export class StepRunner {
     private context(req: StepRequest): StepContext | undefined {
         const vm = (this.sim.state.tables[T.vms] ?? {})[req.vmId];
         if (!vm) return undefined;
-        return { state: this.sim.state, vm, node: ensureNode(this.sim, vm), env: req.env, now: Date.now(), uuid: randomUUID };
+        return { state: this.sim.state, vm, node: ensureNode(this.sim, vm), env: req.env, now: this.sim.clock.now(), uuid: randomUUID };
     }
 
     /** Runs the step's effect and records it; called inside a state transaction. */
@@ -96,7 +97,8 @@ export class StepRunner {
 
     private async waitReady(req: StepRequest, dropAfter: boolean): Promise<StepResult> {
         const seconds = Number(req.env.PM_TIMEOUT_SECONDS ?? "300");
-        const deadline = Date.now() + (Number.isFinite(seconds) && seconds >= 0 ? seconds : 300) * 1000;
+        const clock = this.sim.clock;
+        const deadline = clock.now() + (Number.isFinite(seconds) && seconds >= 0 ? seconds : 300) * 1000;
         const check = (timedOut: boolean): StepResult | undefined => {
             const ctx = this.context(req);
             if (!ctx) return fail(255, "Connection to the node lost");
@@ -104,7 +106,7 @@ export class StepRunner {
             return waitReadyCheck(ctx, timedOut);
         };
         for (;;) {
-            const timedOut = Date.now() >= deadline || this.stopped();
+            const timedOut = clock.now() >= deadline || this.stopped();
             // Polls read the state only; the transaction (a state file write) is for the final answer.
             this.sim.refreshState();
             if (check(timedOut)) {
@@ -116,7 +118,7 @@ export class StepRunner {
                 });
                 if (res) return res;
             }
-            await sleep(Math.min(200, Math.max(10, deadline - Date.now())));
+            await pause(Math.min(200, Math.max(10, deadline - clock.now())));
         }
     }
 
@@ -136,7 +138,7 @@ export class StepRunner {
             seq: ++this.sim.state.seq,
             step: req.step,
             outcome,
-            at: new Date().toISOString(),
+            at: new Date(this.sim.clock.now()).toISOString(),
             user: req.user,
             ...(exitCode !== undefined && !extra.drop ? { exitCode } : {}),
             ...extra,
