@@ -1,7 +1,6 @@
 // The simulated Mold management server, independent of HTTP: authentication exactly as
 // ApiServer.verifyRequest, dispatch to handler modules, Mold's envelopes, paging and the async-job engine.
 import { randomInt, randomUUID } from "crypto";
-import { computeSignature, SignatureAlgorithm, signatureMatches } from "../provider/client/signing";
 import { SimClock } from "./clock";
 import { ApiError, invalidParam, UNAUTHORIZED_TEXT } from "./errors";
 import { FaultConfig, Faults } from "./faults";
@@ -11,6 +10,7 @@ import { Latency, LatencyProfileName } from "./latency";
 import { T } from "./model";
 import { Params } from "./params";
 import { seedCatalog } from "./seed";
+import { SignatureHash, verifySignature } from "./signature";
 import { Account, emptyState, newKey, SimState, StateFile, table } from "./state";
 import type {
     BaseContext,
@@ -28,7 +28,7 @@ import { toXml } from "./xml";
 
 export interface SimulatorOptions {
     /** "sha256" (Mold, default) or "sha1" (Apache CloudStack). */
-    signature?: SignatureAlgorithm;
+    signature?: SignatureHash;
     apiKey?: string;
     secretKey?: string;
     /** Persist the cloud to this JSON file (shared by processes, kept across runs). */
@@ -85,7 +85,7 @@ export function parseExpires(value: string): number | undefined {
 
 export class Simulator {
     state: SimState;
-    readonly signature: SignatureAlgorithm;
+    readonly signature: SignatureHash;
     readonly latency: Latency;
     readonly faults: Faults;
     readonly settings: SimSettings;
@@ -258,8 +258,7 @@ export class Simulator {
         }
         const account = this.state.accounts.find((a) => a.apiKey === apiKey);
         if (!account) return undefined;
-        const expected = computeSignature(raw, account.secretKey, this.signature);
-        return signatureMatches(expected, signature) ? account : undefined;
+        return verifySignature(raw, signature, account.secretKey, this.signature) ? account : undefined;
     }
 
     private envelope(spec: CommandSpec, ctx: CommandContext, result: CommandResult): any {
