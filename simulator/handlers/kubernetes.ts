@@ -8,11 +8,11 @@
 // first request after submission (validation, the "…Requested" transition), the last step runs after the
 // command's latency (the "OperationSucceeded" transition and the result).
 import { isIP } from "net";
-import { compareSemver } from "../../provider/kubernetes/versions";
 import { ApiError, unknownUuid } from "../errors";
 import { matchesKeyword, T } from "../model";
 import { SEED_CKS_NETWORK_OFFERING } from "../seed";
 import { listIdFilter, removeRow } from "../gone";
+import { semverOrder } from "../records/kubernetes-version";
 import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
 import {
@@ -170,7 +170,7 @@ const createKubernetesCluster: CommandSpec = {
         if (!version) throw cksError("Unable to find given Kubernetes version in supported versions");
         if (version.state !== "Enabled") throw cksError(`Kubernetes version ID: ${version.id} is in ${version.state} state`);
         if (version.zoneid && version.zoneid !== zone.id) throw cksError(`Kubernetes version ID: ${version.id} is not available for zone ID: ${zone.id}`);
-        if (controlNodes > 1 && compareSemver(version.semanticversion, MIN_KUBERNETES_VERSION_HA_SUPPORT) < 0) {
+        if (controlNodes > 1 && semverOrder(version.semanticversion, MIN_KUBERNETES_VERSION_HA_SUPPORT) < 0) {
             throw cksError(
                 `HA support is available only for Kubernetes version ${MIN_KUBERNETES_VERSION_HA_SUPPORT} and above. Given version ID: ${version.id} is ${version.semanticversion}`,
             );
