@@ -3,8 +3,8 @@
 // and kubectl's node Table.
 import { createHash } from "crypto";
 import { T } from "./model";
+import type { ClusterNode, ClusterRecord } from "./records/cluster";
 import type { SimState } from "./state";
-import type { ClusterNode, ClusterRecord } from "./handlers/kubernetes-cluster";
 import { KubeadmCluster, nodeReady } from "./kubeadm/cluster";
 
 /** metav1.Status, as the API server answers errors. */

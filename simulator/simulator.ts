@@ -4,7 +4,6 @@ import { randomInt, randomUUID } from "crypto";
 import { SimClock } from "./clock";
 import { ApiError, invalidParam, UNAUTHORIZED_TEXT } from "./errors";
 import { FaultConfig, Faults } from "./faults";
-import type { GoneAnswer } from "./gone";
 import { HANDLER_MODULES } from "./handlers";
 import { Latency, LatencyProfileName } from "./latency";
 import { T } from "./model";
@@ -18,6 +17,7 @@ import type {
     CommandResult,
     CommandSpec,
     EventSpec,
+    GoneAnswer,
     JobCompleter,
     JobContext,
     JobRecord,

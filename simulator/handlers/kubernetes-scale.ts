@@ -2,6 +2,7 @@
 // Both validate inside the job (failures are jobresultcode 530), in the order KubernetesClusterManagerImpl does.
 import { unknownUuid } from "../errors";
 import { T } from "../model";
+import { ClusterRecord, NodeRole, nodesOf, offeringIdFor, setNodes, transit } from "../records/cluster";
 import { upgradeRefusal } from "../records/kubernetes-version";
 import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
@@ -22,7 +23,7 @@ import {
     ruleIpId,
     validateEndpointUrl,
 } from "./kubernetes-common";
-import { ClusterRecord, NodeRole, nodesOf, offering, offeringIdFor, rebuildSshRules, setNodes, transit } from "./kubernetes-cluster";
+import { offering, rebuildSshRules } from "./kubernetes-cluster";
 import { cksError, isoState, MIN_NODE_CPU, MIN_NODE_RAM_MB, supportsAutoscaling, versionsTable } from "./kubernetes-versions";
 import { changeVmOffering, expungeVmRecord } from "./vm";
 

@@ -10,30 +10,13 @@
 import { isIP } from "net";
 import { ApiError, unknownUuid } from "../errors";
 import { matchesKeyword, T } from "../model";
+import { ClusterRecord, ClusterType, CLUSTER_API_PORT, emptyRules, isDirectAccess, setNodes, transit } from "../records/cluster";
 import { SEED_CKS_NETWORK_OFFERING } from "../seed";
 import { listIdFilter, removeRow } from "../gone";
 import { semverOrder } from "../records/kubernetes-version";
 import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
-import {
-    buildKubeconfig,
-    capacity,
-    ClusterRecord,
-    clusterNetwork,
-    clusterOwner,
-    clusterPublicAddress,
-    clustersTable,
-    ClusterType,
-    CLUSTER_API_PORT,
-    deleteClusterRules,
-    emptyRules,
-    isDirectAccess,
-    offering,
-    renderCluster,
-    setNodes,
-    setupIsolatedNetworkRules,
-    transit,
-} from "./kubernetes-cluster";
+import { buildKubeconfig, capacity, clusterNetwork, clusterOwner, clusterPublicAddress, clustersTable, deleteClusterRules, offering, renderCluster, setupIsolatedNetworkRules } from "./kubernetes-cluster";
 import {
     addNodeVm,
     CLUSTER_TYPES,
