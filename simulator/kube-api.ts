@@ -233,12 +233,12 @@ export class KubeApiManager {
         if (target.kind === "kubeadm") {
             const c = this.kubeadmClusters().find((x) => x.id === target.clusterId);
             if (!c || clusterServedAt(state, c.endpoint)?.id !== c.id) return undefined;
-            return { semver: c.version, nodes: () => kubeadmNodes(state, c) };
+            return { semver: c.version, nodes: () => kubeadmNodes(state, c, this.simulator.clock.now()) };
         }
         const cluster = this.clusters().find((c) => c.id === target.clusterId);
         if (!cluster || !API_UP_STATES.has(cluster.state)) return undefined;
         const semver = String((state.tables[T.kubernetesVersions] ?? {})[cluster.kubernetesversionid ?? ""]?.semanticversion ?? "0.0.0");
-        return { semver, nodes: () => cksNodes(state, cluster, semver) };
+        return { semver, nodes: () => cksNodes(state, cluster, semver, this.simulator.clock.now()) };
     }
 
     private serve(target: Target, req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -277,7 +277,7 @@ export class KubeApiManager {
                 const items = up.nodes();
                 const metadata = { resourceVersion: String(state.seq) };
                 // kubectl get asks for a server-side Table first; with one it prints STATUS, ROLES and VERSION.
-                if (/as=Table/.test(String(req.headers.accept ?? ""))) return json(200, nodeTable(items, metadata));
+                if (/as=Table/.test(String(req.headers.accept ?? ""))) return json(200, nodeTable(items, metadata, this.simulator.clock.now()));
                 return json(200, { kind: "NodeList", apiVersion: "v1", metadata, items });
             }
         }
