@@ -89,7 +89,9 @@ const kubeadmInit: StepHandler = (ctx) => {
         );
     }
     const certSans = listOf(env.PM_CERT_SANS);
-    const pki = createKubeadmPki([split.host, ...certSans, ...vmAddresses(vm), firstServiceIp(env.PM_SERVICE_CIDR!) ?? "", name], ctx.now);
+    // Real TLS clients (kubectl, the provider) check validity by the wall clock: never date a certificate after
+    // it, however far a test advanced the simulator's clock.
+    const pki = createKubeadmPki([split.host, ...certSans, ...vmAddresses(vm), firstServiceIp(env.PM_SERVICE_CIDR!) ?? "", name], Math.min(ctx.now, Date.now()));
     const cluster: KubeadmCluster = {
         id: ctx.uuid(),
         endpoint,

@@ -37,6 +37,12 @@ test("the default clock is the wall clock plus what was skipped; a sleep ends ea
     t.true(Date.now() - started < 1000, "an hour of simulated time passed without waiting for it");
 });
 
+test("a simulator without a clock given keeps the wall clock (demo, bench and CLI behave as before)", (t) => {
+    const { Simulator } = require("../../simulator/simulator") as typeof import("../../simulator/simulator");
+    const sim = new Simulator();
+    t.true(Math.abs(sim.clock.now() - Date.now()) < 1000);
+});
+
 test("with a frozen clock a job is pending until its duration passed on the clock, then done (no sleep, no race)", async (t) => {
     const clock = new SimClock({ frozen: true });
     const { sim, client, stop } = await withSimulator({ clock, latencyProfile: "realistic", ssh: false, kubeApi: false });

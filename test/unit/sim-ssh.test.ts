@@ -168,6 +168,31 @@ test(
 );
 
 test(
+    "injected latency is simulated time: an hour-long step ends as soon as the simulator's clock is advanced past it",
+    inSshWorld(async (t, w) => {
+        const node = await w.deploy("cp-1");
+        w.sim.setSshFaults({ stepLatency: { "swap-off": 3_600_000 } });
+        const before = w.sim.simulator.clock.now();
+        let finished = false;
+        const running = w.run(node, "swap-off").finally(() => (finished = true));
+        // The step sleeps on the simulator's clock from when its request arrives: move the clock on until it is done.
+        const deadline = Date.now() + 30_000;
+        while (!finished && Date.now() < deadline) {
+            await w.sim.advanceClock(3_600_000);
+            await new Promise((r) => setImmediate(r));
+            await Promise.race([running, new Promise((r) => setTimeout(r, 50))]);
+        }
+        t.true(finished, "the step ended within 30 s of wall-clock time");
+        if (!finished) return;
+        const slow = await running;
+        t.is(slow.exitCode, 0);
+        t.true(slow.ms < 30_000, `took ${slow.ms} ms of wall-clock time`);
+        t.true(w.sim.simulator.clock.now() - before >= 3_600_000, "at least an hour of simulated time passed");
+        t.is(w.nodeState(node)!.counters["swap-off"], 1);
+    }),
+);
+
+test(
     "a drop after a step leaves its effect applied with no exit status; the re-run records already; a drop before does nothing",
     inSshWorld(async (t, w) => {
         const node = await w.deploy("cp-1");
