@@ -6,5 +6,5 @@ export { LatencyProfileName } from "./latency";
 export { SimClock, ClockOptions } from "./clock";
 export { KubeApiEndpoint } from "./kube-api";
 export { SshDropRule, SshEndpoint, SshFaultConfig, EmulatedNode, StepHistoryEntry, StepOutcome } from "./ssh/types";
-export { EmulatedNodeView, KubeadmClusterView } from "./ssh/views";
+export { EmulatedNodeView, KubeadmClusterView } from "./kubeadm/views";
 export { formatStepCommand, parseStepCommand } from "./ssh/command";

@@ -7,13 +7,14 @@
 import * as http from "http";
 import * as https from "https";
 import * as net from "net";
+import { assertLoopbackV4 } from "./loopback";
 import { T } from "./model";
 import type { ClusterRecord } from "./records/cluster";
 import { SerialRuns } from "./serial-runs";
 import { Simulator } from "./simulator";
 import { clusterServedAt, KubeadmCluster } from "./kubeadm/cluster";
 import { asClusterPki } from "./kubeadm/pki";
-import { splitEndpoint } from "./kubeadm/routing";
+import { splitEndpoint } from "./records/routing";
 import { cksNodes, kubeadmNodes, nodeTable, status, versionInfo } from "./kube-api-objects";
 import type { ClusterPki } from "./x509";
 
@@ -61,11 +62,8 @@ interface Listener extends KubeApiEndpoint {
     retryAt: number;
 }
 
-/** Throws unless `address` is an IPv4 address inside 127.0.0.0/8: the simulator never listens elsewhere. */
-export function assertLoopbackV4(address: string): void {
-    const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
-    if (!m || !m.slice(1).every((o) => Number(o) <= 255)) throw new Error(`refusing to listen on ${address}: not inside 127.0.0.0/8`);
-}
+/** Kept here too for the callers that know it from this module. */
+export { assertLoopbackV4 };
 
 export class KubeApiManager {
     private readonly listeners = new Map<string, Listener>();

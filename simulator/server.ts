@@ -18,11 +18,12 @@ import {
     refuse,
     RequestLineTracker,
 } from "./http-guard";
+import { EMULATED_STEPS } from "./kubeadm/steps";
 import { KubeApiEndpoint, KubeApiManager } from "./kube-api";
 import { ApiAnswer, Simulator, SimulatorOptions } from "./simulator";
 import { SshManager } from "./ssh/manager";
 import type { SshEndpoint, SshFaultConfig } from "./ssh/types";
-import { EmulatedNodeView, emulatedNodeViews, KubeadmClusterView, kubeadmClusterViews } from "./ssh/views";
+import { EmulatedNodeView, emulatedNodeViews, KubeadmClusterView, kubeadmClusterViews } from "./kubeadm/views";
 
 export interface ServerOptions extends SimulatorOptions {
     /** 0 = any free port. */
@@ -115,7 +116,7 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
     const simulator = new Simulator(options);
     const requestCounts: Record<string, number> = {};
     const kubeApi = options.kubeApi === false ? undefined : new KubeApiManager(simulator);
-    const ssh = options.ssh === false ? undefined : new SshManager(simulator, { faults: options.sshFaults });
+    const ssh = options.ssh === false ? undefined : new SshManager(simulator, { faults: options.sshFaults, steps: EMULATED_STEPS });
     /** SSH endpoints and Kubernetes APIs brought in line with the state. */
     const reconcileAll = async () => {
         await Promise.all([kubeApi?.reconcile(), ssh?.reconcile()]);

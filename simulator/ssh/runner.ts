@@ -3,13 +3,9 @@
 import { randomUUID } from "crypto";
 import { T } from "../model";
 import type { Simulator } from "../simulator";
-import { CLUSTER_STEPS, waitReadyCheck } from "../kubeadm/steps";
 import type { SshFaults } from "./faults";
-import { fail, newNode, NODE_STEPS, nodesTable, StepContext, StepHandler, StepResult } from "./node-state";
+import { fail, newNode, nodesTable, StepBook, StepContext, StepResult } from "./node-state";
 import type { EmulatedNode, StepHistoryEntry, StepOutcome } from "./types";
-
-export const STEPS: Record<string, StepHandler> = { ...NODE_STEPS, ...CLUSTER_STEPS };
-export const KNOWN_STEPS = new Set([...Object.keys(STEPS), "wait-ready"]);
 
 export type StepAnswer = { kind: "exit"; exitCode: number; stdout: string; stderr: string } | { kind: "drop" };
 
@@ -37,6 +33,7 @@ export class StepRunner {
         private readonly faults: SshFaults,
         /** Whether the runner's owner stopped (a waiting wait-ready gives up). */
         private readonly stopped: () => boolean,
+        private readonly book: StepBook,
     ) {}
 
     async run(req: StepRequest): Promise<StepAnswer> {
@@ -69,7 +66,7 @@ export class StepRunner {
         const ctx = this.context(req);
         if (!ctx) return fail(255, "Connection to the node lost");
         let res: StepResult;
-        const handler = STEPS[req.step];
+        const handler = this.book.steps[req.step];
         if (req.scriptStep !== req.step) {
             res = fail(2, `pulumi-mold simulator: the script on stdin is for step '${req.scriptStep ?? "(none)"}', the command runs '${req.step}'`);
         } else if (!handler) {
@@ -103,7 +100,7 @@ export class StepRunner {
             const ctx = this.context(req);
             if (!ctx) return fail(255, "Connection to the node lost");
             if (req.scriptStep !== req.step) return fail(2, `pulumi-mold simulator: the script on stdin is for step '${req.scriptStep ?? "(none)"}', the command runs 'wait-ready'`);
-            return waitReadyCheck(ctx, timedOut);
+            return this.book.waitReady(ctx, timedOut);
         };
         for (;;) {
             const timedOut = clock.now() >= deadline || this.stopped();

@@ -32,6 +32,24 @@ test("no import circle in simulator/", (t) => {
     t.deepEqual(circles, [], circles.map((c) => c.join(" → ")).join("\n"));
 });
 
+test("no circle between simulator/'s folders either (records, handlers, ssh, kubeadm; the root holds both ends)", (t) => {
+    const graph = buildModuleGraph(readSources(ROOT, "simulator"));
+    const folders: Record<string, Set<string>> = {};
+    for (const [file, deps] of Object.entries(graph)) {
+        const from = path.posix.dirname(file);
+        if (from === "simulator") continue;
+        for (const dep of deps) {
+            const to = path.posix.dirname(dep);
+            if (to !== from && to !== "simulator") (folders[from] ??= new Set()).add(to);
+        }
+    }
+    const folderGraph = Object.fromEntries(Object.entries(folders).map(([f, to]) => [f, [...to]]));
+    t.true(Object.keys(folderGraph).length >= 3, JSON.stringify(folderGraph));
+    const circles = importCircles(folderGraph);
+    t.deepEqual(circles, [], circles.map((c) => c.join(" → ")).join("\n"));
+    t.deepEqual(folderGraph["simulator/records"] ?? [], [], "records import no handler, node or cluster emulation");
+});
+
 /**
  * Imports from simulator/ into the client library, each with why it judges no request. Everything that
  * decides whether a request is right (signatures, versions, validation, error texts) is the simulator's own.
