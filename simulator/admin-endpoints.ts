@@ -15,6 +15,8 @@ export const ADMIN_ENDPOINTS: readonly AdminEndpoint[] = [
     { method: "GET", path: "/sim/faults", description: "the injected API fault rates and the faults injected so far" },
     { method: "POST", path: "/sim/faults", description: 'set API fault rates, body {"serverErrorRate":0.1,"throttleRate":…,"dropRate":…,"jobFailureRate":…,"slowJobRate":…,"seed":1}' },
     { method: "POST", path: "/sim/latency", description: 'set async-job durations, body {"overrides":{"<command>":ms},"timeFactor":F}' },
+    { method: "GET", path: "/sim/clock", description: "the simulated time (epoch ms)" },
+    { method: "POST", path: "/sim/clock", description: 'move the simulated time forward, body {"advanceMs":ms}: due jobs run, boot delays end' },
     { method: "GET", path: "/sim/requests", description: "requests served, by command" },
     { method: "GET", path: "/sim/kube-api", description: "the clusters' Kubernetes API endpoints and their status" },
     { method: "GET", path: "/sim/ssh", description: "SSH fault configuration, the drops that fired and the SSH endpoints" },

@@ -2,7 +2,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs as parseArgv } from "util";
-import { parseSignatureAlgorithm } from "../provider/client/signing";
+import { parseSignatureHash } from "./signature";
 import { ADMIN_HEADER, adminHelpText } from "./admin-endpoints";
 import { FaultConfig } from "./faults";
 import { DEFAULT_MAX_BODY_BYTES } from "./http-guard";
@@ -148,7 +148,7 @@ export function parseArgs(argv: string[]): ServerOptions | "help" | "version" {
     if ((v = str("port")) !== undefined) opts.port = integer("--port", v, 0, 65535);
     if ((v = str("host")) !== undefined) opts.host = v;
     if ((v = str("state")) !== undefined) opts.stateFile = v;
-    if ((v = str("signature")) !== undefined) opts.signature = parseSignatureAlgorithm(v);
+    if ((v = str("signature")) !== undefined) opts.signature = parseSignatureHash(v);
     if ((v = str("api-key")) !== undefined) opts.apiKey = v;
     if ((v = str("secret-key")) !== undefined) opts.secretKey = v;
     if ((v = str("latency")) !== undefined) {

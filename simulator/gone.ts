@@ -10,13 +10,8 @@ import { T } from "./model";
 import { table } from "./state";
 import type { BaseContext, CommandContext } from "./types";
 
-/**
- * How the simulator answers a list by an unknown id:
- * - "mold" (default): per kind, as CloudStack does (GONE_ROWS below);
- * - "empty-list": every list answers an empty list, as if every kind kept its rows. Tests use it to check
- *   that clients treat both answers as "gone".
- */
-export type GoneAnswer = "mold" | "empty-list";
+/** How the simulator answers a list by an unknown id (declared in types.ts, which this module imports). */
+export type { GoneAnswer } from "./types";
 
 /** One entry per table of deletable objects: does Mold keep the row of a deleted object, and why. */
 export const GONE_ROWS: Record<string, { keepsRow: boolean; why: string }> = {

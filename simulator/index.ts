@@ -3,7 +3,8 @@ export { startSimulatorServer as startSimulator, startSimulatorServer, RunningSi
 export { Simulator, SimulatorOptions } from "./simulator";
 export { FaultConfig } from "./faults";
 export { LatencyProfileName } from "./latency";
+export { SimClock, ClockOptions } from "./clock";
 export { KubeApiEndpoint } from "./kube-api";
 export { SshDropRule, SshEndpoint, SshFaultConfig, EmulatedNode, StepHistoryEntry, StepOutcome } from "./ssh/types";
-export { EmulatedNodeView, KubeadmClusterView } from "./ssh/views";
+export { EmulatedNodeView, KubeadmClusterView } from "./kubeadm/views";
 export { formatStepCommand, parseStepCommand } from "./ssh/command";

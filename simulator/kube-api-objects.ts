@@ -3,8 +3,8 @@
 // and kubectl's node Table.
 import { createHash } from "crypto";
 import { T } from "./model";
+import type { ClusterNode, ClusterRecord } from "./records/cluster";
 import type { SimState } from "./state";
-import type { ClusterNode, ClusterRecord } from "./handlers/kubernetes-cluster";
 import { KubeadmCluster, nodeReady } from "./kubeadm/cluster";
 
 /** metav1.Status, as the API server answers errors. */
@@ -39,13 +39,15 @@ interface NodeSpec {
     /** kubelet version without the v. */
     version: string;
     created?: string;
+    /** The simulator's time (simulator/clock.ts): the kubelet's last heartbeat. */
+    now: number;
 }
 
 function nodeObject(n: NodeSpec): any {
     const { vm, name, ready } = n;
     const nic = (vm.nic ?? []).find((x: any) => x.isdefault) ?? vm.nic?.[0];
     const version = `v${n.version}`;
-    const heartbeat = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const heartbeat = new Date(n.now).toISOString().replace(/\.\d{3}Z$/, "Z");
     return {
         kind: "Node",
         apiVersion: "v1",
@@ -99,7 +101,7 @@ function nodeObject(n: NodeSpec): any {
 }
 
 /** A CloudManaged cluster's nodes: control and worker VMs (etcd VMs run no kubelet); Ready while the VM runs. */
-export function cksNodes(state: SimState, cluster: ClusterRecord, semver: string): any[] {
+export function cksNodes(state: SimState, cluster: ClusterRecord, semver: string, now: number): any[] {
     const vms = state.tables[T.vms] ?? {};
     return cluster._nodes
         .filter((n: ClusterNode) => n.role !== "etcd" && vms[n.vmId])
@@ -113,12 +115,13 @@ export function cksNodes(state: SimState, cluster: ClusterRecord, semver: string
                 labels: control ? { "node-role.kubernetes.io/control-plane": "", "node.kubernetes.io/exclude-from-external-load-balancers": "" } : {},
                 taints: control ? [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }] : [],
                 version: n.nodeVersion ?? semver,
+                now,
             });
         });
 }
 
 /** An emulated kubeadm cluster's nodes with their labels and taints; Ready once joined with a CNI on a running VM. */
-export function kubeadmNodes(state: SimState, cluster: KubeadmCluster): any[] {
+export function kubeadmNodes(state: SimState, cluster: KubeadmCluster, now: number): any[] {
     const vms = state.tables[T.vms] ?? {};
     return cluster.nodes.map((n) =>
         nodeObject({
@@ -129,20 +132,21 @@ export function kubeadmNodes(state: SimState, cluster: KubeadmCluster): any[] {
             taints: n.taints,
             version: n.kubeletVersion,
             created: n.joinedAt.replace(/\.\d{3}Z$/, "Z"),
+            now,
         }),
     );
 }
 
-function age(since: string | undefined): string {
-    const s = since ? Math.max(0, Math.floor((Date.now() - Date.parse(since)) / 1000)) : 0;
+function age(since: string | undefined, now: number): string {
+    const s = since ? Math.max(0, Math.floor((now - Date.parse(since)) / 1000)) : 0;
     if (s < 120) return `${s}s`;
     if (s < 7200) return `${Math.floor(s / 60)}m`;
     if (s < 172800) return `${Math.floor(s / 3600)}h`;
     return `${Math.floor(s / 86400)}d`;
 }
 
-/** meta.k8s.io/v1 Table with kubectl's node columns. */
-export function nodeTable(nodes: any[], metadata: Record<string, string>) {
+/** meta.k8s.io/v1 Table with kubectl's node columns; ages as of `now` (the simulator's clock). */
+export function nodeTable(nodes: any[], metadata: Record<string, string>, now: number) {
     const column = (name: string, priority = 0) => ({ name, type: "string", format: name === "Name" ? "name" : "", description: "", priority });
     return {
         kind: "Table",
@@ -159,7 +163,7 @@ export function nodeTable(nodes: any[], metadata: Record<string, string>) {
                     n.metadata.name,
                     ready ? "Ready" : "NotReady",
                     roles.join(",") || "<none>",
-                    age(n.metadata.creationTimestamp),
+                    age(n.metadata.creationTimestamp, now),
                     n.status.nodeInfo.kubeletVersion,
                     n.status.addresses.find((a: any) => a.type === "InternalIP")?.address ?? "<none>",
                     n.status.nodeInfo.osImage,

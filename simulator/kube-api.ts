@@ -7,13 +7,14 @@
 import * as http from "http";
 import * as https from "https";
 import * as net from "net";
+import { assertLoopbackV4 } from "./loopback";
 import { T } from "./model";
+import type { ClusterRecord } from "./records/cluster";
 import { SerialRuns } from "./serial-runs";
 import { Simulator } from "./simulator";
-import type { ClusterRecord } from "./handlers/kubernetes-cluster";
 import { clusterServedAt, KubeadmCluster } from "./kubeadm/cluster";
 import { asClusterPki } from "./kubeadm/pki";
-import { splitEndpoint } from "./kubeadm/routing";
+import { splitEndpoint } from "./records/routing";
 import { cksNodes, kubeadmNodes, nodeTable, status, versionInfo } from "./kube-api-objects";
 import type { ClusterPki } from "./x509";
 
@@ -61,11 +62,8 @@ interface Listener extends KubeApiEndpoint {
     retryAt: number;
 }
 
-/** Throws unless `address` is an IPv4 address inside 127.0.0.0/8: the simulator never listens elsewhere. */
-export function assertLoopbackV4(address: string): void {
-    const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
-    if (!m || !m.slice(1).every((o) => Number(o) <= 255)) throw new Error(`refusing to listen on ${address}: not inside 127.0.0.0/8`);
-}
+/** Kept here too for the callers that know it from this module. */
+export { assertLoopbackV4 };
 
 export class KubeApiManager {
     private readonly listeners = new Map<string, Listener>();
@@ -233,12 +231,12 @@ export class KubeApiManager {
         if (target.kind === "kubeadm") {
             const c = this.kubeadmClusters().find((x) => x.id === target.clusterId);
             if (!c || clusterServedAt(state, c.endpoint)?.id !== c.id) return undefined;
-            return { semver: c.version, nodes: () => kubeadmNodes(state, c) };
+            return { semver: c.version, nodes: () => kubeadmNodes(state, c, this.simulator.clock.now()) };
         }
         const cluster = this.clusters().find((c) => c.id === target.clusterId);
         if (!cluster || !API_UP_STATES.has(cluster.state)) return undefined;
         const semver = String((state.tables[T.kubernetesVersions] ?? {})[cluster.kubernetesversionid ?? ""]?.semanticversion ?? "0.0.0");
-        return { semver, nodes: () => cksNodes(state, cluster, semver) };
+        return { semver, nodes: () => cksNodes(state, cluster, semver, this.simulator.clock.now()) };
     }
 
     private serve(target: Target, req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -277,7 +275,7 @@ export class KubeApiManager {
                 const items = up.nodes();
                 const metadata = { resourceVersion: String(state.seq) };
                 // kubectl get asks for a server-side Table first; with one it prints STATUS, ROLES and VERSION.
-                if (/as=Table/.test(String(req.headers.accept ?? ""))) return json(200, nodeTable(items, metadata));
+                if (/as=Table/.test(String(req.headers.accept ?? ""))) return json(200, nodeTable(items, metadata, this.simulator.clock.now()));
                 return json(200, { kind: "NodeList", apiVersion: "v1", metadata, items });
             }
         }

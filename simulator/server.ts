@@ -18,11 +18,12 @@ import {
     refuse,
     RequestLineTracker,
 } from "./http-guard";
+import { EMULATED_STEPS } from "./kubeadm/steps";
 import { KubeApiEndpoint, KubeApiManager } from "./kube-api";
 import { ApiAnswer, Simulator, SimulatorOptions } from "./simulator";
 import { SshManager } from "./ssh/manager";
 import type { SshEndpoint, SshFaultConfig } from "./ssh/types";
-import { EmulatedNodeView, emulatedNodeViews, KubeadmClusterView, kubeadmClusterViews } from "./ssh/views";
+import { EmulatedNodeView, emulatedNodeViews, KubeadmClusterView, kubeadmClusterViews } from "./kubeadm/views";
 
 export interface ServerOptions extends SimulatorOptions {
     /** 0 = any free port. */
@@ -58,6 +59,11 @@ export interface RunningSimulator {
     inventory(): Record<string, any[]>;
     setFaults(config: FaultConfig): void;
     setLatency(overrides: Record<string, number>, timeFactor?: number): void;
+    /**
+     * Moves the simulated time forward by `ms` (simulator/clock.ts): due job steps run, sleeping SSH steps and
+     * boot delays end, and the endpoints follow; resolves with the new time (epoch ms). Also POST /sim/clock.
+     */
+    advanceClock(ms: number): Promise<number>;
     /** Requests served, by command. */
     requestCounts: Record<string, number>;
     /** The clusters' Kubernetes API endpoints and their status (also GET /sim/kube-api); [] when disabled. */
@@ -110,10 +116,15 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
     const simulator = new Simulator(options);
     const requestCounts: Record<string, number> = {};
     const kubeApi = options.kubeApi === false ? undefined : new KubeApiManager(simulator);
-    const ssh = options.ssh === false ? undefined : new SshManager(simulator, { faults: options.sshFaults });
+    const ssh = options.ssh === false ? undefined : new SshManager(simulator, { faults: options.sshFaults, steps: EMULATED_STEPS });
     /** SSH endpoints and Kubernetes APIs brought in line with the state. */
     const reconcileAll = async () => {
         await Promise.all([kubeApi?.reconcile(), ssh?.reconcile()]);
+    };
+    const advanceClock = async (ms: number) => {
+        const now = simulator.advanceClock(ms);
+        await reconcileAll();
+        return now;
     };
     const sshFaults = () => ({ faults: ssh?.faults.get() ?? {}, fired: ssh ? [...ssh.faults.fired] : [] });
     const logStream = options.requestLog ? fs.createWriteStream(options.requestLog, { flags: "a" }) : undefined;
@@ -190,6 +201,14 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
                 simulator.setLatency(v.overrides ?? {}, v.timeFactor);
                 return send(200, { overrides: simulator.latency.overrides, timeFactor: simulator.latency.timeFactor });
             }
+            if (path === "/sim/clock" && req.method === "GET") return send(200, { now: simulator.clock.now() });
+            if (path === "/sim/clock" && req.method === "POST") {
+                const v = JSON.parse(body || "{}");
+                return void advanceClock(Number(v.advanceMs)).then(
+                    (now) => send(200, { now }),
+                    (e) => send(400, { error: (e as Error).message }),
+                );
+            }
             if (path === "/sim/requests" && req.method === "GET") return send(200, requestCounts);
             if (path === "/sim/kube-api" && req.method === "GET") {
                 return void (kubeApi ? kubeApi.reconcile().then(() => send(200, kubeApi.endpoints())) : send(200, []));
@@ -251,6 +270,7 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
         inventory: () => simulator.inventory(),
         setFaults: (c) => simulator.setFaults(c),
         setLatency: (o, f) => simulator.setLatency(o, f),
+        advanceClock,
         requestCounts,
         kubeApiEndpoints: () => kubeApi?.endpoints() ?? [],
         reconcileKubeApi: async () => kubeApi?.reconcile(),

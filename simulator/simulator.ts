@@ -1,15 +1,15 @@
 // The simulated Mold management server, independent of HTTP: authentication exactly as
 // ApiServer.verifyRequest, dispatch to handler modules, Mold's envelopes, paging and the async-job engine.
 import { randomInt, randomUUID } from "crypto";
-import { computeSignature, SignatureAlgorithm, signatureMatches } from "../provider/client/signing";
+import { SimClock } from "./clock";
 import { ApiError, invalidParam, UNAUTHORIZED_TEXT } from "./errors";
 import { FaultConfig, Faults } from "./faults";
-import type { GoneAnswer } from "./gone";
 import { HANDLER_MODULES } from "./handlers";
 import { Latency, LatencyProfileName } from "./latency";
 import { T } from "./model";
 import { Params } from "./params";
 import { seedCatalog } from "./seed";
+import { SignatureHash, verifySignature } from "./signature";
 import { Account, emptyState, newKey, SimState, StateFile, table } from "./state";
 import type {
     BaseContext,
@@ -17,6 +17,7 @@ import type {
     CommandResult,
     CommandSpec,
     EventSpec,
+    GoneAnswer,
     JobCompleter,
     JobContext,
     JobRecord,
@@ -27,7 +28,7 @@ import { toXml } from "./xml";
 
 export interface SimulatorOptions {
     /** "sha256" (Mold, default) or "sha1" (Apache CloudStack). */
-    signature?: SignatureAlgorithm;
+    signature?: SignatureHash;
     apiKey?: string;
     secretKey?: string;
     /** Persist the cloud to this JSON file (shared by processes, kept across runs). */
@@ -49,6 +50,8 @@ export interface SimulatorOptions {
      * networks and VMs), or "empty-list" for every kind. See simulator/gone.ts.
      */
     goneAnswer?: GoneAnswer;
+    /** The simulated cloud's time (simulator/clock.ts); default the wall clock. Tests pass one they advance. */
+    clock?: SimClock;
 }
 
 export interface ApiAnswer {
@@ -82,10 +85,11 @@ export function parseExpires(value: string): number | undefined {
 
 export class Simulator {
     state: SimState;
-    readonly signature: SignatureAlgorithm;
+    readonly signature: SignatureHash;
     readonly latency: Latency;
     readonly faults: Faults;
     readonly settings: SimSettings;
+    readonly clock: SimClock;
     /** See SimulatorOptions.goneAnswer; may be changed between requests. */
     goneAnswer: GoneAnswer;
     private readonly stateFile?: StateFile;
@@ -97,6 +101,7 @@ export class Simulator {
     constructor(options: SimulatorOptions = {}) {
         this.signature = options.signature ?? "sha256";
         if (this.signature !== "sha256" && this.signature !== "sha1") throw new Error(`unknown signature '${options.signature}'`);
+        this.clock = options.clock ?? new SimClock();
         this.latency = new Latency(options.latencyProfile ?? "fast", options.timeFactor ?? 1);
         this.faults = new Faults(options.faults);
         this.settings = { ...DEFAULT_SETTINGS, ...options.settings } as SimSettings;
@@ -249,12 +254,13 @@ export class Simulator {
             const expires = get("expires");
             if (!expires) return undefined;
             const at = parseExpires(expires);
+            // The client's wall clock against the server's, not the simulated time: a test that advances the
+            // simulator's clock by hours must not make every signed request expire.
             if (at === undefined || at < Date.now()) return undefined;
         }
         const account = this.state.accounts.find((a) => a.apiKey === apiKey);
         if (!account) return undefined;
-        const expected = computeSignature(raw, account.secretKey, this.signature);
-        return signatureMatches(expected, signature) ? account : undefined;
+        return verifySignature(raw, signature, account.secretKey, this.signature) ? account : undefined;
     }
 
     private envelope(spec: CommandSpec, ctx: CommandContext, result: CommandResult): any {
@@ -293,9 +299,9 @@ export class Simulator {
             caller,
             settings: this.settings,
             goneAnswer: this.goneAnswer,
-            now: () => Date.now(),
+            now: () => this.clock.now(),
             uuid: () => randomUUID(),
-            timestamp: (ms?: number) => formatDate(ms ?? Date.now()),
+            timestamp: (ms?: number) => formatDate(ms ?? this.clock.now()),
             latency: (command: string) => this.latency.of(command),
             queueJob(spec: JobSpec): string {
                 return sim.queueJob(this as BaseContext & { command?: string }, spec);
@@ -310,7 +316,7 @@ export class Simulator {
         const jobs = table<JobRecord>(this.state, T.jobs);
         const command = spec.latencyKey ?? ctx.command ?? spec.completer;
         const latency = Math.round((spec.latencyMs !== undefined ? spec.latencyMs * this.latency.timeFactor : this.latency.of(command)) * this.faults.jobSlowdown());
-        let start = Date.now();
+        let start = this.clock.now();
         if (spec.syncObject) {
             // Mold runs jobs on one network one after another (sync object "network", queue size 1).
             for (const j of Object.values(jobs)) if (j.jobstatus === 0 && j.syncObject === spec.syncObject) start = Math.max(start, j.dueAt);
@@ -331,14 +337,14 @@ export class Simulator {
             step: 0,
             jobstatus: 0,
             jobresultcode: 0,
-            created: formatDate(Date.now()),
+            created: formatDate(this.clock.now()),
         };
         jobs[job.jobid] = job;
         return job.jobid;
     }
 
     /** Runs every job step that is due. Called before each request, so all clients see one timeline. */
-    advance(now = Date.now()): void {
+    advance(now = this.clock.now()): void {
         const jobs = table<JobRecord>(this.state, T.jobs);
         for (;;) {
             const due = Object.values(jobs)
@@ -357,7 +363,7 @@ export class Simulator {
             job.jobresultcode = code;
             job.jobresulttype = "object";
             job.jobresult = result;
-            job.completed = formatDate(Date.now());
+            job.completed = formatDate(this.clock.now());
             job.finishedAt = job.dueAt;
         };
         try {
@@ -401,7 +407,7 @@ export class Simulator {
             account: caller.name,
             domainid: caller.domainid,
             domain: caller.domain,
-            created: formatDate(Date.now()),
+            created: formatDate(this.clock.now()),
             state: spec.state ?? "Completed",
             parentid: undefined,
             resourceid: spec.resourceId,
@@ -429,6 +435,13 @@ export class Simulator {
             for (const [name, rows] of Object.entries(this.state.tables)) out[name] = Object.values(rows);
             return out;
         });
+    }
+
+    /** Moves the simulated time forward by `ms` and runs the job steps that came due (tests, instead of sleeping). */
+    advanceClock(ms: number): number {
+        const now = this.clock.advance(ms);
+        this.transaction(() => this.advance());
+        return now;
     }
 
     setFaults(config: FaultConfig): void {

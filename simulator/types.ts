@@ -1,6 +1,5 @@
 // What a handler module (simulator/handlers/*.ts) implements and what it is given.
 import type { Params } from "./params";
-import type { GoneAnswer } from "./gone";
 import type { Account, SimState } from "./state";
 
 /** What a command answers; the server wraps it in the `<cmd>response` envelope. */
@@ -81,6 +80,14 @@ export interface EventSpec {
     resourceId?: string;
     resourceType?: string;
 }
+
+/**
+ * How the simulator answers a list by an unknown id (simulator/gone.ts):
+ * - "mold" (default): per kind, as CloudStack does (GONE_ROWS in gone.ts);
+ * - "empty-list": every list answers an empty list, as if every kind kept its rows. Tests use it to check
+ *   that clients treat both answers as "gone".
+ */
+export type GoneAnswer = "mold" | "empty-list";
 
 export interface BaseContext {
     state: SimState;

@@ -1,7 +1,7 @@
 // Kubernetes semantic versions and the upgrade rule exactly as Mold applies it
-// (KubernetesVersionManagerImpl.canUpgradeKubernetesVersion in ablestack-cloud). Pure: no I/O, so the
-// provider (to plan upgrades and explain refusals before calling Mold) and the simulator (to refuse them
-// the way Mold does) share one definition.
+// (KubernetesVersionManagerImpl.canUpgradeKubernetesVersion in ablestack-cloud). Pure: no I/O. The provider
+// plans upgrades and explains refusals with it before calling Mold; the simulator judges requests with its
+// own code (simulator/records/kubernetes-version.ts), and one table of cases judges both.
 
 export interface SemVer {
     major: number;

@@ -5,6 +5,7 @@
 import { ApiError, invalidParam, ruleConflict, unknownUuid } from "../errors";
 import { dropTags, matchesKeyword, matchesTagFilter, ownerFields, render, T, tagFilter, tagsOf } from "../model";
 import { listIdFilter } from "../gone";
+import { networkHasService } from "../records/network";
 import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter } from "../types";
 import { isIpv4, jobFailure, nextDbId, nicAddresses, removeAllRulesOnIp, removeFirewallRow, ruleVmNic, TAG_TYPE, vmName } from "./rules-common";
@@ -26,12 +27,10 @@ export function zoneInfra(ctx: BaseContext, zoneId: string): ZoneNetworkInfra {
     return (infra[zoneId] ??= { publicNetworkId: ctx.uuid(), vlanId: ctx.uuid(), physicalNetworkId: ctx.uuid() });
 }
 
+export { networkHasService };
+
 export function ipTable(ctx: BaseContext): Record<string, any> {
     return table(ctx.state, T.publicIps);
-}
-
-export function networkHasService(network: any, service: string): boolean {
-    return Array.isArray(network?.service) && network.service.some((s: any) => s.name === service);
 }
 
 /** The network's source-NAT IP, if it has one. */

@@ -2,26 +2,12 @@
 // parsing, the validation pieces several commands share, job queueing and events.
 import { unknownUuid } from "../errors";
 import { T } from "../model";
+import { ClusterNode, ClusterRecord, ClusterType, CLUSTER_API_PORT, FIRST_SSH_PORT, isDirectAccess, NodeRole, offeringIdFor, setNodes, transit } from "../records/cluster";
 import { SEED_CKS_NETWORK_OFFERING } from "../seed";
 import { removedRow } from "../gone";
 import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter, JobContext, JobOutcome, JobRecord } from "../types";
-import {
-    ClusterNode,
-    ClusterRecord,
-    clusterNetwork,
-    clustersTable,
-    ClusterType,
-    CLUSTER_API_PORT,
-    FIRST_SSH_PORT,
-    isDirectAccess,
-    nextNodeName,
-    NodeRole,
-    offeringIdFor,
-    renderCluster,
-    setNodes,
-    transit,
-} from "./kubernetes-cluster";
+import { clusterNetwork, clustersTable, nextNodeName, renderCluster } from "./kubernetes-cluster";
 import { cksError, MIN_NODE_CPU, MIN_NODE_RAM_MB } from "./kubernetes-versions";
 import { sourceNatIp } from "./network";
 import { createVmRecord, setVmState } from "./vm";

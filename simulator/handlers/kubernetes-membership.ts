@@ -1,15 +1,11 @@
 // Which Kubernetes cluster a VM belongs to, and the destroy refusal for CloudManaged members
-// (mold-api-kubernetes.md §10.2). A module of its own so that vm.ts can use it: kubernetes*.ts import vm.ts.
+// (mold-api-kubernetes.md §10.2). A module of its own so that vm.ts can use it: kubernetes*.ts import vm.ts,
+// and this one needs only the cluster record (simulator/records/cluster.ts), never a cluster handler.
 import { internalError } from "../errors";
 import { T } from "../model";
+import { ClusterRecord, memberVmIds } from "../records/cluster";
 import { table } from "../state";
 import type { BaseContext } from "../types";
-import type { ClusterRecord } from "./kubernetes-cluster";
-
-/** Member VM ids of a stored cluster: `_vmIds`, plus a `virtualmachines` list where a record carries one. */
-function memberVmIds(cluster: any): string[] {
-    return [...(cluster._vmIds ?? []), ...(cluster.virtualmachines ?? []).map((v: any) => v.id)];
-}
 
 function clusters(ctx: BaseContext): ClusterRecord[] {
     return Object.values(table<ClusterRecord>(ctx.state, T.kubernetesClusters));

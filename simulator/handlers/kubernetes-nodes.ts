@@ -2,10 +2,10 @@
 // ExternalManaged add/remove VMs (sync) and CloudManaged add/remove existing VMs as nodes (4.21, async).
 import { unknownUuid } from "../errors";
 import { T } from "../model";
+import { ClusterNode, ClusterRecord, FIRST_SSH_PORT, nodesOf, setNodes, transit } from "../records/cluster";
 import { table } from "../state";
 import type { CommandContext, CommandSpec, JobCompleter } from "../types";
 import { clusterEvent, clusterFromParams, clusterResult, failWhileIn, jobCluster, queueClusterJob, ruleIpId } from "./kubernetes-common";
-import { ClusterNode, ClusterRecord, FIRST_SSH_PORT, nodesOf, setNodes, transit } from "./kubernetes-cluster";
 import { cksError, versionsTable } from "./kubernetes-versions";
 import { createFirewallRecord, deleteFirewallRecord } from "./firewall";
 import { createPortForwardingRecord, deletePortForwardingRecord } from "./portforward";

@@ -1,8 +1,9 @@
 // scaleKubernetesCluster and upgradeKubernetesCluster (mold-api-kubernetes.md §6.3, §6.4), registered by kubernetes.ts.
 // Both validate inside the job (failures are jobresultcode 530), in the order KubernetesClusterManagerImpl does.
-import { checkUpgrade } from "../../provider/kubernetes/versions";
 import { unknownUuid } from "../errors";
 import { T } from "../model";
+import { ClusterRecord, NodeRole, nodesOf, offeringIdFor, setNodes, transit } from "../records/cluster";
+import { upgradeRefusal } from "../records/kubernetes-version";
 import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
 import {
@@ -22,7 +23,7 @@ import {
     ruleIpId,
     validateEndpointUrl,
 } from "./kubernetes-common";
-import { ClusterRecord, NodeRole, nodesOf, offering, offeringIdFor, rebuildSshRules, setNodes, transit } from "./kubernetes-cluster";
+import { offering, rebuildSshRules } from "./kubernetes-cluster";
 import { cksError, isoState, MIN_NODE_CPU, MIN_NODE_RAM_MB, supportsAutoscaling, versionsTable } from "./kubernetes-versions";
 import { changeVmOffering, expungeVmRecord } from "./vm";
 
@@ -249,8 +250,8 @@ function validateUpgrade(ctx: BaseContext, cluster: ClusterRecord, versionId: st
             `Kubernetes cluster : ${cluster.name} cannot be upgraded with Kubernetes version : ${target.name} which needs minimum ${target.minmemory} MB RAM while associated service offering : ${o.name} offers only ${o.memory} MB RAM`,
         );
     }
-    const rule = checkUpgrade(current.semanticversion, target.semanticversion);
-    if (!rule.allowed) throw cksError(rule.reason);
+    const refusal = upgradeRefusal(current.semanticversion, target.semanticversion);
+    if (refusal !== undefined) throw cksError(refusal);
     const zone = table(ctx.state, T.zones)[cluster.zoneid];
     if (isoState(ctx, target) !== "Ready") throw cksError(`ISO associated with version : ${target.name} is not in Ready state for datacenter : ${zone?.name}`);
     return target;

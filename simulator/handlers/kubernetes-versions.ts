@@ -1,10 +1,10 @@
 // Kubernetes supported versions (mold-api-kubernetes.md §3.7, §4.3, §6.6): add, list, update, delete.
 // Registered through kubernetes.ts. Texts follow KubernetesVersionManagerImpl in ablestack-cloud.
-import { compareSemver, invalidVersionText, isSemanticVersion } from "../../provider/kubernetes/versions";
 import { ApiError, unknownUuid } from "../errors";
 import { matchesKeyword, render, T } from "../model";
 import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
+import { badVersionText, isSemver, semverOrder } from "../records/kubernetes-version";
 
 /** The oldest Kubernetes version CKS accepts (KubernetesVersionManagerImpl.MIN_KUBERNETES_VERSION). */
 export const MIN_KUBERNETES_VERSION = "1.11.0";
@@ -59,8 +59,8 @@ const addKubernetesSupportedVersion: CommandSpec = {
 
         if (minimumCpu < MIN_NODE_CPU) throw cksError(`Invalid value for mincpunumber parameter. Minimum ${MIN_NODE_CPU} vCPUs required.`);
         if (minimumRam < MIN_NODE_RAM_MB) throw cksError(`Invalid value for minmemory parameter. Minimum ${MIN_NODE_RAM_MB}MB memory required`);
-        if (!isSemanticVersion(semanticVersion)) throw cksError(invalidVersionText(semanticVersion));
-        if (compareSemver(semanticVersion, MIN_KUBERNETES_VERSION) < 0) {
+        if (!isSemver(semanticVersion)) throw cksError(badVersionText(semanticVersion));
+        if (semverOrder(semanticVersion, MIN_KUBERNETES_VERSION) < 0) {
             throw cksError(`New supported Kubernetes version cannot be added as ${MIN_KUBERNETES_VERSION} is minimum version supported by Kubernetes Service`);
         }
         if (zone && zone.type === "Edge" && !directDownload) throw cksError(`Zone: ${zone.name} supports only direct download Kubernetes versions`);
@@ -81,7 +81,7 @@ const addKubernetesSupportedVersion: CommandSpec = {
             arch,
             zoneid: zone?.id,
             zonename: zone?.name,
-            supportsha: compareSemver(semanticVersion, MIN_KUBERNETES_VERSION_HA_SUPPORT) >= 0,
+            supportsha: semverOrder(semanticVersion, MIN_KUBERNETES_VERSION_HA_SUPPORT) >= 0,
             supportsautoscaling: supportsAutoscaling(semanticVersion),
             state: "Enabled",
             mincpunumber: minimumCpu,
@@ -128,7 +128,7 @@ const listKubernetesSupportedVersions: CommandSpec = {
                 if (!minimum) return true;
                 // Mold drops rows it cannot compare, and rows below the minimum.
                 try {
-                    return compareSemver(minimum, v.semanticversion) <= 0;
+                    return semverOrder(minimum, v.semanticversion) <= 0;
                 } catch {
                     return false;
                 }

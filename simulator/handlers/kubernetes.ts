@@ -8,32 +8,15 @@
 // first request after submission (validation, the "…Requested" transition), the last step runs after the
 // command's latency (the "OperationSucceeded" transition and the result).
 import { isIP } from "net";
-import { compareSemver } from "../../provider/kubernetes/versions";
 import { ApiError, unknownUuid } from "../errors";
 import { matchesKeyword, T } from "../model";
+import { ClusterRecord, ClusterType, CLUSTER_API_PORT, emptyRules, isDirectAccess, setNodes, transit } from "../records/cluster";
 import { SEED_CKS_NETWORK_OFFERING } from "../seed";
 import { listIdFilter, removeRow } from "../gone";
+import { semverOrder } from "../records/kubernetes-version";
 import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
-import {
-    buildKubeconfig,
-    capacity,
-    ClusterRecord,
-    clusterNetwork,
-    clusterOwner,
-    clusterPublicAddress,
-    clustersTable,
-    ClusterType,
-    CLUSTER_API_PORT,
-    deleteClusterRules,
-    emptyRules,
-    isDirectAccess,
-    offering,
-    renderCluster,
-    setNodes,
-    setupIsolatedNetworkRules,
-    transit,
-} from "./kubernetes-cluster";
+import { buildKubeconfig, capacity, clusterNetwork, clusterOwner, clusterPublicAddress, clustersTable, deleteClusterRules, offering, renderCluster, setupIsolatedNetworkRules } from "./kubernetes-cluster";
 import {
     addNodeVm,
     CLUSTER_TYPES,
@@ -170,7 +153,7 @@ const createKubernetesCluster: CommandSpec = {
         if (!version) throw cksError("Unable to find given Kubernetes version in supported versions");
         if (version.state !== "Enabled") throw cksError(`Kubernetes version ID: ${version.id} is in ${version.state} state`);
         if (version.zoneid && version.zoneid !== zone.id) throw cksError(`Kubernetes version ID: ${version.id} is not available for zone ID: ${zone.id}`);
-        if (controlNodes > 1 && compareSemver(version.semanticversion, MIN_KUBERNETES_VERSION_HA_SUPPORT) < 0) {
+        if (controlNodes > 1 && semverOrder(version.semanticversion, MIN_KUBERNETES_VERSION_HA_SUPPORT) < 0) {
             throw cksError(
                 `HA support is available only for Kubernetes version ${MIN_KUBERNETES_VERSION_HA_SUPPORT} and above. Given version ID: ${version.id} is ${version.semanticversion}`,
             );

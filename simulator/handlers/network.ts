@@ -4,6 +4,7 @@
 import { ApiError, invalidParam } from "../errors";
 import { dropTags, matchesKeyword, matchesTagFilter, ownerFields, render, T, tagFilter, tagsOf } from "../model";
 import { listIdFilter, removedRow, removeRow } from "../gone";
+import { checkNetworkDomain, designAddressing } from "../records/network";
 import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter } from "../types";
 import { allocateIpRecord, associateIpWithNetwork, findSourceNatIp, ipTable, networkHasService, releaseIpRecord, zoneInfra } from "./address";
@@ -12,11 +13,8 @@ import {
     intToIp,
     ipToInt,
     isIpv4,
-    isPrivateOrSharedCidr,
     jobFailure,
-    netmaskToPrefix,
     nextDbId,
-    prefixToNetmask,
     removeFirewallRow,
     removeLoadBalancerRow,
     removePortForwardingRow,
@@ -39,14 +37,6 @@ const CMD_PKG = "org.apache.cloudstack.api.command.user.network";
 
 /** Mold's default for isolated networks: "cs" + hex(account db id) + guest.domain.suffix ("cloud.internal"). */
 const DEFAULT_NETWORK_DOMAIN = "cs2cloud.internal";
-
-const DOMAIN_LABEL = /^(?!-)[a-zA-Z0-9-]{1,63}(?<!-)$/;
-const INVALID_DOMAIN =
-    "Invalid network domain. Total length shouldn't exceed 190 chars. Each domain label must be between 1 and 63 characters long, can contain ASCII letters 'a' through 'z', the digits '0' through '9', and the hyphen ('-'); can't start or end with \"-\"";
-
-function checkNetworkDomain(domain: string | undefined): void {
-    if (domain !== undefined && (domain.length > 190 || !domain.split(".").every((l) => DOMAIN_LABEL.test(l)))) throw invalidParam(INVALID_DOMAIN);
-}
 
 const HAPROXY_STICKINESS = JSON.stringify([
     {
@@ -113,32 +103,6 @@ function offeringFields(offering: any): Record<string, any> {
         supportsvmautoscaling: (offering.service ?? []).some((s: any) => s.name === "Lb"),
         egressdefaultpolicy: offering.guestiptype === "Isolated" ? offering.egressdefaultpolicy ?? true : undefined,
     };
-}
-
-/** Guest CIDR, gateway and netmask as NetworkServiceImpl/GuestNetworkGuru.design derive them. */
-function designAddressing(zone: any, offering: any, gateway?: string, netmask?: string, caller?: { roletype: string }) {
-    if (gateway !== undefined && !isIpv4(gateway)) throw invalidParam("Gateway parameter is invalid");
-    if ((gateway === undefined) !== (netmask === undefined)) throw invalidParam("cidr and gateway must be specified together.");
-    if (gateway === undefined || netmask === undefined) {
-        if (offering.guestiptype === "Isolated" && !(offering.service ?? []).some((s: any) => s.name === "SourceNat")) {
-            throw invalidParam("gateway/netmask are required when create network of type Isolated with service SourceNat disabled");
-        }
-        if (offering.guestiptype === "L2") return {};
-        const cidr = String(zone.guestcidraddress ?? "10.1.1.0/24");
-        const { first, prefix } = cidrRange(cidr);
-        return { cidr: `${intToIp(first)}/${prefix}`, gateway: intToIp(first + 1), netmask: prefixToNetmask(prefix) };
-    }
-    const prefix = netmaskToPrefix(netmask);
-    if (prefix === undefined) throw invalidParam("Invalid netmask");
-    const { first, last } = cidrRange(`${gateway}/${prefix}`);
-    const gw = ipToInt(gateway);
-    if (gw === first || gw === last) throw invalidParam("Invalid gateway IP provided. Either the IP is broadcast or network IP.");
-    const cidr = `${intToIp(first)}/${prefix}`;
-    if (offering.guestiptype === "Isolated") {
-        if (!isPrivateOrSharedCidr(cidr)) throw invalidParam(`Virtual Guest Cidr ${cidr} is not RFC 1918 or 6598 compliant`);
-        if (caller && caller.roletype !== "Admin" && prefix < 22) throw invalidParam("Cidr size can't be less than 22");
-    }
-    return { cidr, gateway, netmask };
 }
 
 /** Stores a new isolated network in state Allocated (as createNetwork does) and returns the record. */

@@ -2,6 +2,7 @@
 // OWNER: compute helper. The exported internal functions are a CONTRACT used by kubernetes.ts.
 import { ApiError, internalError, invalidParam, unknownUuid } from "../errors";
 import { matchesKeyword, matchesTagFilter, ownerFields, render, T, tagFilter, tagsOf, dropTags } from "../model";
+import { applyOffering, sizeFor, vmLabel } from "../records/vm";
 import { listIdFilter, removedRow, removeRow } from "../gone";
 import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter, JobContext } from "../types";
@@ -47,11 +48,6 @@ function cmdClass(ctx: BaseContext, short: string): string {
     return ctx.caller.roletype === "Admin" ? `org.apache.cloudstack.api.command.admin.vm.${short}CmdByAdmin` : `org.apache.cloudstack.api.command.user.vm.${short}Cmd`;
 }
 
-/** VMInstanceVO.toString, as Mold's messages print a VM. */
-function vmLabel(vm: any): string {
-    return `VM instance {"id":${vm._dbId},"instanceName":"${vm.instancename}","type":"User","uuid":"${vm.id}"}`;
-}
-
 function vmEvent(ctx: BaseContext, type: string, description: string, vm: any, state: "Created" | "Scheduled" | "Completed" = "Completed"): void {
     ctx.event({ type, description, state, resourceId: vm.id, resourceType: "VirtualMachine" });
 }
@@ -79,31 +75,6 @@ function changedVm(ctx: BaseContext, vm: any, type: string, description: string)
 /** `details[i].<k>=<v>` entries merged into one map (BaseCmd.convertDetailsToMap). */
 function detailsParam(ctx: CommandContext): Record<string, string> {
     return Object.assign({}, ...ctx.params.map("details"));
-}
-
-/** CPU, speed and memory a VM gets from an offering; custom offerings take them from the details. */
-function sizeFor(offering: any, details: Record<string, string>): { cpunumber: number; cpuspeed: number; memory: number; details: Record<string, string> } {
-    if (!offering.iscustomized) return { cpunumber: offering.cpunumber, cpuspeed: offering.cpuspeed, memory: offering.memory, details: {} };
-    const cpu = details.cpuNumber;
-    const memory = details.memory;
-    if (cpu === undefined || memory === undefined) {
-        throw invalidParam("Need to specify custom parameter values cpu, cpu speed and memory when using custom offering");
-    }
-    if (!/^\d+$/.test(cpu) || Number(cpu) < 1) throw invalidParam(`Invalid cpu cores value, specify a value between 1 and 2147483647`);
-    if (!/^\d+$/.test(memory) || Number(memory) < 32) throw invalidParam(`Invalid memory value, specify a value between 32 and 2147483647 MB`);
-    const speed = details.cpuSpeed !== undefined && /^\d+$/.test(details.cpuSpeed) ? Number(details.cpuSpeed) : offering.cpuspeed ?? 1000;
-    return { cpunumber: Number(cpu), cpuspeed: speed, memory: Number(memory), details: { cpuNumber: cpu, cpuSpeed: String(speed), memory } };
-}
-
-function applyOffering(vm: any, offering: any, details: Record<string, string>): void {
-    const size = sizeFor(offering, details);
-    vm.serviceofferingid = offering.id;
-    vm.serviceofferingname = offering.name;
-    vm.cpunumber = size.cpunumber;
-    vm.cpuspeed = size.cpuspeed;
-    vm.memory = size.memory;
-    const kept = Object.fromEntries(Object.entries(vm.details ?? {}).filter(([k]) => !["cpuNumber", "cpuSpeed", "memory"].includes(k)));
-    vm.details = { ...kept, ...size.details };
 }
 
 function randomMac(ctx: BaseContext): string {

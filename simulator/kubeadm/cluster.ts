@@ -6,7 +6,7 @@ import type { SimState } from "../state";
 import { table } from "../state";
 import type { EmulatedNode } from "../ssh/types";
 import type { KubeadmPki } from "./pki";
-import { routesTo, splitEndpoint } from "./routing";
+import { routesTo, splitEndpoint } from "../records/routing";
 
 export const API_SERVER_PORT = 6443;
 /** kubeadm's defaults: bootstrap tokens live 24 h, uploaded certificates (and their key) 2 h. */

@@ -1,6 +1,6 @@
 // The cluster-level bootstrap steps against the emulated kubeadm clusters: init, join-info, join, cni,
 // node metadata, admin kubeconfig, drain and reset. wait-ready polls, so the node server runs it.
-import { fail, firstTime, kubeadmReadiness, ok, result, StepContext, StepHandler, StepResult } from "../ssh/node-state";
+import { fail, firstTime, kubeadmReadiness, NODE_STEPS, ok, result, StepBook, StepContext, StepHandler, StepResult } from "../ssh/node-state";
 import { listOf } from "../ssh/command";
 import {
     BOOTSTRAP_TOKEN,
@@ -21,7 +21,7 @@ import {
     API_SERVER_PORT,
 } from "./cluster";
 import { adminKubeconfig, caCertHash, createKubeadmPki, firstServiceIp } from "./pki";
-import { routesTo, splitEndpoint, vmAddresses } from "./routing";
+import { routesTo, splitEndpoint, vmAddresses } from "../records/routing";
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const KUBECTL_NO_SERVER = "The connection to the server localhost:8080 was refused - did you specify the right host or port?";
@@ -89,7 +89,9 @@ const kubeadmInit: StepHandler = (ctx) => {
         );
     }
     const certSans = listOf(env.PM_CERT_SANS);
-    const pki = createKubeadmPki([split.host, ...certSans, ...vmAddresses(vm), firstServiceIp(env.PM_SERVICE_CIDR!) ?? "", name], ctx.now);
+    // Real TLS clients (kubectl, the provider) check validity by the wall clock: never date a certificate after
+    // it, however far a test advanced the simulator's clock.
+    const pki = createKubeadmPki([split.host, ...certSans, ...vmAddresses(vm), firstServiceIp(env.PM_SERVICE_CIDR!) ?? "", name], Math.min(ctx.now, Date.now()));
     const cluster: KubeadmCluster = {
         id: ctx.uuid(),
         endpoint,
@@ -312,3 +314,6 @@ export const CLUSTER_STEPS: Record<string, StepHandler> = {
     "drain-node": drainNode,
     "reset-node": resetNode,
 };
+
+/** Everything an emulated node runs: its own steps (ssh/node-state.ts) and the kubeadm ones, with wait-ready. */
+export const EMULATED_STEPS: StepBook = { steps: { ...NODE_STEPS, ...CLUSTER_STEPS }, waitReady: waitReadyCheck };

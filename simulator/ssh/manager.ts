@@ -2,15 +2,15 @@
 // Active port-forwarding rule that reaches port 22 of a Running VM, <public ip>:<public port> is listened
 // on while an ingress firewall rule opens that port (without one, real Mold drops the traffic).
 import * as net from "net";
-import { assertLoopbackV4 } from "../kube-api";
+import { assertLoopbackV4 } from "../loopback";
 import { T } from "../model";
 import { SerialRuns } from "../serial-runs";
 import type { Simulator } from "../simulator";
-import { firewallOpens } from "../kubeadm/routing";
+import { firewallOpens } from "../records/routing";
 import { SshFaults } from "./faults";
 import { fingerprintOf, generateHostKey, hostKeyFromUserData } from "./keys";
 import { createNodeServer, NodeServer } from "./node-server";
-import { boot, nodesTable } from "./node-state";
+import { boot, nodesTable, StepBook } from "./node-state";
 import { ensureNode, StepRunner } from "./runner";
 import type { EmulatedNode, SshEndpoint, SshFaultConfig } from "./types";
 
@@ -20,6 +20,8 @@ export interface SshManagerOptions {
     /** Reconcile period in ms (default 500). */
     intervalMs?: number;
     faults?: SshFaultConfig;
+    /** The steps the nodes run (simulator/kubeadm/steps.ts EMULATED_STEPS: the node's and the kubeadm ones). */
+    steps: StepBook;
 }
 
 interface Wanted {
@@ -52,10 +54,10 @@ export class SshManager {
 
     constructor(
         private readonly sim: Simulator,
-        options: SshManagerOptions = {},
+        options: SshManagerOptions,
     ) {
         this.faults = new SshFaults(options.faults);
-        this.runner = new StepRunner(sim, this.faults, () => this.stopped);
+        this.runner = new StepRunner(sim, this.faults, () => this.stopped, options.steps);
         this.timer = setInterval(() => void this.reconcile(), options.intervalMs ?? 500);
         this.timer.unref();
     }
@@ -101,7 +103,7 @@ export class SshManager {
             hostKey,
             booting: () => {
                 const since = this.seen.get(vmId)?.since ?? 0;
-                return Date.now() < since + this.faults.bootDelayMs;
+                return this.sim.clock.now() < since + this.faults.bootDelayMs;
             },
             forward: (destIP: string, destPort: number) => this.forward(vmId, destIP, destPort),
         };
@@ -186,7 +188,7 @@ export class SshManager {
 
     /** Tracks boots and makes node records (with a host key when the userdata has none) for served VMs. */
     private syncNodes(served: Wanted[]): void {
-        const now = Date.now();
+        const now = this.sim.clock.now();
         const vms = this.sim.state.tables[T.vms] ?? {};
         const booted: string[] = [];
         for (const vm of Object.values(vms) as any[]) {

@@ -24,6 +24,16 @@ export interface StepResult {
 
 export type StepHandler = (ctx: StepContext) => StepResult;
 
+/**
+ * The steps an emulated node runs, and the `wait-ready` check (which polls until it has an answer). Given to the
+ * SSH manager by its owner (server.ts), so the SSH emulation does not depend on the kubeadm one built on it.
+ */
+export interface StepBook {
+    steps: Record<string, StepHandler>;
+    /** wait-ready's answer now, or undefined to wait on (`timedOut`: the last call, which must answer). */
+    waitReady(ctx: StepContext, timedOut: boolean): StepResult | undefined;
+}
+
 export const ok = (stdout = "", changed = true): StepResult => ({ exitCode: 0, stdout, stderr: "", changed });
 export const fail = (exitCode: number, stderr: string, stdout = ""): StepResult => ({ exitCode, stdout, stderr: stderr.endsWith("\n") ? stderr : stderr + "\n", changed: false });
 export const result = (key: string, value: string) => `pulumi-mold: ${key}=${value}\n`;

@@ -3,13 +3,9 @@
 import { randomUUID } from "crypto";
 import { T } from "../model";
 import type { Simulator } from "../simulator";
-import { CLUSTER_STEPS, waitReadyCheck } from "../kubeadm/steps";
 import type { SshFaults } from "./faults";
-import { fail, newNode, NODE_STEPS, nodesTable, StepContext, StepHandler, StepResult } from "./node-state";
+import { fail, newNode, nodesTable, StepBook, StepContext, StepResult } from "./node-state";
 import type { EmulatedNode, StepHistoryEntry, StepOutcome } from "./types";
-
-export const STEPS: Record<string, StepHandler> = { ...NODE_STEPS, ...CLUSTER_STEPS };
-export const KNOWN_STEPS = new Set([...Object.keys(STEPS), "wait-ready"]);
 
 export type StepAnswer = { kind: "exit"; exitCode: number; stdout: string; stderr: string } | { kind: "drop" };
 
@@ -22,7 +18,8 @@ export interface StepRequest {
     scriptStep?: string;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Wall-clock pause between two reads of the state (a poll, not simulated time). */
+const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The node record of a VM, made on first use. */
 export function ensureNode(sim: Simulator, vm: any): EmulatedNode {
@@ -36,11 +33,12 @@ export class StepRunner {
         private readonly faults: SshFaults,
         /** Whether the runner's owner stopped (a waiting wait-ready gives up). */
         private readonly stopped: () => boolean,
+        private readonly book: StepBook,
     ) {}
 
     async run(req: StepRequest): Promise<StepAnswer> {
         const latency = this.faults.latencyOf(req.step);
-        if (latency > 0) await sleep(latency);
+        if (latency > 0) await this.sim.clock.sleep(latency);
         const vm = (this.sim.refreshState().tables[T.vms] ?? {})[req.vmId];
         if (!vm) return { kind: "drop" }; // the VM went away: so does the connection
         if (this.faults.takeDrop(req.step, vm, "before")) {
@@ -60,7 +58,7 @@ export class StepRunner {
     private context(req: StepRequest): StepContext | undefined {
         const vm = (this.sim.state.tables[T.vms] ?? {})[req.vmId];
         if (!vm) return undefined;
-        return { state: this.sim.state, vm, node: ensureNode(this.sim, vm), env: req.env, now: Date.now(), uuid: randomUUID };
+        return { state: this.sim.state, vm, node: ensureNode(this.sim, vm), env: req.env, now: this.sim.clock.now(), uuid: randomUUID };
     }
 
     /** Runs the step's effect and records it; called inside a state transaction. */
@@ -68,7 +66,7 @@ export class StepRunner {
         const ctx = this.context(req);
         if (!ctx) return fail(255, "Connection to the node lost");
         let res: StepResult;
-        const handler = STEPS[req.step];
+        const handler = this.book.steps[req.step];
         if (req.scriptStep !== req.step) {
             res = fail(2, `pulumi-mold simulator: the script on stdin is for step '${req.scriptStep ?? "(none)"}', the command runs '${req.step}'`);
         } else if (!handler) {
@@ -96,15 +94,16 @@ export class StepRunner {
 
     private async waitReady(req: StepRequest, dropAfter: boolean): Promise<StepResult> {
         const seconds = Number(req.env.PM_TIMEOUT_SECONDS ?? "300");
-        const deadline = Date.now() + (Number.isFinite(seconds) && seconds >= 0 ? seconds : 300) * 1000;
+        const clock = this.sim.clock;
+        const deadline = clock.now() + (Number.isFinite(seconds) && seconds >= 0 ? seconds : 300) * 1000;
         const check = (timedOut: boolean): StepResult | undefined => {
             const ctx = this.context(req);
             if (!ctx) return fail(255, "Connection to the node lost");
             if (req.scriptStep !== req.step) return fail(2, `pulumi-mold simulator: the script on stdin is for step '${req.scriptStep ?? "(none)"}', the command runs 'wait-ready'`);
-            return waitReadyCheck(ctx, timedOut);
+            return this.book.waitReady(ctx, timedOut);
         };
         for (;;) {
-            const timedOut = Date.now() >= deadline || this.stopped();
+            const timedOut = clock.now() >= deadline || this.stopped();
             // Polls read the state only; the transaction (a state file write) is for the final answer.
             this.sim.refreshState();
             if (check(timedOut)) {
@@ -116,7 +115,7 @@ export class StepRunner {
                 });
                 if (res) return res;
             }
-            await sleep(Math.min(200, Math.max(10, deadline - Date.now())));
+            await pause(Math.min(200, Math.max(10, deadline - clock.now())));
         }
     }
 
@@ -136,7 +135,7 @@ export class StepRunner {
             seq: ++this.sim.state.seq,
             step: req.step,
             outcome,
-            at: new Date().toISOString(),
+            at: new Date(this.sim.clock.now()).toISOString(),
             user: req.user,
             ...(exitCode !== undefined && !extra.drop ? { exitCode } : {}),
             ...extra,

@@ -157,7 +157,8 @@ for (const drop of ["dropBefore", "dropAfter"] as const) {
             t.is(client.requestCounts.queryAsyncJobResult ?? 0, 0);
             // The outcome really is unknown to the client: cut before, nothing happened; cut after, the tag exists.
             sim.setFaults({});
-            await new Promise((r) => setTimeout(r, 20));
+            // Past the createTags job's duration on the simulator's clock: a job submitted before the cut is done.
+            await sim.advanceClock(sim.simulator.latency.of("createTags"));
             t.is((await tagsOn(client, templateId)).length, drop === "dropAfter" ? 1 : 0);
         } finally {
             await stop();

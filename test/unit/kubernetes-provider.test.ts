@@ -24,15 +24,24 @@ test.before(async () => {
     });
 });
 
+/** A resource's urn settles once the mocks answered its registration: `registered` holds it then, no sleep needed. */
 const settle = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+
+/**
+ * Every registration started so far has reached the mocks: the SDK's own wait for its RPC queue to drain (what
+ * `disconnect` waits for). "Nothing registered" is only true after it, never after a sleep.
+ */
+async function allRegistrationsDone(): Promise<void> {
+    const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs?: () => Promise<void> };
+    if (typeof waitForRPCs !== "function") throw new Error("@pulumi/pulumi/runtime/settings no longer exports waitForRPCs");
+    await waitForRPCs();
+}
 
 test.serial("the provider gets the kubeconfig as a secret and the cluster's id as clusterIdentifier", async (t) => {
     const mold = require("../../sdk");
     const cluster = new mold.KubernetesCluster("c1", { name: "c1", zone: "zone1", kubernetesVersion: "1.32.5", serviceOffering: "2C-4GB" });
     const provider = mold.kubernetesProvider(cluster);
     await settle(provider.urn);
-    // Let the registration's inputs resolve.
-    await new Promise((r) => setTimeout(r, 50));
     const reg = registered.find((r) => r.type === "pulumi:providers:kubernetes" && r.name === "c1-k8s");
     t.truthy(reg, "registered as <cluster name>-k8s");
     t.deepEqual(reg!.inputs.kubeconfig, { [SIG_KEY]: SECRET_SIG, value: KUBECONFIG }, "a secret");
@@ -41,7 +50,6 @@ test.serial("the provider gets the kubeconfig as a secret and the cluster's id a
 
     const named = mold.kubernetesProvider(cluster, { name: "apps", namespace: "web" });
     await settle(named.urn);
-    await new Promise((r) => setTimeout(r, 50));
     const reg2 = registered.find((r) => r.name === "apps");
     t.is(reg2!.inputs.namespace, "web");
 });
@@ -60,14 +68,13 @@ test.serial("KubernetesCluster.provider is the cluster's default provider, the s
     const mold = require("../../sdk");
     const cluster = new mold.KubernetesCluster("c3", { name: "c3", zone: "zone1", kubernetesVersion: "1.32.5", serviceOffering: "2C-4GB" });
     await settle(cluster.urn);
-    await new Promise((r) => setTimeout(r, 50));
+    await allRegistrationsDone();
     t.false(registered.some((r) => r.name === "c3-k8s"), "no provider until one is asked for");
     const provider = cluster.provider;
     t.is(provider.constructor.name, "Provider");
     t.is(cluster.provider, provider, "made once");
     t.is(mold.kubernetesProvider(cluster), provider, "the function gives the same provider");
     await settle(provider.urn);
-    await new Promise((r) => setTimeout(r, 50));
     const regs = registered.filter((r) => r.type === "pulumi:providers:kubernetes" && r.name === "c3-k8s");
     t.is(regs.length, 1);
     t.is(regs[0].inputs.clusterIdentifier, "c3-id");
@@ -81,13 +88,12 @@ test.serial("KubeadmCluster.provider has the same shape: a Provider named <name>
         controlPlane: { count: 1 }, workerGroups: { general: { count: 1 } },
     });
     await settle(cluster.urn);
-    await new Promise((r) => setTimeout(r, 50));
+    await allRegistrationsDone();
     t.false(registered.some((r) => r.name === "kc-k8s"), "no provider until one is asked for");
     const provider = cluster.provider;
     t.is(provider.constructor.name, "Provider");
     t.is(cluster.provider, provider, "made once");
     await settle(provider.urn);
-    await new Promise((r) => setTimeout(r, 50));
     t.is(registered.filter((r) => r.type === "pulumi:providers:kubernetes" && r.name === "kc-k8s").length, 1);
     // Both classes expose it the same way: a getter on the class.
     for (const Class of [mold.KubeadmCluster, mold.KubernetesCluster]) t.is(typeof Object.getOwnPropertyDescriptor(Class.prototype, "provider")?.get, "function", Class.name);

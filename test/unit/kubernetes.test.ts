@@ -97,7 +97,7 @@ const sshRange = (firewall: any[]) => firewall.filter((r) => Number(r.startport)
 // ---------------------------------------------------------------- supported versions
 
 test("supported versions: seeded list, add validation and defaults, state update, delete", async (t) => {
-    const { client, cat, stop } = await simWithCatalog();
+    const { client, sim, cat, stop } = await simWithCatalog();
     try {
         const seeded = await listKubernetesSupportedVersions(client);
         t.deepEqual(
@@ -139,7 +139,8 @@ test("supported versions: seeded list, add validation and defaults, state update
         t.true(added.supportsha);
         t.true(added.supportsautoscaling);
         t.is(added.zonename, "zone1");
-        await new Promise((r) => setTimeout(r, 100));
+        // The ISO is ready once its download time (the registerIso latency) has passed on the simulator's clock.
+        await sim.advanceClock(sim.simulator.latency.of("registerIso"));
         const [listed] = await listKubernetesSupportedVersions(client, { id: added.id });
         t.is(listed.isostate, "Ready");
 
@@ -259,7 +260,7 @@ test("create with every field: Created → Starting → Running, VMs named per �
         const job = await client.call<any>("queryAsyncJobResult", { jobid: submitted.jobId });
         t.is(job.jobinstancetype, "KubernetesCluster");
         t.is(job.jobinstanceid, submitted.id);
-        await new Promise((r) => setTimeout(r, 500));
+        await sim.advanceClock(500);
         const [starting] = await listKubernetesClusters(client, { id: submitted.id });
         t.is(starting.state, "Starting");
         await apiError(t, getKubernetesClusterConfig(client, submitted.id), 530, "Setup is in progress for Kubernetes cluster : Prod_Cluster, config not available at this moment");
@@ -415,7 +416,7 @@ test("stop and start: no-ops in their target state, VMs follow, delete refused w
     try {
         sim.setLatency({ createKubernetesCluster: 3000 });
         const submitted = await submitCreateKubernetesCluster(client, baseArgs(cat, "toggler"));
-        await new Promise((r) => setTimeout(r, 600));
+        await sim.advanceClock(600);
         await jobError(t, deleteKubernetesCluster(client, submitted.id), "Cannot perform delete operation on cluster : toggler in state: Starting");
         await client.waitForJob("createKubernetesCluster", submitted.jobId);
 

@@ -127,27 +127,26 @@ test(
             // Deployed just now: still booting.
             t.is(await tcpProbe(w.ip, node.port), "reset");
             await t.throwsAsync(w.connect(node));
-            await new Promise((r) => setTimeout(r, 1300));
+            await w.sim.advanceClock(4100);
             await prepare(t, w, node);
             t.deepEqual(w.nodeState(node).modules.loaded, ["overlay", "br_netfilter"]);
 
             await stopVirtualMachine(w.client, node.vm.id);
             t.is(await tcpProbe(w.ip, node.port), "ECONNREFUSED");
-            const started = Date.now();
             await startVirtualMachine(w.client, node.vm.id);
             t.is(await tcpProbe(w.ip, node.port), "reset");
-            for (;;) {
-                if ((await tcpProbe(w.ip, node.port)) === "connected") break;
-                await new Promise((r) => setTimeout(r, 100));
-            }
-            t.true(Date.now() - started >= 1100, `served ${Date.now() - started} ms after the start`);
+            // Half the boot delay later on the simulator's clock: still booting; past it: SSH answers.
+            await w.sim.advanceClock(2000);
+            t.is(await tcpProbe(w.ip, node.port), "reset");
+            await w.sim.advanceClock(2100);
+            t.is(await tcpProbe(w.ip, node.port), "connected");
             const s = w.nodeState(node);
             t.is(s.boots, 2);
             t.false(s.swap.active, "swap stays off: fstab was edited");
             t.deepEqual(s.modules.loaded, ["overlay", "br_netfilter"], "modules come back from modules-load.d");
             t.is(s.sysctls.runtime["net.ipv4.ip_forward"], "1");
         },
-        { sshFaults: { bootDelayMs: 1200 } },
+        { sshFaults: { bootDelayMs: 4000 } },
     ),
 );
 
@@ -155,16 +154,48 @@ test(
     "injected latency delays a step by at least its amount; a per-step override replaces the default",
     inSshWorld(async (t, w) => {
         const node = await w.deploy("cp-1");
-        const quick = await w.run(node, "wait-boot");
         w.sim.setSshFaults({ stepLatencyMs: 50, stepLatency: { "swap-off": 700 } });
         const slow = await w.run(node, "swap-off");
         t.is(slow.exitCode, 0);
         t.true(slow.ms >= 700, `swap-off took ${slow.ms} ms`);
-        t.true(slow.ms > quick.ms + 500, `${slow.ms} vs ${quick.ms}`);
+        // Which latency applies is judged on the simulator's clock, not by comparing wall-clock durations: with an
+        // hour as the default, the step whose override is 0 answers at once, the others wait for the clock.
+        const within = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<"pending">((r) => setTimeout(() => r("pending"), ms))]);
+        w.sim.setSshFaults({ stepLatencyMs: 3_600_000, stepLatency: { "swap-off": 0 } });
+        const overridden = await within(w.run(node, "swap-off"), 20_000);
+        t.not(overridden, "pending", "the override (0) replaced the hour-long default");
+        const waiting = w.run(node, "wait-boot");
+        t.is(await within(waiting, 300), "pending", "the default (an hour) applies to the other steps");
+        for (let i = 0; i < 100 && (await within(waiting, 50)) === "pending"; i++) await w.sim.advanceClock(3_600_000);
+        t.is((await waiting).exitCode, 0, "it answers once the clock passed the hour");
         w.sim.setSshFaults({});
-        const fast = await w.run(node, "swap-off");
-        t.true(fast.ms < 700, `without latency ${fast.ms} ms`);
+        t.not(await within(w.run(node, "swap-off"), 20_000), "pending", "without latency it answers at once");
         t.throws(() => w.sim.setSshFaults({ stepLatencyMs: -1 }), { message: /non-negative/ });
+    }),
+);
+
+test(
+    "injected latency is simulated time: an hour-long step ends as soon as the simulator's clock is advanced past it",
+    inSshWorld(async (t, w) => {
+        const node = await w.deploy("cp-1");
+        w.sim.setSshFaults({ stepLatency: { "swap-off": 3_600_000 } });
+        const before = w.sim.simulator.clock.now();
+        let finished = false;
+        const running = w.run(node, "swap-off").finally(() => (finished = true));
+        // The step sleeps on the simulator's clock from when its request arrives: move the clock on until it is done.
+        const deadline = Date.now() + 30_000;
+        while (!finished && Date.now() < deadline) {
+            await w.sim.advanceClock(3_600_000);
+            await new Promise((r) => setImmediate(r));
+            await Promise.race([running, new Promise((r) => setTimeout(r, 50))]);
+        }
+        t.true(finished, "the step ended within 30 s of wall-clock time");
+        if (!finished) return;
+        const slow = await running;
+        t.is(slow.exitCode, 0);
+        t.true(slow.ms < 30_000, `took ${slow.ms} ms of wall-clock time`);
+        t.true(w.sim.simulator.clock.now() - before >= 3_600_000, "at least an hour of simulated time passed");
+        t.is(w.nodeState(node)!.counters["swap-off"], 1);
     }),
 );
 

@@ -1,5 +1,6 @@
 // Where a connection to <public ip>:<port> lands in the simulated cloud: the members of an Active
-// load-balancer rule on that address and port, or the VM of an Active port-forwarding rule covering it.
+// load-balancer rule on that address and port, or the VM of an Active port-forwarding rule covering it; and
+// whether a firewall rule lets it in. Pure reads of the rule records, shared by the SSH and kubeadm emulation.
 import { T } from "../model";
 import type { SimState } from "../state";
 

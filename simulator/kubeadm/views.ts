@@ -1,10 +1,10 @@
-// What tests and the admin API see of the emulated nodes and kubeadm clusters: the records without
+// What tests and the admin API see of the emulated nodes (simulator/ssh/) and kubeadm clusters: the records without
 // internal fields (private keys), clusters with each node's Ready condition and the CA's pin.
 import { T } from "../model";
 import type { SimState } from "../state";
-import { KubeadmCluster, KubeadmNode, nodeReady } from "../kubeadm/cluster";
-import { adminKubeconfig, caCertHash } from "../kubeadm/pki";
-import type { EmulatedNode } from "./types";
+import type { EmulatedNode } from "../ssh/types";
+import { KubeadmCluster, KubeadmNode, nodeReady } from "./cluster";
+import { adminKubeconfig, caCertHash } from "./pki";
 
 export type EmulatedNodeView = Omit<EmulatedNode, "_hostKey" | "_bootedAtMs">;
 
