@@ -8,7 +8,7 @@ import { ExternalKubernetesCluster } from "./external-kubernetes-cluster";
 import { FirewallRule } from "./firewall-rule";
 import { kubernetesProvider } from "./kubernetes-provider";
 import { LoadBalancerRule } from "./load-balancer-rule";
-import type { KubeadmClusterArgs, KubeadmClusterNode, NodeGroupNode, NodeGroupSpec } from "./generated/types";
+import type { KubeadmClusterArgs, KubeadmClusterNode, NodeGroupNode } from "./generated/types";
 import type { KubeadmClusterOutputs } from "./generated/resources";
 import { NodeGroup } from "./node-group";
 import { PublicIpAddress } from "./public-ip-address";

@@ -26,6 +26,7 @@ export function loadKubernetesProviderClass(load: (id: string) => any = require)
             throw new Error(
                 `pulumi-mold: a Kubernetes provider needs the package @pulumi/kubernetes, which is not installed ` +
                     `(it is an optional peer dependency of pulumi-mold): run \`${KUBERNETES_INSTALL_HINT}\` in your program's folder`,
+                { cause: e },
             );
         }
         throw e;

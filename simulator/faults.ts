@@ -79,7 +79,7 @@ export class Faults {
         let fault: RequestFault = "none";
         if (r < edge) fault = this.random() < 0.5 ? "error503" : "proxy502";
         else if (r < (edge += c.throttleRate ?? 0)) fault = "throttle";
-        else if (r < (edge += c.dropRate ?? 0)) {
+        else if (r < edge + (c.dropRate ?? 0)) {
             const after = c.dropPhase === "after" || (c.dropPhase === undefined && this.random() >= 0.5);
             fault = after ? "dropAfter" : "dropBefore";
         }

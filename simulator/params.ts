@@ -2,7 +2,7 @@
 // map parameters are name[i].field with the field kept as sent, LIST values are comma-separated.
 import { ApiError, badNumber, emptyParam, MALFORMED_MAP, missingParam, unknownUuid } from "./errors";
 
-const MAP_KEY = /^([^\[\]]+)\[([^\[\]]*)\]\.(.+)$/;
+const MAP_KEY = /^([^[\]]+)\[([^[\]]*)\]\.(.+)$/;
 
 /**
  * Java field names behind wire names, where they differ: Mold's too-long text names the command class's

@@ -293,6 +293,8 @@ export class Simulator {
     }
 
     private baseContext(caller: Account): BaseContext {
+        // queueJob needs both: the simulator, and the context it is called on (a command context spreads this one).
+        // eslint-disable-next-line @typescript-eslint/no-this-alias
         const sim = this;
         return {
             state: this.state,

@@ -100,7 +100,7 @@ export class StateFile {
                 } catch {
                     // removed meanwhile
                 }
-                if (Date.now() > deadline) throw new Error(`state file lock ${lock} is held by another process`);
+                if (Date.now() > deadline) throw new Error(`state file lock ${lock} is held by another process`, { cause: e });
                 Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
             }
         }

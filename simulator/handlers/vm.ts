@@ -385,7 +385,7 @@ function checkCanUpgrade(vm: any, offering: any, allowed: string): void {
         throw invalidParam(`Not upgrading vm ${vmLabel(vm)} since it already has the requested service offering (${offering.name})`);
     }
     if ((offering.state ?? "Active") !== "Active") throw invalidParam(`Unable to find service offering by id ${offering.id}`);
-    if (!!offering.issystem) throw invalidParam("isSystem property is different for current service offering and new service offering");
+    if (offering.issystem) throw invalidParam("isSystem property is different for current service offering and new service offering");
 }
 
 const changeServiceForVirtualMachine: CommandSpec = {

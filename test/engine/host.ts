@@ -3,7 +3,6 @@
 // Every call has a deadline, so a hook that hangs fails a test instead of blocking CI.
 import { ChildProcess, spawn } from "child_process";
 
-/* eslint-disable @typescript-eslint/no-var-requires */
 const grpc = require("@grpc/grpc-js");
 const provrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
 const provproto = require("@pulumi/pulumi/proto/provider_pb");
