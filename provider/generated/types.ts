@@ -233,7 +233,7 @@ export type PublicIpAddressInputs = {
     /** Zone name or id, for an address not tied to a network. */
     zone?: string;
     /**
-     * A specific free address of the zone to acquire (e.g. one released before, which DNS records still name); default: any free address Mold picks.
+     * A specific free address of the zone to acquire (e.g. one released before, which DNS records still name); left out, Mold picks any free address.
      */
     ipAddress?: string;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */

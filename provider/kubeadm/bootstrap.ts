@@ -147,8 +147,9 @@ export class Fleet {
      */
     async reset(node: Reachable, required = false): Promise<void> {
         try {
-            const { stderr } = await this.runner(node, { attempts: 3, initialDelayMs: 300 }).run("reset-node");
-            if (required && /etcd member was left|Failed to remove etcd member/i.test(stderr)) {
+            const { results, stderr } = await this.runner(node, { attempts: 3, initialDelayMs: 300 }).run("reset-node");
+            // The step reports what became of the node's etcd member (PROTOCOL.md); kubeadm's warning is context.
+            if (required && results["etcd-member"] === "left") {
                 throw new Error(`${node.name}: kubeadm reset left its etcd member in the cluster: ${stderr.trim().split("\n").pop()}`);
             }
         } catch (e) {
@@ -158,7 +159,7 @@ export class Fleet {
     }
 
     /**
-     * Runs `fn` against the first control-plane node that can be reached: any member can serve admin steps,
+     * Runs `fn` against the first control-plane node that can be reached: every member can serve admin steps,
      * and one being replaced or down must not block the others.
      */
     async withAdmin<T>(candidates: readonly Reachable[], fn: (admin: Reachable) => Promise<T>): Promise<T> {

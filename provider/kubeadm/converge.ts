@@ -2,11 +2,12 @@
 // newest nodes (drained first), rolls outdated nodes one at a time and keeps labels and taints. Progress is
 // kept in `state.nodes` as it happens, so a failure part-way is recorded with everything that exists.
 import type { MoldClient } from "../client/client";
-import type { HookContext, Props } from "../runtime/hooks";
+import type { NodeGroupInputs } from "../generated/types";
+import type { HookContext } from "../runtime/hooks";
 import { Fleet, Reachable } from "./bootstrap";
 import { SshConnectError, SshConnectionLostError } from "../ssh/errors";
 import { addApiMembers, createMachine, destroyMachine, ensureSshForward, liveVms, MachineError, Placement, register, removeApiMember, unregister } from "./machines";
-import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes } from "./plan";
+import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes, SshAccess } from "./plan";
 import { word } from "../runtime/plural";
 import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, Taint } from "./spec";
 
@@ -17,17 +18,36 @@ export interface GroupState {
     kubeconfig: string;
 }
 
+/**
+ * A node group's inputs, as converge works on them: what check holds to a fixed set (taint effects, the SSH
+ * access, the control-plane nodes, which are another group's `nodes` output) in their precise types.
+ */
+export type GroupInputs = Omit<NodeGroupInputs, "taints" | "sshAccess" | "controlPlaneNodes"> & {
+    taints?: Taint[];
+    sshAccess?: SshAccess;
+    controlPlaneNodes?: NodeRecord[];
+    /** Set by removeAll: the whole group is going away (a cluster whose control plane is gone is let off). */
+    __deleting?: boolean;
+};
+
 export interface GroupContext {
     ctx: HookContext;
     client: MoldClient;
     id: string;
-    inputs: Props;
+    inputs: GroupInputs;
     placement: Placement;
     fleet: Fleet;
     state: GroupState;
 }
 
-const isControlPlane = (inputs: Props) => inputs.role === "control-plane";
+const isControlPlane = (inputs: { role: string }) => inputs.role === "control-plane";
+/** An input check requires of a control-plane group. */
+function controlPlaneInput(inputs: GroupInputs, k: "controlPlaneEndpoint" | "apiLoadBalancerRuleId"): string {
+    const value = inputs[k];
+    if (!value) throw new Error(`a control-plane group needs ${k}`);
+    return value;
+}
+
 /** Admin steps share one SSH connection; OpenSSH allows 10 sessions per connection (MaxSessions). */
 const ADMIN_CHANNELS = 4;
 
@@ -52,7 +72,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
     if (errors.length === 1) throw errors[0];
     if (errors.length) throw new Error(errors.map((e) => (e as Error).message).join("; "));
 }
-export const drainTimeoutSeconds = (inputs: Props) => Math.min(600, Number(inputs.bootstrapTimeoutSeconds ?? 900));
+export const drainTimeoutSeconds = (inputs: { bootstrapTimeoutSeconds?: number }) => Math.min(600, Number(inputs.bootstrapTimeoutSeconds ?? 900));
 
 /** The control-plane nodes admin steps can run on: the group's own ready nodes, or the ones given to a worker group. */
 function admins(g: GroupContext, except?: string): Reachable[] {
@@ -108,10 +128,10 @@ async function bootstrap(g: GroupContext, pending: NodeRecord[]): Promise<void> 
     if (isControlPlane(inputs) && !g.state.initialised) {
         const first = pending[0];
         // kubeadm init reaches its own API through the control-plane endpoint: the first node must be behind it.
-        await addApiMembers(g.client, inputs.apiLoadBalancerRuleId, [first.vmId]);
+        await addApiMembers(g.client, controlPlaneInput(inputs, "apiLoadBalancerRuleId"), [first.vmId]);
         await fleet.initialise(first, {
             kubernetesVersion: version,
-            controlPlaneEndpoint: inputs.controlPlaneEndpoint,
+            controlPlaneEndpoint: controlPlaneInput(inputs, "controlPlaneEndpoint"),
             podCidr: inputs.podCidr ?? DEFAULT_POD_CIDR,
             serviceCidr: inputs.serviceCidr ?? DEFAULT_SERVICE_CIDR,
             cni: inputs.cni ?? "flannel",
@@ -129,7 +149,7 @@ async function bootstrap(g: GroupContext, pending: NodeRecord[]): Promise<void> 
             // API request is sent to a node that cannot answer it yet.
             for (const n of joining) {
                 await fleet.join(n, info, true);
-                await addApiMembers(g.client, inputs.apiLoadBalancerRuleId, [n.vmId]);
+                await addApiMembers(g.client, controlPlaneInput(inputs, "apiLoadBalancerRuleId"), [n.vmId]);
             }
         } else await settleAll(joining.map((n) => fleet.join(n, info, false)));
     }
@@ -147,7 +167,7 @@ function markReady(g: GroupContext, node: NodeRecord, log: boolean): void {
     if (log) g.ctx.log(`${node.name}: Ready`);
 }
 
-export function wantedMetadata(inputs: Props): { labels?: Record<string, string>; taints?: Taint[] } {
+export function wantedMetadata(inputs: { labels?: Record<string, string> | null; taints?: Taint[] | null }): { labels?: Record<string, string>; taints?: Taint[] } {
     return { labels: inputs.labels ?? undefined, taints: inputs.taints ?? undefined };
 }
 
@@ -197,14 +217,14 @@ async function dropVanished(g: GroupContext): Promise<void> {
 }
 
 /** Create and update share this: converge from whatever `state` holds to the inputs. */
-export async function converge(g: GroupContext, oldInputs: Props | undefined): Promise<void> {
+export async function converge(g: GroupContext, oldInputs: GroupInputs | undefined): Promise<void> {
     const { inputs } = g;
     const count = Number(inputs.count);
     if (g.state.nodes.length) await dropVanished(g);
     if (isControlPlane(inputs)) {
         // A member taken out behind our back is put back (only nodes whose API server runs).
         const ready = g.state.nodes.filter((n) => n.status === "ready").map((n) => n.vmId);
-        await addApiMembers(g.client, inputs.apiLoadBalancerRuleId, ready);
+        await addApiMembers(g.client, controlPlaneInput(inputs, "apiLoadBalancerRuleId"), ready);
     }
     // Shrinking first: unfinished nodes leave first (one that keeps failing never blocks a scale-down),
     // then outdated ones (they would be rolled anyway), then the newest.

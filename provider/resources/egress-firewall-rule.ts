@@ -6,15 +6,15 @@ import { getNetwork } from "../client/network";
 import { findNetwork } from "../runtime/common";
 import { egressFirewallRuleSchema } from "../generated/schema";
 import type { EgressFirewallRuleInputs, EgressFirewallRuleOutputs } from "../generated/types";
-import type { Props, ResourceDefinition } from "../runtime/hooks";
+import type { ResourceDefinition } from "../runtime/hooks";
 import { namesInMold } from "./check-names";
-import { firewallRuleDefinition } from "./firewall-rules";
+import { firewallRuleDefinition, PlaceOuts } from "./firewall-rules";
 
 const KIND = "EgressFirewallRule";
 const ANYWHERE = "0.0.0.0/0";
 
 /** The outputs describing the rule's network. */
-function networkOuts(id: string, name: string, cidr: string): Props {
+function networkOuts(id: string, name: string, cidr: string): PlaceOuts {
     return { networkId: id, networkName: name, networkCidr: cidr };
 }
 
@@ -36,8 +36,8 @@ export const egressFirewallRule: ResourceDefinition<EgressFirewallRuleInputs, Eg
     // The network as its id when it names the one in the old outputs.
     canonicalAnchor: (network, outs) => (outs.networkId && (network === outs.networkId || (outs.networkName && network === outs.networkName)) ? outs.networkId : network),
     anchorOf: (rule) => rule.networkid,
-    async place(client, inputs) {
-        const n = await findNetwork(client, inputs.network);
+    async place(client, network) {
+        const n = await findNetwork(client, network);
         return { params: { networkid: n.id }, outs: networkOuts(n.id, n.name, n.cidr ?? "") };
     },
     placeOf: (rule, olds) => networkOuts(rule.networkid, olds.networkName ?? "", olds.networkCidr ?? ""),

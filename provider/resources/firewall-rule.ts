@@ -22,13 +22,13 @@ export const firewallRule: ResourceDefinition<FirewallRuleInputs, FirewallRuleOu
     sourceCidrs: () => ({ whenEmpty: [ANYWHERE] }),
     canonicalAnchor: (ipAddressId) => ipAddressId,
     anchorOf: (rule) => rule.ipaddressid,
-    place: (_client, inputs) => Promise.resolve({ params: { ipaddressid: inputs.ipAddressId }, outs: {} }),
+    place: (_client, ipAddressId) => Promise.resolve({ params: { ipaddressid: ipAddressId }, outs: {} }),
     placeOf: (rule) => ({ ipAddress: rule.ipaddress ?? "", networkId: rule.networkid }),
     // Ports a Kubernetes cluster publishes on the IP are Mold's, not the program's.
-    checkInMold(ctx, inputs) {
+    checkInMold(ctx, inputs, ipAddressId) {
         if (inputs.protocol === "icmp" || inputs.startPort === undefined) return Promise.resolve([]);
         const range = { property: "startPort", start: inputs.startPort, end: inputs.endPort ?? inputs.startPort };
-        return managementPortFailures(ctx, "FirewallRule", inputs.ipAddressId, [range]);
+        return managementPortFailures(ctx, "FirewallRule", ipAddressId, [range]);
     },
     get: getFirewallRule,
     list: (client, place) => listFirewallRules(client, place),

@@ -12,7 +12,7 @@ import type { MoldClient } from "../client/client";
 import type { FirewallRule } from "../client/firewall";
 import { createTagged } from "../runtime/common";
 import { jsonEqual } from "../runtime/equal";
-import type { CheckFailure, HookContext, Props, ResourceDefinition, Wire } from "../runtime/hooks";
+import type { CheckFailure, HookContext, ResourceDefinition, Wire } from "../runtime/hooks";
 import { waitFor } from "../runtime/reconcile";
 import { deleteOwned, ObjectKind, current, updateTags } from "../runtime/steps";
 import { currentTags, isOwned } from "../runtime/tags";
@@ -22,10 +22,33 @@ import { canonicalCidrs, declaredWhenSame, icmpField, portRange, rangesOverlap, 
 /** The parameters that name where a rule sits, for its create and list commands. */
 export type PlaceParams = { ipaddressid: string } | { networkid: string };
 
+/** The inputs both rule kinds have besides their anchor (as in FirewallRuleInputs and EgressFirewallRuleInputs). */
+export type RuleFields = {
+    protocol: string;
+    startPort?: number;
+    endPort?: number;
+    cidrList?: string[];
+    /** Egress rules only. */
+    destCidrList?: string[];
+    icmpType?: number;
+    icmpCode?: number;
+    tags?: Record<string, string>;
+    importId?: string;
+};
+
+/** The outputs describing where a rule sits: an ingress rule's address, an egress rule's network. */
+export type PlaceOuts = { ipAddress?: string; networkId?: string; networkName?: string; networkCidr?: string };
+
+/**
+ * A rule's outputs as the shared code sees them. The anchor input (its name differs by direction) is not among
+ * the typed fields: the shared code reaches it through anchorIn/setAnchor, and the direction gets it as a string.
+ */
+export type RuleOutputs = RuleFields & PlaceOuts & { ruleId: string; state: string };
+
 /** Where a rule sits: the parameters that name it and the outputs describing it. */
 export interface Place {
     params: PlaceParams;
-    outs: Props;
+    outs: PlaceOuts;
 }
 
 /** The rule attributes Mold takes on create (all but where the rule sits). */
@@ -57,27 +80,52 @@ export interface Direction {
      */
     deleteFirstOnOverlap: boolean;
     /** Source CIDRs as Mold stores them: its default when none are given and the spellings it rewrites. */
-    sourceCidrs(outs: Props): { whenEmpty: string[]; aliases?: Record<string, string> };
+    sourceCidrs(outs: PlaceOuts): { whenEmpty: string[]; aliases?: Record<string, string> };
     /** The anchor input in canonical form (a network's name as its id), given the old outputs. */
-    canonicalAnchor(value: unknown, outs: Props): unknown;
+    canonicalAnchor(value: unknown, outs: PlaceOuts): unknown;
     /** The anchor as a listed rule has it. */
     anchorOf(rule: FirewallRule): string | undefined;
     /** Where a new rule goes. */
-    place(client: MoldClient, inputs: Props): Promise<Place>;
+    place(client: MoldClient, anchor: string): Promise<Place>;
     /** The outputs describing where a listed rule sits, from the rule and the old outputs. */
-    placeOf(rule: FirewallRule, olds: Props): Props;
+    placeOf(rule: FirewallRule, olds: PlaceOuts): PlaceOuts;
     /** Optional: the same for read, which may look up what the old outputs do not know (adoption). */
-    lookupPlace?(client: MoldClient, rule: FirewallRule, olds: Props): Promise<Props>;
-    checkInMold(ctx: HookContext, inputs: Props): Promise<CheckFailure[]>;
+    lookupPlace?(client: MoldClient, rule: FirewallRule, olds: PlaceOuts): Promise<PlaceOuts>;
+    checkInMold(ctx: HookContext, inputs: RuleFields, anchor: string): Promise<CheckFailure[]>;
     get(client: MoldClient, id: string): Promise<FirewallRule | undefined>;
     list(client: MoldClient, place: PlaceParams): Promise<FirewallRule[]>;
     create(client: MoldClient, place: PlaceParams, args: RuleArgs): Promise<FirewallRule>;
     remove(client: MoldClient, id: string): Promise<void>;
 }
 
+/** normalize of the rule definitions (see normalizer). */
+type Normalize = (p: Partial<RuleFields>, olds: PlaceOuts) => Canonical;
+/** Inputs in canonical form: the CIDR lists are always there. */
+type Canonical = Partial<RuleFields> & { cidrList: string[]; destCidrList: string[] };
+
+/** The hooks of a definition, without its schema lists. */
+type RuleHooksOf<I extends Wire, O extends Wire> = Omit<ResourceDefinition<I, O>, "kind" | "inputs" | "replaceOnChanges" | "handles">;
+type RuleHooks = RuleHooksOf<RuleFields, RuleOutputs>;
+
+/** The anchor input as given (its name differs by direction; unknown at preview, unchecked before check). */
+function anchorIn(p: Partial<RuleFields>, anchor: string): unknown {
+    return (p as Wire)[anchor];
+}
+
+function setAnchor(p: Partial<RuleFields>, anchor: string, value: unknown): void {
+    (p as Wire)[anchor] = value;
+}
+
+/** The anchor of checked inputs (check requires it to be a string). */
+function checkedAnchor(d: Direction, p: Partial<RuleFields>): string {
+    const value = anchorIn(p, d.anchor);
+    if (typeof value !== "string") throw new Error(`${d.kind}: ${d.anchor} must be a string, got ${JSON.stringify(value)}`);
+    return value;
+}
+
 const RULE_KEYS = ["protocol", "startPort", "endPort", "cidrList", "destCidrList", "icmpType", "icmpCode"] as const;
 
-function outputsOf(r: FirewallRule, place: Props): Props {
+function outputsOf(r: FirewallRule, place: PlaceOuts): PlaceOuts & { ruleId: string; state: string } {
     return { ruleId: r.id, ...place, state: r.state };
 }
 
@@ -85,12 +133,10 @@ function outputsOf(r: FirewallRule, place: Props): Props {
  * Canonical inputs: the anchor as Mold names it; source CIDRs with Mold's default and aliases resolved;
  * endPort defaulting to startPort; icmp type and code defaulting to -1 (any), as Mold stores them.
  */
-function normalizer(d: Direction): (p: Props, olds: Props) => Props {
+function normalizer(d: Direction): Normalize {
     return (p, olds) => {
-        const out = { ...p };
-        out[d.anchor] = d.canonicalAnchor(p[d.anchor], olds);
-        out.cidrList = canonicalCidrs(p.cidrList, d.sourceCidrs(olds));
-        out.destCidrList = canonicalCidrs(p.destCidrList);
+        const out: Canonical = { ...p, cidrList: canonicalCidrs(p.cidrList, d.sourceCidrs(olds)), destCidrList: canonicalCidrs(p.destCidrList) };
+        setAnchor(out, d.anchor, d.canonicalAnchor(anchorIn(p, d.anchor), olds));
         out.endPort = p.endPort ?? p.startPort;
         if (p.protocol === "icmp") {
             out.icmpType = p.icmpType ?? -1;
@@ -101,24 +147,26 @@ function normalizer(d: Direction): (p: Props, olds: Props) => Props {
 }
 
 /** The inputs a listed rule stands for, in Mold's spelling. */
-function inputsInMold(d: Direction, r: FirewallRule): Props {
-    const inputs: Props = {
-        [d.anchor]: d.anchorOf(r),
+function inputsInMold(d: Direction, r: FirewallRule): Partial<RuleFields> {
+    // The anchor first, as the state has always listed it.
+    const inputs: Partial<RuleFields> = {};
+    setAnchor(inputs, d.anchor, d.anchorOf(r));
+    Object.assign(inputs, {
         protocol: r.protocol,
         startPort: r.startport ?? undefined,
         endPort: r.endport ?? undefined,
         cidrList: splitCidrs(r.cidrlist),
         icmpType: r.icmptype ?? undefined,
         icmpCode: r.icmpcode ?? undefined,
-    };
+    });
     if (d.extraInputs.includes("destCidrList")) inputs.destCidrList = splitCidrs(r.destcidrlist);
     return inputs;
 }
 
 /** Validation shared by both directions; every problem at once, each naming its property. */
-function check(d: Direction, news: Props): { inputs: Props; failures: CheckFailure[] } {
+function check(d: Direction, news: Partial<RuleFields>): { inputs: Partial<RuleFields>; failures: CheckFailure[] } {
     const v = new Validator(d.kind);
-    v.string(d.anchor, news[d.anchor], { required: true });
+    v.string(d.anchor, anchorIn(news, d.anchor), { required: true });
     v.oneOf("protocol", news.protocol, d.protocols, { required: true });
     const protocol = typeof news.protocol === "string" ? news.protocol.toLowerCase() : undefined;
     if (protocol === "icmp" || protocol === "all") {
@@ -146,18 +194,17 @@ function check(d: Direction, news: Props): { inputs: Props; failures: CheckFailu
  * string (two empty lists count as shared), and then the same icmp type and code, both without ports, or
  * overlapping port ranges. With `deleteFirstOnOverlap`, place, protocol and ports alone decide.
  */
-function deleteFirst(d: Direction, normalize: (p: Props, olds: Props) => Props, olds: Props, news: Props): boolean {
+function deleteFirst(d: Direction, normalize: Normalize, olds: Partial<RuleOutputs>, news: Partial<RuleFields>): boolean {
     const o = normalize(olds, olds);
     const n = normalize(news, olds);
-    if (o[d.anchor] !== n[d.anchor] || o.protocol !== n.protocol) return false;
+    if (anchorIn(o, d.anchor) !== anchorIn(n, d.anchor) || o.protocol !== n.protocol) return false;
     const intersect = (a: string[], b: string[]) => (a.length === 0 && b.length === 0) || a.some((c) => b.includes(c));
     const cidrsShared = intersect(o.cidrList, n.cidrList) && intersect(o.destCidrList, n.destCidrList);
     if (!cidrsShared && !d.deleteFirstOnOverlap) return false;
     if (n.protocol === "icmp") return d.deleteFirstOnOverlap || (o.icmpType === n.icmpType && o.icmpCode === n.icmpCode);
-    const ports = [o.startPort, n.startPort];
-    if (ports.every((p) => p === undefined)) return true;
-    if (ports.some((p) => p === undefined)) return false;
-    return rangesOverlap([o.startPort, o.endPort], [n.startPort, n.endPort]);
+    // Both without ports overlap; one without and one with do not.
+    if (o.startPort === undefined || n.startPort === undefined) return o.startPort === n.startPort;
+    return rangesOverlap([o.startPort, o.endPort ?? o.startPort], [n.startPort, n.endPort ?? n.startPort]);
 }
 
 /** A rule kind's lists from schema.json (generated) and how its hooks handle each input. */
@@ -168,29 +215,25 @@ export interface RuleSchema<I extends Wire, O extends Wire> {
 }
 
 /**
- * The resource definition of one direction. Inside, the shared logic works on plain properties (the two
- * kinds' inputs differ only by the anchor and destCidrList); the definition is typed by the kind's
+ * The resource definition of one direction. Inside, the shared logic works on the fields both kinds have
+ * (RuleFields; the kinds' inputs differ only by the anchor and destCidrList); the definition is typed by the kind's
  * generated inputs and outputs, so its `handles` table is held to schema.json.
  */
-export function firewallRuleDefinition<I extends Wire, O extends Wire>(d: Direction, schema: RuleSchema<I, O>): ResourceDefinition<I, O> {
+export function firewallRuleDefinition<I extends Wire & RuleFields, O extends Wire & RuleOutputs>(d: Direction, schema: RuleSchema<I, O>): ResourceDefinition<I, O> {
     const normalize = normalizer(d);
     const kind: ObjectKind<FirewallRule> = { what: d.what, tagType: "FirewallRule", get: d.get };
-    const definition: ResourceDefinition<Props, Props> = {
-        kind: d.kind,
-        inputs: schema.inputs,
-        replaceOnChanges: schema.replaceOnChanges,
-        handles: schema.handles,
+    const hooks: RuleHooks = {
         normalize,
 
         check: (news) => check(d, news),
 
-        checkInMold: (ctx, inputs) => d.checkInMold(ctx, inputs),
+        checkInMold: (ctx, inputs) => d.checkInMold(ctx, inputs, checkedAnchor(d, inputs)),
 
         deleteBeforeReplace: (olds, news) => deleteFirst(d, normalize, olds, news),
 
         async create(ctx, inputs) {
             const client = ctx.client();
-            const place = await d.place(client, inputs);
+            const place = await d.place(client, checkedAnchor(d, inputs));
             const create = () =>
                 d.create(client, place.params, {
                     protocol: inputs.protocol,
@@ -230,5 +273,7 @@ export function firewallRuleDefinition<I extends Wire, O extends Wire>(d: Direct
 
         delete: (ctx, id, olds) => deleteOwned(ctx, kind, id, olds, (client) => d.remove(client, id)),
     };
-    return definition as unknown as ResourceDefinition<I, O>;
+    // The one cast: the hooks above are typed by the shape both kinds share (RuleFields/RuleOutputs), which
+    // each kind's generated types have (I is held to it; O repeats I's fields and adds its place outputs).
+    return { kind: d.kind, inputs: schema.inputs, replaceOnChanges: schema.replaceOnChanges, handles: schema.handles, ...(hooks as unknown as RuleHooksOf<I, O>) };
 }

@@ -47,7 +47,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Validates a stickiness policy and returns it with the method in Mold's spelling (Mold matches it case-insensitively). */
-export function checkStickiness(v: Validator, property: string, value: unknown): unknown {
+export function checkStickiness<T>(v: Validator, property: string, value: T): T {
     if (!v.known(value) || value === undefined || value === null) return value;
     if (!isObject(value)) {
         v.fail(property, "must be an object { method, name, params }");
@@ -78,7 +78,8 @@ export function checkStickiness(v: Validator, property: string, value: unknown):
             }
         }
     }
-    return method ? { ...value, method } : value;
+    // The same policy, only its method spelled as Mold does.
+    return method ? ({ ...value, method } as T) : value;
 }
 
 export function checkHealthCheck(v: Validator, property: string, value: unknown): void {

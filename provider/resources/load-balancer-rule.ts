@@ -17,7 +17,7 @@ import { normalizeCidr } from "../net/cidr";
 import { jsonEqual } from "../runtime/equal";
 import { loadBalancerRuleSchema } from "../generated/schema";
 import type { LoadBalancerRuleInputs, LoadBalancerRuleOutputs } from "../generated/types";
-import type { Cleared, Props, Reported, ResourceDefinition } from "../runtime/hooks";
+import type { Cleared, Reported, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { afterCreate, createTagged } from "../runtime/common";
@@ -58,7 +58,7 @@ function cidrsOf(r: LoadBalancerRule): string[] {
  * Members and policies, brought to the declared ones. Each step reads Mold first, so this is what both
  * the end of a create and the repair of an incomplete one run.
  */
-async function converge(client: MoldClient, rule: LoadBalancerRule, inputs: Props, parts: { members: boolean; stickiness: boolean; healthCheck: boolean }, olds: Props = {}): Promise<Extras> {
+async function converge(client: MoldClient, rule: LoadBalancerRule, inputs: Partial<LoadBalancerRuleInputs>, parts: { members: boolean; stickiness: boolean; healthCheck: boolean }, olds: Partial<Cleared<LoadBalancerRuleOutputs>> = {}): Promise<Extras> {
     const extras: Extras = {
         memberIds: olds.memberIds ?? [],
         stickinessPolicyId: olds.stickinessPolicyId ?? "",
@@ -125,7 +125,7 @@ export const loadBalancerRule: ResourceDefinition<LoadBalancerRuleInputs, LoadBa
         const stickinessPolicy = checkStickiness(v, "stickinessPolicy", news.stickinessPolicy);
         checkHealthCheck(v, "healthCheckPolicy", news.healthCheckPolicy);
         v.tags("tags", news.tags);
-        const inputs: Props = { ...news, stickinessPolicy };
+        const inputs: Partial<LoadBalancerRuleInputs> = { ...news, stickinessPolicy };
         if (typeof inputs.algorithm === "string") inputs.algorithm = inputs.algorithm.toLowerCase();
         // Mold's own defaults, written down so the state says what the rule is.
         inputs.protocol = typeof news.protocol === "string" ? news.protocol.toLowerCase() : (news.protocol ?? "tcp");

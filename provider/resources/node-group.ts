@@ -8,7 +8,7 @@
 // sshPortStart + slot), pinned to the host key the library generated and injected through cloud-init.
 import { randomBytes } from "crypto";
 import { Fleet } from "../kubeadm/bootstrap";
-import { converge, GroupContext, GroupState, removeAll } from "../kubeadm/converge";
+import { converge, GroupContext, GroupInputs, GroupState, removeAll } from "../kubeadm/converge";
 import { deleteSshForward, ensureSshForward, liveVms, register, resolvePlacement, unregister } from "../kubeadm/machines";
 import { NodeRecord, SLOTS_PER_GROUP, SSH_ACCESS } from "../kubeadm/plan";
 import { publicKeyTypeAndBlob } from "../ssh/host-keys";
@@ -17,7 +17,7 @@ import { partialFailure } from "../runtime/errors";
 import { jsonEqual } from "../runtime/equal";
 import { nodeGroupSchema } from "../generated/schema";
 import type { NodeGroupInputs, NodeGroupOutputs } from "../generated/types";
-import type { HookContext, Props, Reported, ResourceDefinition } from "../runtime/hooks";
+import type { HookContext, Reported, ResourceDefinition } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
 import { namesInMold } from "./check-names";
 import { untilHealthy } from "./kubernetes-cluster-ops";
@@ -27,11 +27,11 @@ import { untilHealthy } from "./kubernetes-cluster-ops";
 const IDENTITY = ["clusterName", "name", "role", "zone", "network", "publicIpAddressId", "sshPortStart", "controlPlaneEndpoint", "apiLoadBalancerRuleId", "cni", "podCidr", "serviceCidr"] as const;
 
 /** Inputs an update applies to every node in place; the nodes themselves do not record them. */
-const IN_PLACE_ACROSS_NODES = ["labels", "taints", "sshAccess", "sshCidrs", "moldClusterId"];
+const IN_PLACE_ACROSS_NODES: (keyof NodeGroupInputs)[] = ["labels", "taints", "sshAccess", "sshCidrs", "moldClusterId"];
 
 const HOST_LABEL = /^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/;
 
-function outputsOf(state: GroupState, inputs: Props): Reported<NodeGroupInputs, NodeGroupOutputs> {
+function outputsOf(state: GroupState, inputs: { role: string; controlPlaneEndpoint?: string }): Reported<NodeGroupInputs, NodeGroupOutputs> {
     return {
         nodes: state.nodes,
         nodeNames: state.nodes.map((n) => n.name),
@@ -44,19 +44,28 @@ function outputsOf(state: GroupState, inputs: Props): Reported<NodeGroupInputs, 
     };
 }
 
-function stateOf(olds: Props): GroupState {
+/**
+ * The inputs (or old outputs) in the precise types converge uses: check held taint effects and sshAccess to
+ * their sets, and the node lists (this group's or the control plane's `nodes`) were written by this module.
+ */
+function checked(inputs: NodeGroupInputs): GroupInputs {
+    return inputs as GroupInputs;
+}
+
+function stateOf(olds: Partial<NodeGroupOutputs>): GroupState {
     // Nodes a refresh found without a VM stay recorded until an update has deleted them from Kubernetes.
-    const nodes: NodeRecord[] = [...(Array.isArray(olds.nodes) ? olds.nodes : []), ...(Array.isArray(olds.vanishedNodes) ? olds.vanishedNodes : [])];
+    const nodes = [...(Array.isArray(olds.nodes) ? olds.nodes : []), ...(Array.isArray(olds.vanishedNodes) ? olds.vanishedNodes : [])] as NodeRecord[];
     return { nodes: nodes.map((n) => ({ ...n, access: n.access ?? "port-forward" })), initialised: olds.initialised === true, kubeconfig: olds.kubeconfig ?? "" };
 }
 
-function groupContext(ctx: HookContext, id: string, inputs: Props, state: GroupState, placement: GroupContext["placement"]): GroupContext {
+function groupContext(ctx: HookContext, id: string, given: NodeGroupInputs, state: GroupState, placement: GroupContext["placement"]): GroupContext {
+    const inputs = checked(given);
     const fleet = new Fleet({ username: inputs.sshUser ?? "ubuntu", privateKey: inputs.sshPrivateKey, log: (m) => ctx.log(m), jumpHosts: inputs.controlPlaneNodes ?? [], bastion: inputs.bastion ?? undefined });
     return { ctx, client: ctx.client(), id, inputs, placement, fleet, state };
 }
 
 /** Runs `work`; a failure once nodes exist is reported with them, so Pulumi records every VM (nothing leaks). */
-async function recorded(g: GroupContext, base: Props, work: () => Promise<void>): Promise<Reported<NodeGroupInputs, NodeGroupOutputs>> {
+async function recorded(g: GroupContext, base: Partial<NodeGroupOutputs>, work: () => Promise<void>): Promise<Reported<NodeGroupInputs, NodeGroupOutputs>> {
     try {
         await work();
         if (g.inputs.role === "control-plane") {
@@ -206,7 +215,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
                 await unregister(client, olds.moldClusterId, state.nodes.map((n) => n.vmId));
                 await register(client, news.moldClusterId, state.nodes.map((n) => n.vmId), news.role === "control-plane");
             }
-            await converge(g, olds.createIncomplete && !olds.nodes?.length ? undefined : olds);
+            await converge(g, olds.createIncomplete && !olds.nodes?.length ? undefined : checked(olds));
         });
     },
 
@@ -226,7 +235,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
  * SSH access changes in place: forwards are made (port-forward) or deleted (control-plane), and Mold cannot
  * change a forward's CIDRs, so a CIDR change makes each node's forward again (seconds without SSH).
  */
-async function changeAccess(g: GroupContext, olds: Props, news: Props): Promise<void> {
+async function changeAccess(g: GroupContext, olds: Partial<NodeGroupOutputs>, news: NodeGroupInputs): Promise<void> {
     const was = olds.sshAccess ?? "port-forward";
     const now = news.sshAccess ?? "port-forward";
     if (was === now && (now !== "port-forward" || jsonEqual(olds.sshCidrs, news.sshCidrs))) return;

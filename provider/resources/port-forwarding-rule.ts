@@ -22,7 +22,7 @@ import { getVirtualMachine, listVirtualMachines, VirtualMachine } from "../clien
 import { jsonEqual } from "../runtime/equal";
 import { portForwardingRuleSchema } from "../generated/schema";
 import type { PortForwardingRuleInputs, PortForwardingRuleOutputs } from "../generated/types";
-import type { Props, Reported, ResourceDefinition } from "../runtime/hooks";
+import type { Reported, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { createTagged } from "../runtime/common";
@@ -61,12 +61,15 @@ async function findVm(client: MoldClient, nameOrId: string): Promise<VirtualMach
     return pickOne("virtual machine", nameOrId, live);
 }
 
+/** Inputs in canonical form: the CIDR list is always there. */
+type Canonical = Partial<PortForwardingRuleInputs> & { cidrList: string[] };
+
 /**
  * Canonical inputs: end ports default to their start; the VM as its id when it names the one in the
  * old outputs; no source CIDRs, [] and 0.0.0.0/0 all mean "from anywhere" (Mold stores "" or 0.0.0.0/0).
  */
-function normalize(p: Props, olds: Props): Props {
-    const out = { ...p };
+function normalize(p: Partial<PortForwardingRuleInputs>, olds: Partial<PortForwardingRuleOutputs>): Canonical {
+    const out: Canonical = { ...p, cidrList: [] };
     out.publicEndPort = p.publicEndPort ?? p.publicPort;
     out.privateEndPort = p.privateEndPort ?? p.privatePort;
     if (olds.virtualMachineId && (p.virtualMachine === olds.virtualMachineId || (olds.virtualMachineName && p.virtualMachine === olds.virtualMachineName))) {
@@ -79,7 +82,7 @@ function normalize(p: Props, olds: Props): Props {
 }
 
 /** The inputs a listed rule stands for, in Mold's spelling (its ports are strings on the wire). */
-function inputsInMold(r: PortForwardingRule, olds: Props): Props {
+function inputsInMold(r: PortForwardingRule, olds: Partial<PortForwardingRuleOutputs>): Partial<PortForwardingRuleInputs> {
     return {
         ipAddressId: r.ipaddressid,
         protocol: r.protocol,
@@ -94,8 +97,9 @@ function inputsInMold(r: PortForwardingRule, olds: Props): Props {
     };
 }
 
-const SAME_RULE_KEYS = ["protocol", "publicPort", "publicEndPort", "privatePort", "privateEndPort", "virtualMachine", "cidrList"];
-const IN_PLACE = ["privatePort", "privateEndPort", "virtualMachine", "vmGuestIp", "cidrList"];
+type RuleKey = keyof PortForwardingRuleInputs;
+const SAME_RULE_KEYS: RuleKey[] = ["protocol", "publicPort", "publicEndPort", "privatePort", "privateEndPort", "virtualMachine", "cidrList"];
+const IN_PLACE: RuleKey[] = ["privatePort", "privateEndPort", "virtualMachine", "vmGuestIp", "cidrList"];
 
 export const portForwardingRule: ResourceDefinition<PortForwardingRuleInputs, PortForwardingRuleOutputs> = {
     kind: KIND,
@@ -137,7 +141,7 @@ export const portForwardingRule: ResourceDefinition<PortForwardingRuleInputs, Po
         v.cidrList("cidrList", news.cidrList);
         booleanField(v, "openFirewall", news.openFirewall);
         v.tags("tags", news.tags);
-        const inputs: Props = { ...news, openFirewall: news.openFirewall ?? OPEN_FIREWALL_DEFAULT };
+        const inputs: Partial<PortForwardingRuleInputs> = { ...news, openFirewall: news.openFirewall ?? OPEN_FIREWALL_DEFAULT };
         if (typeof inputs.protocol === "string") inputs.protocol = inputs.protocol.toLowerCase();
         return { inputs, failures: v.failures };
     },
@@ -200,7 +204,7 @@ export const portForwardingRule: ResourceDefinition<PortForwardingRuleInputs, Po
         return (
             o.ipAddressId === n.ipAddressId &&
             o.protocol === n.protocol &&
-            rangesOverlap([o.publicPort, o.publicEndPort], [n.publicPort, n.publicEndPort])
+            rangesOverlap([olds.publicPort, o.publicEndPort ?? olds.publicPort], [news.publicPort, n.publicEndPort ?? news.publicPort])
         );
     },
 
@@ -209,7 +213,7 @@ export const portForwardingRule: ResourceDefinition<PortForwardingRuleInputs, Po
         let rule = await ownedForChange(ctx, RULE, id, olds);
         const o = normalize(olds, olds);
         const n = normalize(news, olds);
-        const changed = (k: string) => !jsonEqual(o[k], n[k]);
+        const changed = (k: RuleKey) => !jsonEqual(o[k], n[k]);
         if (IN_PLACE.some(changed)) {
             const args: UpdatePortForwardingRuleArgs = {};
             if (changed("privatePort") || changed("privateEndPort")) {

@@ -3,19 +3,20 @@
 // refresh, and the small checks the Validator has no method for.
 import { normalizeCidr } from "../net/cidr";
 import { jsonEqual } from "../runtime/equal";
-import type { Props } from "../runtime/hooks";
+import type { Wire } from "../runtime/hooks";
 import type { Validator } from "../runtime/validate";
 
 /**
  * A CIDR list in canonical form: each CIDR written with its network address, duplicates dropped, sorted.
  * `aliases` maps spellings Mold replaces (e.g. 0.0.0.0/0 → the network's CIDR); `whenEmpty` is what Mold
- * stores when none is given. Unknown values (preview) and non-lists are returned unchanged.
+ * stores when none is given. Unknown values (preview) and non-lists are returned unchanged (typed as the
+ * declared list they stand for).
  */
-export function canonicalCidrs(list: unknown, opts: { whenEmpty?: string[]; aliases?: Record<string, string> } = {}): unknown {
+export function canonicalCidrs(list: string[] | undefined, opts: { whenEmpty?: string[]; aliases?: Record<string, string> } = {}): string[] {
     if (list !== undefined && !Array.isArray(list)) return list;
     const given = (list as unknown[] | undefined) ?? [];
     const raw = given.length === 0 ? (opts.whenEmpty ?? []) : given;
-    const out = raw.map((c) => (typeof c === "string" ? normalizeCidr(c.trim()) : c)).map((c) => (typeof c === "string" ? (opts.aliases?.[c] ?? c) : c));
+    const out = raw.map((c) => (typeof c === "string" ? normalizeCidr(c.trim()) : c)).map((c) => (typeof c === "string" ? (opts.aliases?.[c] ?? c) : c)) as string[];
     return [...new Set(out)].sort();
 }
 
@@ -32,12 +33,13 @@ export function splitCidrs(field: string | undefined): string[] {
  * the same as Mold's (compared in canonical form), else Mold's value, so a refresh after Mold
  * normalised a CIDR or filled in a default shows no drift, and real drift shows Mold's spelling.
  */
-export function declaredWhenSame(normalize: (p: Props, olds: Props) => Props, olds: Props, inMold: Props): Props {
-    const declared = normalize(olds, olds);
-    const actual = normalize({ ...olds, ...inMold }, olds);
-    const out: Props = {};
-    for (const k of Object.keys(inMold)) out[k] = jsonEqual(declared[k], actual[k]) ? olds[k] : inMold[k];
-    return out;
+export function declaredWhenSame<P extends object, O extends P>(normalize: (p: Partial<P>, olds: O) => Partial<P>, olds: O, inMold: Partial<P>): Partial<P> {
+    const declared: Wire = normalize(olds, olds);
+    const actual: Wire = normalize({ ...olds, ...inMold }, olds);
+    const [old, mold]: Wire[] = [olds, inMold];
+    const out: Wire = {};
+    for (const k of Object.keys(inMold)) out[k] = jsonEqual(declared[k], actual[k]) ? old[k] : mold[k];
+    return out as Partial<P>;
 }
 
 /** Whether two inclusive port ranges share a port. */

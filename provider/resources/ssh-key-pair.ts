@@ -12,7 +12,7 @@ import { createSSHKeyPair, deleteSSHKeyPair, getSSHKeyPair, listSSHKeyPairs, reg
 import type { MoldClient } from "../client/client";
 import { sshKeyPairSchema } from "../generated/schema";
 import type { SshKeyPairInputs, SshKeyPairOutputs } from "../generated/types";
-import type { Props, ResourceDefinition } from "../runtime/hooks";
+import type { ResourceDefinition } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
 import { createOnce, deleteConfirmed } from "../runtime/reconcile";
 
@@ -45,7 +45,7 @@ async function lookup(client: MoldClient, id: string, name: string | undefined):
 }
 
 /** Whether the pair Mold has under our name is the one we made. */
-function isOurs(k: SSHKeyPair, id: string, olds: Props): boolean {
+function isOurs(k: SSHKeyPair, id: string, olds: Partial<SshKeyPairOutputs>): boolean {
     return k.fingerprint === olds.fingerprint && (!k.id || k.id === id || id === k.name);
 }
 

@@ -22,12 +22,6 @@ export interface HookContext {
     log(message: string): void;
 }
 
-/**
- * Property values as the provider host passes them (plain JSON). Helper modules that have not been given a
- * resource's generated types yet still use `Props`; hooks use the generated `<Kind>Inputs`/`<Kind>Outputs`.
- */
-export type Props = Record<string, any>;
-
 /** Plain JSON properties, for the runner, which serves every kind. */
 export type Wire = Record<string, unknown>;
 
@@ -179,11 +173,11 @@ export function diffInputs(def: ResourceDefinition, olds: Wire, news: Wire): Dif
 
 /** What each hook answers the dynamic-provider host. */
 export interface HookResults {
-    check: { inputs: Props; failures: CheckFailure[] };
+    check: { inputs: Wire; failures: CheckFailure[] };
     diff: DiffResult;
-    create: { id: string; outs: Props };
-    read: { id: string; props: Props; inputs?: Props };
-    update: { outs: Props };
+    create: { id: string; outs: Wire };
+    read: { id: string; props: Wire; inputs?: Wire };
+    update: { outs: Wire };
     delete: undefined;
 }
 

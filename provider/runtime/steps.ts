@@ -5,8 +5,13 @@ import type { MoldClient } from "../client/client";
 import type { ResourceTag } from "../client/tags";
 import { applyTags, assertOwned } from "./common";
 import { jsonEqual } from "./equal";
-import type { HookContext, Props } from "./hooks";
+import type { HookContext, RunnerState } from "./hooks";
 import { deleteConfirmed } from "./reconcile";
+
+/** The declared tags, as a resource's new inputs carry them. */
+export type Tagged = { tags?: Record<string, string> };
+/** Old outputs' tags (null once cleared). */
+type OldTags = RunnerState & { tags?: Record<string, string> | null };
 
 /** How the runner reaches one Mold object of a kind. */
 export interface ObjectKind<T> {
@@ -36,7 +41,7 @@ export async function current<T>(client: MoldClient, kind: ObjectKind<T>, id: st
  * update's first steps: the object as Mold has it now, refused unless pulumi-mold owns it. Gone is an error
  * (an update cannot bring it back; refresh drops it from the state).
  */
-export async function ownedForChange<T>(ctx: HookContext, kind: ObjectKind<T>, id: string, olds: Props, get = kind.get): Promise<T> {
+export async function ownedForChange<T>(ctx: HookContext, kind: ObjectKind<T>, id: string, olds: RunnerState, get = kind.get): Promise<T> {
     const obj = await get(ctx.client(), id);
     if (obj === undefined || kind.gone?.(obj)) throw new Error(`${kind.what} ${id} no longer exists in Mold; run refresh`);
     assertOwned(ctx, id, tagsOf(kind, obj), `change ${kind.what}`, olds);
@@ -44,17 +49,17 @@ export async function ownedForChange<T>(ctx: HookContext, kind: ObjectKind<T>, i
 }
 
 /** Whether the tags must be written: they changed, or an earlier create or adoption did not finish. */
-export function tagsNeedWork(olds: Props, news: Props): boolean {
+export function tagsNeedWork(olds: OldTags, news: Tagged): boolean {
     return !jsonEqual(olds.tags ?? undefined, news.tags) || olds.createIncomplete === true;
 }
 
 /** Brings the object's tags to the declared ones (plus the ownership tag) when they need it. */
-export async function convergeTags<T>(ctx: HookContext, kind: ObjectKind<T>, id: string, olds: Props, news: Props): Promise<void> {
+export async function convergeTags<T>(ctx: HookContext, kind: ObjectKind<T>, id: string, olds: OldTags, news: Tagged): Promise<void> {
     if (tagsNeedWork(olds, news)) await applyTags(ctx.client(), kind.tagType, id, news);
 }
 
 /** The whole update of a kind whose only in-place change is its tags. */
-export async function updateTags<T>(ctx: HookContext, kind: ObjectKind<T>, id: string, olds: Props, news: Props, outputsOf: (obj: T) => Props | Promise<Props>): Promise<Props> {
+export async function updateTags<T, O>(ctx: HookContext, kind: ObjectKind<T>, id: string, olds: RunnerState, news: Tagged, outputsOf: (obj: T) => O | Promise<O>): Promise<O> {
     const obj = await ownedForChange(ctx, kind, id, olds);
     await applyTags(ctx.client(), kind.tagType, id, news);
     return await outputsOf(obj);
@@ -68,7 +73,7 @@ export async function deleteOwned<T>(
     ctx: HookContext,
     kind: ObjectKind<T>,
     id: string,
-    olds: Props,
+    olds: RunnerState,
     remove: (client: MoldClient, obj: T) => Promise<void>,
     verb = "delete",
 ): Promise<void> {

@@ -197,7 +197,7 @@ export interface PublicIpAddressArgs {
     /** Zone name or id, for an address not tied to a network. Changing it replaces the resource. */
     zone?: pulumi.Input<string>;
     /**
-     * A specific free address of the zone to acquire (e.g. one released before, which DNS records still name); default: any free address Mold picks. Changing it replaces the resource.
+     * A specific free address of the zone to acquire (e.g. one released before, which DNS records still name); left out, Mold picks any free address. Changing it replaces the resource.
      */
     ipAddress?: pulumi.Input<string>;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */

@@ -276,14 +276,22 @@ const resetNode: StepHandler = (ctx) => {
     const changed = k.adminConf || k.kubeletConf || k.clusterId !== undefined;
     const cluster = k.clusterId ? clustersTable(ctx.state)[k.clusterId] : undefined;
     // kubeadm reset finds the etcd member to remove through the cluster (its Node and static pods): once the
-    // Node object is deleted it only warns and leaves the member behind, as the real one does.
+    // Node object is deleted it only warns and leaves the member behind, as the real one does. The step
+    // script reports which happened as its etcd-member result.
     let warning = "";
+    let member = "none";
     if (cluster && k.role === "control-plane" && k.nodeName) {
-        if (cluster.nodes.some((n) => n.name === k.nodeName)) cluster.etcdMembers = cluster.etcdMembers.filter((m) => m !== k.nodeName);
-        else warning = `W1122 [reset] Failed to remove etcd member: node "${k.nodeName}" not found; the etcd member was left in the cluster\n`;
+        if (cluster.nodes.some((n) => n.name === k.nodeName)) {
+            cluster.etcdMembers = cluster.etcdMembers.filter((m) => m !== k.nodeName);
+            member = "removed";
+        } else {
+            warning = `W1122 [reset] Failed to remove etcd member: node "${k.nodeName}" not found; the etcd member was left in the cluster\n`;
+            member = "left";
+        }
     }
     ctx.node.kubeadm = { adminConf: false, kubeletConf: false };
-    return { ...ok(changed ? "[reset] Deleted contents of the etcd data directory: /var/lib/etcd\n" : "", changed), stderr: warning };
+    const log = changed ? "[reset] Deleted contents of the etcd data directory: /var/lib/etcd\n" : "";
+    return { ...ok(log + result("etcd-member", member), changed), stderr: warning };
 };
 
 /**

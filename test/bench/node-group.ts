@@ -75,7 +75,8 @@ export async function runNodeGroupBench(options: NodeGroupBenchOptions = {}) {
             for (const size of sizes) {
                 progress(`node-group: worker group of ${size} (run ${i + 1} of ${repeat})`);
                 const group = await create({ ...base, name: `w${size}`, role: "worker", count: size, labels: { pool: "bench" }, controlPlaneNodes: cp.outs.nodes });
-                if (group.outs.nodes.length !== size || group.outs.nodes.some((n: any) => n.status !== "ready")) throw new Error(`group of ${size}: ${JSON.stringify(group.outs.nodes.map((n: any) => n.status))}`);
+                const nodes = group.outs.nodes as { status: string }[];
+                if (nodes.length !== size || nodes.some((n) => n.status !== "ready")) throw new Error(`group of ${size}: ${JSON.stringify(nodes.map((n) => n.status))}`);
                 (runs[size] ??= []).push(group.ms);
                 await hook("delete", [group.id, group.outs]);
             }

@@ -4,14 +4,14 @@
 import test from "ava";
 import { egressFirewallRule } from "../../provider/resources/egress-firewall-rule";
 import { firewallRule } from "../../provider/resources/firewall-rule";
-import { changedInputs, diffInputs, Props, ResourceDefinition } from "../../provider/runtime/hooks";
+import { changedInputs, diffInputs, ResourceDefinition, Wire } from "../../provider/runtime/hooks";
 
 interface Case {
     def: ResourceDefinition;
     /** Inputs naming where the rule sits. */
-    at: Props;
+    at: Wire;
     /** Old outputs Mold resolved (the egress network's id, name and CIDR). */
-    outs: Props;
+    outs: Wire;
     /** The source CIDRs Mold stores when none are given. */
     defaultCidrs: string[];
 }
@@ -22,9 +22,9 @@ const CASES: Record<string, Case> = {
 };
 
 for (const [direction, c] of Object.entries(CASES)) {
-    const olds = (p: Props) => ({ ...c.outs, ...c.at, ...p });
-    const changed = (o: Props, n: Props) => changedInputs(c.def, olds(o), { ...c.at, ...n });
-    const dbr = (o: Props, n: Props) => diffInputs(c.def, olds(o), { ...c.at, ...n }).deleteBeforeReplace;
+    const olds = (p: Wire) => ({ ...c.outs, ...c.at, ...p });
+    const changed = (o: Wire, n: Wire) => changedInputs(c.def, olds(o), { ...c.at, ...n });
+    const dbr = (o: Wire, n: Wire) => diffInputs(c.def, olds(o), { ...c.at, ...n }).deleteBeforeReplace;
 
     test(`${direction}: Mold's spellings are no change (CIDR network address, default CIDRs, endPort, icmp -1)`, (t) => {
         const tcp = { protocol: "tcp", startPort: 22 };
@@ -50,7 +50,7 @@ for (const [direction, c] of Object.entries(CASES)) {
     });
 
     test(`${direction}: the same checks, each naming its property`, (t) => {
-        const failures = (p: Props) => c.def.check({ ...c.at, ...p }).failures.map((f) => `${f.property}: ${f.reason}`);
+        const failures = (p: Wire) => c.def.check({ ...c.at, ...p }).failures.map((f) => `${f.property}: ${f.reason}`);
         t.deepEqual(failures({ protocol: "TCP", startPort: 22 }), []);
         t.is(c.def.check({ ...c.at, protocol: "TCP", startPort: 22 }).inputs.protocol, "tcp");
         t.true(failures({ protocol: "tcp", startPort: 22, icmpType: 8 }).some((f) => /^icmpType: .*only apply to icmp rules/.test(f)));
@@ -64,8 +64,8 @@ for (const [direction, c] of Object.entries(CASES)) {
 }
 
 test("where the directions differ: a replacement of an ingress rule deletes first on any port overlap; an egress one only on Mold's conflicts", (t) => {
-    const ingress = (o: Props, n: Props) => diffInputs(firewallRule, { ...CASES.ingress.outs, ipAddressId: "ip-1", ...o }, { ipAddressId: "ip-1", ...n }).deleteBeforeReplace;
-    const egress = (o: Props, n: Props) => diffInputs(egressFirewallRule, { ...CASES.egress.outs, network: "n-1", ...o }, { network: "n-1", ...n }).deleteBeforeReplace;
+    const ingress = (o: Wire, n: Wire) => diffInputs(firewallRule, { ...CASES.ingress.outs, ipAddressId: "ip-1", ...o }, { ipAddressId: "ip-1", ...n }).deleteBeforeReplace;
+    const egress = (o: Wire, n: Wire) => diffInputs(egressFirewallRule, { ...CASES.egress.outs, network: "n-1", ...o }, { network: "n-1", ...n }).deleteBeforeReplace;
     const tcp = { protocol: "tcp", startPort: 443 };
     // Other CIDRs: Mold takes both rules (§6.5).
     t.true(ingress({ ...tcp, cidrList: ["0.0.0.0/0"] }, { ...tcp, cidrList: ["192.0.2.0/24"] }));

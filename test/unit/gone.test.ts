@@ -19,7 +19,7 @@ import { isGone, MoldApiError, MoldJobError } from "../../provider/client/errors
 import { destroyMachine, removeApiMember, unregister } from "../../provider/kubeadm/machines";
 import type { NodeRecord } from "../../provider/kubeadm/plan";
 import { RESOURCES } from "../../provider/resources";
-import type { HookContext, Props } from "../../provider/runtime/hooks";
+import type { HookContext, Wire } from "../../provider/runtime/hooks";
 import type { GoneAnswer } from "../../simulator/gone";
 import { SEED_NETWORK_OFFERING } from "../../simulator/seed";
 import { SimAndClient, withSimulator } from "../helpers/sim";
@@ -67,10 +67,10 @@ async function world(): Promise<World> {
 interface Kind {
     /** The command the delete path sends (the one whose answer is lost, or that Mold refuses). */
     deleteCommand: string;
-    make(w: World): Promise<{ id: string; olds: Props }>;
-    removeOutOfBand(w: World, id: string, olds: Props): Promise<void>;
+    make(w: World): Promise<{ id: string; olds: Wire }>;
+    removeOutOfBand(w: World, id: string, olds: Wire): Promise<void>;
     /** Whether the simulator still holds the (live) object. */
-    held(w: World, id: string, olds: Props): boolean;
+    held(w: World, id: string, olds: Wire): boolean;
 }
 
 // Objects whose create did not finish are ours without the ownership tag: that is all `createIncomplete` does here.
@@ -111,7 +111,7 @@ const KINDS: Record<string, Kind> = {
             const k = await createSSHKeyPair(w.client, `key-${++counter}`);
             return { id: k.id ?? k.name, olds: { name: k.name, fingerprint: k.fingerprint } };
         },
-        removeOutOfBand: (w, _id, olds) => deleteSSHKeyPair(w.oob, olds.name),
+        removeOutOfBand: (w, _id, olds) => deleteSSHKeyPair(w.oob, olds.name as string),
         held: (w, _id, olds) => (w.inv().sshKeyPairs ?? []).some((k: any) => k.name === olds.name),
     },
     FirewallRule: {

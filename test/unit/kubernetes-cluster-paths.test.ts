@@ -85,7 +85,7 @@ test("offering change in place: stop → scale → start, every node on the new 
         t.deepEqual([...new Set(vms.map((vm: any) => vm.state))], ["Running"]);
         t.is(scaled.outs.state, "Running");
         t.is(sim.inventory().kubernetesClusters[0].state, "Running");
-        t.is(await healthz(scaled.outs.kubeconfig), "ok", "the kubeconfig output answers after the restart");
+        t.is(await healthz(scaled.outs.kubeconfig as string), "ok", "the kubeconfig output answers after the restart");
 
         // A per-node-type offering: only the workers change.
         before = { ...sim.requestCounts };
@@ -95,7 +95,7 @@ test("offering change in place: stop → scale → start, every node on the new 
         const byName = Object.fromEntries(vmsOf(sim, created.id).map((vm: any) => [/-control-/.test(vm.name) ? "control" : "worker", vm.serviceofferingname]));
         t.deepEqual(byName, { control: "4C-8GB", worker: "8C-16GB" });
         t.is(perType.outs.state, "Running");
-        t.is(await healthz(perType.outs.kubeconfig), "ok");
+        t.is(await healthz(perType.outs.kubeconfig as string), "ok");
 
         // Nothing about offerings changed: no stop, no scale.
         before = { ...sim.requestCounts };
@@ -118,7 +118,7 @@ test("kubeconfig across a stop: kept while the API is down, and the same credent
         const stopped = await runHook("KubernetesCluster", "update", settings, [created.id, created.outs, { ...INPUTS, desiredState: "stopped" }]);
         t.is(stopped.outs.state, "Stopped");
         t.is(stopped.outs.kubeconfig, created.outs.kubeconfig, "kept: not cleared while stopped");
-        t.not(await healthz(stopped.outs.kubeconfig), "ok", "the API is down while stopped");
+        t.not(await healthz(stopped.outs.kubeconfig as string), "ok", "the API is down while stopped");
         const read = await runHook("KubernetesCluster", "read", settings, [created.id, stopped.outs]);
         t.is(read.props.kubeconfig, created.outs.kubeconfig, "refresh keeps it too");
         t.is(read.props.desiredState, "stopped");
@@ -126,7 +126,7 @@ test("kubeconfig across a stop: kept while the API is down, and the same credent
         const started = await runHook("KubernetesCluster", "update", settings, [created.id, stopped.outs, INPUTS]);
         t.is(started.outs.state, "Running");
         t.is(started.outs.kubeconfig, created.outs.kubeconfig, "Mold hands out the same kubeconfig after the start");
-        t.is(await healthz(created.outs.kubeconfig), "ok", "the kept value works again");
+        t.is(await healthz(created.outs.kubeconfig as string), "ok", "the kept value works again");
     });
 });
 
@@ -152,7 +152,7 @@ test("importId: a cluster made outside Pulumi is adopted without a state-changin
         t.is(adopted.id, made.id);
         t.is(adopted.outs.state, "Running");
         t.is(adopted.outs.clusterId, made.id);
-        t.is(await healthz(adopted.outs.kubeconfig), "ok", "adopted with a working kubeconfig");
+        t.is(await healthz(adopted.outs.kubeconfig as string), "ok", "adopted with a working kubeconfig");
         t.deepEqual(changesSince(sim, before), {}, "matching inputs: the running cluster is not stopped or scaled");
         t.is(sim.inventory().kubernetesClusters.length, 1);
     });
@@ -176,7 +176,7 @@ test("lost create answer: dropped after Mold ran it, the cluster is found by nam
             t.is(sim.requestCounts.createKubernetesCluster, requests, `${faults.join(",")}: createKubernetesCluster requests`);
             t.is(created.id, clusters[0].id, "the resource's id is that cluster's");
             t.is(created.outs.state, "Running");
-            t.is(await healthz(created.outs.kubeconfig), "ok");
+            t.is(await healthz(created.outs.kubeconfig as string), "ok");
         });
     }
 });

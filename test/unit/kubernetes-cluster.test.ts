@@ -41,7 +41,7 @@ test("create passes the health gate; a failed scale job is reported with Mold's 
     t.timeout(90_000);
     await withSim(t, {}, async (settings, sim, client) => {
         const created = await runHook("KubernetesCluster", "create", settings, [INPUTS]);
-        t.regex(created.outs.kubeconfig, /client-certificate-data/);
+        t.regex(created.outs.kubeconfig as string, /client-certificate-data/);
         t.is(created.outs.state, "Running");
         const olds = created.outs;
 
@@ -66,7 +66,7 @@ test("create passes the health gate; a failed scale job is reported with Mold's 
         sim.simulator.transaction(() => void ((sim.simulator as any).state.tables.kubernetesClusters[created.id].state = "Alert"));
         const recovered = await runHook("KubernetesCluster", "update", settings, [created.id, repaired.outs, { ...INPUTS, size: 2, kubernetesVersion: "1.32.5" }]);
         t.deepEqual([recovered.outs.state, recovered.outs.kubernetesVersion], ["Running", "1.32.5"]);
-        t.regex(recovered.outs.kubeconfig, /client-certificate-data/, "the health gate passed again after the restart");
+        t.regex(recovered.outs.kubeconfig as string, /client-certificate-data/, "the health gate passed again after the restart");
 
         await deleteKubernetesCluster(client, created.id);
         const read = await runHook("KubernetesCluster", "read", settings, [created.id, repaired.outs]);

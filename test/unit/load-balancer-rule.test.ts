@@ -98,7 +98,7 @@ test(
         t.deepEqual(same.props.stickinessPolicy, news.stickinessPolicy);
         t.false((await hook("diff", created.id, same.props, news)).changes);
 
-        await deleteLBStickinessPolicy(w.client, olds.stickinessPolicyId);
+        await deleteLBStickinessPolicy(w.client, olds.stickinessPolicyId as string);
         await w.client.callAsync("removeFromLoadBalancerRule", { id: created.id, virtualmachineids: [vm1.id] });
         const drifted = await hook("read", created.id, olds);
         t.deepEqual(drifted.props.members, [{ vm: "app-2", ip: primary }]);

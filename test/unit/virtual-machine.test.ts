@@ -175,7 +175,7 @@ test("SshKeyPair: registered keys have Mold's fingerprint and no private key; ge
         t.is(reg.outs.privateKey, "");
         t.is(normalizePublicKey(publicKey), publicKey.split(" ").slice(0, 2).join(" "));
         const gen = await runHook("SshKeyPair", "create", w.settings, [{ name: "generated" }]);
-        t.regex(gen.outs.privateKey, /^-----BEGIN RSA PRIVATE KEY-----/);
+        t.regex(gen.outs.privateKey as string, /^-----BEGIN RSA PRIVATE KEY-----/);
         const taken: any = await t.throwsAsync(runHook("SshKeyPair", "create", w.settings, [{ name: "generated" }]));
         t.regex(taken.message, /already exists in Mold; choose another name or adopt it with importId/);
     } finally {

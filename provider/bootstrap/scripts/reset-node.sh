@@ -4,10 +4,26 @@ set -euo pipefail
 
 # One function called on the last line: bash has read the whole script before anything runs.
 main() {
+    # What became of this node's etcd member: removed, left (kubeadm reset could not remove it, and only
+    # warns), or none (not a member). Reported as a result, so the caller judges a field, not kubeadm's text.
+    local member=none rc=0 out
     # A node whose packages never got installed has nothing of Kubernetes to undo.
     if command -v kubeadm >/dev/null 2>&1; then
-        # On a control-plane node kubeadm also removes this node's etcd member.
-        kubeadm reset -f </dev/null
+        # A stacked etcd member runs from this manifest; kubeadm reset removes the member first.
+        if [ -f /etc/kubernetes/manifests/etcd.yaml ]; then
+            member=removed
+        fi
+        out=$(mktemp -d)
+        kubeadm reset -f </dev/null >"$out/stdout" 2>"$out/stderr" || rc=$?
+        cat "$out/stdout"
+        cat "$out/stderr" >&2
+        if [ "$member" = removed ] && grep -qi 'failed to remove etcd member' "$out/stdout" "$out/stderr"; then
+            member=left
+        fi
+        rm -rf "$out"
+        if [ "$rc" -ne 0 ]; then
+            exit "$rc"
+        fi
     fi
 
     # What kubeadm reset leaves behind: CNI configuration and interfaces, the admin's kubeconfig.
@@ -21,6 +37,7 @@ main() {
         fi
     done
     echo "node reset"
+    echo "pulumi-mold: etcd-member=$member"
 }
 
 main "$@"
