@@ -8,7 +8,7 @@ import { egressFirewallRuleSchema } from "../generated/schema";
 import type { EgressFirewallRuleInputs, EgressFirewallRuleOutputs } from "../generated/types";
 import type { ResourceDefinition } from "../runtime/hooks";
 import { namesInMold } from "./check-names";
-import { firewallRuleDefinition, PlaceOuts } from "./firewall-rules";
+import { firewallRuleDefinition, PlaceOuts, sharedRuleHandles } from "./firewall-rules";
 
 const KIND = "EgressFirewallRule";
 const ANYWHERE = "0.0.0.0/0";
@@ -53,19 +53,10 @@ export const egressFirewallRule: ResourceDefinition<EgressFirewallRuleInputs, Eg
     create: (client, place, args) => createEgressFirewallRule(client, { ...(place as { networkid: string }), ...args }),
     remove: (client, id) => deleteEgressFirewallRule(client, id),
     },
+    egressFirewallRuleSchema,
     {
-        inputs: egressFirewallRuleSchema.inputs,
-        replaceOnChanges: egressFirewallRuleSchema.replaceOnChanges,
-        handles: {
-            network: "createEgressFirewallRule networkid (found by name or id)",
-            protocol: "createEgressFirewallRule protocol",
-            startPort: "createEgressFirewallRule startport",
-            endPort: "createEgressFirewallRule endport",
-            cidrList: "createEgressFirewallRule cidrlist",
-            destCidrList: "createEgressFirewallRule destcidrlist",
-            icmpType: "createEgressFirewallRule icmptype",
-            icmpCode: "createEgressFirewallRule icmpcode",
-            tags: "createTags with the ownership tag; update: createTags/deleteTags",
-        },
+        network: "createEgressFirewallRule networkid (found by name or id)",
+        destCidrList: "createEgressFirewallRule destcidrlist",
+        ...sharedRuleHandles("createEgressFirewallRule"),
     },
 );

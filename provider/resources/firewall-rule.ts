@@ -4,7 +4,7 @@ import { createFirewallRule, deleteFirewallRule, getFirewallRule, listFirewallRu
 import { firewallRuleSchema } from "../generated/schema";
 import type { FirewallRuleInputs, FirewallRuleOutputs } from "../generated/types";
 import type { ResourceDefinition } from "../runtime/hooks";
-import { firewallRuleDefinition } from "./firewall-rules";
+import { firewallRuleDefinition, sharedRuleHandles } from "./firewall-rules";
 import { managementPortFailures } from "./management-ports";
 
 const ANYWHERE = "0.0.0.0/0";
@@ -35,18 +35,6 @@ export const firewallRule: ResourceDefinition<FirewallRuleInputs, FirewallRuleOu
     create: (client, place, args) => createFirewallRule(client, { ...(place as { ipaddressid: string }), ...args }),
     remove: (client, id) => deleteFirewallRule(client, id),
     },
-    {
-        inputs: firewallRuleSchema.inputs,
-        replaceOnChanges: firewallRuleSchema.replaceOnChanges,
-        handles: {
-            ipAddressId: "createFirewallRule ipaddressid",
-            protocol: "createFirewallRule protocol",
-            startPort: "createFirewallRule startport",
-            endPort: "createFirewallRule endport",
-            cidrList: "createFirewallRule cidrlist",
-            icmpType: "createFirewallRule icmptype",
-            icmpCode: "createFirewallRule icmpcode",
-            tags: "createTags with the ownership tag; update: createTags/deleteTags",
-        },
-    },
+    firewallRuleSchema,
+    { ipAddressId: "createFirewallRule ipaddressid", ...sharedRuleHandles("createFirewallRule") },
 );

@@ -208,10 +208,23 @@ function deleteFirst(d: Direction, normalize: Normalize, olds: Partial<RuleOutpu
 }
 
 /** A rule kind's lists from schema.json (generated) and how its hooks handle each input. */
+/** How both kinds handle the rule attributes they share: `command` (the create command) sends each one. */
+export function sharedRuleHandles(command: string) {
+    return {
+        protocol: `${command} protocol`,
+        startPort: `${command} startport`,
+        endPort: `${command} endport`,
+        cidrList: `${command} cidrlist`,
+        icmpType: `${command} icmptype`,
+        icmpCode: `${command} icmpcode`,
+        tags: "createTags with the ownership tag; update: createTags/deleteTags",
+    } as const;
+}
+
+/** A rule kind's lists from schema.json (provider/generated/schema.ts). */
 export interface RuleSchema<I extends Wire, O extends Wire> {
     inputs: ResourceDefinition<I, O>["inputs"];
     replaceOnChanges: ResourceDefinition<I, O>["replaceOnChanges"];
-    handles: ResourceDefinition<I, O>["handles"];
 }
 
 /**
@@ -219,7 +232,11 @@ export interface RuleSchema<I extends Wire, O extends Wire> {
  * (RuleFields; the kinds' inputs differ only by the anchor and destCidrList); the definition is typed by the kind's
  * generated inputs and outputs, so its `handles` table is held to schema.json.
  */
-export function firewallRuleDefinition<I extends Wire & RuleFields, O extends Wire & RuleOutputs>(d: Direction, schema: RuleSchema<I, O>): ResourceDefinition<I, O> {
+export function firewallRuleDefinition<I extends Wire & RuleFields, O extends Wire & RuleOutputs>(
+    d: Direction,
+    schema: RuleSchema<I, O>,
+    handles: ResourceDefinition<I, O>["handles"],
+): ResourceDefinition<I, O> {
     const normalize = normalizer(d);
     const kind: ObjectKind<FirewallRule> = { what: d.what, tagType: "FirewallRule", get: d.get };
     const hooks: RuleHooks = {
@@ -275,5 +292,5 @@ export function firewallRuleDefinition<I extends Wire & RuleFields, O extends Wi
     };
     // The one cast: the hooks above are typed by the shape both kinds share (RuleFields/RuleOutputs), which
     // each kind's generated types have (I is held to it; O repeats I's fields and adds its place outputs).
-    return { kind: d.kind, inputs: schema.inputs, replaceOnChanges: schema.replaceOnChanges, handles: schema.handles, ...(hooks as unknown as RuleHooksOf<I, O>) };
+    return { kind: d.kind, inputs: schema.inputs, replaceOnChanges: schema.replaceOnChanges, handles, ...(hooks as unknown as RuleHooksOf<I, O>) };
 }

@@ -147,7 +147,7 @@ export async function healthyKubeconfig(ctx: HookContext, id: string, deadline: 
  * `deadline` (an API server may still be coming up after its node reported success).
  */
 export async function untilHealthy(ctx: HookContext, source: () => Promise<string>, deadline: number, what = "the Kubernetes API"): Promise<string> {
-    let last = "";
+    let last: string;
     for (let delay = 200, attempt = 1; ; delay = Math.min(delay * 2, 5000), attempt++) {
         try {
             const config = await source();

@@ -25,7 +25,6 @@ import { partialFailure } from "../runtime/errors";
 import { virtualMachineSchema } from "../generated/schema";
 import type { VirtualMachineInputs, VirtualMachineOutputs } from "../generated/types";
 import type { HookContext, Reported, ResourceDefinition } from "../runtime/hooks";
-import { jsonEqual } from "../runtime/equal";
 import type { ResourceTag } from "../client/tags";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";

@@ -35,6 +35,8 @@ export type RunnerState = {
 /** The old outputs a hook gets: the resource's outputs as the state holds them. */
 export type Olds<O> = O & RunnerState;
 
+// An optional property is one that an empty object can stand for: `{}` is meant as "an empty object" here.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 type RequiredKeys<T> = { [K in keyof T]-?: {} extends Pick<T, K> ? never : K }[keyof T];
 
 /**
