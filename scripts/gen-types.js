@@ -110,7 +110,9 @@ function providerTypes(schema) {
     out += "export interface GeneratedKinds {\n";
     for (const { kind, r } of resourcesOf(schema)) {
         if (r.isComponent) continue;
-        const handled = Object.entries(r.inputProperties).filter(([k, p]) => k !== "importId" && !isConnection(p)).map(([k]) => JSON.stringify(k));
+        const handled = Object.entries(r.inputProperties)
+            .filter(([k, p]) => k !== "importId" && !isConnection(p))
+            .map(([k]) => JSON.stringify(k));
         out += `    ${kind}: { inputs: ${kind}Inputs; outputs: ${kind}Outputs; handled: ${handled.join(" | ") || "never"} };\n`;
     }
     return out + "}\n";
@@ -137,7 +139,11 @@ function providerSchema(schema) {
         out += `    connectionInputs: ${list(inputs.filter(([, p]) => isConnection(p)).map(([k]) => k))},\n`;
         out += `    replaceOnChanges: ${list(inputs.filter(([, p]) => p.replaceOnChanges).map(([k]) => k))},\n`;
         out += `    requiredInputs: ${list(r.requiredInputs ?? [])},\n`;
-        out += `    secretOutputs: ${list(Object.entries(r.properties).filter(([, p]) => p.secret).map(([k]) => k))},\n`;
+        out += `    secretOutputs: ${list(
+            Object.entries(r.properties)
+                .filter(([, p]) => p.secret)
+                .map(([k]) => k),
+        )},\n`;
         out += "};\n";
     }
     return out;
@@ -160,8 +166,13 @@ function sdkTypes(schema) {
         for (const [k, p] of Object.entries(r.inputProperties)) {
             // The flags editors should show too, unless the description says them already.
             const says = (re) => re.test(p.description ?? "");
-            const flags = [p.replaceOnChanges && !says(/replac/i) ? "Changing it replaces the resource." : "", p.secret && !says(/secret/i) ? "Always stored as a secret." : ""];
-            out += jsdoc([p.description, ...flags].filter(Boolean).join(" "), "    ") + `    ${k}${(r.requiredInputs ?? []).includes(k) ? "" : "?"}: ${inputType(p)};\n`;
+            const flags = [
+                p.replaceOnChanges && !says(/replac/i) ? "Changing it replaces the resource." : "",
+                p.secret && !says(/secret/i) ? "Always stored as a secret." : "",
+            ];
+            out +=
+                jsdoc([p.description, ...flags].filter(Boolean).join(" "), "    ") +
+                `    ${k}${(r.requiredInputs ?? []).includes(k) ? "" : "?"}: ${inputType(p)};\n`;
         }
         out += "}\n";
     }
@@ -291,7 +302,9 @@ function generate(schema, readFile = (f) => fs.readFileSync(path.join(ROOT, f), 
 
 /** Files whose committed content differs from what schema.json generates. */
 function stale(schema) {
-    return Object.entries(generate(schema)).filter(([f, text]) => !fs.existsSync(path.join(ROOT, f)) || fs.readFileSync(path.join(ROOT, f), "utf8") !== text).map(([f]) => f);
+    return Object.entries(generate(schema))
+        .filter(([f, text]) => !fs.existsSync(path.join(ROOT, f)) || fs.readFileSync(path.join(ROOT, f), "utf8") !== text)
+        .map(([f]) => f);
 }
 
 function main() {

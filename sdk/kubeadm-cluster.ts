@@ -69,11 +69,25 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
             },
             parent,
         );
-        const apiFirewall = new FirewallRule(`${name}-api`, { ipAddressId: ipId, protocol: "tcp", startPort: 6443, cidrList: args.apiAccessCidrs ?? ["0.0.0.0/0"] }, parent);
+        const apiFirewall = new FirewallRule(
+            `${name}-api`,
+            { ipAddressId: ipId, protocol: "tcp", startPort: 6443, cidrList: args.apiAccessCidrs ?? ["0.0.0.0/0"] },
+            parent,
+        );
         const registration =
             args.registerInMold === false
                 ? undefined
-                : new ExternalKubernetesCluster(`${name}-registration`, { name: clusterName, description: "self-managed (kubeadm) by pulumi-mold", zone: args.zone, network: args.network, keyPair: args.keyPair }, parent);
+                : new ExternalKubernetesCluster(
+                      `${name}-registration`,
+                      {
+                          name: clusterName,
+                          description: "self-managed (kubeadm) by pulumi-mold",
+                          zone: args.zone,
+                          network: args.network,
+                          keyPair: args.keyPair,
+                      },
+                      parent,
+                  );
 
         const common = {
             clusterName,
@@ -135,11 +149,13 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
             );
         });
         const groups: [string, NodeGroup][] = [["control-plane", this.controlPlane], ...Object.entries(this.workers)];
-        this.nodes = pulumi.all(groups.map(([, g]) => g.nodes)).apply((lists) =>
-            lists.flatMap((nodes: NodeGroupNode[], i) =>
-                nodes.map((n) => ({ name: n.name, group: groups[i][0], role: i === 0 ? "control-plane" : "worker", vmId: n.vmId, privateIp: n.privateIp })),
-            ),
-        );
+        this.nodes = pulumi
+            .all(groups.map(([, g]) => g.nodes))
+            .apply((lists) =>
+                lists.flatMap((nodes: NodeGroupNode[], i) =>
+                    nodes.map((n) => ({ name: n.name, group: groups[i][0], role: i === 0 ? "control-plane" : "worker", vmId: n.vmId, privateIp: n.privateIp })),
+                ),
+            );
         this.endpoint = this.controlPlane.endpoint;
         this.kubeconfig = pulumi.secret(this.controlPlane.kubeconfig);
         this.publicIpAddressId = ip;

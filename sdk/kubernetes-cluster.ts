@@ -7,7 +7,13 @@ import { KubernetesClusterBase } from "./generated/resources";
 import type { KubernetesClusterArgs } from "./generated/types";
 import { kubernetesProvider } from "./kubernetes-provider";
 
-export type { KubernetesClusterArgs, KubernetesClusterAutoscaling, KubernetesClusterNode, KubernetesClusterPrivateRegistry, KubernetesClusterTimeouts } from "./generated/types";
+export type {
+    KubernetesClusterArgs,
+    KubernetesClusterAutoscaling,
+    KubernetesClusterNode,
+    KubernetesClusterPrivateRegistry,
+    KubernetesClusterTimeouts,
+} from "./generated/types";
 
 const provider = dynamicProvider("KubernetesCluster");
 

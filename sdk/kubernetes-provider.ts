@@ -40,8 +40,10 @@ export type KubeconfigSource = pulumi.CustomResource & {
     state?: pulumi.Input<string | undefined>;
 };
 
-export interface KubernetesProviderOptions
-    extends Omit<KubernetesProviderArgs, "kubeconfig" | "clusterIdentifier" | "context" | "cluster" | "renderYamlToDirectory" | "alwaysRender"> {
+export interface KubernetesProviderOptions extends Omit<
+    KubernetesProviderArgs,
+    "kubeconfig" | "clusterIdentifier" | "context" | "cluster" | "renderYamlToDirectory" | "alwaysRender"
+> {
     /** The provider's Pulumi name; default `<cluster name>-k8s`. */
     name?: string;
     /** Options of the Provider resource; `dependsOn` is extended with the cluster. */
@@ -95,9 +97,7 @@ function makeProvider(cluster: KubeconfigSource, opts: KubernetesProviderOptions
     const Provider = loadKubernetesProviderClass();
     const { name, resourceOptions, ...args } = opts;
     const providerName = name ?? `${logicalName(cluster) ?? "mold-cluster"}-k8s`;
-    const kubeconfig = pulumi
-        .all([cluster.kubeconfig, cluster.state, cluster.urn])
-        .apply(([config, state, urn]) => requireKubeconfig(config, state, urn));
+    const kubeconfig = pulumi.all([cluster.kubeconfig, cluster.state, cluster.urn]).apply(([config, state, urn]) => requireKubeconfig(config, state, urn));
     const given = resourceOptions?.dependsOn;
     const dependsOn: pulumi.Input<pulumi.Resource>[] = given === undefined ? [] : Array.isArray(given) ? [...given] : [given as pulumi.Input<pulumi.Resource>];
     return new Provider(

@@ -13,7 +13,11 @@ export const ADMIN_ENDPOINTS: readonly AdminEndpoint[] = [
     { method: "GET", path: "/sim/", description: "this list (no header needed)" },
     { method: "GET", path: "/sim/inventory", description: "everything the simulated cloud holds, by table" },
     { method: "GET", path: "/sim/faults", description: "the injected API fault rates and the faults injected so far" },
-    { method: "POST", path: "/sim/faults", description: 'set API fault rates, body {"serverErrorRate":0.1,"throttleRate":…,"dropRate":…,"jobFailureRate":…,"slowJobRate":…,"seed":1}' },
+    {
+        method: "POST",
+        path: "/sim/faults",
+        description: 'set API fault rates, body {"serverErrorRate":0.1,"throttleRate":…,"dropRate":…,"jobFailureRate":…,"slowJobRate":…,"seed":1}',
+    },
     { method: "POST", path: "/sim/latency", description: 'set async-job durations, body {"overrides":{"<command>":ms},"timeFactor":F}' },
     { method: "GET", path: "/sim/clock", description: "the simulated time (epoch ms)" },
     { method: "POST", path: "/sim/clock", description: 'move the simulated time forward, body {"advanceMs":ms}: due jobs run, boot delays end' },

@@ -97,7 +97,8 @@ function argError(e: any): Error {
     const msg = String(e?.message ?? e);
     const option = /'(-{1,2}[^' ]+)/.exec(msg)?.[1];
     if (e?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return new Error(`unknown option ${option ?? msg}`);
-    if (e?.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") return new Error(`unexpected argument ${/'([^']*)'/.exec(msg)?.[1] ?? msg}: options take the form --name value`);
+    if (e?.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL")
+        return new Error(`unexpected argument ${/'([^']*)'/.exec(msg)?.[1] ?? msg}: options take the form --name value`);
     if (e?.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
         if (/argument missing/.test(msg)) return new Error(`${option} needs a value`);
         if (/ambiguous/.test(msg)) return new Error(`${option} needs a value (for a value starting with '-', write ${option}=VALUE)`);
@@ -109,7 +110,13 @@ function argError(e: any): Error {
 export function parseArgs(argv: string[]): ServerOptions | "help" | "version" {
     let values: Record<string, string | boolean | string[] | undefined>;
     // A negative number after an option is its value (so `--port -1` is refused as a port, not as "ambiguous").
-    const args = argv.flatMap((a, i) => (/^-\d/.test(a) && /^--[a-z0-9-]+$/.test(argv[i - 1] ?? "") ? [] : /^--[a-z0-9-]+$/.test(a) && /^-\d/.test(argv[i + 1] ?? "") ? [`${a}=${argv[i + 1]}`] : [a]));
+    const args = argv.flatMap((a, i) =>
+        /^-\d/.test(a) && /^--[a-z0-9-]+$/.test(argv[i - 1] ?? "")
+            ? []
+            : /^--[a-z0-9-]+$/.test(a) && /^-\d/.test(argv[i + 1] ?? "")
+              ? [`${a}=${argv[i + 1]}`]
+              : [a],
+    );
     try {
         values = parseArgv({ args, options: OPTIONS, strict: true, allowPositionals: false }).values as typeof values;
     } catch (e) {
@@ -137,7 +144,8 @@ export function parseArgs(argv: string[]): ServerOptions | "help" | "version" {
         return n;
     };
     const whole = (flag: string, v: string, min: number) => {
-        if (!/^\s*\d+\s*$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v))) throw new Error(`${flag} takes a whole number >= ${min}, got '${v}'`);
+        if (!/^\s*\d+\s*$/.test(v) || Number(v) < min || !Number.isSafeInteger(Number(v)))
+            throw new Error(`${flag} takes a whole number >= ${min}, got '${v}'`);
         return Number(v);
     };
     const onOff = (flag: string, v: string) => {

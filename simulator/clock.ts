@@ -24,7 +24,7 @@ export class SimClock {
 
     constructor(options: ClockOptions = {}) {
         this.frozen = options.frozen ?? false;
-        this.base = this.frozen ? options.start ?? Date.now() : (options.start ?? Date.now()) - Date.now();
+        this.base = this.frozen ? (options.start ?? Date.now()) : (options.start ?? Date.now()) - Date.now();
     }
 
     /** Epoch ms of the simulated cloud. */

@@ -28,7 +28,10 @@ const REASONS: Record<number, string> = {
 };
 
 /** 414 when the request line alone exceeds the head limit, 431 when line and headers together do. */
-export function oversizedHeadStatus(req: Pick<http.IncomingMessage, "method" | "url" | "httpVersion" | "rawHeaders">, limit = MAX_REQUEST_HEAD_BYTES): 414 | 431 | undefined {
+export function oversizedHeadStatus(
+    req: Pick<http.IncomingMessage, "method" | "url" | "httpVersion" | "rawHeaders">,
+    limit = MAX_REQUEST_HEAD_BYTES,
+): 414 | 431 | undefined {
     const line = `${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`.length;
     if (line > limit) return 414;
     let total = line;
@@ -66,7 +69,7 @@ export class RequestLineTracker {
     overflowStatus(packet: Buffer | undefined, limit: number): 414 | 431 {
         if (!this.open) return 431;
         const eol = packet ? packet.indexOf(10) : -1;
-        const line = this.bytes + (eol < 0 ? packet?.length ?? 0 : eol);
+        const line = this.bytes + (eol < 0 ? (packet?.length ?? 0) : eol);
         return eol < 0 || line > limit ? 414 : 431;
     }
 }

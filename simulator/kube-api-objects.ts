@@ -66,7 +66,9 @@ function nodeObject(n: NodeSpec): any {
         },
         spec: {
             providerID: `external:///${vm.id}`,
-            ...(n.taints.length ? { taints: n.taints.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect })) } : {}),
+            ...(n.taints.length
+                ? { taints: n.taints.map((t) => ({ key: t.key, ...(t.value !== undefined ? { value: t.value } : {}), effect: t.effect })) }
+                : {}),
         },
         status: {
             conditions: [
@@ -152,7 +154,15 @@ export function nodeTable(nodes: any[], metadata: Record<string, string>, now: n
         kind: "Table",
         apiVersion: "meta.k8s.io/v1",
         metadata,
-        columnDefinitions: [column("Name"), column("Status"), column("Roles"), column("Age"), column("Version"), column("Internal-IP", 1), column("OS-Image", 1)],
+        columnDefinitions: [
+            column("Name"),
+            column("Status"),
+            column("Roles"),
+            column("Age"),
+            column("Version"),
+            column("Internal-IP", 1),
+            column("OS-Image", 1),
+        ],
         rows: nodes.map((n) => {
             const ready = n.status.conditions.find((c: any) => c.type === "Ready")?.status === "True";
             const roles = Object.keys(n.metadata.labels)

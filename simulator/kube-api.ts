@@ -69,7 +69,11 @@ export class KubeApiManager {
     private readonly listeners = new Map<string, Listener>();
     private readonly port: number;
     private readonly timer: NodeJS.Timeout;
-    private readonly runs = new SerialRuns(() => this.reconcileOnce(), "kube-api", () => this.stopped);
+    private readonly runs = new SerialRuns(
+        () => this.reconcileOnce(),
+        "kube-api",
+        () => this.stopped,
+    );
     private stopped = false;
 
     constructor(
@@ -141,7 +145,9 @@ export class KubeApiManager {
     }
 
     private async reconcileOnce(): Promise<void> {
-        const wanted = new Map([...this.targets()].map(([key, t]) => [key, { target: t, identity: t.clusterId + t.pki.ca.cert + t.pki.server.cert + t.pki.server.key }]));
+        const wanted = new Map(
+            [...this.targets()].map(([key, t]) => [key, { target: t, identity: t.clusterId + t.pki.ca.cert + t.pki.server.cert + t.pki.server.key }]),
+        );
         for (const [key, l] of this.listeners) {
             const w = wanted.get(key);
             if (!w || w.identity !== l.identity) {
@@ -187,8 +193,9 @@ export class KubeApiManager {
         const pki = target.pki;
         // Client certificates are asked for and checked against the cluster CA; a request without a valid one
         // gets 401 like a kube-apiserver with anonymous auth off, rather than an opaque handshake failure.
-        const server = https.createServer({ key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: false }, (req, res) =>
-            this.serve(target, req, res),
+        const server = https.createServer(
+            { key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: false },
+            (req, res) => this.serve(target, req, res),
         );
         server.on("connection", (s: net.Socket) => {
             l.sockets.add(s);
@@ -262,7 +269,11 @@ export class KubeApiManager {
             case "/version":
                 return json(200, versionInfo(up.semver));
             case "/api":
-                return json(200, { kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: `${socket.localAddress}:${socket.localPort}` }] });
+                return json(200, {
+                    kind: "APIVersions",
+                    versions: ["v1"],
+                    serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress: `${socket.localAddress}:${socket.localPort}` }],
+                });
             case "/apis":
                 return json(200, { kind: "APIGroupList", apiVersion: "v1", groups: [] });
             case "/api/v1":
@@ -282,7 +293,8 @@ export class KubeApiManager {
         const one = /^\/api\/v1\/nodes\/([^/]+)$/.exec(path);
         const node = one && up.nodes().find((n) => n.metadata.name === decodeURIComponent(one[1]));
         if (node) return json(200, node);
-        if (one) return json(404, status(404, "NotFound", `nodes "${decodeURIComponent(one[1])}" not found`, { name: decodeURIComponent(one[1]), kind: "nodes" }));
+        if (one)
+            return json(404, status(404, "NotFound", `nodes "${decodeURIComponent(one[1])}" not found`, { name: decodeURIComponent(one[1]), kind: "nodes" }));
         json(404, status(404, "NotFound", "the server could not find the requested resource"));
     }
 }
@@ -294,4 +306,3 @@ function closeServer(server: https.Server, sockets: Set<net.Socket>): Promise<vo
         for (const s of sockets) s.destroy();
     });
 }
-

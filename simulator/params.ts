@@ -23,7 +23,11 @@ const JAVA_FIELDS: Record<string, string> = {
 /** Mold's 431 for a STRING longer than its `@Parameter.length` (default 255); ServerApiException without cause. */
 export function tooLong(cmdLower: string, name: string, maxLength: number): ApiError {
     const field = JAVA_FIELDS[`${cmdLower}.${name}`] ?? JAVA_FIELDS[name] ?? name;
-    return new ApiError(431, `Unable to execute API command ${cmdLower} due to invalid value. Value greater than max allowed length ${maxLength} for param: ${field}`, 9999);
+    return new ApiError(
+        431,
+        `Unable to execute API command ${cmdLower} due to invalid value. Value greater than max allowed length ${maxLength} for param: ${field}`,
+        9999,
+    );
 }
 
 export class Params {

@@ -182,7 +182,10 @@ export function seedCatalog(ctx: BaseContext): void {
         networkOfferings[id] = {
             id,
             name,
-            displaytext: name === SEED_NETWORK_OFFERING ? "Offering for Isolated networks with Source Nat service enabled" : "Network Offering used for CloudStack Kubernetes service",
+            displaytext:
+                name === SEED_NETWORK_OFFERING
+                    ? "Offering for Isolated networks with Source Nat service enabled"
+                    : "Network Offering used for CloudStack Kubernetes service",
             traffictype: "Guest",
             isdefault: name === SEED_NETWORK_OFFERING,
             specifyvlan: false,

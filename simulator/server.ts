@@ -139,27 +139,33 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
         res.on("finish", () => lineTrackers.get(req.socket)?.rearm());
         const oversized = oversizedHeadStatus(req);
         if (oversized) return refuse(res, oversized, reason(oversized));
-        if (!methodAllowed(req.method)) return refuse(res, 405, `HTTP method ${req.method} is not supported by this URL`, { allow: ALLOWED_METHODS.join(", ") });
+        if (!methodAllowed(req.method))
+            return refuse(res, 405, `HTTP method ${req.method} is not supported by this URL`, { allow: ALLOWED_METHODS.join(", ") });
         const tooLarge = () => refuse(res, 413, `request body larger than ${maxBody} bytes`);
-        collectBody(req, maxBody, (body) => {
-            const url = new URL(req.url ?? "/", "http://localhost");
-            if (url.pathname === "/sim" || url.pathname.startsWith("/sim/")) return admin(url.pathname, body.toString("utf8"), req, res);
-            if (url.pathname !== "/client/api") {
-                res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
-                return;
-            }
-            const params: Record<string, string> = {};
-            decodeForm(url.search.slice(1), params);
-            const type = String(req.headers["content-type"] ?? "");
-            if (req.method === "POST" && (type.startsWith("application/x-www-form-urlencoded") || type === "")) {
-                decodeForm(body.toString("utf8"), params);
-            }
-            const answer = simulator.handleApi(params);
-            // Endpoints are brought in line before answering: a client told "Running" finds the API listening,
-            // one told "Stopped" finds it gone.
-            if (kubeApi || ssh) reconcileAll().then(() => reply(answer, params, req, res, started));
-            else reply(answer, params, req, res, started);
-        }, tooLarge);
+        collectBody(
+            req,
+            maxBody,
+            (body) => {
+                const url = new URL(req.url ?? "/", "http://localhost");
+                if (url.pathname === "/sim" || url.pathname.startsWith("/sim/")) return admin(url.pathname, body.toString("utf8"), req, res);
+                if (url.pathname !== "/client/api") {
+                    res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
+                    return;
+                }
+                const params: Record<string, string> = {};
+                decodeForm(url.search.slice(1), params);
+                const type = String(req.headers["content-type"] ?? "");
+                if (req.method === "POST" && (type.startsWith("application/x-www-form-urlencoded") || type === "")) {
+                    decodeForm(body.toString("utf8"), params);
+                }
+                const answer = simulator.handleApi(params);
+                // Endpoints are brought in line before answering: a client told "Running" finds the API listening,
+                // one told "Stopped" finds it gone.
+                if (kubeApi || ssh) reconcileAll().then(() => reply(answer, params, req, res, started));
+                else reply(answer, params, req, res, started);
+            },
+            tooLarge,
+        );
     });
 
     function reply(answer: ApiAnswer, params: Record<string, string>, req: http.IncomingMessage, res: http.ServerResponse, started: number): void {
@@ -188,7 +194,8 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
             res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
         };
         if ((path === "/sim" || path === "/sim/") && req.method === "GET") return send(200, adminIndex());
-        if (req.headers[ADMIN_HEADER] !== adminKey()) return send(401, { error: `${ADMIN_HEADER} header must carry the API key (GET /sim/ lists the endpoints)` });
+        if (req.headers[ADMIN_HEADER] !== adminKey())
+            return send(401, { error: `${ADMIN_HEADER} header must carry the API key (GET /sim/ lists the endpoints)` });
         try {
             if (path === "/sim/inventory" && req.method === "GET") return send(200, simulator.inventory());
             if (path === "/sim/faults" && req.method === "POST") {
@@ -219,7 +226,9 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
                 return send(200, { ...sshFaults(), endpoints: ssh.endpoints() });
             }
             if (path === "/sim/ssh" && req.method === "GET") {
-                return void (ssh ? ssh.reconcile().then(() => send(200, { ...sshFaults(), endpoints: ssh.endpoints() })) : send(200, { ...sshFaults(), endpoints: [] }));
+                return void (ssh
+                    ? ssh.reconcile().then(() => send(200, { ...sshFaults(), endpoints: ssh.endpoints() }))
+                    : send(200, { ...sshFaults(), endpoints: [] }));
             }
             if (path === "/sim/nodes" && req.method === "GET") return send(200, emulatedNodeViews(simulator.refreshState()));
             if (path === "/sim/kubeadm-clusters" && req.method === "GET") return send(200, kubeadmClusterViews(simulator.refreshState()));

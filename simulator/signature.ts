@@ -9,7 +9,13 @@ export type SignatureHash = "sha256" | "sha1";
 /** Bytes java.net.URLEncoder leaves as they are: A-Z a-z 0-9 . - * _ (everything else is %XX). */
 function keptByUrlEncoder(byte: number): boolean {
     return (
-        (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39) || byte === 0x2e || byte === 0x2d || byte === 0x2a || byte === 0x5f
+        (byte >= 0x41 && byte <= 0x5a) ||
+        (byte >= 0x61 && byte <= 0x7a) ||
+        (byte >= 0x30 && byte <= 0x39) ||
+        byte === 0x2e ||
+        byte === 0x2d ||
+        byte === 0x2a ||
+        byte === 0x5f
     );
 }
 
@@ -60,7 +66,11 @@ export function verifySignature(params: Record<string, string>, given: string, s
 /** The simulator's --signature option: sha256 or sha1, also written HmacSHA256, hmac-sha1, SHA-256…; "" is the default. */
 export function parseSignatureHash(value: string): SignatureHash | undefined {
     if (value === "") return undefined;
-    const v = value.trim().toLowerCase().replace(/^hmac-?/, "").replace(/-/g, "");
+    const v = value
+        .trim()
+        .toLowerCase()
+        .replace(/^hmac-?/, "")
+        .replace(/-/g, "");
     if (v === "sha256" || v === "sha1") return v;
     throw new Error(`Unknown signature algorithm '${value}': use "sha256" (ABLESTACK Mold) or "sha1" (Apache CloudStack)`);
 }

@@ -106,7 +106,8 @@ export class Simulator {
         this.faults = new Faults(options.faults);
         this.settings = { ...DEFAULT_SETTINGS, ...options.settings } as SimSettings;
         this.goneAnswer = options.goneAnswer ?? "mold";
-        if (this.goneAnswer !== "mold" && this.goneAnswer !== "empty-list") throw new Error(`goneAnswer must be "mold" or "empty-list", got '${options.goneAnswer}'`);
+        if (this.goneAnswer !== "mold" && this.goneAnswer !== "empty-list")
+            throw new Error(`goneAnswer must be "mold" or "empty-list", got '${options.goneAnswer}'`);
         if (options.publicIpPrefix !== undefined) this.pinnedIpPrefix = checkPublicIpPrefix(options.publicIpPrefix);
         for (const mod of HANDLER_MODULES) {
             for (const spec of mod.commands) this.commands[spec.name] = spec;
@@ -189,7 +190,7 @@ export class Simulator {
         const commandName = raw.command;
         const spec = commandName !== undefined ? this.commands[commandName] : undefined;
         const cmdLower = (commandName ?? "").toLowerCase();
-        const responseName = spec ? spec.responseName ?? `${cmdLower}response` : "errorresponse";
+        const responseName = spec ? (spec.responseName ?? `${cmdLower}response`) : "errorresponse";
         const json = Object.keys(raw).some((k) => k.toLowerCase() === "response" && raw[k].toLowerCase() === "json");
         const answer = (status: number, payload: any, headers: Record<string, string> = {}): ApiAnswer => ({
             status,
@@ -317,7 +318,9 @@ export class Simulator {
         if (!this.completers[spec.completer]) throw new Error(`simulator bug: no job completer '${spec.completer}'`);
         const jobs = table<JobRecord>(this.state, T.jobs);
         const command = spec.latencyKey ?? ctx.command ?? spec.completer;
-        const latency = Math.round((spec.latencyMs !== undefined ? spec.latencyMs * this.latency.timeFactor : this.latency.of(command)) * this.faults.jobSlowdown());
+        const latency = Math.round(
+            (spec.latencyMs !== undefined ? spec.latencyMs * this.latency.timeFactor : this.latency.of(command)) * this.faults.jobSlowdown(),
+        );
         let start = this.clock.now();
         if (spec.syncObject) {
             // Mold runs jobs on one network one after another (sync object "network", queue size 1).
@@ -393,7 +396,14 @@ export class Simulator {
             }
             finish(2, err.errorcode, { errorcode: err.errorcode, errortext: err.errortext });
             // Mold's failure event names the object the job was about, so listEvents&resourceid= finds it.
-            this.addEvent(caller, { type: job.command.toUpperCase(), description: err.errortext, level: "ERROR", state: "Completed", resourceId: job.instanceId, resourceType: job.instanceType });
+            this.addEvent(caller, {
+                type: job.command.toUpperCase(),
+                description: err.errortext,
+                level: "ERROR",
+                state: "Completed",
+                resourceId: job.instanceId,
+                resourceType: job.instanceType,
+            });
         }
     }
 

@@ -57,7 +57,7 @@ function time(ms: number): Buffer {
 function namedBits(bits: number[]): Buffer {
     const last = Math.max(...bits);
     const bytes = Buffer.alloc(Math.floor(last / 8) + 1);
-    for (const b of bits) bytes[Math.floor(b / 8)] |= 0x80 >> b % 8;
+    for (const b of bits) bytes[Math.floor(b / 8)] |= 0x80 >> (b % 8);
     return bitString(bytes, 7 - (last % 8));
 }
 
@@ -186,7 +186,10 @@ export function createCertificateDer(spec: CertificateSpec): Buffer {
 }
 
 export function toPem(der: Buffer, label: string): string {
-    return `-----BEGIN ${label}-----\n${der.toString("base64").match(/.{1,64}/g)!.join("\n")}\n-----END ${label}-----\n`;
+    return `-----BEGIN ${label}-----\n${der
+        .toString("base64")
+        .match(/.{1,64}/g)!
+        .join("\n")}\n-----END ${label}-----\n`;
 }
 
 export const certificatePem = (spec: CertificateSpec) => toPem(createCertificateDer(spec), "CERTIFICATE");

@@ -59,7 +59,10 @@ export class NodeRunner {
         this.session?.close();
         this.session = undefined;
         // A connect under way is closed when it lands.
-        this.connecting?.then((session) => session.close(), () => undefined);
+        this.connecting?.then(
+            (session) => session.close(),
+            () => undefined,
+        );
     }
 
     private async sessionOpen(): Promise<SshSession> {

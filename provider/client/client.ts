@@ -171,7 +171,7 @@ export class MoldClient {
                 durationMs: Date.now() - started,
                 attempt,
                 params: redactParams(wire),
-                error: failure ? failure.code ?? failure.message : undefined,
+                error: failure ? (failure.code ?? failure.message) : undefined,
             });
 
             const canRetry = attempt <= this.config.maxRetries;
@@ -315,10 +315,7 @@ export class MoldClient {
                 {
                     method,
                     agent: this.agent,
-                    headers:
-                        method === "POST"
-                            ? { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) }
-                            : {},
+                    headers: method === "POST" ? { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) } : {},
                 },
                 (res) => {
                     const chunks: Buffer[] = [];
@@ -359,11 +356,7 @@ export function decodeEnvelope<T>(command: string, a: RawAnswer): T {
         parsed = JSON.parse(a.body);
     } catch {
         const head = a.body.slice(0, 200).replace(/\s+/g, " ").trim();
-        throw new MoldTransportError(
-            command,
-            `HTTP ${a.status} answer is not JSON (content-type '${a.contentType}'): ${head || "<empty body>"}`,
-            a.status,
-        );
+        throw new MoldTransportError(command, `HTTP ${a.status} answer is not JSON (content-type '${a.contentType}'): ${head || "<empty body>"}`, a.status);
     }
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
         throw new MoldTransportError(command, `HTTP ${a.status} answer is not a Mold envelope: ${a.body.slice(0, 200)}`, a.status);

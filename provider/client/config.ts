@@ -67,12 +67,21 @@ function firstSet(...values: (string | undefined)[]): string | undefined {
 function origin(option: string, envName: string | undefined, fromOption: boolean, config = true): string {
     const optionText = config ? `${option} (provider option, pulumi config mold:${option})` : `${option} (client option)`;
     if (!envName) return optionText;
-    if (fromOption) return config ? `${option} (provider option, pulumi config mold:${option}, which takes precedence over ${envName})` : `${option} (client option, over ${envName})`;
+    if (fromOption)
+        return config
+            ? `${option} (provider option, pulumi config mold:${option}, which takes precedence over ${envName})`
+            : `${option} (client option, over ${envName})`;
     return `${envName} (environment; or the ${option} option${config ? `, pulumi config mold:${option}` : ""})`;
 }
 
 /** An option, else its environment variable: the value and a description of where it came from. */
-function pick<T>(option: string, optionValue: T | undefined, envName: string | undefined, env: Env, config = true): { value: T | string | undefined; from: string } {
+function pick<T>(
+    option: string,
+    optionValue: T | undefined,
+    envName: string | undefined,
+    env: Env,
+    config = true,
+): { value: T | string | undefined; from: string } {
     const fromOption = optionValue !== undefined && optionValue !== "";
     const value = fromOption ? optionValue : envName ? env[envName] : undefined;
     return { value: value === "" ? undefined : value, from: origin(option, envName, fromOption, config) };

@@ -301,7 +301,11 @@ export async function addVirtualMachinesToKubernetesCluster(
 }
 
 /** ExternalManaged clusters only; synchronous; one row per VM saying whether it was removed. */
-export async function removeVirtualMachinesFromKubernetesCluster(client: MoldClient, id: string, virtualmachineids: string[]): Promise<RemovedVirtualMachine[]> {
+export async function removeVirtualMachinesFromKubernetesCluster(
+    client: MoldClient,
+    id: string,
+    virtualmachineids: string[],
+): Promise<RemovedVirtualMachine[]> {
     const r = await client.call<Record<string, unknown>>("removeVirtualMachinesFromKubernetesCluster", { id, virtualmachineids });
     // Mold names both the response and each row "removevirtualmachinesfromkubernetesclusterresponse".
     const rows = r?.removevirtualmachinesfromkubernetesclusterresponse;

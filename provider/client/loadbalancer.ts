@@ -174,9 +174,7 @@ export function listLoadBalancerRuleVmIps(client: MoldClient, id: string): Promi
 
 export async function createLBStickinessPolicy(client: MoldClient, args: CreateLBStickinessPolicyArgs, wait?: WaitOptions): Promise<LBStickinessPolicies> {
     const { param, ...rest } = args;
-    const entries = param
-        ? Object.entries(param).map(([name, value]): Record<string, string> => (value === "" ? { name } : { name, value }))
-        : undefined;
+    const entries = param ? Object.entries(param).map(([name, value]): Record<string, string> => (value === "" ? { name } : { name, value })) : undefined;
     const r = await client.callAsync<{ stickinesspolicies: LBStickinessPolicies }>(
         "createLBStickinessPolicy",
         { ...rest, param: entries?.length ? entries : undefined },

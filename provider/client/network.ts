@@ -106,4 +106,3 @@ export async function deleteNetwork(client: MoldClient, id: string, wait?: WaitO
 export async function restartNetwork(client: MoldClient, id: string, cleanup?: boolean, wait?: WaitOptions): Promise<void> {
     await client.callAsync("restartNetwork", { id, cleanup }, wait);
 }
-

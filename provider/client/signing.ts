@@ -45,7 +45,11 @@ export function formatExpires(date: Date): string {
 
 export function parseSignatureAlgorithm(value: string | undefined): SignatureAlgorithm | undefined {
     if (value === undefined || value === "") return undefined;
-    const v = value.trim().toLowerCase().replace(/^hmac-?/, "").replace(/-/g, "");
+    const v = value
+        .trim()
+        .toLowerCase()
+        .replace(/^hmac-?/, "")
+        .replace(/-/g, "");
     if (v === "sha256") return "sha256";
     if (v === "sha1") return "sha1";
     throw new Error(`Unknown signature algorithm '${value}': use "sha256" (ABLESTACK Mold) or "sha1" (Apache CloudStack)`);

@@ -4,17 +4,7 @@ import type { MoldClient, Params, WaitOptions } from "./client";
 import { rowsUnlessGone } from "./errors";
 
 export type VirtualMachineState =
-    | "Starting"
-    | "Running"
-    | "Stopping"
-    | "Stopped"
-    | "Destroyed"
-    | "Expunging"
-    | "Migrating"
-    | "Error"
-    | "Unknown"
-    | "Shutdown"
-    | "Restoring";
+    "Starting" | "Running" | "Stopping" | "Stopped" | "Destroyed" | "Expunging" | "Migrating" | "Error" | "Unknown" | "Shutdown" | "Restoring";
 
 /** NicResponse. */
 export interface Nic {
@@ -180,7 +170,11 @@ export async function changeServiceForVirtualMachine(
     serviceofferingid: string,
     details?: Record<string, string>,
 ): Promise<VirtualMachine> {
-    const r = await client.call<{ virtualmachine: VirtualMachine }>("changeServiceForVirtualMachine", { id, serviceofferingid, details: detailsParam(details) });
+    const r = await client.call<{ virtualmachine: VirtualMachine }>("changeServiceForVirtualMachine", {
+        id,
+        serviceofferingid,
+        details: detailsParam(details),
+    });
     return r.virtualmachine;
 }
 

@@ -58,7 +58,14 @@ export class Fleet {
 
     /** How to reach `node`: directly (port-forward), through a control-plane node, or through the bastion. */
     private target(node: Reachable): SshTarget {
-        const direct: SshTarget = { label: node.name, host: node.sshHost, port: node.sshPort, username: this.access.username, privateKey: this.access.privateKey, hostPublicKey: node.hostPublicKey };
+        const direct: SshTarget = {
+            label: node.name,
+            host: node.sshHost,
+            port: node.sshPort,
+            username: this.access.username,
+            privateKey: this.access.privateKey,
+            hostPublicKey: node.hostPublicKey,
+        };
         if (node.access === "control-plane") {
             const jump = (this.access.jumpHosts ?? []).find((j) => j.name !== node.name && j.access !== "control-plane");
             if (!jump) throw new Error(`${node.name}: no control-plane node to reach it through`);
@@ -67,7 +74,14 @@ export class Fleet {
         if (node.access === "bastion") {
             const b = this.access.bastion;
             if (!b) throw new Error(`${node.name}: reached through a bastion, but the group has no bastion`);
-            const bastion: SshTarget = { label: `bastion ${b.host}`, host: b.host, port: b.port ?? 22, username: b.username ?? this.access.username, privateKey: this.access.privateKey, hostPublicKey: b.hostPublicKey };
+            const bastion: SshTarget = {
+                label: `bastion ${b.host}`,
+                host: b.host,
+                port: b.port ?? 22,
+                username: b.username ?? this.access.username,
+                privateKey: this.access.privateKey,
+                hostPublicKey: b.hostPublicKey,
+            };
             return { ...direct, via: bastion };
         }
         return direct;
@@ -116,7 +130,11 @@ export class Fleet {
 
     async waitReady(admin: Reachable, names: string[], timeoutSeconds: number): Promise<void> {
         if (!names.length) return;
-        await this.runner(admin, ADMIN_CONNECT).run("wait-ready", { PM_NODES: names.join("\n"), PM_TIMEOUT_SECONDS: String(timeoutSeconds) }, { timeoutMs: (timeoutSeconds + 60) * 1000 });
+        await this.runner(admin, ADMIN_CONNECT).run(
+            "wait-ready",
+            { PM_NODES: names.join("\n"), PM_TIMEOUT_SECONDS: String(timeoutSeconds) },
+            { timeoutMs: (timeoutSeconds + 60) * 1000 },
+        );
     }
 
     async setMetadata(admin: Reachable, name: string, change: MetadataChange): Promise<void> {
@@ -136,7 +154,12 @@ export class Fleet {
      * gone). True when the node was there.
      */
     async drain(admin: Reachable, name: string, timeoutSeconds: number, mode: "drain-delete" | "drain" | "delete" = "drain-delete"): Promise<boolean> {
-        const env = { PM_NODE: name, PM_TIMEOUT_SECONDS: String(timeoutSeconds), PM_DELETE: mode === "drain" ? "0" : "1", PM_SKIP_DRAIN: mode === "delete" ? "1" : "0" };
+        const env = {
+            PM_NODE: name,
+            PM_TIMEOUT_SECONDS: String(timeoutSeconds),
+            PM_DELETE: mode === "drain" ? "0" : "1",
+            PM_SKIP_DRAIN: mode === "delete" ? "1" : "0",
+        };
         const { results } = await this.runner(admin, ADMIN_CONNECT).run("drain-node", env, { timeoutMs: (timeoutSeconds + 60) * 1000 });
         return results.drained !== "absent";
     }

@@ -6,7 +6,18 @@ import type { NodeGroupInputs } from "../generated/types";
 import type { HookContext } from "../runtime/hooks";
 import { Fleet, Reachable } from "./bootstrap";
 import { SshConnectError, SshConnectionLostError } from "../ssh/errors";
-import { addApiMembers, createMachine, destroyMachine, ensureSshForward, liveVms, MachineError, Placement, register, removeApiMember, unregister } from "./machines";
+import {
+    addApiMembers,
+    createMachine,
+    destroyMachine,
+    ensureSshForward,
+    liveVms,
+    MachineError,
+    Placement,
+    register,
+    removeApiMember,
+    unregister,
+} from "./machines";
 import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes, SshAccess } from "./plan";
 import { word } from "../runtime/plural";
 import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, Taint } from "./spec";
@@ -83,7 +94,10 @@ function admins(g: GroupContext, except?: string): Reachable[] {
 /** Creates `count` VMs in parallel; every VM that exists is in `state.nodes` even when another failed. */
 async function addMachines(g: GroupContext, count: number): Promise<NodeRecord[]> {
     if (count <= 0) return [];
-    const slots = freeSlots(g.state.nodes.map((n) => n.slot), count);
+    const slots = freeSlots(
+        g.state.nodes.map((n) => n.slot),
+        count,
+    );
     const start = Number(g.inputs.sshPortStart ?? 0);
     const access = g.inputs.sshAccess ?? "port-forward";
     const results = await Promise.allSettled(
@@ -107,10 +121,18 @@ async function addMachines(g: GroupContext, count: number): Promise<NodeRecord[]
         }),
     );
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed.length) throw new Error(`${failed.length} of ${count} node ${word(count, "VM")} could not be created: ${failed.map((f) => (f.reason as Error).message).join("; ")}`);
+    if (failed.length)
+        throw new Error(
+            `${failed.length} of ${count} node ${word(count, "VM")} could not be created: ${failed.map((f) => (f.reason as Error).message).join("; ")}`,
+        );
     const made = results.map((r) => (r as PromiseFulfilledResult<NodeRecord>).value);
     // Not behind the API load balancer yet: a control-plane node joins it once its API server runs.
-    await register(g.client, g.inputs.moldClusterId, made.map((n) => n.vmId), isControlPlane(g.inputs));
+    await register(
+        g.client,
+        g.inputs.moldClusterId,
+        made.map((n) => n.vmId),
+        isControlPlane(g.inputs),
+    );
     return made;
 }
 
@@ -155,7 +177,11 @@ async function bootstrap(g: GroupContext, pending: NodeRecord[]): Promise<void> 
     }
     const timeout = Number(inputs.bootstrapTimeoutSeconds ?? 900);
     await fleet.withAdmin(admins(g), async (a) => {
-        await fleet.waitReady(a, pending.map((n) => n.name), timeout);
+        await fleet.waitReady(
+            a,
+            pending.map((n) => n.name),
+            timeout,
+        );
         await eachLimited(pending, ADMIN_CHANNELS, (n) => fleet.setMetadata(a, n.name, metadataChange(undefined, wantedMetadata(inputs))));
     });
     for (const n of pending) markReady(g, n, true);
@@ -167,7 +193,10 @@ function markReady(g: GroupContext, node: NodeRecord, log: boolean): void {
     if (log) g.ctx.log(`${node.name}: Ready`);
 }
 
-export function wantedMetadata(inputs: { labels?: Record<string, string> | null; taints?: Taint[] | null }): { labels?: Record<string, string>; taints?: Taint[] } {
+export function wantedMetadata(inputs: { labels?: Record<string, string> | null; taints?: Taint[] | null }): {
+    labels?: Record<string, string>;
+    taints?: Taint[];
+} {
     return { labels: inputs.labels ?? undefined, taints: inputs.taints ?? undefined };
 }
 
@@ -176,11 +205,13 @@ async function removeNode(g: GroupContext, node: NodeRecord): Promise<void> {
     const others = admins(g, node.name);
     const drain = async (mode: "drain-delete" | "drain") => {
         if (!others.length) return;
-        await g.fleet.withAdmin(others, (a) => g.fleet.drain(a, node.name, drainTimeoutSeconds(g.inputs), mode)).catch((e) => {
-            // Only a cluster going away (its control plane unreachable) is let off; a failing drain is an answer.
-            if (!(g.inputs.__deleting && unreachable(e))) throw e;
-            g.ctx.log(`${node.name}: not drained (${(e as Error).message})`);
-        });
+        await g.fleet
+            .withAdmin(others, (a) => g.fleet.drain(a, node.name, drainTimeoutSeconds(g.inputs), mode))
+            .catch((e) => {
+                // Only a cluster going away (its control plane unreachable) is let off; a failing drain is an answer.
+                if (!(g.inputs.__deleting && unreachable(e))) throw e;
+                g.ctx.log(`${node.name}: not drained (${(e as Error).message})`);
+            });
     };
     if (isControlPlane(g.inputs)) {
         // Out of the load balancer first; drained but kept, because kubeadm reset finds the node's etcd member
@@ -239,7 +270,12 @@ export async function converge(g: GroupContext, oldInputs: GroupInputs | undefin
         }
     }
     if (pending.length) {
-        await register(g.client, inputs.moldClusterId, pending.map((n) => n.vmId), isControlPlane(inputs));
+        await register(
+            g.client,
+            inputs.moldClusterId,
+            pending.map((n) => n.vmId),
+            isControlPlane(inputs),
+        );
         g.ctx.log(`resuming the bootstrap of ${pending.map((n) => n.name).join(", ")}`);
         await bootstrap(g, isControlPlane(inputs) && !g.state.initialised ? sortFirst(pending) : pending);
     }

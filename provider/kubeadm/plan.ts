@@ -117,7 +117,11 @@ export function metadataEnv(node: string, c: MetadataChange): Record<string, str
 
 /** A VM/host name for a new node: `<cluster>-<group>-<5 hex>` cut to fit Mold's 63-character host names. */
 export function nodeName(cluster: string, group: string, random: string): string {
-    const base = `${cluster}-${group}`.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-").replace(/^-|-$/g, "");
+    const base = `${cluster}-${group}`
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, "-")
+        .replace(/-+/g, "-")
+        .replace(/^-|-$/g, "");
     const prefix = /^[a-z]/.test(base) ? base : `k8s-${base}`;
     return `${prefix.slice(0, 63 - random.length - 1).replace(/-$/, "")}-${random}`;
 }

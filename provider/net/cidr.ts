@@ -51,7 +51,7 @@ export function cidrsOverlap(a: string, b: string): boolean {
 
 /** Netmask in dotted form for a prefix length, e.g. 24 → 255.255.255.0. */
 export function prefixToNetmask(prefix: number): string {
-    return formatIpv4(prefix === 0 ? 0 : (2 ** 32 - 2 ** (32 - prefix)));
+    return formatIpv4(prefix === 0 ? 0 : 2 ** 32 - 2 ** (32 - prefix));
 }
 
 /** Prefix length of a dotted netmask, or undefined when it is not a contiguous mask (255.0.255.0). */
@@ -59,7 +59,7 @@ export function netmaskPrefix(netmask: string): number | undefined {
     const n = parseIpv4(netmask);
     if (n === undefined) return undefined;
     const bits = n.toString(2).padStart(32, "0");
-    return /^1*0*$/.test(bits) ? bits.indexOf("0") === -1 ? 32 : bits.indexOf("0") : undefined;
+    return /^1*0*$/.test(bits) ? (bits.indexOf("0") === -1 ? 32 : bits.indexOf("0")) : undefined;
 }
 
 /**
@@ -76,7 +76,9 @@ export function subnetProblems(gateway: string, netmask: string): { field: "gate
     const size = 2 ** (32 - prefix);
     const network = Math.floor(gw / size) * size;
     const cidr = `${formatIpv4(network)}/${prefix}`;
-    if (gw === network) return [{ field: "gateway", reason: `${gateway} is the network address of ${cidr}; Mold needs a host address (e.g. ${formatIpv4(network + 1)})` }];
-    if (gw === network + size - 1) return [{ field: "gateway", reason: `${gateway} is the broadcast address of ${cidr}; Mold needs a host address (e.g. ${formatIpv4(network + 1)})` }];
+    if (gw === network)
+        return [{ field: "gateway", reason: `${gateway} is the network address of ${cidr}; Mold needs a host address (e.g. ${formatIpv4(network + 1)})` }];
+    if (gw === network + size - 1)
+        return [{ field: "gateway", reason: `${gateway} is the broadcast address of ${cidr}; Mold needs a host address (e.g. ${formatIpv4(network + 1)})` }];
     return [];
 }

@@ -18,40 +18,44 @@ function networkOuts(id: string, name: string, cidr: string): PlaceOuts {
     return { networkId: id, networkName: name, networkCidr: cidr };
 }
 
-export const egressFirewallRule: ResourceDefinition<EgressFirewallRuleInputs, EgressFirewallRuleOutputs> = firewallRuleDefinition<EgressFirewallRuleInputs, EgressFirewallRuleOutputs>(
+export const egressFirewallRule: ResourceDefinition<EgressFirewallRuleInputs, EgressFirewallRuleOutputs> = firewallRuleDefinition<
+    EgressFirewallRuleInputs,
+    EgressFirewallRuleOutputs
+>(
     {
-    kind: KIND,
-    what: "egress firewall rule",
-    anchor: "network",
-    extraInputs: ["destCidrList"],
-    protocols: ["tcp", "udp", "icmp", "all"],
-    // A tcp or udp rule without ports covers every port of that protocol.
-    portsRequired: false,
-    deleteFirstOnOverlap: false,
-    // The network's CIDR is known once created; before that 0.0.0.0/0 stands for it.
-    sourceCidrs(outs) {
-        const netCidr: string = outs.networkCidr || ANYWHERE;
-        return { whenEmpty: [netCidr], aliases: { [ANYWHERE]: netCidr } };
-    },
-    // The network as its id when it names the one in the old outputs.
-    canonicalAnchor: (network, outs) => (outs.networkId && (network === outs.networkId || (outs.networkName && network === outs.networkName)) ? outs.networkId : network),
-    anchorOf: (rule) => rule.networkid,
-    async place(client, network) {
-        const n = await findNetwork(client, network);
-        return { params: { networkid: n.id }, outs: networkOuts(n.id, n.name, n.cidr ?? "") };
-    },
-    placeOf: (rule, olds) => networkOuts(rule.networkid, olds.networkName ?? "", olds.networkCidr ?? ""),
-    // The network's name and CIDR come from the old outputs unless the rule is new to us (adoption).
-    async lookupPlace(client, rule, olds) {
-        if (olds.networkId === rule.networkid && olds.networkCidr) return networkOuts(rule.networkid, olds.networkName ?? "", olds.networkCidr);
-        const n = await getNetwork(client, rule.networkid);
-        return networkOuts(rule.networkid, n?.name ?? "", n?.cidr ?? "");
-    },
-    checkInMold: (ctx, inputs) => namesInMold(ctx, KIND, inputs, { networks: ["network"] }),
-    get: getEgressFirewallRule,
-    list: (client, place) => listEgressFirewallRules(client, place),
-    create: (client, place, args) => createEgressFirewallRule(client, { ...(place as { networkid: string }), ...args }),
-    remove: (client, id) => deleteEgressFirewallRule(client, id),
+        kind: KIND,
+        what: "egress firewall rule",
+        anchor: "network",
+        extraInputs: ["destCidrList"],
+        protocols: ["tcp", "udp", "icmp", "all"],
+        // A tcp or udp rule without ports covers every port of that protocol.
+        portsRequired: false,
+        deleteFirstOnOverlap: false,
+        // The network's CIDR is known once created; before that 0.0.0.0/0 stands for it.
+        sourceCidrs(outs) {
+            const netCidr: string = outs.networkCidr || ANYWHERE;
+            return { whenEmpty: [netCidr], aliases: { [ANYWHERE]: netCidr } };
+        },
+        // The network as its id when it names the one in the old outputs.
+        canonicalAnchor: (network, outs) =>
+            outs.networkId && (network === outs.networkId || (outs.networkName && network === outs.networkName)) ? outs.networkId : network,
+        anchorOf: (rule) => rule.networkid,
+        async place(client, network) {
+            const n = await findNetwork(client, network);
+            return { params: { networkid: n.id }, outs: networkOuts(n.id, n.name, n.cidr ?? "") };
+        },
+        placeOf: (rule, olds) => networkOuts(rule.networkid, olds.networkName ?? "", olds.networkCidr ?? ""),
+        // The network's name and CIDR come from the old outputs unless the rule is new to us (adoption).
+        async lookupPlace(client, rule, olds) {
+            if (olds.networkId === rule.networkid && olds.networkCidr) return networkOuts(rule.networkid, olds.networkName ?? "", olds.networkCidr);
+            const n = await getNetwork(client, rule.networkid);
+            return networkOuts(rule.networkid, n?.name ?? "", n?.cidr ?? "");
+        },
+        checkInMold: (ctx, inputs) => namesInMold(ctx, KIND, inputs, { networks: ["network"] }),
+        get: getEgressFirewallRule,
+        list: (client, place) => listEgressFirewallRules(client, place),
+        create: (client, place, args) => createEgressFirewallRule(client, { ...(place as { networkid: string }), ...args }),
+        remove: (client, id) => deleteEgressFirewallRule(client, id),
     },
     egressFirewallRuleSchema,
     {

@@ -88,7 +88,8 @@ export const externalKubernetesCluster: ResourceDefinition<ExternalKubernetesClu
     async update(ctx, id) {
         const c = await getKubernetesCluster(ctx.client(), id);
         if (!c) throw new Error(`Kubernetes cluster ${id} no longer exists in Mold; run refresh`);
-        if (c.clustertype !== "ExternalManaged") throw new Error(`Kubernetes cluster ${c.name} (${id}) is ${c.clustertype}, not ExternalManaged: manage it with mold.KubernetesCluster`);
+        if (c.clustertype !== "ExternalManaged")
+            throw new Error(`Kubernetes cluster ${c.name} (${id}) is ${c.clustertype}, not ExternalManaged: manage it with mold.KubernetesCluster`);
         return outputsOf(c);
     },
 

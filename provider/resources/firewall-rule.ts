@@ -11,29 +11,29 @@ const ANYWHERE = "0.0.0.0/0";
 
 export const firewallRule: ResourceDefinition<FirewallRuleInputs, FirewallRuleOutputs> = firewallRuleDefinition<FirewallRuleInputs, FirewallRuleOutputs>(
     {
-    kind: "FirewallRule",
-    what: "firewall rule",
-    anchor: "ipAddressId",
-    extraInputs: [],
-    protocols: ["tcp", "udp", "icmp"],
-    portsRequired: true,
-    deleteFirstOnOverlap: true,
-    // Mold stores "from anywhere" when no source CIDR is given.
-    sourceCidrs: () => ({ whenEmpty: [ANYWHERE] }),
-    canonicalAnchor: (ipAddressId) => ipAddressId,
-    anchorOf: (rule) => rule.ipaddressid,
-    place: (_client, ipAddressId) => Promise.resolve({ params: { ipaddressid: ipAddressId }, outs: {} }),
-    placeOf: (rule) => ({ ipAddress: rule.ipaddress ?? "", networkId: rule.networkid }),
-    // Ports a Kubernetes cluster publishes on the IP are Mold's, not the program's.
-    checkInMold(ctx, inputs, ipAddressId) {
-        if (inputs.protocol === "icmp" || inputs.startPort === undefined) return Promise.resolve([]);
-        const range = { property: "startPort", start: inputs.startPort, end: inputs.endPort ?? inputs.startPort };
-        return managementPortFailures(ctx, "FirewallRule", ipAddressId, [range]);
-    },
-    get: getFirewallRule,
-    list: (client, place) => listFirewallRules(client, place),
-    create: (client, place, args) => createFirewallRule(client, { ...(place as { ipaddressid: string }), ...args }),
-    remove: (client, id) => deleteFirewallRule(client, id),
+        kind: "FirewallRule",
+        what: "firewall rule",
+        anchor: "ipAddressId",
+        extraInputs: [],
+        protocols: ["tcp", "udp", "icmp"],
+        portsRequired: true,
+        deleteFirstOnOverlap: true,
+        // Mold stores "from anywhere" when no source CIDR is given.
+        sourceCidrs: () => ({ whenEmpty: [ANYWHERE] }),
+        canonicalAnchor: (ipAddressId) => ipAddressId,
+        anchorOf: (rule) => rule.ipaddressid,
+        place: (_client, ipAddressId) => Promise.resolve({ params: { ipaddressid: ipAddressId }, outs: {} }),
+        placeOf: (rule) => ({ ipAddress: rule.ipaddress ?? "", networkId: rule.networkid }),
+        // Ports a Kubernetes cluster publishes on the IP are Mold's, not the program's.
+        checkInMold(ctx, inputs, ipAddressId) {
+            if (inputs.protocol === "icmp" || inputs.startPort === undefined) return Promise.resolve([]);
+            const range = { property: "startPort", start: inputs.startPort, end: inputs.endPort ?? inputs.startPort };
+            return managementPortFailures(ctx, "FirewallRule", ipAddressId, [range]);
+        },
+        get: getFirewallRule,
+        list: (client, place) => listFirewallRules(client, place),
+        create: (client, place, args) => createFirewallRule(client, { ...(place as { ipaddressid: string }), ...args }),
+        remove: (client, id) => deleteFirewallRule(client, id),
     },
     firewallRuleSchema,
     { ipAddressId: "createFirewallRule ipaddressid", ...sharedRuleHandles("createFirewallRule") },

@@ -46,12 +46,18 @@ function known(v: Validator, ...values: unknown[]): boolean {
 }
 
 /** The pure check; `olds` are the previous inputs ({} on create). */
-export function checkCluster(news: Partial<KubernetesClusterInputs>, olds: Partial<KubernetesClusterInputs>): { inputs: Partial<KubernetesClusterInputs>; failures: CheckFailure[] } {
+export function checkCluster(
+    news: Partial<KubernetesClusterInputs>,
+    olds: Partial<KubernetesClusterInputs>,
+): { inputs: Partial<KubernetesClusterInputs>; failures: CheckFailure[] } {
     const v = new Validator("KubernetesCluster");
     const inputs: Partial<KubernetesClusterInputs> = { ...news };
     v.string("name", news.name, { required: true });
     if (known(v, news.name) && typeof news.name === "string" && news.name.trim() !== "" && !CLUSTER_NAME.test(news.name)) {
-        v.fail("name", `'${news.name}' is not a valid cluster name: 1 to 40 letters, digits and hyphens, starting with a letter, not ending with a hyphen (Mold names the nodes and the network after it)`);
+        v.fail(
+            "name",
+            `'${news.name}' is not a valid cluster name: 1 to 40 letters, digits and hyphens, starting with a letter, not ending with a hyphen (Mold names the nodes and the network after it)`,
+        );
     }
     v.string("description", news.description, { text: true });
     v.string("zone", news.zone, { required: true });
@@ -72,7 +78,13 @@ export function checkCluster(news: Partial<KubernetesClusterInputs>, olds: Parti
 
     integer(v, "size", news.size, 1, " worker node");
     integer(v, "controlNodes", news.controlNodes, 1, " control node");
-    if (known(v, news.controlNodes) && typeof news.controlNodes === "number" && Number.isInteger(news.controlNodes) && news.controlNodes > 1 && news.controlNodes % 2 === 0) {
+    if (
+        known(v, news.controlNodes) &&
+        typeof news.controlNodes === "number" &&
+        Number.isInteger(news.controlNodes) &&
+        news.controlNodes > 1 &&
+        news.controlNodes % 2 === 0
+    ) {
         v.fail(
             "controlNodes",
             `is ${news.controlNodes}: HA needs an odd number of control nodes. etcd needs a majority (quorum) to accept writes, so ${news.controlNodes} nodes survive no more failures than ${news.controlNodes - 1}; use ${news.controlNodes - 1} or ${news.controlNodes + 1}`,
@@ -85,14 +97,16 @@ export function checkCluster(news: Partial<KubernetesClusterInputs>, olds: Parti
     if (known(v, a) && a !== undefined && a !== null) {
         if (typeof a !== "object" || Array.isArray(a)) v.fail("autoscaling", "must be an object {enabled, minSize, maxSize}");
         else {
-            if (known(v, a.enabled) && a.enabled !== undefined && typeof a.enabled !== "boolean") v.fail("autoscaling.enabled", `must be true or false, got ${JSON.stringify(a.enabled)}`);
+            if (known(v, a.enabled) && a.enabled !== undefined && typeof a.enabled !== "boolean")
+                v.fail("autoscaling.enabled", `must be true or false, got ${JSON.stringify(a.enabled)}`);
             integer(v, "autoscaling.minSize", a.minSize, 1);
             integer(v, "autoscaling.maxSize", a.maxSize, 1);
             if (a.enabled === true) {
                 if (a.minSize === undefined) v.fail("autoscaling.minSize", "is required when autoscaling is enabled");
                 if (a.maxSize === undefined) v.fail("autoscaling.maxSize", "is required when autoscaling is enabled");
                 if (known(v, a.minSize, a.maxSize) && typeof a.minSize === "number" && typeof a.maxSize === "number") {
-                    if (a.minSize >= a.maxSize) v.fail("autoscaling.minSize", `(${a.minSize}) must be below autoscaling.maxSize (${a.maxSize}), as Mold requires`);
+                    if (a.minSize >= a.maxSize)
+                        v.fail("autoscaling.minSize", `(${a.minSize}) must be below autoscaling.maxSize (${a.maxSize}), as Mold requires`);
                     else if (known(v, news.size) && typeof news.size === "number" && (news.size < a.minSize || news.size > a.maxSize)) {
                         v.fail("size", `(${news.size}) must be within autoscaling.minSize..maxSize (${a.minSize}..${a.maxSize}) while autoscaling is enabled`);
                     }
@@ -106,18 +120,24 @@ export function checkCluster(news: Partial<KubernetesClusterInputs>, olds: Parti
         if (typeof r !== "object" || Array.isArray(r)) v.fail("privateRegistry", "must be an object {url, username, password}");
         else {
             for (const k of ["url", "username", "password"] as const) v.string(`privateRegistry.${k}`, r[k], { text: k === "password" });
-            if (known(v, r.url) && !r.url && (r.username || r.password)) v.fail("privateRegistry.url", "is required when a registry username or password is given");
+            if (known(v, r.url) && !r.url && (r.username || r.password))
+                v.fail("privateRegistry.url", "is required when a registry username or password is given");
             if (known(v, r.url, r.username, r.password) && r.url && (!r.username || !r.password)) {
                 v.fail("privateRegistry", "needs url, username and password together (Mold takes all three or none)");
             }
-            if (known(v, r.url) && typeof r.url === "string" && r.url && !/^[a-z][a-z0-9+.-]*:\/\/[^\s/]+/i.test(r.url)) v.fail("privateRegistry.url", `must be a URL such as https://registry.example:5000, got '${r.url}'`);
+            if (known(v, r.url) && typeof r.url === "string" && r.url && !/^[a-z][a-z0-9+.-]*:\/\/[^\s/]+/i.test(r.url))
+                v.fail("privateRegistry.url", `must be a URL such as https://registry.example:5000, got '${r.url}'`);
         }
     }
 
     v.oneOf("desiredState", news.desiredState, ["running", "stopped"]);
     if (known(v, news.removeNodes) && news.removeNodes !== undefined) {
         if (!Array.isArray(news.removeNodes)) v.fail("removeNodes", "must be a list of node VM ids or names");
-        else news.removeNodes.forEach((n: unknown, i: number) => known(v, n) && (typeof n !== "string" || !n.trim()) && v.fail(`removeNodes[${i}]`, "must be a non-empty VM id or name"));
+        else
+            news.removeNodes.forEach(
+                (n: unknown, i: number) =>
+                    known(v, n) && (typeof n !== "string" || !n.trim()) && v.fail(`removeNodes[${i}]`, "must be a non-empty VM id or name"),
+            );
     }
     const t = news.timeouts;
     if (known(v, t) && t !== undefined) {
@@ -125,7 +145,8 @@ export function checkCluster(news: Partial<KubernetesClusterInputs>, olds: Parti
         else
             for (const [k, m] of Object.entries(t)) {
                 if (!["create", "update", "delete"].includes(k)) v.fail(`timeouts.${k}`, "is not an operation (create, update, delete)");
-                else if (known(v, m) && m !== undefined && (typeof m !== "number" || !(m > 0))) v.fail(`timeouts.${k}`, `must be a positive number of minutes, got ${JSON.stringify(m)}`);
+                else if (known(v, m) && m !== undefined && (typeof m !== "number" || !(m > 0)))
+                    v.fail(`timeouts.${k}`, `must be a positive number of minutes, got ${JSON.stringify(m)}`);
             }
     }
 
@@ -143,7 +164,8 @@ export function checkCluster(news: Partial<KubernetesClusterInputs>, olds: Parti
     }
 
     if (inputs.desiredState === undefined) inputs.desiredState = "running";
-    else if (typeof inputs.desiredState === "string" && v.known(inputs.desiredState)) inputs.desiredState = inputs.desiredState.toLowerCase() as KubernetesClusterInputs["desiredState"];
+    else if (typeof inputs.desiredState === "string" && v.known(inputs.desiredState))
+        inputs.desiredState = inputs.desiredState.toLowerCase() as KubernetesClusterInputs["desiredState"];
     if (inputs.controlNodes === undefined) inputs.controlNodes = 1;
     return { inputs, failures: v.failures };
 }
@@ -155,7 +177,11 @@ export async function findKubernetesVersion(client: MoldClient, wanted: string, 
     const semver = semverOf(wanted);
     const bySemver = semver ? enabled.filter((x) => x.semanticversion === semver) : [];
     if (bySemver.length === 1 || (bySemver.length > 1 && !all.some((x) => x.id === wanted || x.name === wanted))) return bySemver[0];
-    return pickOne("Kubernetes version", wanted, all.map((x) => ({ ...x, name: x.name ?? x.semanticversion })));
+    return pickOne(
+        "Kubernetes version",
+        wanted,
+        all.map((x) => ({ ...x, name: x.name ?? x.semanticversion })),
+    );
 }
 
 function belowMinimum(o: ServiceOffering, version: KubernetesSupportedVersion): string | undefined {
@@ -164,7 +190,8 @@ function belowMinimum(o: ServiceOffering, version: KubernetesSupportedVersion): 
     if (o.iscustomized) return "custom offerings are not allowed for cluster nodes";
     const needCpu = Math.max(MIN_NODE_CPU, Number(version.mincpunumber ?? 0));
     const needRam = Math.max(MIN_NODE_RAM_MB, Number(version.minmemory ?? 0));
-    if (cpu < needCpu || ram < needRam) return `it has ${cpu} vCPU and ${ram} MB, Kubernetes ${version.semanticversion} nodes need at least ${needCpu} vCPU and ${needRam} MB`;
+    if (cpu < needCpu || ram < needRam)
+        return `it has ${cpu} vCPU and ${ram} MB, Kubernetes ${version.semanticversion} nodes need at least ${needCpu} vCPU and ${needRam} MB`;
     return undefined;
 }
 

@@ -11,7 +11,18 @@ import type { KubernetesClusterInputs, KubernetesClusterNode, KubernetesClusterO
 import type { HookContext, Reported } from "../runtime/hooks";
 
 /** States a cluster leaves on its own; changes wait them out before deciding anything. */
-export const TRANSITIONAL = ["Created", "Starting", "Stopping", "Scaling", "ScalingStoppedCluster", "Upgrading", "Importing", "RemovingNodes", "Recovering", "Destroying"];
+export const TRANSITIONAL = [
+    "Created",
+    "Starting",
+    "Stopping",
+    "Scaling",
+    "ScalingStoppedCluster",
+    "Upgrading",
+    "Importing",
+    "RemovingNodes",
+    "Recovering",
+    "Destroying",
+];
 
 const DEFAULT_MINUTES = { create: 60, update: 60, delete: 30 };
 
@@ -58,7 +69,8 @@ export async function waitForCluster(
         log(c.state);
         if (jobId) {
             const job = await client.call<AsyncJob>("queryAsyncJobResult", { jobid: jobId });
-            if (job.jobstatus === 2 || job.jobstatus === 3) throw new Error(`${what} failed in Mold: ${job.jobresult?.errortext ?? "job failed"} (cluster state ${c.state})`);
+            if (job.jobstatus === 2 || job.jobstatus === 3)
+                throw new Error(`${what} failed in Mold: ${job.jobresult?.errortext ?? "job failed"} (cluster state ${c.state})`);
         }
         if (Date.now() >= deadline) throw new Error(`${what} did not finish in time: cluster ${id} is still ${c.state}`);
         // The same waiting policy as async jobs: quick for short operations, few polls for long ones.
@@ -114,18 +126,34 @@ export function parseKubeconfig(text: string): Kubeconfig {
     const user = (doc.users ?? []).find((u) => u.name === context?.user)?.user ?? doc.users?.[0]?.user;
     if (!cluster?.server || !user) throw new Error("the kubeconfig has no cluster server or user");
     const b64 = (s: string | undefined) => (s ? Buffer.from(s, "base64").toString("utf8") : "");
-    return { server: new URL(cluster.server), ca: b64(cluster["certificate-authority-data"]), cert: b64(user["client-certificate-data"]), key: b64(user["client-key-data"]) };
+    return {
+        server: new URL(cluster.server),
+        ca: b64(cluster["certificate-authority-data"]),
+        cert: b64(user["client-certificate-data"]),
+        key: b64(user["client-key-data"]),
+    };
 }
 
 /** One GET /healthz trusting only the kubeconfig's CA and presenting its client certificate. */
 function healthz(kc: Kubeconfig, timeoutMs: number): Promise<string> {
     return new Promise((resolve, reject) => {
         const req = https.get(
-            { host: kc.server.hostname, port: Number(kc.server.port || 443), path: "/healthz", agent: false, ca: kc.ca || undefined, cert: kc.cert || undefined, key: kc.key || undefined, timeout: timeoutMs },
+            {
+                host: kc.server.hostname,
+                port: Number(kc.server.port || 443),
+                path: "/healthz",
+                agent: false,
+                ca: kc.ca || undefined,
+                cert: kc.cert || undefined,
+                key: kc.key || undefined,
+                timeout: timeoutMs,
+            },
             (res) => {
                 let body = "";
                 res.on("data", (c) => (body += c));
-                res.on("end", () => (res.statusCode === 200 ? resolve(body.trim()) : reject(new Error(`/healthz answered HTTP ${res.statusCode}: ${body.slice(0, 120)}`))));
+                res.on("end", () =>
+                    res.statusCode === 200 ? resolve(body.trim()) : reject(new Error(`/healthz answered HTTP ${res.statusCode}: ${body.slice(0, 120)}`)),
+                );
             },
         );
         req.on("timeout", () => req.destroy(new Error(`/healthz did not answer within ${timeoutMs} ms`)));

@@ -36,7 +36,6 @@ import { deadlineFor, healthyKubeconfig, latestEvents, outputsOf, progress, sett
 import { count } from "../runtime/plural";
 import { createOnce, deleteConfirmed } from "../runtime/reconcile";
 
-
 const NODE_OFFERINGS: [KubernetesNodeType, OfferingInput][] = [
     ["control", "controlOffering"],
     ["worker", "workerOffering"],
@@ -45,7 +44,8 @@ const NODE_OFFERINGS: [KubernetesNodeType, OfferingInput][] = [
 
 type OfferingInput = "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering";
 
-const autoscalingOn = <T extends { autoscaling?: KubernetesClusterAutoscaling | null }>(p: T): p is T & { autoscaling: KubernetesClusterAutoscaling } => p.autoscaling?.enabled === true;
+const autoscalingOn = <T extends { autoscaling?: KubernetesClusterAutoscaling | null }>(p: T): p is T & { autoscaling: KubernetesClusterAutoscaling } =>
+    p.autoscaling?.enabled === true;
 
 /** The cluster version's semver: from its name when that is "v<semver>", else from the catalog. */
 async function semverOfCluster(client: MoldClient, c: KubernetesCluster): Promise<string> {
@@ -56,7 +56,10 @@ async function semverOfCluster(client: MoldClient, c: KubernetesCluster): Promis
 }
 
 /** Offering names or ids → ids; `keys` limits which inputs are resolved. */
-async function offeringIds(client: MoldClient, inputs: Partial<KubernetesClusterInputs>): Promise<{ service?: string; nodes: Partial<Record<KubernetesNodeType, string>> }> {
+async function offeringIds(
+    client: MoldClient,
+    inputs: Partial<KubernetesClusterInputs>,
+): Promise<{ service?: string; nodes: Partial<Record<KubernetesNodeType, string>> }> {
     const all = await listServiceOfferings(client);
     const id = (k: OfferingInput) => (inputs[k] ? pickOne("service offering", inputs[k]!, all).id : undefined);
     const nodes: Partial<Record<KubernetesNodeType, string>> = {};
@@ -77,12 +80,19 @@ function waitOptions(ctx: HookContext, what: string, deadline: number): WaitOpti
  */
 async function immutableConflicts(client: MoldClient, c: KubernetesCluster, news: KubernetesClusterInputs): Promise<string[]> {
     const out: string[] = [];
-    const differ = (k: string, inMold: unknown, inProgram: unknown) => out.push(`${k} is ${JSON.stringify(inMold)} in Mold but ${JSON.stringify(inProgram)} in the program`);
+    const differ = (k: string, inMold: unknown, inProgram: unknown) =>
+        out.push(`${k} is ${JSON.stringify(inMold)} in Mold but ${JSON.stringify(inProgram)} in the program`);
     if (news.name !== undefined && news.name !== c.name) differ("name", c.name, news.name);
-    if (news.zone !== undefined && ![c.zoneid, c.zonename].includes(news.zone) && (await findZone(client, news.zone)).id !== c.zoneid) differ("zone", c.zonename ?? c.zoneid, news.zone);
-    if (news.controlNodes !== undefined && Number(news.controlNodes) !== Number(c.controlnodes)) differ("controlNodes", Number(c.controlnodes), news.controlNodes);
+    if (news.zone !== undefined && ![c.zoneid, c.zonename].includes(news.zone) && (await findZone(client, news.zone)).id !== c.zoneid)
+        differ("zone", c.zonename ?? c.zoneid, news.zone);
+    if (news.controlNodes !== undefined && Number(news.controlNodes) !== Number(c.controlnodes))
+        differ("controlNodes", Number(c.controlnodes), news.controlNodes);
     if (news.etcdNodes !== undefined && Number(news.etcdNodes) !== Number(c.etcdnodes ?? 0)) differ("etcdNodes", Number(c.etcdnodes ?? 0), news.etcdNodes);
-    if (news.network !== undefined && ![c.networkid, c.associatednetworkname].includes(news.network) && (await findNetwork(client, news.network)).id !== c.networkid) {
+    if (
+        news.network !== undefined &&
+        ![c.networkid, c.associatednetworkname].includes(news.network) &&
+        (await findNetwork(client, news.network)).id !== c.networkid
+    ) {
         differ("network", c.associatednetworkname ?? c.networkid, news.network);
     }
     if (news.keyPair !== undefined && c.keypair !== undefined && news.keyPair !== c.keypair) differ("keyPair", c.keypair, news.keyPair);
@@ -90,7 +100,10 @@ async function immutableConflicts(client: MoldClient, c: KubernetesCluster, news
 }
 
 /** Whether the offerings the program resolves to differ from the cluster's: `nodes` when some node VMs change. */
-function offeringDifference(c: KubernetesCluster, o: { service?: string; nodes: Partial<Record<KubernetesNodeType, string>> }): { any: boolean; nodes: boolean } {
+function offeringDifference(
+    c: KubernetesCluster,
+    o: { service?: string; nodes: Partial<Record<KubernetesNodeType, string>> },
+): { any: boolean; nodes: boolean } {
     const current = (node: KubernetesNodeType) => c[`${node}offeringid`] ?? c.serviceofferingid;
     const nodes = (["control", "worker", "etcd"] as KubernetesNodeType[])
         .filter((node) => node !== "etcd" || Number(c.etcdnodes ?? 0) > 0)
@@ -184,7 +197,9 @@ export const kubernetesCluster: ResourceDefinition<KubernetesClusterInputs, Kube
         // After a lost answer: a cluster of this name created since we asked is the one just submitted.
         const askedAt = Date.now() - 5000;
         const find = async () => {
-            const c = (await listKubernetesClusters(client, { name: inputs.name })).find((x) => x.name === inputs.name && Date.parse(String(x.created).replace(/(\d\d)(\d\d)$/, "$1:$2")) >= askedAt);
+            const c = (await listKubernetesClusters(client, { name: inputs.name })).find(
+                (x) => x.name === inputs.name && Date.parse(String(x.created).replace(/(\d\d)(\d\d)$/, "$1:$2")) >= askedAt,
+            );
             return c ? { id: c.id, jobId: "" } : undefined;
         };
         const submitted = await createOnce(() => submitCreateKubernetesCluster(client, args), find);
@@ -192,7 +207,14 @@ export const kubernetesCluster: ResourceDefinition<KubernetesClusterInputs, Kube
         ctx.log(`cluster ${inputs.name} submitted as ${id}`);
         // From here on the cluster exists in Mold: every failure carries its id so Pulumi records it.
         try {
-            let c = await waitForCluster(ctx, id, `creating cluster ${inputs.name}`, deadline, (x) => !["Created", "Starting"].includes(x.state), submitted.jobId || undefined);
+            let c = await waitForCluster(
+                ctx,
+                id,
+                `creating cluster ${inputs.name}`,
+                deadline,
+                (x) => !["Created", "Starting"].includes(x.state),
+                submitted.jobId || undefined,
+            );
             if (!c) throw new Error(`Mold no longer lists cluster ${id}`);
             if (c.state !== "Running") throw new Error(`the cluster ended in state ${c.state}`);
             const kubeconfig = await healthyKubeconfig(ctx, id, deadline);
@@ -217,9 +239,14 @@ export const kubernetesCluster: ResourceDefinition<KubernetesClusterInputs, Kube
         if (semver && semverOf(olds.kubernetesVersion) !== semver && olds.kubernetesVersion !== c.kubernetesversionid) inputs.kubernetesVersion = semver;
         if (c.state === "Running" || c.state === "Stopped") inputs.desiredState = c.state.toLowerCase() as "running" | "stopped";
         const offering = olds.serviceOffering;
-        if (offering !== undefined && c.serviceofferingid && ![c.serviceofferingid, c.serviceofferingname].includes(offering)) inputs.serviceOffering = c.serviceofferingname ?? c.serviceofferingid;
+        if (offering !== undefined && c.serviceofferingid && ![c.serviceofferingid, c.serviceofferingname].includes(offering))
+            inputs.serviceOffering = c.serviceofferingname ?? c.serviceofferingid;
         if (!!c.autoscalingenabled !== autoscalingOn(olds)) {
-            inputs.autoscaling = c.autoscalingenabled ? { enabled: true, minSize: c.minsize, maxSize: c.maxsize } : olds.autoscaling ? { ...olds.autoscaling, enabled: false } : undefined;
+            inputs.autoscaling = c.autoscalingenabled
+                ? { enabled: true, minSize: c.minsize, maxSize: c.maxsize }
+                : olds.autoscaling
+                  ? { ...olds.autoscaling, enabled: false }
+                  : undefined;
         }
         return { outs, inputs };
     },
@@ -242,10 +269,14 @@ export const kubernetesCluster: ResourceDefinition<KubernetesClusterInputs, Kube
         };
         let c = await settledCluster(ctx, id, deadline);
         if (!c) throw new Error(`Kubernetes cluster ${id} no longer exists in Mold; run \`pulumi refresh\``);
-        if (c.state === "Error") throw new Error(`Kubernetes cluster ${id} is in state Error (its create failed) and cannot be changed; replace it (pulumi up --replace) or destroy it.${await latestEvents(client, id)}`);
+        if (c.state === "Error")
+            throw new Error(
+                `Kubernetes cluster ${id} is in state Error (its create failed) and cannot be changed; replace it (pulumi up --replace) or destroy it.${await latestEvents(client, id)}`,
+            );
         if (olds.createIncomplete) {
             const conflicts = await immutableConflicts(client, c, news);
-            if (conflicts.length) throw new Error(`Kubernetes cluster ${id} does not match the program: ${conflicts.join("; ")} (changing it would need a replacement)`);
+            if (conflicts.length)
+                throw new Error(`Kubernetes cluster ${id} does not match the program: ${conflicts.join("; ")} (changing it would need a replacement)`);
         }
         const want = news.desiredState === "stopped" ? "Stopped" : "Running";
         const start = async () => {
@@ -260,13 +291,19 @@ export const kubernetesCluster: ResourceDefinition<KubernetesClusterInputs, Kube
         }
 
         const members = c.virtualmachines ?? [];
-        const removals = ((news.removeNodes ?? []) as string[]).map((n) => members.find((vm) => vm.id === n || vm.name === n)?.id).filter((x): x is string => !!x);
+        const removals = ((news.removeNodes ?? []) as string[])
+            .map((n) => members.find((vm) => vm.id === n || vm.name === n)?.id)
+            .filter((x): x is string => !!x);
         const version = await findKubernetesVersion(client, news.kubernetesVersion, c.zoneid);
         const upgrade = version.id !== c.kubernetesversionid && version.semanticversion !== (await semverOfCluster(client, c));
-        const autoChange = autoscalingOn(news) ? !c.autoscalingenabled || c.minsize !== news.autoscaling.minSize || c.maxsize !== news.autoscaling.maxSize : !!c.autoscalingenabled;
+        const autoChange = autoscalingOn(news)
+            ? !c.autoscalingenabled || c.minsize !== news.autoscaling.minSize || c.maxsize !== news.autoscaling.maxSize
+            : !!c.autoscalingenabled;
         // Judged against the offerings Mold has, so an adoption (whose olds know none) or a spelling change
         // (a name for an id) does not stop a running cluster for nothing.
-        const offeringInputsChanged = olds.createIncomplete === true || (["serviceOffering", "controlOffering", "workerOffering", "etcdOffering"] as const).some((k) => olds[k] !== news[k]);
+        const offeringInputsChanged =
+            olds.createIncomplete === true ||
+            (["serviceOffering", "controlOffering", "workerOffering", "etcdOffering"] as const).some((k) => olds[k] !== news[k]);
         const sizeAfterRemovals = () => Number(c!.size);
         const needsRunning = removals.length > 0 || upgrade || autoChange || (!autoscalingOn(news) && news.size !== undefined && news.size !== Number(c.size));
         if (c.state === "Stopped" && (want === "Running" || needsRunning)) await start();
@@ -277,7 +314,9 @@ export const kubernetesCluster: ResourceDefinition<KubernetesClusterInputs, Kube
         };
         if (removals.length) await scale(`removing nodes ${removals.join(", ")} from cluster ${id}`, { nodeids: removals });
         if (upgrade) {
-            await step(`upgrading cluster ${id} to ${version.semanticversion}`, () => upgradeKubernetesCluster(client, id, version.id, waitOptions(ctx, "upgrading", deadline)));
+            await step(`upgrading cluster ${id} to ${version.semanticversion}`, () =>
+                upgradeKubernetesCluster(client, id, version.id, waitOptions(ctx, "upgrading", deadline)),
+            );
             c = await refetch();
         }
         const o = offeringInputsChanged ? await offeringIds(client, news) : undefined;
@@ -286,13 +325,23 @@ export const kubernetesCluster: ResourceDefinition<KubernetesClusterInputs, Kube
             // Mold changes node offerings only on stopped VMs (KVM): stop → scale → start, as for a VM.
             // Started again only when the cluster is to run, or a later step needs it running.
             const stopFirst = offerings.nodes && c.state === "Running";
-            if (stopFirst) await step(`stopping cluster ${id} to change its offerings`, () => stopKubernetesCluster(client, id, waitOptions(ctx, "stopping", deadline)));
-            await scale(`changing the offerings of cluster ${id}`, { serviceofferingid: o.service, nodeofferings: Object.keys(o.nodes).length ? o.nodes : undefined });
+            if (stopFirst)
+                await step(`stopping cluster ${id} to change its offerings`, () => stopKubernetesCluster(client, id, waitOptions(ctx, "stopping", deadline)));
+            await scale(`changing the offerings of cluster ${id}`, {
+                serviceofferingid: o.service,
+                nodeofferings: Object.keys(o.nodes).length ? o.nodes : undefined,
+            });
             if (stopFirst && (want === "Running" || needsRunning)) await start();
         }
         if (autoChange && !autoscalingOn(news)) await scale(`turning autoscaling off on cluster ${id}`, { autoscalingenabled: false });
-        if (autoChange && autoscalingOn(news)) await scale(`turning autoscaling on (${news.autoscaling.minSize}..${news.autoscaling.maxSize}) on cluster ${id}`, { autoscalingenabled: true, minsize: news.autoscaling.minSize, maxsize: news.autoscaling.maxSize });
-        if (!autoscalingOn(news) && news.size !== undefined && news.size !== sizeAfterRemovals()) await scale(`scaling cluster ${id} to ${count(news.size, "worker")}`, { size: news.size });
+        if (autoChange && autoscalingOn(news))
+            await scale(`turning autoscaling on (${news.autoscaling.minSize}..${news.autoscaling.maxSize}) on cluster ${id}`, {
+                autoscalingenabled: true,
+                minsize: news.autoscaling.minSize,
+                maxsize: news.autoscaling.maxSize,
+            });
+        if (!autoscalingOn(news) && news.size !== undefined && news.size !== sizeAfterRemovals())
+            await scale(`scaling cluster ${id} to ${count(news.size, "worker")}`, { size: news.size });
 
         if (want === "Stopped" && c.state !== "Stopped") {
             await step(`stopping cluster ${id}`, () => stopKubernetesCluster(client, id, waitOptions(ctx, "stopping", deadline)));

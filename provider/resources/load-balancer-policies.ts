@@ -56,7 +56,10 @@ export function checkStickiness<T>(v: Validator, property: string, value: T): T 
     const allowed = Object.keys(STICKINESS_METHODS);
     const method = allowed.find((m) => typeof value.method === "string" && m.toLowerCase() === value.method.toLowerCase());
     if (v.known(value.method) && !method) {
-        v.fail(`${property}.method`, value.method === undefined ? `is required (one of ${allowed.join(", ")})` : `must be one of ${allowed.join(", ")}, got '${String(value.method)}'`);
+        v.fail(
+            `${property}.method`,
+            value.method === undefined ? `is required (one of ${allowed.join(", ")})` : `must be one of ${allowed.join(", ")}, got '${String(value.method)}'`,
+        );
     }
     v.string(`${property}.name`, value.name, { required: true, maxLength: 255 });
     const params = value.params;
@@ -73,8 +76,10 @@ export function checkStickiness<T>(v: Validator, property: string, value: T): T 
                 if (!v.known(raw)) continue;
                 if (typeof raw !== "string") v.fail(`${property}.params.${k}`, `must be a string, got ${typeof raw}`);
                 else if (!known.endsWith("*") && raw === "") v.fail(`${property}.params.${k}`, "needs a value (only flags such as nocache may be empty)");
-                else if (method === "SourceBased" && k === "expire" && !/^\d+[dhms]?$/.test(raw)) v.fail(`${property}.params.${k}`, `must be a time such as 30m, got '${raw}'`);
-                else if (method === "SourceBased" && k === "tablesize" && !/^\d+[kmg]?$/i.test(raw)) v.fail(`${property}.params.${k}`, `must be a size such as 200k, got '${raw}'`);
+                else if (method === "SourceBased" && k === "expire" && !/^\d+[dhms]?$/.test(raw))
+                    v.fail(`${property}.params.${k}`, `must be a time such as 30m, got '${raw}'`);
+                else if (method === "SourceBased" && k === "tablesize" && !/^\d+[kmg]?$/i.test(raw))
+                    v.fail(`${property}.params.${k}`, `must be a size such as 200k, got '${raw}'`);
             }
         }
     }
@@ -88,7 +93,8 @@ export function checkHealthCheck(v: Validator, property: string, value: unknown)
     const int = (field: string, min: number, max: number) => {
         const x = value[field];
         if (!v.known(x) || x === undefined) return;
-        if (typeof x !== "number" || !Number.isInteger(x) || x < min || x > max) v.fail(`${property}.${field}`, `must be an integer from ${min} to ${max}, got ${JSON.stringify(x)}`);
+        if (typeof x !== "number" || !Number.isInteger(x) || x < min || x > max)
+            v.fail(`${property}.${field}`, `must be an integer from ${min} to ${max}, got ${JSON.stringify(x)}`);
     };
     if (v.known(value.pingPath) && value.pingPath !== undefined && (typeof value.pingPath !== "string" || !value.pingPath.startsWith("/"))) {
         v.fail(`${property}.pingPath`, `must be a path starting with '/', got ${JSON.stringify(value.pingPath)}`);
@@ -99,7 +105,10 @@ export function checkHealthCheck(v: Validator, property: string, value: unknown)
     int("unhealthyThreshold", 1, 1000);
     const { interval, responseTimeout } = value as { interval?: unknown; responseTimeout?: unknown };
     if (typeof interval === "number" && typeof responseTimeout === "number" && responseTimeout > interval) {
-        v.fail(`${property}.responseTimeout`, `(${responseTimeout}) must not exceed interval (${interval}); Mold refuses a monitor interval shorter than its timeout`);
+        v.fail(
+            `${property}.responseTimeout`,
+            `(${responseTimeout}) must not exceed interval (${interval}); Mold refuses a monitor interval shorter than its timeout`,
+        );
     }
     for (const k of Object.keys(value)) if (!(k in HEALTH_DEFAULTS)) v.fail(`${property}.${k}`, "is not a health-check field");
 }
@@ -119,7 +128,11 @@ function sameStickiness(p: LBStickinessPolicy, want: StickinessSpec): boolean {
 }
 
 /** The policy Mold holds, as the input it corresponds to: the declared spelling when it means the same. */
-export async function readStickiness(client: MoldClient, ruleId: string, declared: StickinessSpec | undefined): Promise<{ spec: StickinessSpec | null; id: string }> {
+export async function readStickiness(
+    client: MoldClient,
+    ruleId: string,
+    declared: StickinessSpec | undefined,
+): Promise<{ spec: StickinessSpec | null; id: string }> {
     const p = (await stickinessPolicies(client, ruleId))[0];
     if (!p) return { spec: null, id: "" };
     if (declared && sameStickiness(p, declared)) return { spec: declared, id: p.id };
@@ -141,7 +154,8 @@ export async function convergeStickiness(client: MoldClient, ruleId: string, wan
     if (!want) return "";
     if (keep) return keep.id;
     const created = await createOnce(
-        async () => (await createLBStickinessPolicy(client, { lbruleid: ruleId, name: want.name, methodname: want.method, param: want.params })).stickinesspolicy[0],
+        async () =>
+            (await createLBStickinessPolicy(client, { lbruleid: ruleId, name: want.name, methodname: want.method, param: want.params })).stickinesspolicy[0],
         async () => (await stickinessPolicies(client, ruleId)).find((p) => sameStickiness(p, want)),
     );
     return created.id;
@@ -168,7 +182,11 @@ function sameHealthCheck(p: LBHealthCheckPolicy, want: HealthCheckSpec): boolean
     );
 }
 
-export async function readHealthCheck(client: MoldClient, ruleId: string, declared: HealthCheckSpec | undefined): Promise<{ spec: HealthCheckSpec | null; id: string }> {
+export async function readHealthCheck(
+    client: MoldClient,
+    ruleId: string,
+    declared: HealthCheckSpec | undefined,
+): Promise<{ spec: HealthCheckSpec | null; id: string }> {
     const p = (await healthCheckPolicies(client, ruleId))[0];
     if (!p) return { spec: null, id: "" };
     if (declared && sameHealthCheck(p, declared)) return { spec: declared, id: p.id };

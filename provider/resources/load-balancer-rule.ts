@@ -58,7 +58,13 @@ function cidrsOf(r: LoadBalancerRule): string[] {
  * Members and policies, brought to the declared ones. Each step reads Mold first, so this is what both
  * the end of a create and the repair of an incomplete one run.
  */
-async function converge(client: MoldClient, rule: LoadBalancerRule, inputs: Partial<LoadBalancerRuleInputs>, parts: { members: boolean; stickiness: boolean; healthCheck: boolean }, olds: Partial<Cleared<LoadBalancerRuleOutputs>> = {}): Promise<Extras> {
+async function converge(
+    client: MoldClient,
+    rule: LoadBalancerRule,
+    inputs: Partial<LoadBalancerRuleInputs>,
+    parts: { members: boolean; stickiness: boolean; healthCheck: boolean },
+    olds: Partial<Cleared<LoadBalancerRuleOutputs>> = {},
+): Promise<Extras> {
     const extras: Extras = {
         memberIds: olds.memberIds ?? [],
         stickinessPolicyId: olds.stickinessPolicyId ?? "",
@@ -134,7 +140,9 @@ export const loadBalancerRule: ResourceDefinition<LoadBalancerRuleInputs, LoadBa
     },
 
     checkInMold(ctx, inputs) {
-        return managementPortFailures(ctx, "LoadBalancerRule", inputs.publicIpAddressId, [{ property: "publicPort", start: inputs.publicPort, end: inputs.publicPort }]);
+        return managementPortFailures(ctx, "LoadBalancerRule", inputs.publicIpAddressId, [
+            { property: "publicPort", start: inputs.publicPort, end: inputs.publicPort },
+        ]);
     },
 
     async create(ctx, inputs) {

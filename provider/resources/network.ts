@@ -71,8 +71,16 @@ export const network: ResourceDefinition<NetworkInputs, NetworkOutputs> = {
         v.string("networkOffering", news.networkOffering);
         v.subnet("gateway", news.gateway, "netmask", news.netmask);
         v.string("networkDomain", news.networkDomain, { maxLength: 190 });
-        if (typeof news.networkDomain === "string" && v.known(news.networkDomain) && news.networkDomain.length <= 190 && !news.networkDomain.split(".").every((l) => DOMAIN_LABEL.test(l))) {
-            v.fail("networkDomain", `'${news.networkDomain}' is not a domain Mold accepts: labels of 1 to 63 letters, digits and hyphens, not starting or ending with a hyphen`);
+        if (
+            typeof news.networkDomain === "string" &&
+            v.known(news.networkDomain) &&
+            news.networkDomain.length <= 190 &&
+            !news.networkDomain.split(".").every((l) => DOMAIN_LABEL.test(l))
+        ) {
+            v.fail(
+                "networkDomain",
+                `'${news.networkDomain}' is not a domain Mold accepts: labels of 1 to 63 letters, digits and hyphens, not starting or ending with a hyphen`,
+            );
         }
         v.tags("tags", news.tags);
         return { inputs: news, failures: v.failures };

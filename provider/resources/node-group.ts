@@ -22,9 +22,21 @@ import { Validator } from "../runtime/validate";
 import { namesInMold } from "./check-names";
 import { untilHealthy } from "./kubernetes-cluster-ops";
 
-
 /** What makes the group (or, for a control plane, the cluster) what it is: a change means another one. */
-const IDENTITY = ["clusterName", "name", "role", "zone", "network", "publicIpAddressId", "sshPortStart", "controlPlaneEndpoint", "apiLoadBalancerRuleId", "cni", "podCidr", "serviceCidr"] as const;
+const IDENTITY = [
+    "clusterName",
+    "name",
+    "role",
+    "zone",
+    "network",
+    "publicIpAddressId",
+    "sshPortStart",
+    "controlPlaneEndpoint",
+    "apiLoadBalancerRuleId",
+    "cni",
+    "podCidr",
+    "serviceCidr",
+] as const;
 
 /** Inputs an update applies to every node in place; the nodes themselves do not record them. */
 const IN_PLACE_ACROSS_NODES: (keyof NodeGroupInputs)[] = ["labels", "taints", "sshAccess", "sshCidrs", "moldClusterId"];
@@ -55,12 +67,22 @@ function checked(inputs: NodeGroupInputs): GroupInputs {
 function stateOf(olds: Partial<NodeGroupOutputs>): GroupState {
     // Nodes a refresh found without a VM stay recorded until an update has deleted them from Kubernetes.
     const nodes = [...(Array.isArray(olds.nodes) ? olds.nodes : []), ...(Array.isArray(olds.vanishedNodes) ? olds.vanishedNodes : [])] as NodeRecord[];
-    return { nodes: nodes.map((n) => ({ ...n, access: n.access ?? "port-forward" })), initialised: olds.initialised === true, kubeconfig: olds.kubeconfig ?? "" };
+    return {
+        nodes: nodes.map((n) => ({ ...n, access: n.access ?? "port-forward" })),
+        initialised: olds.initialised === true,
+        kubeconfig: olds.kubeconfig ?? "",
+    };
 }
 
 function groupContext(ctx: HookContext, id: string, given: NodeGroupInputs, state: GroupState, placement: GroupContext["placement"]): GroupContext {
     const inputs = checked(given);
-    const fleet = new Fleet({ username: inputs.sshUser ?? "ubuntu", privateKey: inputs.sshPrivateKey, log: (m) => ctx.log(m), jumpHosts: inputs.controlPlaneNodes ?? [], bastion: inputs.bastion ?? undefined });
+    const fleet = new Fleet({
+        username: inputs.sshUser ?? "ubuntu",
+        privateKey: inputs.sshPrivateKey,
+        log: (m) => ctx.log(m),
+        jumpHosts: inputs.controlPlaneNodes ?? [],
+        bastion: inputs.bastion ?? undefined,
+    });
     return { ctx, client: ctx.client(), id, inputs, placement, fleet, state };
 }
 
@@ -78,7 +100,12 @@ async function recorded(g: GroupContext, base: Partial<NodeGroupOutputs>, work: 
         // An update that failed part-way keeps the previous values of what it changes in place across all
         // nodes (labels, access…): recorded as new, the next update would believe them applied everywhere.
         const notYetApplied = base.nodes ? Object.fromEntries(IN_PLACE_ACROSS_NODES.map((k) => [k, base[k] ?? null])) : {};
-        throw partialFailure((e as Error).message, g.id, { ...base, ...g.inputs, ...notYetApplied, ...outputsOf(g.state, g.inputs), createIncomplete: true }, e);
+        throw partialFailure(
+            (e as Error).message,
+            g.id,
+            { ...base, ...g.inputs, ...notYetApplied, ...outputsOf(g.state, g.inputs), createIncomplete: true },
+            e,
+        );
     } finally {
         g.fleet.close();
     }
@@ -89,7 +116,8 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
     inputs: nodeGroupSchema.inputs,
     connectionInputs: nodeGroupSchema.connectionInputs,
     // Unfinished or vanished nodes are worked on by the next update, even after a refresh.
-    needsRepair: (olds) => (Array.isArray(olds.nodes) && olds.nodes.some((n) => n.status !== "ready")) || (Array.isArray(olds.vanishedNodes) && olds.vanishedNodes.length > 0),
+    needsRepair: (olds) =>
+        (Array.isArray(olds.nodes) && olds.nodes.some((n) => n.status !== "ready")) || (Array.isArray(olds.vanishedNodes) && olds.vanishedNodes.length > 0),
     replaceOnChanges: nodeGroupSchema.replaceOnChanges,
     handles: {
         clusterName: "prefixes the node VMs' names",
@@ -121,15 +149,22 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
 
     check(news, olds = {}) {
         const v = new Validator("NodeGroup");
-        if (news.importId !== undefined) v.fail("importId", "is not supported: a node group's nodes carry host keys and bootstrap state only its creator knows");
+        if (news.importId !== undefined)
+            v.fail("importId", "is not supported: a node group's nodes carry host keys and bootstrap state only its creator knows");
         const inputs: Partial<NodeGroupInputs> = { sshUser: "ubuntu", sshCidrs: ["0.0.0.0/0"], bootstrapTimeoutSeconds: 900, ...news };
         const cp = inputs.role === "control-plane";
         // Workers are reached through a control-plane node (no port forward per node: Mold applies rules on a
         // network one at a time, so 20 forwards would take 20 rule jobs); the control plane through forwards.
         if (inputs.sshAccess === undefined) inputs.sshAccess = cp ? "port-forward" : "control-plane";
         const forwarded = inputs.sshAccess === "port-forward";
-        if (cp) Object.assign(inputs, { cni: news.cni ?? "flannel", podCidr: news.podCidr ?? DEFAULT_POD_CIDR, serviceCidr: news.serviceCidr ?? DEFAULT_SERVICE_CIDR });
-        for (const p of ["clusterName", "name", "zone", "network", "serviceOffering", "template", "keyPair", "publicIpAddressId"] as const) v.string(p, inputs[p], { required: true });
+        if (cp)
+            Object.assign(inputs, {
+                cni: news.cni ?? "flannel",
+                podCidr: news.podCidr ?? DEFAULT_POD_CIDR,
+                serviceCidr: news.serviceCidr ?? DEFAULT_SERVICE_CIDR,
+            });
+        for (const p of ["clusterName", "name", "zone", "network", "serviceOffering", "template", "keyPair", "publicIpAddressId"] as const)
+            v.string(p, inputs[p], { required: true });
         for (const p of ["clusterName", "name"] as const) {
             if (typeof inputs[p] === "string" && v.known(inputs[p]) && !HOST_LABEL.test(inputs[p])) {
                 v.fail(p, `must be lower-case letters, digits and '-', starting with a letter (it names the node VMs), got '${inputs[p]}'`);
@@ -138,11 +173,17 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         v.oneOf("role", inputs.role, ROLES, { required: true });
         checkCount(v, inputs.role, inputs.count);
         v.string("sshPrivateKey", inputs.sshPrivateKey, { required: true, maxLength: Infinity, text: true });
-        if (typeof inputs.sshPrivateKey === "string" && v.known(inputs.sshPrivateKey) && inputs.sshPrivateKey && !/PRIVATE KEY-----/.test(inputs.sshPrivateKey)) {
+        if (
+            typeof inputs.sshPrivateKey === "string" &&
+            v.known(inputs.sshPrivateKey) &&
+            inputs.sshPrivateKey &&
+            !/PRIVATE KEY-----/.test(inputs.sshPrivateKey)
+        ) {
             v.fail("sshPrivateKey", "must be the PEM/OpenSSH private key of keyPair (it starts with -----BEGIN ... PRIVATE KEY-----)");
         }
         v.oneOf("sshAccess", inputs.sshAccess, SSH_ACCESS);
-        if (cp && inputs.sshAccess === "control-plane") v.fail("sshAccess", "of a control-plane group must be port-forward or bastion: its nodes are how workers are reached");
+        if (cp && inputs.sshAccess === "control-plane")
+            v.fail("sshAccess", "of a control-plane group must be port-forward or bastion: its nodes are how workers are reached");
         checkBastion(v, inputs.sshAccess, inputs.bastion);
         v.port("sshPortStart", inputs.sshPortStart, { required: forwarded });
         if (typeof inputs.sshPortStart === "number" && inputs.sshPortStart + SLOTS_PER_GROUP - 1 > 65535) {
@@ -154,7 +195,10 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         checkTaints(v, "taints", inputs.taints);
         if (cp) {
             v.string("controlPlaneEndpoint", inputs.controlPlaneEndpoint, { required: true });
-            const endpoint = typeof inputs.controlPlaneEndpoint === "string" && v.known(inputs.controlPlaneEndpoint) ? /^[A-Za-z0-9.-]+:(\d{1,5})$/.exec(inputs.controlPlaneEndpoint) : undefined;
+            const endpoint =
+                typeof inputs.controlPlaneEndpoint === "string" && v.known(inputs.controlPlaneEndpoint)
+                    ? /^[A-Za-z0-9.-]+:(\d{1,5})$/.exec(inputs.controlPlaneEndpoint)
+                    : undefined;
             if (endpoint === null) v.fail("controlPlaneEndpoint", `must be host:port (the API load balancer), got '${inputs.controlPlaneEndpoint}'`);
             else if (endpoint) v.port("controlPlaneEndpoint", Number(endpoint[1]));
             v.string("apiLoadBalancerRuleId", inputs.apiLoadBalancerRuleId, { required: true });
@@ -166,15 +210,24 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         v.integer("bootstrapTimeoutSeconds", inputs.bootstrapTimeoutSeconds, { min: 30, max: 86400, what: "a number of seconds" });
         if (olds.role !== undefined) {
             if (v.known(inputs.keyPair) && olds.keyPair !== undefined && olds.keyPair !== inputs.keyPair) {
-                v.fail("keyPair", `cannot change on an existing group ('${olds.keyPair}' → '${inputs.keyPair}'): its nodes accept only the old key, so they could not be drained or rolled with the new one; add a group with the new key pair and remove this one`);
+                v.fail(
+                    "keyPair",
+                    `cannot change on an existing group ('${olds.keyPair}' → '${inputs.keyPair}'): its nodes accept only the old key, so they could not be drained or rolled with the new one; add a group with the new key pair and remove this one`,
+                );
             }
             if (v.known(inputs.kubernetesVersion) && olds.kubernetesVersion !== undefined && olds.kubernetesVersion !== inputs.kubernetesVersion) {
-                v.fail("kubernetesVersion", `cannot change from ${olds.kubernetesVersion} to ${inputs.kubernetesVersion}: upgrading a self-managed cluster in place is not supported yet`);
+                v.fail(
+                    "kubernetesVersion",
+                    `cannot change from ${olds.kubernetesVersion} to ${inputs.kubernetesVersion}: upgrading a self-managed cluster in place is not supported yet`,
+                );
             }
             if (olds.role === "control-plane") {
                 for (const p of IDENTITY) {
                     if (v.known(inputs[p]) && olds[p] !== undefined && !jsonEqual(olds[p], inputs[p])) {
-                        v.fail(p, `cannot change on a control-plane group (${JSON.stringify(olds[p])} → ${JSON.stringify(inputs[p])}): it would be another cluster`);
+                        v.fail(
+                            p,
+                            `cannot change on a control-plane group (${JSON.stringify(olds[p])} → ${JSON.stringify(inputs[p])}): it would be another cluster`,
+                        );
                     }
                 }
             }
@@ -212,8 +265,17 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         return recorded(g, olds, async () => {
             await changeAccess(g, olds, news);
             if (olds.moldClusterId !== news.moldClusterId) {
-                await unregister(client, olds.moldClusterId, state.nodes.map((n) => n.vmId));
-                await register(client, news.moldClusterId, state.nodes.map((n) => n.vmId), news.role === "control-plane");
+                await unregister(
+                    client,
+                    olds.moldClusterId,
+                    state.nodes.map((n) => n.vmId),
+                );
+                await register(
+                    client,
+                    news.moldClusterId,
+                    state.nodes.map((n) => n.vmId),
+                    news.role === "control-plane",
+                );
             }
             await converge(g, olds.createIncomplete && !olds.nodes?.length ? undefined : checked(olds));
         });

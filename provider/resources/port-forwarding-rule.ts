@@ -127,13 +127,24 @@ export const portForwardingRule: ResourceDefinition<PortForwardingRuleInputs, Po
         portRange(v, ["publicPort", news.publicPort], ["publicEndPort", news.publicEndPort], true);
         portRange(v, ["privatePort", news.privatePort], ["privateEndPort", news.privateEndPort], true);
         // Numbers once the guard below holds (the values are the program's, not checked yet).
-        const [ps, pe, qs, qe] = [news.publicPort, news.publicEndPort ?? news.publicPort, news.privatePort, news.privateEndPort ?? news.privatePort] as number[];
+        const [ps, pe, qs, qe] = [
+            news.publicPort,
+            news.publicEndPort ?? news.publicPort,
+            news.privatePort,
+            news.privateEndPort ?? news.privatePort,
+        ] as number[];
         if ([ps, pe, qs, qe].every((x) => typeof x === "number" && Number.isInteger(x)) && ps <= pe && qs <= qe) {
             // Mold translates single ports only (2222 → 22); a range maps onto the same private range.
             if (pe - ps !== qe - qs) {
-                v.fail("privateEndPort", `gives a private range ${qs}-${qe} of another length than the public range ${ps}-${pe}; Mold needs ranges of equal length`);
+                v.fail(
+                    "privateEndPort",
+                    `gives a private range ${qs}-${qe} of another length than the public range ${ps}-${pe}; Mold needs ranges of equal length`,
+                );
             } else if (ps !== pe && qs !== ps) {
-                v.fail("privatePort", `must equal publicPort (${ps}) for a port range: Mold forwards a range to the same ports (${ps}-${pe}) and translates single ports only`);
+                v.fail(
+                    "privatePort",
+                    `must equal publicPort (${ps}) for a port range: Mold forwards a range to the same ports (${ps}-${pe}) and translates single ports only`,
+                );
             }
         }
         v.string("virtualMachine", news.virtualMachine, { required: true });
@@ -223,7 +234,8 @@ export const portForwardingRule: ResourceDefinition<PortForwardingRuleInputs, Po
             }
             if (changed("virtualMachine") || changed("vmGuestIp")) {
                 // Mold takes a guest IP only along with the VM; without one it uses the NIC's primary address.
-                args.virtualmachineid = n.virtualMachine === o.virtualMachine && olds.virtualMachineId ? olds.virtualMachineId : (await findVm(client, news.virtualMachine)).id;
+                args.virtualmachineid =
+                    n.virtualMachine === o.virtualMachine && olds.virtualMachineId ? olds.virtualMachineId : (await findVm(client, news.virtualMachine)).id;
                 args.vmguestip = news.vmGuestIp;
             }
             // An empty list would be dropped on the wire, so "from anywhere" is sent as 0.0.0.0/0.

@@ -78,7 +78,14 @@ export const publicIpAddress: ResourceDefinition<PublicIpAddressInputs, PublicIp
                     .pop();
                 return { done: !fresh || fresh.state !== "Allocating", value: fresh };
             });
-        return createTagged(client, "PublicIpAddress", inputs, () => associateIpAddress(client, { networkid, zoneid, ipaddress: inputs.ipAddress }), outputsOf, find);
+        return createTagged(
+            client,
+            "PublicIpAddress",
+            inputs,
+            () => associateIpAddress(client, { networkid, zoneid, ipaddress: inputs.ipAddress }),
+            outputsOf,
+            find,
+        );
     },
 
     async read(ctx, id, olds) {
@@ -92,10 +99,17 @@ export const publicIpAddress: ResourceDefinition<PublicIpAddressInputs, PublicIp
     async delete(ctx, id, olds) {
         let sourceNat: PublicIpAddress | undefined;
         try {
-            await deleteOwned(ctx, ADDRESS, id, olds, (client, ip) => {
-                sourceNat = ip.issourcenat ? ip : undefined;
-                return disassociateIpAddress(client, id);
-            }, "release");
+            await deleteOwned(
+                ctx,
+                ADDRESS,
+                id,
+                olds,
+                (client, ip) => {
+                    sourceNat = ip.issourcenat ? ip : undefined;
+                    return disassociateIpAddress(client, id);
+                },
+                "release",
+            );
         } catch (e) {
             // Mold keeps a network's source-NAT address until the network itself is deleted: it refuses the
             // release with 530 (an IllegalArgumentException in the job), which the address's own flag explains.

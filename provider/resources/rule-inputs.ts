@@ -16,7 +16,9 @@ export function canonicalCidrs(list: string[] | undefined, opts: { whenEmpty?: s
     if (list !== undefined && !Array.isArray(list)) return list;
     const given = (list as unknown[] | undefined) ?? [];
     const raw = given.length === 0 ? (opts.whenEmpty ?? []) : given;
-    const out = raw.map((c) => (typeof c === "string" ? normalizeCidr(c.trim()) : c)).map((c) => (typeof c === "string" ? (opts.aliases?.[c] ?? c) : c)) as string[];
+    const out = raw
+        .map((c) => (typeof c === "string" ? normalizeCidr(c.trim()) : c))
+        .map((c) => (typeof c === "string" ? (opts.aliases?.[c] ?? c) : c)) as string[];
     return [...new Set(out)].sort();
 }
 

@@ -91,11 +91,15 @@ export const sshKeyPair: ResourceDefinition<SshKeyPairInputs, SshKeyPairOutputs>
             // A generated pair whose answer was lost is useless: its private key was only in that answer.
             // So the name must be free before the first send, and a pair found under it after a lost
             // answer is ours: it is deleted and generated again.
-            if (await getSSHKeyPair(client, name)) throw new Error(`a key pair named '${name}' already exists in Mold; choose another name or adopt it with importId`);
+            if (await getSSHKeyPair(client, name))
+                throw new Error(`a key pair named '${name}' already exists in Mold; choose another name or adopt it with importId`);
             const discardLost = async () => {
                 if (await getSSHKeyPair(client, name)) {
                     ctx.log(`the answer to createSSHKeyPair ${name} was lost with its private key; deleting the pair and generating it again`);
-                    await deleteConfirmed(() => deleteSSHKeyPair(client, name), async () => (await getSSHKeyPair(client, name)) !== undefined);
+                    await deleteConfirmed(
+                        () => deleteSSHKeyPair(client, name),
+                        async () => (await getSSHKeyPair(client, name)) !== undefined,
+                    );
                 }
                 return undefined;
             };
@@ -116,7 +120,9 @@ export const sshKeyPair: ResourceDefinition<SshKeyPairInputs, SshKeyPairOutputs>
         const k = await lookup(ctx.client(), id, olds.name ?? news.name);
         if (!k) throw new Error(`key pair ${id} no longer exists in Mold; run refresh`);
         if (news.publicKey !== undefined && fingerprintOf(news.publicKey) !== k.fingerprint) {
-            throw new Error(`key pair '${k.name}' holds the key with fingerprint ${k.fingerprint}, but publicKey's is ${fingerprintOf(news.publicKey)} (changing it would need a replacement)`);
+            throw new Error(
+                `key pair '${k.name}' holds the key with fingerprint ${k.fingerprint}, but publicKey's is ${fingerprintOf(news.publicKey)} (changing it would need a replacement)`,
+            );
         }
         return { fingerprint: k.fingerprint, privateKey: olds.privateKey ?? "" };
     },

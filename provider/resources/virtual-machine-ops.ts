@@ -141,14 +141,16 @@ export function networkIdsOf(vm: VirtualMachine): string[] {
  */
 export async function immutableConflicts(client: MoldClient, vm: VirtualMachine, news: VirtualMachineInputs): Promise<string[]> {
     const out: string[] = [];
-    const differ = (k: string, inMold: unknown, inProgram: unknown) => out.push(`${k} is ${JSON.stringify(inMold)} in Mold but resolves to ${JSON.stringify(inProgram)} in the program`);
+    const differ = (k: string, inMold: unknown, inProgram: unknown) =>
+        out.push(`${k} is ${JSON.stringify(inMold)} in Mold but resolves to ${JSON.stringify(inProgram)} in the program`);
     const zone = await findZone(client, news.zone);
     if (zone.id !== vm.zoneid) differ("zone", vm.zoneid, zone.id);
     const template = await findTemplate(client, news.template, zone.id);
     if (template.id !== vm.templateid) differ("template", vm.templateid, template.id);
     const networks = await Promise.all((news.networks as string[]).map(async (n) => (await findNetwork(client, n)).id));
     if (JSON.stringify(networks) !== JSON.stringify(networkIdsOf(vm))) differ("networks", networkIdsOf(vm), networks);
-    if (news.rootDiskSize !== undefined && String(news.rootDiskSize) !== vm.details?.rootdisksize) differ("rootDiskSize", vm.details?.rootdisksize, news.rootDiskSize);
+    if (news.rootDiskSize !== undefined && String(news.rootDiskSize) !== vm.details?.rootdisksize)
+        differ("rootDiskSize", vm.details?.rootdisksize, news.rootDiskSize);
     const groups = (await affinityGroupIds(client, news.affinityGroups)) ?? [];
     const inMold = (vm.affinitygroup ?? []).map((g) => g.id);
     if (JSON.stringify([...groups].sort()) !== JSON.stringify([...inMold].sort())) differ("affinityGroups", inMold, groups);

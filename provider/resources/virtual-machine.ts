@@ -34,7 +34,6 @@ import { changeIdempotent, deleteConfirmed, waitFor } from "../runtime/reconcile
 import { convergeTags, current, deleteOwned, ObjectKind, ownedForChange } from "../runtime/steps";
 import { affinityGroupIds, changeOffering, immutableConflicts, networkIdsOf, settledVm } from "./virtual-machine-ops";
 
-
 /** Mold's host-name rule (RFC 1123 label, no leading digit): deploy and update refuse anything else. */
 const HOST_NAME = /^[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 /**
@@ -90,12 +89,17 @@ async function discardFailedVm(ctx: HookContext, id: string, cause: string, inpu
     try {
         await expunge(ctx.client(), id);
     } catch (e) {
-        throw partialFailure(`deploy failed (${cause}) and the VM ${id} it left behind could not be expunged: ${(e as Error).message}`, id, {
-            ...inputs,
-            vmId: id,
-            state: "Error",
-            createIncomplete: true,
-        }, e);
+        throw partialFailure(
+            `deploy failed (${cause}) and the VM ${id} it left behind could not be expunged: ${(e as Error).message}`,
+            id,
+            {
+                ...inputs,
+                vmId: id,
+                state: "Error",
+                createIncomplete: true,
+            },
+            e,
+        );
     }
     throw new Error(`deploy failed (${cause}); the VM ${id} it left in Error was expunged`);
 }
@@ -134,7 +138,10 @@ export const virtualMachine: ResourceDefinition<VirtualMachineInputs, VirtualMac
         const v = new Validator("VirtualMachine");
         v.string("name", news.name, { maxLength: 63 });
         if (v.known(news.name) && typeof news.name === "string" && news.name.length <= 63 && !HOST_NAME.test(news.name)) {
-            v.fail("name", `'${news.name}' is not a valid host name: letters, digits and hyphens only, not starting with a digit or hyphen, not ending with a hyphen`);
+            v.fail(
+                "name",
+                `'${news.name}' is not a valid host name: letters, digits and hyphens only, not starting with a digit or hyphen, not ending with a hyphen`,
+            );
         }
         v.string("displayName", news.displayName, { text: true });
         v.string("zone", news.zone, { required: true });
@@ -170,7 +177,8 @@ export const virtualMachine: ResourceDefinition<VirtualMachineInputs, VirtualMac
         v.tags("tags", news.tags);
         const inputs = { ...news };
         if (inputs.desiredState === undefined) inputs.desiredState = "running";
-        else if (typeof inputs.desiredState === "string" && v.known(inputs.desiredState)) inputs.desiredState = inputs.desiredState.toLowerCase() as VirtualMachineInputs["desiredState"];
+        else if (typeof inputs.desiredState === "string" && v.known(inputs.desiredState))
+            inputs.desiredState = inputs.desiredState.toLowerCase() as VirtualMachineInputs["desiredState"];
         return { inputs, failures: v.failures };
     },
 
@@ -244,10 +252,12 @@ export const virtualMachine: ResourceDefinition<VirtualMachineInputs, VirtualMac
     async update(ctx, id, olds, news) {
         const client = ctx.client();
         let vm = await ownedForChange(ctx, VM, id, olds, settledVm);
-        if (vm.state === "Error") throw new Error(`virtual machine ${id} is in state Error and cannot be changed; replace it (pulumi up --replace) or destroy it`);
+        if (vm.state === "Error")
+            throw new Error(`virtual machine ${id} is in state Error and cannot be changed; replace it (pulumi up --replace) or destroy it`);
         if (olds.createIncomplete) {
             const conflicts = await immutableConflicts(client, vm, news);
-            if (conflicts.length) throw new Error(`virtual machine ${id} does not match the program: ${conflicts.join("; ")} (changing it would need a replacement)`);
+            if (conflicts.length)
+                throw new Error(`virtual machine ${id} does not match the program: ${conflicts.join("; ")} (changing it would need a replacement)`);
         }
 
         const names: UpdateVirtualMachineArgs = {};
@@ -260,7 +270,9 @@ export const virtualMachine: ResourceDefinition<VirtualMachineInputs, VirtualMac
         const newOffering = offering && offering.id !== vm.serviceofferingid ? offering : undefined;
         const keyChange = news.keyPair !== undefined && (vm.keypairs ?? "") !== news.keyPair;
         // resetSSHKeyForVirtualMachine needs a Stopped VM; it shares the offering change's stop window.
-        const resetKey = keyChange ? (stopped: VirtualMachine) => changeIdempotent(() => resetSSHKeyForVirtualMachine(client, stopped.id, news.keyPair!)) : undefined;
+        const resetKey = keyChange
+            ? (stopped: VirtualMachine) => changeIdempotent(() => resetSSHKeyForVirtualMachine(client, stopped.id, news.keyPair!))
+            : undefined;
         vm = await changeOffering(ctx, vm, newOffering, wantedPower(news), resetKey);
 
         await convergeTags(ctx, VM, id, olds, news);

@@ -141,7 +141,6 @@ function contextFor(kind: string, settings: MoldClientOptions | undefined, label
     };
 }
 
-
 export function containsUnknown(value: unknown): boolean {
     if (value === UNKNOWN) return true;
     if (Array.isArray(value)) return value.some(containsUnknown);
@@ -196,7 +195,13 @@ export function runHook<H extends HookName>(
     return dispatch(definitions, kind, hook, settings, args) as Promise<HookResults[H]>;
 }
 
-async function dispatch(definitions: Record<string, ResourceDefinition>, kind: string, hook: string, settings: MoldClientOptions | undefined, args: unknown[]): Promise<unknown> {
+async function dispatch(
+    definitions: Record<string, ResourceDefinition>,
+    kind: string,
+    hook: string,
+    settings: MoldClientOptions | undefined,
+    args: unknown[],
+): Promise<unknown> {
     const def = definitions[kind];
     if (!def) throw new Error(`pulumi-mold: unknown resource kind '${kind}' (is the installed pulumi-mold older than the program's?)`);
     try {

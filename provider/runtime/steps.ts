@@ -59,7 +59,14 @@ export async function convergeTags<T>(ctx: HookContext, kind: ObjectKind<T>, id:
 }
 
 /** The whole update of a kind whose only in-place change is its tags. */
-export async function updateTags<T, O>(ctx: HookContext, kind: ObjectKind<T>, id: string, olds: RunnerState, news: Tagged, outputsOf: (obj: T) => O | Promise<O>): Promise<O> {
+export async function updateTags<T, O>(
+    ctx: HookContext,
+    kind: ObjectKind<T>,
+    id: string,
+    olds: RunnerState,
+    news: Tagged,
+    outputsOf: (obj: T) => O | Promise<O>,
+): Promise<O> {
     const obj = await ownedForChange(ctx, kind, id, olds);
     await applyTags(ctx.client(), kind.tagType, id, news);
     return await outputsOf(obj);

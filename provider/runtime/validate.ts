@@ -137,7 +137,8 @@ export class Validator {
         if (typeof value !== "object" || value === null || Array.isArray(value)) return this.fail(property, "must be a map of strings");
         for (const [k, v] of Object.entries(value)) {
             if (k.trim() === "") this.fail(property, "keys must not be empty");
-            else if (k.length > MOLD_STRING_MAX) this.fail(`${property}.${k.slice(0, 20)}…`, `key is ${k.length} characters; Mold takes at most ${MOLD_STRING_MAX}`);
+            else if (k.length > MOLD_STRING_MAX)
+                this.fail(`${property}.${k.slice(0, 20)}…`, `key is ${k.length} characters; Mold takes at most ${MOLD_STRING_MAX}`);
             else this.stray(`${property}.${k}`, k);
             if (!this.known(v)) continue;
             if (typeof v !== "string" || v === "") this.fail(`${property}.${k}`, "must be a non-empty string (Mold refuses empty tag values)");

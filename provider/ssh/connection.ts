@@ -13,15 +13,7 @@ import {
 } from "./errors";
 import { blobFingerprint, publicKeyBlob, publicKeyTypeAndBlob } from "./host-keys";
 
-export {
-    HostKeyMismatchError,
-    SshAuthError,
-    SshCommandTimeoutError,
-    SshConnectError,
-    SshConnectionLostError,
-    SshError,
-    SshExecError,
-} from "./errors";
+export { HostKeyMismatchError, SshAuthError, SshCommandTimeoutError, SshConnectError, SshConnectionLostError, SshError, SshExecError } from "./errors";
 
 export interface SshTarget {
     /** The node's name, used in messages. */
@@ -213,10 +205,7 @@ function openClient(target: SshTarget, readyTimeoutMs: number, sock?: ClientChan
             reject(mismatch ?? err);
         };
         // ssh2 has its own readyTimeout; this guard also covers a handshake that stalls after it.
-        const guard = setTimeout(
-            () => fail(new Error(`no SSH handshake within ${formatSeconds(readyTimeoutMs)}`)),
-            readyTimeoutMs + 2000,
-        );
+        const guard = setTimeout(() => fail(new Error(`no SSH handshake within ${formatSeconds(readyTimeoutMs)}`)), readyTimeoutMs + 2000);
         client.on("error", (err: Error & { level?: string }) => {
             if (err.level === "client-authentication") fail(new SshAuthError(endpoint, target.username, 1));
             else if (err.level === "client-timeout") fail(new Error(`no SSH handshake within ${formatSeconds(readyTimeoutMs)}`));

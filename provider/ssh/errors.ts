@@ -44,10 +44,7 @@ export class SshConnectError extends SshError {
         readonly attempts: number,
         readonly lastReason: string,
     ) {
-        super(
-            endpoint,
-            `SSH to ${endpoint.host}:${endpoint.port} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${lastReason}`,
-        );
+        super(endpoint, `SSH to ${endpoint.host}:${endpoint.port} failed after ${attempts} attempt${attempts === 1 ? "" : "s"}: ${lastReason}`);
     }
 }
 

@@ -129,15 +129,20 @@ export function renderIp(ctx: BaseContext, ip: any): Record<string, any> {
 }
 
 /** Queues an IP command's job with the address as its instance, serialised on `syncObject` (the IP's network). */
-function queueIpJob(ctx: CommandContext, cmdClass: string, completer: string, ip: any, syncObject: string | undefined, payload: Record<string, any> = { ipId: ip.id }): string {
+function queueIpJob(
+    ctx: CommandContext,
+    cmdClass: string,
+    completer: string,
+    ip: any,
+    syncObject: string | undefined,
+    payload: Record<string, any> = { ipId: ip.id },
+): string {
     return ctx.queueJob({ cmd: `${CMD_PKG}.${cmdClass}`, completer, instanceType: "IpAddress", instanceId: ip.id, syncObject, payload });
 }
 
 /** The caller's single isolated network in the zone, as AssociateIPAddrCmd.getNetworkId picks it. */
 function defaultIsolatedNetwork(ctx: CommandContext, zone: any): any {
-    const mine = Object.values(table(ctx.state, T.networks)).filter(
-        (n: any) => n.zoneid === zone.id && n.type === "Isolated" && n.account === ctx.caller.name,
-    );
+    const mine = Object.values(table(ctx.state, T.networks)).filter((n: any) => n.zoneid === zone.id && n.type === "Isolated" && n.account === ctx.caller.name);
     if (mine.length === 0) {
         throw invalidParam(`Account name=${ctx.caller.name} domain=${ctx.caller.domainid} doesn't have virtual networks in zone=${zone.name}`);
     }
@@ -233,7 +238,10 @@ const enableStaticNat: CommandSpec = {
         }
         const network = table(ctx.state, T.networks)[networkId];
         if (ip.state !== "Allocated") throw invalidParam(`Unable to create ip forwarding rule on address ${ip.ipaddress}, invalid IP address specified.`);
-        const nic = ruleVmNic(vm, networkId, { destroyed: `Invalid user vm: ${vmName(vm)}`, notInNetwork: "Vm doesn't belong to the network with specified id" });
+        const nic = ruleVmNic(vm, networkId, {
+            destroyed: `Invalid user vm: ${vmName(vm)}`,
+            notInNetwork: "Vm doesn't belong to the network with specified id",
+        });
         if (!networkHasService(network, "StaticNat")) {
             throw invalidParam("Unable to create static nat rule; StaticNat service is not supported in network with specified id");
         }
@@ -272,7 +280,12 @@ const enableStaticNat: CommandSpec = {
         });
         vm.publicip = ip.ipaddress;
         vm.publicipid = ip.id;
-        ctx.event({ type: "STATICNAT.ENABLE", description: `Enabled static nat on ${ip.ipaddress} for vm ${vm.id}`, resourceId: ip.id, resourceType: "IpAddress" });
+        ctx.event({
+            type: "STATICNAT.ENABLE",
+            description: `Enabled static nat on ${ip.ipaddress} for vm ${vm.id}`,
+            resourceId: ip.id,
+            resourceType: "IpAddress",
+        });
         return { success: true };
     },
 };
@@ -296,9 +309,7 @@ export const jobs: Record<string, JobCompleter> = {
         if (network.traffictype !== "Guest") throw invalidParam("Ip address can be associated to the network with trafficType Guest");
         if (network.account !== ip.account) throw invalidParam("The owner of the network is not the same as owner of the IP");
         if (network.type === "Isolated" && !networkHasService(network, "SourceNat")) {
-            throw invalidParam(
-                "In zone of type Advanced ip address can be associated only to the network of guest type Isolated with the SourceNat enabled",
-            );
+            throw invalidParam("In zone of type Advanced ip address can be associated only to the network of guest type Isolated with the SourceNat enabled");
         }
         associateIpWithNetwork(ctx, ip, network);
         ctx.event({ type: "NET.IPASSIGN", description: `Assigned public IP ${ip.ipaddress}`, resourceId: ip.id, resourceType: "IpAddress" });

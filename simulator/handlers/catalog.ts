@@ -152,7 +152,9 @@ const listNetworkOfferings: CommandSpec = {
         const items = rowsById(ctx, T.networkOfferings)
             .filter((o) => (!name || o.name === name) && matchesKeyword(keyword, o.name, o.displaytext))
             .filter((o) => !guestIpType || o.guestiptype.toLowerCase() === guestIpType.toLowerCase())
-            .filter((o) => (!trafficType || o.traffictype.toLowerCase() === trafficType.toLowerCase()) && (!state || o.state.toLowerCase() === state.toLowerCase()))
+            .filter(
+                (o) => (!trafficType || o.traffictype.toLowerCase() === trafficType.toLowerCase()) && (!state || o.state.toLowerCase() === state.toLowerCase()),
+            )
             .filter((o) => !availability || o.availability.toLowerCase() === availability.toLowerCase())
             .filter((o) => boolMatches(isDefault, o.isdefault) && boolMatches(forVpc, o.forvpc) && boolMatches(specifyVlan, o.specifyvlan))
             .filter((o) => sourceNat === undefined || serviceNames(o).includes("sourcenat") === sourceNat)

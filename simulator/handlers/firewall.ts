@@ -66,7 +66,8 @@ function insertFirewallRule(ctx: BaseContext, d: FirewallDraft): any {
     if (!isIcmp && (d.icmptype !== undefined || d.icmpcode !== undefined)) throw invalidParam("Can specify icmpCode and icmpType for ICMP protocol only");
     if (isIcmp && (d.startport !== undefined || d.endport !== undefined)) throw invalidParam("Can't specify start/end port when protocol is ICMP");
     // FirewallManagerImpl.validateFirewallRule (NetUtils.validateIcmpType / validateIcmpCode); -1 means any.
-    if (d.icmptype !== undefined && d.icmptype !== -1 && (d.icmptype < 0 || d.icmptype > 255)) throw invalidParam("Invalid icmp type; should belong to [0-255] range");
+    if (d.icmptype !== undefined && d.icmptype !== -1 && (d.icmptype < 0 || d.icmptype > 255))
+        throw invalidParam("Invalid icmp type; should belong to [0-255] range");
     if (d.icmpcode !== undefined && d.icmpcode !== -1 && (d.icmpcode < 0 || d.icmpcode > 15)) {
         throw invalidParam("Invalid icmp code; should belong to [0-15] range and can be defined when icmpType belongs to [0-40] range");
     }
@@ -82,8 +83,8 @@ function insertFirewallRule(ctx: BaseContext, d: FirewallDraft): any {
         state: d.state,
         cidrlist: d.cidrs.join(","),
         destcidrlist: d.destCidrs.join(","),
-        icmptype: isIcmp ? d.icmptype ?? -1 : undefined,
-        icmpcode: isIcmp ? d.icmpcode ?? -1 : undefined,
+        icmptype: isIcmp ? (d.icmptype ?? -1) : undefined,
+        icmpcode: isIcmp ? (d.icmpcode ?? -1) : undefined,
         traffictype: d.traffic,
         fordisplay: true,
         _dbid: nextDbId(ctx),
@@ -111,7 +112,9 @@ export function renderFirewallRule(ctx: BaseContext, rule: any): Record<string, 
 function networkOfIp(ctx: BaseContext, ip: any): any {
     const network = ip.associatednetworkid ? table(ctx.state, T.networks)[ip.associatednetworkid] : undefined;
     if (!network) {
-        throw invalidParam(`Unable to create firewall rule for the IP address ID=${ip._dbid} as IP is not associated with any network and no networkId is passed in`);
+        throw invalidParam(
+            `Unable to create firewall rule for the IP address ID=${ip._dbid} as IP is not associated with any network and no networkId is passed in`,
+        );
     }
     return network;
 }
@@ -335,7 +338,12 @@ export const jobs: Record<string, JobCompleter> = {
     createFirewallRule(ctx, job) {
         const rule = liveRule(ctx, T.firewallRules, job.payload.ruleId, "Failed to create firewall rule");
         rule.state = "Active";
-        ctx.event({ type: eventType(rule, "FIREWALL.OPEN", "FIREWALL.EGRESS.OPEN"), description: `Creating firewall rule ${rule.id}`, resourceId: rule.id, resourceType: "FirewallRule" });
+        ctx.event({
+            type: eventType(rule, "FIREWALL.OPEN", "FIREWALL.EGRESS.OPEN"),
+            description: `Creating firewall rule ${rule.id}`,
+            resourceId: rule.id,
+            resourceType: "FirewallRule",
+        });
         return { object: "firewallrule", value: renderFirewallRule(ctx, rule) };
     },
     /** Mold revokes a rule whose apply failed: it disappears. */
@@ -347,14 +355,24 @@ export const jobs: Record<string, JobCompleter> = {
         const rule = table(ctx.state, T.firewallRules)[job.payload.ruleId];
         if (!rule) throw jobFailure("Unable to find firewall rule by ID");
         if (job.payload.fordisplay !== undefined) rule.fordisplay = job.payload.fordisplay;
-        ctx.event({ type: eventType(rule, "FIREWALL.UPDATE", "FIREWALL.EGRESS.UPDATE"), description: `Updating firewall rule ${rule.id}`, resourceId: rule.id, resourceType: "FirewallRule" });
+        ctx.event({
+            type: eventType(rule, "FIREWALL.UPDATE", "FIREWALL.EGRESS.UPDATE"),
+            description: `Updating firewall rule ${rule.id}`,
+            resourceId: rule.id,
+            resourceType: "FirewallRule",
+        });
         return { object: "firewallrule", value: renderFirewallRule(ctx, rule) };
     },
     deleteFirewallRule(ctx, job) {
         const rule = table(ctx.state, T.firewallRules)[job.payload.ruleId];
         if (!rule) return { success: true };
         removeFirewallRow(ctx, rule.id);
-        ctx.event({ type: eventType(rule, "FIREWALL.CLOSE", "FIREWALL.EGRESS.CLOSE"), description: `Deleting firewall rule ${rule.id}`, resourceId: rule.id, resourceType: "FirewallRule" });
+        ctx.event({
+            type: eventType(rule, "FIREWALL.CLOSE", "FIREWALL.EGRESS.CLOSE"),
+            description: `Deleting firewall rule ${rule.id}`,
+            resourceId: rule.id,
+            resourceType: "FirewallRule",
+        });
         return { success: true };
     },
     /** The revoke did not go through: the rule is back in its previous state. */

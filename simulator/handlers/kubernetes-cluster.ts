@@ -4,7 +4,19 @@
 // kubernetes-membership.ts.
 import { stringify } from "yaml";
 import { ownerFields, render, T } from "../model";
-import { CLUSTER_API_PORT, ClusterNode, ClusterRecord, emptyRules, FIRST_SSH_PORT, isDirectAccess, NodeRole, nodeNamePrefix, nodesOf, offeringIdFor, sshOrderedVmIds } from "../records/cluster";
+import {
+    CLUSTER_API_PORT,
+    ClusterNode,
+    ClusterRecord,
+    emptyRules,
+    FIRST_SSH_PORT,
+    isDirectAccess,
+    NodeRole,
+    nodeNamePrefix,
+    nodesOf,
+    offeringIdFor,
+    sshOrderedVmIds,
+} from "../records/cluster";
 import { table } from "../state";
 import type { BaseContext } from "../types";
 import { ClusterPki, generateClusterPki, issueServerCertificate } from "../x509";

@@ -2,7 +2,18 @@
 // parsing, the validation pieces several commands share, job queueing and events.
 import { unknownUuid } from "../errors";
 import { T } from "../model";
-import { ClusterNode, ClusterRecord, ClusterType, CLUSTER_API_PORT, FIRST_SSH_PORT, isDirectAccess, NodeRole, offeringIdFor, setNodes, transit } from "../records/cluster";
+import {
+    ClusterNode,
+    ClusterRecord,
+    ClusterType,
+    CLUSTER_API_PORT,
+    FIRST_SSH_PORT,
+    isDirectAccess,
+    NodeRole,
+    offeringIdFor,
+    setNodes,
+    transit,
+} from "../records/cluster";
 import { SEED_CKS_NETWORK_OFFERING } from "../seed";
 import { removedRow } from "../gone";
 import { table } from "../state";
@@ -17,7 +28,6 @@ export const CMD_PKG = "org.apache.cloudstack.api.command.user.kubernetes.cluste
 export const NODE_TYPES: NodeRole[] = ["worker", "control", "etcd"];
 export const DEFAULT_NODE_ROOT_DISK_GB = 8;
 export const CLUSTER_TYPES: ClusterType[] = ["CloudManaged", "ExternalManaged"];
-
 
 export function maxClusterSize(ctx: BaseContext): number {
     return Number(ctx.settings["cloud.kubernetes.cluster.max.size"]);
@@ -134,7 +144,9 @@ export function validateUserNetwork(ctx: BaseContext, network: Record<string, an
     if (network.state === "Allocated" || network.vpcid) return;
     const ip = sourceNatIp(ctx, network.id);
     if (!ip) {
-        throw cksError(`Network ID: ${network.id} does not have a source NAT IP associated with it. To provision a Kubernetes Cluster, source NAT IP is required`);
+        throw cksError(
+            `Network ID: ${network.id} does not have a source NAT IP associated with it. To provision a Kubernetes Cluster, source NAT IP is required`,
+        );
     }
     checkIpRuleConflicts(ctx, network, ip.id, controlNodes + size);
 }
@@ -160,8 +172,7 @@ export function requireExperimental(ctx: BaseContext, user?: string, password?: 
 export function defaultTemplateId(ctx: BaseContext, zoneId: string): string | undefined {
     const templates = Object.values(table(ctx.state, T.templates)) as any[];
     // Mold uses the zone's ready system VM template; the simulator's CKS-ready template plays that part.
-    const pick =
-        templates.find((t) => t.forcks && t.isready && (!t.zoneid || t.zoneid === zoneId)) ?? templates.find((t) => t.isready && t.ispublic);
+    const pick = templates.find((t) => t.forcks && t.isready && (!t.zoneid || t.zoneid === zoneId)) ?? templates.find((t) => t.isready && t.ispublic);
     return pick?.id;
 }
 
@@ -217,7 +228,13 @@ export function failWhileIn(...states: string[]): JobCompleter {
 
 export const clusterResult = (ctx: BaseContext, cluster: ClusterRecord): JobOutcome => ({ object: "kubernetescluster", value: renderCluster(ctx, cluster) });
 
-export function clusterEvent(ctx: BaseContext, cluster: ClusterRecord, type: string, description: string, state: "Created" | "Started" | "Completed" = "Completed"): void {
+export function clusterEvent(
+    ctx: BaseContext,
+    cluster: ClusterRecord,
+    type: string,
+    description: string,
+    state: "Created" | "Started" | "Completed" = "Completed",
+): void {
     ctx.event({ type: `KUBERNETES.CLUSTER.${type}`, description, resourceId: cluster.id, resourceType: "KubernetesCluster", state });
 }
 
@@ -257,4 +274,3 @@ export function ruleIpId(ctx: BaseContext, cluster: ClusterRecord): string | und
     if (!network || isDirectAccess(network)) return undefined;
     return sourceNatIp(ctx, network.id)?.id;
 }
-

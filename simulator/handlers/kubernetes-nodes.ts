@@ -50,7 +50,10 @@ const removeVirtualMachinesFromKubernetesCluster: CommandSpec = {
             if (!vm) return { id, success: false, displaytext: "Not a valid vm id" };
             if (vm._removed || vm.state === "Expunging") return { id, success: false, displaytext: "VM is already removed" };
             if (!cluster._vmIds.includes(id)) return { id, success: false, displaytext: "VM is not part of the cluster" };
-            setNodes(cluster, cluster._nodes.filter((n) => n.vmId !== id));
+            setNodes(
+                cluster,
+                cluster._nodes.filter((n) => n.vmId !== id),
+            );
             return { id, success: true };
         });
         recountExternalMembers(cluster);
@@ -91,7 +94,8 @@ const addNodesJob: JobCompleter = (ctx, job) => {
     const cluster = jobCluster(ctx, job);
     const prefix = `Failed to add nodes to cluster ID ${cluster.id} due to: `;
     if (job.step === 0) {
-        if (cluster.clustertype === "ExternalManaged") throw cksError(`${prefix}Add nodes is not supported for an externally managed cluster (${cluster.name})`);
+        if (cluster.clustertype === "ExternalManaged")
+            throw cksError(`${prefix}Add nodes is not supported for an externally managed cluster (${cluster.name})`);
         const templates = table(ctx.state, T.templates);
         // Unknown ids, VMs from non-CKS templates, VMs off the cluster network and members are dropped silently.
         const valid = (job.payload.nodeIds as string[]).filter((id, i, all) => {
@@ -124,7 +128,14 @@ const addNodesJob: JobCompleter = (ctx, job) => {
         if (ipId) {
             const port = nextExternalPort(cluster);
             const fw = createFirewallRecord(ctx, { ipaddressid: ipId, protocol: "tcp", startport: port, endport: port, cidrlist: ["0.0.0.0/0"] });
-            const pf = createPortForwardingRecord(ctx, { ipaddressid: ipId, protocol: "tcp", publicport: port, privateport: 22, virtualmachineid: vmId, openfirewall: false });
+            const pf = createPortForwardingRecord(ctx, {
+                ipaddressid: ipId,
+                protocol: "tcp",
+                publicport: port,
+                privateport: 22,
+                virtualmachineid: vmId,
+                openfirewall: false,
+            });
             cluster._rules.externalRules[vmId] = { firewallId: fw.id, portForwardId: pf.id, port };
         }
         setNodes(cluster, [...cluster._nodes, node]);
@@ -149,7 +160,8 @@ const removeNodesJob: JobCompleter = (ctx, job) => {
     const cluster = jobCluster(ctx, job);
     const prefix = `Failed to remove node(s) from Kubernetes cluster ID: ${cluster.id} due to: `;
     if (job.step === 0) {
-        if (cluster.clustertype === "ExternalManaged") throw cksError(`${prefix}Remove nodes is not supported for an externally managed cluster (${cluster.name})`);
+        if (cluster.clustertype === "ExternalManaged")
+            throw cksError(`${prefix}Remove nodes is not supported for an externally managed cluster (${cluster.name})`);
         const valid = nodesOf(cluster, undefined, true)
             .map((n) => n.vmId)
             .filter((id) => (job.payload.nodeIds as string[]).includes(id));
@@ -167,7 +179,10 @@ const removeNodesJob: JobCompleter = (ctx, job) => {
             delete cluster._rules.externalRules[vmId];
         }
         // The VM itself stays: it was the user's before it joined.
-        setNodes(cluster, cluster._nodes.filter((n) => n.vmId !== vmId));
+        setNodes(
+            cluster,
+            cluster._nodes.filter((n) => n.vmId !== vmId),
+        );
         cluster.size -= 1;
     }
     transit(cluster, "OperationSucceeded");

@@ -68,7 +68,9 @@ interface ScalePayload {
 function validateScale(ctx: BaseContext, cluster: ClusterRecord, s: ScalePayload): void {
     const hasTypeOfferings = Object.keys(s.nodeofferings).length > 0;
     if (!s.serviceofferingid && !hasTypeOfferings && s.size === undefined && !s.nodeids && s.autoscalingenabled === undefined) {
-        throw cksError(`Kubernetes cluster ${cluster.name} cannot be scaled, either service offering or cluster size or nodeids to be removed or autoscaling must be passed`);
+        throw cksError(
+            `Kubernetes cluster ${cluster.name} cannot be scaled, either service offering or cluster size or nodeids to be removed or autoscaling must be passed`,
+        );
     }
     notSupportedForExternal(cluster, "Scale");
     const version = versionsTable(ctx)[cluster.kubernetesversionid!];
@@ -87,7 +89,8 @@ function validateScale(ctx: BaseContext, cluster: ClusterRecord, s: ScalePayload
         if (s.maxsize + cluster.controlnodes > max) throw cksError(`Maximum cluster size can not exceed ${max}. Please contact your administrator`);
     }
     if (s.nodeids) {
-        if (s.size !== undefined || s.serviceofferingid || s.nodeofferings.worker) throw cksError("nodeids can not be passed along with clustersize or service offering");
+        if (s.size !== undefined || s.serviceofferingid || s.nodeofferings.worker)
+            throw cksError("nodeids can not be passed along with clustersize or service offering");
         const nodes = cluster._nodes.filter((n) => s.nodeids!.includes(n.vmId));
         if (nodes.length !== s.nodeids.length) throw cksError("Invalid node ids");
         if (nodes.filter((n) => n.role === "control").length >= cluster.controlnodes) throw cksError("Can not remove all control nodes from a cluster");
@@ -99,7 +102,9 @@ function validateScale(ctx: BaseContext, cluster: ClusterRecord, s: ScalePayload
         const o = offering(ctx, id);
         if (!o) throw cksError(`Failed to find service offering ID: ${id}`);
         if (isCustomOffering(o)) {
-            throw cksError(`Custom service offerings are not supported for Kubernetes clusters. Kubernetes cluster : ${cluster.name}, service offering : ${o.name}`);
+            throw cksError(
+                `Custom service offerings are not supported for Kubernetes clusters. Kubernetes cluster : ${cluster.name}, service offering : ${o.name}`,
+            );
         }
         if (o.cpunumber < MIN_NODE_CPU || o.memory < MIN_NODE_RAM_MB) {
             throw cksError(
@@ -107,10 +112,14 @@ function validateScale(ctx: BaseContext, cluster: ClusterRecord, s: ScalePayload
             );
         }
         if (o.cpunumber < version.mincpunumber) {
-            throw cksError(`Kubernetes cluster : ${cluster.name} cannot be scaled with service offering : ${o.name}, associated Kubernetes version : ${version.name} needs minimum ${version.mincpunumber} vCPUs`);
+            throw cksError(
+                `Kubernetes cluster : ${cluster.name} cannot be scaled with service offering : ${o.name}, associated Kubernetes version : ${version.name} needs minimum ${version.mincpunumber} vCPUs`,
+            );
         }
         if (o.memory < version.minmemory) {
-            throw cksError(`Kubernetes cluster : ${cluster.name} cannot be scaled with service offering : ${o.name}, associated Kubernetes version : ${version.name} needs minimum ${version.minmemory} MB RAM`);
+            throw cksError(
+                `Kubernetes cluster : ${cluster.name} cannot be scaled with service offering : ${o.name}, associated Kubernetes version : ${version.name} needs minimum ${version.minmemory} MB RAM`,
+            );
         }
         const existing = offering(ctx, offeringIdFor(cluster, role));
         const power = (x: any) => Number(x.cpunumber) * Number(x.cpuspeed ?? 0);
@@ -145,7 +154,9 @@ function checkOfferingScaleHypervisor(ctx: BaseContext, cluster: ClusterRecord):
         const vm = table(ctx.state, T.vms)[n.vmId];
         const hypervisor = vm?.hypervisor ?? "KVM";
         if (vm && vm.state === "Running" && !["XenServer", "VMware", "Simulator"].includes(hypervisor)) {
-            throw cksError(`Scaling Kubernetes cluster : ${cluster.name} failed, scaling Kubernetes cluster with running VMs on hypervisor ${hypervisor} is not supported!`);
+            throw cksError(
+                `Scaling Kubernetes cluster : ${cluster.name} failed, scaling Kubernetes cluster with running VMs on hypervisor ${hypervisor} is not supported!`,
+            );
         }
     }
 }
@@ -184,7 +195,10 @@ const scaleJob: JobCompleter = (ctx, job) => {
         for (const vmId of s.nodeids) if (table(ctx.state, T.vms)[vmId]) expungeVmRecord(ctx, vmId);
         const removedWorkers = cluster._nodes.filter((n) => s.nodeids!.includes(n.vmId) && n.role !== "control").length;
         const removedControls = cluster._nodes.filter((n) => s.nodeids!.includes(n.vmId) && n.role === "control").length;
-        setNodes(cluster, cluster._nodes.filter((n) => !s.nodeids!.includes(n.vmId)));
+        setNodes(
+            cluster,
+            cluster._nodes.filter((n) => !s.nodeids!.includes(n.vmId)),
+        );
         cluster.size -= removedWorkers;
         cluster.controlnodes -= removedControls;
         membershipChanged = true;
@@ -194,9 +208,14 @@ const scaleJob: JobCompleter = (ctx, job) => {
                 for (let i = cluster.size; i < s.size; i++) addNodeVm(ctx, cluster, "worker", semver);
             } else {
                 // The newest CKS-made workers go first.
-                const removable = nodesOf(cluster, "worker", false).slice(s.size - nodesOf(cluster, "worker", true).length).reverse();
+                const removable = nodesOf(cluster, "worker", false)
+                    .slice(s.size - nodesOf(cluster, "worker", true).length)
+                    .reverse();
                 for (const n of removable) if (table(ctx.state, T.vms)[n.vmId]) expungeVmRecord(ctx, n.vmId);
-                setNodes(cluster, cluster._nodes.filter((n) => !removable.includes(n)));
+                setNodes(
+                    cluster,
+                    cluster._nodes.filter((n) => !removable.includes(n)),
+                );
             }
             membershipChanged = true;
         }

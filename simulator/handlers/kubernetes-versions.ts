@@ -93,7 +93,12 @@ const addKubernetesSupportedVersion: CommandSpec = {
             _checksum: p.str("checksum"),
         };
         versionsTable(ctx)[id] = version;
-        ctx.event({ type: "KUBERNETES.VERSION.ADD", description: `Adding Kubernetes supported version ${name}`, resourceId: id, resourceType: "KubernetesSupportedVersion" });
+        ctx.event({
+            type: "KUBERNETES.VERSION.ADD",
+            description: `Adding Kubernetes supported version ${name}`,
+            resourceId: id,
+            resourceType: "KubernetesSupportedVersion",
+        });
         return { object: "kubernetessupportedversion", value: renderVersion(ctx, version) };
     },
 };
@@ -146,7 +151,12 @@ const updateKubernetesSupportedVersion: CommandSpec = {
         // State.valueOf: case-sensitive.
         if (state !== "Enabled" && state !== "Disabled") throw cksError("Invalid value for state parameter");
         version.state = state;
-        ctx.event({ type: "KUBERNETES.VERSION.UPDATE", description: `Updating Kubernetes supported version ${version.name}`, resourceId: version.id, resourceType: "KubernetesSupportedVersion" });
+        ctx.event({
+            type: "KUBERNETES.VERSION.UPDATE",
+            description: `Updating Kubernetes supported version ${version.name}`,
+            resourceId: version.id,
+            resourceType: "KubernetesSupportedVersion",
+        });
         return { object: "kubernetessupportedversion", value: renderVersion(ctx, version) };
     },
 };
@@ -182,7 +192,12 @@ export const versionJobs: Record<string, JobCompleter> = {
         if (inUse) throw cksError(`Unable to delete Kubernetes version ID: ${version.id}. Existing clusters currently using the version.`);
         // The binaries ISO goes with the version.
         delete versions[version.id];
-        ctx.event({ type: "KUBERNETES.VERSION.DELETE", description: `deleting Kubernetes supported version ${version.name}`, resourceId: version.id, resourceType: "KubernetesSupportedVersion" });
+        ctx.event({
+            type: "KUBERNETES.VERSION.DELETE",
+            description: `deleting Kubernetes supported version ${version.name}`,
+            resourceId: version.id,
+            resourceType: "KubernetesSupportedVersion",
+        });
         return { success: true };
     },
 };

@@ -16,7 +16,18 @@ import { listIdFilter, removeRow } from "../gone";
 import { semverOrder } from "../records/kubernetes-version";
 import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
-import { buildKubeconfig, capacity, clusterNetwork, clusterOwner, clusterPublicAddress, clustersTable, deleteClusterRules, offering, renderCluster, setupIsolatedNetworkRules } from "./kubernetes-cluster";
+import {
+    buildKubeconfig,
+    capacity,
+    clusterNetwork,
+    clusterOwner,
+    clusterPublicAddress,
+    clustersTable,
+    deleteClusterRules,
+    offering,
+    renderCluster,
+    setupIsolatedNetworkRules,
+} from "./kubernetes-cluster";
 import {
     addNodeVm,
     CLUSTER_TYPES,
@@ -158,14 +169,20 @@ const createKubernetesCluster: CommandSpec = {
                 `HA support is available only for Kubernetes version ${MIN_KUBERNETES_VERSION_HA_SUPPORT} and above. Given version ID: ${version.id} is ${version.semanticversion}`,
             );
         }
-        if (isoState(ctx, version) !== "Ready") throw cksError(`ISO associated with version ID: ${version.id} is not in Ready state for datacenter ID: ${zone.id}`);
+        if (isoState(ctx, version) !== "Ready")
+            throw cksError(`ISO associated with version ID: ${version.id} is not in Ready state for datacenter ID: ${zone.id}`);
         for (const role of NODE_TYPES) {
             if (role === "etcd" && etcdNodes === 0) continue;
             const o = offering(ctx, offerings[role] ?? defaultOffering?.id);
-            if (!o) throw cksError("When serviceofferingid is not specified, service offerings for each node type must be specified in the nodeofferings parameter.");
+            if (!o)
+                throw cksError(
+                    "When serviceofferingid is not specified, service offerings for each node type must be specified in the nodeofferings parameter.",
+                );
             const reason = offeringUnsuitability(o, version);
             if (reason) {
-                throw cksError(`Given service offering ID: ${o.id} for ${role.toUpperCase()} nodes is not suitable for the Kubernetes cluster version ${version.name} - ${reason}`);
+                throw cksError(
+                    `Given service offering ID: ${o.id} for ${role.toUpperCase()} nodes is not suitable for the Kubernetes cluster version ${version.name} - ${reason}`,
+                );
             }
         }
         validateKeypair();
@@ -173,7 +190,8 @@ const createKubernetesCluster: CommandSpec = {
         if (externalLbIp) {
             if (isIP(externalLbIp) === 0) throw cksError("Invalid external load balancer IP address");
             if (!network) throw cksError("externalloadbalanceripaddress parameter must be specified along with networkid parameter");
-            if (!isDirectAccess(network)) throw cksError("externalloadbalanceripaddress parameter must be specified when network type is not Shared or is ROUTED network");
+            if (!isDirectAccess(network))
+                throw cksError("externalloadbalanceripaddress parameter must be specified when network type is not Shared or is ROUTED network");
         }
         requireExperimental(ctx, dockerUser, dockerPassword, dockerUrl);
         const templates = nodeTypeMap(ctx, "nodetemplates", "template");
@@ -361,10 +379,7 @@ const deleteKubernetesCluster = clusterJobCommand("deleteKubernetesCluster", "De
 function foreignVmsOnNetwork(ctx: BaseContext, cluster: ClusterRecord): any[] {
     return (Object.values(table(ctx.state, T.vms)) as any[]).filter(
         (vm) =>
-            !vm._removed &&
-            vm.state !== "Expunging" &&
-            !cluster._vmIds.includes(vm.id) &&
-            (vm.nic ?? []).some((n: any) => n.networkid === cluster.networkid),
+            !vm._removed && vm.state !== "Expunging" && !cluster._vmIds.includes(vm.id) && (vm.nic ?? []).some((n: any) => n.networkid === cluster.networkid),
     );
 }
 
@@ -385,7 +400,9 @@ const deleteJob: JobCompleter = (ctx, job) => {
         if (cluster._networkCleanup && network) {
             const foreign = foreignVmsOnNetwork(ctx, cluster);
             if (foreign.length > 0) {
-                throw cksError(`Network : ${network.name} for Kubernetes cluster : ${cluster.name} has instances using it which are not part of the Kubernetes cluster`);
+                throw cksError(
+                    `Network : ${network.name} for Kubernetes cluster : ${cluster.name} has instances using it which are not part of the Kubernetes cluster`,
+                );
             }
         }
         transit(cluster, "DestroyRequested");
@@ -394,7 +411,10 @@ const deleteJob: JobCompleter = (ctx, job) => {
     }
     // External nodes (addNodes) are ordinary VMs: they leave the cluster but are not destroyed.
     for (const n of cluster._nodes) if (!n.external && table(ctx.state, T.vms)[n.vmId]) expungeVmRecord(ctx, n.vmId);
-    setNodes(cluster, cluster._nodes.filter((n) => n.external));
+    setNodes(
+        cluster,
+        cluster._nodes.filter((n) => n.external),
+    );
     const network = clusterNetwork(ctx, cluster);
     if (cluster._networkCleanup && network) deleteNetworkRecord(ctx, network.id);
     else if (network && !isDirectAccess(network)) deleteClusterRules(ctx, cluster);
@@ -414,7 +434,8 @@ const getKubernetesClusterConfig: CommandSpec = {
         if (id && !cluster) throw unknownUuid(ctx.cmdLower, "id", id);
         if (!cluster) throw cksError("Invalid Kubernetes cluster ID specified");
         if (!cluster._kubeconfig) {
-            if (cluster.state === "Starting") throw cksError(`Setup is in progress for Kubernetes cluster : ${cluster.name}, config not available at this moment`);
+            if (cluster.state === "Starting")
+                throw cksError(`Setup is in progress for Kubernetes cluster : ${cluster.name}, config not available at this moment`);
             throw cksError(`Config not found for Kubernetes cluster : ${cluster.name}`);
         }
         // A state saved before clusters had certificates carries placeholder PEMs: make real ones now.

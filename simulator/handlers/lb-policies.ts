@@ -67,7 +67,7 @@ const createLBStickinessPolicy: CommandSpec = {
             const isFlag = known.endsWith("*");
             if (!isFlag && (entry.value === undefined || entry.value === "")) throw invalidParam(`Failed : Value expected for the Param :${pname}`);
             // Repeated names are joined with ":".
-            params[pname] = params[pname] !== undefined ? `${params[pname]}:${entry.value ?? ""}` : entry.value ?? "";
+            params[pname] = params[pname] !== undefined ? `${params[pname]}:${entry.value ?? ""}` : (entry.value ?? "");
         }
         if (policiesOf(ctx, T.lbStickinessPolicies, lb.id).length > 1) {
             throw invalidParam(`Failed to create Stickiness policy: Already two policies attached ${lb.id}`);
@@ -187,7 +187,13 @@ const createLBHealthCheckPolicy: CommandSpec = {
 export const commands: CommandSpec[] = [
     createLBStickinessPolicy,
     listPolicies("listLBStickinessPolicies", T.lbStickinessPolicies, "stickinesspolicies", stickinessResponse),
-    deletePolicy("deleteLBStickinessPolicy", T.lbStickinessPolicies, "DeleteLBStickinessPolicyCmd", "deleteLBStickinessPolicy", "deleteLBstickinessrruleresponse"),
+    deletePolicy(
+        "deleteLBStickinessPolicy",
+        T.lbStickinessPolicies,
+        "DeleteLBStickinessPolicyCmd",
+        "deleteLBStickinessPolicy",
+        "deleteLBstickinessrruleresponse",
+    ),
     createLBHealthCheckPolicy,
     listPolicies("listLBHealthCheckPolicies", T.lbHealthCheckPolicies, "healthcheckpolicies", healthCheckResponse),
     deletePolicy("deleteLBHealthCheckPolicy", T.lbHealthCheckPolicies, "DeleteLBHealthCheckPolicyCmd", "deleteLBHealthCheckPolicy"),
@@ -203,7 +209,12 @@ function policyWithRule(ctx: BaseContext, tableName: string, policyId: string, f
 export const jobs: Record<string, JobCompleter> = {
     createLBStickinessPolicy(ctx, job) {
         const { policy, lb } = policyWithRule(ctx, T.lbStickinessPolicies, job.payload.policyId, "Failed to create stickiness policy");
-        ctx.event({ type: "LB.STICKINESSPOLICY.CREATE", description: `Creating stickiness policy ${policy.name}`, resourceId: lb.id, resourceType: "LoadBalancer" });
+        ctx.event({
+            type: "LB.STICKINESSPOLICY.CREATE",
+            description: `Creating stickiness policy ${policy.name}`,
+            resourceId: lb.id,
+            resourceType: "LoadBalancer",
+        });
         return { object: "stickinesspolicies", value: stickinessResponse(ctx, lb, [policy]) };
     },
     "createLBStickinessPolicy:failed"(ctx, job) {
@@ -218,7 +229,12 @@ export const jobs: Record<string, JobCompleter> = {
     },
     createLBHealthCheckPolicy(ctx, job) {
         const { policy, lb } = policyWithRule(ctx, T.lbHealthCheckPolicies, job.payload.policyId, "Failed to create HealthCheck policy");
-        ctx.event({ type: "LB.HEALTHCHECKPOLICY.CREATE", description: `Creating health check policy ${policy.id}`, resourceId: lb.id, resourceType: "LoadBalancer" });
+        ctx.event({
+            type: "LB.HEALTHCHECKPOLICY.CREATE",
+            description: `Creating health check policy ${policy.id}`,
+            resourceId: lb.id,
+            resourceType: "LoadBalancer",
+        });
         return { object: "healthcheckpolicies", value: healthCheckResponse(ctx, lb, [policy]) };
     },
     "createLBHealthCheckPolicy:failed"(ctx, job) {

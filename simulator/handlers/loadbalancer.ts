@@ -371,7 +371,12 @@ export const jobs: Record<string, JobCompleter> = {
         if (vmIds.length === 0 && idIpMap.length === 0) throw invalidParam("Both instanceids and vmidipmap  can't be null");
         rule._members.push(...membersFor(ctx, rule, vmIds, idIpMap));
         markApplied(ctx, rule);
-        ctx.event({ type: "LB.ASSIGN.TO.RULE", description: `Assigning instances to load balancer rule ${rule.name}`, resourceId: rule.id, resourceType: "LoadBalancer" });
+        ctx.event({
+            type: "LB.ASSIGN.TO.RULE",
+            description: `Assigning instances to load balancer rule ${rule.name}`,
+            resourceId: rule.id,
+            resourceType: "LoadBalancer",
+        });
         return { success: true };
     },
     removeFromLoadBalancerRule(ctx, job) {
@@ -386,7 +391,12 @@ export const jobs: Record<string, JobCompleter> = {
         ];
         if (!removals.every((matches) => rule._members.some(matches))) throw failure;
         rule._members = rule._members.filter((m: Member) => !removals.some((matches) => matches(m)));
-        ctx.event({ type: "LB.REMOVE.FROM.RULE", description: `Removing instances from load balancer rule ${rule.name}`, resourceId: rule.id, resourceType: "LoadBalancer" });
+        ctx.event({
+            type: "LB.REMOVE.FROM.RULE",
+            description: `Removing instances from load balancer rule ${rule.name}`,
+            resourceId: rule.id,
+            resourceType: "LoadBalancer",
+        });
         return { success: true };
     },
 };

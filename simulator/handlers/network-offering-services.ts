@@ -24,7 +24,11 @@ const cap = (name: string, value: boolean | string) => ({ name, value: String(va
 function capabilities(service: string, o: OfferingFlags): ReturnType<typeof cap>[] | undefined {
     switch (service) {
         case "Lb":
-            return [cap("SupportedLBIsolation", (o._dedicatedlb ?? true) ? "dedicated" : "shared"), cap("ElasticLb", o._elasticlb ?? false), cap("InlineMode", o._inline ?? false)];
+            return [
+                cap("SupportedLBIsolation", (o._dedicatedlb ?? true) ? "dedicated" : "shared"),
+                cap("ElasticLb", o._elasticlb ?? false),
+                cap("InlineMode", o._inline ?? false),
+            ];
         case "SourceNat":
             return [cap("SupportedSourceNatTypes", o._sharedsourcenat ? "perzone" : "peraccount"), cap("RedundantRouter", o._redundantrouter ?? false)];
         case "StaticNat":

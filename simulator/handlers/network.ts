@@ -38,20 +38,29 @@ const CMD_PKG = "org.apache.cloudstack.api.command.user.network";
 /** Mold's default for isolated networks: "cs" + hex(account db id) + guest.domain.suffix ("cloud.internal"). */
 const DEFAULT_NETWORK_DOMAIN = "cs2cloud.internal";
 
-const HAPROXY_STICKINESS = JSON.stringify([
-    {
-        methodname: "LbCookie",
-        paramlist: ["cookie-name", "mode", "nocache*", "indirect*", "postonly*", "domain"],
-        description: "This is loadbalancer cookie based stickiness method.",
-    },
-    {
-        methodname: "AppCookie",
-        paramlist: ["cookie-name", "length", "holdtime", "request-learn*", "prefix*", "mode"],
-        description:
-            "This is App session based sticky method. Define session stickiness on an existing application cookie. It can be used only for a specific http traffic",
-    },
-    { methodname: "SourceBased", paramlist: ["tablesize", "expire"], description: "This is source based Stickiness method, it can be used for any type of protocol." },
-].map((m) => ({ ...m, paramlist: m.paramlist.map((n) => ({ paramname: n.replace("*", ""), required: false, isflag: n.endsWith("*"), description: " " })) })));
+const HAPROXY_STICKINESS = JSON.stringify(
+    [
+        {
+            methodname: "LbCookie",
+            paramlist: ["cookie-name", "mode", "nocache*", "indirect*", "postonly*", "domain"],
+            description: "This is loadbalancer cookie based stickiness method.",
+        },
+        {
+            methodname: "AppCookie",
+            paramlist: ["cookie-name", "length", "holdtime", "request-learn*", "prefix*", "mode"],
+            description:
+                "This is App session based sticky method. Define session stickiness on an existing application cookie. It can be used only for a specific http traffic",
+        },
+        {
+            methodname: "SourceBased",
+            paramlist: ["tablesize", "expire"],
+            description: "This is source based Stickiness method, it can be used for any type of protocol.",
+        },
+    ].map((m) => ({
+        ...m,
+        paramlist: m.paramlist.map((n) => ({ paramname: n.replace("*", ""), required: false, isflag: n.endsWith("*"), description: " " })),
+    })),
+);
 
 /** Virtual-router capabilities per service, as NetworkResponse lists them (Gateway is never listed). */
 const SERVICE_CAPABILITIES: [string, [string, string][]][] = [
@@ -67,8 +76,20 @@ const SERVICE_CAPABILITIES: [string, [string, string][]][] = [
         ],
     ],
     ["PortForwarding", [["SupportedProtocols", "tcp,udp"]]],
-    ["SourceNat", [["SupportedSourceNatTypes", "peraccount"], ["RedundantRouter", "true"]]],
-    ["Vpn", [["VpnTypes", "removeaccessvpn"], ["SupportedVpnTypes", "pptp,l2tp,ipsec"]]],
+    [
+        "SourceNat",
+        [
+            ["SupportedSourceNatTypes", "peraccount"],
+            ["RedundantRouter", "true"],
+        ],
+    ],
+    [
+        "Vpn",
+        [
+            ["VpnTypes", "removeaccessvpn"],
+            ["SupportedVpnTypes", "pptp,l2tp,ipsec"],
+        ],
+    ],
     ["Dns", [["AllowDnsSuffixModification", "true"]]],
     ["Dhcp", [["DhcpAccrossMultipleSubnets", "true"]]],
     ["StaticNat", []],
@@ -101,7 +122,7 @@ function offeringFields(offering: any): Record<string, any> {
         networkofferingavailability: offering.availability,
         service: servicesOf(offering),
         supportsvmautoscaling: (offering.service ?? []).some((s: any) => s.name === "Lb"),
-        egressdefaultpolicy: offering.guestiptype === "Isolated" ? offering.egressdefaultpolicy ?? true : undefined,
+        egressdefaultpolicy: offering.guestiptype === "Isolated" ? (offering.egressdefaultpolicy ?? true) : undefined,
     };
 }
 
@@ -250,8 +271,10 @@ const createNetwork: CommandSpec = {
         p.entity("vpcid", {}); // no VPCs are simulated
         const acltype = p.str("acltype");
         if (acltype !== undefined) {
-            if (!["account", "domain"].includes(acltype.toLowerCase())) throw invalidParam("Incorrect aclType specified. Check the API documentation for supported types");
-            if (acltype.toLowerCase() === "domain" && offering.guestiptype === "Isolated") throw invalidParam("AclType should be Account for network of type Isolated");
+            if (!["account", "domain"].includes(acltype.toLowerCase()))
+                throw invalidParam("Incorrect aclType specified. Check the API documentation for supported types");
+            if (acltype.toLowerCase() === "domain" && offering.guestiptype === "Isolated")
+                throw invalidParam("AclType should be Account for network of type Isolated");
         }
         const gateway = p.str("gateway");
         const netmask = p.str("netmask");
@@ -297,7 +320,11 @@ const listNetworks: CommandSpec = {
             .filter((n: any) => (!acltype || n.acltype.toLowerCase() === acltype) && (!offeringId || n.networkofferingid === offeringId))
             .filter((n: any) => services.every((s) => n.service.some((x: any) => x.name.toLowerCase() === s)))
             .filter((n: any) => (issystem === undefined || n.issystem === issystem) && (canusefordeploy === undefined || n.canusefordeploy === canusefordeploy))
-            .filter((n: any) => (restartrequired === undefined || n.restartrequired === restartrequired) && (specifyipranges === undefined || n.specifyipranges === specifyipranges))
+            .filter(
+                (n: any) =>
+                    (restartrequired === undefined || n.restartrequired === restartrequired) &&
+                    (specifyipranges === undefined || n.specifyipranges === specifyipranges),
+            )
             .filter((n: any) => matchesKeyword(keyword, n.name, n.displaytext) && matchesTagFilter(ctx, tags, TAG_TYPE.network, n.id))
             .map((n: any) => renderNetwork(ctx, n));
         return { list: "network", items };

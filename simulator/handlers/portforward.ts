@@ -84,7 +84,9 @@ function insertPortForwardingRule(ctx: BaseContext, d: PortForwardingDraft): any
     for (const c of d.cidrs) if (!isCidr(c)) throw invalidParam(`The given source CIDR [${c}] is invalid.`);
     if (ip.isstaticnat) throw invalidParam(`Unable to create port forwarding rule; ip ${ip.ipaddress} has static nat enabled`);
     if (!ip.associatednetworkid) {
-        throw invalidParam(`Unable to create port forwarding rule for the ipAddress id=${ip._dbid} as ip is not associated with any network and no networkId is passed in`);
+        throw invalidParam(
+            `Unable to create port forwarding rule for the ipAddress id=${ip._dbid} as ip is not associated with any network and no networkId is passed in`,
+        );
     }
     validatePublicPorts(d.publicport, d.publicendport);
     validateProtocol(d.protocol, "PortForwarding");
@@ -245,7 +247,9 @@ export const jobs: Record<string, JobCompleter> = {
         let privStart = Number(rule.privateport);
         let privEnd = Number(rule.privateendport);
         const inconsistent = () =>
-            invalidParam(`Unable to update the private port range of port forwarding rule as  the provided port range is not consistent with the port range : ${pubStart} to ${pubEnd}`);
+            invalidParam(
+                `Unable to update the private port range of port forwarding rule as  the provided port range is not consistent with the port range : ${pubStart} to ${pubEnd}`,
+            );
         if (pl.privateport !== undefined && pl.privateendport !== undefined) {
             if (pl.privateendport - pl.privateport !== pubEnd - pubStart) throw inconsistent();
             [privStart, privEnd] = [pl.privateport, pl.privateendport];
@@ -262,7 +266,12 @@ export const jobs: Record<string, JobCompleter> = {
         if (pl.vmId !== undefined) {
             const vm = table(ctx.state, T.vms)[pl.vmId];
             const guestIp = checkVm(ip, vm, pl.vmguestip);
-            Object.assign(rule, { virtualmachineid: vm.id, virtualmachinename: vm.name, virtualmachinedisplayname: vm.displayname ?? vm.name, vmguestip: guestIp });
+            Object.assign(rule, {
+                virtualmachineid: vm.id,
+                virtualmachinename: vm.name,
+                virtualmachinedisplayname: vm.displayname ?? vm.name,
+                vmguestip: guestIp,
+            });
         }
         Object.assign(rule, { privateport: String(privStart), privateendport: String(privEnd) });
         if (pl.cidrlist) Object.assign(rule, { cidrlist: pl.cidrlist.join(","), _cidrs: pl.cidrlist });

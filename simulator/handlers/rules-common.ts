@@ -56,7 +56,9 @@ export function ingressRulesOnIp(ctx: BaseContext, ipId: string): RuleView[] {
     const live = (r: any) => r.state !== "Revoke" && r.ipaddressid === ipId;
     const liveLb = (r: any) => r.state !== "Revoke" && r.publicipid === ipId;
     return [
-        ...Object.values(table(ctx.state, T.firewallRules)).filter((r: any) => live(r) && r.traffictype === "Ingress").map(firewallView),
+        ...Object.values(table(ctx.state, T.firewallRules))
+            .filter((r: any) => live(r) && r.traffictype === "Ingress")
+            .map(firewallView),
         ...Object.values(table(ctx.state, T.portForwardingRules)).filter(live).map(portForwardingView),
         ...Object.values(table(ctx.state, T.loadBalancerRules)).filter(liveLb).map(loadBalancerView),
     ];
@@ -110,7 +112,12 @@ export function listRules(
 }
 
 /** update*Rule: the rule by id (431 when unknown), then a job (completer named as the command) with the changes asked for. */
-export function updateRuleCommand(name: string, cmdClass: string, tableName: string, changes: (ctx: CommandContext, rule: any) => Record<string, unknown>): CommandSpec {
+export function updateRuleCommand(
+    name: string,
+    cmdClass: string,
+    tableName: string,
+    changes: (ctx: CommandContext, rule: any) => Record<string, unknown>,
+): CommandSpec {
     return {
         name,
         isAsync: true,

@@ -49,11 +49,7 @@ function sshMpint(unsigned: Buffer): Buffer {
 export function generateRsaKeyPair(comment: string): { privateKey: string; publicKey: string } {
     const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: KEY_BITS, publicExponent: 65537 });
     const jwk = publicKey.export({ format: "jwk" });
-    const blob = Buffer.concat([
-        sshString(Buffer.from("ssh-rsa")),
-        sshMpint(Buffer.from(jwk.e!, "base64url")),
-        sshMpint(Buffer.from(jwk.n!, "base64url")),
-    ]);
+    const blob = Buffer.concat([sshString(Buffer.from("ssh-rsa")), sshMpint(Buffer.from(jwk.e!, "base64url")), sshMpint(Buffer.from(jwk.n!, "base64url"))]);
     return {
         privateKey: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
         publicKey: `ssh-rsa ${blob.toString("base64")} ${comment}`,

@@ -31,9 +31,27 @@ const TAGGABLE: Record<string, string | undefined> = {
     VpcOffering: undefined,
 };
 const NOT_TAGGABLE = [
-    "VnfTemplate", "DomainRouter", "Nic", "Zone", "ServiceOffering", "Storage", "PrivateGateway", "NetworkACLList",
-    "VpnGateway", "CustomerGateway", "VpnConnection", "DiskOffering", "AutoScaleVmProfile", "AutoScaleVmGroup",
-    "LBStickinessPolicy", "LBHealthCheckPolicy", "GuestOsCategory", "GuestOs", "NetworkOffering", "Domain", "ObjectStore",
+    "VnfTemplate",
+    "DomainRouter",
+    "Nic",
+    "Zone",
+    "ServiceOffering",
+    "Storage",
+    "PrivateGateway",
+    "NetworkACLList",
+    "VpnGateway",
+    "CustomerGateway",
+    "VpnConnection",
+    "DiskOffering",
+    "AutoScaleVmProfile",
+    "AutoScaleVmGroup",
+    "LBStickinessPolicy",
+    "LBHealthCheckPolicy",
+    "GuestOsCategory",
+    "GuestOs",
+    "NetworkOffering",
+    "Domain",
+    "ObjectStore",
 ];
 
 /** Canonical enum name for a case-insensitive resourcetype; 431 as Mold when unknown or not taggable. */
@@ -48,7 +66,9 @@ function findResource(ctx: JobContext, type: string, id: string): any {
     const tableName = TAGGABLE[type];
     const row = tableName ? table(ctx.state, tableName)[id] : undefined;
     if (!row || row._removed) {
-        throw invalidParam(/^\d+$/.test(id) ? `Unable to find resource by id ${id} and type ${type}` : `Unable to find resource by uuid ${id} and type ${type}`);
+        throw invalidParam(
+            /^\d+$/.test(id) ? `Unable to find resource by id ${id} and type ${type}` : `Unable to find resource by uuid ${id} and type ${type}`,
+        );
     }
     return row;
 }

@@ -97,7 +97,9 @@ export function deployNetworks(ctx: CommandContext, zone: any): { networks: any[
     networks.forEach((n, i) => {
         const wanted = ips[i];
         if (wanted === undefined) return;
-        const used = (Object.values(table(ctx.state, T.vms)) as any[]).some((vm) => (vm.nic ?? []).some((x: any) => x.networkid === n.id && x.ipaddress === wanted));
+        const used = (Object.values(table(ctx.state, T.vms)) as any[]).some((vm) =>
+            (vm.nic ?? []).some((x: any) => x.networkid === n.id && x.ipaddress === wanted),
+        );
         if (used) throw new ApiError(533, `The requested ip address ${wanted} is not available in network ${n.name}`, 4320);
     });
     return { networks, ips };

@@ -42,10 +42,11 @@ export interface VmSpec {
 /** The one simulated hypervisor host every running VM sits on. */
 const SIM_HOST = { hostid: "5d1a6a6e-2c1e-4c1b-9a59-6a3f0c0f5e01", hostname: "sim-kvm-host-1" };
 
-
 /** Job `cmd`: admins run the *CmdByAdmin variants (as the recorded fixtures show). */
 function cmdClass(ctx: BaseContext, short: string): string {
-    return ctx.caller.roletype === "Admin" ? `org.apache.cloudstack.api.command.admin.vm.${short}CmdByAdmin` : `org.apache.cloudstack.api.command.user.vm.${short}Cmd`;
+    return ctx.caller.roletype === "Admin"
+        ? `org.apache.cloudstack.api.command.admin.vm.${short}CmdByAdmin`
+        : `org.apache.cloudstack.api.command.user.vm.${short}Cmd`;
 }
 
 function vmEvent(ctx: BaseContext, type: string, description: string, vm: any, state: "Created" | "Scheduled" | "Completed" = "Completed"): void {
@@ -328,7 +329,11 @@ const deployVirtualMachine: CommandSpec = {
             state: start ? "Starting" : "Stopped",
         });
         if (name === undefined) checkHostNameUnique(ctx, vm.name, networks, vm.id);
-        addVmToAffinityGroups(ctx, vm.id, groups.map((g) => g.id));
+        addVmToAffinityGroups(
+            ctx,
+            vm.id,
+            groups.map((g) => g.id),
+        );
         vmEvent(ctx, "VM.CREATE", `Successfully created entity for deploying Vm. Vm Id: ${vm.id}`, vm, "Created");
         const jobid = ctx.queueJob({
             cmd: cmdClass(ctx, "DeployVM"),
@@ -351,7 +356,9 @@ function vmJobCommand(name: string, short: string, completer: string, event: str
             // An expunged VM's UUID still resolves (its row is kept): the job then finds no VM and fails (jobVm).
             const gone = ctx.params.required("id");
             if (removedRow(ctx, T.vms, gone)) {
-                return { jobid: ctx.queueJob({ cmd: cmdClass(ctx, short), completer, instanceType: "VirtualMachine", instanceId: gone, payload: { id: gone } }) };
+                return {
+                    jobid: ctx.queueJob({ cmd: cmdClass(ctx, short), completer, instanceType: "VirtualMachine", instanceId: gone, payload: { id: gone } }),
+                };
             }
             const vm = ctx.params.entity("id", table(ctx.state, T.vms), true);
             const payload = { id: vm.id, ...(extra ? extra(ctx) : {}) };
@@ -363,7 +370,9 @@ function vmJobCommand(name: string, short: string, completer: string, event: str
 }
 
 const startVirtualMachine = vmJobCommand("startVirtualMachine", "StartVM", "startVirtualMachine", "VM.START");
-const stopVirtualMachine = vmJobCommand("stopVirtualMachine", "StopVM", "stopVirtualMachine", "VM.STOP", (ctx) => ({ forced: ctx.params.bool("forced") ?? false }));
+const stopVirtualMachine = vmJobCommand("stopVirtualMachine", "StopVM", "stopVirtualMachine", "VM.STOP", (ctx) => ({
+    forced: ctx.params.bool("forced") ?? false,
+}));
 const rebootVirtualMachine = vmJobCommand("rebootVirtualMachine", "RebootVM", "rebootVirtualMachine", "VM.REBOOT");
 const destroyVirtualMachine = vmJobCommand("destroyVirtualMachine", "DestroyVM", "destroyVirtualMachine", "VM.DESTROY", (ctx) => ({
     expunge: ctx.params.bool("expunge") ?? false,

@@ -116,6 +116,7 @@ export function parseTaint(spec: string): Taint | string {
     const effect = spec.slice(colon + 1);
     const [key, ...rest] = spec.slice(0, colon).split("=");
     if (!TAINT_EFFECTS.includes(effect)) return `error: invalid taint effect: ${effect}, unsupported taint effect`;
-    if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(key)) return `error: invalid taint spec: ${spec}, name part must consist of alphanumeric characters, '-', '_' or '.'`;
+    if (!/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(key))
+        return `error: invalid taint spec: ${spec}, name part must consist of alphanumeric characters, '-', '_' or '.'`;
     return rest.length ? { key, value: rest.join("="), effect } : { key, effect };
 }

@@ -27,8 +27,7 @@ const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const KUBECTL_NO_SERVER = "The connection to the server localhost:8080 was refused - did you specify the right host or port?";
 const STACK_HINT = "To see the stack trace of this error execute with --v=5 or higher";
 
-const refused = (endpoint: string, path: string) =>
-    `Get "https://${endpoint}${path}?timeout=10s": dial tcp ${endpoint}: connect: connection refused`;
+const refused = (endpoint: string, path: string) => `Get "https://${endpoint}${path}?timeout=10s": dial tcp ${endpoint}: connect: connection refused`;
 
 /** The step needs kubectl/kubeadm with admin.conf: only on a control-plane node of a cluster. */
 function needControlPlane(ctx: StepContext, tool: "kubectl" | "kubeadm"): KubeadmCluster | StepResult {
@@ -50,7 +49,7 @@ function joinNode(ctx: StepContext, cluster: KubeadmCluster, name: string, role:
         labels: { ...(existing?.labels ?? {}), ...(control ? { [CONTROL_PLANE_LABEL]: "" } : {}) },
         taints: control
             ? [...(existing?.taints ?? []).filter((t) => t.key !== CONTROL_PLANE_LABEL), { key: CONTROL_PLANE_LABEL, effect: "NoSchedule" }]
-            : existing?.taints ?? [],
+            : (existing?.taints ?? []),
         joinedAt: new Date(ctx.now).toISOString(),
         kubeletVersion: ctx.node.packages.kubelet ?? cluster.version,
     };
@@ -65,16 +64,25 @@ const kubeadmInit: StepHandler = (ctx) => {
     const notReady = kubeadmReadiness(node, "init");
     if (notReady) return notReady;
     if (node.kubeadm.kubeletConf) {
-        return fail(1, `error execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: /etc/kubernetes/kubelet.conf already exists\n${STACK_HINT}`);
+        return fail(
+            1,
+            `error execution phase preflight: [preflight] Some fatal errors occurred:\n\t[ERROR FileAvailable--etc-kubernetes-kubelet.conf]: /etc/kubernetes/kubelet.conf already exists\n${STACK_HINT}`,
+        );
     }
     const version = env.PM_KUBERNETES_VERSION ?? "";
     if (version !== node.packages.kubeadm) {
-        return fail(1, `this version of kubeadm only supports deploying clusters with the control plane version >= ${node.packages.kubeadm}. Current version: v${version}\n${STACK_HINT}`);
+        return fail(
+            1,
+            `this version of kubeadm only supports deploying clusters with the control plane version >= ${node.packages.kubeadm}. Current version: v${version}\n${STACK_HINT}`,
+        );
     }
     const endpoint = env.PM_CONTROL_PLANE_ENDPOINT ?? "";
     const split = splitEndpoint(endpoint);
     if (!split) return fail(1, `invalid value "${endpoint}" for flag --control-plane-endpoint: expected host:port`);
-    for (const [flag, cidr] of [["--pod-network-cidr", env.PM_POD_CIDR], ["--service-cidr", env.PM_SERVICE_CIDR]] as const) {
+    for (const [flag, cidr] of [
+        ["--pod-network-cidr", env.PM_POD_CIDR],
+        ["--service-cidr", env.PM_SERVICE_CIDR],
+    ] as const) {
         if (!cidr || !CIDR.test(cidr)) return fail(1, `${flag}: Invalid value: "${cidr ?? ""}": couldn't parse subnet`);
     }
     const name = env.PM_NODE_NAME || node.hostname;
@@ -91,7 +99,10 @@ const kubeadmInit: StepHandler = (ctx) => {
     const certSans = listOf(env.PM_CERT_SANS);
     // Real TLS clients (kubectl, the provider) check validity by the wall clock: never date a certificate after
     // it, however far a test advanced the simulator's clock.
-    const pki = createKubeadmPki([split.host, ...certSans, ...vmAddresses(vm), firstServiceIp(env.PM_SERVICE_CIDR!) ?? "", name], Math.min(ctx.now, Date.now()));
+    const pki = createKubeadmPki(
+        [split.host, ...certSans, ...vmAddresses(vm), firstServiceIp(env.PM_SERVICE_CIDR!) ?? "", name],
+        Math.min(ctx.now, Date.now()),
+    );
     const cluster: KubeadmCluster = {
         id: ctx.uuid(),
         endpoint,
@@ -113,7 +124,7 @@ const kubeadmInit: StepHandler = (ctx) => {
         `[init] Using Kubernetes version: v${version}`,
         "[preflight] Running pre-flight checks",
         `[certs] apiserver serving cert is signed for DNS names and IPs [${pki.server.sans.join(" ")}]`,
-        "[upload-certs] Storing the certificates in Secret \"kubeadm-certs\" in the \"kube-system\" Namespace",
+        '[upload-certs] Storing the certificates in Secret "kubeadm-certs" in the "kube-system" Namespace',
         "Your Kubernetes control-plane has initialized successfully!",
     ];
     return ok(log.join("\n") + "\n" + result("init", "done"));
@@ -143,7 +154,8 @@ interface JoinCommand {
 
 function parseJoinCommand(text: string): JoinCommand | string {
     const words = text.trim().split(/\s+/);
-    if (words[0] !== "kubeadm" || words[1] !== "join" || !words[2] || words[2].startsWith("-")) return `PM_JOIN_COMMAND is not a kubeadm join command: '${text}'`;
+    if (words[0] !== "kubeadm" || words[1] !== "join" || !words[2] || words[2].startsWith("-"))
+        return `PM_JOIN_COMMAND is not a kubeadm join command: '${text}'`;
     const flags: Record<string, string> = {};
     for (let i = 3; i < words.length; i += 2) {
         const flag = words[i];
@@ -151,8 +163,10 @@ function parseJoinCommand(text: string): JoinCommand | string {
         if (words[i + 1] === undefined) return `flag needs an argument: ${flag}`;
         flags[flag] = words[i + 1];
     }
-    if (!flags["--token"]) return "discovery: Invalid value: \"\": using token-based discovery without caCertHashes can be unsafe. Set unsafeSkipCAVerification as true in your kubeadm config file or pass --discovery-token-unsafe-skip-ca-verification flag to continue";
-    if (!flags["--discovery-token-ca-cert-hash"]) return "discovery.bootstrapToken: Invalid value: \"\": using token-based discovery without caCertHashes can be unsafe. Set unsafeSkipCAVerification as true in your kubeadm config file or pass --discovery-token-unsafe-skip-ca-verification flag to continue";
+    if (!flags["--token"])
+        return 'discovery: Invalid value: "": using token-based discovery without caCertHashes can be unsafe. Set unsafeSkipCAVerification as true in your kubeadm config file or pass --discovery-token-unsafe-skip-ca-verification flag to continue';
+    if (!flags["--discovery-token-ca-cert-hash"])
+        return 'discovery.bootstrapToken: Invalid value: "": using token-based discovery without caCertHashes can be unsafe. Set unsafeSkipCAVerification as true in your kubeadm config file or pass --discovery-token-unsafe-skip-ca-verification flag to continue';
     return { endpoint: words[2], token: flags["--token"], hash: flags["--discovery-token-ca-cert-hash"] };
 }
 
@@ -161,8 +175,12 @@ const kubeadmJoin: StepHandler = (ctx) => {
     const join = parseJoinCommand(env.PM_JOIN_COMMAND ?? "");
     if (node.kubeadm.kubeletConf) {
         const mine = node.kubeadm.clusterId ? clustersTable(state)[node.kubeadm.clusterId] : undefined;
-        if (mine && typeof join !== "string" && (mine.endpoint === join.endpoint || caCertHash(mine._pki.ca.cert) === join.hash)) return ok(result("join", "already"), false);
-        return fail(1, `this node is already part of the cluster at https://${mine?.endpoint ?? "?"} (/etc/kubernetes/kubelet.conf exists); reset it before joining another cluster`);
+        if (mine && typeof join !== "string" && (mine.endpoint === join.endpoint || caCertHash(mine._pki.ca.cert) === join.hash))
+            return ok(result("join", "already"), false);
+        return fail(
+            1,
+            `this node is already part of the cluster at https://${mine?.endpoint ?? "?"} (/etc/kubernetes/kubelet.conf exists); reset it before joining another cluster`,
+        );
     }
     if (typeof join === "string") return fail(1, `${join}\n${STACK_HINT}`);
     const controlPlane = env.PM_CONTROL_PLANE === "1";
@@ -170,7 +188,10 @@ const kubeadmJoin: StepHandler = (ctx) => {
     if (notReady) return notReady;
     const phase = "error execution phase preflight: couldn't validate the identity of the API Server:";
     if (!BOOTSTRAP_TOKEN.test(join.token)) {
-        return fail(1, `discovery.bootstrapToken.token: Invalid value: "${join.token}": the bootstrap token "${join.token}" was not of the form "[a-z0-9]{6}.[a-z0-9]{16}"\n${STACK_HINT}`);
+        return fail(
+            1,
+            `discovery.bootstrapToken.token: Invalid value: "${join.token}": the bootstrap token "${join.token}" was not of the form "[a-z0-9]{6}.[a-z0-9]{16}"\n${STACK_HINT}`,
+        );
     }
     const cluster = splitEndpoint(join.endpoint) ? clusterServedAt(state, join.endpoint) : undefined;
     if (!cluster) return fail(1, `${phase} ${refused(join.endpoint, "/api/v1/namespaces/kube-public/configmaps/cluster-info")}\n${STACK_HINT}`);
@@ -179,10 +200,15 @@ const kubeadmJoin: StepHandler = (ctx) => {
         return fail(1, `${phase} could not find a JWS signature in the cluster-info ConfigMap for token ID "${join.token.split(".")[0]}"\n${STACK_HINT}`);
     }
     const hash = caCertHash(cluster._pki.ca.cert);
-    if (join.hash !== hash) return fail(1, `${phase} cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "${hash}" are pinned\n${STACK_HINT}`);
+    if (join.hash !== hash)
+        return fail(1, `${phase} cluster CA found in cluster-info ConfigMap is invalid: none of the public keys "${hash}" are pinned\n${STACK_HINT}`);
     if (controlPlane) {
         const key = env.PM_CERTIFICATE_KEY ?? "";
-        if (!/^[0-9a-f]{64}$/.test(key)) return fail(1, `error execution phase control-plane-prepare/download-certs: error downloading certs: error decoding certificate key: encoding/hex: invalid byte\n${STACK_HINT}`);
+        if (!/^[0-9a-f]{64}$/.test(key))
+            return fail(
+                1,
+                `error execution phase control-plane-prepare/download-certs: error downloading certs: error decoding certificate key: encoding/hex: invalid byte\n${STACK_HINT}`,
+            );
         if (!cluster.certificateKeys.some((k) => k.key === key)) {
             return fail(
                 1,
@@ -193,7 +219,10 @@ const kubeadmJoin: StepHandler = (ctx) => {
     const name = env.PM_NODE_NAME || node.hostname;
     const clash = cluster.nodes.find((n) => n.name === name && n.vmId !== vm.id);
     if (clash) {
-        return fail(1, `error execution phase kubelet-start: a Node with name "${name}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node\n${STACK_HINT}`);
+        return fail(
+            1,
+            `error execution phase kubelet-start: a Node with name "${name}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node\n${STACK_HINT}`,
+        );
     }
     joinNode(ctx, cluster, name, controlPlane ? "control-plane" : "worker");
     return ok(`This node has joined the cluster${controlPlane ? " and a new control plane instance was created" : ""}.\n` + result("join", "done"));
@@ -204,9 +233,11 @@ const cni: StepHandler = (ctx) => {
     if (isResult(cluster)) return cluster;
     const name = ctx.env.PM_CNI ?? "";
     if (name !== "flannel" && name !== "calico") return fail(1, `pulumi-mold: unsupported CNI '${name}' (flannel or calico)`);
-    if (cluster.cni && cluster.cni.name !== name) return fail(1, `pulumi-mold: the cluster already runs ${cluster.cni.name}; switching to ${name} is not supported`);
+    if (cluster.cni && cluster.cni.name !== name)
+        return fail(1, `pulumi-mold: the cluster already runs ${cluster.cni.name}; switching to ${name} is not supported`);
     const podCidr = ctx.env.PM_POD_CIDR ?? "";
-    if (podCidr !== cluster.podCidr) return fail(1, `pulumi-mold: PM_POD_CIDR ${podCidr} does not match the cluster's pod network ${cluster.podCidr} (kubeadm init --pod-network-cidr)`);
+    if (podCidr !== cluster.podCidr)
+        return fail(1, `pulumi-mold: PM_POD_CIDR ${podCidr} does not match the cluster's pod network ${cluster.podCidr} (kubeadm init --pod-network-cidr)`);
     const changed = !cluster.cni;
     cluster.cni = { name, podCidr, applied: (cluster.cni?.applied ?? 0) + 1 };
     return ok(`${changed ? "created" : "unchanged"}\n` + result("cni", name), changed);
@@ -308,7 +339,11 @@ export function waitReadyCheck(ctx: StepContext, timedOut: boolean): StepResult 
     });
     if (notReady.length === 0) return ok(names.map((n) => `node/${n} condition met`).join("\n") + "\n", firstTime(ctx, "wait-ready"));
     if (!timedOut) return undefined;
-    const lines = notReady.map((n) => (cluster.nodes.some((x) => x.name === n) ? `error: timed out waiting for the condition on nodes/${n}` : `Error from server (NotFound): nodes "${n}" not found`));
+    const lines = notReady.map((n) =>
+        cluster.nodes.some((x) => x.name === n)
+            ? `error: timed out waiting for the condition on nodes/${n}`
+            : `Error from server (NotFound): nodes "${n}" not found`,
+    );
     return fail(1, [...lines, `pulumi-mold: nodes not Ready after ${ctx.env.PM_TIMEOUT_SECONDS ?? "?"}s: ${notReady.join(" ")}`].join("\n"));
 }
 

@@ -54,7 +54,10 @@ export function vmLabel(vm: any): string {
 }
 
 /** CPU, speed and memory a VM gets from an offering; custom offerings take them from the details. */
-export function sizeFor(offering: any, details: Record<string, string>): { cpunumber: number; cpuspeed: number; memory: number; details: Record<string, string> } {
+export function sizeFor(
+    offering: any,
+    details: Record<string, string>,
+): { cpunumber: number; cpuspeed: number; memory: number; details: Record<string, string> } {
     if (!offering.iscustomized) return { cpunumber: offering.cpunumber, cpuspeed: offering.cpuspeed, memory: offering.memory, details: {} };
     const cpu = details.cpuNumber;
     const memory = details.memory;
@@ -63,7 +66,7 @@ export function sizeFor(offering: any, details: Record<string, string>): { cpunu
     }
     if (!/^\d+$/.test(cpu) || Number(cpu) < 1) throw invalidParam(`Invalid cpu cores value, specify a value between 1 and 2147483647`);
     if (!/^\d+$/.test(memory) || Number(memory) < 32) throw invalidParam(`Invalid memory value, specify a value between 32 and 2147483647 MB`);
-    const speed = details.cpuSpeed !== undefined && /^\d+$/.test(details.cpuSpeed) ? Number(details.cpuSpeed) : offering.cpuspeed ?? 1000;
+    const speed = details.cpuSpeed !== undefined && /^\d+$/.test(details.cpuSpeed) ? Number(details.cpuSpeed) : (offering.cpuspeed ?? 1000);
     return { cpunumber: Number(cpu), cpuspeed: speed, memory: Number(memory), details: { cpuNumber: cpu, cpuSpeed: String(speed), memory } };
 }
 

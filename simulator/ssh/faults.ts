@@ -23,11 +23,18 @@ export function checkSshFaults(config: SshFaultConfig): SshFaultConfig {
     const fails = (config.fails ?? []).map((f, i): SshFailRule => {
         if (!f || typeof f.step !== "string" || f.step === "") throw new Error(`fails[${i}].step must name a step`);
         const exitCode = f.exitCode ?? 1;
-        if (!Number.isInteger(exitCode) || exitCode < 1 || exitCode > 255) throw new Error(`fails[${i}].exitCode must be an integer from 1 to 255, got ${JSON.stringify(f.exitCode)}`);
+        if (!Number.isInteger(exitCode) || exitCode < 1 || exitCode > 255)
+            throw new Error(`fails[${i}].exitCode must be an integer from 1 to 255, got ${JSON.stringify(f.exitCode)}`);
         if (f.stderr !== undefined && typeof f.stderr !== "string") throw new Error(`fails[${i}].stderr must be a string`);
         const times = f.times ?? 1;
         if (!Number.isInteger(times) || times < 0) throw new Error(`fails[${i}].times must be a non-negative integer`);
-        return { step: f.step, ...(f.node !== undefined ? { node: String(f.node) } : {}), exitCode, ...(f.stderr !== undefined ? { stderr: f.stderr } : {}), times };
+        return {
+            step: f.step,
+            ...(f.node !== undefined ? { node: String(f.node) } : {}),
+            exitCode,
+            ...(f.stderr !== undefined ? { stderr: f.stderr } : {}),
+            times,
+        };
     });
     return {
         stepLatencyMs: ms("stepLatencyMs", config.stepLatencyMs) ?? 0,
@@ -38,7 +45,8 @@ export function checkSshFaults(config: SshFaultConfig): SshFaultConfig {
     };
 }
 
-const matches = (rule: { node?: string }, vm: { id: string; name: string }) => rule.node === undefined || rule.node === vm.id || rule.node.toLowerCase() === vm.name.toLowerCase();
+const matches = (rule: { node?: string }, vm: { id: string; name: string }) =>
+    rule.node === undefined || rule.node === vm.id || rule.node.toLowerCase() === vm.name.toLowerCase();
 
 export class SshFaults {
     private config: SshFaultConfig = checkSshFaults({});
@@ -68,9 +76,7 @@ export class SshFaults {
 
     /** Whether a drop fires for this step on this node at this point; consumes one of its times. */
     takeDrop(step: string, vm: { id: string; name: string }, when: "before" | "after"): boolean {
-        const rule = (this.config.drops ?? []).find(
-            (d) => d.step === step && d.when === when && (d.times ?? 1) > 0 && matches(d, vm),
-        );
+        const rule = (this.config.drops ?? []).find((d) => d.step === step && d.when === when && (d.times ?? 1) > 0 && matches(d, vm));
         if (!rule) return false;
         rule.times = (rule.times ?? 1) - 1;
         this.fired.push({ step, node: vm.name, when, at: new Date().toISOString() });

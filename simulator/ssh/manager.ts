@@ -49,7 +49,11 @@ export class SshManager {
     /** VM state as last seen and since when (epoch ms): a change to Running is a boot. */
     private readonly seen = new Map<string, { state: string; since: number }>();
     private readonly timer: NodeJS.Timeout;
-    private readonly runs = new SerialRuns(() => this.reconcileOnce(), "ssh", () => this.stopped);
+    private readonly runs = new SerialRuns(
+        () => this.reconcileOnce(),
+        "ssh",
+        () => this.stopped,
+    );
     private stopped = false;
 
     constructor(

@@ -35,7 +35,12 @@ export interface StepBook {
 }
 
 export const ok = (stdout = "", changed = true): StepResult => ({ exitCode: 0, stdout, stderr: "", changed });
-export const fail = (exitCode: number, stderr: string, stdout = ""): StepResult => ({ exitCode, stdout, stderr: stderr.endsWith("\n") ? stderr : stderr + "\n", changed: false });
+export const fail = (exitCode: number, stderr: string, stdout = ""): StepResult => ({
+    exitCode,
+    stdout,
+    stderr: stderr.endsWith("\n") ? stderr : stderr + "\n",
+    changed: false,
+});
 export const result = (key: string, value: string) => `pulumi-mold: ${key}=${value}\n`;
 
 /** A step that only looks (waits, prints): "applied" the first time it succeeds on a node, "already" after. */
@@ -107,7 +112,10 @@ const sysctls: StepHandler = ({ node }) => {
     node.sysctls.persisted = { ...node.sysctls.persisted, ...K8S_SYSCTLS };
     // `sysctl --system` cannot set the bridge keys before br_netfilter is loaded.
     if (!node.modules.loaded.includes("br_netfilter")) {
-        return fail(255, "sysctl: cannot stat /proc/sys/net/bridge/bridge-nf-call-iptables: No such file or directory\nsysctl: cannot stat /proc/sys/net/bridge/bridge-nf-call-ip6tables: No such file or directory");
+        return fail(
+            255,
+            "sysctl: cannot stat /proc/sys/net/bridge/bridge-nf-call-iptables: No such file or directory\nsysctl: cannot stat /proc/sys/net/bridge/bridge-nf-call-ip6tables: No such file or directory",
+        );
     }
     node.sysctls.runtime = { ...node.sysctls.runtime, ...K8S_SYSCTLS };
     return ok("", JSON.stringify(node.sysctls) !== before);
@@ -125,7 +133,10 @@ const kubePackages: StepHandler = ({ node, env }) => {
     const version = env.PM_KUBERNETES_VERSION ?? "";
     const m = /^1\.(\d+)\.(\d+)$/.exec(version);
     if (!m || Number(m[1]) < MIN_MINOR || Number(m[1]) > MAX_MINOR) {
-        return fail(100, `E: Version '${version}-1.1' for 'kubelet' was not found\nE: Version '${version}-1.1' for 'kubeadm' was not found\nE: Version '${version}-1.1' for 'kubectl' was not found`);
+        return fail(
+            100,
+            `E: Version '${version}-1.1' for 'kubelet' was not found\nE: Version '${version}-1.1' for 'kubeadm' was not found\nE: Version '${version}-1.1' for 'kubectl' was not found`,
+        );
     }
     const p = node.packages;
     const changed = p.kubelet !== version || p.kubeadm !== version || p.kubectl !== version || !p.held || !p.kubeletEnabled;
@@ -156,7 +167,8 @@ export function preflightErrors(node: EmulatedNode): string[] {
     } else if (node.sysctls.runtime["net.bridge.bridge-nf-call-iptables"] !== "1") {
         errors.push("[ERROR FileContent--proc-sys-net-bridge-bridge-nf-call-iptables]: /proc/sys/net/bridge/bridge-nf-call-iptables contents are not set to 1");
     }
-    if (node.sysctls.runtime["net.ipv4.ip_forward"] !== "1") errors.push("[ERROR FileContent--proc-sys-net-ipv4-ip_forward]: /proc/sys/net/ipv4/ip_forward contents are not set to 1");
+    if (node.sysctls.runtime["net.ipv4.ip_forward"] !== "1")
+        errors.push("[ERROR FileContent--proc-sys-net-ipv4-ip_forward]: /proc/sys/net/ipv4/ip_forward contents are not set to 1");
     if (!node.modules.loaded.includes("overlay")) errors.push("[ERROR SystemVerification]: missing required kernel module: overlay");
     if (!node.packages.kubelet) errors.push("[ERROR FileExisting-kubelet]: kubelet not found in system path");
     return errors;
@@ -184,7 +196,10 @@ export function kubeadmReadiness(node: EmulatedNode, phase: "init" | "join"): St
     if (!node.containerd.systemdCgroup) {
         // kubelet (systemd cgroup driver) and containerd (cgroupfs) disagree: the kubelet never becomes healthy.
         const phaseName = phase === "init" ? "wait-control-plane" : "kubelet-start";
-        return fail(1, `[kubelet-check] The kubelet is not healthy after 4m0.000s\nerror execution phase ${phaseName}: timed out waiting for the condition\nTo see the stack trace of this error execute with --v=5 or higher`);
+        return fail(
+            1,
+            `[kubelet-check] The kubelet is not healthy after 4m0.000s\nerror execution phase ${phaseName}: timed out waiting for the condition\nTo see the stack trace of this error execute with --v=5 or higher`,
+        );
     }
     return undefined;
 }

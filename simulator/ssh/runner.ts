@@ -99,7 +99,8 @@ export class StepRunner {
         const check = (timedOut: boolean): StepResult | undefined => {
             const ctx = this.context(req);
             if (!ctx) return fail(255, "Connection to the node lost");
-            if (req.scriptStep !== req.step) return fail(2, `pulumi-mold simulator: the script on stdin is for step '${req.scriptStep ?? "(none)"}', the command runs 'wait-ready'`);
+            if (req.scriptStep !== req.step)
+                return fail(2, `pulumi-mold simulator: the script on stdin is for step '${req.scriptStep ?? "(none)"}', the command runs 'wait-ready'`);
             return this.book.waitReady(ctx, timedOut);
         };
         for (;;) {

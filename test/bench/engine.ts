@@ -238,7 +238,9 @@ async function criticalPathRun(program: string, latencies: Record<string, number
         const jobs = Object.values(jobsOf(sim)).filter((j) => !jobsBefore.has(j.jobid));
         const jobsByCommand: Record<string, number> = {};
         for (const j of jobs) jobsByCommand[j.command] = (jobsByCommand[j.command] ?? 0) + 1;
-        const overshoots = jobs.filter((j) => j.finishedAt !== undefined && trace.noticedAt[j.jobid] !== undefined).map((j) => trace.noticedAt[j.jobid] - j.finishedAt!);
+        const overshoots = jobs
+            .filter((j) => j.finishedAt !== undefined && trace.noticedAt[j.jobid] !== undefined)
+            .map((j) => trace.noticedAt[j.jobid] - j.finishedAt!);
         const calls = trace.calls.filter((c) => c.t >= t.startedAt && c.t <= t.endedAt);
         const firstApi = calls[0]?.t ?? t.startedAt;
         const lastApi = calls[calls.length - 1]?.t ?? t.endedAt;
@@ -254,7 +256,11 @@ async function criticalPathRun(program: string, latencies: Record<string, number
             startupToFirstApiMs: firstApi - t.startedAt,
             apiSpanMs,
             lastApiToExitMs: t.endedAt - lastApi,
-            pollOvershootMs: { perJobMean: round(overshoots.reduce((a, b) => a + b, 0) / Math.max(1, overshoots.length)), max: Math.max(0, ...overshoots), sum: overshoots.reduce((a, b) => a + b, 0) },
+            pollOvershootMs: {
+                perJobMean: round(overshoots.reduce((a, b) => a + b, 0) / Math.max(1, overshoots.length)),
+                max: Math.max(0, ...overshoots),
+                sum: overshoots.reduce((a, b) => a + b, 0),
+            },
         };
     } finally {
         await sim.stop();
@@ -285,7 +291,13 @@ function summarize(samples: Awaited<ReturnType<typeof criticalPathRun>>[], start
             lastApiToExit: median(samples.map((s) => s.lastApiToExitMs)),
         },
         pollOvershootMs: samples.map((s) => s.pollOvershootMs),
-        samples: samples.map((s) => ({ wallMs: s.wallMs, startupToFirstApiMs: s.startupToFirstApiMs, apiSpanMs: s.apiSpanMs, lastApiToExitMs: s.lastApiToExitMs, apiCalls: s.apiCalls })),
+        samples: samples.map((s) => ({
+            wallMs: s.wallMs,
+            startupToFirstApiMs: s.startupToFirstApiMs,
+            apiSpanMs: s.apiSpanMs,
+            lastApiToExitMs: s.lastApiToExitMs,
+            apiCalls: s.apiCalls,
+        })),
     };
 }
 

@@ -22,9 +22,21 @@ export interface NodeGroupBenchOptions {
 }
 
 /** Simulated job latencies (ms): a VM deploy dominates, as on a real cloud. */
-export const NODE_GROUP_JOB_LATENCIES: Record<string, number> = { deployVirtualMachine: 3000, createPortForwardingRule: 300, assignToLoadBalancerRule: 300, destroyVirtualMachine: 300 };
+export const NODE_GROUP_JOB_LATENCIES: Record<string, number> = {
+    deployVirtualMachine: 3000,
+    createPortForwardingRule: 300,
+    assignToLoadBalancerRule: 300,
+    destroyVirtualMachine: 300,
+};
 /** Injected per-step latency in the emulated nodes (ms); the others take STEP_LATENCY_DEFAULT_MS. */
-export const NODE_GROUP_STEP_LATENCIES: Record<string, number> = { "wait-boot": 1000, containerd: 800, "kube-packages": 1500, "kubeadm-init": 2000, "kubeadm-join": 1000, cni: 500 };
+export const NODE_GROUP_STEP_LATENCIES: Record<string, number> = {
+    "wait-boot": 1000,
+    containerd: 800,
+    "kube-packages": 1500,
+    "kubeadm-init": 2000,
+    "kubeadm-join": 1000,
+    cni: 500,
+};
 export const STEP_LATENCY_DEFAULT_MS = 200;
 
 export async function runNodeGroupBench(options: NodeGroupBenchOptions = {}) {
@@ -44,9 +56,22 @@ export async function runNodeGroupBench(options: NodeGroupBenchOptions = {}) {
         const inv = sim.inventory();
         const zone = inv.zones[0];
         const offering = inv.networkOfferings.find((o: any) => o.name === SEED_NETWORK_OFFERING);
-        const network = await createNetwork(client, { name: "bench-nodes", zoneid: zone.id, networkofferingid: offering.id, gateway: "10.3.0.1", netmask: "255.255.240.0" });
+        const network = await createNetwork(client, {
+            name: "bench-nodes",
+            zoneid: zone.id,
+            networkofferingid: offering.id,
+            gateway: "10.3.0.1",
+            netmask: "255.255.240.0",
+        });
         const ip = await associateIpAddress(client, { networkid: network.id });
-        const lb = await createLoadBalancerRule(client, { name: "bench-api", publicipid: ip.id, publicport: 6443, privateport: 6443, algorithm: "roundrobin", networkid: network.id });
+        const lb = await createLoadBalancerRule(client, {
+            name: "bench-api",
+            publicipid: ip.id,
+            publicport: 6443,
+            privateport: 6443,
+            algorithm: "roundrobin",
+            networkid: network.id,
+        });
         const key = generateEd25519KeyPair();
         await registerSSHKeyPair(client, "bench", key.public);
         const base = {
@@ -69,21 +94,48 @@ export async function runNodeGroupBench(options: NodeGroupBenchOptions = {}) {
             return { ms: Date.now() - started, id: created.id, outs: created.outs };
         };
         progress("node-group: control plane (1 node)");
-        const cp = await create({ ...base, name: "control-plane", role: "control-plane", count: 1, sshPortStart: 22000, controlPlaneEndpoint: `${ip.ipaddress}:6443`, apiLoadBalancerRuleId: lb.id });
+        const cp = await create({
+            ...base,
+            name: "control-plane",
+            role: "control-plane",
+            count: 1,
+            sshPortStart: 22000,
+            controlPlaneEndpoint: `${ip.ipaddress}:6443`,
+            apiLoadBalancerRuleId: lb.id,
+        });
         const runs: Record<string, number[]> = {};
         for (let i = 0; i < repeat; i++) {
             for (const size of sizes) {
                 progress(`node-group: worker group of ${size} (run ${i + 1} of ${repeat})`);
-                const group = await create({ ...base, name: `w${size}`, role: "worker", count: size, labels: { pool: "bench" }, controlPlaneNodes: cp.outs.nodes });
+                const group = await create({
+                    ...base,
+                    name: `w${size}`,
+                    role: "worker",
+                    count: size,
+                    labels: { pool: "bench" },
+                    controlPlaneNodes: cp.outs.nodes,
+                });
                 const nodes = group.outs.nodes as { status: string }[];
-                if (nodes.length !== size || nodes.some((n) => n.status !== "ready")) throw new Error(`group of ${size}: ${JSON.stringify(nodes.map((n) => n.status))}`);
+                if (nodes.length !== size || nodes.some((n) => n.status !== "ready"))
+                    throw new Error(`group of ${size}: ${JSON.stringify(nodes.map((n) => n.status))}`);
                 (runs[size] ??= []).push(group.ms);
                 await hook("delete", [group.id, group.outs]);
             }
         }
         const medians = Object.fromEntries(Object.entries(runs).map(([size, ms]) => [size, median(ms)]));
         const [one, many] = [medians[sizes[0]], medians[sizes[sizes.length - 1]]];
-        const stepPath = ["wait-boot", "swap-off", "kernel-modules", "sysctls", "containerd", "kube-packages", "join-info", "kubeadm-join", "wait-ready", "node-metadata"]
+        const stepPath = [
+            "wait-boot",
+            "swap-off",
+            "kernel-modules",
+            "sysctls",
+            "containerd",
+            "kube-packages",
+            "join-info",
+            "kubeadm-join",
+            "wait-ready",
+            "node-metadata",
+        ]
             .map((s) => NODE_GROUP_STEP_LATENCIES[s] ?? STEP_LATENCY_DEFAULT_MS)
             .reduce((a, b) => a + b, 0);
         return {

@@ -110,13 +110,18 @@ async function quickstartRun(overrides: Record<string, number> | undefined, dir:
         const calls = trace.calls.filter((c) => c.t >= up.startedAt && c.t <= up.endedAt);
         const firstApi = calls[0]?.t ?? up.startedAt;
         const lastApi = calls[calls.length - 1]?.t ?? up.endedAt;
-        const overshoots = jobs.filter((j) => j.finishedAt !== undefined && trace.noticedAt[j.jobid] !== undefined).map((j) => trace.noticedAt[j.jobid] - j.finishedAt!);
+        const overshoots = jobs
+            .filter((j) => j.finishedAt !== undefined && trace.noticedAt[j.jobid] !== undefined)
+            .map((j) => trace.noticedAt[j.jobid] - j.finishedAt!);
         // The cluster's job: when it finished, when the provider saw it, and when a dependent made its first call
         // (health gate + the cluster's final read + engine hand-off to the dependents' creates).
         const clusterJob = jobs.find((j) => j.command === "createKubernetesCluster");
         // The cluster's create polls listKubernetesClusters (100 ms doubling to 3 s) until it leaves Created/Starting.
         const finishedAt = clusterJob?.finishedAt;
-        const noticed = finishedAt !== undefined ? calls.find((c) => c.t >= finishedAt && (c.command === "listKubernetesClusters" || c.command === "queryAsyncJobResult"))?.t : undefined;
+        const noticed =
+            finishedAt !== undefined
+                ? calls.find((c) => c.t >= finishedAt && (c.command === "listKubernetesClusters" || c.command === "queryAsyncJobResult"))?.t
+                : undefined;
         const firstDependentCall = noticed !== undefined ? calls.find((c) => c.t >= noticed && !CLUSTER_CREATE_COMMANDS.has(c.command)) : undefined;
         const submitted = calls.find((c) => c.command === "createKubernetesCluster");
         const destroy = await timed(["destroy", QUICKSTART, "--state", stateFile], env);
@@ -125,7 +130,11 @@ async function quickstartRun(overrides: Record<string, number> | undefined, dir:
             clusterState: up.run.result?.outputs?.clusterState,
             wallMs: up.wallMs,
             ...cp,
-            latenciesUsedMs: Object.fromEntries(Object.keys(jobsByCommand).sort().map((c) => [c, latencyOf(c)])),
+            latenciesUsedMs: Object.fromEntries(
+                Object.keys(jobsByCommand)
+                    .sort()
+                    .map((c) => [c, latencyOf(c)]),
+            ),
             jobsByCommand,
             jobsMatchModel: JSON.stringify(Object.entries(jobsByCommand).sort()) === JSON.stringify(Object.entries(cp.expectedJobs).sort()),
             jobsFailed: jobs.filter((j) => j.jobstatus !== 1).length,
@@ -194,7 +203,14 @@ function summarize(samples: Run[], emptyUpMs: number) {
             leftBehind: left[0],
             clean: left.every((l) => Object.values(l).every((n) => n === 0)),
         },
-        samples: samples.map((s) => ({ wallMs: s.wallMs, startupToFirstApiMs: s.startupToFirstApiMs, apiSpanMs: s.apiSpanMs, lastApiToExitMs: s.lastApiToExitMs, apiCalls: s.apiCalls, destroyWallMs: s.destroy.wallMs })),
+        samples: samples.map((s) => ({
+            wallMs: s.wallMs,
+            startupToFirstApiMs: s.startupToFirstApiMs,
+            apiSpanMs: s.apiSpanMs,
+            lastApiToExitMs: s.lastApiToExitMs,
+            apiCalls: s.apiCalls,
+            destroyWallMs: s.destroy.wallMs,
+        })),
     };
 }
 
@@ -218,7 +234,9 @@ export async function runQuickstartBench(options: QuickstartBenchOptions = {}) {
         const startSim = await startSimulatorServer({ port: 0 });
         try {
             for (let i = 0; i < repeat; i++) {
-                emptyUp.push((await timed(["up", programDir("fanout"), "--state", path.join(dir, `empty-${i}.json`), "--config", "chains=0"], simEnv(startSim))).wallMs);
+                emptyUp.push(
+                    (await timed(["up", programDir("fanout"), "--state", path.join(dir, `empty-${i}.json`), "--config", "chains=0"], simEnv(startSim))).wallMs,
+                );
             }
         } finally {
             await startSim.stop();

@@ -178,7 +178,9 @@ export function printHoldings(inv: Record<string, any[]>): void {
     if (clusters.length === 0) log("  no Kubernetes clusters");
     for (const c of clusters) {
         const version = (inv.kubernetesVersions ?? []).find((v: any) => v.id === c.kubernetesversionid);
-        log(`  cluster ${c.name}: ${c.state}, Kubernetes ${version?.semanticversion ?? "?"}, ${c.controlnodes} control + ${count(c.size, "worker")}, API ${c.endpoint ?? "-"}`);
+        log(
+            `  cluster ${c.name}: ${c.state}, Kubernetes ${version?.semanticversion ?? "?"}, ${c.controlnodes} control + ${count(c.size, "worker")}, API ${c.endpoint ?? "-"}`,
+        );
         for (const n of c._nodes ?? []) {
             const vm: any = vms.get(n.vmId);
             const ip = vm?.nic?.[0]?.ipaddress ?? "-";
@@ -188,7 +190,15 @@ export function printHoldings(inv: Record<string, any[]>): void {
     const cksRules = new Set<string>();
     for (const c of clusters) {
         const r = c._rules ?? {};
-        for (const id of [r.apiFirewallId, r.sshFirewallId, r.lbId, ...(r.sshPortForwardIds ?? []), ...(r.etcdFirewallIds ?? []), ...(r.etcdPortForwardIds ?? [])]) if (id) cksRules.add(id);
+        for (const id of [
+            r.apiFirewallId,
+            r.sshFirewallId,
+            r.lbId,
+            ...(r.sshPortForwardIds ?? []),
+            ...(r.etcdFirewallIds ?? []),
+            ...(r.etcdPortForwardIds ?? []),
+        ])
+            if (id) cksRules.add(id);
     }
     const who = (id: string) => (cksRules.has(id) ? "Mold's Kubernetes service" : owned.has(id) ? "pulumi-mold" : "other");
     const ips = (inv.publicIps ?? []).filter((ip: any) => ip.state && ip.state !== "Free");
@@ -211,8 +221,10 @@ export function printHoldings(inv: Record<string, any[]>): void {
     }
     const networks = inv.networks ?? [];
     const rules = (inv.firewallRules ?? []).length + (inv.loadBalancerRules ?? []).length + (inv.portForwardingRules ?? []).length;
-    log(`  totals: ${count(clusters.length, "cluster")}, ${count((inv.vms ?? []).length, "VM")}, ${count(networks.length, "network")}, ${count(ips.length, "public IP")} in use, ` +
-        `${(inv.firewallRules ?? []).length} firewall / ${(inv.loadBalancerRules ?? []).length} load-balancer / ${(inv.portForwardingRules ?? []).length} port-forwarding ${word(rules, "rule")}`);
+    log(
+        `  totals: ${count(clusters.length, "cluster")}, ${count((inv.vms ?? []).length, "VM")}, ${count(networks.length, "network")}, ${count(ips.length, "public IP")} in use, ` +
+            `${(inv.firewallRules ?? []).length} firewall / ${(inv.loadBalancerRules ?? []).length} load-balancer / ${(inv.portForwardingRules ?? []).length} port-forwarding ${word(rules, "rule")}`,
+    );
 }
 
 async function writeKubeconfig(sim: RunningSimulator, dir: string): Promise<string | undefined> {
@@ -309,7 +321,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (destroy) removeDemoFiles(dir);
     log();
-    log(`${destroy ? "Destroyed; removed the demo's files in " + dir : "Done; tear down with: npm run demo -- --destroy"} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    log(
+        `${destroy ? "Destroyed; removed the demo's files in " + dir : "Done; tear down with: npm run demo -- --destroy"} (${((Date.now() - started) / 1000).toFixed(1)} s)`,
+    );
     return 0;
 }
 

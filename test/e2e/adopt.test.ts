@@ -39,7 +39,12 @@ test("importId adopts an existing network; Network.get references one read-only"
         t.is(up.result!.outputs.adoptedName, "adopted-net");
         const byId = (id: string) => sim.inventory().networks.find((n: any) => n.id === id);
         t.is(byId(legacy.id).name, "adopted-net", "adoption brings in-place inputs to the program's values");
-        const tagsOf = (id: string) => sim.inventory().tags.filter((x: any) => x.resourceid === id).map((x: any) => `${x.key}=${x.value}`).sort();
+        const tagsOf = (id: string) =>
+            sim
+                .inventory()
+                .tags.filter((x: any) => x.resourceid === id)
+                .map((x: any) => `${x.key}=${x.value}`)
+                .sort();
         t.deepEqual(tagsOf(legacy.id), ["pulumi-mold:managed-by=pulumi-mold", "team=platform"]);
         t.deepEqual(tagsOf(shared.id), [], "a network referenced with get is never changed");
 

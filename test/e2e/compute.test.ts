@@ -32,7 +32,12 @@ test("VM and key pairs: up → no-op → in-place edits → replace → out-of-b
         t.is(vms().length, 1, "exactly one VM in Mold");
         return vms()[0];
     };
-    const tagsOf = (id: string) => sim.inventory().tags.filter((x: any) => x.resourceid === id).map((x: any) => `${x.key}=${x.value}`).sort();
+    const tagsOf = (id: string) =>
+        sim
+            .inventory()
+            .tags.filter((x: any) => x.resourceid === id)
+            .map((x: any) => `${x.key}=${x.value}`)
+            .sort();
     try {
         // ---- preview: every input the VM gets from another resource is unknown; nothing is sent ----
         const planned = await run("preview", `publicKey=${publicKey}`);
@@ -53,7 +58,13 @@ test("VM and key pairs: up → no-op → in-place edits → replace → out-of-b
         t.deepEqual(tagsOf(vm.id), ["pulumi-mold:managed-by=pulumi-mold", "role=web"]);
         const withData = (await listVirtualMachines(client, { id: vm.id, userdata: true }))[0];
         t.is(withData.userdata, encodeUserData(`#cloud-config\nchpasswd:\n  list: root:${USER_DATA_SECRET}\n`), "user data reached Mold base64-encoded");
-        t.deepEqual(sim.inventory().sshKeyPairs.map((k: any) => k.name).sort(), ["compute-key", "compute-key-2"]);
+        t.deepEqual(
+            sim
+                .inventory()
+                .sshKeyPairs.map((k: any) => k.name)
+                .sort(),
+            ["compute-key", "compute-key-2"],
+        );
         t.is(first.outputs.privateKey, "[secret]");
         t.is(first.outputs.userData, "[secret]");
         t.is(first.outputs.registeredPrivateKey, "[secret]", "privateKey is always secret, even when empty");
@@ -104,7 +115,11 @@ test("VM and key pairs: up → no-op → in-place edits → replace → out-of-b
         vm = theVm();
         t.not(vm.id, first.outputs.vmId);
         t.is(vm.templatename, "debian-12-private");
-        t.deepEqual([vm.name, vm.serviceofferingname, vm.keypairs, vm.state], ["web-2", "2C-4GB", "compute-key-2", "Running"], "the replacement has every other input");
+        t.deepEqual(
+            [vm.name, vm.serviceofferingname, vm.keypairs, vm.state],
+            ["web-2", "2C-4GB", "compute-key-2", "Running"],
+            "the replacement has every other input",
+        );
         t.deepEqual(tagsOf(vm.id), ["pulumi-mold:managed-by=pulumi-mold", "role=api"]);
 
         // ---- out-of-band: stopped and renamed behind Pulumi's back; refresh sees it, up restores ----

@@ -94,7 +94,10 @@ test("the demo's kubectl line waits for the simulator's ready line and lists the
         const lines = up.stdout.split("\n");
         const at = lines.findIndex((l) => l.startsWith("kubeconfig written to"));
         t.true(at >= 0, up.stdout);
-        const line = lines.slice(at + 1).find((l) => l.startsWith("  "))!.trim();
+        const line = lines
+            .slice(at + 1)
+            .find((l) => l.startsWith("  "))!
+            .trim();
         t.regex(line, /kubectl --kubeconfig \S+ get nodes$/);
 
         const run = await bash(line, { ...env, PATH: `${bin}${path.delimiter}${process.env.PATH}` }, 90_000);

@@ -41,9 +41,18 @@ function held(sim: RunningSimulator) {
     const rules = inv.firewallRules ?? [];
     return {
         networks: (inv.networks ?? []).map((n: any) => n.id).sort(),
-        addresses: (inv.publicIps ?? []).filter((ip: any) => ip.state !== "Free").map((ip: any) => ip.id).sort(),
-        ingress: rules.filter((r: any) => r.traffictype !== "Egress").map((r: any) => r.id).sort(),
-        egress: rules.filter((r: any) => r.traffictype === "Egress").map((r: any) => r.id).sort(),
+        addresses: (inv.publicIps ?? [])
+            .filter((ip: any) => ip.state !== "Free")
+            .map((ip: any) => ip.id)
+            .sort(),
+        ingress: rules
+            .filter((r: any) => r.traffictype !== "Egress")
+            .map((r: any) => r.id)
+            .sort(),
+        egress: rules
+            .filter((r: any) => r.traffictype === "Egress")
+            .map((r: any) => r.id)
+            .sort(),
     };
 }
 
@@ -67,7 +76,11 @@ test("a failed up saves what it created: the next up creates nothing twice and d
     t.true(fs.existsSync(state), "the state was saved");
     const saved = stateResources(state);
     t.deepEqual(saved.map((r) => r.name).sort(), ["egress", "ip", "net", "other", "ssh"]);
-    const ids = (type: string) => saved.filter((r) => r.type === type).map((r) => r.id).sort();
+    const ids = (type: string) =>
+        saved
+            .filter((r) => r.type === type)
+            .map((r) => r.id)
+            .sort();
     t.deepEqual(ids("Network"), first.networks, "both networks Mold holds are in the state");
     t.deepEqual(ids("FirewallRule"), first.ingress);
     t.deepEqual(ids("EgressFirewallRule"), first.egress, "the rule still under way when the run failed is in the state");
@@ -157,7 +170,9 @@ test("two runs on one state: the second refuses at once, naming the holder; the 
     sim.setLatency({ associateIpAddress: 4000 });
     let firstDone = false;
     const first = runEngine(["up", DEPENDENT, "--state", state], env).finally(() => (firstDone = true));
-    const holder = await until("the first run's lock", () => (fs.existsSync(`${state}.lock`) ? JSON.parse(fs.readFileSync(`${state}.lock`, "utf8")) : undefined));
+    const holder = await until("the first run's lock", () =>
+        fs.existsSync(`${state}.lock`) ? JSON.parse(fs.readFileSync(`${state}.lock`, "utf8")) : undefined,
+    );
     // Checkpoints: the network is in the state while the run still waits for the address.
     await until("the network in the saved state", () => (fs.existsSync(state) && stateResources(state).some((r) => r.name === "net") ? true : undefined));
     t.false(firstDone, "the state held the network before the run ended");
@@ -191,7 +206,10 @@ test("a stale lock of a dead process refuses runs until `cancel` clears it; canc
     const { sim, env, state } = await world(t, "engine-stale-lock-");
     const lockFile = `${state}.lock`;
     const writeLock = (pid: number) =>
-        fs.writeFileSync(lockFile, JSON.stringify({ pid, host: os.hostname(), user: os.userInfo().username, startedAt: "2026-01-02T03:04:05.000Z", command: "up" }));
+        fs.writeFileSync(
+            lockFile,
+            JSON.stringify({ pid, host: os.hostname(), user: os.userInfo().username, startedAt: "2026-01-02T03:04:05.000Z", command: "up" }),
+        );
 
     writeLock(process.pid);
     const live = await runEngine(["cancel", SINGLE, "--state", state], env);
@@ -204,7 +222,10 @@ test("a stale lock of a dead process refuses runs until `cancel` clears it; canc
     const refused = await runEngine(["up", SINGLE, "--state", state], env);
     t.is(refused.code, 1);
     const line = oneErrorLine(t, refused);
-    t.regex(line, new RegExp(`locked by pid ${dead} on host .* running "up" since 2026-01-02T03:04:05\\.000Z; that process is no longer running \\(a stale lock\\)`));
+    t.regex(
+        line,
+        new RegExp(`locked by pid ${dead} on host .* running "up" since 2026-01-02T03:04:05\\.000Z; that process is no longer running \\(a stale lock\\)`),
+    );
     t.true(line.includes(`npm run engine -- cancel ${SINGLE} --state ${state}`));
     t.deepEqual(sim.inventory().networks ?? [], [], "nothing ran");
 

@@ -58,7 +58,9 @@ for (const [profile, faults] of Object.entries(PROFILES)) {
             const twice = async (command: string): Promise<EngineRun> => {
                 const first = await runEngine([command, EXAMPLE, "--state", state], env, 600_000);
                 if (first.code === 0) return first;
-                t.log(`${command} #1 failed (${(first.stderr.match(/^(error|Error)[^\n]*/m) ?? [first.stderr.slice(0, 300)])[0]}); state ${fs.existsSync(state) ? "saved" : "NOT saved"}`);
+                t.log(
+                    `${command} #1 failed (${(first.stderr.match(/^(error|Error)[^\n]*/m) ?? [first.stderr.slice(0, 300)])[0]}); state ${fs.existsSync(state) ? "saved" : "NOT saved"}`,
+                );
                 return runEngine([command, EXAMPLE, "--state", state], env, 600_000);
             };
             try {
@@ -69,7 +71,8 @@ for (const [profile, faults] of Object.entries(PROFILES)) {
                 const ours = inState.PublicIpAddress ?? [];
                 const held = heldIds(sim, ours);
                 t.is(Object.values(inState).flat().length, 12, JSON.stringify(inState));
-                for (const kind of Object.keys(held)) t.deepEqual(sorted(held[kind]), sorted(inState[kind]), `${kind}: the simulator holds exactly what the state says`);
+                for (const kind of Object.keys(held))
+                    t.deepEqual(sorted(held[kind]), sorted(inState[kind]), `${kind}: the simulator holds exactly what the state says`);
                 t.is(sim.inventory().tags.filter((x: any) => x.key === "pulumi-mold:managed-by").length, 11, "one ownership tag per taggable object");
 
                 const destroyed = await twice("destroy");

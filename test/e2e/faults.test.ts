@@ -96,7 +96,12 @@ test("examples/network-basics, every networking resource, converges through the 
         const held = heldIds(sim);
         const inState = stateIds(state);
         // Mold gives a network its own source-NAT address when a VM implements it first; that one is Mold's.
-        const sourceNat = new Set(sim.inventory().publicIps.filter((ip: any) => ip.issourcenat && !(inState.PublicIpAddress ?? []).includes(ip.id)).map((ip: any) => ip.id));
+        const sourceNat = new Set(
+            sim
+                .inventory()
+                .publicIps.filter((ip: any) => ip.issourcenat && !(inState.PublicIpAddress ?? []).includes(ip.id))
+                .map((ip: any) => ip.id),
+        );
         held.PublicIpAddress = held.PublicIpAddress.filter((id) => !sourceNat.has(id));
         t.true(sourceNat.size <= 1);
         for (const kind of Object.keys(EMPTY)) {

@@ -19,7 +19,16 @@ test("forwarding: up → no-op → tags in place → private port in place → r
     const state = path.join(dir, "state.json");
     const client = new MoldClient({ apiUrl: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey });
     const env = cleanEnv();
-    const base = ["--state", state, "--config", `mold:apiUrl=${sim.url}`, "--config", `mold:apiKey=${sim.apiKey}`, "--secret", `mold:secretKey=${sim.secretKey}`];
+    const base = [
+        "--state",
+        state,
+        "--config",
+        `mold:apiUrl=${sim.url}`,
+        "--config",
+        `mold:apiKey=${sim.apiKey}`,
+        "--secret",
+        `mold:secretKey=${sim.secretKey}`,
+    ];
     const config: string[] = [];
     const run = async (command: string, ...extra: string[]) => {
         const r = await runEngine([command, PROGRAM, ...base, ...config, ...extra], env);
@@ -34,13 +43,21 @@ test("forwarding: up → no-op → tags in place → private port in place → r
     const inv = () => sim.inventory();
     const ingress = () => inv().firewallRules.filter((r: any) => r.traffictype === "Ingress");
     const egress = () => inv().firewallRules.filter((r: any) => r.traffictype === "Egress");
-    const tagsOf = (id: string) => inv().tags.filter((x: any) => x.resourceid === id).map((x: any) => `${x.key}=${x.value}`).sort();
+    const tagsOf = (id: string) =>
+        inv()
+            .tags.filter((x: any) => x.resourceid === id)
+            .map((x: any) => `${x.key}=${x.value}`)
+            .sort();
     try {
         // The network, IP and egress rule; the VM needs the network, so the forwarding rule comes next.
         const first = await run("up");
         t.deepEqual(first.steps, { create: 3, update: 0, replace: 0, delete: 0, same: 0 });
         const cidr: string = first.outputs.networkCidr;
-        t.deepEqual(egress().map((r: any) => [r.id, r.cidrlist, r.startport]), [[first.outputs.egressId, cidr, 443]], "Mold stored the network's CIDR for 0.0.0.0/0");
+        t.deepEqual(
+            egress().map((r: any) => [r.id, r.cidrlist, r.startport]),
+            [[first.outputs.egressId, cidr, 443]],
+            "Mold stored the network's CIDR for 0.0.0.0/0",
+        );
         t.deepEqual(first.outputs.egressCidrs, ["0.0.0.0/0"], "the declared spelling stays");
 
         const inventory = inv();
@@ -58,9 +75,16 @@ test("forwarding: up → no-op → tags in place → private port in place → r
         const second = await run("up");
         t.deepEqual(second.steps, { create: 1, update: 0, replace: 0, delete: 0, same: 3 });
         const pf1 = second.outputs.forwardId;
-        t.like(inv().portForwardingRules.find((r: any) => r.id === pf1), { publicport: "2222", privateport: "22", virtualmachineid: vm.id, state: "Active" });
+        t.like(
+            inv().portForwardingRules.find((r: any) => r.id === pf1),
+            { publicport: "2222", privateport: "22", virtualmachineid: vm.id, state: "Active" },
+        );
         t.is(second.outputs.forwardGuestIp, vm.nic[0].ipaddress);
-        t.deepEqual(ingress().map((r: any) => [r.startport, r.cidrlist]), [[2222, "0.0.0.0/0"]], "openFirewall: the linked ingress rule");
+        t.deepEqual(
+            ingress().map((r: any) => [r.startport, r.cidrlist]),
+            [[2222, "0.0.0.0/0"]],
+            "openFirewall: the linked ingress rule",
+        );
         t.deepEqual(tagsOf(pf1), ["pulumi-mold:managed-by=pulumi-mold", "team=platform"]);
 
         // The same program again: every step "same" and not one state-changing API call.
@@ -87,7 +111,10 @@ test("forwarding: up → no-op → tags in place → private port in place → r
         set("privatePort", "2022");
         const moved = await run("up");
         t.deepEqual(moved.steps, { create: 0, update: 1, replace: 0, delete: 0, same: 3 });
-        t.like(inv().portForwardingRules.find((r: any) => r.id === pf1), { privateport: "2022", privateendport: "2022" });
+        t.like(
+            inv().portForwardingRules.find((r: any) => r.id === pf1),
+            { privateport: "2022", privateendport: "2022" },
+        );
 
         // The public port and the egress port replace their rules; the old linked ingress rule goes too.
         set("publicPort", "2223");
@@ -96,10 +123,19 @@ test("forwarding: up → no-op → tags in place → private port in place → r
         t.deepEqual(replaced.steps, { create: 0, update: 0, replace: 2, delete: 2, same: 2 });
         const pf2 = replaced.outputs.forwardId;
         t.not(pf2, pf1);
-        t.deepEqual(inv().portForwardingRules.map((r: any) => [r.id, r.publicport, r.privateport]), [[pf2, "2223", "2022"]]);
-        t.deepEqual(ingress().map((r: any) => [r.startport, r.cidrlist]), [[2223, "0.0.0.0/0"]]);
+        t.deepEqual(
+            inv().portForwardingRules.map((r: any) => [r.id, r.publicport, r.privateport]),
+            [[pf2, "2223", "2022"]],
+        );
+        t.deepEqual(
+            ingress().map((r: any) => [r.startport, r.cidrlist]),
+            [[2223, "0.0.0.0/0"]],
+        );
         // The simulator keeps the host bits as sent; Mold writes the network address: the same rule either way.
-        t.deepEqual(egress().map((r: any) => [r.id, r.startport, normalizeCidr(r.cidrlist)]), [[replaced.outputs.egressId, 8443, cidr]]);
+        t.deepEqual(
+            egress().map((r: any) => [r.id, r.startport, normalizeCidr(r.cidrlist)]),
+            [[replaced.outputs.egressId, 8443, cidr]],
+        );
         t.deepEqual(tagsOf(pf2), ["pulumi-mold:managed-by=pulumi-mold", "team=infra"]);
 
         // Refresh after Mold normalised the source CIDR: no drift anywhere.
@@ -117,8 +153,14 @@ test("forwarding: up → no-op → tags in place → private port in place → r
         const back = await run("up");
         t.deepEqual(back.steps, { create: 1, update: 0, replace: 0, delete: 0, same: 3 });
         const pf3 = back.outputs.forwardId;
-        t.deepEqual(inv().portForwardingRules.map((r: any) => r.id), [pf3]);
-        t.deepEqual(ingress().map((r: any) => r.startport), [2223]);
+        t.deepEqual(
+            inv().portForwardingRules.map((r: any) => r.id),
+            [pf3],
+        );
+        t.deepEqual(
+            ingress().map((r: any) => r.startport),
+            [2223],
+        );
 
         // Dropped from the program: the engine deletes it through the hook, and Mold its linked rule.
         set("withForwarding", "false");
@@ -134,7 +176,10 @@ test("forwarding: up → no-op → tags in place → private port in place → r
         t.deepEqual(inv().firewallRules, []);
         t.deepEqual(inv().portForwardingRules, []);
         t.deepEqual(inv().networks, []);
-        t.deepEqual(inv().publicIps.filter((ip: any) => ip.state !== "Free"), []);
+        t.deepEqual(
+            inv().publicIps.filter((ip: any) => ip.state !== "Free"),
+            [],
+        );
     } finally {
         client.close();
         await sim.stop();
@@ -175,7 +220,11 @@ test("forwarding: a forwarding rule whose tagging fails is recorded with its id;
         t.is(dropped.code, 0, dropped.stderr);
         t.is(dropped.result!.steps.delete, 1);
         t.deepEqual(sim.inventory().portForwardingRules, []);
-        t.deepEqual(sim.inventory().firewallRules.filter((r: any) => r.traffictype === "Ingress"), [], "nothing leaked");
+        t.deepEqual(
+            sim.inventory().firewallRules.filter((r: any) => r.traffictype === "Ingress"),
+            [],
+            "nothing leaked",
+        );
         await destroyVirtualMachine(client, vm.id, true);
         const again = await runEngine(["destroy", PROGRAM, "--state", state], env);
         t.is(again.code, 0, again.stderr);

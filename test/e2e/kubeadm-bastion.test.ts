@@ -22,7 +22,17 @@ test("kubeadm through a bastion: no SSH forward to any node, steps through the b
     const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
     const run = (command: string, ...config: string[]) =>
         runEngine(
-            [command, PROGRAM, "--state", path.join(dir, "state.json"), "--secret", `bastionHostKey=${hostKey.privateKey}`, "--config", `bastionHostPublicKey=${hostKey.publicKey}`, ...config.flatMap((c) => ["--config", c])],
+            [
+                command,
+                PROGRAM,
+                "--state",
+                path.join(dir, "state.json"),
+                "--secret",
+                `bastionHostKey=${hostKey.privateKey}`,
+                "--config",
+                `bastionHostPublicKey=${hostKey.publicKey}`,
+                ...config.flatMap((c) => ["--config", c]),
+            ],
             env,
             300_000,
         );
@@ -37,7 +47,10 @@ test("kubeadm through a bastion: no SSH forward to any node, steps through the b
     const vmName = (id: string) => inv.vms.find((v: any) => v.id === id)?.name;
     const forwards = inv.portForwardingRules.filter((r: any) => Number(r.privateport) === 22).map((r: any) => vmName(r.virtualmachineid));
     t.deepEqual(forwards, ["bastion"]);
-    t.deepEqual(inv.firewallRules.map((r: any) => Number(r.startport)).sort((a: number, b: number) => a - b), [2200, 6443]);
+    t.deepEqual(
+        inv.firewallRules.map((r: any) => Number(r.startport)).sort((a: number, b: number) => a - b),
+        [2200, 6443],
+    );
 
     // Every node bootstrapped (init once, join once); the bastion only forwarded.
     const nodes = sim.emulatedNodes();
@@ -59,7 +72,11 @@ test("kubeadm through a bastion: no SSH forward to any node, steps through the b
     t.not(wrong.code, 0);
     t.regex(wrong.stderr, /host key/i);
     t.regex(wrong.stderr, /bastion/);
-    t.is(sim.emulatedNodes().reduce((n: number, x: any) => n + x.history.length, 0), historyBefore, "no step ran");
+    t.is(
+        sim.emulatedNodes().reduce((n: number, x: any) => n + x.history.length, 0),
+        historyBefore,
+        "no step ran",
+    );
 
     // With the right key again: the second worker joins, then everything goes.
     // (stack config persists between runs, as with `pulumi config set`: the right key is set back explicitly)

@@ -20,7 +20,8 @@ async function world(t: any) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeadm-faults-"));
     const stateFile = path.join(dir, "state.json");
     const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
-    const run = (command: string, ...config: string[]) => runEngine([command, PROGRAM, "--state", stateFile, ...config.flatMap((c) => ["--config", c])], env, 300_000);
+    const run = (command: string, ...config: string[]) =>
+        runEngine([command, PROGRAM, "--state", stateFile, ...config.flatMap((c) => ["--config", c])], env, 300_000);
     t.teardown(async () => {
         await sim.stop();
         fs.rmSync(dir, { recursive: true, force: true });
@@ -87,7 +88,10 @@ test("an offering change rolls the workers one at a time: each replacement is Re
     const { sim, run } = await world(t);
     const up = await run("up", "workers=2");
     t.is(up.code, 0, up.stderr.slice(-3000));
-    const oldWorkers = sim.emulatedNodes().filter((n: any) => n.hostname.includes("-workers-")).map((n: any) => n.hostname);
+    const oldWorkers = sim
+        .emulatedNodes()
+        .filter((n: any) => n.hostname.includes("-workers-"))
+        .map((n: any) => n.hostname);
     t.is(oldWorkers.length, 2);
     const roll = await run("up", "workers=2", "workerOffering=4C-8GB");
     t.is(roll.code, 0, roll.stderr.slice(-3000));
@@ -109,10 +113,19 @@ test("an offering change rolls the workers one at a time: each replacement is Re
     // Mold: two workers, both of the new offering; the old VMs are gone; Kubernetes has exactly the new ones.
     const vms = sim.inventory().vms.filter((v: any) => v.name.includes("-workers-") && v.state === "Running");
     t.is(vms.length, 2);
-    t.true(vms.every((v: any) => v.serviceofferingname === "4C-8GB"), vms.map((v: any) => v.serviceofferingname).join(","));
+    t.true(
+        vms.every((v: any) => v.serviceofferingname === "4C-8GB"),
+        vms.map((v: any) => v.serviceofferingname).join(","),
+    );
     t.false(vms.some((v: any) => oldWorkers.includes(v.name)));
     const [cluster] = sim.kubeadmClusters();
-    t.deepEqual(cluster.nodes.filter((n: any) => n.role === "worker").map((n: any) => n.name).sort(), vms.map((v: any) => v.name).sort());
+    t.deepEqual(
+        cluster.nodes
+            .filter((n: any) => n.role === "worker")
+            .map((n: any) => n.name)
+            .sort(),
+        vms.map((v: any) => v.name).sort(),
+    );
     await run("destroy");
 });
 
@@ -122,7 +135,8 @@ test("a step failing on the worker fails the up naming node, step, exit code and
     const base = await run("up", "workers=0");
     t.is(base.code, 0, base.stderr.slice(-3000));
     const cp: any = sim.emulatedNodes().find((n: any) => n.hostname.includes("-control-plane-"));
-    const stderr = "E: Failed to fetch https://pkgs.k8s.io/core:/stable:/v1.31/deb/Packages  503  Service Unavailable\nE: Some index files failed to download. They have been ignored, or old ones used instead.";
+    const stderr =
+        "E: Failed to fetch https://pkgs.k8s.io/core:/stable:/v1.31/deb/Packages  503  Service Unavailable\nE: Some index files failed to download. They have been ignored, or old ones used instead.";
     sim.setSshFaults({ fails: [{ step: "kube-packages", exitCode: 100, stderr }] });
     const first = await run("up", "workers=1");
     t.not(first.code, 0);
@@ -130,10 +144,21 @@ test("a step failing on the worker fails the up naming node, step, exit code and
     const name = worker().hostname;
     t.regex(first.stderr, new RegExp(`${name}: step kube-packages failed with exit code 100`), first.stderr.slice(-3000));
     t.regex(first.stderr, /Some index files failed to download/, "the tail of the output is reported");
-    t.deepEqual(worker().history.filter((h: any) => h.step === "kube-packages").map((h: any) => [h.outcome, h.exitCode]), [["failed", 100]]);
+    t.deepEqual(
+        worker()
+            .history.filter((h: any) => h.step === "kube-packages")
+            .map((h: any) => [h.outcome, h.exitCode]),
+        [["failed", 100]],
+    );
     t.is(worker().packages.kubeadm, undefined, "nothing installed");
     t.is(worker().counters["kubeadm-join"] ?? 0, 0, "the node did not go on to join");
-    t.is(sim.emulatedNodes().find((n: any) => n.vmId === cp.vmId)!.history.filter((h: any) => h.outcome === "failed").length, 0);
+    t.is(
+        sim
+            .emulatedNodes()
+            .find((n: any) => n.vmId === cp.vmId)!
+            .history.filter((h: any) => h.outcome === "failed").length,
+        0,
+    );
 
     sim.setSshFaults({});
     const second = await run("up", "workers=1");
@@ -142,8 +167,14 @@ test("a step failing on the worker fails the up naming node, step, exit code and
     t.is(w.hostname, name, "the same VM was resumed");
     t.is(sim.emulatedNodes().filter((n: any) => n.hostname.includes("-workers-")).length, 1, "no second worker VM");
     for (const step of [...EFFECT_STEPS, "kubeadm-join"]) t.is(w.counters[step], 1, `${step} applied exactly once`);
-    t.deepEqual(w.history.filter((h: any) => h.step === "kube-packages").map((h: any) => h.outcome), ["failed", "applied"]);
+    t.deepEqual(
+        w.history.filter((h: any) => h.step === "kube-packages").map((h: any) => h.outcome),
+        ["failed", "applied"],
+    );
     const [cluster] = sim.kubeadmClusters();
-    t.true(cluster.nodes.some((n: any) => n.name === name && n.ready), "the worker is a Ready node");
+    t.true(
+        cluster.nodes.some((n: any) => n.name === name && n.ready),
+        "the worker is a Ready node",
+    );
     t.is(second.result!.outputs.nodes.length, 2);
 });

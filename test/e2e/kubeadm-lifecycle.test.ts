@@ -23,7 +23,8 @@ async function world(t: ExecutionContext) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeadm-lifecycle-"));
     const stateFile = path.join(dir, "state.json");
     const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
-    const exec = (command: string, ...config: string[]) => runEngine([command, PROGRAM, "--state", stateFile, ...config.flatMap((c) => ["--config", c])], env, 300_000);
+    const exec = (command: string, ...config: string[]) =>
+        runEngine([command, PROGRAM, "--state", stateFile, ...config.flatMap((c) => ["--config", c])], env, 300_000);
     /** Runs and requires success. */
     const run = async (command: string, ...config: string[]) => {
         const r = await exec(command, ...config);
@@ -49,11 +50,14 @@ async function world(t: ExecutionContext) {
 function kubeGet(kubeconfig: string, p: string): Promise<{ status: number; body: string }> {
     const kc = parseKubeconfig(kubeconfig);
     return new Promise((resolve, reject) => {
-        const req = https.get({ host: kc.server.hostname, port: Number(kc.server.port), path: p, ca: kc.ca, cert: kc.cert, key: kc.key, agent: false, timeout: 5000 }, (res) => {
-            let body = "";
-            res.on("data", (c) => (body += c));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-        });
+        const req = https.get(
+            { host: kc.server.hostname, port: Number(kc.server.port), path: p, ca: kc.ca, cert: kc.cert, key: kc.key, agent: false, timeout: 5000 },
+            (res) => {
+                let body = "";
+                res.on("data", (c) => (body += c));
+                res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+            },
+        );
         req.on("timeout", () => req.destroy(new Error("timeout")));
         req.on("error", reject);
     });
@@ -61,7 +65,8 @@ function kubeGet(kubeconfig: string, p: string): Promise<{ status: number; body:
 
 const running = (sim: any, part: string) => sim.inventory().vms.filter((v: any) => v.name.includes(part) && v.state === "Running");
 const apiRule = (sim: any) => sim.inventory().loadBalancerRules.find((r: any) => Number(r.publicport) === 6443);
-const registrations = (sim: any) => (sim.inventory().kubernetesClusters ?? []).filter((c: any) => c.clustertype === "ExternalManaged" && c.state !== "Destroyed");
+const registrations = (sim: any) =>
+    (sim.inventory().kubernetesClusters ?? []).filter((c: any) => c.clustertype === "ExternalManaged" && c.state !== "Destroyed");
 
 /** Each node-changing step ran (in any outcome) at most once on each node. */
 function ranOnce(t: ExecutionContext, nodes: any[]) {
@@ -80,7 +85,10 @@ test("cni=calico: the cluster runs Calico; registerInMold off leaves Mold's list
     t.is(cluster.cni?.name, "calico");
     t.is(cluster.cni?.podCidr, "10.244.0.0/16");
     const cp: any = sim.emulatedNodes().find((n: any) => n.hostname.includes("-control-plane-"));
-    t.deepEqual(cp.history.filter((h: any) => h.step === "cni").map((h: any) => h.outcome), ["applied"]);
+    t.deepEqual(
+        cp.history.filter((h: any) => h.step === "cni").map((h: any) => h.outcome),
+        ["applied"],
+    );
     t.deepEqual(registrations(sim), [], "no ExternalManaged cluster");
     t.falsy(output("moldClusterId"));
     const vms = [...running(sim, "small-control-plane-"), ...running(sim, "small-workers-")];
@@ -101,9 +109,18 @@ test("cni=calico: the cluster runs Calico; registerInMold off leaves Mold's list
     t.is(reg.controlnodes, 1);
     t.is(reg.size, 1);
     const control = reg._nodes.filter((n: any) => n.role === "control").map((n: any) => n.vmId);
-    t.deepEqual(control, running(sim, "small-control-plane-").map((v: any) => v.id));
+    t.deepEqual(
+        control,
+        running(sim, "small-control-plane-").map((v: any) => v.id),
+    );
     t.is(sim.kubeadmClusters()[0].cni?.name, "calico", "still Calico");
-    t.deepEqual(running(sim, "small-").map((v: any) => v.id).sort(), vms.map((v: any) => v.id).sort(), "no VM replaced");
+    t.deepEqual(
+        running(sim, "small-")
+            .map((v: any) => v.id)
+            .sort(),
+        vms.map((v: any) => v.id).sort(),
+        "no VM replaced",
+    );
 });
 
 test("control plane 1 → 3 joins two members with the certificate key; an offering change then rolls it one node at a time while the API keeps answering", async (t) => {
@@ -123,10 +140,22 @@ test("control plane 1 → 3 joins two members with the certificate key; an offer
         t.like(n.kubeadm, { role: "control-plane", adminConf: true, kubeletConf: true });
     }
     let [cluster] = sim.kubeadmClusters();
-    t.deepEqual(cluster.nodes.filter((n: any) => n.role === "control-plane").map((n: any) => n.name).sort(), cps.map((v: any) => v.name).sort());
+    t.deepEqual(
+        cluster.nodes
+            .filter((n: any) => n.role === "control-plane")
+            .map((n: any) => n.name)
+            .sort(),
+        cps.map((v: any) => v.name).sort(),
+    );
     t.true(cluster.nodes.every((n: any) => n.ready));
     t.deepEqual([...cluster.etcdMembers].sort(), cps.map((v: any) => v.name).sort());
-    t.deepEqual(apiRule(sim)._members.map((m: any) => m.vmid).sort(), cps.map((v: any) => v.id).sort(), "the API rule balances the three");
+    t.deepEqual(
+        apiRule(sim)
+            ._members.map((m: any) => m.vmid)
+            .sort(),
+        cps.map((v: any) => v.id).sort(),
+        "the API rule balances the three",
+    );
     const kubeconfig = output("kubeconfig");
     t.is((await kubeGet(kubeconfig, "/healthz")).body, "ok");
 
@@ -151,22 +180,48 @@ test("control plane 1 → 3 joins two members with the certificate key; an offer
 
     const now = running(sim, "small-control-plane-");
     t.is(now.length, 3);
-    t.true(now.every((v: any) => v.serviceofferingname === "4C-8GB"), now.map((v: any) => v.serviceofferingname).join(","));
+    t.true(
+        now.every((v: any) => v.serviceofferingname === "4C-8GB"),
+        now.map((v: any) => v.serviceofferingname).join(","),
+    );
     const old = cps.map((v: any) => v.name);
-    t.false(now.some((v: any) => old.includes(v.name)), "every old control-plane VM was replaced");
+    t.false(
+        now.some((v: any) => old.includes(v.name)),
+        "every old control-plane VM was replaced",
+    );
     [cluster] = sim.kubeadmClusters();
     t.deepEqual([...cluster.etcdMembers].sort(), now.map((v: any) => v.name).sort(), "etcd ends with the three new members");
     t.deepEqual(cluster.nodes.map((n: any) => n.name).sort(), now.map((v: any) => v.name).sort());
-    t.deepEqual(apiRule(sim)._members.map((m: any) => m.vmid).sort(), now.map((v: any) => v.id).sort());
+    t.deepEqual(
+        apiRule(sim)
+            ._members.map((m: any) => m.vmid)
+            .sort(),
+        now.map((v: any) => v.id).sort(),
+    );
     t.is((await kubeGet(output("kubeconfig"), "/healthz")).body, "ok", "the kubeconfig output still works");
 
     // One at a time: each new member joins after the previous old one reset (left etcd).
     const nodes = sim.emulatedNodes().filter((n: any) => n.hostname.includes("-control-plane-"));
     const events = nodes
-        .flatMap((n: any) => n.history.filter((h: any) => (h.step === "kubeadm-join" && !old.includes(n.hostname) && !joined.some((j: any) => j.hostname === n.hostname)) || (h.step === "reset-node" && old.includes(n.hostname))).map((h: any) => ({ seq: h.seq, step: h.step })))
+        .flatMap((n: any) =>
+            n.history
+                .filter(
+                    (h: any) =>
+                        (h.step === "kubeadm-join" && !old.includes(n.hostname) && !joined.some((j: any) => j.hostname === n.hostname)) ||
+                        (h.step === "reset-node" && old.includes(n.hostname)),
+                )
+                .map((h: any) => ({ seq: h.seq, step: h.step })),
+        )
         .sort((a: any, b: any) => a.seq - b.seq)
         .map((e: any) => e.step);
-    t.deepEqual(events, ["kubeadm-join", "reset-node", "kubeadm-join", "reset-node", "kubeadm-join", "reset-node"], roll.stderr.split("\n").filter((l) => /rolling|: Ready$|: removed$/.test(l)).join("\n"));
+    t.deepEqual(
+        events,
+        ["kubeadm-join", "reset-node", "kubeadm-join", "reset-node", "kubeadm-join", "reset-node"],
+        roll.stderr
+            .split("\n")
+            .filter((l) => /rolling|: Ready$|: removed$/.test(l))
+            .join("\n"),
+    );
     ranOnce(t, nodes);
 });
 
@@ -189,7 +244,10 @@ test("a worker VM destroyed out of band: refresh then up brings the group back t
     const [cluster] = sim.kubeadmClusters();
     const names = cluster.nodes.map((n: any) => n.name);
     t.false(names.includes(gone.name), `Kubernetes still lists ${gone.name}: ${names.join(", ")}`);
-    t.true(cluster.nodes.some((n: any) => n.name === workers[0].name && n.ready), "the new worker is Ready");
+    t.true(
+        cluster.nodes.some((n: any) => n.name === workers[0].name && n.ready),
+        "the new worker is Ready",
+    );
     t.is(up.result!.outputs.nodes.length, 2);
     t.deepEqual(up.result!.outputs.nodes.map((n: any) => n.name).sort(), names.sort());
 });

@@ -112,7 +112,10 @@ test("KubernetesCluster: create with every form field → no-op → scale → au
         const removed = await run("up", "version=1.32.5", `removeNode=${victim.name}`, "size=1");
         t.deepEqual(mutatingSince(before, sim.requestCounts), { scaleKubernetesCluster: 1 });
         t.is(cluster().size, 1);
-        t.false(removed.outputs.nodes.some((n: any) => n.id === victim.id), "that node is gone");
+        t.false(
+            removed.outputs.nodes.some((n: any) => n.id === victim.id),
+            "that node is gone",
+        );
         t.false(sim.inventory().vms.some((vm: any) => vm.id === victim.id && vm.state !== "Expunging"));
 
         // ---- destroy: nothing left of the cluster, its network, VMs or rules ----

@@ -18,7 +18,16 @@ test("up → no-op up → update → replace → out-of-band delete + refresh �
     const client = new MoldClient({ apiUrl: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey });
     // Credentials only through stack config: this proves configure() reaches the hooks.
     const env = cleanEnv();
-    const base = ["--state", state, "--config", `mold:apiUrl=${sim.url}`, "--config", `mold:apiKey=${sim.apiKey}`, "--secret", `mold:secretKey=${sim.secretKey}`];
+    const base = [
+        "--state",
+        state,
+        "--config",
+        `mold:apiUrl=${sim.url}`,
+        "--config",
+        `mold:apiKey=${sim.apiKey}`,
+        "--secret",
+        `mold:secretKey=${sim.secretKey}`,
+    ];
     const run = async (...args: string[]) => {
         const r = await runEngine([...args, ...base], env);
         t.is(r.code, 0, `engine ${args.join(" ")} failed:\n${r.stderr}`);
@@ -90,7 +99,10 @@ test("up → no-op up → update → replace → out-of-band delete + refresh �
         const inv = sim.inventory();
         t.deepEqual(inv.networks, []);
         t.deepEqual(inv.firewallRules, []);
-        t.deepEqual(inv.publicIps.filter((ip: any) => ip.state !== "Free"), []);
+        t.deepEqual(
+            inv.publicIps.filter((ip: any) => ip.state !== "Free"),
+            [],
+        );
     } finally {
         client.close();
         await sim.stop();
@@ -153,7 +165,11 @@ test("a create that fails after the object exists is recorded with its id and re
         t.is(repaired.code, 0, repaired.stderr);
         t.is(repaired.result!.steps.update, 1, "the partially created network is updated (repaired)");
         t.is(sim.inventory().networks.length, 1, "no duplicate network");
-        const tags = sim.inventory().tags.filter((x: any) => x.resourceid === recorded.id).map((x: any) => x.key).sort();
+        const tags = sim
+            .inventory()
+            .tags.filter((x: any) => x.resourceid === recorded.id)
+            .map((x: any) => x.key)
+            .sort();
         t.deepEqual(tags, ["pulumi-mold:managed-by", "team"]);
         const destroyed = await runEngine(["destroy", PROGRAM, "--state", state], env);
         t.is(destroyed.code, 0, destroyed.stderr);

@@ -87,7 +87,10 @@ test("up → no-op → rename + algorithm → member out and back → stickiness
         t.is(source.steps.update, 1);
         t.deepEqual(mutatingSince(before, sim.requestCounts), { deleteLBStickinessPolicy: 1, createLBStickinessPolicy: 1 });
         const policies = sim.inventory().lbStickinessPolicies;
-        t.deepEqual(policies.map((p: any) => [p.id, p.methodname, p.params]), [[source.outputs.stickinessPolicyId, "SourceBased", { expire: "30m" }]]);
+        t.deepEqual(
+            policies.map((p: any) => [p.id, p.methodname, p.params]),
+            [[source.outputs.stickinessPolicyId, "SourceBased", { expire: "30m" }]],
+        );
 
         // A new public port: a new rule (with members and policy) before the old one goes, with its firewall rule.
         const moved = await run("up", "--config", "publicPort=8088");
@@ -97,7 +100,10 @@ test("up → no-op → rename + algorithm → member out and back → stickiness
         t.is(lbRules(sim).length, 1);
         t.deepEqual([rule.id, rule.publicport, rule.name, rule.algorithm], [moved.outputs.ruleId, "8088", "web-renamed", "leastconn"]);
         t.deepEqual(membersOf(rule), [...vmIds].sort());
-        t.deepEqual(sim.inventory().lbStickinessPolicies.map((p: any) => p._lbruleid), [rule.id]);
+        t.deepEqual(
+            sim.inventory().lbStickinessPolicies.map((p: any) => p._lbruleid),
+            [rule.id],
+        );
         t.deepEqual(
             sim.inventory().firewallRules.map((f: any) => [f.id, f.startport]),
             [[rule._relatedFirewallId, 8088]],
@@ -141,7 +147,10 @@ test("health checks: the virtual router's refusal is reported with Mold's text, 
         const failed = await engine("up", "--config", "healthCheck=true");
         t.is(failed.code, 1);
         t.regex(failed.stderr, /mold:LoadBalancerRule create: created [0-9a-f-]+ but could not finish: healthCheckPolicy of load balancer rule 'web'/);
-        t.regex(failed.stderr, /Mold refused it: Failed to create HealthCheck policy: Validation Failed \(HealthCheck Policy is not supported by LB Provider for the LB rule:[0-9a-f-]+\)/);
+        t.regex(
+            failed.stderr,
+            /Mold refused it: Failed to create HealthCheck policy: Validation Failed \(HealthCheck Policy is not supported by LB Provider for the LB rule:[0-9a-f-]+\)/,
+        );
         t.regex(failed.stderr, /virtual router\) has no health-check support/);
         const recorded = JSON.parse(fs.readFileSync(state, "utf8")).resources.find((r: any) => r.type.endsWith(":LoadBalancerRule"));
         t.is(recorded.id, lbRules(sim)[0].id, "the rule is in the state, not leaked");

@@ -61,7 +61,12 @@ test("network-basics: up, no-op up, in-place edits, replace, refresh after drift
         t.is(net.displaytext, "web tier 2");
         t.is(net.networkdomain, "web2.internal");
         t.true(inv().vms.every((v: any) => v.serviceofferingname === "4C-8GB" && v.state === "Running"));
-        t.deepEqual(inv().vms.map((v: any) => v.displayname).sort(), ["front-1", "front-2"]);
+        t.deepEqual(
+            inv()
+                .vms.map((v: any) => v.displayname)
+                .sort(),
+            ["front-1", "front-2"],
+        );
         t.is(lb().name, "web-lb-2");
         t.is(lb().algorithm, "leastconn");
         t.is(memberCount(), 1, "members changed in place");
@@ -96,7 +101,10 @@ test("network-basics: up, no-op up, in-place edits, replace, refresh after drift
         t.deepEqual(left.portForwardingRules, []);
         t.deepEqual(left.loadBalancerRules, []);
         t.deepEqual(left.sshKeyPairs ?? [], []);
-        t.deepEqual(left.publicIps.filter((ip: any) => ip.state !== "Free"), []);
+        t.deepEqual(
+            left.publicIps.filter((ip: any) => ip.state !== "Free"),
+            [],
+        );
     } finally {
         client.close();
         await sim.stop();

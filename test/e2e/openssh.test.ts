@@ -249,10 +249,9 @@ test("a client key the server does not know is refused with SshAuthError", async
     t.is(logs.length, 2, logs.join("\n"));
     t.regex(logs[0], /^node-a: SSH to 127\.0\.0\.1:\d+ not ready \(authentication .* refused\), attempt 1 of 3, retrying in \d+\.\ds$/);
     // Authentication failures are capped at 10 even with many attempts allowed.
-    const many = await t.throwsAsync(
-        connect(server.target({ privateKey: OTHER_KEY.privateKey }), { attempts: 50, initialDelayMs: 1, maxDelayMs: 5 }),
-        { instanceOf: SshAuthError },
-    );
+    const many = await t.throwsAsync(connect(server.target({ privateKey: OTHER_KEY.privateKey }), { attempts: 50, initialDelayMs: 1, maxDelayMs: 5 }), {
+        instanceOf: SshAuthError,
+    });
     t.is(many!.attempts, 10);
 });
 
@@ -321,7 +320,10 @@ test("connecting before sshd listens retries with backoff and succeeds once it s
     const session = await connecting;
     t.teardown(() => session.close());
     t.is((await session.exec("echo up")).stdout, "up\n");
-    t.regex(logs[0], new RegExp(`^node-a: SSH to 127\\.0\\.0\\.1:${server.port} not ready \\(connection refused\\), attempt 1 of 40, retrying in \\d+\\.\\ds$`));
+    t.regex(
+        logs[0],
+        new RegExp(`^node-a: SSH to 127\\.0\\.0\\.1:${server.port} not ready \\(connection refused\\), attempt 1 of 40, retrying in \\d+\\.\\ds$`),
+    );
     t.regex(logs[1], /attempt 2 of 40/);
 
     // A port nobody listens on: SshConnectError after the attempts.
@@ -411,10 +413,9 @@ test("through a bastion: the target connection is tunnelled through the jump hos
     t.true(session.closed);
 
     // The bastion's own pinned key is checked too.
-    const err = await t.throwsAsync(
-        connect(server.target({ via: { ...bastion, hostPublicKey: OTHER_KEY.publicKey } }), FAST),
-        { instanceOf: HostKeyMismatchError },
-    );
+    const err = await t.throwsAsync(connect(server.target({ via: { ...bastion, hostPublicKey: OTHER_KEY.publicKey } }), FAST), {
+        instanceOf: HostKeyMismatchError,
+    });
     t.is(err!.node, "bastion");
     // And the target's behind a good bastion.
     const behind = await t.throwsAsync(connect(server.target({ hostPublicKey: OTHER_KEY.publicKey, via: bastion }), FAST), {

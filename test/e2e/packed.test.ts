@@ -35,7 +35,10 @@ test("the tarball: LICENSE, readable source maps, no test code, engines", async 
     t.regex(license, /END OF TERMS AND CONDITIONS/);
     const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
     t.is(pkg.license, "Apache-2.0");
-    t.false(files.some((f) => f.startsWith("dist/test/")), "no test code");
+    t.false(
+        files.some((f) => f.startsWith("dist/test/")),
+        "no test code",
+    );
 
     // Every source map's sources are readable from the package: inlined (sourcesContent) or shipped.
     const maps = files.filter((f) => f.endsWith(".js.map"));
@@ -70,9 +73,16 @@ function pulumiTypeCheck(dir: string): string[] {
     if (!tsDir) return [`no vendored TypeScript in ${vendored}`];
     const ts = require(path.join(vendored, tsDir, "typescript.js"));
     const file = path.join(dir, "index.ts");
-    const program = ts.createProgram([file], { target: ts.ScriptTarget.ES2015, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.NodeJs, noEmit: true });
+    const program = ts.createProgram([file], {
+        target: ts.ScriptTarget.ES2015,
+        module: ts.ModuleKind.CommonJS,
+        moduleResolution: ts.ModuleResolutionKind.NodeJs,
+        noEmit: true,
+    });
     const source = program.getSourceFile(file);
-    return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map((d: any) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+    return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)].map((d: any) =>
+        ts.flattenDiagnosticMessageText(d.messageText, "\n"),
+    );
 }
 
 async function install(t: any, name: string): Promise<Installed> {
@@ -112,7 +122,11 @@ const NOTHING = { vms: 0, networks: 0, publicIps: 0, firewallRules: 0, portForwa
 /** The README's run command without a Pulumi CLI: MOLD_* exported, `npm run engine -- up|destroy <example>`. */
 async function upAndDestroy(t: any, installed: Installed, expectUp: (inv: any, outputs: any) => void): Promise<number> {
     // What a clone can install: the repository itself (not an unpublished registry version).
-    t.is(path.resolve(path.join(REPO, "examples", path.basename(installed.dir)), installed.declared.replace(/^file:/, "")), REPO, `declared ${installed.declared}`);
+    t.is(
+        path.resolve(path.join(REPO, "examples", path.basename(installed.dir)), installed.declared.replace(/^file:/, "")),
+        REPO,
+        `declared ${installed.declared}`,
+    );
     const sim = await simulatorFrom(installed.dir);
     const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
     try {

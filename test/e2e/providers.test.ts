@@ -16,18 +16,29 @@ test("an explicit provider sends its resources to a second Mold; secrets stay se
         // The default provider reads the environment; the explicit one gets its own inputs.
         const env = cleanEnv({ MOLD_API_URL: first.url, MOLD_API_KEY: first.apiKey, MOLD_SECRET_KEY: first.secretKey });
         const args = [
-            "--state", state,
-            "--config", `secondUrl=${second.url}`,
-            "--config", `secondKey=${second.apiKey}`,
-            "--secret", `secondSecret=${second.secretKey}`,
-            "--config", "secondSignature=sha1",
+            "--state",
+            state,
+            "--config",
+            `secondUrl=${second.url}`,
+            "--config",
+            `secondKey=${second.apiKey}`,
+            "--secret",
+            `secondSecret=${second.secretKey}`,
+            "--config",
+            "secondSignature=sha1",
         ];
         const up = await runEngine(["up", programDir("two-endpoints"), ...args], env);
         t.is(up.code, 0, up.stderr);
         // Explicit provider, two networks; the provider itself counts as a resource, as in Pulumi.
         t.deepEqual(up.result!.steps, { create: 3, update: 0, replace: 0, delete: 0, same: 0 });
-        t.deepEqual(first.inventory().networks.map((n: any) => n.name), ["default-net"]);
-        t.deepEqual(second.inventory().networks.map((n: any) => n.name), ["second-net"]);
+        t.deepEqual(
+            first.inventory().networks.map((n: any) => n.name),
+            ["default-net"],
+        );
+        t.deepEqual(
+            second.inventory().networks.map((n: any) => n.name),
+            ["second-net"],
+        );
         t.is(up.result!.outputs.token, "[secret]");
         t.is(up.result!.outputs.defaultTags, "[secret]", "an output whose input was secret is secret");
         t.is(up.result!.outputs.secondCidr, "[secret]", "additionalSecretOutputs are honoured");
@@ -59,7 +70,10 @@ test("without credentials anywhere, the error names what is missing and where it
     try {
         const r = await runEngine(["up", programDir("dependent"), "--state", path.join(dir, "s.json")], cleanEnv());
         t.is(r.code, 1);
-        t.regex(r.stderr, /mold:Network create: Mold API client configuration: missing apiUrl \(env MOLD_API_URL or CLOUDSTACK_API_URL; pulumi config mold:apiUrl\)/);
+        t.regex(
+            r.stderr,
+            /mold:Network create: Mold API client configuration: missing apiUrl \(env MOLD_API_URL or CLOUDSTACK_API_URL; pulumi config mold:apiUrl\)/,
+        );
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -73,10 +73,19 @@ test("quickstart: preview, up (kubeconfig reaches the Kubernetes provider), no-o
         const apiIp = ips.find((ip: any) => !ip.issourcenat);
         t.truthy(clusterIp);
         t.truthy(apiIp);
-        const workers = cluster._nodes.filter((n: any) => n.role === "worker").map((n: any) => n.vmId).sort();
-        const controls = cluster._nodes.filter((n: any) => n.role === "control").map((n: any) => n.vmId).sort();
+        const workers = cluster._nodes
+            .filter((n: any) => n.role === "worker")
+            .map((n: any) => n.vmId)
+            .sort();
+        const controls = cluster._nodes
+            .filter((n: any) => n.role === "control")
+            .map((n: any) => n.vmId)
+            .sort();
         const lb = (name: string) => inv().loadBalancerRules.find((r: any) => r.name === name);
-        const members = (name: string) => lb(name)._members.map((m: any) => m.vmid).sort();
+        const members = (name: string) =>
+            lb(name)
+                ._members.map((m: any) => m.vmid)
+                .sort();
         t.is(lb("quickstart-web").publicipid, clusterIp.id);
         t.is(Number(lb("quickstart-web").privateport), 30080);
         t.deepEqual(members("quickstart-web"), workers);
@@ -102,7 +111,10 @@ test("quickstart: preview, up (kubeconfig reaches the Kubernetes provider), no-o
         t.deepEqual(left.firewallRules, []);
         t.deepEqual(left.loadBalancerRules, []);
         t.deepEqual(left.portForwardingRules, []);
-        t.deepEqual(left.publicIps.filter((ip: any) => ip.state !== "Free"), []);
+        t.deepEqual(
+            left.publicIps.filter((ip: any) => ip.state !== "Free"),
+            [],
+        );
         t.deepEqual(sim.kubeApiEndpoints(), []);
     } finally {
         client.close();

@@ -49,7 +49,9 @@ for (const goneAnswer of ["mold", "empty-list"] as GoneAnswer[]) {
             t.is(up.code, 0, up.stderr);
             const before = ids();
             const vm = Object.entries(before).find(([name]) => /web-1$/.test(name));
-            const rule = sim.inventory().firewallRules.find((r: any) => r.startport === 443 && r.traffictype !== "Egress" && Object.values(before).includes(r.id));
+            const rule = sim
+                .inventory()
+                .firewallRules.find((r: any) => r.startport === 443 && r.traffictype !== "Egress" && Object.values(before).includes(r.id));
             t.truthy(vm && rule, JSON.stringify(before));
             await destroyVirtualMachine(client, vm![1], true);
             await deleteFirewallRule(client, rule.id);

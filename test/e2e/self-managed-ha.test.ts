@@ -21,11 +21,14 @@ const PREPARE = ["wait-boot", "swap-off", "kernel-modules", "sysctls", "containe
 function kubeGet(kubeconfig: string, p: string): Promise<any> {
     const kc = parseKubeconfig(kubeconfig);
     return new Promise((resolve, reject) => {
-        const req = https.get({ host: kc.server.hostname, port: Number(kc.server.port), path: p, ca: kc.ca, cert: kc.cert, key: kc.key, agent: false, timeout: 5000 }, (res) => {
-            let body = "";
-            res.on("data", (c) => (body += c));
-            res.on("end", () => (res.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(`${p}: HTTP ${res.statusCode} ${body}`))));
-        });
+        const req = https.get(
+            { host: kc.server.hostname, port: Number(kc.server.port), path: p, ca: kc.ca, cert: kc.cert, key: kc.key, agent: false, timeout: 5000 },
+            (res) => {
+                let body = "";
+                res.on("data", (c) => (body += c));
+                res.on("end", () => (res.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(`${p}: HTTP ${res.statusCode} ${body}`))));
+            },
+        );
         req.on("timeout", () => req.destroy(new Error("timeout")));
         req.on("error", reject);
     });
@@ -94,7 +97,10 @@ test("self-managed-ha: up, no-op up, scale a worker group up and down, change la
         t.is(cluster.cni?.name, "flannel");
 
         // Mold: the API rule balances the three control-plane VMs; the cluster is registered as ExternalManaged.
-        const cpVmIds = kube.items.filter((n: any) => "node-role.kubernetes.io/control-plane" in n.metadata.labels).map((n: any) => emulated.get(n.metadata.name).vmId).sort();
+        const cpVmIds = kube.items
+            .filter((n: any) => "node-role.kubernetes.io/control-plane" in n.metadata.labels)
+            .map((n: any) => emulated.get(n.metadata.name).vmId)
+            .sort();
         t.is(cpVmIds.length, 3);
         const apiRule = inv().loadBalancerRules.find((r: any) => Number(r.publicport) === 6443);
         t.deepEqual(apiRule._members.map((m: any) => m.vmid).sort(), cpVmIds);
@@ -115,14 +121,22 @@ test("self-managed-ha: up, no-op up, scale a worker group up and down, change la
         const noop = await run("up");
         t.is(noop.steps.create + noop.steps.update + noop.steps.replace + noop.steps.delete, 0, JSON.stringify(noop.steps));
         t.deepEqual(mutatingSince(before, sim.requestCounts), {});
-        t.is(sim.emulatedNodes().reduce((n: number, x: any) => n + x.history.length, 0), historyBefore, "no SSH step ran");
+        t.is(
+            sim.emulatedNodes().reduce((n: number, x: any) => n + x.history.length, 0),
+            historyBefore,
+            "no SSH step ran",
+        );
 
         // Refresh, then up: the API rule's members belong to the control-plane group, so nothing wants to change
         // (a rule that claimed them would now remove them and take the API down).
         t.is((await runEngine(["refresh", EXAMPLE, "--state", stateFile], env, 300_000)).code, 0);
         before = { ...sim.requestCounts };
         const afterRefresh = await run("up");
-        t.is(afterRefresh.steps.create + afterRefresh.steps.update + afterRefresh.steps.replace + afterRefresh.steps.delete, 0, JSON.stringify(afterRefresh.steps));
+        t.is(
+            afterRefresh.steps.create + afterRefresh.steps.update + afterRefresh.steps.replace + afterRefresh.steps.delete,
+            0,
+            JSON.stringify(afterRefresh.steps),
+        );
         t.deepEqual(mutatingSince(before, sim.requestCounts), {});
         t.is(inv().loadBalancerRules.find((r: any) => Number(r.publicport) === 6443)._members.length, 3);
 
@@ -154,15 +168,24 @@ test("self-managed-ha: up, no-op up, scale a worker group up and down, change la
         t.falsy(mutating.deployVirtualMachine);
         t.falsy(mutating.destroyVirtualMachine);
         const relabelled = (await kubeGet(kubeconfig, "/api/v1/nodes")).items.filter((n: any) => n.metadata.labels["node.example.com/pool"] === "general");
-        t.deepEqual(relabelled.map((n: any) => n.metadata.labels.tier), ["api"]);
+        t.deepEqual(
+            relabelled.map((n: any) => n.metadata.labels.tier),
+            ["api"],
+        );
 
         // Destroy: nothing of the cluster is left in Mold.
         await run("destroy", "generalCount=1", "generalTier=api");
         const after = inv();
-        t.deepEqual((after.vms ?? []).filter((v: any) => v.state !== "Expunged" && v.state !== "Destroyed"), []);
+        t.deepEqual(
+            (after.vms ?? []).filter((v: any) => v.state !== "Expunged" && v.state !== "Destroyed"),
+            [],
+        );
         t.deepEqual(after.portForwardingRules ?? [], []);
         t.deepEqual(after.loadBalancerRules ?? [], []);
-        t.deepEqual((after.kubernetesClusters ?? []).filter((c: any) => c.state !== "Destroyed"), []);
+        t.deepEqual(
+            (after.kubernetesClusters ?? []).filter((c: any) => c.state !== "Destroyed"),
+            [],
+        );
     } finally {
         await sim.stop();
         fs.rmSync(dir, { recursive: true, force: true });

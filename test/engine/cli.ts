@@ -191,7 +191,14 @@ export async function main(argv: string[]): Promise<number> {
         for (const e of early) engine.programError(e);
         if (Object.keys(args.config).length) engine.setConfig(args.config);
         if (Object.keys(args.secrets).length) engine.setConfig(args.secrets, true);
-        const run = args.command === "up" ? engine.up() : args.command === "preview" ? engine.up(true) : args.command === "refresh" ? engine.refresh() : engine.destroy();
+        const run =
+            args.command === "up"
+                ? engine.up()
+                : args.command === "preview"
+                  ? engine.up(true)
+                  : args.command === "refresh"
+                    ? engine.refresh()
+                    : engine.destroy();
         try {
             const report = await run;
             printChanges(engine);

@@ -215,7 +215,7 @@ export class Engine {
 
     /** Waits until no step is under way (steps may start others while we wait). */
     private async settle(): Promise<void> {
-        for (let seen = -1; seen !== this.inFlight.length; ) {
+        for (let seen = -1; seen !== this.inFlight.length;) {
             seen = this.inFlight.length;
             await Promise.allSettled(this.inFlight);
         }
@@ -244,7 +244,9 @@ export class Engine {
                 for (const r of old.resources) if (live(r)) this.step(r.urn, "delete");
             }
             if (!failed && [...this.seen].every((urn) => urn.split("::")[2] === STACK_TYPE)) {
-                this.report.warnings.push(`the program in ${this.options.programDir} registered no resources${old.resources.some(live) ? "; everything in the state was deleted" : ""}`);
+                this.report.warnings.push(
+                    `the program in ${this.options.programDir} registered no resources${old.resources.some(live) ? "; everything in the state was deleted" : ""}`,
+                );
             }
         } finally {
             if (!preview) this.store.save(this.state);
@@ -359,19 +361,28 @@ export class Engine {
         process.env.PULUMI_NODEJS_PROJECT = this.project;
         process.env.PULUMI_NODEJS_STACK = this.stack;
 
-        require("ts-node").register({ transpileOnly: true, skipProject: true, compilerOptions: { module: "commonjs", target: "es2022", esModuleInterop: true, ignoreDeprecations: "6.0" } as any });
+        require("ts-node").register({
+            transpileOnly: true,
+            skipProject: true,
+            compilerOptions: { module: "commonjs", target: "es2022", esModuleInterop: true, ignoreDeprecations: "6.0" } as any,
+        });
         // The program's own copy of the SDK, as the language host uses it: a program installed outside this
         // repository (an example copied elsewhere) has its own @pulumi/pulumi, whose runtime must see our monitor.
         const sdk = (module: string) => require(require.resolve(module, { paths: [programDir] }));
         const settings = sdk("@pulumi/pulumi/runtime/settings");
         const stateModule = sdk("@pulumi/pulumi/runtime/state");
-        const monitor = createMonitor(this.stack, this.project, {
-            register: (r) => this.track(this.guard(r.urn, () => this.register(r))),
-            read: (r) => this.track(this.guard(r.urn, () => this.readExternal(r))),
-            stackOutputs: (urn, outputs) => {
-                if (urn.split("::")[2] === STACK_TYPE) this.state.outputs = outputs;
+        const monitor = createMonitor(
+            this.stack,
+            this.project,
+            {
+                register: (r) => this.track(this.guard(r.urn, () => this.register(r))),
+                read: (r) => this.track(this.guard(r.urn, () => this.readExternal(r))),
+                stackOutputs: (urn, outputs) => {
+                    if (urn.split("::")[2] === STACK_TYPE) this.state.outputs = outputs;
+                },
             },
-        }, sdk);
+            sdk,
+        );
         settings.setMockOptions(monitor, this.project, this.stack, this.preview);
         const store = stateModule.getStore();
         Object.assign(store, {
@@ -456,8 +467,14 @@ export class Engine {
         if (reg.type === STACK_TYPE || !reg.custom || reg.type === NODEJS_PROVIDER || !DYNAMIC_TYPE.test(reg.type)) {
             // Components, the stack, explicit providers and resources of plugins this engine cannot run
             // (e.g. @pulumi/kubernetes) are recorded with their inputs as outputs.
-            const id = reg.custom ? old?.id ?? (reg.type === NODEJS_PROVIDER ? `${reg.name}-provider` : `${reg.name}-recorded`) : "";
-            const record: ResourceState = { ...base, id, inputs: reg.inputs, outputs: reg.inputs, recordedWithoutPlugin: reg.custom && reg.type !== NODEJS_PROVIDER };
+            const id = reg.custom ? (old?.id ?? (reg.type === NODEJS_PROVIDER ? `${reg.name}-provider` : `${reg.name}-recorded`)) : "";
+            const record: ResourceState = {
+                ...base,
+                id,
+                inputs: reg.inputs,
+                outputs: reg.inputs,
+                recordedWithoutPlugin: reg.custom && reg.type !== NODEJS_PROVIDER,
+            };
             if (reg.type !== STACK_TYPE) this.step(reg.urn, !old ? "create" : equal(old.inputs, reg.inputs) ? "same" : "update");
             if (!this.preview) this.put(record);
             return { id, outputs: reg.inputs };
@@ -545,7 +562,13 @@ export class Engine {
             // A partial failure: the object exists. Record it so nothing leaks; the next up repairs it.
             if (e instanceof HostError && e.partial?.id) {
                 retire();
-                this.put({ ...base, id: e.partial.id, inputs: seal(inputs), outputs: seal({ ...inputs, ...e.partial.properties }), initErrors: e.partial.reasons });
+                this.put({
+                    ...base,
+                    id: e.partial.id,
+                    inputs: seal(inputs),
+                    outputs: seal({ ...inputs, ...e.partial.properties }),
+                    initErrors: e.partial.reasons,
+                });
             }
             throw e;
         }

@@ -29,7 +29,7 @@ export function oneLine(message: string): string {
 
 export function errorMessage(e: unknown): string {
     if (e instanceof Error) return e.message;
-    return typeof e === "string" ? e : JSON.stringify(e) ?? String(e);
+    return typeof e === "string" ? e : (JSON.stringify(e) ?? String(e));
 }
 
 /** The one line a failed run prints after `error: `. */

@@ -44,7 +44,9 @@ export class StateLockedError extends Error {
     ) {
         const who = holder ? describeHolder(holder) : "a holder whose lock file cannot be read";
         const stale = holder && holderStatus(holder) === "dead" ? "; that process is no longer running (a stale lock)" : "";
-        super(`the state is locked by ${who}${stale}: wait for that run to end, or if it is gone clear the lock with \`${cancelHint}\` (lock file ${lockFile})`);
+        super(
+            `the state is locked by ${who}${stale}: wait for that run to end, or if it is gone clear the lock with \`${cancelHint}\` (lock file ${lockFile})`,
+        );
     }
 }
 
@@ -91,7 +93,8 @@ export class StateLock {
         if (this.released) return;
         this.released = true;
         const now = readHolder(this.file);
-        if (now && now.pid === this.holder.pid && now.startedAt === this.holder.startedAt && now.host === this.holder.host) fs.rmSync(this.file, { force: true });
+        if (now && now.pid === this.holder.pid && now.startedAt === this.holder.startedAt && now.host === this.holder.host)
+            fs.rmSync(this.file, { force: true });
     }
 }
 

@@ -41,7 +41,10 @@ export interface FixtureEntry {
 /** Every recorded command of every fixture file. */
 export function loadFixtures(dir = fixturesDir()): FixtureEntry[] {
     const out: FixtureEntry[] = [];
-    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort()) {
+    for (const file of fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".json"))
+        .sort()) {
         const data = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8"));
         for (const [name, recorded] of Object.entries<any>(data)) {
             if (!recorded || typeof recorded !== "object") continue;
@@ -105,7 +108,7 @@ function merge(a: Schema, b: Schema): Schema {
             else out.fields.set(k, { schema: (x ?? y)!.schema, always: false });
         }
     }
-    if (a.items || b.items) out.items = a.items && b.items ? merge(a.items, b.items) : a.items ?? b.items;
+    if (a.items || b.items) out.items = a.items && b.items ? merge(a.items, b.items) : (a.items ?? b.items);
     return out;
 }
 
@@ -135,10 +138,11 @@ export function compareShape(expected: unknown, actual: unknown, root = ""): Sha
     const listExtra = (v: unknown, p: string) => {
         // Everything below a point the fixture does not describe, for the log.
         const t = jsonType(v);
-        if (t === "object") for (const [k, x] of Object.entries(v as object)) {
-            extra(join(p, k));
-            listExtra(x, join(p, k));
-        }
+        if (t === "object")
+            for (const [k, x] of Object.entries(v as object)) {
+                extra(join(p, k));
+                listExtra(x, join(p, k));
+            }
         else if (t === "array") for (const el of v as unknown[]) listExtra(el, `${p}[]`);
     };
 

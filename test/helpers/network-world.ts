@@ -66,7 +66,13 @@ export function inWorld(body: (t: ExecutionContext, w: NetworkWorld) => Promise<
 }
 
 /** Asserts a synchronous Mold error: HTTP status, codes and exact text. */
-export async function apiError(t: ExecutionContext, p: Promise<unknown>, errorcode: number, cserrorcode: number | undefined, text: string): Promise<MoldApiError> {
+export async function apiError(
+    t: ExecutionContext,
+    p: Promise<unknown>,
+    errorcode: number,
+    cserrorcode: number | undefined,
+    text: string,
+): Promise<MoldApiError> {
     const e = await t.throwsAsync(p);
     t.true(e instanceof MoldApiError, `expected MoldApiError, got ${e}`);
     const err = e as MoldApiError;

@@ -23,7 +23,11 @@ export function runCommand(cmd: string, args: string[], opts: { cwd: string; env
         child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
         const timer = setTimeout(() => {
             child.kill("SIGKILL");
-            reject(new Error(`${cmd} ${args.join(" ")} did not finish within ${opts.timeoutMs} ms\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`));
+            reject(
+                new Error(
+                    `${cmd} ${args.join(" ")} did not finish within ${opts.timeoutMs} ms\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`,
+                ),
+            );
         }, opts.timeoutMs);
         child.on("error", (e) => {
             clearTimeout(timer);

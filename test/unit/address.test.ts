@@ -73,7 +73,13 @@ test(
         const n = await w.newNetwork();
         await w.newIp(n.id); // source NAT
         const ip = await w.newIp(n.id);
-        await apiError(t, w.client.call("disassociateIpAddress", { id: ip.id, ipaddress: ip.ipaddress }), 431, 4350, "id parameter is mutually exclusive with ipaddress parameter");
+        await apiError(
+            t,
+            w.client.call("disassociateIpAddress", { id: ip.id, ipaddress: ip.ipaddress }),
+            431,
+            4350,
+            "id parameter is mutually exclusive with ipaddress parameter",
+        );
         await apiError(t, w.client.call("disassociateIpAddress", {}), 431, 4350, "Please specify either IP address or IP address ID");
         await apiError(t, w.client.call("disassociateIpAddress", { ipaddress: "127.9.9.9" }), 431, 4350, "Unable to find IP address by IP address=127.9.9.9");
         const r = await w.client.callAsync("disassociateIpAddress", { ipaddress: ip.ipaddress });
@@ -81,8 +87,17 @@ test(
         t.is(r.job.jobinstancetype, "IpAddress");
         t.is(await getPublicIpAddress(w.client, ip.id), undefined, "allocatedonly defaults to true");
         const free = await listPublicIpAddresses(w.client, { state: "Free" });
-        t.deepEqual(free.map((x) => [x.id, x.state, x.associatednetworkid]), [[ip.id, "Free", undefined]]);
-        await apiError(t, listPublicIpAddresses(w.client, { state: "Free", allocatedonly: true }), 431, 4350, "Conflict: allocatedonly is true but state is Free");
+        t.deepEqual(
+            free.map((x) => [x.id, x.state, x.associatednetworkid]),
+            [[ip.id, "Free", undefined]],
+        );
+        await apiError(
+            t,
+            listPublicIpAddresses(w.client, { state: "Free", allocatedonly: true }),
+            431,
+            4350,
+            "Conflict: allocatedonly is true but state is Free",
+        );
         // Releasing a Free address is a no-op success.
         await disassociateIpAddress(w.client, ip.id);
         const again = await w.newIp(n.id);
@@ -127,7 +142,13 @@ test(
         const n = await w.newNetwork();
         const vm = await w.deployVm(n.id);
         const nat = (await listPublicIpAddresses(w.client, { issourcenat: true }))[0];
-        await apiError(t, enableStaticNat(w.client, { ipaddressid: nat.id, virtualmachineid: vm.id }), 431, 4350, `Can't enable static, ip address ${nat.ipaddress} is a sourceNat ip address`);
+        await apiError(
+            t,
+            enableStaticNat(w.client, { ipaddressid: nat.id, virtualmachineid: vm.id }),
+            431,
+            4350,
+            `Can't enable static, ip address ${nat.ipaddress} is a sourceNat ip address`,
+        );
         const withPf = await w.newIp(n.id);
         await createPortForwardingRule(w.client, { ipaddressid: withPf.id, protocol: "tcp", publicport: 22, privateport: 22, virtualmachineid: vm.id });
         await apiError(
@@ -197,9 +218,18 @@ test(
         const raw = await w.client.call<any>("listPublicIpAddresses", {});
         t.is(raw.count, 2);
         t.is(raw.publicipaddress.length, 2);
-        t.deepEqual((await listPublicIpAddresses(w.client, { tags: { role: "ingress" } })).map((x) => x.id), [b.id]);
-        t.deepEqual((await listPublicIpAddresses(w.client, { keyword: a.ipaddress })).map((x) => x.id), [a.id]);
-        t.deepEqual((await listPublicIpAddresses(w.client, { issourcenat: false })).map((x) => x.id), [b.id]);
+        t.deepEqual(
+            (await listPublicIpAddresses(w.client, { tags: { role: "ingress" } })).map((x) => x.id),
+            [b.id],
+        );
+        t.deepEqual(
+            (await listPublicIpAddresses(w.client, { keyword: a.ipaddress })).map((x) => x.id),
+            [a.id],
+        );
+        t.deepEqual(
+            (await listPublicIpAddresses(w.client, { issourcenat: false })).map((x) => x.id),
+            [b.id],
+        );
         t.false((await getPublicIpAddress(w.client, b.id))!.hasrules);
         await w.client.callAsync("createFirewallRule", { ipaddressid: b.id, protocol: "udp", startport: 53 });
         t.true((await getPublicIpAddress(w.client, b.id))!.hasrules);

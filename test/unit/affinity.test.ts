@@ -85,9 +85,15 @@ test("VMs deployed into a group show in virtualmachineIds, in the VM's affinityg
         t.like(vm.affinitygroup[0], { id: g.id, name: "anti", type: "host anti-affinity" });
         const [listed] = await listAffinityGroups(client, { id: g.id });
         t.deepEqual(listed.virtualmachineIds, [vm.id]);
-        t.deepEqual((await listAffinityGroups(client, { virtualmachineid: vm.id })).map((x) => x.name), ["anti"]);
+        t.deepEqual(
+            (await listAffinityGroups(client, { virtualmachineid: vm.id })).map((x) => x.name),
+            ["anti"],
+        );
         t.deepEqual((await listAffinityGroups(client, { type: "host affinity" })).length, 0);
-        t.deepEqual((await listAffinityGroups(client, { keyword: "ANT" })).map((x) => x.name), ["anti"]);
+        t.deepEqual(
+            (await listAffinityGroups(client, { keyword: "ANT" })).map((x) => x.name),
+            ["anti"],
+        );
         // Deleting the group drops the memberships; the VM stays.
         await deleteAffinityGroup(client, { name: "anti" });
         const [after] = await listVirtualMachines(client, { id: vm.id });

@@ -177,7 +177,12 @@ test("StepFailedError: node, step, exit code and the output's tail, result value
 });
 
 test("join tokens and certificate keys never travel on the command line: they are exported in the script", (t) => {
-    const env = { PM_JOIN_COMMAND: "kubeadm join 127.1.2.3:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:00", PM_CERTIFICATE_KEY: "it's-secret", PM_NODE_NAME: "n1", PM_CONTROL_PLANE: "1" };
+    const env = {
+        PM_JOIN_COMMAND: "kubeadm join 127.1.2.3:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:00",
+        PM_CERTIFICATE_KEY: "it's-secret",
+        PM_NODE_NAME: "n1",
+        PM_CONTROL_PLANE: "1",
+    };
     const command = stepCommand("kubeadm-join", env);
     t.false(command.includes("abcdef.0123456789abcdef"));
     t.false(command.includes("secret"));

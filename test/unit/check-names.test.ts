@@ -27,20 +27,44 @@ const CASES: Case[] = [
             "networks[0]": /no network named or with id 'nope'; available: .*checked-net/,
         },
     },
-    { kind: "Network", inputs: () => ({ name: "n", zone: "zone1" }), bad: { zone: /no zone named .*available: zone1/, networkOffering: /no network offering named or with id 'nope'/ } },
+    {
+        kind: "Network",
+        inputs: () => ({ name: "n", zone: "zone1" }),
+        bad: { zone: /no zone named .*available: zone1/, networkOffering: /no network offering named or with id 'nope'/ },
+    },
     { kind: "PublicIpAddress", inputs: (net) => ({ network: net }), bad: { network: /no network named or with id 'nope'; available: .*checked-net/ } },
     { kind: "PublicIpAddress", inputs: () => ({ zone: "zone1" }), bad: { zone: /no zone named/ } },
     { kind: "EgressFirewallRule", inputs: (net) => ({ network: net, protocol: "tcp", startPort: 80 }), bad: { network: /no network named/ } },
-    { kind: "ExternalKubernetesCluster", inputs: (net) => ({ name: "ext", zone: "zone1", network: net }), bad: { zone: /no zone named/, network: /no network named/ } },
+    {
+        kind: "ExternalKubernetesCluster",
+        inputs: (net) => ({ name: "ext", zone: "zone1", network: net }),
+        bad: { zone: /no zone named/, network: /no network named/ },
+    },
     {
         kind: "NodeGroup",
         inputs: (net) => ({
-            clusterName: "ha", name: "workers", zone: "zone1", network: net, serviceOffering: "2C-4GB", template: "ubuntu-22.04", keyPair: "k",
-            sshPrivateKey: KEY, publicIpAddressId: "ip", sshPortStart: 22100, kubernetesVersion: "1.32.5", count: 2, role: "worker", controlPlaneNodes: [],
+            clusterName: "ha",
+            name: "workers",
+            zone: "zone1",
+            network: net,
+            serviceOffering: "2C-4GB",
+            template: "ubuntu-22.04",
+            keyPair: "k",
+            sshPrivateKey: KEY,
+            publicIpAddressId: "ip",
+            sshPortStart: 22100,
+            kubernetesVersion: "1.32.5",
+            count: 2,
+            role: "worker",
+            controlPlaneNodes: [],
         }),
         bad: { zone: /no zone named/, template: /no template named/, serviceOffering: /no service offering named/, network: /no network named/ },
     },
-    { kind: "PortForwardingRule", inputs: () => ({ ipAddressId: "ip", protocol: "tcp", publicPort: 2222, privatePort: 22, virtualMachine: "web-1" }), bad: { virtualMachine: /no virtual machine named or with id 'nope'/ } },
+    {
+        kind: "PortForwardingRule",
+        inputs: () => ({ ipAddressId: "ip", protocol: "tcp", publicPort: 2222, privatePort: 22, virtualMachine: "web-1" }),
+        bad: { virtualMachine: /no virtual machine named or with id 'nope'/ },
+    },
 ];
 
 async function withSim(body: (settings: Record<string, string>, sim: any, net: string) => Promise<void>): Promise<void> {
@@ -83,9 +107,18 @@ for (const c of CASES) {
 
 test("values not known yet are skipped, the known ones still checked", async (t) => {
     await withSim(async (settings) => {
-        const r = await runHook("VirtualMachine", "check", settings, [{}, { __provider: "p", zone: "nope", template: "ubuntu-22.04", serviceOffering: "1C-1GB", networks: [UNKNOWN] }]);
-        t.deepEqual(r.failures.map((f: any) => f.property), ["zone"]);
-        const all = await runHook("VirtualMachine", "check", settings, [{}, { __provider: "p", zone: UNKNOWN, template: UNKNOWN, serviceOffering: UNKNOWN, networks: UNKNOWN }]);
+        const r = await runHook("VirtualMachine", "check", settings, [
+            {},
+            { __provider: "p", zone: "nope", template: "ubuntu-22.04", serviceOffering: "1C-1GB", networks: [UNKNOWN] },
+        ]);
+        t.deepEqual(
+            r.failures.map((f: any) => f.property),
+            ["zone"],
+        );
+        const all = await runHook("VirtualMachine", "check", settings, [
+            {},
+            { __provider: "p", zone: UNKNOWN, template: UNKNOWN, serviceOffering: UNKNOWN, networks: UNKNOWN },
+        ]);
         t.deepEqual(all.failures, []);
     });
 });
@@ -94,7 +127,10 @@ test("without credentials the reads are skipped silently", async (t) => {
     const saved = { ...process.env };
     for (const k of Object.keys(process.env)) if (/^(MOLD|CLOUDSTACK)_/.test(k)) delete process.env[k];
     try {
-        const r = await runHook("VirtualMachine", "check", undefined, [{}, { __provider: "p", zone: "nope", template: "t", serviceOffering: "o", networks: ["n"] }]);
+        const r = await runHook("VirtualMachine", "check", undefined, [
+            {},
+            { __provider: "p", zone: "nope", template: "t", serviceOffering: "o", networks: ["n"] },
+        ]);
         t.deepEqual(r.failures, []);
     } finally {
         Object.assign(process.env, saved);

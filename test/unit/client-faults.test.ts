@@ -1,14 +1,7 @@
 // The client against a simulator that injects faults: reads and job polls converge through 5xx, 429 and
 // dropped connections; changes are re-sent only when Mold certainly did not run them.
 import test from "ava";
-import {
-    MoldApiError,
-    MoldClient,
-    MoldJobError,
-    MoldJobTimeoutError,
-    MoldOutcomeUnknownError,
-    MoldTransportError,
-} from "../../provider/client";
+import { MoldApiError, MoldClient, MoldJobError, MoldJobTimeoutError, MoldOutcomeUnknownError, MoldTransportError } from "../../provider/client";
 import { FaultConfig, Faults, RequestFault } from "../../simulator/faults";
 import { SimAndClient, withSimulator } from "../helpers/sim";
 
@@ -58,7 +51,10 @@ test("reads converge to the right answer through 503s, proxy 502s, 429s and drop
         for (let i = 0; i < 8; i++) {
             // Page size 2: every list is three pages, each of which may meet a fault.
             const tags = await client.list<{ key: string; value: string }>("listTags", { resourceid: templateId }, "tag", 2);
-            t.deepEqual(tags.map((x) => `${x.key}=${x.value}`).sort(), keys.map((k) => `${k}=v-${k}`));
+            t.deepEqual(
+                tags.map((x) => `${x.key}=${x.value}`).sort(),
+                keys.map((k) => `${k}=v-${k}`),
+            );
         }
         for (let i = 0; i < 4; i++) {
             t.deepEqual(await client.list("listAsyncJobs", {}, "asyncjobs"), jobsBefore);
@@ -100,7 +96,13 @@ test("a change answered 503 and 429 is sent again and carried out exactly once",
     // A seed whose createTags meets at least one 503 and one 429 (and nothing else) before it gets through.
     const { seed, seq } = seedWhere(config, "createTags", (s) => {
         const before = s.slice(0, -1);
-        return s.at(-1) === "none" && before.includes("error503") && before.includes("throttle") && before.every((f) => f === "error503" || f === "throttle") && s.length <= 5;
+        return (
+            s.at(-1) === "none" &&
+            before.includes("error503") &&
+            before.includes("throttle") &&
+            before.every((f) => f === "error503" || f === "throttle") &&
+            s.length <= 5
+        );
     });
     const { client, sim, templateId, stop } = await start(5);
     try {
@@ -113,7 +115,10 @@ test("a change answered 503 and 429 is sent again and carried out exactly once",
         t.is(sim.simulator.faults.injected.throttle, seq.filter((f) => f === "throttle").length);
         // No duplicates: one tag, one job.
         sim.setFaults({});
-        t.deepEqual((await tagsOn(client, templateId)).map((x) => `${x.key}=${x.value}`), ["once=1"]);
+        t.deepEqual(
+            (await tagsOn(client, templateId)).map((x) => `${x.key}=${x.value}`),
+            ["once=1"],
+        );
         const jobs = await client.list<{ cmd: string }>("listAsyncJobs", {}, "asyncjobs");
         t.is(jobs.filter((j) => j.cmd.endsWith("CreateTagsCmd")).length, 1);
     } finally {
@@ -127,7 +132,9 @@ test("a change answered 503 until retries run out fails with Mold's 503 error, a
     const { client, sim, templateId, stop } = await start(2);
     try {
         sim.setFaults({ ...config, seed });
-        const e = await t.throwsAsync(() => client.call("createTags", { resourcetype: "Template", resourceids: [templateId], tags: [{ key: "k", value: "v" }] }));
+        const e = await t.throwsAsync(() =>
+            client.call("createTags", { resourcetype: "Template", resourceids: [templateId], tags: [{ key: "k", value: "v" }] }),
+        );
         t.true(e instanceof MoldApiError, String(e));
         t.is((e as MoldApiError).httpStatus, 503);
         t.regex(e!.message, /maintenance mode/);
@@ -172,7 +179,9 @@ test("a change answered by a proxy's 502 page is not sent again and raises MoldO
     const { client, sim, templateId, stop } = await start(6);
     try {
         sim.setFaults({ ...config, seed });
-        const e = await t.throwsAsync(() => client.call("createTags", { resourcetype: "Template", resourceids: [templateId], tags: [{ key: "k", value: "v" }] }));
+        const e = await t.throwsAsync(() =>
+            client.call("createTags", { resourcetype: "Template", resourceids: [templateId], tags: [{ key: "k", value: "v" }] }),
+        );
         t.true(e instanceof MoldOutcomeUnknownError, String(e));
         t.regex(e!.message, /HTTP 502 from a proxy/);
         t.is(sim.requestCounts.createTags, 1);
@@ -230,11 +239,7 @@ test("waiting longer than the job timeout raises MoldJobTimeoutError; the job ke
         sim.setLatency({ createTags: 5000 });
         const started = Date.now();
         const e = await t.throwsAsync(() =>
-            client.callAsync(
-                "createTags",
-                { resourcetype: "Template", resourceids: [templateId], tags: [{ key: "slow", value: "1" }] },
-                { timeoutMs: 400 },
-            ),
+            client.callAsync("createTags", { resourcetype: "Template", resourceids: [templateId], tags: [{ key: "slow", value: "1" }] }, { timeoutMs: 400 }),
         );
         const took = Date.now() - started;
         t.true(e instanceof MoldJobTimeoutError, String(e));

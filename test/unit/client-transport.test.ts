@@ -41,10 +41,27 @@ test("HTTPS: an unknown CA is refused, a CA bundle file is trusted, insecure mus
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mold-tls-"));
     const key = path.join(dir, "key.pem");
     const cert = path.join(dir, "cert.pem");
-    execFileSync("openssl", [
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1",
-        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-    ], { stdio: "ignore" });
+    execFileSync(
+        "openssl",
+        [
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        { stdio: "ignore" },
+    );
     const server = await serve((_req, _body, res) => ok(res, "listZones"), { key: fs.readFileSync(key, "utf8"), cert: fs.readFileSync(cert, "utf8") });
     const clients: MoldClient[] = [];
     const make = (extra: object) => {
@@ -92,7 +109,10 @@ test("an HTML login page answered 200 is an error with the status and the first 
     const client = new MoldClient({ apiUrl: server.url, ...creds, maxRetries: 0 });
     try {
         const e = await t.throwsAsync(() => client.call("listZones"), { instanceOf: MoldTransportError });
-        t.is(e!.message, "Mold listZones: HTTP 200 answer is not JSON (content-type 'text/html'): <!DOCTYPE html><html><head><title>Sign in - Proxy</title></head><body>login</body></html>");
+        t.is(
+            e!.message,
+            "Mold listZones: HTTP 200 answer is not JSON (content-type 'text/html'): <!DOCTYPE html><html><head><title>Sign in - Proxy</title></head><body>login</body></html>",
+        );
         t.is((e as MoldTransportError).httpStatus, 200);
         t.notRegex(e!.message, /Unexpected token|JSON\.parse/);
     } finally {

@@ -21,11 +21,31 @@ function problem(env: Record<string, string>, options = {}): string {
 }
 
 const ENV_CASES: [env: string, value: string, option: string, message: RegExp][] = [
-    ["MOLD_TIMEOUT_MS", "abc", "timeoutMs", /MOLD_TIMEOUT_MS \(environment; or the timeoutMs option, pulumi config mold:timeoutMs\) must be a positive number of milliseconds, got 'abc'/],
+    [
+        "MOLD_TIMEOUT_MS",
+        "abc",
+        "timeoutMs",
+        /MOLD_TIMEOUT_MS \(environment; or the timeoutMs option, pulumi config mold:timeoutMs\) must be a positive number of milliseconds, got 'abc'/,
+    ],
     ["MOLD_TIMEOUT_MS", "-5", "timeoutMs", /MOLD_TIMEOUT_MS .* got '-5'/],
-    ["MOLD_JOB_TIMEOUT_MS", "10m", "jobTimeoutMs", /MOLD_JOB_TIMEOUT_MS \(environment; or the jobTimeoutMs option\) must be a positive number of milliseconds, got '10m'/],
-    ["MOLD_SIGNATURE", "md5", "signature", /MOLD_SIGNATURE \(environment; or the signature option, pulumi config mold:signature\): Unknown signature algorithm 'md5'/],
-    ["MOLD_INSECURE", "maybe", "insecure", /MOLD_INSECURE \(environment; or the insecure option, pulumi config mold:insecure\) must be true or false, got 'maybe'/],
+    [
+        "MOLD_JOB_TIMEOUT_MS",
+        "10m",
+        "jobTimeoutMs",
+        /MOLD_JOB_TIMEOUT_MS \(environment; or the jobTimeoutMs option\) must be a positive number of milliseconds, got '10m'/,
+    ],
+    [
+        "MOLD_SIGNATURE",
+        "md5",
+        "signature",
+        /MOLD_SIGNATURE \(environment; or the signature option, pulumi config mold:signature\): Unknown signature algorithm 'md5'/,
+    ],
+    [
+        "MOLD_INSECURE",
+        "maybe",
+        "insecure",
+        /MOLD_INSECURE \(environment; or the insecure option, pulumi config mold:insecure\) must be true or false, got 'maybe'/,
+    ],
 ];
 
 for (const [name, value, option, message] of ENV_CASES) {
@@ -38,7 +58,10 @@ test("stack config values are refused naming the mold: key", (t) => {
     const config = (values: Record<string, string>) => ({ get: (k: string) => values[k] });
     const settings = settingsFromConfig(config({ "mold:timeoutMs": "abc", "mold:insecure": "perhaps", "mold:signature": "sha512" }));
     const text = problem({}, settings);
-    t.regex(text, /timeoutMs \(provider option, pulumi config mold:timeoutMs, which takes precedence over MOLD_TIMEOUT_MS\) must be a positive number of milliseconds, got 'abc'/);
+    t.regex(
+        text,
+        /timeoutMs \(provider option, pulumi config mold:timeoutMs, which takes precedence over MOLD_TIMEOUT_MS\) must be a positive number of milliseconds, got 'abc'/,
+    );
     t.regex(text, /insecure \(provider option, pulumi config mold:insecure.*\) must be true or false, got 'perhaps'/);
     t.regex(text, /signature \(provider option, pulumi config mold:signature.*\): Unknown signature algorithm 'sha512'/);
 });

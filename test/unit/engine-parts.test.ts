@@ -39,12 +39,24 @@ test("programEntry: package.json main, else index.ts, else index.js — never a 
 test("rootFailure: the failed step, named by URN, masks what cascaded from it; one line", (t) => {
     const urn = "urn:pulumi:dev::p::pulumi:pulumi:Stack$pulumi-nodejs:dynamic/mold:Network::net";
     const cascaded = [new Error('error serializing property "network": failed to register new resource net'), new CanceledError("urn:x::ip")];
-    t.is(rootFailure([{ urn, message: "create: Mold createNetwork failed\n  - first\n  - second" }], cascaded), `${urn}: create: Mold createNetwork failed; first; second`);
     t.is(
-        rootFailure([{ urn, message: "create: a" }, { urn: "urn:pulumi:dev::p::T::other", message: "b" }], []),
+        rootFailure([{ urn, message: "create: Mold createNetwork failed\n  - first\n  - second" }], cascaded),
+        `${urn}: create: Mold createNetwork failed; first; second`,
+    );
+    t.is(
+        rootFailure(
+            [
+                { urn, message: "create: a" },
+                { urn: "urn:pulumi:dev::p::T::other", message: "b" },
+            ],
+            [],
+        ),
         `${urn}: create: a (1 more failed: other)`,
     );
-    t.is(rootFailure([], [new CanceledError("urn:x"), new Error("Missing required configuration variable 'p:x'\n\tplease set a value")]), "the program failed: Missing required configuration variable 'p:x'; please set a value");
+    t.is(
+        rootFailure([], [new CanceledError("urn:x"), new Error("Missing required configuration variable 'p:x'\n\tplease set a value")]),
+        "the program failed: Missing required configuration variable 'p:x'; please set a value",
+    );
     t.is(rootFailure([], []), undefined);
     const rewrapped = new Error(`error serializing property "ip": failed to register new resource ip: ${new CanceledError("urn:x::ip").message}`);
     t.is(rootFailure([], [rewrapped]), undefined, "the SDK's rewrap of a step not started is a cascade");

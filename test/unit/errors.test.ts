@@ -3,7 +3,16 @@
 // answers for the same situations, and against the shapes that must not match. Hook errors keep their class
 // and cause.
 import test from "ava";
-import { createFirewallRule, createLoadBalancerRule, decodeEnvelope, disassociateIpAddress, MoldApiError, MoldJobError, MoldOutcomeUnknownError, MoldTransportError } from "../../provider/client";
+import {
+    createFirewallRule,
+    createLoadBalancerRule,
+    decodeEnvelope,
+    disassociateIpAddress,
+    MoldApiError,
+    MoldJobError,
+    MoldOutcomeUnknownError,
+    MoldTransportError,
+} from "../../provider/client";
 import {
     isConflict,
     isGone,
@@ -39,10 +48,19 @@ const envelope = (command: string, errorcode: number, cserrorcode: number | unde
 
 // Mold's answers, as mold-api-core.md / mold-api-network.md document them.
 const E = {
-    firewallConflict: decoded("createFirewallRule", envelope("createFirewallRule", 537, 4360, "The range specified, 22-22, conflicts with rule 7 which has 22-22")),
-    lbConflict: decoded("createLoadBalancerRule", envelope("createLoadBalancerRule", 537, 9999, "The range specified, 80-80, conflicts with rule 9 which has 80-80")),
+    firewallConflict: decoded(
+        "createFirewallRule",
+        envelope("createFirewallRule", 537, 4360, "The range specified, 22-22, conflicts with rule 7 which has 22-22"),
+    ),
+    lbConflict: decoded(
+        "createLoadBalancerRule",
+        envelope("createLoadBalancerRule", 537, 9999, "The range specified, 80-80, conflicts with rule 9 which has 80-80"),
+    ),
     icmpDuplicate: decoded("createFirewallRule", envelope("createFirewallRule", 431, 4350, "New rule conflicts with existing rule: 12")),
-    missingParam: decoded("createFirewallRule", envelope("createFirewallRule", 431, 9999, "Unable to execute API command createfirewallrule due to missing parameter protocol")),
+    missingParam: decoded(
+        "createFirewallRule",
+        envelope("createFirewallRule", 431, 9999, "Unable to execute API command createfirewallrule due to missing parameter protocol"),
+    ),
     unknownId: decoded(
         "listFirewallRules",
         envelope(
@@ -54,16 +72,41 @@ const E = {
     ),
     healthCheckUnsupported: decoded(
         "createLBHealthCheckPolicy",
-        envelope("createLBHealthCheckPolicy", 431, 4350, "Failed to create HealthCheck policy: Validation Failed (HealthCheck Policy is not supported by LB Provider for the LB rule:5)"),
+        envelope(
+            "createLBHealthCheckPolicy",
+            431,
+            4350,
+            "Failed to create HealthCheck policy: Validation Failed (HealthCheck Policy is not supported by LB Provider for the LB rule:5)",
+        ),
     ),
-    unavailable: decoded("scaleKubernetesCluster", envelope("scaleKubernetesCluster", 432, 4555, "The given command 'scaleKubernetesCluster' either does not exist, is not available for user.", "errorresponse")),
+    unavailable: decoded(
+        "scaleKubernetesCluster",
+        envelope(
+            "scaleKubernetesCluster",
+            432,
+            4555,
+            "The given command 'scaleKubernetesCluster' either does not exist, is not available for user.",
+            "errorresponse",
+        ),
+    ),
     permission: decoded("createNetwork", envelope("createNetwork", 531, 4365, "Only admin can create networks with aclType=Domain")),
-    limit: decoded("deployVirtualMachine", envelope("deployVirtualMachine", 532, 4370, "Maximum number of resources of type 'user_vm' for account name=demo in domain id=1 has been exceeded.")),
-    internal: decoded("createKubernetesCluster", envelope("createKubernetesCluster", 530, 4250, "Internal error executing command, please contact your system administrator")),
+    limit: decoded(
+        "deployVirtualMachine",
+        envelope("deployVirtualMachine", 532, 4370, "Maximum number of resources of type 'user_vm' for account name=demo in domain id=1 has been exceeded."),
+    ),
+    internal: decoded(
+        "createKubernetesCluster",
+        envelope("createKubernetesCluster", 530, 4250, "Internal error executing command, please contact your system administrator"),
+    ),
     signature: decoded("listZones", envelope("listZones", 401, undefined, "unable to verify user credentials and/or request signature")),
     // A job's failure carries errorcode and text only (no cserrorcode).
     sourceNatJob: new MoldJobError("disassociateIpAddress", "j1", 530, "ip address is used for source nat purposes and can not be disassociated."),
-    offeringJob: new MoldJobError("changeServiceForVirtualMachine", "j2", 431, "Not upgrading vm x since it already has the requested service offering (small)"),
+    offeringJob: new MoldJobError(
+        "changeServiceForVirtualMachine",
+        "j2",
+        431,
+        "Not upgrading vm x since it already has the requested service offering (small)",
+    ),
     lost: new MoldOutcomeUnknownError("createFirewallRule", "ECONNRESET"),
     transport: new MoldTransportError("listZones", "HTTP 200 answer is not JSON", 200),
     plain: new Error("The range specified, 22-22, conflicts with rule 7 which has 22-22 (not from Mold)"),
@@ -85,7 +128,11 @@ test("the decoded envelopes carry Mold's codes (432 under errorresponse too)", (
 });
 
 test("isRefusal: every error envelope and failed job, never a transport failure or a lost answer", (t) => {
-    exactly(t, isRefusal, ALL.filter((n) => !["lost", "transport", "plain"].includes(n)));
+    exactly(
+        t,
+        isRefusal,
+        ALL.filter((n) => !["lost", "transport", "plain"].includes(n)),
+    );
 });
 
 test("isGone and isParamError: 431 by code, whatever the text", (t) => {
@@ -139,7 +186,9 @@ test(
         const fw = await t.throwsAsync(createFirewallRule(w.client, { ipaddressid: ip.id, protocol: "tcp", startport: 25, endport: 40 }));
         t.true(isConflict(fw) && !isUnsupported(fw), String(fw));
         await createFirewallRule(w.client, { ipaddressid: ip.id, protocol: "icmp", icmptype: 8, icmpcode: 0, cidrlist: ["10.0.0.0/8"] });
-        const icmp = await t.throwsAsync(createFirewallRule(w.client, { ipaddressid: ip.id, protocol: "icmp", icmptype: 8, icmpcode: 0, cidrlist: ["10.0.0.0/8"] }));
+        const icmp = await t.throwsAsync(
+            createFirewallRule(w.client, { ipaddressid: ip.id, protocol: "icmp", icmptype: 8, icmpcode: 0, cidrlist: ["10.0.0.0/8"] }),
+        );
         t.true(isConflict(icmp), String(icmp));
         const missing = await t.throwsAsync(createFirewallRule(w.client, { ipaddressid: ip.id, protocol: "tcp", startport: 70000 }));
         t.true(isParamError(missing) && !isConflict(missing) && !isUnsupported(missing), String(missing));

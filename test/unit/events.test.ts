@@ -44,12 +44,21 @@ test("VM operations leave VM.CREATE / VM.START / VM.STOP / VM.DESTROY / VM.EXPUN
         const types = new Set(events.map((e) => e.type));
         for (const type of ["VM.CREATE", "VM.START", "VM.STOP", "VM.DESTROY", "VM.EXPUNGE"]) t.true(types.has(type), `${type} recorded`);
         t.true(events.every((e) => e.resourcetype === "VirtualMachine" && e.level === "INFO"));
-        t.true(events.some((e) => e.type === "VM.CREATE" && e.state === "Created"), "create() logs a Created event");
-        t.true(events.some((e) => e.type === "VM.STOP" && e.state === "Scheduled"), "async submission logs a Scheduled event");
+        t.true(
+            events.some((e) => e.type === "VM.CREATE" && e.state === "Created"),
+            "create() logs a Created event",
+        );
+        t.true(
+            events.some((e) => e.type === "VM.STOP" && e.state === "Scheduled"),
+            "async submission logs a Scheduled event",
+        );
         t.true(events.some((e) => e.type === "VM.STOP" && e.state === "Completed"));
         // Newest first.
         t.is(events[0].type, "VM.EXPUNGE");
-        t.deepEqual((await listEvents(client, { type: "VM.START" })).map((e) => e.resourceid), [vm.id]);
+        t.deepEqual(
+            (await listEvents(client, { type: "VM.START" })).map((e) => e.resourceid),
+            [vm.id],
+        );
         t.regex(events[0].created, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0000$/);
         await registerSSHKeyPair(client, "k", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl");
         t.is((await listEvents(client, { type: "REGISTER.SSH.KEYPAIR" })).length, 1);

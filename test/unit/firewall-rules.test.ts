@@ -18,7 +18,12 @@ interface Case {
 
 const CASES: Record<string, Case> = {
     ingress: { def: firewallRule, at: { ipAddressId: "ip-1" }, outs: { ruleId: "r", ipAddress: "203.0.113.5", networkId: "n-1" }, defaultCidrs: ["0.0.0.0/0"] },
-    egress: { def: egressFirewallRule, at: { network: "n-1" }, outs: { ruleId: "r", networkId: "n-1", networkName: "app", networkCidr: "10.1.1.0/24" }, defaultCidrs: ["10.1.1.0/24"] },
+    egress: {
+        def: egressFirewallRule,
+        at: { network: "n-1" },
+        outs: { ruleId: "r", networkId: "n-1", networkName: "app", networkCidr: "10.1.1.0/24" },
+        defaultCidrs: ["10.1.1.0/24"],
+    },
 };
 
 for (const [direction, c] of Object.entries(CASES)) {
@@ -44,9 +49,15 @@ for (const [direction, c] of Object.entries(CASES)) {
         t.true(dbr({ ...tcp, cidrList: ["10.1.1.0/24"] }, { ...tcp, startPort: 25, endPort: 40, cidrList: ["10.1.1.7/24"] }), "overlapping ports, same CIDR");
         t.false(dbr({ ...tcp, cidrList: ["10.1.1.0/24"] }, { ...tcp, startPort: 31, endPort: 40, cidrList: ["10.1.1.0/24"] }), "disjoint ports");
         t.false(dbr({ ...tcp, cidrList: ["10.1.1.0/24"] }, { ...tcp, protocol: "udp", cidrList: ["10.1.1.0/24"] }), "another protocol");
-        t.false(dbr({ protocol: "icmp", icmpType: 8, cidrList: ["10.1.1.0/24"] }, { protocol: "icmp", icmpType: 8, cidrList: ["10.1.1.0/24"], tags: { x: "y" } }), "nothing replaces");
+        t.false(
+            dbr({ protocol: "icmp", icmpType: 8, cidrList: ["10.1.1.0/24"] }, { protocol: "icmp", icmpType: 8, cidrList: ["10.1.1.0/24"], tags: { x: "y" } }),
+            "nothing replaces",
+        );
         t.true(dbr({ protocol: "icmp", icmpType: 8, cidrList: ["10.1.1.0/24"] }, { protocol: "icmp", icmpType: 8, cidrList: ["10.1.1.0/24", "10.2.0.0/16"] }));
-        t.false(dbr({ ...tcp, cidrList: ["10.1.1.0/24"] }, { ...tcp, cidrList: ["10.1.1.0/24"], ...c.at, [Object.keys(c.at)[0]]: "elsewhere" }), "another place");
+        t.false(
+            dbr({ ...tcp, cidrList: ["10.1.1.0/24"] }, { ...tcp, cidrList: ["10.1.1.0/24"], ...c.at, [Object.keys(c.at)[0]]: "elsewhere" }),
+            "another place",
+        );
     });
 
     test(`${direction}: the same checks, each naming its property`, (t) => {
@@ -64,8 +75,10 @@ for (const [direction, c] of Object.entries(CASES)) {
 }
 
 test("where the directions differ: a replacement of an ingress rule deletes first on any port overlap; an egress one only on Mold's conflicts", (t) => {
-    const ingress = (o: Wire, n: Wire) => diffInputs(firewallRule, { ...CASES.ingress.outs, ipAddressId: "ip-1", ...o }, { ipAddressId: "ip-1", ...n }).deleteBeforeReplace;
-    const egress = (o: Wire, n: Wire) => diffInputs(egressFirewallRule, { ...CASES.egress.outs, network: "n-1", ...o }, { network: "n-1", ...n }).deleteBeforeReplace;
+    const ingress = (o: Wire, n: Wire) =>
+        diffInputs(firewallRule, { ...CASES.ingress.outs, ipAddressId: "ip-1", ...o }, { ipAddressId: "ip-1", ...n }).deleteBeforeReplace;
+    const egress = (o: Wire, n: Wire) =>
+        diffInputs(egressFirewallRule, { ...CASES.egress.outs, network: "n-1", ...o }, { network: "n-1", ...n }).deleteBeforeReplace;
     const tcp = { protocol: "tcp", startPort: 443 };
     // Other CIDRs: Mold takes both rules (§6.5).
     t.true(ingress({ ...tcp, cidrList: ["0.0.0.0/0"] }, { ...tcp, cidrList: ["192.0.2.0/24"] }));
@@ -86,7 +99,17 @@ test("where the directions differ: ingress tcp needs ports and has no protocol '
     t.true(egressFirewallRule.replaceOnChanges.includes("destCidrList"));
     const egressOuts = CASES.egress.outs;
     // On a network Mold stores 0.0.0.0/0 as the network's CIDR, and a network named by its name is the same one.
-    t.deepEqual(changedInputs(egressFirewallRule, { ...egressOuts, network: "n-1", protocol: "all", cidrList: ["0.0.0.0/0"] }, { network: "app", protocol: "all" }), []);
+    t.deepEqual(
+        changedInputs(egressFirewallRule, { ...egressOuts, network: "n-1", protocol: "all", cidrList: ["0.0.0.0/0"] }, { network: "app", protocol: "all" }),
+        [],
+    );
     // On an IP 0.0.0.0/0 is just the default: a narrower list is a change.
-    t.deepEqual(changedInputs(firewallRule, { ipAddressId: "ip", protocol: "icmp", cidrList: ["0.0.0.0/0"] }, { ipAddressId: "ip", protocol: "icmp", cidrList: ["10.0.0.0/8"] }), ["cidrList"]);
+    t.deepEqual(
+        changedInputs(
+            firewallRule,
+            { ipAddressId: "ip", protocol: "icmp", cidrList: ["0.0.0.0/0"] },
+            { ipAddressId: "ip", protocol: "icmp", cidrList: ["10.0.0.0/8"] },
+        ),
+        ["cidrList"],
+    );
 });

@@ -56,7 +56,13 @@ test(
         const first = await createFirewallRule(w.client, { ...base, startport: 20, endport: 30 });
         const dbid = w.sim.inventory().firewallRules.find((r: any) => r.id === first.id)._dbid;
         const jobsBefore = w.sim.inventory().jobs.length;
-        await apiError(t, createFirewallRule(w.client, { ...base, startport: 25, endport: 40 }), 537, 4360, `The range specified, 25-40, conflicts with rule ${dbid} which has 20-30`);
+        await apiError(
+            t,
+            createFirewallRule(w.client, { ...base, startport: 25, endport: 40 }),
+            537,
+            4360,
+            `The range specified, 25-40, conflicts with rule ${dbid} which has 20-30`,
+        );
         t.is(w.sim.inventory().jobs.length, jobsBefore, "no job was created");
         t.is((await listFirewallRules(w.client, { ipaddressid: ip.id })).length, 1, "the rejected rule left nothing behind");
         // A different CIDR string (even one that overlaps) or another protocol is no conflict.
@@ -82,9 +88,27 @@ test(
         await apiError(t, createFirewallRule(w.client, { ...base, startport: 30, endport: 20 }), 431, 4350, "Start port can't be bigger than end port");
         await apiError(t, createFirewallRule(w.client, { ...base, protocol: "all" }), 431, 4350, "Protocol all is not supported in zone 1");
         await apiError(t, createFirewallRule(w.client, { ...base, icmptype: 8 }), 431, 4350, "Can specify icmpCode and icmpType for ICMP protocol only");
-        await apiError(t, createFirewallRule(w.client, { ...base, protocol: "icmp", startport: 1 }), 431, 4350, "Can't specify start/end port when protocol is ICMP");
-        await apiError(t, w.client.call("createFirewallRule", { ipaddressid: ip.id }), 431, 9999, "Unable to execute API command createfirewallrule due to missing parameter protocol");
-        await apiError(t, createFirewallRule(w.client, { ...base, ipaddressid: UNKNOWN_UUID }), 431, 9999, unknownUuidText("createfirewallrule", "ipaddressid"));
+        await apiError(
+            t,
+            createFirewallRule(w.client, { ...base, protocol: "icmp", startport: 1 }),
+            431,
+            4350,
+            "Can't specify start/end port when protocol is ICMP",
+        );
+        await apiError(
+            t,
+            w.client.call("createFirewallRule", { ipaddressid: ip.id }),
+            431,
+            9999,
+            "Unable to execute API command createfirewallrule due to missing parameter protocol",
+        );
+        await apiError(
+            t,
+            createFirewallRule(w.client, { ...base, ipaddressid: UNKNOWN_UUID }),
+            431,
+            9999,
+            unknownUuidText("createfirewallrule", "ipaddressid"),
+        );
         w.sim.setLatency({ associateIpAddress: 500 });
         const pending = await w.submit("associateIpAddress", { networkid: n.id });
         const ipDbId = w.sim.inventory().publicIps.find((x: any) => x.id === pending.id)._dbid;
@@ -98,7 +122,13 @@ test(
         await apiError(t, listFirewallRules(w.client, { ipaddressid: pending.id! }), 431, 4350, `Ip address id=${ipDbId} not ready for firewall rules yet`);
         const icmp = await createFirewallRule(w.client, { ipaddressid: ip.id, protocol: "icmp", icmptype: 0, icmpcode: 0 });
         const icmpDbId = w.sim.inventory().firewallRules.find((r: any) => r.id === icmp.id)._dbid;
-        await apiError(t, createFirewallRule(w.client, { ipaddressid: ip.id, protocol: "icmp", icmptype: 0, icmpcode: 0 }), 431, 4350, `New rule conflicts with existing rule: ${icmpDbId}`);
+        await apiError(
+            t,
+            createFirewallRule(w.client, { ipaddressid: ip.id, protocol: "icmp", icmptype: 0, icmpcode: 0 }),
+            431,
+            4350,
+            `New rule conflicts with existing rule: ${icmpDbId}`,
+        );
     }),
 );
 
@@ -111,11 +141,20 @@ test(
         const a = await createFirewallRule(w.client, { ipaddressid: ip1.id, protocol: "tcp", startport: 80 });
         const b = await createFirewallRule(w.client, { ipaddressid: ip2.id, protocol: "tcp", startport: 80 });
         await createTags(w.client, "FirewallRule", [b.id], { app: "web" });
-        t.deepEqual((await listFirewallRules(w.client, { ipaddressid: ip1.id })).map((r) => r.id), [a.id]);
+        t.deepEqual(
+            (await listFirewallRules(w.client, { ipaddressid: ip1.id })).map((r) => r.id),
+            [a.id],
+        );
         t.is((await listFirewallRules(w.client, { networkid: n.id })).length, 2);
         const tagged = await listFirewallRules(w.client, { tags: { app: "web" } });
-        t.deepEqual(tagged.map((r) => r.id), [b.id]);
-        t.deepEqual(tagged[0].tags.map((x) => [x.key, x.value, x.resourcetype]), [["app", "web", "FirewallRule"]]);
+        t.deepEqual(
+            tagged.map((r) => r.id),
+            [b.id],
+        );
+        t.deepEqual(
+            tagged[0].tags.map((x) => [x.key, x.value, x.resourcetype]),
+            [["app", "web", "FirewallRule"]],
+        );
 
         const updated = await updateFirewallRule(w.client, a.id, { fordisplay: false });
         t.false(updated.fordisplay);
@@ -138,7 +177,14 @@ test(
         const n = await w.newNetwork();
         const vm = await w.deployVm(n.id);
         const ip = await w.newIp(n.id);
-        const pf = await createPortForwardingRule(w.client, { ipaddressid: ip.id, protocol: "tcp", publicport: 2222, privateport: 22, virtualmachineid: vm.id, openfirewall: false });
+        const pf = await createPortForwardingRule(w.client, {
+            ipaddressid: ip.id,
+            protocol: "tcp",
+            publicport: 2222,
+            privateport: 22,
+            virtualmachineid: vm.id,
+            openfirewall: false,
+        });
         const pfDbId = w.sim.inventory().portForwardingRules[0]._dbid;
         await apiError(t, deleteFirewallRule(w.client, pf.id), 431, 4350, `Unable to find ${pfDbId} having purpose [Firewall, Ipv6Firewall]`);
         const egress = await createEgressFirewallRule(w.client, { networkid: n.id, protocol: "tcp", startport: 443 });
@@ -175,14 +221,44 @@ test(
         t.is(rule.traffictype, "Egress");
         t.is(rule.ipaddressid, undefined);
         t.is(rule.state, "Active");
-        const anywhere = await createEgressFirewallRule(w.client, { networkid: n.id, protocol: "udp", startport: 53, cidrlist: ["0.0.0.0/0"], destcidrlist: ["8.8.8.8/32"] });
+        const anywhere = await createEgressFirewallRule(w.client, {
+            networkid: n.id,
+            protocol: "udp",
+            startport: 53,
+            cidrlist: ["0.0.0.0/0"],
+            destcidrlist: ["8.8.8.8/32"],
+        });
         t.is(anywhere.cidrlist, n.cidr!);
         t.is(anywhere.destcidrlist, "8.8.8.8/32");
         const dbid = w.sim.inventory().firewallRules.find((x: any) => x.id === rule.id)._dbid;
-        await apiError(t, createEgressFirewallRule(w.client, { networkid: n.id, protocol: "tcp", startport: 443 }), 537, 9999, `The range specified, 443-443, conflicts with rule ${dbid} which has 443-443`);
-        await apiError(t, createEgressFirewallRule(w.client, { networkid: n.id, protocol: "tcp", cidrlist: ["192.168.0.0/24"] }), 431, 4350, `[192.168.0.0/24] is not within the guest CIDR [${n.cidr}]. `);
-        await apiError(t, createEgressFirewallRule(w.client, { networkid: n.id, protocol: "tcp", cidrlist: ["nope"] }), 431, 4350, "Source CIDRs formatting error [nope].");
-        await apiError(t, createEgressFirewallRule(w.client, { networkid: n.id, protocol: "tcp", destcidrlist: ["1.1.1.1/40"] }), 431, 4350, "Destination CIDRs formatting error [1.1.1.1/40].");
+        await apiError(
+            t,
+            createEgressFirewallRule(w.client, { networkid: n.id, protocol: "tcp", startport: 443 }),
+            537,
+            9999,
+            `The range specified, 443-443, conflicts with rule ${dbid} which has 443-443`,
+        );
+        await apiError(
+            t,
+            createEgressFirewallRule(w.client, { networkid: n.id, protocol: "tcp", cidrlist: ["192.168.0.0/24"] }),
+            431,
+            4350,
+            `[192.168.0.0/24] is not within the guest CIDR [${n.cidr}]. `,
+        );
+        await apiError(
+            t,
+            createEgressFirewallRule(w.client, { networkid: n.id, protocol: "tcp", cidrlist: ["nope"] }),
+            431,
+            4350,
+            "Source CIDRs formatting error [nope].",
+        );
+        await apiError(
+            t,
+            createEgressFirewallRule(w.client, { networkid: n.id, protocol: "tcp", destcidrlist: ["1.1.1.1/40"] }),
+            431,
+            4350,
+            "Destination CIDRs formatting error [1.1.1.1/40].",
+        );
         const netDbId = w.sim.inventory().networks[0]._dbid;
         await apiError(
             t,
@@ -193,7 +269,10 @@ test(
         );
         const all = await createEgressFirewallRule(w.client, { networkid: n.id, protocol: "all" });
         t.is(all.protocol, "all");
-        t.deepEqual((await listEgressFirewallRules(w.client, { networkid: n.id })).map((x) => x.id), [rule.id, anywhere.id, all.id]);
+        t.deepEqual(
+            (await listEgressFirewallRules(w.client, { networkid: n.id })).map((x) => x.id),
+            [rule.id, anywhere.id, all.id],
+        );
         t.is((await listFirewallRules(w.client, { networkid: n.id })).length, 0, "egress rules are not in the ingress list");
         t.false((await updateEgressFirewallRule(w.client, all.id, { fordisplay: false })).fordisplay);
         await deleteEgressFirewallRule(w.client, all.id);

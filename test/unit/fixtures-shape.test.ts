@@ -88,14 +88,26 @@ class World {
     firewallRule(): Promise<any> {
         return this.once("fw", async () => {
             const ip = await this.publicIp();
-            const r = await this.client.callAsync<any>("createFirewallRule", { ipaddressid: ip.id, protocol: "tcp", startport: 2022, endport: 2022, cidrlist: ["0.0.0.0/0"] });
+            const r = await this.client.callAsync<any>("createFirewallRule", {
+                ipaddressid: ip.id,
+                protocol: "tcp",
+                startport: 2022,
+                endport: 2022,
+                cidrlist: ["0.0.0.0/0"],
+            });
             return r.result.firewallrule;
         });
     }
     egressRule(): Promise<any> {
         return this.once("egress", async () => {
             const net = await this.network();
-            const r = await this.client.callAsync<any>("createEgressFirewallRule", { networkid: net.id, protocol: "tcp", startport: 443, endport: 443, cidrlist: [net.cidr] });
+            const r = await this.client.callAsync<any>("createEgressFirewallRule", {
+                networkid: net.id,
+                protocol: "tcp",
+                startport: 443,
+                endport: 443,
+                cidrlist: [net.cidr],
+            });
             return r.result.firewallrule;
         });
     }
@@ -145,7 +157,13 @@ class World {
     }
     serviceOffering(): Promise<any> {
         return this.once("svcoffering", async () => {
-            const r = await this.client.call<any>("createServiceOffering", { name: this.unique("shape-so"), displaytext: "shape so", cpunumber: 1, cpuspeed: 1000, memory: 512 });
+            const r = await this.client.call<any>("createServiceOffering", {
+                name: this.unique("shape-so"),
+                displaytext: "shape so",
+                cpunumber: 1,
+                cpuspeed: 1000,
+                memory: 512,
+            });
             return r.serviceoffering;
         });
     }
@@ -299,7 +317,13 @@ const RECIPES: Record<string, Recipe> = {
     },
     createNetworkOffering: {
         needs: [],
-        params: async (w) => ({ name: w.unique("shape-offering"), displaytext: "shape", guestiptype: "Isolated", traffictype: "Guest", supportedservices: ["Dhcp", "Dns"] }),
+        params: async (w) => ({
+            name: w.unique("shape-offering"),
+            displaytext: "shape",
+            guestiptype: "Isolated",
+            traffictype: "Guest",
+            supportedservices: ["Dhcp", "Dns"],
+        }),
     },
     updateNetworkOffering: {
         needs: ["createNetworkOffering"],
@@ -470,9 +494,18 @@ test.before((t) => {
 });
 
 test.after.always((t) => {
-    const by = (s: Outcome["status"]) => outcomes.filter((o) => o.status === s).map((o) => o.command).sort();
+    const by = (s: Outcome["status"]) =>
+        outcomes
+            .filter((o) => o.status === s)
+            .map((o) => o.command)
+            .sort();
     t.log(`shape-compared (${by("compared").length}): ${by("compared").join(", ")}`);
-    t.log(`skipped (${by("skipped").length}): ${outcomes.filter((o) => o.status === "skipped").map((o) => `${o.command} [${o.note}]`).join("; ")}`);
+    t.log(
+        `skipped (${by("skipped").length}): ${outcomes
+            .filter((o) => o.status === "skipped")
+            .map((o) => `${o.command} [${o.note}]`)
+            .join("; ")}`,
+    );
     if (by("failed").length) t.log(`failed: ${by("failed").join(", ")}`);
 });
 
@@ -490,7 +523,7 @@ test("the comparison itself catches type changes, gaps and extras, recursively, 
         firewallrule: { id: "x", startport: "22", tags: [{ key: "k" }], nic: [{ ip: 1 }], details: {}, extra: true },
     };
     const r = compareShape(recorded, simulated);
-    t.deepEqual(r.typeMismatches, ["firewallrule.startport: expected number, got string (\"22\")", "firewallrule.nic[].ip: expected string, got number (1)"]);
+    t.deepEqual(r.typeMismatches, ['firewallrule.startport: expected number, got string ("22")', "firewallrule.nic[].ip: expected string, got number (1)"]);
     t.deepEqual(r.missing, []); // nic[].mask is not in every recorded NIC; details is a map
     t.deepEqual(r.extra.sort(), ["firewallrule.extra", "firewallrule.tags[].key"]);
     t.deepEqual(compareShape({ a: { b: 1 } }, { a: {} }).missing, ["a.b"]);
@@ -512,7 +545,8 @@ test("VM answers carry the guest counters recorded VMs have, with the recorded J
     const vms = fixtures.filter((f) => f.file === "VirtualMachineService.json").flatMap((f) => recordedVms(f.body));
     const counters = /^(cpuused|(network|disk)kbs(read|write)|diskio(read|write)|memory(kbs|intfreekbs|targetkbs)|(received|sent)bytes)$/;
     const recorded = new Map<string, Set<string>>();
-    for (const vm of vms) for (const [k, v] of Object.entries(vm)) if (counters.test(k)) (recorded.get(k) ?? recorded.set(k, new Set()).get(k)!).add(jsonType(v));
+    for (const vm of vms)
+        for (const [k, v] of Object.entries(vm)) if (counters.test(k)) (recorded.get(k) ?? recorded.set(k, new Set()).get(k)!).add(jsonType(v));
     t.true(recorded.size >= 10, `counters found in the fixtures: ${[...recorded.keys()].join(", ")}`);
 
     const env = await withSimulator({ timeFactor: 0.05, kubeApi: false, ssh: false });
@@ -521,8 +555,14 @@ test("VM answers carry the guest counters recorded VMs have, with the recorded J
         const deployed = await w.vm();
         const stopped = await w.stoppedVm();
         const listed = (await rawCall(env.sim, "listVirtualMachines", { id: deployed.id })).body.listvirtualmachinesresponse.virtualmachine[0];
-        for (const [label, vm] of [["deployVirtualMachine", deployed], ["stopVirtualMachine", stopped], ["listVirtualMachines", listed]] as const) {
-            const problems = [...recorded].filter(([k, types]) => !(k in vm) || !types.has(jsonType(vm[k]))).map(([k, types]) => `${k}: recorded ${[...types].join("|")}, got ${k in vm ? jsonType(vm[k]) : "nothing"}`);
+        for (const [label, vm] of [
+            ["deployVirtualMachine", deployed],
+            ["stopVirtualMachine", stopped],
+            ["listVirtualMachines", listed],
+        ] as const) {
+            const problems = [...recorded]
+                .filter(([k, types]) => !(k in vm) || !types.has(jsonType(vm[k])))
+                .map(([k, types]) => `${k}: recorded ${[...types].join("|")}, got ${k in vm ? jsonType(vm[k]) : "nothing"}`);
             t.deepEqual(problems, [], `${label}: guest counters`);
             t.regex(String(vm.cpuused), /^\d+(\.\d{1,2})?%$/, `${label}: cpuused is formatted "#.##%"`);
         }
@@ -550,11 +590,34 @@ test("network offerings carry service[].capability[] as CloudStack builds it, in
             const report = compareShape({ name: recordedService.name, capability: recordedService.capability }, { name: svc.name, capability: svc.capability });
             t.deepEqual([report.typeMismatches, report.missing], [[], []], `${name}: capability shape against the recorded ServiceResponse`);
         }
-        t.deepEqual(byName.Lb.capability.map((c: any) => [c.name, c.value]), [["SupportedLBIsolation", "dedicated"], ["ElasticLb", "false"], ["InlineMode", "false"]]);
-        t.deepEqual(byName.SourceNat.capability.map((c: any) => [c.name, c.value]), [["SupportedSourceNatTypes", "peraccount"], ["RedundantRouter", "false"]]);
-        t.deepEqual(byName.StaticNat.capability.map((c: any) => [c.name, c.value]), [["ElasticIp", "false"], ["AssociatePublicIP", "false"]]);
-        for (const other of services.filter((s) => !["Lb", "SourceNat", "StaticNat"].includes(s.name))) t.false("capability" in other, `${other.name} has no capability[]`);
-        t.true(services.every((s) => Array.isArray(s.provider) && s.provider.every((p: any) => typeof p.name === "string")), "every service names its providers");
+        t.deepEqual(
+            byName.Lb.capability.map((c: any) => [c.name, c.value]),
+            [
+                ["SupportedLBIsolation", "dedicated"],
+                ["ElasticLb", "false"],
+                ["InlineMode", "false"],
+            ],
+        );
+        t.deepEqual(
+            byName.SourceNat.capability.map((c: any) => [c.name, c.value]),
+            [
+                ["SupportedSourceNatTypes", "peraccount"],
+                ["RedundantRouter", "false"],
+            ],
+        );
+        t.deepEqual(
+            byName.StaticNat.capability.map((c: any) => [c.name, c.value]),
+            [
+                ["ElasticIp", "false"],
+                ["AssociatePublicIP", "false"],
+            ],
+        );
+        for (const other of services.filter((s) => !["Lb", "SourceNat", "StaticNat"].includes(s.name)))
+            t.false("capability" in other, `${other.name} has no capability[]`);
+        t.true(
+            services.every((s) => Array.isArray(s.provider) && s.provider.every((p: any) => typeof p.name === "string")),
+            "every service names its providers",
+        );
     } finally {
         await env.stop();
     }
@@ -615,11 +678,19 @@ for (const f of fixtures) {
             }
 
             // The object key(s) inside: jobresult's for async commands, the response's for sync ones.
-            const objectKeys = (o: any) => (o && typeof o === "object" ? Object.keys(o).filter((k) => k !== "count").sort() : []);
+            const objectKeys = (o: any) =>
+                o && typeof o === "object"
+                    ? Object.keys(o)
+                          .filter((k) => k !== "count")
+                          .sort()
+                    : [];
             const expectedObj = f.async ? objectKeys(f.body.jobresult) : objectKeys(f.body);
             const actualObj = f.async ? objectKeys(actual.jobresult) : objectKeys(actual);
             for (const k of expectedObj) {
-                t.true(actualObj.includes(k), `${command}: object key '${k}' expected${f.async ? " in jobresult" : ""}, simulator has [${actualObj.join(", ")}]`);
+                t.true(
+                    actualObj.includes(k),
+                    `${command}: object key '${k}' expected${f.async ? " in jobresult" : ""}, simulator has [${actualObj.join(", ")}]`,
+                );
             }
 
             const report = compareShape(f.body, actual);

@@ -44,20 +44,32 @@ test(
             t.deepEqual(read.props, created.outs);
         }
         const first = w.sim.inventory().firewallRules.find((r: any) => r.startport === 80);
-        const diff = await call("EgressFirewallRule", "diff", first.id, { network: n.name, protocol: "tcp", startPort: 80, networkId: n.id, networkCidr: cidr }, {
-            network: n.name,
-            protocol: "tcp",
-            startPort: 80,
-            destCidrList: ["8.8.8.8/32"],
-        });
+        const diff = await call(
+            "EgressFirewallRule",
+            "diff",
+            first.id,
+            { network: n.name, protocol: "tcp", startPort: 80, networkId: n.id, networkCidr: cidr },
+            {
+                network: n.name,
+                protocol: "tcp",
+                startPort: 80,
+                destCidrList: ["8.8.8.8/32"],
+            },
+        );
         t.deepEqual(diff.replaces, ["destCidrList"]);
         t.false(diff.deleteBeforeReplace, "a new destination does not duplicate the old rule");
-        const endChanged = await call("EgressFirewallRule", "diff", first.id, { network: n.name, protocol: "tcp", startPort: 80, networkId: n.id, networkCidr: cidr }, {
-            network: n.name,
-            protocol: "tcp",
-            startPort: 80,
-            endPort: 90,
-        });
+        const endChanged = await call(
+            "EgressFirewallRule",
+            "diff",
+            first.id,
+            { network: n.name, protocol: "tcp", startPort: 80, networkId: n.id, networkCidr: cidr },
+            {
+                network: n.name,
+                protocol: "tcp",
+                startPort: 80,
+                endPort: 90,
+            },
+        );
         t.true(endChanged.deleteBeforeReplace, "overlapping ports with the same CIDRs: Mold would refuse the new rule next to the old");
     }),
 );
@@ -79,7 +91,12 @@ test(
 
         const read = await call("PortForwardingRule", "read", created.id, created.outs);
         t.deepEqual(read.props, created.outs, "refresh: no drift (VM by name, CIDR with host bits, end ports left out)");
-        const same = await call("PortForwardingRule", "diff", created.id, created.outs, { ...created.inputs, virtualMachine: vm1.id, cidrList: ["10.0.0.0/8"], publicEndPort: 2222 });
+        const same = await call("PortForwardingRule", "diff", created.id, created.outs, {
+            ...created.inputs,
+            virtualMachine: vm1.id,
+            cidrList: ["10.0.0.0/8"],
+            publicEndPort: 2222,
+        });
         t.false(same.changes);
 
         const news = { ...created.inputs, privatePort: 2022, virtualMachine: vm2.id, cidrList: undefined };
@@ -108,7 +125,12 @@ test(
         const n = await w.newNetwork();
         const vm = await w.deployVm(n.id);
         const ip = await w.newIp(n.id);
-        const checked = await call("PortForwardingRule", "check", {}, { __provider: "p", ipAddressId: ip.id, protocol: "tcp", publicPort: 8080, privatePort: 80, virtualMachine: vm.id, openFirewall: true });
+        const checked = await call(
+            "PortForwardingRule",
+            "check",
+            {},
+            { __provider: "p", ipAddressId: ip.id, protocol: "tcp", publicPort: 8080, privatePort: 80, virtualMachine: vm.id, openFirewall: true },
+        );
         w.sim.setFaults({ throttleRate: 1, commands: ["createTags"] });
         const e: any = await t.throwsAsync(call("PortForwardingRule", "create", checked.inputs));
         w.sim.setFaults({});
@@ -140,7 +162,13 @@ test(
             return r() >= 0.5;
         })!;
         w.sim.setFaults({ dropRate: 1, commands: ["createPortForwardingRule"], seed });
-        const created = await up(call, "PortForwardingRule", { ipAddressId: ip.id, protocol: "udp", publicPort: 5000, privatePort: 5000, virtualMachine: vm.name });
+        const created = await up(call, "PortForwardingRule", {
+            ipAddressId: ip.id,
+            protocol: "udp",
+            publicPort: 5000,
+            privatePort: 5000,
+            virtualMachine: vm.name,
+        });
         w.sim.setFaults({});
         t.is(w.sim.requestCounts.createPortForwardingRule, 1);
         const rules = w.sim.inventory().portForwardingRules;

@@ -31,12 +31,22 @@ test("the committed generated files are what schema.json generates", (t) => {
 
 test("a changed schema.json makes every file that repeats it stale, the docs and the README table included", (t) => {
     const schema = withNetworkMtu();
-    t.deepEqual(gen.stale(schema).sort(), ["README.md", "docs/resources.md", "provider/generated/schema.ts", "provider/generated/types.ts", "sdk/generated/resources.ts", "sdk/generated/types.ts"]);
+    t.deepEqual(gen.stale(schema).sort(), [
+        "README.md",
+        "docs/resources.md",
+        "provider/generated/schema.ts",
+        "provider/generated/types.ts",
+        "sdk/generated/resources.ts",
+        "sdk/generated/types.ts",
+    ]);
     const out = gen.generate(schema);
     t.regex(out["README.md"], /\| `Network` \| name, displayText, networkOffering, networkDomain, tags, mtu \| zone, gateway, netmask \|/);
     t.regex(out["docs/resources.md"], /\| `mtu` \| `number` \| {2}\| in place \| {2}\| Maximum transmission unit of the guest network\. \|/);
     t.regex(out["sdk/generated/types.ts"], /\/\*\* Maximum transmission unit of the guest network\. \*\/\n {4}mtu\?: pulumi\.Input<number>;/);
-    t.regex(out["provider/generated/types.ts"], /Network: \{ inputs: NetworkInputs; outputs: NetworkOutputs; handled: "name" \| "displayText" \| "zone" \| "networkOffering" \| "gateway" \| "netmask" \| "networkDomain" \| "tags" \| "mtu" \}/);
+    t.regex(
+        out["provider/generated/types.ts"],
+        /Network: \{ inputs: NetworkInputs; outputs: NetworkOutputs; handled: "name" \| "displayText" \| "zone" \| "networkOffering" \| "gateway" \| "netmask" \| "networkDomain" \| "tags" \| "mtu" \}/,
+    );
 });
 
 test("the README table and docs/resources.md say what schema.json says: replaces, in place, refused, secret", (t) => {
@@ -51,7 +61,8 @@ test("the README table and docs/resources.md say what schema.json says: replaces
         const [, , inPlace, replaces] = row!.split("|").map((c) => c.trim());
         for (const [k, p] of Object.entries<any>(r.inputProperties)) {
             if (k === "importId" || p["x-connection"]) continue;
-            const listed = (cell: string) => cell.split(", ").some((x) => x === k || x.startsWith(`${k} (`) || x.startsWith(`refused: ${k}`) || x.endsWith(`; refused: ${k}`));
+            const listed = (cell: string) =>
+                cell.split(", ").some((x) => x === k || x.startsWith(`${k} (`) || x.startsWith(`refused: ${k}`) || x.endsWith(`; refused: ${k}`));
             if (p.replaceOnChanges) t.true(listed(replaces), `${kind}.${k} replaces`);
             else if (p["x-onChange"] === "refused") t.regex(replaces, new RegExp(`refused: .*\\b${k}\\b`), `${kind}.${k} refused`);
             else t.true(listed(inPlace), `${kind}.${k} in place`);

@@ -139,7 +139,13 @@ const KINDS: Record<string, Kind> = {
             const net = await w.net();
             const vm = await w.vm(net.id);
             const ip = await associateIpAddress(w.client, { networkid: net.id });
-            const rule = await createPortForwardingRule(w.client, { ipaddressid: ip.id, protocol: "tcp", publicport: 2222, privateport: 22, virtualmachineid: vm });
+            const rule = await createPortForwardingRule(w.client, {
+                ipaddressid: ip.id,
+                protocol: "tcp",
+                publicport: 2222,
+                privateport: 22,
+                virtualmachineid: vm,
+            });
             return { id: rule.id, olds: OURS };
         },
         removeOutOfBand: (w, id) => deletePortForwardingRule(w.oob, id),
@@ -149,7 +155,13 @@ const KINDS: Record<string, Kind> = {
         deleteCommand: "deleteLoadBalancerRule",
         async make(w) {
             const ip = await associateIpAddress(w.client, { networkid: (await w.net()).id });
-            const rule = await createLoadBalancerRule(w.client, { publicipid: ip.id, name: `lb-${++counter}`, algorithm: "roundrobin", privateport: 80, publicport: 80 });
+            const rule = await createLoadBalancerRule(w.client, {
+                publicipid: ip.id,
+                name: `lb-${++counter}`,
+                algorithm: "roundrobin",
+                privateport: 80,
+                publicport: 80,
+            });
             return { id: rule.id, olds: OURS };
         },
         removeOutOfBand: (w, id) => deleteLoadBalancerRule(w.oob, id),
@@ -245,11 +257,19 @@ for (const [kind, k] of Object.entries(KINDS)) {
     });
 }
 
-
 // ---- NodeGroup VMs, LB members and the Mold registration of self-managed clusters ------------------------
 
 const nodeOf = (vmId: string): NodeRecord =>
-    ({ name: `node-${vmId.slice(0, 8)}`, vmId, privateIp: "10.1.1.5", slot: 0, access: "port-forward", sshHost: "", sshPort: 0, portForwardingRuleId: "" }) as NodeRecord;
+    ({
+        name: `node-${vmId.slice(0, 8)}`,
+        vmId,
+        privateIp: "10.1.1.5",
+        slot: 0,
+        access: "port-forward",
+        sshHost: "",
+        sshPort: 0,
+        portForwardingRuleId: "",
+    }) as NodeRecord;
 
 test("NodeGroup: a node whose VM was expunged out of band is reported vanished by read (both answers)", async (t) => {
     const w = await world();
@@ -260,8 +280,16 @@ test("NodeGroup: a node whose VM was expunged out of band is reported vanished b
             const olds = { role: "worker", count: 2, nodes: [nodeOf(keep), nodeOf(lose)] };
             await destroyVirtualMachine(w.oob, lose, true);
             const r = await RESOURCES.NodeGroup.read(ctxOf("NodeGroup", w.client), "ng", olds);
-            t.deepEqual((r!.outs.nodes as NodeRecord[]).map((n) => n.vmId), [keep], mode);
-            t.deepEqual((r!.outs.vanishedNodes as NodeRecord[]).map((n) => n.vmId), [lose], mode);
+            t.deepEqual(
+                (r!.outs.nodes as NodeRecord[]).map((n) => n.vmId),
+                [keep],
+                mode,
+            );
+            t.deepEqual(
+                (r!.outs.vanishedNodes as NodeRecord[]).map((n) => n.vmId),
+                [lose],
+                mode,
+            );
             t.is(r!.inputs.count, 1);
         });
     } finally {
@@ -280,7 +308,10 @@ test("NodeGroup: destroying a node's VM succeeds when the answer is lost, and wh
         t.false(has(w.inv().vms, lost));
 
         const gone = await w.vm(net.id);
-        await destroyMachine(beforeFirst(w.client, "destroyVirtualMachine", async () => void (await destroyVirtualMachine(w.oob, gone, true))), nodeOf(gone));
+        await destroyMachine(
+            beforeFirst(w.client, "destroyVirtualMachine", async () => void (await destroyVirtualMachine(w.oob, gone, true))),
+            nodeOf(gone),
+        );
         t.false(has(w.inv().vms, gone));
     } finally {
         await w.stop();
@@ -360,7 +391,12 @@ test("list by the id of a gone object: 431/9999 for hard-deleted kinds, an empty
             } catch (e) {
                 t.true(isGone(e));
                 t.is((e as MoldApiError).cserrorcode, 9999, `${kind}: a binding error, not an InvalidParameterValueException`);
-                t.regex((e as MoldApiError).errortext, new RegExp(`^Unable to execute API command ${list.toLowerCase()} due to invalid value\\. Invalid parameter id value=${id} .*entity does not exist`));
+                t.regex(
+                    (e as MoldApiError).errortext,
+                    new RegExp(
+                        `^Unable to execute API command ${list.toLowerCase()} due to invalid value\\. Invalid parameter id value=${id} .*entity does not exist`,
+                    ),
+                );
                 answers[kind] = 431;
             }
         }

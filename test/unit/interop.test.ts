@@ -67,8 +67,10 @@ function ipv4InLoopback(ip: string): boolean {
 /** How to run one client's scenario: a program and its arguments, or undefined when the test was already settled. */
 type Prepare = (t: ExecutionContext) => Promise<{ label: string; file: string; args: string[]; path?: string } | undefined>;
 
-const python = (script: string, module: string, pkg: string): Prepare => async (t) =>
-    (await requirePackage(t, module, pkg)) ? { label: script, file: SYSTEM_PYTHON, args: [path.join(SCRIPTS, script)] } : undefined;
+const python =
+    (script: string, module: string, pkg: string): Prepare =>
+    async (t) =>
+        (await requirePackage(t, module, pkg)) ? { label: script, file: SYSTEM_PYTHON, args: [path.join(SCRIPTS, script)] } : undefined;
 
 async function scenario(t: ExecutionContext, prepare: Prepare, method: "GET" | "POST"): Promise<any> {
     const program = await prepare(t);
@@ -105,7 +107,10 @@ async function scenario(t: ExecutionContext, prepare: Prepare, method: "GET" | "
         t.log(`${script} (${method}): ${last}`);
         if (r.timedOut) return void t.fail(`${script} did not finish within 90 s; stderr: ${r.stderr.slice(-2000)}`);
         if (!result) return void t.fail(`${script} printed no JSON (exit ${r.code}); stdout: ${r.stdout.slice(-1000)} stderr: ${r.stderr.slice(-2000)}`);
-        if (!result.ok) return void t.fail(`${script} failed: ${result.error} ${JSON.stringify(result.detail ?? "")} (steps: ${JSON.stringify(result.steps ?? [])}); stderr: ${r.stderr.slice(-1500)}`);
+        if (!result.ok)
+            return void t.fail(
+                `${script} failed: ${result.error} ${JSON.stringify(result.detail ?? "")} (steps: ${JSON.stringify(result.steps ?? [])}); stderr: ${r.stderr.slice(-1500)}`,
+            );
         t.is(r.code, 0);
         // libcloud's high-level calls must work as they are (no fallback to its raw transport was needed).
         t.deepEqual(result.notes ?? [], [], "client-side workarounds the scenario had to use");
@@ -142,16 +147,27 @@ async function scenario(t: ExecutionContext, prepare: Prepare, method: "GET" | "
             // libcloud's create_node sends startvm=false unless told otherwise.
             t.is(vm?.state, "Stopped");
             t.is(result.node.state, "stopped", "libcloud maps the VM's state");
-            t.deepEqual(result.node.private_ips, vm?.nic?.map((n: any) => n.ipaddress), "libcloud reads the NIC addresses");
+            t.deepEqual(
+                result.node.private_ips,
+                vm?.nic?.map((n: any) => n.ipaddress),
+                "libcloud reads the NIC addresses",
+            );
             t.is(result.node.ip_forwarding_rules, 0, "no static NAT rules exist");
             t.true(result.steps.includes("list_nodes"));
         }
 
         // The client really used the HTTP method under test for the change.
-        const log = fs.readFileSync(requestLog, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+        const log = fs
+            .readFileSync(requestLog, "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l));
         const creates = log.filter((e) => e.command === "createFirewallRule");
         t.true(creates.length === 1 && creates[0].method === method && creates[0].status === 200, `createFirewallRule requests: ${JSON.stringify(creates)}`);
-        t.true(log.every((e) => e.status === 200), `every request succeeded: ${JSON.stringify(log.filter((e) => e.status !== 200))}`);
+        t.true(
+            log.every((e) => e.status === 200),
+            `every request succeeded: ${JSON.stringify(log.filter((e) => e.status !== 200))}`,
+        );
         return result;
     } finally {
         await sim.stop();
@@ -233,7 +249,8 @@ async function buildGoScenario(goBin: string): Promise<{ binary?: string; error?
 const goCloudstack: Prepare = async (t) => {
     const goBin = findGo();
     if (!goBin) {
-        const message = "`go` not found: the Go scenario needs Debian's golang-go and golang-github-xanzy-go-cloudstack-dev (run .ci/run, or: apt-get update && apt-get install -y golang-go golang-github-xanzy-go-cloudstack-dev)";
+        const message =
+            "`go` not found: the Go scenario needs Debian's golang-go and golang-github-xanzy-go-cloudstack-dev (run .ci/run, or: apt-get update && apt-get install -y golang-go golang-github-xanzy-go-cloudstack-dev)";
         if (process.env.CI === "true") t.fail(`${message}; CI=true, so this is a failure`);
         else {
             t.log(`SKIPPED: ${message}`);

@@ -1,12 +1,5 @@
 import test from "ava";
-import {
-    cloudstackGoSchedule,
-    DEFAULT_JOB_WAIT_POLICY,
-    fixedSchedule,
-    JobWaitPolicy,
-    nextPollDelay,
-    pulumiMoldSchedule,
-} from "../../provider/client";
+import { cloudstackGoSchedule, DEFAULT_JOB_WAIT_POLICY, fixedSchedule, JobWaitPolicy, nextPollDelay, pulumiMoldSchedule } from "../../provider/client";
 import { withSimulator } from "../helpers/sim";
 
 const P: JobWaitPolicy = { firstDelayMs: 50, minDelayMs: 300, growth: 0.5, maxDelayMs: 4000 };

@@ -88,7 +88,15 @@ test("the simulator's and the provider's upgrade rules agree with Mold's on ever
 });
 
 test("the simulator reads semantic versions as Mold does", (t) => {
-    for (const [v, ok] of [["1.30.14", true], ["1.2.3.4", true], ["1.30", false], ["1.30.x", false], ["invalid", false], ["1..3", false], ["", false]] as const) {
+    for (const [v, ok] of [
+        ["1.30.14", true],
+        ["1.2.3.4", true],
+        ["1.30", false],
+        ["1.30.x", false],
+        ["invalid", false],
+        ["1..3", false],
+        ["", false],
+    ] as const) {
         t.is(isSemver(v), ok, v);
         t.is(isSemanticVersion(v), ok, `the provider agrees on ${v}`);
     }

@@ -126,7 +126,10 @@ test("a running cluster's kubeconfig reaches its API: health, version, discovery
         const vms = cluster.virtualmachines.filter((v) => !v.isetcdnode);
         t.deepEqual(nodes.items.map((n: any) => n.metadata.name).sort(), vms.map((v) => v.name.toLowerCase()).sort());
         const control = nodes.items.filter((n: any) => "node-role.kubernetes.io/control-plane" in n.metadata.labels);
-        t.deepEqual(control.map((n: any) => n.metadata.name), vms.filter((v) => /-control-/.test(v.name)).map((v) => v.name.toLowerCase()));
+        t.deepEqual(
+            control.map((n: any) => n.metadata.name),
+            vms.filter((v) => /-control-/.test(v.name)).map((v) => v.name.toLowerCase()),
+        );
         t.is(control.length, 1);
         for (const n of nodes.items) {
             t.is(n.status.conditions.find((c: any) => c.type === "Ready").status, "True");
@@ -144,7 +147,9 @@ test("a running cluster's kubeconfig reaches its API: health, version, discovery
         t.like(await kget(kc, "/healthz", { ca: kc.ca }), { status: 401, json: { kind: "Status", reason: "Unauthorized", code: 401 } });
         t.like(await kget(kc, "/api/v1/nodes", { ca: kc.ca, cert: other.client.cert, key: other.client.key }), { status: 401 });
         // A client that does not trust the cluster CA refuses the server.
-        await t.throwsAsync(kget(kc, "/healthz", { ca: other.ca.cert, cert: kc.cert, key: kc.key }), { message: /unable to verify|self[- ]signed|unable to get/i });
+        await t.throwsAsync(kget(kc, "/healthz", { ca: other.ca.cert, cert: kc.cert, key: kc.key }), {
+            message: /unable to verify|self[- ]signed|unable to get/i,
+        });
 
         t.like(sim.kubeApiEndpoints(), [{ clusterId: cluster.id, clusterName: "web", address: kc.server.hostname, port: 6443, status: "listening" }]);
         const admin = await fetch(sim.url.replace("/client/api", "/sim/kube-api"), { headers: { "x-simulator-key": sim.apiKey } });
@@ -181,7 +186,8 @@ test("kubeApi: false serves nothing; the kubeconfig still carries real certifica
 });
 
 test("never listens off loopback, even when the state names another address", async (t) => {
-    for (const bad of ["10.1.1.5", "0.0.0.0", "::1", "127.0.0.256", "127.1.2", "localhost"]) t.throws(() => assertLoopbackV4(bad), { message: /not inside 127\.0\.0\.0\/8/ }, bad);
+    for (const bad of ["10.1.1.5", "0.0.0.0", "::1", "127.0.0.256", "127.1.2", "localhost"])
+        t.throws(() => assertLoopbackV4(bad), { message: /not inside 127\.0\.0\.0\/8/ }, bad);
     t.notThrows(() => assertLoopbackV4("127.150.3.4"));
 
     const { sim, client, stop } = await simulator();
@@ -242,8 +248,14 @@ test("kubectl (when installed) accepts the kubeconfig: server version, nodes wit
         t.like(JSON.parse(version.stdout).serverVersion, { gitVersion: "v1.30.11", platform: "linux/amd64" });
         const nodes = await kubectl(file, dir, ["get", "nodes", "--no-headers"]);
         t.is(nodes!.code, 0, nodes!.stderr);
-        const rows = nodes!.stdout.trim().split("\n").map((l) => l.split(/\s+/));
-        t.deepEqual(rows.map((r) => [r[1], r[2], r[4]]).sort(), [["Ready", "<none>", "v1.30.11"], ["Ready", "control-plane", "v1.30.11"]]);
+        const rows = nodes!.stdout
+            .trim()
+            .split("\n")
+            .map((l) => l.split(/\s+/));
+        t.deepEqual(rows.map((r) => [r[1], r[2], r[4]]).sort(), [
+            ["Ready", "<none>", "v1.30.11"],
+            ["Ready", "control-plane", "v1.30.11"],
+        ]);
     } finally {
         await stop();
     }
@@ -292,7 +304,9 @@ test("processes sharing a state file: one serves, the other reports EADDRINUSE, 
         return (await r.json()) as any[];
     };
     // The second process sees the running cluster, cannot bind its address, says so, and keeps serving the API.
-    const busy = await eventually("EADDRINUSE reported", async () => ((await otherEndpoints())[0]?.status === "error" ? (await otherEndpoints())[0] : undefined));
+    const busy = await eventually("EADDRINUSE reported", async () =>
+        (await otherEndpoints())[0]?.status === "error" ? (await otherEndpoints())[0] : undefined,
+    );
     t.regex(busy.error, /EADDRINUSE/);
     t.is(busy.address, kc.server.hostname);
     t.is((await listKubernetesClusters(otherClient, { id: cluster.id }))[0].state, "Running");
@@ -308,7 +322,12 @@ test("processes sharing a state file: one serves, the other reports EADDRINUSE, 
     const third = await simulator({ stateFile, kubeApi: false });
     try {
         await stopKubernetesCluster(third.client, cluster.id);
-        await eventually("endpoint closed", () => kget(kc, "/healthz").then(() => undefined, (e) => (e.code === "ECONNREFUSED" ? true : undefined)));
+        await eventually("endpoint closed", () =>
+            kget(kc, "/healthz").then(
+                () => undefined,
+                (e) => (e.code === "ECONNREFUSED" ? true : undefined),
+            ),
+        );
         t.deepEqual(await otherEndpoints(), []);
         await startKubernetesCluster(third.client, cluster.id);
         t.is(await eventually("endpoint back", async () => (await kget(kc, "/version")).json.gitVersion), "v1.30.11");

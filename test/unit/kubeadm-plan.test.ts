@@ -31,19 +31,34 @@ test("free slots fill the gaps first", (t) => {
 
 test("scale-down removes the newest nodes", (t) => {
     const nodes = [node(0, "2026-01-01T00:00:00Z"), node(1, "2026-01-03T00:00:00Z"), node(2, "2026-01-02T00:00:00Z")];
-    t.deepEqual(nodesToRemove(nodes, 1).map((n) => n.slot), [1, 2]);
+    t.deepEqual(
+        nodesToRemove(nodes, 1).map((n) => n.slot),
+        [1, 2],
+    );
     t.deepEqual(nodesToRemove(nodes, 3), []);
     // Outdated nodes (rolled anyway otherwise) leave first, the oldest included.
-    t.deepEqual(nodesToRemove(nodes, 2, (n) => n.slot === 0).map((n) => n.slot), [0]);
+    t.deepEqual(
+        nodesToRemove(nodes, 2, (n) => n.slot === 0).map((n) => n.slot),
+        [0],
+    );
 });
 
 test("nodes of another offering, template or key pair are outdated", (t) => {
     const nodes = [node(0, "a"), node(1, "b", { templateId: "t0" }), node(2, "c", { keyPair: "old" })];
-    t.deepEqual(outdatedNodes(nodes, { serviceOfferingId: "o1", templateId: "t1", keyPair: "k" }).map((n) => n.slot), [1, 2]);
+    t.deepEqual(
+        outdatedNodes(nodes, { serviceOfferingId: "o1", templateId: "t1", keyPair: "k" }).map((n) => n.slot),
+        [1, 2],
+    );
 });
 
 test("label and taint changes: set what differs, remove what is gone", (t) => {
-    const old = { labels: { a: "1", b: "2" }, taints: [{ key: "x", effect: "NoSchedule" as const }, { key: "y", value: "1", effect: "NoExecute" as const }] };
+    const old = {
+        labels: { a: "1", b: "2" },
+        taints: [
+            { key: "x", effect: "NoSchedule" as const },
+            { key: "y", value: "1", effect: "NoExecute" as const },
+        ],
+    };
     const want = { labels: { a: "1", b: "3", c: "4" }, taints: [{ key: "y", value: "2", effect: "NoExecute" as const }] };
     const c = metadataChange(old, want);
     t.deepEqual(c, { labels: { b: "3", c: "4" }, removeLabels: [], taints: [{ key: "y", value: "2", effect: "NoExecute" }], removeTaints: ["x:NoSchedule"] });

@@ -31,11 +31,23 @@ async function withSim(body: (settings: any, sim: any, client: MoldClient) => Pr
 function healthz(kubeconfig: string): Promise<string> {
     const kc = parseKubeconfig(kubeconfig);
     return new Promise((resolve) => {
-        const req = https.get({ host: kc.server.hostname, port: Number(kc.server.port || 443), path: "/healthz", agent: false, ca: kc.ca, cert: kc.cert, key: kc.key, timeout: 3000 }, (res) => {
-            let body = "";
-            res.on("data", (c) => (body += c));
-            res.on("end", () => resolve(res.statusCode === 200 ? body.trim() : `HTTP ${res.statusCode}`));
-        });
+        const req = https.get(
+            {
+                host: kc.server.hostname,
+                port: Number(kc.server.port || 443),
+                path: "/healthz",
+                agent: false,
+                ca: kc.ca,
+                cert: kc.cert,
+                key: kc.key,
+                timeout: 3000,
+            },
+            (res) => {
+                let body = "";
+                res.on("data", (c) => (body += c));
+                res.on("end", () => resolve(res.statusCode === 200 ? body.trim() : `HTTP ${res.statusCode}`));
+            },
+        );
         req.on("timeout", () => req.destroy(new Error("timeout")));
         req.on("error", (e) => resolve(`error: ${e.message}`));
     });
@@ -104,7 +116,11 @@ test("offering change in place: stop → scale → start, every node on the new 
 
         // An offering change together with desiredState "stopped": stopped once, scaled, not started again.
         before = { ...sim.requestCounts };
-        const down = await runHook("KubernetesCluster", "update", settings, [created.id, resized.outs, { ...workers, size: 2, serviceOffering: "8C-16GB", desiredState: "stopped" }]);
+        const down = await runHook("KubernetesCluster", "update", settings, [
+            created.id,
+            resized.outs,
+            { ...workers, size: 2, serviceOffering: "8C-16GB", desiredState: "stopped" },
+        ]);
         t.deepEqual(changesSince(sim, before), { stopKubernetesCluster: 1, scaleKubernetesCluster: 1 });
         t.is(down.outs.state, "Stopped");
         t.deepEqual([...new Set(vmsOf(sim, created.id).map((vm: any) => vm.serviceofferingname))], ["8C-16GB"]);
@@ -136,7 +152,14 @@ test("importId: a cluster made outside Pulumi is adopted without a state-changin
         const zone = await findZone(client, "zone1");
         const version = (await listKubernetesSupportedVersions(client, { zoneid: zone.id })).find((v) => v.semanticversion === "1.31.9")!;
         const offering = pickOne("service offering", "2C-4GB", await listServiceOfferings(client));
-        const made = await createKubernetesCluster(client, { name: "legacy-k8s", zoneid: zone.id, kubernetesversionid: version.id, serviceofferingid: offering.id, size: 1, controlnodes: 1 });
+        const made = await createKubernetesCluster(client, {
+            name: "legacy-k8s",
+            zoneid: zone.id,
+            kubernetesversionid: version.id,
+            serviceofferingid: offering.id,
+            size: 1,
+            controlnodes: 1,
+        });
         const inputs = { ...INPUTS, name: "legacy-k8s" };
 
         let before = { ...sim.requestCounts };

@@ -59,12 +59,18 @@ test("create passes the health gate; a failed scale job is reported with Mold's 
 
         // A failed upgrade job: the same clear error, Mold's events included.
         sim.setFaults({ jobFailureRate: 1, seed: 7 });
-        const upErr: any = await t.throwsAsync(runHook("KubernetesCluster", "update", settings, [created.id, repaired.outs, { ...INPUTS, size: 2, kubernetesVersion: "1.32.5" }]));
+        const upErr: any = await t.throwsAsync(
+            runHook("KubernetesCluster", "update", settings, [created.id, repaired.outs, { ...INPUTS, size: 2, kubernetesVersion: "1.32.5" }]),
+        );
         t.regex(upErr.message, /upgrading cluster .* to 1\.32\.5 failed[\s\S]*Latest Mold events[\s\S]*UPGRADEKUBERNETESCLUSTER/);
         sim.setFaults({});
         // A cluster left in Alert (as a scale or upgrade that failed midway leaves it) is stopped and started, then changed.
         sim.simulator.transaction(() => void ((sim.simulator as any).state.tables.kubernetesClusters[created.id].state = "Alert"));
-        const recovered = await runHook("KubernetesCluster", "update", settings, [created.id, repaired.outs, { ...INPUTS, size: 2, kubernetesVersion: "1.32.5" }]);
+        const recovered = await runHook("KubernetesCluster", "update", settings, [
+            created.id,
+            repaired.outs,
+            { ...INPUTS, size: 2, kubernetesVersion: "1.32.5" },
+        ]);
         t.deepEqual([recovered.outs.state, recovered.outs.kubernetesVersion], ["Running", "1.32.5"]);
         t.regex(recovered.outs.kubeconfig as string, /client-certificate-data/, "the health gate passed again after the restart");
 
@@ -77,13 +83,23 @@ test("create passes the health gate; a failed scale job is reported with Mold's 
 
 test("checks needing Mold: unknown names list candidates; an offering below the version's minimum is refused", async (t) => {
     await withSim(t, {}, async (settings, sim) => {
-        const r = await runHook("KubernetesCluster", "check", settings, [{}, { ...INPUTS, zone: "zone9", kubernetesVersion: "1.99.0", serviceOffering: "1C-1GB", workerOffering: "nope" }]);
+        const r = await runHook("KubernetesCluster", "check", settings, [
+            {},
+            { ...INPUTS, zone: "zone9", kubernetesVersion: "1.99.0", serviceOffering: "1C-1GB", workerOffering: "nope" },
+        ]);
         const by = (p: string) => r.failures.find((f: any) => f.property === p)?.reason ?? "";
         t.regex(by("zone"), /no zone named or with id 'zone9'; available: zone1/);
         t.regex(by("kubernetesVersion"), /'1\.99\.0'; available: .*v1\.31\.9/);
         t.regex(by("workerOffering"), /no service offering named or with id 'nope'/);
         const small = await runHook("KubernetesCluster", "check", settings, [{}, { ...INPUTS, serviceOffering: "1C-1GB" }]);
-        t.regex(small.failures[0]?.reason ?? "", /serviceOffering '1C-1GB' is too small: it has 1 vCPU and 1024 MB, Kubernetes 1\.31\.9 nodes need at least 2 vCPU and 2048 MB/);
-        t.deepEqual(Object.keys(sim.requestCounts).filter((c) => !/^(list|query)/.test(c)), [], "reads only");
+        t.regex(
+            small.failures[0]?.reason ?? "",
+            /serviceOffering '1C-1GB' is too small: it has 1 vCPU and 1024 MB, Kubernetes 1\.31\.9 nodes need at least 2 vCPU and 2048 MB/,
+        );
+        t.deepEqual(
+            Object.keys(sim.requestCounts).filter((c) => !/^(list|query)/.test(c)),
+            [],
+            "reads only",
+        );
     });
 });

@@ -59,7 +59,10 @@ test("a cluster without a kubeconfig fails the provider instead of falling back 
     const urn = "urn:pulumi:dev::p::pulumi-nodejs:dynamic/mold:KubernetesCluster::c2";
     for (const empty of ["", undefined]) {
         const e = t.throws(() => requireKubeconfig(empty, "Stopped", urn));
-        t.is(e!.message, `pulumi-mold: ${urn} has no kubeconfig (state Stopped): a Kubernetes provider needs a Running cluster whose API answered its health check`);
+        t.is(
+            e!.message,
+            `pulumi-mold: ${urn} has no kubeconfig (state Stopped): a Kubernetes provider needs a Running cluster whose API answered its health check`,
+        );
     }
     t.is(requireKubeconfig(KUBECONFIG, "Running", urn), KUBECONFIG);
 });
@@ -69,7 +72,10 @@ test.serial("KubernetesCluster.provider is the cluster's default provider, the s
     const cluster = new mold.KubernetesCluster("c3", { name: "c3", zone: "zone1", kubernetesVersion: "1.32.5", serviceOffering: "2C-4GB" });
     await settle(cluster.urn);
     await allRegistrationsDone();
-    t.false(registered.some((r) => r.name === "c3-k8s"), "no provider until one is asked for");
+    t.false(
+        registered.some((r) => r.name === "c3-k8s"),
+        "no provider until one is asked for",
+    );
     const provider = cluster.provider;
     t.is(provider.constructor.name, "Provider");
     t.is(cluster.provider, provider, "made once");
@@ -83,26 +89,40 @@ test.serial("KubernetesCluster.provider is the cluster's default provider, the s
 test.serial("KubeadmCluster.provider has the same shape: a Provider named <name>-k8s, made once, on first use", async (t) => {
     const mold = require("../../sdk");
     const cluster = new mold.KubeadmCluster("kc", {
-        zone: "zone1", network: "net-1", networkCidr: "10.1.0.0/24", kubernetesVersion: "1.32.5", cni: "flannel",
-        serviceOffering: "2C-4GB", template: "ubuntu-22.04", keyPair: "k", sshPrivateKey: "not-used-by-mocks",
-        controlPlane: { count: 1 }, workerGroups: { general: { count: 1 } },
+        zone: "zone1",
+        network: "net-1",
+        networkCidr: "10.1.0.0/24",
+        kubernetesVersion: "1.32.5",
+        cni: "flannel",
+        serviceOffering: "2C-4GB",
+        template: "ubuntu-22.04",
+        keyPair: "k",
+        sshPrivateKey: "not-used-by-mocks",
+        controlPlane: { count: 1 },
+        workerGroups: { general: { count: 1 } },
     });
     await settle(cluster.urn);
     await allRegistrationsDone();
-    t.false(registered.some((r) => r.name === "kc-k8s"), "no provider until one is asked for");
+    t.false(
+        registered.some((r) => r.name === "kc-k8s"),
+        "no provider until one is asked for",
+    );
     const provider = cluster.provider;
     t.is(provider.constructor.name, "Provider");
     t.is(cluster.provider, provider, "made once");
     await settle(provider.urn);
     t.is(registered.filter((r) => r.type === "pulumi:providers:kubernetes" && r.name === "kc-k8s").length, 1);
     // Both classes expose it the same way: a getter on the class.
-    for (const Class of [mold.KubeadmCluster, mold.KubernetesCluster]) t.is(typeof Object.getOwnPropertyDescriptor(Class.prototype, "provider")?.get, "function", Class.name);
+    for (const Class of [mold.KubeadmCluster, mold.KubernetesCluster])
+        t.is(typeof Object.getOwnPropertyDescriptor(Class.prototype, "provider")?.get, "function", Class.name);
 });
 
 test("a missing @pulumi/kubernetes gives an error naming the package and the install command", (t) => {
     const { loadKubernetesProviderClass } = require("../../sdk/kubernetes-provider");
     const missing = (id: string) => {
-        const e: NodeJS.ErrnoException = new Error(`Cannot find module '${id}'\nRequire stack:\n- /app/node_modules/pulumi-mold/dist/sdk/kubernetes-provider.js`);
+        const e: NodeJS.ErrnoException = new Error(
+            `Cannot find module '${id}'\nRequire stack:\n- /app/node_modules/pulumi-mold/dist/sdk/kubernetes-provider.js`,
+        );
         e.code = "MODULE_NOT_FOUND";
         throw e;
     };

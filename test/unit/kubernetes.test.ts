@@ -105,7 +105,10 @@ test("supported versions: seeded list, add validation and defaults, state update
             ["1.29.15", "1.30.11", "1.30.14", "1.31.9", "1.32.5", "1.33.1"],
         );
         t.is(seeded[0].name, "v1.29.15");
-        t.deepEqual((await listKubernetesSupportedVersions(client, { minimumsemanticversion: "1.32.0" })).map((v) => v.semanticversion), ["1.32.5", "1.33.1"]);
+        t.deepEqual(
+            (await listKubernetesSupportedVersions(client, { minimumsemanticversion: "1.32.0" })).map((v) => v.semanticversion),
+            ["1.32.5", "1.33.1"],
+        );
         await apiError(
             t,
             listKubernetesSupportedVersions(client, { minimumsemanticversion: "1.32.0", minimumkubernetesversionid: cat.version("1.30.11") }),
@@ -114,8 +117,18 @@ test("supported versions: seeded list, add validation and defaults, state update
         );
 
         const url = "http://download.example/k8s.iso";
-        await apiError(t, addKubernetesSupportedVersion(client, { semanticversion: "1.34.0", url, mincpunumber: 1, minmemory: 2048 }), 530, "Invalid value for mincpunumber parameter. Minimum 2 vCPUs required.");
-        await apiError(t, addKubernetesSupportedVersion(client, { semanticversion: "1.34.0", url, mincpunumber: 2, minmemory: 1024 }), 530, "Invalid value for minmemory parameter. Minimum 2048MB memory required");
+        await apiError(
+            t,
+            addKubernetesSupportedVersion(client, { semanticversion: "1.34.0", url, mincpunumber: 1, minmemory: 2048 }),
+            530,
+            "Invalid value for mincpunumber parameter. Minimum 2 vCPUs required.",
+        );
+        await apiError(
+            t,
+            addKubernetesSupportedVersion(client, { semanticversion: "1.34.0", url, mincpunumber: 2, minmemory: 1024 }),
+            530,
+            "Invalid value for minmemory parameter. Minimum 2048MB memory required",
+        );
         await apiError(
             t,
             addKubernetesSupportedVersion(client, { semanticversion: "invalid", url, mincpunumber: 2, minmemory: 2048 }),
@@ -128,8 +141,18 @@ test("supported versions: seeded list, add validation and defaults, state update
             530,
             "New supported Kubernetes version cannot be added as 1.11.0 is minimum version supported by Kubernetes Service",
         );
-        await apiError(t, client.call("addKubernetesSupportedVersion", { semanticversion: "1.34.0", mincpunumber: 2, minmemory: 2048 }), 530, "Invalid URL for ISO specified, null");
-        await apiError(t, client.call("addKubernetesSupportedVersion", { semanticversion: "1.34.0", minmemory: 2048, url }), 431, "Unable to execute API command addkubernetessupportedversion due to missing parameter mincpunumber");
+        await apiError(
+            t,
+            client.call("addKubernetesSupportedVersion", { semanticversion: "1.34.0", mincpunumber: 2, minmemory: 2048 }),
+            530,
+            "Invalid URL for ISO specified, null",
+        );
+        await apiError(
+            t,
+            client.call("addKubernetesSupportedVersion", { semanticversion: "1.34.0", minmemory: 2048, url }),
+            431,
+            "Unable to execute API command addkubernetessupportedversion due to missing parameter mincpunumber",
+        );
 
         const added = await addKubernetesSupportedVersion(client, { semanticversion: "1.34.0", url, mincpunumber: 2, minmemory: 2048, zoneid: cat.zoneId });
         t.is(added.name, "v1.34.0-zone1");
@@ -158,8 +181,14 @@ test("supported versions: seeded list, add validation and defaults, state update
 test("create validation fails synchronously with HTTP 530 and Mold's texts; a bad clustertype is 431", async (t) => {
     const { client, cat, stop } = await simWithCatalog();
     try {
-        const create = (extra: Partial<CreateKubernetesClusterArgs> & Record<string, any>) => client.call("createKubernetesCluster", { ...baseArgs(cat, "v"), ...extra } as any);
-        const e = await apiError(t, create({ clustertype: "cloudmanaged" as any }), 431, "Unable to resolve cluster type cloudmanaged to a supported value (CloudManaged, ExternalManaged)");
+        const create = (extra: Partial<CreateKubernetesClusterArgs> & Record<string, any>) =>
+            client.call("createKubernetesCluster", { ...baseArgs(cat, "v"), ...extra } as any);
+        const e = await apiError(
+            t,
+            create({ clustertype: "cloudmanaged" as any }),
+            431,
+            "Unable to resolve cluster type cloudmanaged to a supported value (CloudManaged, ExternalManaged)",
+        );
         t.is(e.cserrorcode, 4350);
         const sizeErr = await apiError(t, create({ size: undefined }), 530, "Invalid cluster size: null");
         t.is(sizeErr.cserrorcode, 9999);
@@ -167,7 +196,12 @@ test("create validation fails synchronously with HTTP 530 and Mold's texts; a ba
         await apiError(t, create({ controlnodes: 0 }), 530, "Invalid cluster control nodes count: 0");
         await apiError(t, create({ size: 9, controlnodes: 2 }), 530, "Maximum cluster size can not exceed 10. Please contact your administrator");
         // etcd nodes are not counted against the maximum: this one fails later, on the etcd offering.
-        await apiError(t, create({ size: 9, etcdnodes: 3, serviceofferingid: undefined, nodeofferings: undefined }), 530, /^When serviceofferingid is not specified/);
+        await apiError(
+            t,
+            create({ size: 9, etcdnodes: 3, serviceofferingid: undefined, nodeofferings: undefined }),
+            530,
+            /^When serviceofferingid is not specified/,
+        );
         await apiError(t, create({ kubernetesversionid: undefined }), 530, "Unable to find given Kubernetes version in supported versions");
         await apiError(t, create({ noderootdisksize: 5 }), 530, "Provided node root disk size is lesser than default size of 8GB");
         await apiError(
@@ -176,10 +210,19 @@ test("create validation fails synchronously with HTTP 530 and Mold's texts; a ba
             530,
             `Given service offering ID: ${cat.offering("1C-1GB")} for WORKER nodes is not suitable for the Kubernetes cluster version v1.30.11 - Kubernetes cluster cannot be created with service offering ID: ${cat.offering("1C-1GB")}, Kubernetes cluster template needs minimum 2 vCPUs and 2048 MB RAM`,
         );
-        await apiError(t, create({ serviceofferingid: cat.offering("Custom") }), 530, /- Custom service offerings are not supported for creating clusters, service offering ID: /);
         await apiError(
             t,
-            client.call("createKubernetesCluster", { ...baseArgs(cat, "v"), serviceofferingid: undefined, nodeofferings: [{ node: "worker", offering: cat.offering("2C-4GB") }] }),
+            create({ serviceofferingid: cat.offering("Custom") }),
+            530,
+            /- Custom service offerings are not supported for creating clusters, service offering ID: /,
+        );
+        await apiError(
+            t,
+            client.call("createKubernetesCluster", {
+                ...baseArgs(cat, "v"),
+                serviceofferingid: undefined,
+                nodeofferings: [{ node: "worker", offering: cat.offering("2C-4GB") }],
+            }),
             530,
             "When serviceofferingid is not specified, service offerings for each node type must be specified in the nodeofferings parameter.",
         );
@@ -196,14 +239,39 @@ test("create validation fails synchronously with HTTP 530 and Mold's texts; a ba
             "Incomplete Node Type to Service Offering ID mapping: 'worker' -> 'null'",
         );
         await apiError(t, create({ keypair: "nope" }), 530, "Given SSH key pair with name: nope was not found for the account admin");
-        await apiError(t, create({ dockerregistryusername: "u" }), 530, "All the docker private registry parameters (username, password, url) required are specified");
+        await apiError(
+            t,
+            create({ dockerregistryusername: "u" }),
+            530,
+            "All the docker private registry parameters (username, password, url) required are specified",
+        );
         await apiError(t, create({ externalloadbalanceripaddress: "10.0.0.300" }), 530, "Invalid external load balancer IP address");
-        await apiError(t, create({ externalloadbalanceripaddress: "10.0.0.30" }), 530, "externalloadbalanceripaddress parameter must be specified along with networkid parameter");
-        await apiError(t, create({ zoneid: "00000000-0000-0000-0000-000000000000" }), 431, /^Unable to execute API command createkubernetescluster due to invalid value\. Invalid parameter zoneid value=/);
-        await apiError(t, client.call("createKubernetesCluster", { zoneid: cat.zoneId }), 431, "Unable to execute API command createkubernetescluster due to missing parameter name");
+        await apiError(
+            t,
+            create({ externalloadbalanceripaddress: "10.0.0.30" }),
+            530,
+            "externalloadbalanceripaddress parameter must be specified along with networkid parameter",
+        );
+        await apiError(
+            t,
+            create({ zoneid: "00000000-0000-0000-0000-000000000000" }),
+            431,
+            /^Unable to execute API command createkubernetescluster due to invalid value\. Invalid parameter zoneid value=/,
+        );
+        await apiError(
+            t,
+            client.call("createKubernetesCluster", { zoneid: cat.zoneId }),
+            431,
+            "Unable to execute API command createkubernetescluster due to missing parameter name",
+        );
 
         await updateKubernetesSupportedVersion(client, cat.version("1.29.15"), "Disabled");
-        await apiError(t, create({ kubernetesversionid: cat.version("1.29.15") }), 530, `Kubernetes version ID: ${cat.version("1.29.15")} is in Disabled state`);
+        await apiError(
+            t,
+            create({ kubernetesversionid: cat.version("1.29.15") }),
+            530,
+            `Kubernetes version ID: ${cat.version("1.29.15")} is in Disabled state`,
+        );
         // Nothing was left behind by the refused requests.
         t.is((await listKubernetesClusters(client)).length, 0);
     } finally {
@@ -215,8 +283,19 @@ test("create refuses a version whose ISO is not Ready yet, and an offering below
     const { client, cat, stop } = await simWithCatalog({ latencyProfile: "realistic", timeFactor: 1 });
     try {
         const v = await addKubernetesSupportedVersion(client, { semanticversion: "1.34.0", url: "http://x/iso", mincpunumber: 4, minmemory: 4096 });
-        await apiError(t, client.call("createKubernetesCluster", { ...baseArgs(cat, "iso"), kubernetesversionid: v.id }), 530, `ISO associated with version ID: ${v.id} is not in Ready state for datacenter ID: ${cat.zoneId}`);
-        const direct = await addKubernetesSupportedVersion(client, { semanticversion: "1.34.1", url: "http://x/iso", mincpunumber: 4, minmemory: 4096, directdownload: true });
+        await apiError(
+            t,
+            client.call("createKubernetesCluster", { ...baseArgs(cat, "iso"), kubernetesversionid: v.id }),
+            530,
+            `ISO associated with version ID: ${v.id} is not in Ready state for datacenter ID: ${cat.zoneId}`,
+        );
+        const direct = await addKubernetesSupportedVersion(client, {
+            semanticversion: "1.34.1",
+            url: "http://x/iso",
+            mincpunumber: 4,
+            minmemory: 4096,
+            directdownload: true,
+        });
         t.is(direct.isostate, "Ready");
         await apiError(
             t,
@@ -263,7 +342,12 @@ test("create with every field: Created → Starting → Running, VMs named per �
         await sim.advanceClock(500);
         const [starting] = await listKubernetesClusters(client, { id: submitted.id });
         t.is(starting.state, "Starting");
-        await apiError(t, getKubernetesClusterConfig(client, submitted.id), 530, "Setup is in progress for Kubernetes cluster : Prod_Cluster, config not available at this moment");
+        await apiError(
+            t,
+            getKubernetesClusterConfig(client, submitted.id),
+            530,
+            "Setup is in progress for Kubernetes cluster : Prod_Cluster, config not available at this moment",
+        );
 
         const done = await client.waitForJob("createKubernetesCluster", submitted.jobId);
         const cluster = (done.jobresult as any).kubernetescluster;
@@ -315,10 +399,7 @@ test("create with every field: Created → Starting → Running, VMs named per �
         t.true(rules.firewall.some((r) => Number(r.startport) === 6443 && Number(r.endport) === 6443));
         t.true(rules.firewall.some((r) => Number(r.startport) === 50000));
         const ssh = rules.portForwarding.filter((r) => Number(r.privateport) === 22 && Number(r.publicport) < 50000);
-        t.deepEqual(
-            ssh.map((r) => Number(r.publicport)).sort(),
-            [2222, 2223, 2224, 2225],
-        );
+        t.deepEqual(ssh.map((r) => Number(r.publicport)).sort(), [2222, 2223, 2224, 2225]);
         // The first control VM gets 2222, workers follow the control VMs.
         t.is(ssh.find((r) => Number(r.publicport) === 2222).virtualmachineid, byName(names[1]).id);
         t.is(ssh.find((r) => Number(r.publicport) === 2225).virtualmachineid, byName(names[4]).id);
@@ -345,7 +426,9 @@ test("create with every field: Created → Starting → Running, VMs named per �
         t.true(events.length >= 2);
 
         // A CloudManaged member cannot be destroyed directly.
-        await t.throwsAsync(client.callAsync("destroyVirtualMachine", { id: byName(names[3]).id }), { message: /Instance is a part of a Kubernetes cluster: Prod_Cluster\./ });
+        await t.throwsAsync(client.callAsync("destroyVirtualMachine", { id: byName(names[3]).id }), {
+            message: /Instance is a part of a Kubernetes cluster: Prod_Cluster\./,
+        });
     } finally {
         await stop();
     }
@@ -369,7 +452,10 @@ test("scale: size up and down re-creates SSH rules, nodeids, autoscaling on and 
         const newest = up.virtualmachines[up.virtualmachines.length - 1];
         const down = await scaleKubernetesCluster(client, { id: cluster.id, size: 2 });
         t.is(down.size, 2);
-        t.false(down.virtualmachines.some((v) => v.id === newest.id), "the newest worker goes first");
+        t.false(
+            down.virtualmachines.some((v) => v.id === newest.id),
+            "the newest worker goes first",
+        );
         t.deepEqual(sshRange(rulesOn(sim.inventory(), ipId).firewall), [[2222, 2224]]);
         t.false(sim.inventory().vms.some((v: any) => v.id === newest.id));
 
@@ -377,13 +463,37 @@ test("scale: size up and down re-creates SSH rules, nodeids, autoscaling on and 
         const byIds = await scaleKubernetesCluster(client, { id: cluster.id, nodeids: [worker.id] });
         t.is(byIds.size, 1);
         t.false(byIds.virtualmachines.some((v) => v.id === worker.id));
-        await jobError(t, scaleKubernetesCluster(client, { id: cluster.id, nodeids: [byIds.virtualmachines[1].id] }), "Can not remove all nodes from a cluster");
-        await jobError(t, scaleKubernetesCluster(client, { id: cluster.id, size: 10 }), "Maximum cluster size can not exceed 10. Please contact your administrator");
-        await jobError(t, client.callAsync("scaleKubernetesCluster", { id: cluster.id }), "Kubernetes cluster scaler cannot be scaled, either service offering or cluster size or nodeids to be removed or autoscaling must be passed");
+        await jobError(
+            t,
+            scaleKubernetesCluster(client, { id: cluster.id, nodeids: [byIds.virtualmachines[1].id] }),
+            "Can not remove all nodes from a cluster",
+        );
+        await jobError(
+            t,
+            scaleKubernetesCluster(client, { id: cluster.id, size: 10 }),
+            "Maximum cluster size can not exceed 10. Please contact your administrator",
+        );
+        await jobError(
+            t,
+            client.callAsync("scaleKubernetesCluster", { id: cluster.id }),
+            "Kubernetes cluster scaler cannot be scaled, either service offering or cluster size or nodeids to be removed or autoscaling must be passed",
+        );
 
-        await jobError(t, scaleKubernetesCluster(client, { id: cluster.id, autoscalingenabled: true, minsize: 1 }), "Autoscaling requires minsize and maxsize to be passed");
-        await jobError(t, scaleKubernetesCluster(client, { id: cluster.id, autoscalingenabled: true, minsize: 3, maxsize: 3 }), "Maxsize must be greater than minsize");
-        await jobError(t, scaleKubernetesCluster(client, { id: cluster.id, autoscalingenabled: true, minsize: 1, maxsize: 3, size: 2 }), "Autoscaling can not be passed along with nodeids or clustersize");
+        await jobError(
+            t,
+            scaleKubernetesCluster(client, { id: cluster.id, autoscalingenabled: true, minsize: 1 }),
+            "Autoscaling requires minsize and maxsize to be passed",
+        );
+        await jobError(
+            t,
+            scaleKubernetesCluster(client, { id: cluster.id, autoscalingenabled: true, minsize: 3, maxsize: 3 }),
+            "Maxsize must be greater than minsize",
+        );
+        await jobError(
+            t,
+            scaleKubernetesCluster(client, { id: cluster.id, autoscalingenabled: true, minsize: 1, maxsize: 3, size: 2 }),
+            "Autoscaling can not be passed along with nodeids or clustersize",
+        );
         const auto = await scaleKubernetesCluster(client, { id: cluster.id, autoscalingenabled: true, minsize: 1, maxsize: 5 });
         t.true(auto.autoscalingenabled);
         t.is(auto.minsize, 1);
@@ -394,8 +504,16 @@ test("scale: size up and down re-creates SSH rules, nodeids, autoscaling on and 
         t.is(manual.maxsize, undefined);
 
         // Running clusters on KVM cannot change offering; smaller ones are refused first.
-        await jobError(t, scaleKubernetesCluster(client, { id: cluster.id, serviceofferingid: cat.offering("2C-2GB") }), /^Kubernetes cluster cannot be scaled down for service offering\. Service offering : 2C-2GB offers lesser resources/);
-        await jobError(t, scaleKubernetesCluster(client, { id: cluster.id, serviceofferingid: cat.offering("4C-8GB") }), "Scaling Kubernetes cluster : scaler failed, scaling Kubernetes cluster with running VMs on hypervisor KVM is not supported!");
+        await jobError(
+            t,
+            scaleKubernetesCluster(client, { id: cluster.id, serviceofferingid: cat.offering("2C-2GB") }),
+            /^Kubernetes cluster cannot be scaled down for service offering\. Service offering : 2C-2GB offers lesser resources/,
+        );
+        await jobError(
+            t,
+            scaleKubernetesCluster(client, { id: cluster.id, serviceofferingid: cat.offering("4C-8GB") }),
+            "Scaling Kubernetes cluster : scaler failed, scaling Kubernetes cluster with running VMs on hypervisor KVM is not supported!",
+        );
         t.is((await getKubernetesCluster(client, cluster.id))!.state, "Running");
 
         // Stopped: the offering may change (even down), the size may not.
@@ -447,7 +565,11 @@ test("upgrade: next minor allowed, minor skip, downgrade and non-Running refused
             upgradeKubernetesCluster(client, cluster.id, cat.version("1.32.5")),
             "Kubernetes clusters can be upgraded between next minor or patch version releases, current version: 1.30.11, upgrade version: 1.32.5",
         );
-        await jobError(t, upgradeKubernetesCluster(client, cluster.id, cat.version("1.29.15")), "Kubernetes clusters can not be downgraded, current version: 1.30.11, upgrade version: 1.29.15");
+        await jobError(
+            t,
+            upgradeKubernetesCluster(client, cluster.id, cat.version("1.29.15")),
+            "Kubernetes clusters can not be downgraded, current version: 1.30.11, upgrade version: 1.29.15",
+        );
         const same = await upgradeKubernetesCluster(client, cluster.id, cat.version("1.30.11"));
         t.is(same.kubernetesversionname, "v1.30.11");
         const upgraded = await upgradeKubernetesCluster(client, cluster.id, cat.version("1.31.9"));
@@ -455,7 +577,11 @@ test("upgrade: next minor allowed, minor skip, downgrade and non-Running refused
         t.is(upgraded.kubernetesversionid, cat.version("1.31.9"));
         t.true(upgraded.virtualmachines.every((v) => v.kubernetesnodeversion === "1.31.9"));
         // A version in use cannot be deleted.
-        await jobError(t, deleteKubernetesSupportedVersion(client, cat.version("1.31.9")), `Unable to delete Kubernetes version ID: ${cat.version("1.31.9")}. Existing clusters currently using the version.`);
+        await jobError(
+            t,
+            deleteKubernetesSupportedVersion(client, cat.version("1.31.9")),
+            `Unable to delete Kubernetes version ID: ${cat.version("1.31.9")}. Existing clusters currently using the version.`,
+        );
         await stopKubernetesCluster(client, cluster.id);
         await jobError(t, upgradeKubernetesCluster(client, cluster.id, cat.version("1.32.5")), "Kubernetes cluster : upgrader is not in running state");
     } finally {
@@ -476,11 +602,20 @@ test("delete: the auto network and every rule disappear; on a user network only 
         const left = rulesOn(inv, cluster.ipaddressid!);
         t.is(left.firewall.length + left.portForwarding.length + left.loadBalancer.length, 0);
 
-        const net = await client.call<any>("createNetwork", { name: "shared-by-user", zoneid: cat.zoneId, networkofferingid: cat.networkOffering(SEED_NETWORK_OFFERING) });
+        const net = await client.call<any>("createNetwork", {
+            name: "shared-by-user",
+            zoneid: cat.zoneId,
+            networkofferingid: cat.networkOffering(SEED_NETWORK_OFFERING),
+        });
         const networkId = net.network.id;
         const onUserNet = await createKubernetesCluster(client, { ...baseArgs(cat, "tenant"), networkid: networkId });
         t.is(onUserNet.cluster.networkid, networkId);
-        await apiError(t, client.call<any>("createKubernetesCluster", { ...baseArgs(cat, "second"), networkid: networkId }), 530, `Network ID: ${networkId} is already under use by another Kubernetes cluster`);
+        await apiError(
+            t,
+            client.call<any>("createKubernetesCluster", { ...baseArgs(cat, "second"), networkid: networkId }),
+            530,
+            `Network ID: ${networkId} is already under use by another Kubernetes cluster`,
+        );
         await deleteKubernetesCluster(client, onUserNet.cluster.id);
         inv = sim.inventory();
         t.true(inv.networks.some((n: any) => n.id === networkId));
@@ -496,7 +631,11 @@ test("delete: the auto network and every rule disappear; on a user network only 
 test("ExternalManaged: created Running without VMs, add/remove VMs, type checks, no config", async (t) => {
     const { client, cat, stop } = await simWithCatalog();
     try {
-        const net = await client.call<any>("createNetwork", { name: "ext-net", zoneid: cat.zoneId, networkofferingid: cat.networkOffering(SEED_NETWORK_OFFERING) });
+        const net = await client.call<any>("createNetwork", {
+            name: "ext-net",
+            zoneid: cat.zoneId,
+            networkofferingid: cat.networkOffering(SEED_NETWORK_OFFERING),
+        });
         const deploy = (name: string) =>
             client.callAsync<any>("deployVirtualMachine", {
                 name,
@@ -509,7 +648,12 @@ test("ExternalManaged: created Running without VMs, add/remove VMs, type checks,
         const vm2 = (await deploy("ext-b")).result.virtualmachine;
         const vm3 = (await deploy("ext-c")).result.virtualmachine;
 
-        const { cluster } = await createKubernetesCluster(client, { name: "byo", zoneid: cat.zoneId, clustertype: "ExternalManaged", serviceofferingid: cat.offering("2C-2GB") });
+        const { cluster } = await createKubernetesCluster(client, {
+            name: "byo",
+            zoneid: cat.zoneId,
+            clustertype: "ExternalManaged",
+            serviceofferingid: cat.offering("2C-2GB"),
+        });
         t.is(cluster.state, "Running");
         t.is(cluster.endpoint, "");
         t.deepEqual(cluster.virtualmachines, []);
@@ -537,13 +681,22 @@ test("ExternalManaged: created Running without VMs, add/remove VMs, type checks,
         t.is(now.controlnodes, 1);
 
         await apiError(t, getKubernetesClusterConfig(client, cluster.id), 530, "Config not found for Kubernetes cluster : byo");
-        await jobError(t, scaleKubernetesCluster(client, { id: cluster.id, size: 2 }), "Scale kubernetes cluster is not supported for an externally managed cluster (byo)");
+        await jobError(
+            t,
+            scaleKubernetesCluster(client, { id: cluster.id, size: 2 }),
+            "Scale kubernetes cluster is not supported for an externally managed cluster (byo)",
+        );
         await jobError(t, startKubernetesCluster(client, cluster.id), "Start kubernetes cluster is not supported for an externally managed cluster (byo)");
         // ExternalManaged members may be destroyed directly.
         await client.callAsync<any>("destroyVirtualMachine", { id: vm1.id, expunge: true });
 
         const managed = await createKubernetesCluster(client, baseArgs(cat, "managed"));
-        await apiError(t, addVirtualMachinesToKubernetesCluster(client, managed.id, [vm2.id]), 530, "VM cannot be added to a CloudStack managed Kubernetes cluster");
+        await apiError(
+            t,
+            addVirtualMachinesToKubernetesCluster(client, managed.id, [vm2.id]),
+            530,
+            "VM cannot be added to a CloudStack managed Kubernetes cluster",
+        );
 
         await deleteKubernetesCluster(client, cluster.id);
         t.is(await getKubernetesCluster(client, cluster.id), undefined);
@@ -584,7 +737,12 @@ test("addNodes / removeNodes: an existing VM on the cluster network joins as an 
             })
         ).result.virtualmachine;
         const outsider = (
-            await client.callAsync<any>("deployVirtualMachine", { zoneid: cat.zoneId, templateid: cat.templateId, serviceofferingid: cat.offering("2C-2GB"), networkids: [cluster.networkid!] })
+            await client.callAsync<any>("deployVirtualMachine", {
+                zoneid: cat.zoneId,
+                templateid: cat.templateId,
+                serviceofferingid: cat.offering("2C-2GB"),
+                networkids: [cluster.networkid!],
+            })
         ).result.virtualmachine;
         await jobError(
             t,
@@ -601,12 +759,19 @@ test("addNodes / removeNodes: an existing VM on the cluster network joins as an 
         t.true(rules.firewall.some((r) => Number(r.startport) === 2224 && Number(r.endport) === 2224));
         t.true(rules.portForwarding.some((r) => Number(r.publicport) === 2224 && r.virtualmachineid === vm.id));
         // Deleting an auto-network cluster is refused while a non-member VM uses the network.
-        await jobError(t, deleteKubernetesCluster(client, cluster.id), "Network : grower-network for Kubernetes cluster : grower has instances using it which are not part of the Kubernetes cluster");
+        await jobError(
+            t,
+            deleteKubernetesCluster(client, cluster.id),
+            "Network : grower-network for Kubernetes cluster : grower has instances using it which are not part of the Kubernetes cluster",
+        );
 
         const shrunk = (await client.callAsync<any>("removeNodesFromKubernetesCluster", { id: cluster.id, nodeids: [vm.id] })).result.kubernetescluster;
         t.is(shrunk.size, 1);
         t.false(shrunk.virtualmachines.some((v: any) => v.id === vm.id));
-        t.true(sim.inventory().vms.some((v: any) => v.id === vm.id), "the VM itself stays");
+        t.true(
+            sim.inventory().vms.some((v: any) => v.id === vm.id),
+            "the VM itself stays",
+        );
         t.false(rulesOn(sim.inventory(), cluster.ipaddressid!).portForwarding.some((r) => r.virtualmachineid === vm.id));
         await client.callAsync("destroyVirtualMachine", { id: outsider.id, expunge: true });
         await client.callAsync("destroyVirtualMachine", { id: vm.id, expunge: true });

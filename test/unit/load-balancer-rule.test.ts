@@ -14,7 +14,11 @@ async function setup(w: NetworkWorld) {
     const settings = { apiUrl: w.sim.url, apiKey: w.sim.apiKey, secretKey: w.sim.secretKey };
     const hook = <H extends HookName>(name: H, ...args: any[]) => runHook("LoadBalancerRule", name, settings, args);
     const inputs = async (extra: Record<string, unknown> = {}) => {
-        const checked = await hook("check", {}, { __provider: "p", name: "app", algorithm: "roundrobin", publicIpAddressId: ip.id, publicPort: 80, privatePort: 8080, ...extra });
+        const checked = await hook(
+            "check",
+            {},
+            { __provider: "p", name: "app", algorithm: "roundrobin", publicIpAddressId: ip.id, publicPort: 80, privatePort: 8080, ...extra },
+        );
         if (checked.failures.length) throw new Error(JSON.stringify(checked.failures));
         return checked.inputs;
     };
@@ -78,7 +82,10 @@ test(
         w.sim.setFaults({ dropRate: 1, commands: ["createLoadBalancerRule"], seed });
         const created = await hook("create", news).finally(() => w.sim.setFaults({}));
         const rules = await listLoadBalancerRules(w.client, { publicipid: ip.id });
-        t.deepEqual(rules.map((r) => r.id), [created.id]);
+        t.deepEqual(
+            rules.map((r) => r.id),
+            [created.id],
+        );
         t.is(created.outs.state, "Active");
         t.is(w.sim.requestCounts.createLoadBalancerRule, 1, "not sent again");
     }),

@@ -38,7 +38,10 @@ test("FirewallRule check refuses 6443 and node SSH ports on a cluster's IP only"
         };
         const api = await check(cluster.ipaddressid!, 6443);
         t.is(api.length, 1);
-        t.regex(api[0], /mold:FirewallRule: startPort: port 6443 on 127\.\d{1,3}\.\d{1,3}\.\d{1,3} collide with 6443, which Mold's Kubernetes service manages for cluster 'prod'/);
+        t.regex(
+            api[0],
+            /mold:FirewallRule: startPort: port 6443 on 127\.\d{1,3}\.\d{1,3}\.\d{1,3} collide with 6443, which Mold's Kubernetes service manages for cluster 'prod'/,
+        );
         t.regex((await check(cluster.ipaddressid!, 2220, 2230))[0], /ports 2220-2230 on .* collide with 2222-2224/);
         t.deepEqual(await check(cluster.ipaddressid!, 8080), []);
         t.deepEqual(await check(cluster.ipaddressid!, 2225), [], "past the nodes' SSH ports");
@@ -69,14 +72,28 @@ test("PortForwardingRule check refuses public ports 6443 and node SSH on a clust
         });
         const settings = { apiUrl: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey };
         const check = async (ipAddressId: string, publicPort: number, publicEndPort?: number, privatePort = publicPort) => {
-            const inputs = { __provider: "p", ipAddressId, protocol: "tcp", publicPort, publicEndPort, privatePort, privateEndPort: publicEndPort, virtualMachine: "vm" };
+            const inputs = {
+                __provider: "p",
+                ipAddressId,
+                protocol: "tcp",
+                publicPort,
+                publicEndPort,
+                privatePort,
+                privateEndPort: publicEndPort,
+                virtualMachine: "vm",
+            };
             const r = await runHook("PortForwardingRule", "check", settings, [{}, inputs]);
             // "vm" names no VM in this simulator: that refusal (check-names.test.ts) is not what this test is about.
-            return r.failures.filter((f: { property: string }) => f.property !== "virtualMachine").map((f: { property: string; reason: string }) => `${f.property}: ${f.reason}`);
+            return r.failures
+                .filter((f: { property: string }) => f.property !== "virtualMachine")
+                .map((f: { property: string; reason: string }) => `${f.property}: ${f.reason}`);
         };
         const api = await check(cluster.ipaddressid!, 6443, undefined, 443);
         t.is(api.length, 1);
-        t.regex(api[0], /^publicPort: mold:PortForwardingRule: publicPort: port 6443 on 127\.\d{1,3}\.\d{1,3}\.\d{1,3} collide with 6443, which Mold's Kubernetes service manages for cluster 'prod'/);
+        t.regex(
+            api[0],
+            /^publicPort: mold:PortForwardingRule: publicPort: port 6443 on 127\.\d{1,3}\.\d{1,3}\.\d{1,3} collide with 6443, which Mold's Kubernetes service manages for cluster 'prod'/,
+        );
         t.regex((await check(cluster.ipaddressid!, 2220, 2230))[0], /ports 2220-2230 on .* collide with 2222-2224/);
         t.regex((await check(cluster.ipaddressid!, 2224, undefined, 22))[0], /port 2224 .* collide with 2222-2224/, "a node's SSH port forwarded elsewhere");
         t.deepEqual(await check(cluster.ipaddressid!, 8080, undefined, 6443), [], "6443 as the private port is the VM's business");
@@ -114,7 +131,10 @@ test("LoadBalancerRule check refuses public port 6443 and node SSH ports on a cl
         };
         const api = await check(cluster.ipaddressid!, 6443, 443);
         t.is(api.length, 1);
-        t.regex(api[0], /^publicPort: mold:LoadBalancerRule: publicPort: port 6443 on 127\.\d{1,3}\.\d{1,3}\.\d{1,3} collide with 6443, which Mold's Kubernetes service manages for cluster 'prod'/);
+        t.regex(
+            api[0],
+            /^publicPort: mold:LoadBalancerRule: publicPort: port 6443 on 127\.\d{1,3}\.\d{1,3}\.\d{1,3} collide with 6443, which Mold's Kubernetes service manages for cluster 'prod'/,
+        );
         t.regex((await check(cluster.ipaddressid!, 2223, 22))[0], /port 2223 .* collide with 2222-2224/, "a node's SSH port");
         t.deepEqual(await check(cluster.ipaddressid!, 8443, 6443), [], "6443 as the private port is the members' business");
         t.deepEqual(await check(cluster.ipaddressid!, 2225), [], "past the nodes' SSH ports");

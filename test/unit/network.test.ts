@@ -54,7 +54,13 @@ test(
             9999,
             unknownUuidText("createnetwork", "networkofferingid"),
         );
-        await apiError(t, createNetwork(w.client, { ...base, name: "x", gateway: "10.0.0.300", netmask: "255.255.255.0" }), 431, 4350, "Gateway parameter is invalid");
+        await apiError(
+            t,
+            createNetwork(w.client, { ...base, name: "x", gateway: "10.0.0.300", netmask: "255.255.255.0" }),
+            431,
+            4350,
+            "Gateway parameter is invalid",
+        );
         await apiError(t, createNetwork(w.client, { ...base, name: "x", gateway: "10.9.0.1" }), 431, 4350, "cidr and gateway must be specified together.");
         await apiError(t, createNetwork(w.client, { ...base, name: "x", gateway: "10.9.0.1", netmask: "255.0.255.0" }), 431, 4350, "Invalid netmask");
         await apiError(
@@ -87,13 +93,28 @@ test(
         const a = await w.newNetwork("alpha-net");
         const b = await w.newNetwork("beta-net");
         await createTags(w.client, "Network", [b.id], { tier: "db" });
-        t.deepEqual((await listNetworks(w.client)).map((n) => n.name), ["alpha-net", "beta-net"]);
-        t.deepEqual((await listNetworks(w.client, { id: a.id })).map((n) => n.name), ["alpha-net"]);
-        t.deepEqual((await listNetworks(w.client, { name: "beta-net" })).map((n) => n.id), [b.id]);
-        t.deepEqual((await listNetworks(w.client, { keyword: "ALPHA" })).map((n) => n.id), [a.id]);
+        t.deepEqual(
+            (await listNetworks(w.client)).map((n) => n.name),
+            ["alpha-net", "beta-net"],
+        );
+        t.deepEqual(
+            (await listNetworks(w.client, { id: a.id })).map((n) => n.name),
+            ["alpha-net"],
+        );
+        t.deepEqual(
+            (await listNetworks(w.client, { name: "beta-net" })).map((n) => n.id),
+            [b.id],
+        );
+        t.deepEqual(
+            (await listNetworks(w.client, { keyword: "ALPHA" })).map((n) => n.id),
+            [a.id],
+        );
         t.is((await listNetworks(w.client, { type: "l2" })).length, 0);
         const tagged = await listNetworks(w.client, { tags: { tier: "db" } });
-        t.deepEqual(tagged.map((n) => n.id), [b.id]);
+        t.deepEqual(
+            tagged.map((n) => n.id),
+            [b.id],
+        );
         t.is(tagged[0].tags[0].key, "tier");
         await apiError(t, w.client.call("listNetworks", { "tags[0].key": "tier" }), 431, 4350, "No value is passed in for key tier");
         // An id that names no network at all is refused; an empty list is an empty object.

@@ -24,7 +24,13 @@ test(
     inWorld(async (t, w) => {
         const { n, vm, ip } = await setup(w);
         w.sim.setLatency({ createPortForwardingRule: 400 });
-        const submitted = await w.submit("createPortForwardingRule", { ipaddressid: ip.id, protocol: "tcp", publicport: 2222, privateport: 22, virtualmachineid: vm.id });
+        const submitted = await w.submit("createPortForwardingRule", {
+            ipaddressid: ip.id,
+            protocol: "tcp",
+            publicport: 2222,
+            privateport: 22,
+            virtualmachineid: vm.id,
+        });
         t.is((await listPortForwardingRules(w.client, { id: submitted.id }))[0].state, "Add");
         const job = await w.client.waitForJob("createPortForwardingRule", submitted.jobid);
         t.is(job.jobinstancetype, "FirewallRule");
@@ -50,7 +56,10 @@ test(
         });
         t.deepEqual(rule.tags, []);
         const fw = await listFirewallRules(w.client, { ipaddressid: ip.id });
-        t.deepEqual(fw.map((r) => [r.protocol, r.startport, r.endport, r.cidrlist, r.state]), [["tcp", 2222, 2222, "0.0.0.0/0", "Active"]]);
+        t.deepEqual(
+            fw.map((r) => [r.protocol, r.startport, r.endport, r.cidrlist, r.state]),
+            [["tcp", 2222, 2222, "0.0.0.0/0", "Active"]],
+        );
         t.true((await w.client.list("listEvents", { type: "NET.RULEADD" }, "event")).length >= 1);
         await deletePortForwardingRule(w.client, rule.id);
         t.is((await listPortForwardingRules(w.client)).length, 0);
@@ -62,13 +71,34 @@ test(
     "openfirewall=false opens nothing; an existing firewall rule for the same ports is reused and survives the delete",
     inWorld(async (t, w) => {
         const { vm, ip } = await setup(w);
-        await createPortForwardingRule(w.client, { ipaddressid: ip.id, protocol: "udp", publicport: 53, privateport: 53, virtualmachineid: vm.id, openfirewall: false });
+        await createPortForwardingRule(w.client, {
+            ipaddressid: ip.id,
+            protocol: "udp",
+            publicport: 53,
+            privateport: 53,
+            virtualmachineid: vm.id,
+            openfirewall: false,
+        });
         t.is((await listFirewallRules(w.client, { ipaddressid: ip.id })).length, 0);
         const mine = await createFirewallRule(w.client, { ipaddressid: ip.id, protocol: "tcp", startport: 8000, endport: 8010 });
-        const pf = await createPortForwardingRule(w.client, { ipaddressid: ip.id, protocol: "tcp", publicport: 8000, publicendport: 8010, privateport: 8000, privateendport: 8010, virtualmachineid: vm.id });
-        t.deepEqual((await listFirewallRules(w.client, { ipaddressid: ip.id })).map((r) => r.id), [mine.id]);
+        const pf = await createPortForwardingRule(w.client, {
+            ipaddressid: ip.id,
+            protocol: "tcp",
+            publicport: 8000,
+            publicendport: 8010,
+            privateport: 8000,
+            privateendport: 8010,
+            virtualmachineid: vm.id,
+        });
+        t.deepEqual(
+            (await listFirewallRules(w.client, { ipaddressid: ip.id })).map((r) => r.id),
+            [mine.id],
+        );
         await deletePortForwardingRule(w.client, pf.id);
-        t.deepEqual((await listFirewallRules(w.client, { ipaddressid: ip.id })).map((r) => r.id), [mine.id]);
+        t.deepEqual(
+            (await listFirewallRules(w.client, { ipaddressid: ip.id })).map((r) => r.id),
+            [mine.id],
+        );
     }),
 );
 
@@ -77,17 +107,77 @@ test(
     inWorld(async (t, w) => {
         const { vm, ip } = await setup(w);
         const base = { ipaddressid: ip.id, protocol: "tcp", virtualmachineid: vm.id };
-        await apiError(t, createPortForwardingRule(w.client, { ...base, publicport: 100, publicendport: 110, privateport: 100, privateendport: 105 }), 431, 4350, "Source port and destination port ranges should be of equal sizes.");
-        await apiError(t, createPortForwardingRule(w.client, { ...base, publicport: 100, publicendport: 110, privateport: 200, privateendport: 210 }), 431, 4350, "Private port start should be equal to public port start");
-        await apiError(t, createPortForwardingRule(w.client, { ...base, publicport: 100, privateport: 70000 }), 431, 4350, "privatePort is an invalid value: 70000");
-        await apiError(t, createPortForwardingRule(w.client, { ...base, publicport: 100, privateport: 20, privateendport: 10 }), 431, 4350, "Start port can't be bigger than end port");
+        await apiError(
+            t,
+            createPortForwardingRule(w.client, { ...base, publicport: 100, publicendport: 110, privateport: 100, privateendport: 105 }),
+            431,
+            4350,
+            "Source port and destination port ranges should be of equal sizes.",
+        );
+        await apiError(
+            t,
+            createPortForwardingRule(w.client, { ...base, publicport: 100, publicendport: 110, privateport: 200, privateendport: 210 }),
+            431,
+            4350,
+            "Private port start should be equal to public port start",
+        );
+        await apiError(
+            t,
+            createPortForwardingRule(w.client, { ...base, publicport: 100, privateport: 70000 }),
+            431,
+            4350,
+            "privatePort is an invalid value: 70000",
+        );
+        await apiError(
+            t,
+            createPortForwardingRule(w.client, { ...base, publicport: 100, privateport: 20, privateendport: 10 }),
+            431,
+            4350,
+            "Start port can't be bigger than end port",
+        );
         await apiError(t, createPortForwardingRule(w.client, { ...base, publicport: -1, privateport: 1 }), 431, 4350, "publicPort is an invalid value: -1");
-        await apiError(t, createPortForwardingRule(w.client, { ...base, protocol: "icmp", publicport: 1, privateport: 1 }), 431, 4350, "Protocol icmp is currently supported only for rules with purpose Firewall");
-        await apiError(t, createPortForwardingRule(w.client, { ...base, protocol: "sctp", publicport: 1, privateport: 1 }), 431, 4350, "Protocol sctp is not supported in zone 1");
-        await apiError(t, createPortForwardingRule(w.client, { ...base, publicport: 1, privateport: 1, cidrlist: ["x/8"] }), 431, 4350, "The given source CIDR [x/8] is invalid.");
-        await apiError(t, createPortForwardingRule(w.client, { ...base, publicport: 1, privateport: 1, vmguestip: "nope" }), 431, 4350, "Invalid vm ip address");
-        await apiError(t, createPortForwardingRule(w.client, { ...base, publicport: 1, privateport: 1, vmguestip: "10.1.200.200" }), 431, 4350, "IP Address is not in the VM nic's network ");
-        await apiError(t, w.client.call("createPortForwardingRule", { ipaddressid: ip.id, protocol: "tcp", publicport: 1, virtualmachineid: vm.id }), 431, 9999, "Unable to execute API command createportforwardingrule due to missing parameter privateport");
+        await apiError(
+            t,
+            createPortForwardingRule(w.client, { ...base, protocol: "icmp", publicport: 1, privateport: 1 }),
+            431,
+            4350,
+            "Protocol icmp is currently supported only for rules with purpose Firewall",
+        );
+        await apiError(
+            t,
+            createPortForwardingRule(w.client, { ...base, protocol: "sctp", publicport: 1, privateport: 1 }),
+            431,
+            4350,
+            "Protocol sctp is not supported in zone 1",
+        );
+        await apiError(
+            t,
+            createPortForwardingRule(w.client, { ...base, publicport: 1, privateport: 1, cidrlist: ["x/8"] }),
+            431,
+            4350,
+            "The given source CIDR [x/8] is invalid.",
+        );
+        await apiError(
+            t,
+            createPortForwardingRule(w.client, { ...base, publicport: 1, privateport: 1, vmguestip: "nope" }),
+            431,
+            4350,
+            "Invalid vm ip address",
+        );
+        await apiError(
+            t,
+            createPortForwardingRule(w.client, { ...base, publicport: 1, privateport: 1, vmguestip: "10.1.200.200" }),
+            431,
+            4350,
+            "IP Address is not in the VM nic's network ",
+        );
+        await apiError(
+            t,
+            w.client.call("createPortForwardingRule", { ipaddressid: ip.id, protocol: "tcp", publicport: 1, virtualmachineid: vm.id }),
+            431,
+            9999,
+            "Unable to execute API command createportforwardingrule due to missing parameter privateport",
+        );
         const ranged = await createPortForwardingRule(w.client, { ...base, publicport: 3000, publicendport: 3005, privateport: 3000, privateendport: 3005 });
         t.is(ranged.publicendport, "3005");
     }),
@@ -116,13 +206,25 @@ test(
         const base = { ipaddressid: ip.id, virtualmachineid: vm.id };
         const first = await createPortForwardingRule(w.client, { ...base, protocol: "tcp", publicport: 2222, privateport: 22 });
         const dbid = w.sim.inventory().portForwardingRules.find((r: any) => r.id === first.id)._dbid;
-        await apiError(t, createPortForwardingRule(w.client, { ...base, protocol: "tcp", publicport: 2222, privateport: 23 }), 537, 4360, `The range specified, 2222-2222, conflicts with rule ${dbid} which has 2222-2222`);
+        await apiError(
+            t,
+            createPortForwardingRule(w.client, { ...base, protocol: "tcp", publicport: 2222, privateport: 23 }),
+            537,
+            4360,
+            `The range specified, 2222-2222, conflicts with rule ${dbid} which has 2222-2222`,
+        );
         t.is((await listPortForwardingRules(w.client)).length, 1);
         t.is((await listFirewallRules(w.client)).length, 1, "a rejected rule opens no firewall");
         await createPortForwardingRule(w.client, { ...base, protocol: "udp", publicport: 2222, privateport: 22 });
         const lb = await createLoadBalancerRule(w.client, { name: "web", publicipid: ip.id, publicport: 80, privateport: 8080, algorithm: "roundrobin" });
         const lbDbId = w.sim.inventory().loadBalancerRules.find((r: any) => r.id === lb.id)._dbid;
-        await apiError(t, createPortForwardingRule(w.client, { ...base, protocol: "udp", publicport: 80, privateport: 80 }), 537, 4360, `The range specified, 80-80, conflicts with rule ${lbDbId} which has 80-80`);
+        await apiError(
+            t,
+            createPortForwardingRule(w.client, { ...base, protocol: "udp", publicport: 80, privateport: 80 }),
+            537,
+            4360,
+            `The range specified, 80-80, conflicts with rule ${lbDbId} which has 80-80`,
+        );
     }),
 );
 
@@ -131,14 +233,41 @@ test(
     inWorld(async (t, w) => {
         const { n, vm, ip } = await setup(w);
         const vm2 = await w.deployVm(n.id);
-        const rule = await createPortForwardingRule(w.client, { ipaddressid: ip.id, protocol: "tcp", publicport: 2222, privateport: 22, virtualmachineid: vm.id });
-        const r = await w.client.callAsync<any>("updatePortForwardingRule", { id: rule.id, privateport: 2200, virtualmachineid: vm2.id, cidrlist: ["10.0.0.0/8"] });
+        const rule = await createPortForwardingRule(w.client, {
+            ipaddressid: ip.id,
+            protocol: "tcp",
+            publicport: 2222,
+            privateport: 22,
+            virtualmachineid: vm.id,
+        });
+        const r = await w.client.callAsync<any>("updatePortForwardingRule", {
+            id: rule.id,
+            privateport: 2200,
+            virtualmachineid: vm2.id,
+            cidrlist: ["10.0.0.0/8"],
+        });
         t.is(r.job.jobinstancetype, "FirewallRule");
         const updated = r.result.portforwardingrule;
-        t.like(updated, { privateport: "2200", privateendport: "2200", publicport: "2222", virtualmachineid: vm2.id, vmguestip: vm2.nic[0].ipaddress, cidrlist: "10.0.0.0/8", state: "Active" });
+        t.like(updated, {
+            privateport: "2200",
+            privateendport: "2200",
+            publicport: "2222",
+            virtualmachineid: vm2.id,
+            vmguestip: vm2.nic[0].ipaddress,
+            cidrlist: "10.0.0.0/8",
+            state: "Active",
+        });
         await jobError(t, updatePortForwardingRule(w.client, rule.id, { vmguestip: "10.1.0.9" }), 431, "vmguestip should be set along with virtualmachineid");
         await jobError(t, updatePortForwardingRule(w.client, rule.id, { privateport: 99999 }), 431, "privatePort is an invalid value: 99999");
-        const ranged = await createPortForwardingRule(w.client, { ipaddressid: ip.id, protocol: "tcp", publicport: 3000, publicendport: 3002, privateport: 3000, privateendport: 3002, virtualmachineid: vm.id });
+        const ranged = await createPortForwardingRule(w.client, {
+            ipaddressid: ip.id,
+            protocol: "tcp",
+            publicport: 3000,
+            publicendport: 3002,
+            privateport: 3000,
+            privateendport: 3002,
+            virtualmachineid: vm.id,
+        });
         await jobError(
             t,
             updatePortForwardingRule(w.client, ranged.id, { privateport: 4000 }),
@@ -154,12 +283,20 @@ test(
         const { n, vm, ip } = await setup(w);
         const a = await createPortForwardingRule(w.client, { ipaddressid: ip.id, protocol: "tcp", publicport: 1000, privateport: 22, virtualmachineid: vm.id });
         await createTags(w.client, "PortForwardingRule", [a.id], { who: "ops" });
-        t.deepEqual((await listPortForwardingRules(w.client, { tags: { who: "ops" } })).map((r) => r.id), [a.id]);
-        t.deepEqual((await listPortForwardingRules(w.client, { networkid: n.id, ipaddressid: ip.id })).map((r) => r.id), [a.id]);
+        t.deepEqual(
+            (await listPortForwardingRules(w.client, { tags: { who: "ops" } })).map((r) => r.id),
+            [a.id],
+        );
+        t.deepEqual(
+            (await listPortForwardingRules(w.client, { networkid: n.id, ipaddressid: ip.id })).map((r) => r.id),
+            [a.id],
+        );
         t.deepEqual(await w.client.call("listPortForwardingRules", { networkid: (await w.newNetwork()).id }), {});
 
         w.sim.setFaults({ jobFailureRate: 1 });
-        const e = await t.throwsAsync(createPortForwardingRule(w.client, { ipaddressid: ip.id, protocol: "tcp", publicport: 1001, privateport: 22, virtualmachineid: vm.id }));
+        const e = await t.throwsAsync(
+            createPortForwardingRule(w.client, { ipaddressid: ip.id, protocol: "tcp", publicport: 1001, privateport: 22, virtualmachineid: vm.id }),
+        );
         w.sim.setFaults({});
         t.true(e instanceof MoldJobError);
         const rolledBack = (e as MoldJobError).entityId!;

@@ -34,9 +34,15 @@ test("schema.json declares ipAddress as an input that replaces; the SDK takes it
 
 test("check refuses an address that is not IPv4, or has stray whitespace, naming the property", (t) => {
     const failures = (ipAddress: string) => publicIpAddress.check({ network: "app-net", ipAddress }).failures;
-    t.deepEqual(failures("10.0.0.300").map((f) => f.property), ["ipAddress"]);
+    t.deepEqual(
+        failures("10.0.0.300").map((f) => f.property),
+        ["ipAddress"],
+    );
     t.regex(failures("10.0.0.300")[0].reason, /not a valid IPv4 address/);
-    t.deepEqual(failures(" 127.0.0.9").map((f) => f.property), ["ipAddress"]);
+    t.deepEqual(
+        failures(" 127.0.0.9").map((f) => f.property),
+        ["ipAddress"],
+    );
     t.deepEqual(failures("127.0.0.9"), []);
 });
 
@@ -68,6 +74,14 @@ test("diff: ipAddress left unset is no opinion (Mold's pick), the same address n
     const news = { __provider: "p", network: "app-net" };
     t.deepEqual(diffInputs(publicIpAddress, olds, news), { changes: false, replaces: [], deleteBeforeReplace: false }, "unset");
     t.false(diffInputs(publicIpAddress, olds, { ...news, ipAddress: "127.100.0.5" }).changes, "the address it has");
-    t.deepEqual(diffInputs(publicIpAddress, olds, { ...news, ipAddress: "127.100.0.6" }), { changes: true, replaces: ["ipAddress"], deleteBeforeReplace: false });
-    t.deepEqual(diffInputs(publicIpAddress, olds, { ...news, network: "other-net", ipAddress: "127.100.0.5" }), { changes: true, replaces: ["network"], deleteBeforeReplace: true });
+    t.deepEqual(diffInputs(publicIpAddress, olds, { ...news, ipAddress: "127.100.0.6" }), {
+        changes: true,
+        replaces: ["ipAddress"],
+        deleteBeforeReplace: false,
+    });
+    t.deepEqual(diffInputs(publicIpAddress, olds, { ...news, network: "other-net", ipAddress: "127.100.0.5" }), {
+        changes: true,
+        replaces: ["network"],
+        deleteBeforeReplace: true,
+    });
 });

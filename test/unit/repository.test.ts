@@ -22,7 +22,10 @@ test("the build is incremental: right after `npm run build` (npm test's pretest)
 });
 
 test("the engine's run-time folder next to a program is ignored by git", (t) => {
-    const lines = fs.readFileSync(path.join(ROOT, ".gitignore"), "utf8").split("\n").map((l) => l.trim());
+    const lines = fs
+        .readFileSync(path.join(ROOT, ".gitignore"), "utf8")
+        .split("\n")
+        .map((l) => l.trim());
     t.is(lines.filter((l) => /^\/?\.pulumi-mold-engine\/?$/.test(l)).length, 1, "one .gitignore line");
     const paths = ["examples/network-basics/.pulumi-mold-engine/state.json", "test/programs/dependent/.pulumi-mold-engine/state.json"];
     const git = spawnSync("git", ["check-ignore", "--no-index", ...paths], { cwd: ROOT, encoding: "utf8" });

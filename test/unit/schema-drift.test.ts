@@ -59,8 +59,14 @@ test.serial("schema.json and the code: unchanged compiles; added or removed prop
             network(s).required!.push("mtu");
         });
         t.true(outputAdded.length > 0, "an always-set output nobody reports");
-        t.true(outputAdded.every((l) => l.startsWith("provider/resources/network.ts")), outputAdded.join("\n"));
-        t.true(outputAdded.some((l) => /'mtu' is missing/.test(l)), outputAdded.join("\n"));
+        t.true(
+            outputAdded.every((l) => l.startsWith("provider/resources/network.ts")),
+            outputAdded.join("\n"),
+        );
+        t.true(
+            outputAdded.some((l) => /'mtu' is missing/.test(l)),
+            outputAdded.join("\n"),
+        );
 
         // Inputs (one changing in place, one replacing) that Network's hooks do not say they handle.
         const inputAdded = await compileWith(dir, (s) => {
@@ -69,8 +75,14 @@ test.serial("schema.json and the code: unchanged compiles; added or removed prop
             network(s).inputProperties.vlan = { type: "string", description: "VLAN.", replaceOnChanges: true };
         });
         t.true(inputAdded.length > 0, "inputs nobody handles");
-        t.true(inputAdded.every((l) => l.startsWith("provider/resources/network.ts")), inputAdded.join("\n"));
-        t.true(inputAdded.some((l) => /is missing the following properties .*: mtu, vlan/.test(l)), inputAdded.join("\n"));
+        t.true(
+            inputAdded.every((l) => l.startsWith("provider/resources/network.ts")),
+            inputAdded.join("\n"),
+        );
+        t.true(
+            inputAdded.some((l) => /is missing the following properties .*: mtu, vlan/.test(l)),
+            inputAdded.join("\n"),
+        );
 
         // A property the hooks handle that schema.json no longer has.
         const removed = await compileWith(dir, (s) => {
@@ -79,7 +91,10 @@ test.serial("schema.json and the code: unchanged compiles; added or removed prop
             network(s).required = network(s).required!.filter((k) => k !== "networkDomain");
         });
         t.true(removed.length > 0, "a handled property schema.json lacks");
-        t.true(removed.some((l) => l.startsWith("provider/resources/network.ts") && /networkDomain/.test(l)), removed.join("\n"));
+        t.true(
+            removed.some((l) => l.startsWith("provider/resources/network.ts") && /networkDomain/.test(l)),
+            removed.join("\n"),
+        );
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -39,7 +39,9 @@ for (const [kind, def] of Object.entries(RESOURCES)) {
         t.truthy(spec);
         // importId (adoption) is handled by the hook runner for every resource, outside def.inputs.
         t.deepEqual(sorted(Object.keys(spec.inputProperties)), sorted([...def.inputs, ...(def.connectionInputs ?? []), "importId"]));
-        const replacing = Object.entries(spec.inputProperties).filter(([, p]: [string, any]) => p.replaceOnChanges).map(([k]) => k);
+        const replacing = Object.entries(spec.inputProperties)
+            .filter(([, p]: [string, any]) => p.replaceOnChanges)
+            .map(([k]) => k);
         t.deepEqual(sorted(replacing), sorted(def.replaceOnChanges));
     });
 

@@ -19,7 +19,10 @@ for (const [server, client, other, name] of [
             t.is((e as MoldApiError).errorcode, 401);
             t.is((e as MoldApiError).errortext, "unable to verify user credentials and/or request signature", "Mold's own text is kept");
             t.regex((e as Error).message, new RegExp(`accepted ${name} .*: set MOLD_SIGNATURE=${other} \\(or pulumi config set mold:signature ${other}\\)`));
-            t.false((sim.inventory().networks ?? []).some((n: any) => n.name === "never"), "the refused change was not re-sent with the other algorithm");
+            t.false(
+                (sim.inventory().networks ?? []).some((n: any) => n.name === "never"),
+                "the refused change was not re-sent with the other algorithm",
+            );
             t.deepEqual(Object.keys(sim.requestCounts).sort(), ["createNetwork", "listZones"], "one read-only probe, nothing else");
             t.is(sim.requestCounts.createNetwork, 1);
             // A later 401 reuses what was learned: no second probe.

@@ -48,7 +48,12 @@ test("with a frozen clock a job is pending until its duration passed on the cloc
     const { sim, client, stop } = await withSimulator({ clock, latencyProfile: "realistic", ssh: false, kubeApi: false });
     try {
         const templateId = sim.inventory().templates[0].id;
-        const { jobid } = await client.call<{ jobid: string }>("createTags", { resourcetype: "Template", resourceids: templateId, "tags[0].key": "k", "tags[0].value": "v" });
+        const { jobid } = await client.call<{ jobid: string }>("createTags", {
+            resourcetype: "Template",
+            resourceids: templateId,
+            "tags[0].key": "k",
+            "tags[0].value": "v",
+        });
         const status = async () => (await client.call<{ jobstatus: number }>("queryAsyncJobResult", { jobid })).jobstatus;
         const duration = sim.simulator.latency.of("createTags");
         t.is(duration, 300, "the realistic profile's createTags");
@@ -68,7 +73,12 @@ test("with a frozen clock a new Kubernetes version's ISO is Creating until its d
     const clock = new SimClock({ frozen: true });
     const { sim, client, stop } = await withSimulator({ clock, latencyProfile: "realistic", ssh: false, kubeApi: false });
     try {
-        const { kubernetessupportedversion: v } = await client.call<any>("addKubernetesSupportedVersion", { semanticversion: "1.34.0", url: "http://x/iso", mincpunumber: 2, minmemory: 2048 });
+        const { kubernetessupportedversion: v } = await client.call<any>("addKubernetesSupportedVersion", {
+            semanticversion: "1.34.0",
+            url: "http://x/iso",
+            mincpunumber: 2,
+            minmemory: 2048,
+        });
         t.is(v.isostate, "Creating");
         const iso = async () => (await client.call<any>("listKubernetesSupportedVersions", { id: v.id })).kubernetessupportedversion[0].isostate;
         const download = sim.simulator.latency.of("registerIso");

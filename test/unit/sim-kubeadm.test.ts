@@ -23,7 +23,12 @@ function readKubeconfig(text: string): Kubeconfig {
     const b64 = (s: string) => Buffer.from(s, "base64").toString("utf8");
     const user = doc.users.find((u: any) => u.name === doc.contexts[0].context.user);
     t_assert(user?.name === "kubernetes-admin" && doc.clusters[0].name === "kubernetes", "kubeadm's names");
-    return { server: new URL(doc.clusters[0].cluster.server), ca: b64(doc.clusters[0].cluster["certificate-authority-data"]), cert: b64(user.user["client-certificate-data"]), key: b64(user.user["client-key-data"]) };
+    return {
+        server: new URL(doc.clusters[0].cluster.server),
+        ca: b64(doc.clusters[0].cluster["certificate-authority-data"]),
+        cert: b64(user.user["client-certificate-data"]),
+        key: b64(user.user["client-key-data"]),
+    };
 }
 
 function t_assert(ok: boolean, what: string): void {
@@ -32,19 +37,22 @@ function t_assert(ok: boolean, what: string): void {
 
 function kget(kc: Kubeconfig, path: string, tls: Partial<Kubeconfig> = kc): Promise<{ status: number; json?: any; body: string }> {
     return new Promise((resolve, reject) => {
-        const req = https.get({ host: kc.server.hostname, port: Number(kc.server.port), path, agent: false, ca: tls.ca, cert: tls.cert, key: tls.key }, (res) => {
-            let body = "";
-            res.on("data", (c) => (body += c));
-            res.on("end", () => {
-                let json: any;
-                try {
-                    json = JSON.parse(body);
-                } catch {
-                    json = undefined;
-                }
-                resolve({ status: res.statusCode ?? 0, json, body });
-            });
-        });
+        const req = https.get(
+            { host: kc.server.hostname, port: Number(kc.server.port), path, agent: false, ca: tls.ca, cert: tls.cert, key: tls.key },
+            (res) => {
+                let body = "";
+                res.on("data", (c) => (body += c));
+                res.on("end", () => {
+                    let json: any;
+                    try {
+                        json = JSON.parse(body);
+                    } catch {
+                        json = undefined;
+                    }
+                    resolve({ status: res.statusCode ?? 0, json, body });
+                });
+            },
+        );
         req.on("error", reject);
         req.setTimeout(5000, () => req.destroy(new Error("timeout")));
     });
@@ -93,27 +101,54 @@ test(
         const kc = readKubeconfig(conf.stdout);
         t.is(kc.server.href, `https://${w.ip}:6443/`);
         const sans = new X509Certificate(await serverCert(kc)).subjectAltName ?? "";
-        for (const san of [`IP Address:${w.ip}`, "DNS:api.example.test", "IP Address:10.1.2.3", "IP Address:10.96.0.1"]) t.true(sans.includes(san), `${san} in ${sans}`);
-        t.like(w.sim.kubeApiEndpoints().find((e) => e.kind === "kubeadm"), { address: w.ip, port: 6443, status: "listening" });
+        for (const san of [`IP Address:${w.ip}`, "DNS:api.example.test", "IP Address:10.1.2.3", "IP Address:10.96.0.1"])
+            t.true(sans.includes(san), `${san} in ${sans}`);
+        t.like(
+            w.sim.kubeApiEndpoints().find((e) => e.kind === "kubeadm"),
+            { address: w.ip, port: 6443, status: "listening" },
+        );
         t.is((await kget(kc, "/healthz")).body, "ok");
         t.is((await kget(kc, "/version")).json.gitVersion, `v${VERSION}`);
         t.is((await kget(kc, "/api/v1/nodes", { ca: kc.ca })).status, 401, "no client certificate");
         let nodes = (await kget(kc, "/api/v1/nodes")).json.items;
-        t.deepEqual(nodes.map((n: any) => [n.metadata.name, ready(n)]), [["cp-1", "False"]], "no CNI yet");
+        t.deepEqual(
+            nodes.map((n: any) => [n.metadata.name, ready(n)]),
+            [["cp-1", "False"]],
+            "no CNI yet",
+        );
 
         t.like(await w.run(cp, "cni", { PM_CNI: "flannel", PM_POD_CIDR: POD_CIDR }), { exitCode: 0, results: { cni: "flannel" } });
         const join = await joinInfo(t, w, cp);
-        const hash = "sha256:" + createHash("sha256").update(new X509Certificate(kc.ca).publicKey.export({ type: "spki", format: "der" })).digest("hex");
-        t.regex(join.command, new RegExp(`^kubeadm join ${w.ip.replace(/\./g, "\\.")}:6443 --token [a-z0-9]{6}\\.[a-z0-9]{16} --discovery-token-ca-cert-hash ${hash}$`));
+        const hash =
+            "sha256:" +
+            createHash("sha256")
+                .update(new X509Certificate(kc.ca).publicKey.export({ type: "spki", format: "der" }))
+                .digest("hex");
+        t.regex(
+            join.command,
+            new RegExp(`^kubeadm join ${w.ip.replace(/\./g, "\\.")}:6443 --token [a-z0-9]{6}\\.[a-z0-9]{16} --discovery-token-ca-cert-hash ${hash}$`),
+        );
         t.true(join.key === undefined, "no certificate key unless asked for");
         const joined = await w.run(worker, "kubeadm-join", { PM_JOIN_COMMAND: join.command, PM_CONTROL_PLANE: "0", PM_NODE_NAME: "worker-1" });
         t.like(joined, { exitCode: 0, results: { join: "done" } });
         t.like(await w.run(cp, "wait-ready", { PM_NODES: "cp-1\nworker-1", PM_TIMEOUT_SECONDS: "10" }), { exitCode: 0 });
-        const meta = { PM_NODE: "worker-1", PM_LABELS: "tier=web\nnode.example.com/pool=general", PM_REMOVE_LABELS: "", PM_TAINTS: "dedicated=batch:NoSchedule", PM_REMOVE_TAINTS: "" };
+        const meta = {
+            PM_NODE: "worker-1",
+            PM_LABELS: "tier=web\nnode.example.com/pool=general",
+            PM_REMOVE_LABELS: "",
+            PM_TAINTS: "dedicated=batch:NoSchedule",
+            PM_REMOVE_TAINTS: "",
+        };
         t.like(await w.run(cp, "node-metadata", meta), { exitCode: 0 });
 
         nodes = (await kget(kc, "/api/v1/nodes")).json.items;
-        t.deepEqual(nodes.map((n: any) => [n.metadata.name, ready(n)]), [["cp-1", "True"], ["worker-1", "True"]]);
+        t.deepEqual(
+            nodes.map((n: any) => [n.metadata.name, ready(n)]),
+            [
+                ["cp-1", "True"],
+                ["worker-1", "True"],
+            ],
+        );
         const [cpNode, workerNode] = nodes;
         t.is(cpNode.metadata.labels["node-role.kubernetes.io/control-plane"], "");
         t.deepEqual(cpNode.spec.taints, [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }]);
@@ -126,38 +161,75 @@ test(
         const cpSteps = [...NODE_PREP, "kubeadm-init", "admin-kubeconfig", "cni", "join-info", "wait-ready", "node-metadata"];
         const cpState = w.nodeState(cp);
         const workerState = w.nodeState(worker);
-        t.deepEqual(cpState.history.map((e: any) => e.step), cpSteps);
-        t.deepEqual(workerState.history.map((e: any) => e.step), [...NODE_PREP, "kubeadm-join"]);
+        t.deepEqual(
+            cpState.history.map((e: any) => e.step),
+            cpSteps,
+        );
+        t.deepEqual(
+            workerState.history.map((e: any) => e.step),
+            [...NODE_PREP, "kubeadm-join"],
+        );
         t.true([...cpState.history, ...workerState.history].every((e: any) => e.outcome === "applied"));
         const seq = (s: any, step: string) => s.history.find((e: any) => e.step === step).seq;
         t.true(seq(cpState, "join-info") < seq(workerState, "kubeadm-join") && seq(workerState, "kubeadm-join") < seq(cpState, "wait-ready"));
-        t.like(cpState, { swap: { active: false, inFstab: false }, containerd: { installed: true, systemdCgroup: true, restarts: 1 }, packages: { kubeadm: VERSION, held: true } });
+        t.like(cpState, {
+            swap: { active: false, inFstab: false },
+            containerd: { installed: true, systemdCgroup: true, restarts: 1 },
+            packages: { kubeadm: VERSION, held: true },
+        });
         t.like(cpState.kubeadm, { role: "control-plane", nodeName: "cp-1", adminConf: true });
         t.like(workerState.kubeadm, { role: "worker", nodeName: "worker-1", adminConf: false, kubeletConf: true });
 
         // A resumed bootstrap runs everything again: nothing happens twice (join-info mints a token by design).
         for (const step of cpSteps.filter((s) => s !== "join-info")) {
             const env: Record<string, string> =
-                step === "kube-packages" ? { PM_KUBERNETES_VERSION: VERSION }
-                : step === "kubeadm-init" ? initEnv(w)
-                : step === "cni" ? { PM_CNI: "flannel", PM_POD_CIDR: POD_CIDR }
-                : step === "wait-ready" ? { PM_NODES: "cp-1\nworker-1", PM_TIMEOUT_SECONDS: "5" }
-                : step === "node-metadata" ? meta
-                : {};
+                step === "kube-packages"
+                    ? { PM_KUBERNETES_VERSION: VERSION }
+                    : step === "kubeadm-init"
+                      ? initEnv(w)
+                      : step === "cni"
+                        ? { PM_CNI: "flannel", PM_POD_CIDR: POD_CIDR }
+                        : step === "wait-ready"
+                          ? { PM_NODES: "cp-1\nworker-1", PM_TIMEOUT_SECONDS: "5" }
+                          : step === "node-metadata"
+                            ? meta
+                            : {};
             const r = await w.run(cp, step, env);
             t.is(r.exitCode, 0, `${step}: ${r.stderr}`);
         }
         for (const step of NODE_PREP) t.is((await w.run(worker, step, step === "kube-packages" ? { PM_KUBERNETES_VERSION: VERSION } : {})).exitCode, 0);
-        t.like(await w.run(worker, "kubeadm-join", { PM_JOIN_COMMAND: join.command, PM_CONTROL_PLANE: "0", PM_NODE_NAME: "worker-1" }), { exitCode: 0, results: { join: "already" } });
+        t.like(await w.run(worker, "kubeadm-join", { PM_JOIN_COMMAND: join.command, PM_CONTROL_PLANE: "0", PM_NODE_NAME: "worker-1" }), {
+            exitCode: 0,
+            results: { join: "already" },
+        });
         const rerun = (s: any, skip: number) => s.history.slice(skip).map((e: any) => [e.step, e.outcome]);
-        t.deepEqual(rerun(w.nodeState(cp), cpSteps.length), cpSteps.filter((s) => s !== "join-info").map((s) => [s, "already"]));
-        t.deepEqual(rerun(w.nodeState(worker), NODE_PREP.length + 1), [...NODE_PREP, "kubeadm-join"].map((s) => [s, "already"]));
+        t.deepEqual(
+            rerun(w.nodeState(cp), cpSteps.length),
+            cpSteps.filter((s) => s !== "join-info").map((s) => [s, "already"]),
+        );
+        t.deepEqual(
+            rerun(w.nodeState(worker), NODE_PREP.length + 1),
+            [...NODE_PREP, "kubeadm-join"].map((s) => [s, "already"]),
+        );
         t.like(w.nodeState(cp).counters, { "kubeadm-init": 1, cni: 1 });
         t.is(w.nodeState(worker).counters["kubeadm-join"], 1);
         const [cluster] = w.sim.kubeadmClusters();
         t.is(w.sim.kubeadmClusters().length, 1);
-        t.like(cluster, { endpoint: `${w.ip}:6443`, version: VERSION, podCidr: POD_CIDR, cni: { name: "flannel", applied: 2 }, etcdMembers: ["cp-1"], caCertHash: hash });
-        t.deepEqual(cluster.nodes.map((n) => [n.name, n.role, n.ready]), [["cp-1", "control-plane", true], ["worker-1", "worker", true]]);
+        t.like(cluster, {
+            endpoint: `${w.ip}:6443`,
+            version: VERSION,
+            podCidr: POD_CIDR,
+            cni: { name: "flannel", applied: 2 },
+            etcdMembers: ["cp-1"],
+            caCertHash: hash,
+        });
+        t.deepEqual(
+            cluster.nodes.map((n) => [n.name, n.role, n.ready]),
+            [
+                ["cp-1", "control-plane", true],
+                ["worker-1", "worker", true],
+            ],
+        );
 
         // Taking the control plane out of the load balancer takes the API away.
         const [rule] = await listLoadBalancerRules(w.client, { publicipid: w.ipId });
@@ -170,11 +242,14 @@ test(
 /** The API server's certificate as PEM, from a TLS handshake. */
 function serverCert(kc: Kubeconfig): Promise<string> {
     return new Promise((resolve, reject) => {
-        const req = https.get({ host: kc.server.hostname, port: Number(kc.server.port), path: "/healthz", agent: false, ca: kc.ca, cert: kc.cert, key: kc.key }, (res) => {
-            const der = (res.socket as import("tls").TLSSocket).getPeerCertificate().raw;
-            res.resume();
-            resolve(`-----BEGIN CERTIFICATE-----\n${der.toString("base64")}\n-----END CERTIFICATE-----\n`);
-        });
+        const req = https.get(
+            { host: kc.server.hostname, port: Number(kc.server.port), path: "/healthz", agent: false, ca: kc.ca, cert: kc.cert, key: kc.key },
+            (res) => {
+                const der = (res.socket as import("tls").TLSSocket).getPeerCertificate().raw;
+                res.resume();
+                resolve(`-----BEGIN CERTIFICATE-----\n${der.toString("base64")}\n-----END CERTIFICATE-----\n`);
+            },
+        );
         req.on("error", reject);
     });
 }
@@ -193,7 +268,8 @@ test(
         t.regex(join.key!, /^[0-9a-f]{64}$/);
         const node = await w.deploy("cp-2");
         await prepare(t, w, node, VERSION);
-        const attempt = (cmd: string, extra: Record<string, string> = {}) => w.run(node, "kubeadm-join", { PM_JOIN_COMMAND: cmd, PM_CONTROL_PLANE: "0", PM_NODE_NAME: "cp-2", ...extra });
+        const attempt = (cmd: string, extra: Record<string, string> = {}) =>
+            w.run(node, "kubeadm-join", { PM_JOIN_COMMAND: cmd, PM_CONTROL_PLANE: "0", PM_NODE_NAME: "cp-2", ...extra });
         const [, endpoint, token, hash] = /^kubeadm join (\S+) --token (\S+) --discovery-token-ca-cert-hash (\S+)$/.exec(join.command)!;
 
         const malformed = await attempt(`kubeadm join ${endpoint} --token nope --discovery-token-ca-cert-hash ${hash}`);
@@ -207,8 +283,17 @@ test(
         t.regex(unserved.stderr, /connect: connection refused/);
         const noKey = await attempt(join.command, { PM_CONTROL_PLANE: "1", PM_CERTIFICATE_KEY: "f".repeat(64) });
         t.regex(noKey.stderr, /Secret "kubeadm-certs" was not found/);
-        t.deepEqual(w.sim.kubeadmClusters()[0].nodes.map((n) => n.name), ["cp-1"], "nothing joined");
-        t.true(w.nodeState(node).history.slice(-5).every((e: any) => e.outcome === "failed" && e.exitCode === 1));
+        t.deepEqual(
+            w.sim.kubeadmClusters()[0].nodes.map((n) => n.name),
+            ["cp-1"],
+            "nothing joined",
+        );
+        t.true(
+            w
+                .nodeState(node)
+                .history.slice(-5)
+                .every((e: any) => e.outcome === "failed" && e.exitCode === 1),
+        );
 
         // A newer certificate key does not invalidate the previous one (both within their 2 h).
         const newer = await joinInfo(t, w, cp, true);
@@ -230,7 +315,9 @@ test(
         const fleet = new Fleet({ username: "debian", privateKey: w.clientKey.private, log: () => undefined });
         try {
             const reachable = { name: "cp-2", sshHost: node.address, sshPort: node.port, hostPublicKey: node.hostKey!.public };
-            await t.throwsAsync(fleet.reset(reachable, true), { message: /^cp-2: kubeadm reset left its etcd member in the cluster: W1122 \[reset\] Failed to remove etcd member/ });
+            await t.throwsAsync(fleet.reset(reachable, true), {
+                message: /^cp-2: kubeadm reset left its etcd member in the cluster: W1122 \[reset\] Failed to remove etcd member/,
+            });
         } finally {
             fleet.close();
         }
@@ -254,7 +341,13 @@ test(
         t.true(timeout.ms >= 1000, `${timeout.ms} ms`);
         t.regex(timeout.stderr, /not Ready after 1s: cp-1 worker-1 ghost/, "no CNI yet: nobody is Ready");
 
-        const badEffect = await w.run(cp, "node-metadata", { PM_NODE: "worker-1", PM_LABELS: "", PM_REMOVE_LABELS: "", PM_TAINTS: "x=y:Sometimes", PM_REMOVE_TAINTS: "" });
+        const badEffect = await w.run(cp, "node-metadata", {
+            PM_NODE: "worker-1",
+            PM_LABELS: "",
+            PM_REMOVE_LABELS: "",
+            PM_TAINTS: "x=y:Sometimes",
+            PM_REMOVE_TAINTS: "",
+        });
         t.is(badEffect.exitCode, 1);
         t.is(badEffect.stderr, "error: invalid taint effect: Sometimes, unsupported taint effect\n");
         const missing = await w.run(cp, "node-metadata", { PM_NODE: "ghost", PM_LABELS: "a=b", PM_REMOVE_LABELS: "", PM_TAINTS: "", PM_REMOVE_TAINTS: "" });
@@ -276,7 +369,10 @@ test(
         const again = await w.run(worker, "kubeadm-join", joinEnv);
         t.like(again, { exitCode: 0, results: { join: "done" } });
         t.is(w.nodeState(worker).counters["kubeadm-join"], 2, "a reset node joins for real again");
-        t.deepEqual(w.sim.kubeadmClusters()[0].nodes.map((n) => n.name), ["cp-1", "worker-1"]);
+        t.deepEqual(
+            w.sim.kubeadmClusters()[0].nodes.map((n) => n.name),
+            ["cp-1", "worker-1"],
+        );
 
         // Resetting the control plane leaves etcd.
         t.like(await w.run(cp, "reset-node"), { exitCode: 0, results: { "etcd-member": "removed" } });
@@ -292,21 +388,38 @@ test(
         const cpB = await w.deploy("cp-b");
         await prepare(t, w, cpB, "1.30.4");
         const { createPortForwardingRule } = await import("../../provider/client");
-        await createPortForwardingRule(w.client, { ipaddressid: w.ipId, protocol: "tcp", publicport: 7443, privateport: 6443, virtualmachineid: cpB.vm.id, openfirewall: false });
-        const init = await w.run(cpB, "kubeadm-init", initEnv(w, { PM_KUBERNETES_VERSION: "1.30.4", PM_NODE_NAME: "cp-b", PM_CONTROL_PLANE_ENDPOINT: `${w.ip}:7443` }));
+        await createPortForwardingRule(w.client, {
+            ipaddressid: w.ipId,
+            protocol: "tcp",
+            publicport: 7443,
+            privateport: 6443,
+            virtualmachineid: cpB.vm.id,
+            openfirewall: false,
+        });
+        const init = await w.run(
+            cpB,
+            "kubeadm-init",
+            initEnv(w, { PM_KUBERNETES_VERSION: "1.30.4", PM_NODE_NAME: "cp-b", PM_CONTROL_PLANE_ENDPOINT: `${w.ip}:7443` }),
+        );
         t.is(init.exitCode, 0, init.stderr);
         await w.sim.reconcileKubeApi();
         const kcA = readKubeconfig((await w.run(cpA, "admin-kubeconfig")).stdout);
         const kcB = readKubeconfig((await w.run(cpB, "admin-kubeconfig")).stdout);
         t.not(kcA.ca, kcB.ca);
         t.is((await kget(kcB, "/version")).json.gitVersion, "v1.30.4");
-        t.deepEqual((await kget(kcB, "/api/v1/nodes")).json.items.map((n: any) => n.metadata.name), ["cp-b"]);
+        t.deepEqual(
+            (await kget(kcB, "/api/v1/nodes")).json.items.map((n: any) => n.metadata.name),
+            ["cp-b"],
+        );
         t.is((await kget({ ...kcB, cert: kcA.cert, key: kcA.key }, "/api/v1/nodes")).status, 401, "A's admin certificate does not chain to B's CA");
 
         const joinB = await joinInfo(t, w, cpB);
         const refused = await w.run(cpA, "kubeadm-join", { PM_JOIN_COMMAND: joinB.command, PM_CONTROL_PLANE: "0", PM_NODE_NAME: "cp-1" });
         t.is(refused.exitCode, 1);
         t.regex(refused.stderr, /already part of the cluster at https:\/\/[\d.]+:6443/);
-        t.deepEqual(w.sim.kubeadmClusters().map((c) => c.nodes.map((n) => n.name)), [["cp-1"], ["cp-b"]]);
+        t.deepEqual(
+            w.sim.kubeadmClusters().map((c) => c.nodes.map((n) => n.name)),
+            [["cp-1"], ["cp-b"]],
+        );
     }),
 );

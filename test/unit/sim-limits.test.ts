@@ -12,7 +12,13 @@ test(
     inWorld(async (t, w) => {
         const base = { zoneid: w.zoneId, networkofferingid: w.offeringId };
         await apiError(t, w.client.call("createNetwork", { ...base, name: "n".repeat(256) }), 431, 9999, tooLong("createnetwork", 255, "name"));
-        await apiError(t, w.client.call("createNetwork", { ...base, name: "n", displaytext: "d".repeat(256) }), 431, 9999, tooLong("createnetwork", 255, "displayText"));
+        await apiError(
+            t,
+            w.client.call("createNetwork", { ...base, name: "n", displaytext: "d".repeat(256) }),
+            431,
+            9999,
+            tooLong("createnetwork", 255, "displayText"),
+        );
         // 255 is allowed: the limit is inclusive.
         const ok = await w.client.call<any>("createNetwork", { ...base, name: "n".repeat(255) });
         t.is(ok.network.name.length, 255);
@@ -21,11 +27,29 @@ test(
         const n = await w.newNetwork();
         const ip = await w.newIp(n.id);
         const lb = { publicipid: ip.id, algorithm: "roundrobin", publicport: 80, privateport: 8080 };
-        await apiError(t, w.client.call("createLoadBalancerRule", { ...lb, name: "w".repeat(256) }), 431, 9999, tooLong("createloadbalancerrule", 255, "loadBalancerRuleName"));
-        await apiError(t, w.client.call("createLoadBalancerRule", { ...lb, name: "w", description: "d".repeat(4097) }), 431, 9999, tooLong("createloadbalancerrule", 4096, "description"));
+        await apiError(
+            t,
+            w.client.call("createLoadBalancerRule", { ...lb, name: "w".repeat(256) }),
+            431,
+            9999,
+            tooLong("createloadbalancerrule", 255, "loadBalancerRuleName"),
+        );
+        await apiError(
+            t,
+            w.client.call("createLoadBalancerRule", { ...lb, name: "w", description: "d".repeat(4097) }),
+            431,
+            9999,
+            tooLong("createloadbalancerrule", 4096, "description"),
+        );
 
         const vm = { zoneid: w.zoneId, templateid: w.templateId, serviceofferingid: w.serviceOfferingId, networkids: [n.id] };
-        await apiError(t, w.client.call("deployVirtualMachine", { ...vm, displayname: "d".repeat(256) }), 431, 9999, tooLong("deployvirtualmachine", 255, "displayName"));
+        await apiError(
+            t,
+            w.client.call("deployVirtualMachine", { ...vm, displayname: "d".repeat(256) }),
+            431,
+            9999,
+            tooLong("deployvirtualmachine", 255, "displayName"),
+        );
     }),
 );
 
@@ -52,7 +76,13 @@ test(
             4350,
             "Invalid icmp code; should belong to [0-15] range and can be defined when icmpType belongs to [0-40] range",
         );
-        await apiError(t, w.client.call("createEgressFirewallRule", { networkid: n.id, protocol: "icmp", icmptype: -2 }), 431, 4350, "Invalid icmp type; should belong to [0-255] range");
+        await apiError(
+            t,
+            w.client.call("createEgressFirewallRule", { networkid: n.id, protocol: "icmp", icmptype: -2 }),
+            431,
+            4350,
+            "Invalid icmp type; should belong to [0-255] range",
+        );
         await apiError(
             t,
             w.client.call("createFirewallRule", { ipaddressid: ip.id, protocol: "tcp", startport: 2147483648 }),
@@ -69,7 +99,13 @@ test(
         const base = { name: "n", zoneid: w.zoneId, networkofferingid: w.offeringId };
         await apiError(t, w.client.call("createNetwork", { ...base, gateway: "10.9.0.1", netmask: "255.0.255.0" }), 431, 4350, "Invalid netmask");
         for (const gateway of ["10.9.0.0", "10.9.0.255"]) {
-            await apiError(t, w.client.call("createNetwork", { ...base, gateway, netmask: "255.255.255.0" }), 431, 4350, "Invalid gateway IP provided. Either the IP is broadcast or network IP.");
+            await apiError(
+                t,
+                w.client.call("createNetwork", { ...base, gateway, netmask: "255.255.255.0" }),
+                431,
+                4350,
+                "Invalid gateway IP provided. Either the IP is broadcast or network IP.",
+            );
         }
     }),
 );

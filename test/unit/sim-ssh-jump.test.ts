@@ -86,7 +86,10 @@ test(
     inSshWorld(async (t, w) => {
         const jumpNode = await w.deploy("cp-1");
         const inner = await deployInner(w, "worker-1");
-        t.false(w.sim.sshEndpoints().some((e) => e.vmId === inner.vm.id), "no public endpoint for the inner VM");
+        t.false(
+            w.sim.sshEndpoints().some((e) => e.vmId === inner.vm.id),
+            "no public endpoint for the inner VM",
+        );
         const jump = await w.connect(jumpNode);
         try {
             const presented: Buffer[] = [];
@@ -102,7 +105,13 @@ test(
             c.end();
 
             const innerState = w.sim.emulatedNodes().find((n) => n.vmId === inner.vm.id)!;
-            t.deepEqual(innerState.history.map((h) => [h.step, h.outcome, h.user]), [["wait-boot", "applied", "ubuntu"], ["swap-off", "applied", "ubuntu"]]);
+            t.deepEqual(
+                innerState.history.map((h) => [h.step, h.outcome, h.user]),
+                [
+                    ["wait-boot", "applied", "ubuntu"],
+                    ["swap-off", "applied", "ubuntu"],
+                ],
+            );
             t.like(innerState.swap, { active: false, inFstab: false });
             t.deepEqual(w.nodeState(jumpNode)?.history ?? [], [], "nothing ran on the jump host");
             t.true(w.nodeState(jumpNode)?.swap.active ?? true);
@@ -130,9 +139,17 @@ test(
         const inner = await deployInner(w, "worker-1");
         const inv = w.sim.inventory();
         const offering = inv.networkOfferings.find((o: any) => o.name === SEED_NETWORK_OFFERING).id;
-        const other = await createNetwork(w.client, { name: "elsewhere", zoneid: inv.zones[0].id, networkofferingid: offering, gateway: "10.77.0.1", netmask: "255.255.255.0" });
+        const other = await createNetwork(w.client, {
+            name: "elsewhere",
+            zoneid: inv.zones[0].id,
+            networkofferingid: offering,
+            gateway: "10.77.0.1",
+            netmask: "255.255.255.0",
+        });
         const stranger = await deployInner(w, "stranger-1", other.id);
-        const onFirst = (w.sim.inventory().vms as any[]).flatMap((vm) => (vm.nic ?? []).filter((n: any) => n.networkid === w.networkId).map((n: any) => n.ipaddress));
+        const onFirst = (w.sim.inventory().vms as any[]).flatMap((vm) =>
+            (vm.nic ?? []).filter((n: any) => n.networkid === w.networkId).map((n: any) => n.ipaddress),
+        );
         t.false(onFirst.includes(stranger.ip), `${stranger.ip} is not an address on the jump host's network`);
         const jump = await w.connect(jumpNode);
         try {
@@ -150,7 +167,11 @@ test(
         } finally {
             jump.end();
         }
-        t.is(w.sim.emulatedNodes().find((n) => n.vmId === stranger.vm.id), undefined, "the other network's VM was never reached");
+        t.is(
+            w.sim.emulatedNodes().find((n) => n.vmId === stranger.vm.id),
+            undefined,
+            "the other network's VM was never reached",
+        );
     }),
 );
 
@@ -159,7 +180,12 @@ test(
     inSshWorld(async (t, w) => {
         const jumpNode = await w.deploy("cp-1");
         const inner = await deployInner(w, "worker-1");
-        w.sim.setSshFaults({ drops: [{ step: "swap-off", node: "worker-1", when: "before", times: 1 }, { step: "containerd", node: "worker-1", when: "after", times: 1 }] });
+        w.sim.setSshFaults({
+            drops: [
+                { step: "swap-off", node: "worker-1", when: "before", times: 1 },
+                { step: "containerd", node: "worker-1", when: "after", times: 1 },
+            ],
+        });
         const jump = await w.connect(jumpNode);
         let jumpClosed = false;
         jump.on("close", () => (jumpClosed = true));
@@ -195,7 +221,16 @@ test(
             ],
         );
         t.is(innerState.containerd.restarts, 1);
-        t.deepEqual(w.nodeState(jumpNode).history.map((h: any) => [h.step, h.outcome]), [["swap-off", "applied"]]);
-        t.deepEqual(w.sim.sshFaults().fired.map((f) => [f.step, f.node, f.when]), [["swap-off", "worker-1", "before"], ["containerd", "worker-1", "after"]]);
+        t.deepEqual(
+            w.nodeState(jumpNode).history.map((h: any) => [h.step, h.outcome]),
+            [["swap-off", "applied"]],
+        );
+        t.deepEqual(
+            w.sim.sshFaults().fired.map((f) => [f.step, f.node, f.when]),
+            [
+                ["swap-off", "worker-1", "before"],
+                ["containerd", "worker-1", "after"],
+            ],
+        );
     }),
 );

@@ -106,7 +106,9 @@ export async function sshWorld(options: ServerOptions = {}): Promise<SshWorld> {
         keyPairName,
         async deploy(name, opts = {}) {
             const hostKey = opts.hostKey === false ? undefined : newKey();
-            const userdata = hostKey ? "#cloud-config\n" + stringify({ ssh_keys: { ed25519_private: hostKey.private, ed25519_public: hostKey.public } }) : "#cloud-config\npackages: [curl]\n";
+            const userdata = hostKey
+                ? "#cloud-config\n" + stringify({ ssh_keys: { ed25519_private: hostKey.private, ed25519_public: hostKey.public } })
+                : "#cloud-config\npackages: [curl]\n";
             const vm = await deployVirtualMachine(base.client, {
                 zoneid,
                 templateid,
@@ -178,7 +180,13 @@ export async function sshWorld(options: ServerOptions = {}): Promise<SshWorld> {
             }
         },
         async loadBalancer(publicPort, privatePort, members) {
-            const rule = await createLoadBalancerRule(base.client, { name: `lb-${publicPort}`, publicipid: ip.id, publicport: publicPort, privateport: privatePort, algorithm: "roundrobin" });
+            const rule = await createLoadBalancerRule(base.client, {
+                name: `lb-${publicPort}`,
+                publicipid: ip.id,
+                publicport: publicPort,
+                privateport: privatePort,
+                algorithm: "roundrobin",
+            });
             await assignToLoadBalancerRule(base.client, rule.id, { virtualmachineids: members.map((m) => m.vm.id) });
             await base.sim.reconcileKubeApi();
         },

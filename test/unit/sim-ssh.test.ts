@@ -19,7 +19,7 @@ function tcpProbe(host: string, port: number): Promise<string> {
                 resolve(alive ? "connected" : "reset");
             }, 150);
         });
-        s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code === "ECONNRESET" ? "reset" : e.code ?? "error"));
+        s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code === "ECONNRESET" ? "reset" : (e.code ?? "error")));
     });
 }
 
@@ -40,7 +40,13 @@ test(
                 const { Client } = require("ssh2");
                 const client = new Client();
                 client.on("ready", () => resolve(client)).on("error", reject);
-                client.connect({ host: bare.address, port: bare.port, username: "root", privateKey: w.clientKey.private, hostVerifier: (k: Buffer) => (seen.push(k), true) });
+                client.connect({
+                    host: bare.address,
+                    port: bare.port,
+                    username: "root",
+                    privateKey: w.clientKey.private,
+                    hostVerifier: (k: Buffer) => (seen.push(k), true),
+                });
             });
             c.end();
         }
@@ -106,11 +112,17 @@ test(
     "without a firewall rule opening the port the endpoint is closed (refused); a firewall rule opens it; deleting it closes it again",
     inSshWorld(async (t, w) => {
         const node = await w.deploy("cp-1", { firewall: false });
-        t.like(w.sim.sshEndpoints().find((e) => e.vmId === node.vm.id), { status: "closed" });
+        t.like(
+            w.sim.sshEndpoints().find((e) => e.vmId === node.vm.id),
+            { status: "closed" },
+        );
         t.is(await tcpProbe(w.ip, node.port), "ECONNREFUSED");
         const fw = await createFirewallRule(w.client, { ipaddressid: w.ipId, protocol: "tcp", startport: node.port, cidrlist: ["10.0.0.0/8"] });
         await w.sim.reconcileSsh();
-        t.like(w.sim.sshEndpoints().find((e) => e.vmId === node.vm.id), { status: "listening" });
+        t.like(
+            w.sim.sshEndpoints().find((e) => e.vmId === node.vm.id),
+            { status: "listening" },
+        );
         t.is((await w.run(node, "swap-off")).exitCode, 0);
         await deleteFirewallRule(w.client, fw.id);
         t.deepEqual(await listFirewallRules(w.client, { ipaddressid: w.ipId }), []);
@@ -203,7 +215,12 @@ test(
     "a drop after a step leaves its effect applied with no exit status; the re-run records already; a drop before does nothing",
     inSshWorld(async (t, w) => {
         const node = await w.deploy("cp-1");
-        w.sim.setSshFaults({ drops: [{ step: "containerd", when: "after", node: "cp-1" }, { step: "swap-off", when: "before", times: 1 }] });
+        w.sim.setSshFaults({
+            drops: [
+                { step: "containerd", when: "after", node: "cp-1" },
+                { step: "swap-off", when: "before", times: 1 },
+            ],
+        });
         const cut = await w.run(node, "containerd");
         t.true(cut.dropped, "no exit status");
         t.like(w.nodeState(node).containerd, { installed: true, systemdCgroup: true, restarts: 1 });
@@ -223,8 +240,18 @@ test(
             ["swap-off", "applied", undefined],
         ]);
         t.is(w.nodeState(node).counters.containerd, 1);
-        t.deepEqual(w.sim.sshFaults().fired.map((f) => [f.step, f.when, f.node]), [["containerd", "after", "cp-1"], ["swap-off", "before", "cp-1"]]);
-        t.is(w.sim.sshFaults().faults.drops!.every((d) => d.times === 0), true, "each fired once");
+        t.deepEqual(
+            w.sim.sshFaults().fired.map((f) => [f.step, f.when, f.node]),
+            [
+                ["containerd", "after", "cp-1"],
+                ["swap-off", "before", "cp-1"],
+            ],
+        );
+        t.is(
+            w.sim.sshFaults().faults.drops!.every((d) => d.times === 0),
+            true,
+            "each fired once",
+        );
     }),
 );
 
@@ -268,7 +295,11 @@ test(
         t.is((await fetch(`${base}/sim/ssh`)).status, 401);
         const bad = await fetch(`${base}/sim/ssh`, { method: "POST", headers: key, body: JSON.stringify({ drops: [{ step: "cni", when: "later" }] }) });
         t.is(bad.status, 400);
-        const set = await fetch(`${base}/sim/ssh`, { method: "POST", headers: key, body: JSON.stringify({ bootDelayMs: 5, drops: [{ step: "cni", when: "after", times: 2 }] }) });
+        const set = await fetch(`${base}/sim/ssh`, {
+            method: "POST",
+            headers: key,
+            body: JSON.stringify({ bootDelayMs: 5, drops: [{ step: "cni", when: "after", times: 2 }] }),
+        });
         t.is(set.status, 200);
         const got: any = await (await fetch(`${base}/sim/ssh`, { headers: key })).json();
         t.like(got.faults, { bootDelayMs: 5, drops: [{ step: "cni", when: "after", times: 2 }] });
@@ -281,7 +312,18 @@ test(
 
 test("CLI: --ssh, --ssh-step-latency, --ssh-boot-delay and repeatable --ssh-drop become the server's SSH options", (t) => {
     const { parseArgs } = require("../../simulator/cli") as typeof import("../../simulator/cli");
-    const opts = parseArgs(["--ssh", "off", "--ssh-step-latency", "25", "--ssh-boot-delay", "100", "--ssh-drop", "kubeadm-join:after:2@worker-1", "--ssh-drop", "cni:before"]);
+    const opts = parseArgs([
+        "--ssh",
+        "off",
+        "--ssh-step-latency",
+        "25",
+        "--ssh-boot-delay",
+        "100",
+        "--ssh-drop",
+        "kubeadm-join:after:2@worker-1",
+        "--ssh-drop",
+        "cni:before",
+    ]);
     t.true(opts !== "help");
     if (opts === "help" || opts === "version") return;
     t.false(opts.ssh);
@@ -304,8 +346,14 @@ test(
     inSshWorld(async (t, w) => {
         const a = await w.deploy("cp-1");
         const b = await w.deploy("cp-2");
-        const stderr = "E: Failed to fetch https://pkgs.k8s.io/core:/stable:/v1.31/deb/Packages  503  Service Unavailable\nE: Some index files failed to download.";
-        w.sim.setSshFaults({ fails: [{ step: "kube-packages", node: "CP-1", exitCode: 100, stderr, times: 2 }, { step: "swap-off", node: b.vm.id }] });
+        const stderr =
+            "E: Failed to fetch https://pkgs.k8s.io/core:/stable:/v1.31/deb/Packages  503  Service Unavailable\nE: Some index files failed to download.";
+        w.sim.setSshFaults({
+            fails: [
+                { step: "kube-packages", node: "CP-1", exitCode: 100, stderr, times: 2 },
+                { step: "swap-off", node: b.vm.id },
+            ],
+        });
         const env = { PM_KUBERNETES_VERSION: "1.31.2" };
 
         const other = await w.run(b, "kube-packages", env);
@@ -342,10 +390,20 @@ test(
         t.true(w.nodeState(b).swap.active, "swap still on");
         t.is((await w.run(b, "swap-off")).exitCode, 0);
         t.false(w.nodeState(b).swap.active);
-        t.deepEqual(w.sim.sshFaults().faults.fails!.map((f) => f.times), [0, 0]);
+        t.deepEqual(
+            w.sim.sshFaults().faults.fails!.map((f) => f.times),
+            [0, 0],
+        );
         t.deepEqual(w.sim.sshFaults().fired, [], "failures are not drops");
 
-        for (const bad of [{ step: "" }, { step: "cni", exitCode: 0 }, { step: "cni", exitCode: 256 }, { step: "cni", exitCode: 1.5 }, { step: "cni", times: -1 }, { step: "cni", stderr: 5 }]) {
+        for (const bad of [
+            { step: "" },
+            { step: "cni", exitCode: 0 },
+            { step: "cni", exitCode: 256 },
+            { step: "cni", exitCode: 1.5 },
+            { step: "cni", times: -1 },
+            { step: "cni", stderr: 5 },
+        ]) {
             t.throws(() => w.sim.setSshFaults({ fails: [bad as any] }), { message: /^fails\[0\]/ }, JSON.stringify(bad));
         }
     }),

@@ -55,7 +55,8 @@ test("no circle between simulator/'s folders either (records, handlers, ssh, kub
  * decides whether a request is right (signatures, versions, validation, error texts) is the simulator's own.
  */
 const ALLOWED_LIBRARY_IMPORTS: Record<string, string> = {
-    "simulator/ssh/keys.ts → provider/ssh/host-keys": "makes a VM's own SSH host key when its userdata brings none (what cloud-init would generate); judges nothing",
+    "simulator/ssh/keys.ts → provider/ssh/host-keys":
+        "makes a VM's own SSH host key when its userdata brings none (what cloud-init would generate); judges nothing",
 };
 
 test("simulator/ takes no request-judging logic from provider/ or sdk/", (t) => {

@@ -53,7 +53,9 @@ test("CLI options are validated with clear messages", (t) => {
     t.throws(() => parseArgs(["--bogus", "1"]), { message: "unknown option --bogus" });
     t.throws(() => parseArgs(["--signature", "md5"]), { message: /Unknown signature algorithm 'md5'/ });
     for (const bad of ["10.0", "127", "127.256", "127.1.2", "127.x", "127.-1"]) {
-        t.throws(() => parseArgs(["--public-ip-prefix", bad]), { message: `--public-ip-prefix takes two octets inside 127.0.0.0/8 (e.g. 127.100), got '${bad}'` });
+        t.throws(() => parseArgs(["--public-ip-prefix", bad]), {
+            message: `--public-ip-prefix takes two octets inside 127.0.0.0/8 (e.g. 127.100), got '${bad}'`,
+        });
     }
     t.is((parseArgs(["--public-ip-prefix", "127.150"]) as any).publicIpPrefix, "127.150");
     t.throws(() => parseArgs(["--kube-api", "maybe"]), { message: "--kube-api takes on or off, got 'maybe'" });
@@ -119,10 +121,11 @@ function descendants(pid: number): number[] {
     }
     const out: number[] = [];
     const walk = (p: number) => {
-        for (const [child, parent] of parentOf) if (parent === p) {
-            out.push(child);
-            walk(child);
-        }
+        for (const [child, parent] of parentOf)
+            if (parent === p) {
+                out.push(child);
+                walk(child);
+            }
     };
     walk(pid);
     return out;

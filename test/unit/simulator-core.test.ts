@@ -321,7 +321,11 @@ test("the request log has one line per API request without secrets", async (t) =
         client.close();
         await sim.stop();
     }
-    const lines = fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = fs
+        .readFileSync(log, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l));
     t.deepEqual(
         lines.map((l) => [l.command, l.status]),
         [

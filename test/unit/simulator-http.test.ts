@@ -16,7 +16,7 @@ interface RawResponse {
 
 function dechunk(raw: string): string {
     let out = "";
-    for (let at = 0; ; ) {
+    for (let at = 0; ;) {
         const eol = raw.indexOf("\r\n", at);
         const size = parseInt(raw.slice(at, eol), 16);
         if (!size) return out;
@@ -85,13 +85,17 @@ test("a request line over the head limit answers 414, headers over it 431; the s
         const r414 = await rawExchange(port, [`GET /client/api?command=listZones&pad=${longQuery} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`]);
         t.is(r414.status, 414);
         t.is(r414.headers.connection, "close");
-        const r431 = await rawExchange(port, [`GET /client/api?command=listZones HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${"y".repeat(MAX_REQUEST_HEAD_BYTES)}\r\n\r\n`]);
+        const r431 = await rawExchange(port, [
+            `GET /client/api?command=listZones HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ${"y".repeat(MAX_REQUEST_HEAD_BYTES)}\r\n\r\n`,
+        ]);
         t.is(r431.status, 431);
         // Several headers that only together exceed the limit.
         const many = Array.from({ length: 20 }, (_, i) => `X-Pad-${i}: ${"z".repeat(500)}\r\n`).join("");
         t.is((await rawExchange(port, [`GET /client/api HTTP/1.1\r\nHost: 127.0.0.1\r\n${many}\r\n`])).status, 431);
         // Just under the limit is served normally (an unsigned request: Mold's 401).
-        const fits = await rawExchange(port, [`GET /client/api?command=listZones&response=json&pad=${"x".repeat(7000)} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`]);
+        const fits = await rawExchange(port, [
+            `GET /client/api?command=listZones&response=json&pad=${"x".repeat(7000)} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`,
+        ]);
         t.is(fits.status, 401);
         await stillServes(t, env.sim, env.client);
     } finally {
@@ -107,7 +111,11 @@ test("heads beyond Node's own parser limit also get a status (clientError path),
         const line = await rawExchange(port, [`GET /client/api?pad=${huge} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`]);
         t.is(line.status, 414);
         // The same line arriving in several writes.
-        const pieces = await rawExchange(port, [`GET /client/api?pad=${"x".repeat(30_000)}`, "x".repeat(30_000), `${"x".repeat(30_000)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`]);
+        const pieces = await rawExchange(port, [
+            `GET /client/api?pad=${"x".repeat(30_000)}`,
+            "x".repeat(30_000),
+            `${"x".repeat(30_000)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
+        ]);
         t.is(pieces.status, 414);
         const header = await rawExchange(port, [`GET /client/api HTTP/1.1\r\nHost: 127.0.0.1\r\n`, `X-Pad: ${huge}\r\n\r\n`]);
         t.is(header.status, 431);
@@ -191,7 +199,10 @@ test("keeps answering API calls while 300 idle keep-alive sockets are open", asy
         const zones = await env.client.call<any>("listZones");
         t.is(zones.count, 1);
         t.true(Date.now() - started < 15_000, `API calls answered within 15 s with 300 idle sockets (took ${Date.now() - started} ms)`);
-        t.true(sockets.every((s) => !s.destroyed), "the idle sockets were not dropped to make room");
+        t.true(
+            sockets.every((s) => !s.destroyed),
+            "the idle sockets were not dropped to make room",
+        );
     } finally {
         for (const s of sockets) s.destroy();
         await env.stop();
@@ -206,10 +217,17 @@ test("GET /sim/ lists the admin endpoints and the header they need, without the 
         t.is(index.status, 200);
         const body: any = await index.json();
         t.is(body.header, `${ADMIN_HEADER}: <API key>`);
-        t.deepEqual(body.endpoints.map((e: any) => `${e.method} ${e.path}`), ADMIN_ENDPOINTS.map((e) => `${e.method} ${e.path}`));
+        t.deepEqual(
+            body.endpoints.map((e: any) => `${e.method} ${e.path}`),
+            ADMIN_ENDPOINTS.map((e) => `${e.method} ${e.path}`),
+        );
         // Every listed endpoint exists: with the header it answers (not 404), without it 401 naming the header.
         for (const e of ADMIN_ENDPOINTS.filter((e) => e.path !== "/sim/")) {
-            const withKey = await fetch(`${base}${e.path}`, { method: e.method, headers: { [ADMIN_HEADER]: env.sim.apiKey }, body: e.method === "POST" ? "{}" : undefined });
+            const withKey = await fetch(`${base}${e.path}`, {
+                method: e.method,
+                headers: { [ADMIN_HEADER]: env.sim.apiKey },
+                body: e.method === "POST" ? "{}" : undefined,
+            });
             t.not(withKey.status, 404, `${e.method} ${e.path}`);
             await withKey.arrayBuffer();
             const without = await fetch(`${base}${e.path}`, { method: e.method, body: e.method === "POST" ? "{}" : undefined });

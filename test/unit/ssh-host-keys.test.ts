@@ -98,7 +98,8 @@ test("every generated host key is usable: the private key parses and holds the f
         const parsed = sshUtils.parseKey(key.privateKey);
         if (parsed instanceof Error) return t.fail(`key ${i}: ${parsed.message}`);
         const blob = publicKeyBlob(key.publicKey);
-        if (blob.length !== 51 || !parsed.getPublicSSH().equals(blob)) return t.fail(`key ${i}: public blob of ${blob.length} bytes does not match the private key`);
+        if (blob.length !== 51 || !parsed.getPublicSSH().equals(blob))
+            return t.fail(`key ${i}: public blob of ${blob.length} bytes does not match the private key`);
     }
     t.pass();
 });

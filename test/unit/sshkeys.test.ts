@@ -70,13 +70,19 @@ test("registerSSHKeyPair validates the key, rejects duplicates by name and by ke
         };
         await expectError(() => registerSSHKeyPair(client, "mine", ED25519), "A key pair with name 'mine' already exists for this account.");
         const sameKeyOtherComment = ED25519.replace("user@host", "other");
-        await expectError(() => registerSSHKeyPair(client, "ed2", sameKeyOtherComment), `A key pair with key '${sameKeyOtherComment}' already exists for this account.`);
+        await expectError(
+            () => registerSSHKeyPair(client, "ed2", sameKeyOtherComment),
+            `A key pair with key '${sameKeyOtherComment}' already exists for this account.`,
+        );
         await expectError(() => registerSSHKeyPair(client, "bad", "not a key"), "Public key is invalid");
         await expectError(() => registerSSHKeyPair(client, "bad", "ssh-rsa"), "Public key is invalid");
         const missing = await t.throwsAsync(() => client.call("registerSSHKeyPair", { name: "x" }), { instanceOf: MoldApiError });
         t.is((missing as MoldApiError).errortext, "Unable to execute API command registersshkeypair due to missing parameter publickey");
         const tooLong = await t.throwsAsync(() => registerSSHKeyPair(client, "long", `ssh-rsa ${"A".repeat(5200)}`), { instanceOf: MoldApiError });
-        t.regex((tooLong as MoldApiError).errortext, /^Unable to execute API command registersshkeypair due to invalid value\. Value greater than max allowed length 5120 for param: publicKey$/);
+        t.regex(
+            (tooLong as MoldApiError).errortext,
+            /^Unable to execute API command registersshkeypair due to invalid value\. Value greater than max allowed length 5120 for param: publicKey$/,
+        );
     } finally {
         await stop();
     }
@@ -87,11 +93,23 @@ test("listSSHKeyPairs filters by name, fingerprint, keyword and id; deleteSSHKey
     try {
         const a = await registerSSHKeyPair(client, "alpha", ED25519);
         await createSSHKeyPair(client, "beta");
-        t.deepEqual((await listSSHKeyPairs(client, { name: "alpha" })).map((k) => k.name), ["alpha"]);
-        t.deepEqual((await listSSHKeyPairs(client, { fingerprint: a.fingerprint })).map((k) => k.name), ["alpha"]);
+        t.deepEqual(
+            (await listSSHKeyPairs(client, { name: "alpha" })).map((k) => k.name),
+            ["alpha"],
+        );
+        t.deepEqual(
+            (await listSSHKeyPairs(client, { fingerprint: a.fingerprint })).map((k) => k.name),
+            ["alpha"],
+        );
         // keyword is LIKE %kw% under a case-insensitive collation.
-        t.deepEqual((await listSSHKeyPairs(client, { keyword: "ET" })).map((k) => k.name), ["beta"]);
-        t.deepEqual((await listSSHKeyPairs(client, { id: a.id })).map((k) => k.name), ["alpha"]);
+        t.deepEqual(
+            (await listSSHKeyPairs(client, { keyword: "ET" })).map((k) => k.name),
+            ["beta"],
+        );
+        t.deepEqual(
+            (await listSSHKeyPairs(client, { id: a.id })).map((k) => k.name),
+            ["alpha"],
+        );
         t.truthy(await getSSHKeyPair(client, "beta"));
         await deleteSSHKeyPair(client, "beta");
         t.is(await getSSHKeyPair(client, "beta"), undefined);

@@ -49,17 +49,26 @@ async function world() {
 }
 
 const vmRow = (sim: any, id: string) => sim.inventory().vms.find((v: any) => v.id === id);
-const vmTags = (sim: any, id: string) => sim.inventory().tags.filter((x: any) => x.resourceid === id).map((x: any) => `${x.key}=${x.value}`).sort();
+const vmTags = (sim: any, id: string) =>
+    sim
+        .inventory()
+        .tags.filter((x: any) => x.resourceid === id)
+        .map((x: any) => `${x.key}=${x.value}`)
+        .sort();
 
 test("live scaling is only tried where Mold could allow it", (t) => {
     const vm = { isdynamicallyscalable: true, hypervisor: "Simulator", cpunumber: 1, cpuspeed: 2000, memory: 1024 } as VirtualMachine;
-    const fixed = (cpunumber: number, memory: number) => ({ id: "o", name: "o", cpunumber, cpuspeed: 2000, memory, dynamicscalingenabled: true, iscustomized: false }) as any;
+    const fixed = (cpunumber: number, memory: number) =>
+        ({ id: "o", name: "o", cpunumber, cpuspeed: 2000, memory, dynamicscalingenabled: true, iscustomized: false }) as any;
     t.true(mayScaleLive(vm, fixed(1, 1024), fixed(2, 2048)), "upwards");
     t.false(mayScaleLive(vm, fixed(1, 1024), fixed(1, 1024)), "same size");
     t.false(mayScaleLive({ ...vm, cpunumber: 2 } as VirtualMachine, fixed(2, 1024), fixed(1, 4096)), "fewer CPUs");
     t.false(mayScaleLive({ ...vm, isdynamicallyscalable: false } as VirtualMachine, fixed(1, 1024), fixed(2, 2048)), "not dynamically scalable");
     t.false(mayScaleLive({ ...vm, hypervisor: "KVM" } as VirtualMachine, fixed(1, 1024), fixed(2, 2048)), "KVM from a fixed offering");
-    t.true(mayScaleLive({ ...vm, hypervisor: "KVM" } as VirtualMachine, { ...fixed(1, 1024), iscustomized: true }, fixed(2, 2048)), "KVM from a custom offering");
+    t.true(
+        mayScaleLive({ ...vm, hypervisor: "KVM" } as VirtualMachine, { ...fixed(1, 1024), iscustomized: true }, fixed(2, 2048)),
+        "KVM from a custom offering",
+    );
     t.false(mayScaleLive(vm, fixed(1, 1024), { ...fixed(2, 2048), dynamicscalingenabled: false }), "dynamic flags differ");
 });
 
@@ -68,7 +77,11 @@ test("check lets values Pulumi does not know yet (preview) through, for every in
     t.deepEqual(virtualMachine.check(unknown).failures, []);
     t.deepEqual(virtualMachine.check({ zone: "z", template: "t", serviceOffering: "o", networks: [UNKNOWN, "b"], affinityGroups: [UNKNOWN] }).failures, []);
     t.deepEqual(sshKeyPair.check({ name: UNKNOWN, publicKey: UNKNOWN }).failures, []);
-    t.is(virtualMachine.check({ zone: "z", template: "t", serviceOffering: "o", networks: ["n"], desiredState: "Stopped" as "stopped" }).inputs.desiredState, "stopped", "check lower-cases what the program sent");
+    t.is(
+        virtualMachine.check({ zone: "z", template: "t", serviceOffering: "o", networks: ["n"], desiredState: "Stopped" as "stopped" }).inputs.desiredState,
+        "stopped",
+        "check lower-cases what the program sent",
+    );
     t.is(virtualMachine.check({ zone: "z", template: "t", serviceOffering: "o", networks: ["n"] }).inputs.desiredState, "running", "default");
 });
 
@@ -78,17 +91,34 @@ test("an offering change on a running KVM VM stops, changes and starts it again;
         const created = await runHook("VirtualMachine", "create", w.settings, [{ ...w.inputs, name: "web-1" }]);
         const olds = created.outs;
         const before = { ...w.sim.requestCounts };
-        const outs = (await runHook("VirtualMachine", "update", w.settings, [created.id, olds, { ...w.inputs, name: "web-1", serviceOffering: "2C-4GB" }])).outs;
+        const outs = (await runHook("VirtualMachine", "update", w.settings, [created.id, olds, { ...w.inputs, name: "web-1", serviceOffering: "2C-4GB" }]))
+            .outs;
         t.is(outs.state, "Running");
         t.is(outs.cpuNumber, 2);
         t.is(outs.memory, 4096);
-        t.is((w.sim.requestCounts.scaleVirtualMachine ?? 0) - (before.scaleVirtualMachine ?? 0), 0, "KVM on a fixed offering cannot scale live: not even tried");
+        t.is(
+            (w.sim.requestCounts.scaleVirtualMachine ?? 0) - (before.scaleVirtualMachine ?? 0),
+            0,
+            "KVM on a fixed offering cannot scale live: not even tried",
+        );
         t.is(w.sim.requestCounts.stopVirtualMachine - (before.stopVirtualMachine ?? 0), 1);
         t.is(w.sim.requestCounts.startVirtualMachine - (before.startVirtualMachine ?? 0), 1);
 
-        const stopped = (await runHook("VirtualMachine", "update", w.settings, [created.id, outs, { ...w.inputs, name: "web-1", serviceOffering: "2C-4GB", desiredState: "stopped" }])).outs;
+        const stopped = (
+            await runHook("VirtualMachine", "update", w.settings, [
+                created.id,
+                outs,
+                { ...w.inputs, name: "web-1", serviceOffering: "2C-4GB", desiredState: "stopped" },
+            ])
+        ).outs;
         t.is(stopped.state, "Stopped");
-        const resized = (await runHook("VirtualMachine", "update", w.settings, [created.id, stopped, { ...w.inputs, name: "web-1", serviceOffering: "1C-1GB", desiredState: "stopped" }])).outs;
+        const resized = (
+            await runHook("VirtualMachine", "update", w.settings, [
+                created.id,
+                stopped,
+                { ...w.inputs, name: "web-1", serviceOffering: "1C-1GB", desiredState: "stopped" },
+            ])
+        ).outs;
         t.is(resized.state, "Stopped", "desiredState stopped is kept through an offering change");
         t.is(vmRow(w.sim, created.id).serviceofferingname, "1C-1GB");
     } finally {
@@ -153,8 +183,16 @@ test("importId: a VM whose template differs is refused untouched; a matching one
     try {
         const template = await findTemplate(w.client, "ubuntu-22.04", w.zone.id);
         const offering = await findServiceOffering(w.client, "1C-1GB");
-        const vm = await deployVirtualMachine(w.client, { zoneid: w.zone.id, templateid: template.id, serviceofferingid: offering.id, networkids: [w.net.id], name: "legacy" });
-        const refused: any = await t.throwsAsync(runHook("VirtualMachine", "create", w.settings, [{ ...w.inputs, template: "debian-12-private", importId: vm.id }]));
+        const vm = await deployVirtualMachine(w.client, {
+            zoneid: w.zone.id,
+            templateid: template.id,
+            serviceofferingid: offering.id,
+            networkids: [w.net.id],
+            name: "legacy",
+        });
+        const refused: any = await t.throwsAsync(
+            runHook("VirtualMachine", "create", w.settings, [{ ...w.inputs, template: "debian-12-private", importId: vm.id }]),
+        );
         t.regex(refused.message, /template is .* in Mold but resolves to .* in the program/);
         t.deepEqual(vmTags(w.sim, vm.id), []);
         const adopted = await runHook("VirtualMachine", "create", w.settings, [{ ...w.inputs, name: "legacy", tags: { team: "ops" }, importId: vm.id }]);
@@ -218,7 +256,9 @@ test("SshKeyPair ownership without tags: a pair of our name holding another key 
         // importId by name takes a pair over; a different publicKey is refused.
         const mine = generateRsaKeyPair("mine").publicKey;
         await registerSSHKeyPair(w.client, "legacy", mine);
-        const refused: any = await t.throwsAsync(runHook("SshKeyPair", "create", w.settings, [{ name: "legacy", publicKey: generateRsaKeyPair("x").publicKey, importId: "legacy" }]));
+        const refused: any = await t.throwsAsync(
+            runHook("SshKeyPair", "create", w.settings, [{ name: "legacy", publicKey: generateRsaKeyPair("x").publicKey, importId: "legacy" }]),
+        );
         t.regex(refused.message, /would need a replacement/);
         const adopted = await runHook("SshKeyPair", "create", w.settings, [{ name: "legacy", publicKey: mine, importId: "legacy" }]);
         t.is(adopted.outs.fingerprint, fingerprintOf(mine));

@@ -83,7 +83,12 @@ test("deploy is async-create: {id, jobid} at once, VM listed while starting, job
         const small = await w.offering("2C-2GB");
         // A slow deploy job, so the listing below surely happens while it is pending.
         w.sim.setLatency({ deployVirtualMachine: 1500 });
-        const submit = await rawCall(w.sim, "deployVirtualMachine", { zoneid: w.zoneid, templateid: w.templateid, serviceofferingid: small, networkids: [w.networkid], name: "web-1" }, "POST");
+        const submit = await rawCall(
+            w.sim,
+            "deployVirtualMachine",
+            { zoneid: w.zoneid, templateid: w.templateid, serviceofferingid: small, networkids: [w.networkid], name: "web-1" },
+            "POST",
+        );
         const body = submit.body.deployvirtualmachineresponse;
         t.deepEqual(Object.keys(body).sort(), ["id", "jobid"]);
         const early = await getVirtualMachine(w.client, body.id);
@@ -163,11 +168,22 @@ test("deploy validation is synchronous with Mold's texts and codes", async (t) =
         await apiError(t, () => w.deploy({ name: "abc-" }), 431, nameRule);
         await apiError(t, () => w.deploy({ name: "under_score" }), 431, nameRule);
         await apiError(t, () => w.deploy({ name: "a".repeat(64) }), 431, nameRule);
-        await apiError(t, () => w.deploy({ name: "taken" }), 431, `The vm with hostName taken already exists in the network domain: ${w.networkdomain}; network=net1`, 4350);
+        await apiError(
+            t,
+            () => w.deploy({ name: "taken" }),
+            431,
+            `The vm with hostName taken already exists in the network domain: ${w.networkdomain}; network=net1`,
+            4350,
+        );
         await apiError(t, () => w.deploy({ name: "k", keypair: "nokey" }), 431, "Not all specified keypairs exist");
         await apiError(t, () => w.deploy({ name: "u1", userdata: "not base64!" }), 431, "User data is not base64 encoded.");
         await apiError(t, () => w.deploy({ name: "u2", userdata: "====" }), 431, "User data is too short.");
-        await apiError(t, () => w.deploy({ name: "u3", userdata: encodeUserData("x".repeat(30000)) }), 431, "User data has exceeded configurable max length: 32768");
+        await apiError(
+            t,
+            () => w.deploy({ name: "u3", userdata: encodeUserData("x".repeat(30000)) }),
+            431,
+            "User data has exceeded configurable max length: 32768",
+        );
         await apiError(t, () => w.deploy({ name: "r", rootdisksize: 0 }), 431, "Root disk size should be a positive number.");
         await apiError(
             t,
@@ -176,10 +192,19 @@ test("deploy validation is synchronous with Mold's texts and codes", async (t) =
             "affinitygroupids parameter is mutually exclusive with affinitygroupnames parameter",
         );
         await apiError(t, () => w.deploy({ name: "a2", affinitygroupnames: ["ghost"] }), 431, "Unable to find affinity group by name ghost");
-        await apiError(t, () => w.client.call("deployVirtualMachine", { zoneid: w.zoneid, templateid: w.templateid }), 431,
-            "Unable to execute API command deployvirtualmachine due to missing parameter serviceofferingid", 9999);
-        await apiError(t, () => w.deploy({ templateid: undefined as any }), 530,
-            "Please provide only one of the following parameters - template ID, volume ID or snapshot ID");
+        await apiError(
+            t,
+            () => w.client.call("deployVirtualMachine", { zoneid: w.zoneid, templateid: w.templateid }),
+            431,
+            "Unable to execute API command deployvirtualmachine due to missing parameter serviceofferingid",
+            9999,
+        );
+        await apiError(
+            t,
+            () => w.deploy({ templateid: undefined as any }),
+            530,
+            "Please provide only one of the following parameters - template ID, volume ID or snapshot ID",
+        );
         t.is((await listVirtualMachines(w.client)).length, 1, "no VM row was left behind by a rejected deploy");
     } finally {
         await w.stop();
@@ -194,14 +219,23 @@ test("deploy without networkids uses the owner's single Isolated network; none o
         t.is(vm.nic[0].networkid, w.networkid);
         const networkofferingid = (await findNetworkOffering(w.client, SEED_NETWORK_OFFERING)).id;
         await w.client.call("createNetwork", { name: "net2", displaytext: "net2", zoneid: w.zoneid, networkofferingid });
-        await apiError(t, () => w.deploy({ name: "auto2", networkids: undefined }), 431,
-            "More than 1 default Isolated networks are found for account admin; please specify networkIds");
+        await apiError(
+            t,
+            () => w.deploy({ name: "auto2", networkids: undefined }),
+            431,
+            "More than 1 default Isolated networks are found for account admin; please specify networkIds",
+        );
         const bare = await withSimulator();
         try {
             const zoneid = (await findZone(bare.client, SEED_ZONE_NAME)).id;
             const templateid = (await findTemplate(bare.client, SEED_TEMPLATE_NAME)).id;
             const serviceofferingid = (await findServiceOffering(bare.client, "2C-2GB")).id;
-            await apiError(t, () => deployVirtualMachine(bare.client, { zoneid, templateid, serviceofferingid }), 431, "No (virtual) networks are found for account admin");
+            await apiError(
+                t,
+                () => deployVirtualMachine(bare.client, { zoneid, templateid, serviceofferingid }),
+                431,
+                "No (virtual) networks are found for account admin",
+            );
         } finally {
             await bare.stop();
         }
@@ -237,10 +271,18 @@ test("destroy without expunge leaves Destroyed (again: unchanged); expunge remov
         const destroyed = await destroyVirtualMachine(w.client, vm.id);
         t.is(destroyed.state, "Destroyed");
         t.is((await destroyVirtualMachine(w.client, vm.id)).state, "Destroyed");
-        t.deepEqual((await listVirtualMachines(w.client, { state: "Destroyed" })).map((v) => v.id), [vm.id]);
+        t.deepEqual(
+            (await listVirtualMachines(w.client, { state: "Destroyed" })).map((v) => v.id),
+            [vm.id],
+        );
         t.is((await listVirtualMachines(w.client, { state: "Present" })).length, 0);
         // The host name stays taken until the VM is expunged.
-        await apiError(t, () => w.deploy({ name: "gone" }), 431, `The vm with hostName gone already exists in the network domain: ${w.networkdomain}; network=net1`);
+        await apiError(
+            t,
+            () => w.deploy({ name: "gone" }),
+            431,
+            `The vm with hostName gone already exists in the network domain: ${w.networkdomain}; network=net1`,
+        );
         await destroyVirtualMachine(w.client, vm.id, true);
         t.is(await getVirtualMachine(w.client, vm.id), undefined);
         t.is((await w.deploy({ name: "gone" })).name, "gone");
@@ -331,8 +373,12 @@ test("scaling a running VM with enable.dynamic.scale.vm off (Mold's default) fai
     try {
         const custom = await w.offering("Custom");
         const vm = await w.deploy({ name: "dyn", serviceofferingid: custom, details: { cpuNumber: "2", memory: "2048" } });
-        await jobError(t, () => scaleVirtualMachine(w.client, vm.id, custom, { cpuNumber: "4", memory: "4096" }), 530,
-            "Dynamically scaling virtual machines is disabled for this zone, please contact your admin.");
+        await jobError(
+            t,
+            () => scaleVirtualMachine(w.client, vm.id, custom, { cpuNumber: "4", memory: "4096" }),
+            530,
+            "Dynamically scaling virtual machines is disabled for this zone, please contact your admin.",
+        );
     } finally {
         await w.stop();
     }
@@ -367,7 +413,11 @@ test("updateVirtualMachine changes name, displayname and userdata; userdata is l
     try {
         const vm = await w.deploy({ name: "before", userdata: encodeUserData("#cloud-config\n") });
         t.is(vm.userdata, undefined);
-        const updated = await updateVirtualMachine(w.client, vm.id, { name: "after", displayname: "After VM", userdata: encodeUserData("#!/bin/sh\necho hi\n") });
+        const updated = await updateVirtualMachine(w.client, vm.id, {
+            name: "after",
+            displayname: "After VM",
+            userdata: encodeUserData("#!/bin/sh\necho hi\n"),
+        });
         t.is(updated.name, "after");
         t.is(updated.displayname, "After VM");
         const [listed] = await listVirtualMachines(w.client, { id: vm.id, userdata: true });
@@ -379,8 +429,12 @@ test("updateVirtualMachine changes name, displayname and userdata; userdata is l
             `Invalid name. Vm name can contain ASCII letters 'a' through 'z', the digits '0' through '9', and the hyphen ('-'), must be between 1 and 63 characters long, and can't start or end with "-" and can't start with digit`,
         );
         await w.deploy({ name: "other" });
-        await apiError(t, () => updateVirtualMachine(w.client, vm.id, { name: "other" }), 431,
-            `The vm with hostName other already exists in the network domain: ${w.networkdomain}; network=net1`);
+        await apiError(
+            t,
+            () => updateVirtualMachine(w.client, vm.id, { name: "other" }),
+            431,
+            `The vm with hostName other already exists in the network domain: ${w.networkdomain}; network=net1`,
+        );
         await apiError(t, () => updateVirtualMachine(w.client, vm.id, { userdata: "%%%" }), 431, "User data is not base64 encoded.");
     } finally {
         await w.stop();
@@ -404,11 +458,17 @@ test("listVirtualMachines filters: name substring, state, network, keypair, keyw
         t.deepEqual(await names({ networkid: w.networkid }), ["app-one", "app-two", "db"]);
         t.deepEqual(await names({ affinitygroupid: group.id }), ["app-one"]);
         t.deepEqual(await names({ ids: [a.id, b.id] }), ["app-one", "app-two"]);
-        t.deepEqual(a.affinitygroup.map((g) => g.name), ["spread"]);
+        t.deepEqual(
+            a.affinitygroup.map((g) => g.name),
+            ["spread"],
+        );
         await createTags(w.client, "UserVm", [b.id], { role: "worker" });
         t.deepEqual(await names({ tags: [{ key: "role", value: "worker" }] }), ["app-two"]);
         const [tagged] = await listVirtualMachines(w.client, { id: b.id });
-        t.deepEqual(tagged.tags.map((x) => [x.key, x.value, x.resourcetype]), [["role", "worker", "UserVm"]]);
+        t.deepEqual(
+            tagged.tags.map((x) => [x.key, x.value, x.resourcetype]),
+            [["role", "worker", "UserVm"]],
+        );
         await apiError(t, () => listVirtualMachines(w.client, { tags: [{ key: "role" }] as any }), 431, "No value is passed in for key role");
     } finally {
         await w.stop();
@@ -449,7 +509,10 @@ test("tags client on a VM: createTags, listTags, deleteTags (nothing matching is
         const tags = await listTags(w.client, { resourceid: vm.id });
         t.deepEqual(tags.map((x) => `${x.resourcetype}:${x.key}=${x.value}`).sort(), ["UserVm:env=prod", "UserVm:team=core"]);
         await deleteTags(w.client, "UserVm", [vm.id], { env: undefined });
-        t.deepEqual((await listTags(w.client, { resourceid: vm.id })).map((x) => x.key), ["team"]);
+        t.deepEqual(
+            (await listTags(w.client, { resourceid: vm.id })).map((x) => x.key),
+            ["team"],
+        );
         await jobError(t, () => deleteTags(w.client, "UserVm", [vm.id], { env: "prod" }), 530, "Failed to delete tags");
         await destroyVirtualMachine(w.client, vm.id, true);
         t.deepEqual(await listTags(w.client, { resourceid: vm.id }), []);
@@ -457,4 +520,3 @@ test("tags client on a VM: createTags, listTags, deleteTags (nothing matching is
         await w.stop();
     }
 });
-

@@ -78,10 +78,13 @@ test("validity after 2049 is encoded as GeneralizedTime", (t) => {
 /** An mTLS server on 127.0.0.1 with the generated server certificate (SAN IP 127.0.0.1). */
 async function mtlsServer(t: any) {
     const pki = generateClusterPki("127.0.0.1");
-    const server = https.createServer({ key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: true }, (req, res) => {
-        const peer = (req.socket as any).getPeerCertificate();
-        res.end(`hello ${peer.subject.CN} of ${peer.subject.O}`);
-    });
+    const server = https.createServer(
+        { key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert, requestCert: true, rejectUnauthorized: true },
+        (req, res) => {
+            const peer = (req.socket as any).getPeerCertificate();
+            res.end(`hello ${peer.subject.CN} of ${peer.subject.O}`);
+        },
+    );
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     t.teardown(() => new Promise<void>((r) => server.close(() => r())));
     return { pki, port: (server.address() as AddressInfo).port };

@@ -12,7 +12,12 @@ const pinned = config.get("pinnedBastionKey") ?? bastionHostPublicKey;
 const network = new mold.Network("nodes", { name: "kubeadm-bastion", zone: "zone1", gateway: "10.4.0.1", netmask: "255.255.255.0" });
 const key = new mold.SshKeyPair("nodes", { name: "kubeadm-bastion" });
 
-const indent = (text: string) => text.trim().split("\n").map((l) => `    ${l}`).join("\n");
+const indent = (text: string) =>
+    text
+        .trim()
+        .split("\n")
+        .map((l) => `    ${l}`)
+        .join("\n");
 const bastion = new mold.VirtualMachine("bastion", {
     name: "bastion",
     zone: "zone1",
@@ -30,7 +35,13 @@ ${bastionHostKey.apply(indent)}
 `,
 });
 const bastionIp = new mold.PublicIpAddress("bastion", { network: network.id });
-const forward = new mold.PortForwardingRule("bastion-ssh", { ipAddressId: bastionIp.id, protocol: "tcp", publicPort: 2200, privatePort: 22, virtualMachine: bastion.id });
+const forward = new mold.PortForwardingRule("bastion-ssh", {
+    ipAddressId: bastionIp.id,
+    protocol: "tcp",
+    publicPort: 2200,
+    privatePort: 22,
+    virtualMachine: bastion.id,
+});
 const ssh = new mold.FirewallRule("bastion-ssh", { ipAddressId: bastionIp.id, protocol: "tcp", startPort: 2200, cidrList: ["0.0.0.0/0"] });
 
 const cluster = new mold.KubeadmCluster(
