@@ -9,7 +9,8 @@
 // replaces it. Mold stores CIDRs with their network address and fills in defaults (0.0.0.0/0 on an IP, the
 // network's CIDR on a network); diffs and refresh compare canonical forms so neither causes a perpetual diff.
 import type { MoldClient } from "../client/client";
-import type { FirewallRule } from "../client/firewall";
+import type { CreateEgressFirewallRuleArgs, FirewallRule } from "../client/firewall";
+import type { EgressFirewallRuleInputs, FirewallRuleInputs } from "../generated/types";
 import { createTagged } from "../runtime/common";
 import { jsonEqual } from "../runtime/equal";
 import type { CheckFailure, HookContext, ResourceDefinition, Wire } from "../runtime/hooks";
@@ -22,19 +23,8 @@ import { canonicalCidrs, declaredWhenSame, icmpField, portRange, rangesOverlap, 
 /** The parameters that name where a rule sits, for its create and list commands. */
 export type PlaceParams = { ipaddressid: string } | { networkid: string };
 
-/** The inputs both rule kinds have besides their anchor (as in FirewallRuleInputs and EgressFirewallRuleInputs). */
-export type RuleFields = {
-    protocol: string;
-    startPort?: number;
-    endPort?: number;
-    cidrList?: string[];
-    /** Egress rules only. */
-    destCidrList?: string[];
-    icmpType?: number;
-    icmpCode?: number;
-    tags?: Record<string, string>;
-    importId?: string;
-};
+/** The inputs both rule kinds have besides their anchor, plus the egress rules' destCidrList. */
+export type RuleFields = Omit<FirewallRuleInputs, "ipAddressId"> & Pick<EgressFirewallRuleInputs, "destCidrList">;
 
 /** The outputs describing where a rule sits: an ingress rule's address, an egress rule's network. */
 export type PlaceOuts = { ipAddress?: string; networkId?: string; networkName?: string; networkCidr?: string };
@@ -51,16 +41,8 @@ export interface Place {
     outs: PlaceOuts;
 }
 
-/** The rule attributes Mold takes on create (all but where the rule sits). */
-export interface RuleArgs {
-    protocol: string;
-    startport?: number;
-    endport?: number;
-    cidrlist?: string[];
-    destcidrlist?: string[];
-    icmptype?: number;
-    icmpcode?: number;
-}
+/** The rule attributes Mold takes on create (all but where the rule sits; destcidrlist on egress rules only). */
+export type RuleArgs = Omit<CreateEgressFirewallRuleArgs, "networkid">;
 
 export interface Direction {
     kind: string;

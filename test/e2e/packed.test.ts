@@ -8,7 +8,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { cleanEnv, runEngine } from "../helpers/engine";
-import { copyExample, npmInstall, Packed, packRepository, REPO, runCommand } from "../helpers/pack";
+import { copyExample, npmInstall, Packed, packRepository, REPO } from "../helpers/pack";
+import { runCommand } from "../helpers/process";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "pulumi-mold-packed-"));
 let packed: Promise<Packed>;

@@ -1,6 +1,6 @@
 // Runs the test engine's CLI in its own process, as `npm run engine` does, with a deadline.
-import { spawn } from "child_process";
 import * as path from "path";
+import { runCommand } from "./process";
 
 // dist/test/helpers → dist/test/engine/cli.js
 const CLI = path.resolve(__dirname, "../engine/cli.js");
@@ -30,24 +30,10 @@ export interface NodeRun {
 }
 
 /** Runs a Node script in its own process with a deadline (the process is killed when it passes). */
-export function runNode(script: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<NodeRun> {
+export async function runNode(script: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<NodeRun> {
     const started = Date.now();
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [script, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-        const timer = setTimeout(() => {
-            child.kill("SIGKILL");
-            reject(new Error(`${path.basename(script)} ${args.join(" ")} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
-        }, timeoutMs);
-        child.on("error", reject);
-        child.on("exit", (code) => {
-            clearTimeout(timer);
-            resolve({ code, stdout, stderr, ms: Date.now() - started });
-        });
-    });
+    const run = await runCommand(process.execPath, [script, ...args], { cwd: process.cwd(), env, timeoutMs });
+    return { ...run, ms: Date.now() - started };
 }
 
 export async function runEngine(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 180_000): Promise<EngineRun> {

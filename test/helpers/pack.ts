@@ -1,44 +1,11 @@
 // The repository as a user gets it: `npm pack` into a temporary folder, and an example copied out of the
 // repository with its pulumi-mold dependency pointed at that tarball and installed with npm.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { CommandRun, runCommand } from "./process";
 
 /** dist/test/helpers → the repository root. */
 export const REPO = path.resolve(__dirname, "../../..");
-
-export interface CommandRun {
-    code: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-/** Runs a command (no shell) with a deadline; the process is killed when it passes. */
-export function runCommand(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<CommandRun> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-        child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-        const timer = setTimeout(() => {
-            child.kill("SIGKILL");
-            reject(
-                new Error(
-                    `${cmd} ${args.join(" ")} did not finish within ${opts.timeoutMs} ms\nstdout: ${stdout.slice(-2000)}\nstderr: ${stderr.slice(-2000)}`,
-                ),
-            );
-        }, opts.timeoutMs);
-        child.on("error", (e) => {
-            clearTimeout(timer);
-            reject(e);
-        });
-        child.on("exit", (code) => {
-            clearTimeout(timer);
-            resolve({ code, stdout, stderr });
-        });
-    });
-}
 
 export interface Packed {
     tarball: string;

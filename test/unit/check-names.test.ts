@@ -6,8 +6,7 @@ import { UNKNOWN } from "../../provider/runtime/hooks";
 import { startSimulatorServer } from "../../simulator/server";
 import { createNetwork } from "../../provider/client";
 import { MoldClient } from "../../provider/client";
-
-const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+import { NG } from "./bad-input/common";
 
 interface Case {
     kind: string;
@@ -42,22 +41,7 @@ const CASES: Case[] = [
     },
     {
         kind: "NodeGroup",
-        inputs: (net) => ({
-            clusterName: "ha",
-            name: "workers",
-            zone: "zone1",
-            network: net,
-            serviceOffering: "2C-4GB",
-            template: "ubuntu-22.04",
-            keyPair: "k",
-            sshPrivateKey: KEY,
-            publicIpAddressId: "ip",
-            sshPortStart: 22100,
-            kubernetesVersion: "1.32.5",
-            count: 2,
-            role: "worker",
-            controlPlaneNodes: [],
-        }),
+        inputs: (net) => ({ ...NG, network: net }),
         bad: { zone: /no zone named/, template: /no template named/, serviceOffering: /no service offering named/, network: /no network named/ },
     },
     {
