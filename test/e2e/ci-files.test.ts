@@ -66,6 +66,7 @@ async function runValidation(t: ExecutionContext, job: ValidationJob): Promise<v
         for (const step of steps) {
             switch (step.kind) {
                 case "skip":
+                case "stop-at-exit": // the finally block below stops it
                     break;
                 case "cd":
                     programDir = path.resolve(ROOT, expand(step.dir, job.env));

@@ -167,6 +167,7 @@ export type LocalStep =
     | { kind: "skip"; line: string; why: string }
     | { kind: "cd"; dir: string }
     | { kind: "start-simulator"; args: string[] }
+    | { kind: "stop-at-exit" }
     | { kind: "wait-ready"; seconds: number }
     | { kind: "check-ready" }
     | { kind: "login-throwaway" }
@@ -201,6 +202,11 @@ export const LINE_MAPPING: { pattern: RegExp; meaning: string; step: (m: RegExpM
         step: (m) => ({ kind: "start-simulator", args: m[1].trim().split(/\s+/) }),
     },
     {
+        pattern: /^trap "kill \$!" EXIT( #.*)?$/,
+        meaning: "the test stops the simulator when the run ends, also on a failure",
+        step: () => ({ kind: "stop-at-exit" }),
+    },
+    {
         pattern: /^for i in \$\(seq (\d+)\); do grep -q '"url"' "\$SIM_LOG" && break; sleep 1; done$/,
         meaning: "wait for the simulator's ready line, with the loop's deadline",
         step: (m) => ({ kind: "wait-ready", seconds: Number(m[1]) }),
@@ -231,7 +237,7 @@ export function localStep(line: string): LocalStep {
 }
 
 /** The kinds the validation job must run, in this order; what is missing is listed. */
-const REQUIRED = ["start-simulator", "wait-ready", "login-throwaway", "preview", "up", "up-no-changes"];
+const REQUIRED = ["start-simulator", "stop-at-exit", "wait-ready", "login-throwaway", "preview", "up", "up-no-changes"];
 
 export function missingSteps(steps: LocalStep[]): string[] {
     const seen: string[] = steps.map((s) => (s.kind === "up" && s.expectNoChanges ? "up-no-changes" : s.kind));

@@ -124,5 +124,5 @@ test("a line without a mapping, or a validation job missing its no-op up, fails"
     const job = githubValidationJob(wf);
     const steps = job.lines.filter((l) => !l.includes("--expect-no-changes")).map(localStep);
     t.deepEqual(missingSteps(steps), ["up-no-changes"]);
-    t.deepEqual(missingSteps([]), ["start-simulator", "wait-ready", "login-throwaway", "preview", "up", "up-no-changes"]);
+    t.deepEqual(missingSteps([]), ["start-simulator", "stop-at-exit", "wait-ready", "login-throwaway", "preview", "up", "up-no-changes"]);
 });
