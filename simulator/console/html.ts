@@ -77,7 +77,7 @@ export function renderConsoleMain(view: ConsoleView): string {
     return [
         `<p class="now">Simulated time <time datetime="${escapeHtml(view.now)}">${escapeHtml(view.now)}</time></p>`,
         section("clusters", "Kubernetes clusters", clusters),
-        section("jobs", "Async jobs", renderTable(view.jobs, 2)),
+        section("jobs", "Async jobs", renderTable(view.jobs, 1)),
         section("vms", "Virtual machines", renderTable(view.vms)),
         section("public-ips", "Public IPs and their rules", ips),
         section("networks", "Networks", renderTable(view.networks)),

@@ -197,12 +197,12 @@ export function consoleView(src: ConsoleSources): ConsoleView {
         clusters: rows("kubernetesClusters").map((c) => cluster(c, inv)),
         jobs: table(
             "Async jobs, newest first",
-            ["Created", "Command", "Status", "Object", "Completed"],
+            ["Command", "Status", "Object", "Created", "Completed"],
             jobs.map((j) => [
-                j.created,
                 j.command,
                 JOB_STATUS[j.jobstatus] ?? j.jobstatus,
                 j.instanceType ? `${j.instanceType} ${j.instanceId ?? ""}` : "",
+                j.created,
                 j.completed,
             ]),
         ),
