@@ -210,8 +210,7 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
             now: simulator.clock.now(),
         });
     function serveConsole(path: string, req: http.IncomingMessage, res: http.ServerResponse): void {
-        if (req.method !== "GET" && req.method !== "HEAD")
-            return refuse(res, 405, `the console is read-only: ${req.method} is not supported`, { allow: "GET, HEAD" });
+        if (req.method !== "GET") return refuse(res, 405, `the console is read-only: ${req.method} is not supported`, { allow: "GET" });
         // Nothing outside this server may be loaded or fetched by the page.
         const headers = {
             "cache-control": "no-store",
