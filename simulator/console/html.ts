@@ -113,6 +113,7 @@ th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid var(--line);v
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.1rem 1rem;margin:0}dt{color:var(--muted)}dd{margin:0}
 .state{display:inline-block;padding:0 .45rem;border-radius:9px;font-size:.85em;font-weight:600}
 .state-ok{color:var(--ok);background:var(--okbg)}.state-busy{color:var(--busy);background:var(--busybg)}.state-bad{color:var(--bad);background:var(--badbg)}
+section[aria-labelledby="jobs"] td:nth-child(n+4){white-space:nowrap}
 .empty{color:var(--muted);font-style:italic}.now{color:var(--muted);margin:.6rem 0 0}
 `;
 

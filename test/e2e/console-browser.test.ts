@@ -73,9 +73,24 @@ browserTest(title, async (t) => {
         t.is(seen[seen.length - 1], "Running");
         t.true(creating < seen.indexOf("Running"), `states seen: ${seen.join(" → ")}`);
         t.true(lbRows >= 2, `the quickstart's LB rules (api, web; Mold's own API rule too) are shown on the cluster: ${lbRows}`);
-        await page.waitForFunction(() => /Live: updated/.test((globalThis as any).document.getElementById("live-status")?.textContent ?? ""), undefined, {
-            timeout: 10_000,
-        });
+        // After the up the page catches up with what Mold holds: every LB rule of the cluster's network, all Active.
+        const expected = sim.inventory().loadBalancerRules.length;
+        await page.waitForFunction(
+            (n) => {
+                const doc = (globalThis as any).document;
+                const lb: any = Array.from<any>(doc.querySelectorAll("article.cluster table")).find((tb) =>
+                    tb.caption?.textContent?.startsWith("Load balancer rules"),
+                );
+                const rows = Array.from<any>(lb?.tBodies[0].rows ?? []);
+                return (
+                    /Live: updated/.test(doc.getElementById("live-status")?.textContent ?? "") &&
+                    rows.length === n &&
+                    rows.every((r) => /Active/.test(r.textContent))
+                );
+            },
+            expected,
+            { timeout: 10_000 },
+        );
 
         // The page agrees with the simulator's inventory.
         const [cluster] = sim.inventory().kubernetesClusters;
