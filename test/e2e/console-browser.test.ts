@@ -19,7 +19,9 @@ const present = fs.existsSync(CHROMIUM);
 const browserTest = present || process.env.CI === "true" ? test : test.skip;
 const title = present
     ? "console: a quickstart up seen live in Chromium (Starting → Running, LB rules appear), screenshot saved"
-    : `console in Chromium — SKIPPED: no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+    : process.env.CI === "true"
+      ? `console in Chromium — no chromium at ${CHROMIUM}, required under CI=true`
+      : `console in Chromium — SKIPPED: no chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
 
 browserTest(title, async (t) => {
     if (!present) return t.fail(`chromium is missing at ${CHROMIUM}: .ci/run installs Debian's chromium (CI=true needs it)`);
