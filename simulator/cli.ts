@@ -47,6 +47,7 @@ export const OPTIONS = {
     "public-ip-prefix": { type: "string" },
     "kube-api": { type: "string" },
     ssh: { type: "string" },
+    console: { type: "string" },
     "ssh-step-latency": { type: "string" },
     "ssh-boot-delay": { type: "string" },
     "ssh-drop": { type: "string", multiple: true },
@@ -76,6 +77,7 @@ export const USAGE = `Usage: mold-simulator [options]
                          state, or 127.N with N random in 100..199 for a new state)
   --kube-api on|off      serve a minimal Kubernetes API on <public IP>:6443 per running cluster (default on)
   --ssh on|off           serve emulated SSH nodes on port forwards to port 22 that a firewall rule opens (default on)
+  --console on|off      serve the read-only web console at /console (default on; no header needed)
   --ssh-step-latency MS  delay every bootstrap step by MS milliseconds
   --ssh-boot-delay MS    reset SSH connections for MS milliseconds after a VM started
   --ssh-drop RULE        cut the connection of a step: STEP:before|after[:TIMES][@NODE] (repeatable; TIMES
@@ -86,7 +88,8 @@ export const USAGE = `Usage: mold-simulator [options]
   -h, --help             show this text
   -v, --version          print the version
 
-When ready, prints {"url":…,"apiKey":…,"secretKey":…,"signature":…} on stdout. Stops on SIGTERM/SIGINT, and
+When ready, prints {"url":…,"apiKey":…,"secretKey":…,"signature":…,"console":…} on stdout ("console" is the
+console's address, absent with --console off). Stops on SIGTERM/SIGINT, and
 when its parent process goes away (e.g. \`npx mold-simulator\` stopped with SIGTERM).
 
 Admin endpoints (not part of Mold; every one but GET /sim/ needs the header "${ADMIN_HEADER}: <API key>"):
@@ -183,6 +186,7 @@ export function parseArgs(argv: string[]): ServerOptions | "help" | "version" {
     }
     if ((v = str("kube-api")) !== undefined) opts.kubeApi = onOff("--kube-api", v);
     if ((v = str("ssh")) !== undefined) opts.ssh = onOff("--ssh", v);
+    if ((v = str("console")) !== undefined) opts.console = onOff("--console", v);
     if ((v = str("ssh-step-latency")) !== undefined) ssh.stepLatencyMs = ms("--ssh-step-latency", v);
     if ((v = str("ssh-boot-delay")) !== undefined) ssh.bootDelayMs = ms("--ssh-boot-delay", v);
     for (const d of (values["ssh-drop"] as string[] | undefined) ?? []) ssh.drops = [...(ssh.drops ?? []), parseSshDrop(d)];
@@ -215,7 +219,9 @@ export async function main(argv: string[]): Promise<void> {
         return;
     }
     const sim = await startSimulatorServer(opts);
-    process.stdout.write(JSON.stringify({ url: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey, signature: sim.signature }) + "\n");
+    process.stdout.write(
+        JSON.stringify({ url: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey, signature: sim.signature, console: sim.consoleUrl }) + "\n",
+    );
     let stopping = false;
     const stop = () => {
         if (stopping) return;

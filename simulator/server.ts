@@ -19,6 +19,8 @@ import {
     RequestLineTracker,
 } from "./http-guard";
 import { EMULATED_STEPS } from "./kubeadm/steps";
+import { CONSOLE_DATA_PATH, CONSOLE_MAIN_PATH, CONSOLE_PATH, renderConsoleMain, renderConsolePage } from "./console/html";
+import { consoleView, ConsoleView } from "./console/view";
 import { KubeApiEndpoint, KubeApiManager } from "./kube-api";
 import { ApiAnswer, Simulator, SimulatorOptions } from "./simulator";
 import { SshManager } from "./ssh/manager";
@@ -44,6 +46,11 @@ export interface ServerOptions extends SimulatorOptions {
     ssh?: boolean;
     /** Injected SSH faults (latency per step, boot delay, connection drops); also POST /sim/ssh. */
     sshFaults?: SshFaultConfig;
+    /**
+     * Serve the read-only web console at /console (default true). Open without the admin header, like GET /sim/:
+     * the server is loopback-only and the console shows no secrets.
+     */
+    console?: boolean;
     /** Request bodies above this many bytes answer 413 (default DEFAULT_MAX_BODY_BYTES, 4 MiB). */
     maxBodyBytes?: number;
 }
@@ -54,6 +61,10 @@ export interface RunningSimulator {
     secretKey: string;
     signature: string;
     port: number;
+    /** The web console's address (http://host:port/console); undefined when it is off. */
+    consoleUrl?: string;
+    /** What the console shows now (also GET /console/data.json). */
+    consoleView(): ConsoleView;
     simulator: Simulator;
     /** Everything the simulated cloud holds, by table. */
     inventory(): Record<string, any[]>;
@@ -148,6 +159,8 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
             (body) => {
                 const url = new URL(req.url ?? "/", "http://localhost");
                 if (url.pathname === "/sim" || url.pathname.startsWith("/sim/")) return admin(url.pathname, body.toString("utf8"), req, res);
+                if (options.console !== false && (url.pathname === CONSOLE_PATH || url.pathname.startsWith(CONSOLE_PATH + "/")))
+                    return serveConsole(url.pathname, req, res);
                 if (url.pathname !== "/client/api") {
                     res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
                     return;
@@ -186,6 +199,36 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
         }
         res.writeHead(answer.status, { "content-type": answer.contentType, ...answer.headers });
         res.end(answer.body);
+    }
+
+    // The same functions as /sim/inventory, /sim/nodes and /sim/kubeadm-clusters, picked field by field (console/view.ts).
+    const currentView = () =>
+        consoleView({
+            inventory: simulator.inventory(),
+            emulatedNodes: emulatedNodeViews(simulator.refreshState()),
+            kubeadmClusters: kubeadmClusterViews(simulator.refreshState()),
+            now: simulator.clock.now(),
+        });
+    function serveConsole(path: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+        if (req.method !== "GET") return refuse(res, 405, `the console is read-only: ${req.method} is not supported`, { allow: "GET" });
+        // Nothing outside this server may be loaded or fetched by the page.
+        const headers = {
+            "cache-control": "no-store",
+            "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; img-src 'self'",
+            "x-content-type-options": "nosniff",
+        };
+        const html = (body: string): void => void res.writeHead(200, { ...headers, "content-type": "text/html; charset=utf-8" }).end(body);
+        try {
+            if (path === CONSOLE_PATH || path === CONSOLE_PATH + "/") return html(renderConsolePage(currentView()));
+            if (path === CONSOLE_MAIN_PATH) return html(renderConsoleMain(currentView()));
+            if (path === CONSOLE_DATA_PATH)
+                return void res.writeHead(200, { ...headers, "content-type": "application/json" }).end(JSON.stringify(currentView()));
+            res.writeHead(404, { "content-type": "text/plain" }).end(
+                `Not found: the console serves ${CONSOLE_PATH}, ${CONSOLE_MAIN_PATH} and ${CONSOLE_DATA_PATH}`,
+            );
+        } catch (e) {
+            res.writeHead(500, { "content-type": "text/plain" }).end(`console: ${(e as Error).message}`);
+        }
     }
 
     const adminKey = () => simulator.account.apiKey;
@@ -275,6 +318,8 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
         secretKey: simulator.account.secretKey,
         signature: simulator.signature,
         port,
+        consoleUrl: options.console === false ? undefined : `http://${urlHost}:${port}${CONSOLE_PATH}`,
+        consoleView: currentView,
         simulator,
         inventory: () => simulator.inventory(),
         setFaults: (c) => simulator.setFaults(c),

@@ -1,7 +1,8 @@
-// `npm run demo [-- --destroy]`: a local Mold simulator (state in .demo/, fast latency profile) and
+// `npm run demo [-- --destroy] [-- --keep]`: a local Mold simulator (state in .demo/, fast latency profile) and
 // examples/quickstart run against it — with the `pulumi` CLI when it is on PATH (local file backend in .demo/),
 // otherwise through the repository's engine emulation. Prints the stack outputs (kubeconfig redacted) and what
-// the simulator then holds. `--destroy` tears the stack down and removes .demo/.
+// the simulator then holds. `--destroy` tears the stack down and removes .demo/. The simulator's web console URL
+// is printed; `--keep` keeps the simulator (and its console) up after the run until Ctrl-C.
 //
 // Environment: MOLD_DEMO_DIR (default <repo>/.demo), MOLD_DEMO_ENGINE=1 (use the engine even when the CLI exists).
 import { spawn } from "child_process";
@@ -271,11 +272,27 @@ function removeDemoFiles(dir: string): void {
     if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
 }
 
+/** Waits for Ctrl-C (SIGINT) or SIGTERM, so a person can look at the console. */
+function untilInterrupted(consoleUrl: string | undefined): Promise<void> {
+    log();
+    log(`Simulator kept up; console at ${consoleUrl}. Press Ctrl-C to stop.`);
+    return new Promise((resolve) => {
+        const done = () => {
+            process.off("SIGINT", done);
+            process.off("SIGTERM", done);
+            resolve();
+        };
+        process.on("SIGINT", done);
+        process.on("SIGTERM", done);
+    });
+}
+
 export async function main(argv: string[]): Promise<number> {
     const destroy = argv.includes("--destroy");
-    const unknown = argv.filter((a) => a !== "--destroy");
+    const keep = argv.includes("--keep");
+    const unknown = argv.filter((a) => a !== "--destroy" && a !== "--keep");
     if (unknown.length) {
-        process.stderr.write(`usage: npm run demo [-- --destroy]   (unknown: ${unknown.join(" ")})\n`);
+        process.stderr.write(`usage: npm run demo [-- --destroy] [-- --keep]   (unknown: ${unknown.join(" ")})\n`);
         return 2;
     }
     const started = Date.now();
@@ -291,6 +308,7 @@ export async function main(argv: string[]): Promise<number> {
     const simState = path.join(dir, "simulator.json");
     const sim = await startSimulatorServer({ port: 0, stateFile: simState, latencyProfile: "fast" });
     log(`Mold simulator on ${sim.url} (state ${simState}, fast latency profile)`);
+    log(`Console: ${sim.consoleUrl}${keep ? " (kept up after the run until Ctrl-C)" : " (run with -- --keep to look at it after the run)"}`);
     log(runner.describe);
     try {
         if (destroy) {
@@ -316,6 +334,7 @@ export async function main(argv: string[]): Promise<number> {
                 log(`  ${kubectlOneLiner(simState, kubeconfig)}`);
             }
         }
+        if (keep) await untilInterrupted(sim.consoleUrl);
     } finally {
         await sim.stop();
     }

@@ -29,7 +29,8 @@ test("mold-simulator --port 0 prints one JSON line, serves signed requests and s
             child.on("exit", (code) => reject(new Error(`exited early with ${code}`)));
         });
         const info = JSON.parse(line);
-        t.deepEqual(Object.keys(info), ["url", "apiKey", "secretKey", "signature"]);
+        t.deepEqual(Object.keys(info), ["url", "apiKey", "secretKey", "signature", "console"]);
+        t.is(info.console, info.url.replace(/\/client\/api$/, "/console"));
         t.regex(info.url, /^http:\/\/127\.0\.0\.1:\d+\/client\/api$/);
         t.is(info.signature, "sha1");
         const client = new MoldClient({ apiUrl: info.url, apiKey: info.apiKey, secretKey: info.secretKey, signature: "sha1" });
