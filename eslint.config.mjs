@@ -5,7 +5,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["dist/**", "dist-*/**", "**/node_modules/**", ".demo/**", "**/.pulumi-mold-engine/**"] },
+    { ignores: ["dist/**", "dist-*/**", "examples/*/dist/**", "**/node_modules/**", ".demo/**", "**/.pulumi-mold-engine/**"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {

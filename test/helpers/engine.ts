@@ -2,8 +2,8 @@
 import * as path from "path";
 import { runCommand } from "./process";
 
-// dist/test/helpers → dist/test/engine/cli.js
-const CLI = path.resolve(__dirname, "../engine/cli.js");
+// dist/test/helpers → dist/testing/engine/cli.js
+const CLI = path.resolve(__dirname, "../../testing/engine/cli.js");
 /** dist/test/helpers → test/programs/<name> in the source tree (programs run as TypeScript). */
 export const programDir = (name: string) => path.resolve(__dirname, "../../../test/programs", name);
 
