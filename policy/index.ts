@@ -1,0 +1,121 @@
+// pulumi-mold/policy: guard rails for Mold programs as a Pulumi policy pack. @pulumi/policy is an optional
+// peer dependency, required only when a pack is built, so programs that never use policies need not install it.
+import type { EnforcementLevel, PolicyPack, ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import * as checks from "./checks";
+import { moldKind } from "./kinds";
+
+export { INGRESS, NOT_INGRESS, OPEN_FIREWALL_DEFAULT, CONTROL_PLANE_COUNT, moldKind, moldType } from "./kinds";
+export type { Ingress, PortInputs } from "./kinds";
+export * as checks from "./checks";
+
+/** The pack's policies by name. */
+export type MoldPolicyName =
+    | "mold-admin-ports-not-world-open"
+    | "mold-load-balancer-open-firewall"
+    | "mold-single-control-plane-in-production"
+    | "mold-control-plane-anti-affinity"
+    | "mold-secret-inputs-marked-secret";
+
+/** Enforcement when neither the options nor the pack's config say otherwise. */
+export const DEFAULT_ENFORCEMENT: Readonly<Record<MoldPolicyName, EnforcementLevel>> = {
+    "mold-admin-ports-not-world-open": "mandatory",
+    "mold-load-balancer-open-firewall": "advisory",
+    "mold-single-control-plane-in-production": "mandatory",
+    "mold-control-plane-anti-affinity": "advisory",
+    "mold-secret-inputs-marked-secret": "mandatory",
+};
+
+export interface MoldPolicyOptions {
+    /** Per-policy levels over DEFAULT_ENFORCEMENT; the pack's config (`--policy-pack-config`) overrides both. */
+    enforcement?: Partial<Record<MoldPolicyName, EnforcementLevel>>;
+    /** Stack names (regex) that must have an HA control plane; default checks.DEFAULT_PRODUCTION_STACKS. */
+    productionStacks?: string;
+    /** Ports refused from anywhere, by service; default SSH 22/2222 and the Kubernetes API 6443. */
+    sensitivePorts?: Record<string, number[]>;
+}
+
+/** The judgement one policy applies to one mold resource: messages, one per violation. */
+export type MoldCheck = (kind: string, args: ResourceValidationArgs) => string[];
+
+/**
+ * A policy over mold resources. A policy for a new kind is a check over (kind, props), e.g.
+ * `moldPolicy("mold-vm-needs-keypair", "VMs log in with keys", "advisory", (kind, a) => kind === "VirtualMachine" && !a.props.keyPair ? ["set keyPair"] : [])`.
+ */
+export function moldPolicy(
+    name: string,
+    description: string,
+    enforcementLevel: EnforcementLevel,
+    check: MoldCheck,
+    configSchema?: ResourceValidationPolicy["configSchema"],
+): ResourceValidationPolicy {
+    return {
+        name,
+        description,
+        enforcementLevel,
+        configSchema,
+        validateResource: (args, reportViolation) => {
+            const kind = moldKind(args.type);
+            if (kind === undefined) return;
+            for (const message of check(kind, args)) reportViolation(`${args.name}: ${message}`);
+        },
+    };
+}
+
+/** Whether the policy runtime received `key` as a secret (its props proxy unwraps secrets; the raw value is a Secret). */
+function receivedAsSecret(props: Record<string, unknown>, key: string): boolean {
+    const { Secret } = require("@pulumi/policy") as typeof import("@pulumi/policy");
+    return Object.getOwnPropertyDescriptor(props, key)?.value instanceof Secret;
+}
+
+/** The pulumi-mold policies, with their enforcement levels. */
+export function moldPolicies(options: MoldPolicyOptions = {}): ResourceValidationPolicy[] {
+    const level = (name: MoldPolicyName) => options.enforcement?.[name] ?? DEFAULT_ENFORCEMENT[name];
+    const secrets = checks.secretInputs();
+    return [
+        moldPolicy(
+            "mold-admin-ports-not-world-open",
+            "SSH and the Kubernetes API are not reachable from 0.0.0.0/0 or ::/0 through any rule kind.",
+            level("mold-admin-ports-not-world-open"),
+            (kind, a) =>
+                checks.worldOpenPorts(kind, a.props, a.getConfig<{ sensitivePorts?: Record<string, number[]> }>().sensitivePorts ?? options.sensitivePorts),
+            { properties: { sensitivePorts: { type: "object", additionalProperties: { type: "array", items: { type: "integer" } } } } },
+        ),
+        moldPolicy(
+            "mold-load-balancer-open-firewall",
+            "Load balancers do not make Mold open their public port to 0.0.0.0/0 (openFirewall).",
+            level("mold-load-balancer-open-firewall"),
+            (kind, a) => checks.openFirewall(kind, a.props),
+        ),
+        moldPolicy(
+            "mold-single-control-plane-in-production",
+            "Production stacks run 3 or more control-plane nodes.",
+            level("mold-single-control-plane-in-production"),
+            (kind, a) =>
+                checks.singleControlPlane(
+                    kind,
+                    a.props,
+                    checks.stackOfUrn(a.urn),
+                    a.getConfig<{ productionStacks?: string }>().productionStacks ?? options.productionStacks,
+                ),
+            { properties: { productionStacks: { type: "string" } } },
+        ),
+        moldPolicy(
+            "mold-control-plane-anti-affinity",
+            "HA control-plane nodes are kept on different hosts.",
+            level("mold-control-plane-anti-affinity"),
+            (kind, a) => checks.controlPlaneAntiAffinity(kind, a.props),
+        ),
+        moldPolicy(
+            "mold-secret-inputs-marked-secret",
+            "Registry credentials, user data and private keys are secrets.",
+            level("mold-secret-inputs-marked-secret"),
+            (kind, a) => checks.plaintextSecrets(kind, a.props, (k) => receivedAsSecret(a.props, k), secrets),
+        ),
+    ];
+}
+
+/** A PolicyPack named `pulumi-mold` (or `name`) with the pulumi-mold policies plus any of your own. */
+export function moldPolicyPack(options: MoldPolicyOptions & { name?: string; extra?: ResourceValidationPolicy[] } = {}): PolicyPack {
+    const { PolicyPack } = require("@pulumi/policy") as typeof import("@pulumi/policy");
+    return new PolicyPack(options.name ?? "pulumi-mold", { policies: [...moldPolicies(options), ...(options.extra ?? [])] });
+}
