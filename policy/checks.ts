@@ -4,6 +4,17 @@ import { CONTROL_PLANE_COUNT, INGRESS, isAnywhere, OPEN_FIREWALL_DEFAULT, portRa
 
 type Props = Record<string, unknown>;
 
+/**
+ * The strings of a list input, copied by index: the policy runtime hands arrays in behind a proxy on which
+ * Array methods that build a new array (filter, map) throw, so they are only read element by element.
+ */
+function plainStrings(value: unknown): string[] {
+    if (!Array.isArray(value)) return [];
+    const out: string[] = [];
+    for (let i = 0; i < value.length; i++) if (typeof value[i] === "string") out.push(value[i]);
+    return out;
+}
+
 /** Ports whose exposure to anywhere is refused, by the service they carry. */
 export const DEFAULT_SENSITIVE_PORTS: Readonly<Record<string, readonly number[]>> = {
     SSH: [22, 2222],
@@ -18,7 +29,7 @@ export function worldOpenPorts(kind: string, props: Props, sensitive: Readonly<R
     const ingress = INGRESS[kind];
     if (!ingress || (ingress.when && !ingress.when(props))) return [];
     const cidrs = props[ingress.cidrs];
-    const list = Array.isArray(cidrs) ? cidrs.filter((c): c is string => typeof c === "string") : [];
+    const list = plainStrings(cidrs);
     const open = list.length === 0 ? "anywhere (no " + ingress.cidrs + " means 0.0.0.0/0)" : list.filter(isAnywhere).join(", ");
     if (list.length > 0 && !list.some(isAnywhere)) return [];
     const ranges = portRanges(ingress, props);
