@@ -1,6 +1,6 @@
 // The policies' judgements as pure functions: props in, messages out. index.ts wraps them for @pulumi/policy.
 import * as path from "path";
-import { CONTROL_PLANE_COUNT, INGRESS, isAnywhere, OPEN_FIREWALL_DEFAULT, portRanges } from "./kinds";
+import { CONTROL_PLANE_COUNT, INGRESS, isAnywhere, OPEN_FIREWALL_DEFAULT, openFirewallOf, portRanges } from "./kinds";
 
 type Props = Record<string, unknown>;
 
@@ -47,8 +47,7 @@ export function worldOpenPorts(kind: string, props: Props, sensitive: Readonly<R
 /** A load balancer (or forward) that makes Mold open a linked firewall rule from 0.0.0.0/0. */
 export function openFirewall(kind: string, props: Props): string[] {
     if (!(kind in OPEN_FIREWALL_DEFAULT)) return [];
-    const value = typeof props.openFirewall === "boolean" ? props.openFirewall : OPEN_FIREWALL_DEFAULT[kind];
-    if (!value) return [];
+    if (!openFirewallOf(kind, props)) return [];
     const how = props.openFirewall === true ? "openFirewall: true" : "openFirewall left out (Mold's default is true)";
     const port = props.publicPort ?? "its public port";
     return [

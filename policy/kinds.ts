@@ -37,14 +37,17 @@ export interface Ingress {
  */
 export const INGRESS: Readonly<Record<string, Ingress>> = {
     FirewallRule: { cidrs: "cidrList", ports: [["startPort", "endPort"]], portless: ["icmp"] },
+    // A forward or balancer admits traffic by itself only with openFirewall (Mold's linked 0.0.0.0/0 firewall rule
+    // on its public ports, cidrList the only filter); without it the IP's FirewallRules decide, judged on their own.
     PortForwardingRule: {
         cidrs: "cidrList",
+        when: (p) => openFirewallOf("PortForwardingRule", p),
         ports: [
             ["publicPort", "publicEndPort"],
             ["privatePort", "privateEndPort"],
         ],
     },
-    LoadBalancerRule: { cidrs: "cidrList", ports: [["publicPort"], ["privatePort"]] },
+    LoadBalancerRule: { cidrs: "cidrList", ports: [["publicPort"], ["privatePort"]], when: (p) => openFirewallOf("LoadBalancerRule", p) },
     // A node group reached by port-forward opens one forward to each node's port 22 from sshCidrs.
     NodeGroup: {
         cidrs: "sshCidrs",
@@ -63,6 +66,11 @@ export const OPEN_FIREWALL_DEFAULT: Readonly<Record<string, boolean>> = {
     LoadBalancerRule: true, // Mold's default, kept by pulumi-mold
     PortForwardingRule: false, // pulumi-mold's default (Mold's is true)
 };
+
+/** Whether a resource of `kind` has Mold open its linked firewall rule (openFirewall, or the kind's default). */
+export function openFirewallOf(kind: string, props: Record<string, unknown>): boolean {
+    return typeof props.openFirewall === "boolean" ? props.openFirewall : (OPEN_FIREWALL_DEFAULT[kind] ?? false);
+}
 
 /** How each kind says how many control-plane nodes it has (undefined: not a control plane). */
 export const CONTROL_PLANE_COUNT: Readonly<Record<string, (p: Record<string, unknown>) => number | undefined>> = {

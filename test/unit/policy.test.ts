@@ -34,13 +34,17 @@ test("a port range covering 6443, ::/0, and a missing cidrList (Mold's anywhere)
     t.deepEqual(await violations(policy(PORTS), reg("FirewallRule", { protocol: "icmp", cidrList: ["0.0.0.0/0"] })), [], "icmp carries no port");
 });
 
-test("PortForwardingRule to a VM's port 22 and LoadBalancerRule on 6443 are judged by their cidrList", async (t) => {
-    const pf = { protocol: "tcp", publicPort: 22001, privatePort: 22, virtualMachine: "vm" };
+test("PortForwardingRule to a VM's port 22 and LoadBalancerRule on 6443 are judged by their cidrList when openFirewall admits the traffic", async (t) => {
+    const pf = { protocol: "tcp", publicPort: 22001, privatePort: 22, virtualMachine: "vm", openFirewall: true };
     t.regex((await violations(policy(PORTS), reg("PortForwardingRule", pf)))[0], /PortForwardingRule opens SSH \(port 22\) to anywhere/);
     t.deepEqual(await violations(policy(PORTS), reg("PortForwardingRule", { ...pf, cidrList: ["198.51.100.7/32"] })), []);
+    // pulumi-mold's default openFirewall false: the IP's FirewallRules decide (each judged by this policy).
+    t.deepEqual(await violations(policy(PORTS), reg("PortForwardingRule", { ...pf, openFirewall: undefined })), []);
     const lb = { name: "api", publicPort: 6443, privatePort: 6443, cidrList: ["0.0.0.0/0"] };
     t.regex((await violations(policy(PORTS), reg("LoadBalancerRule", lb)))[0], /LoadBalancerRule opens the Kubernetes API \(port 6443\) to 0\.0\.0\.0\/0/);
+    t.regex((await violations(policy(PORTS), reg("LoadBalancerRule", { ...lb, cidrList: undefined })))[0], /to anywhere \(no cidrList/);
     t.deepEqual(await violations(policy(PORTS), reg("LoadBalancerRule", { ...lb, cidrList: ["10.1.0.0/16"] })), []);
+    t.deepEqual(await violations(policy(PORTS), reg("LoadBalancerRule", { ...lb, openFirewall: false })), []);
 });
 
 test("a control-plane NodeGroup's SSH forwards (sshCidrs, default anywhere) count; workers reached through the control plane do not", async (t) => {
