@@ -61,10 +61,14 @@ export function moldPolicy(
     };
 }
 
-/** Whether the policy runtime received `key` as a secret (its props proxy unwraps secrets; the raw value is a Secret). */
+/**
+ * Whether the policy runtime received `key` as a secret: its props proxy unwraps secrets, but the raw value
+ * behind it is @pulumi/policy's Secret. Recognised by shape, not instanceof: a pack installed next to a linked
+ * pulumi-mold (`file:`) loads its own copy of @pulumi/policy.
+ */
 function receivedAsSecret(props: Record<string, unknown>, key: string): boolean {
-    const { Secret } = require("@pulumi/policy") as typeof import("@pulumi/policy");
-    return Object.getOwnPropertyDescriptor(props, key)?.value instanceof Secret;
+    const raw: unknown = Object.getOwnPropertyDescriptor(props, key)?.value;
+    return typeof raw === "object" && raw !== null && raw.constructor?.name === "Secret" && "value" in raw;
 }
 
 /** The pulumi-mold policies, with their enforcement levels. */

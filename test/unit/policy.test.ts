@@ -142,3 +142,19 @@ test("enforcement levels: defaults per policy, overridden by options; every poli
     t.is(custom.find((p) => p.name === "mold-control-plane-anti-affinity")?.enforcementLevel, "disabled");
     t.is(custom.find((p) => p.name === PORTS)?.enforcementLevel, "mandatory");
 });
+
+test("examples/policy-pack/policy-config.json names only the pack's policies, valid levels and settings each policy declares", (t) => {
+    const config = require("../../../examples/policy-pack/policy-config.json");
+    const levels = ["advisory", "mandatory", "disabled"];
+    for (const [name, value] of Object.entries<any>(config)) {
+        const p = policies.find((x) => x.name === name);
+        t.truthy(p, `${name} is not a pulumi-mold policy`);
+        if (typeof value === "string") {
+            t.true(levels.includes(value), `${name}: ${value}`);
+            continue;
+        }
+        const { enforcementLevel, ...settings } = value;
+        t.true(levels.includes(enforcementLevel), `${name}: ${enforcementLevel}`);
+        for (const k of Object.keys(settings)) t.truthy(p?.configSchema?.properties[k], `${name} declares no setting ${k}`);
+    }
+});
