@@ -118,8 +118,27 @@ export function moldPolicies(options: MoldPolicyOptions = {}): ResourceValidatio
     ];
 }
 
-/** A PolicyPack named `pulumi-mold` (or `name`) with the pulumi-mold policies plus any of your own. */
+/** @pulumi/policy, loaded when a pack is built; a missing package gets an error naming it and how to install it. */
+export function loadPolicyModule(load: (id: string) => any = require): typeof import("@pulumi/policy") {
+    const id = "@pulumi/policy";
+    try {
+        return load(id);
+    } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        // Only the package itself missing, not a module it fails to load in turn.
+        if (err?.code === "MODULE_NOT_FOUND" && String(err.message).includes(`'${id}'`)) {
+            throw new Error(
+                "pulumi-mold/policy: a policy pack needs the package @pulumi/policy, which is not installed (it is an optional " +
+                    "peer dependency of pulumi-mold): run `npm install @pulumi/policy` in your policy pack's folder",
+                { cause: e },
+            );
+        }
+        throw e;
+    }
+}
+
+/** A PolicyPack named `pulumi-mold` (or `name`) with the pulumi-mold policies plus any of your own. It starts serving. */
 export function moldPolicyPack(options: MoldPolicyOptions & { name?: string; extra?: ResourceValidationPolicy[] } = {}): PolicyPack {
-    const { PolicyPack } = require("@pulumi/policy") as typeof import("@pulumi/policy");
+    const { PolicyPack } = loadPolicyModule();
     return new PolicyPack(options.name ?? "pulumi-mold", { policies: [...moldPolicies(options), ...(options.extra ?? [])] });
 }

@@ -4,6 +4,7 @@ import test from "ava";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { DEFAULT_ENFORCEMENT, INGRESS, moldPolicies, moldPolicy, moldType, NOT_INGRESS } from "../../policy";
 import { secretValue, violations } from "../helpers/policy";
+import { runCommand } from "../helpers/process";
 
 const schema = require("../../../schema.json");
 
@@ -157,4 +158,28 @@ test("examples/policy-pack/policy-config.json names only the pack's policies, va
         t.true(levels.includes(enforcementLevel), `${name}: ${enforcementLevel}`);
         for (const k of Object.keys(settings)) t.truthy(p?.configSchema?.properties[k], `${name} declares no setting ${k}`);
     }
+});
+
+test("without @pulumi/policy installed the policies still load and judge; building a pack says which package to install", async (t) => {
+    // A child Node where @pulumi/policy cannot be resolved, as in a program that never installed it.
+    const script = `
+        const Module = require("module");
+        const resolve = Module._resolveFilename;
+        Module._resolveFilename = function (request, ...rest) {
+            if (request === "@pulumi/policy" || request.startsWith("@pulumi/policy/")) {
+                const e = new Error("Cannot find module '" + request + "'"); e.code = "MODULE_NOT_FOUND"; throw e;
+            }
+            return resolve.call(this, request, ...rest);
+        };
+        const p = require(${JSON.stringify(require.resolve("../../policy"))});
+        const v = [];
+        p.moldPolicies()[0].validateResource({ type: p.moldType("FirewallRule"), name: "fw", urn: "urn:pulumi:dev::a::t::fw", props: { startPort: 22 }, getConfig: () => ({}) }, (m) => v.push(m));
+        console.log(JSON.stringify(v));
+        try { p.moldPolicyPack(); } catch (e) { console.log(e.message); }
+    `;
+    const r = await runCommand(process.execPath, ["-e", script], { cwd: __dirname, timeoutMs: 60_000 });
+    t.is(r.code, 0, r.stderr);
+    const [violationsLine, errorLine] = r.stdout.trim().split("\n");
+    t.regex(JSON.parse(violationsLine)[0], /^fw: FirewallRule opens SSH \(port 22\) to anywhere/);
+    t.regex(errorLine, /needs the package @pulumi\/policy, which is not installed .* run `npm install @pulumi\/policy`/);
 });
