@@ -100,11 +100,6 @@ export function secretInputs(): Readonly<Record<string, readonly string[]>> {
 }
 
 /** Secret inputs set with a plain value. `isSecret(key)` says whether the policy runtime saw the value as secret. */
-export function plaintextSecrets(kind: string, props: Props, isSecret: (key: string) => boolean, secrets = secretInputs()): string[] {
-    return (secrets[kind] ?? [])
-        .filter((k) => props[k] !== undefined && props[k] !== null && !isSecret(k))
-        .map(
-            (k) =>
-                `${kind} input ${k} is not marked secret, so it is stored in plain text in the state and shown by preview: wrap it in pulumi.secret() (the pulumi-mold SDK classes do this for you).`,
-        );
+export function plaintextSecretKeys(kind: string, props: Props, isSecret: (key: string) => boolean, secrets = secretInputs()): string[] {
+    return (secrets[kind] ?? []).filter((k) => props[k] !== undefined && props[k] !== null && !isSecret(k));
 }

@@ -4,6 +4,10 @@ import type { EnforcementLevel, PolicyPack, ResourceValidationArgs, ResourceVali
 import * as checks from "./checks";
 import { moldKind } from "./kinds";
 
+// Pulumi's wire signature of a secret value (@pulumi/pulumi runtime/rpc specialSigKey / specialSecretSig).
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
 export { INGRESS, NOT_INGRESS, OPEN_FIREWALL_DEFAULT, CONTROL_PLANE_COUNT, moldKind, moldType } from "./kinds";
 export type { Ingress, PortInputs } from "./kinds";
 export * as checks from "./checks";
@@ -22,7 +26,8 @@ export const DEFAULT_ENFORCEMENT: Readonly<Record<MoldPolicyName, EnforcementLev
     "mold-load-balancer-open-firewall": "advisory",
     "mold-single-control-plane-in-production": "mandatory",
     "mold-control-plane-anti-affinity": "advisory",
-    "mold-secret-inputs-marked-secret": "mandatory",
+    // Validations see secrets unwrapped (the runtime hides secretness from them); remediation sees it and fixes it.
+    "mold-secret-inputs-marked-secret": "remediate",
 };
 
 export interface MoldPolicyOptions {
@@ -109,12 +114,20 @@ export function moldPolicies(options: MoldPolicyOptions = {}): ResourceValidatio
             level("mold-control-plane-anti-affinity"),
             (kind, a) => checks.controlPlaneAntiAffinity(kind, a.props),
         ),
-        moldPolicy(
-            "mold-secret-inputs-marked-secret",
-            "Registry credentials, user data and private keys are secrets.",
-            level("mold-secret-inputs-marked-secret"),
-            (kind, a) => checks.plaintextSecrets(kind, a.props, (k) => receivedAsSecret(a.props, k), secrets),
-        ),
+        {
+            name: "mold-secret-inputs-marked-secret",
+            description: "Registry credentials, user data and private keys are secrets: plain values are marked secret.",
+            enforcementLevel: level("mold-secret-inputs-marked-secret"),
+            remediateResource: (a) => {
+                const kind = moldKind(a.type);
+                if (kind === undefined) return undefined;
+                const keys = checks.plaintextSecretKeys(kind, a.props, (k) => receivedAsSecret(a.props, k), secrets);
+                if (keys.length === 0) return undefined;
+                // The wire's secret envelope, not @pulumi/policy's Secret class: a linked pulumi-mold may load another copy.
+                for (const k of keys) a.props[k] = { [SECRET_SIG_KEY]: SECRET_SIG, value: a.props[k] };
+                return a.props;
+            },
+        },
     ];
 }
 

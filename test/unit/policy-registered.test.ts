@@ -4,7 +4,7 @@
 import test from "ava";
 import * as pulumi from "@pulumi/pulumi";
 import { moldPolicies } from "../../policy";
-import { Registration, violations } from "../helpers/policy";
+import { Registration, remediation, violations } from "../helpers/policy";
 
 const recorded: Registration[] = [];
 const stack = "prod";
@@ -34,7 +34,16 @@ async function judge(program: () => pulumi.Resource[]): Promise<Record<string, s
     const out: Record<string, string[]> = {};
     for (const policy of moldPolicies()) {
         out[policy.name] = [];
-        for (const r of recorded) out[policy.name].push(...(await violations(policy, r)));
+        for (const r of recorded) {
+            out[policy.name].push(...(await violations(policy, r)));
+            const fixed = await remediation(policy, r);
+            if (fixed)
+                out[policy.name].push(
+                    `${r.name}: remediated ${Object.keys(fixed)
+                        .filter((k) => JSON.stringify(fixed[k]) !== JSON.stringify(r.inputs[k]))
+                        .join(", ")}`,
+                );
+        }
     }
     return out;
 }
@@ -80,29 +89,37 @@ test.serial("a KubeadmCluster with defaults, an LB rule, a single-node Kubernete
     t.deepEqual(found["mold-secret-inputs-marked-secret"], [], "the SDK registers privateRegistry and userData as secrets");
 });
 
-test.serial("the same program hardened passes all but the advisory anti-affinity; a hand-made resource with plain user data is caught", async (t) => {
-    const sdk = require("../../sdk");
-    const { dynamicProvider } = require("../../sdk/dynamic");
-    const found = await judge(() => {
-        const k = new sdk.KubeadmCluster("k", {
-            network: "net",
-            keyPair: "kp",
-            sshPrivateKey: "KEY",
-            kubernetesVersion: "1.32.5",
-            controlPlane: { count: 3 },
-            apiAccessCidrs: ["10.20.0.0/16"],
-            sshCidrs: ["10.20.0.0/16"],
+test.serial(
+    "the same program hardened passes all but the advisory anti-affinity; a hand-made resource's plain user data is remediated into a secret",
+    async (t) => {
+        const sdk = require("../../sdk");
+        const { dynamicProvider } = require("../../sdk/dynamic");
+        const found = await judge(() => {
+            const k = new sdk.KubeadmCluster("k", {
+                network: "net",
+                keyPair: "kp",
+                sshPrivateKey: "KEY",
+                kubernetesVersion: "1.32.5",
+                controlPlane: { count: 3 },
+                apiAccessCidrs: ["10.20.0.0/16"],
+                sshCidrs: ["10.20.0.0/16"],
+            });
+            const lb = new sdk.LoadBalancerRule("web", { publicIpAddressId: "ip", publicPort: 443, privatePort: 443, name: "web", openFirewall: false });
+            const c = new sdk.KubernetesCluster("kc", { name: "kc", zone: "z", kubernetesVersion: "1.32.5", serviceOffering: "so", controlNodes: 3 });
+            const raw = new (pulumi.dynamic.Resource as any)(
+                dynamicProvider("VirtualMachine"),
+                "raw",
+                { userData: "#cloud-config" },
+                {},
+                "mold",
+                "VirtualMachine",
+            );
+            return [k.controlPlane, k.apiLoadBalancerRule, lb, c, raw];
         });
-        const lb = new sdk.LoadBalancerRule("web", { publicIpAddressId: "ip", publicPort: 443, privatePort: 443, name: "web", openFirewall: false });
-        const c = new sdk.KubernetesCluster("kc", { name: "kc", zone: "z", kubernetesVersion: "1.32.5", serviceOffering: "so", controlNodes: 3 });
-        const raw = new (pulumi.dynamic.Resource as any)(dynamicProvider("VirtualMachine"), "raw", { userData: "#cloud-config" }, {}, "mold", "VirtualMachine");
-        return [k.controlPlane, k.apiLoadBalancerRule, lb, c, raw];
-    });
-    t.deepEqual(found["mold-admin-ports-not-world-open"], []);
-    t.deepEqual(found["mold-load-balancer-open-firewall"], []);
-    t.deepEqual(found["mold-single-control-plane-in-production"], []);
-    t.deepEqual(msgs(found, "mold-control-plane-anti-affinity"), ["k-control-plane: control-plane"]);
-    t.deepEqual(found["mold-secret-inputs-marked-secret"], [
-        "raw: VirtualMachine input userData is not marked secret, so it is stored in plain text in the state and shown by preview: wrap it in pulumi.secret() (the pulumi-mold SDK classes do this for you).",
-    ]);
-});
+        t.deepEqual(found["mold-admin-ports-not-world-open"], []);
+        t.deepEqual(found["mold-load-balancer-open-firewall"], []);
+        t.deepEqual(found["mold-single-control-plane-in-production"], []);
+        t.deepEqual(msgs(found, "mold-control-plane-anti-affinity"), ["k-control-plane: control-plane"]);
+        t.deepEqual(found["mold-secret-inputs-marked-secret"], ["raw: remediated userData"]);
+    },
+);

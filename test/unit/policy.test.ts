@@ -3,7 +3,7 @@
 import test from "ava";
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { DEFAULT_ENFORCEMENT, INGRESS, moldPolicies, moldPolicy, moldType, NOT_INGRESS } from "../../policy";
-import { secretValue, violations } from "../helpers/policy";
+import { remediation, secretValue, violations } from "../helpers/policy";
 import { runCommand } from "../helpers/process";
 
 const schema = require("../../../schema.json");
@@ -112,14 +112,17 @@ test("an HA control-plane NodeGroup without anti-affinity is reported; one with 
     t.deepEqual(await violations(p, reg("NodeGroup", { role: "worker", count: 5 })), []);
 });
 
-test("registry credentials and user data in plain text are refused; the same values as secrets pass", async (t) => {
+test("registry credentials and user data in plain text are remediated into secrets; the same values as secrets are left alone", async (t) => {
     const p = policy("mold-secret-inputs-marked-secret");
     const registry = { url: "https://r.example", username: "u", password: "p" };
-    t.regex((await violations(p, reg("KubernetesCluster", { privateRegistry: registry })))[0], /KubernetesCluster input privateRegistry is not marked secret/);
-    t.deepEqual(await violations(p, reg("KubernetesCluster", { privateRegistry: secretValue(registry) })), []);
-    t.regex((await violations(p, reg("VirtualMachine", { userData: "#cloud-config" })))[0], /VirtualMachine input userData is not marked secret/);
-    t.deepEqual(await violations(p, reg("VirtualMachine", { userData: secretValue("#cloud-config") })), []);
-    t.deepEqual(await violations(p, reg("VirtualMachine", { name: "v" })), []);
+    const fixed = await remediation(p, reg("KubernetesCluster", { name: "kc", privateRegistry: registry }));
+    t.deepEqual(fixed, { name: "kc", privateRegistry: secretValue(registry) });
+    t.is(await remediation(p, reg("KubernetesCluster", { name: "kc", privateRegistry: secretValue(registry) })), undefined);
+    t.deepEqual(await remediation(p, reg("VirtualMachine", { userData: "#cloud-config" })), { userData: secretValue("#cloud-config") });
+    t.is(await remediation(p, reg("VirtualMachine", { userData: secretValue("#cloud-config") })), undefined);
+    t.is(await remediation(p, reg("VirtualMachine", { name: "v" })), undefined);
+    // Validations never see secretness (the runtime unwraps secrets for them), so this policy has none.
+    t.is(p.validateResource, undefined);
 });
 
 test("policies ignore resources that are not mold kinds, and a policy for a new kind is a few lines", async (t) => {
@@ -146,7 +149,7 @@ test("enforcement levels: defaults per policy, overridden by options; every poli
 
 test("examples/policy-pack/policy-config.json names only the pack's policies, valid levels and settings each policy declares", (t) => {
     const config = require("../../../examples/policy-pack/policy-config.json");
-    const levels = ["advisory", "mandatory", "disabled"];
+    const levels = ["advisory", "mandatory", "disabled", "remediate"];
     for (const [name, value] of Object.entries<any>(config)) {
         const p = policies.find((x) => x.name === name);
         t.truthy(p, `${name} is not a pulumi-mold policy`);
