@@ -9,7 +9,7 @@ import { deletePortForwardingRule } from "../../provider/client/portforward";
 import { deployVirtualMachine, destroyVirtualMachine } from "../../provider/client/vm";
 import { normalizeCidr } from "../../provider/net/cidr";
 import { startSimulatorServer } from "../../simulator/server";
-import { cleanEnv, mutatingSince, programDir, runEngine } from "../helpers/engine";
+import { cleanEnv, mutatingSince, programDir, runEngine, stackConfigArgs } from "../helpers/engine";
 
 const PROGRAM = programDir("forwarding");
 
@@ -19,16 +19,7 @@ test("forwarding: up → no-op → tags in place → private port in place → r
     const state = path.join(dir, "state.json");
     const client = new MoldClient({ apiUrl: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey });
     const env = cleanEnv();
-    const base = [
-        "--state",
-        state,
-        "--config",
-        `mold:apiUrl=${sim.url}`,
-        "--config",
-        `mold:apiKey=${sim.apiKey}`,
-        "--secret",
-        `mold:secretKey=${sim.secretKey}`,
-    ];
+    const base = stackConfigArgs(state, sim);
     const config: string[] = [];
     const run = async (command: string, ...extra: string[]) => {
         const r = await runEngine([command, PROGRAM, ...base, ...config, ...extra], env);

@@ -7,7 +7,7 @@ import * as path from "path";
 import { MoldClient } from "../../provider/client";
 import { deleteFirewallRule } from "../../provider/client/firewall";
 import { startSimulatorServer } from "../../simulator/server";
-import { cleanEnv, mutatingSince, programDir, runEngine } from "../helpers/engine";
+import { cleanEnv, mutatingSince, programDir, runEngine, stackConfigArgs } from "../helpers/engine";
 
 const PROGRAM = programDir("dependent");
 
@@ -18,16 +18,7 @@ test("up → no-op up → update → replace → out-of-band delete + refresh �
     const client = new MoldClient({ apiUrl: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey });
     // Credentials only through stack config: this proves configure() reaches the hooks.
     const env = cleanEnv();
-    const base = [
-        "--state",
-        state,
-        "--config",
-        `mold:apiUrl=${sim.url}`,
-        "--config",
-        `mold:apiKey=${sim.apiKey}`,
-        "--secret",
-        `mold:secretKey=${sim.secretKey}`,
-    ];
+    const base = stackConfigArgs(state, sim);
     const run = async (...args: string[]) => {
         const r = await runEngine([...args, ...base], env);
         t.is(r.code, 0, `engine ${args.join(" ")} failed:\n${r.stderr}`);

@@ -56,3 +56,8 @@ export function mutatingSince(before: Record<string, number>, now: Record<string
     }
     return out;
 }
+
+/** Engine CLI arguments for a state file and a simulator's credentials as stack config (the secret key a secret). */
+export function stackConfigArgs(state: string, sim: { url: string; apiKey: string; secretKey: string }): string[] {
+    return ["--state", state, "--config", `mold:apiUrl=${sim.url}`, "--config", `mold:apiKey=${sim.apiKey}`, "--secret", `mold:secretKey=${sim.secretKey}`];
+}

@@ -4,10 +4,8 @@
 import test, { ExecutionContext } from "ava";
 import { ChildProcess, execFile, spawn } from "child_process";
 import * as fs from "fs";
-import * as https from "https";
 import * as os from "os";
 import * as path from "path";
-import { parse } from "yaml";
 import {
     createKubernetesCluster,
     deleteKubernetesCluster,
@@ -21,54 +19,10 @@ import {
 import { assertLoopbackV4 } from "../../simulator/kube-api";
 import { RunningSimulator, ServerOptions, startSimulatorServer } from "../../simulator/server";
 import { generateClusterPki } from "../../simulator/x509";
-
-interface Kubeconfig {
-    server: URL;
-    ca: string;
-    cert: string;
-    key: string;
-}
+import { Kubeconfig, kget, readKubeconfig } from "../helpers/kube-get";
 
 async function kubeconfigOf(client: MoldClient, id: string): Promise<Kubeconfig> {
-    const doc = parse((await getKubernetesClusterConfig(client, id)).configdata);
-    const b64 = (s: string) => Buffer.from(s, "base64").toString("utf8");
-    const user = doc.users.find((u: any) => u.name === doc.contexts[0].context.user).user;
-    return {
-        server: new URL(doc.clusters[0].cluster.server),
-        ca: b64(doc.clusters[0].cluster["certificate-authority-data"]),
-        cert: b64(user["client-certificate-data"]),
-        key: b64(user["client-key-data"]),
-    };
-}
-
-interface Answer {
-    status: number;
-    body: string;
-    json?: any;
-}
-
-/** GET with node's https, trusting only what `tls` says; no agent, so no connection outlives the call. */
-function kget(kc: Kubeconfig, p: string, tls: Partial<Pick<Kubeconfig, "ca" | "cert" | "key">> = kc): Promise<Answer> {
-    return new Promise((resolve, reject) => {
-        const req = https.get(
-            { host: kc.server.hostname, port: Number(kc.server.port), path: p, agent: false, ca: tls.ca, cert: tls.cert, key: tls.key },
-            (res) => {
-                let body = "";
-                res.on("data", (c) => (body += c));
-                res.on("end", () => {
-                    let json: any;
-                    try {
-                        json = JSON.parse(body);
-                    } catch {
-                        json = undefined;
-                    }
-                    resolve({ status: res.statusCode ?? 0, body, json });
-                });
-            },
-        );
-        req.on("error", reject);
-        req.setTimeout(5000, () => req.destroy(new Error("timeout")));
-    });
+    return readKubeconfig((await getKubernetesClusterConfig(client, id)).configdata);
 }
 
 const refused = { code: "ECONNREFUSED" };

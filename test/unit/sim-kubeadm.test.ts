@@ -4,58 +4,22 @@
 import test, { ExecutionContext } from "ava";
 import { createHash, X509Certificate } from "crypto";
 import * as https from "https";
-import { parse } from "yaml";
 import { removeFromLoadBalancerRule, listLoadBalancerRules } from "../../provider/client";
+import { Kubeconfig, kget, readKubeconfig } from "../helpers/kube-get";
 import { inSshWorld, Node, NODE_PREP, prepare, SshWorld } from "./sim-ssh-world";
 
 const VERSION = "1.31.2";
 const POD_CIDR = "10.244.0.0/16";
 
-interface Kubeconfig {
-    server: URL;
-    ca: string;
-    cert: string;
-    key: string;
-}
-
-function readKubeconfig(text: string): Kubeconfig {
-    const doc = parse(text);
-    const b64 = (s: string) => Buffer.from(s, "base64").toString("utf8");
-    const user = doc.users.find((u: any) => u.name === doc.contexts[0].context.user);
-    t_assert(user?.name === "kubernetes-admin" && doc.clusters[0].name === "kubernetes", "kubeadm's names");
-    return {
-        server: new URL(doc.clusters[0].cluster.server),
-        ca: b64(doc.clusters[0].cluster["certificate-authority-data"]),
-        cert: b64(user.user["client-certificate-data"]),
-        key: b64(user.user["client-key-data"]),
-    };
+/** kubeadm's admin kubeconfig, checked for the names kubeadm gives its cluster and user. */
+function readKubeadmKubeconfig(text: string): Kubeconfig {
+    const kc = readKubeconfig(text);
+    t_assert(kc.userName === "kubernetes-admin" && kc.clusterName === "kubernetes", "kubeadm's names");
+    return kc;
 }
 
 function t_assert(ok: boolean, what: string): void {
     if (!ok) throw new Error(`kubeconfig: ${what}`);
-}
-
-function kget(kc: Kubeconfig, path: string, tls: Partial<Kubeconfig> = kc): Promise<{ status: number; json?: any; body: string }> {
-    return new Promise((resolve, reject) => {
-        const req = https.get(
-            { host: kc.server.hostname, port: Number(kc.server.port), path, agent: false, ca: tls.ca, cert: tls.cert, key: tls.key },
-            (res) => {
-                let body = "";
-                res.on("data", (c) => (body += c));
-                res.on("end", () => {
-                    let json: any;
-                    try {
-                        json = JSON.parse(body);
-                    } catch {
-                        json = undefined;
-                    }
-                    resolve({ status: res.statusCode ?? 0, json, body });
-                });
-            },
-        );
-        req.on("error", reject);
-        req.setTimeout(5000, () => req.destroy(new Error("timeout")));
-    });
 }
 
 const ready = (n: any) => n.status.conditions.find((c: any) => c.type === "Ready").status;
@@ -98,7 +62,7 @@ test(
         const conf = await w.run(cp, "admin-kubeconfig");
         t.is(conf.exitCode, 0);
         t.notRegex(conf.stdout, /pulumi-mold:/, "nothing but the kubeconfig on stdout");
-        const kc = readKubeconfig(conf.stdout);
+        const kc = readKubeadmKubeconfig(conf.stdout);
         t.is(kc.server.href, `https://${w.ip}:6443/`);
         const sans = new X509Certificate(await serverCert(kc)).subjectAltName ?? "";
         for (const san of [`IP Address:${w.ip}`, "DNS:api.example.test", "IP Address:10.1.2.3", "IP Address:10.96.0.1"])
@@ -403,8 +367,8 @@ test(
         );
         t.is(init.exitCode, 0, init.stderr);
         await w.sim.reconcileKubeApi();
-        const kcA = readKubeconfig((await w.run(cpA, "admin-kubeconfig")).stdout);
-        const kcB = readKubeconfig((await w.run(cpB, "admin-kubeconfig")).stdout);
+        const kcA = readKubeadmKubeconfig((await w.run(cpA, "admin-kubeconfig")).stdout);
+        const kcB = readKubeadmKubeconfig((await w.run(cpB, "admin-kubeconfig")).stdout);
         t.not(kcA.ca, kcB.ca);
         t.is((await kget(kcB, "/version")).json.gitVersion, "v1.30.4");
         t.deepEqual(
