@@ -20,6 +20,7 @@ import {
     TOKEN_TTL_MS,
     API_SERVER_PORT,
 } from "./cluster";
+import { controlPlaneJoinRefusal, ETCD_STEPS, noteMember } from "./etcd";
 import { adminKubeconfig, caCertHash, createKubeadmPki, firstServiceIp } from "./pki";
 import { routesTo, splitEndpoint, vmAddresses } from "../records/routing";
 
@@ -55,6 +56,7 @@ function joinNode(ctx: StepContext, cluster: KubeadmCluster, name: string, role:
     };
     cluster.nodes = [...cluster.nodes.filter((n) => n.vmId !== ctx.vm.id), node];
     if (control && !cluster.etcdMembers.includes(name)) cluster.etcdMembers.push(name);
+    if (control) noteMember(cluster, name, ctx.vm);
     ctx.node.kubeadm = { clusterId: cluster.id, role, nodeName: name, adminConf: control, kubeletConf: true };
 }
 
@@ -224,6 +226,8 @@ const kubeadmJoin: StepHandler = (ctx) => {
             `error execution phase kubelet-start: a Node with name "${name}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node\n${STACK_HINT}`,
         );
     }
+    const etcdRefusal = controlPlane ? controlPlaneJoinRefusal(state, cluster) : undefined;
+    if (etcdRefusal) return etcdRefusal;
     joinNode(ctx, cluster, name, controlPlane ? "control-plane" : "worker");
     return ok(`This node has joined the cluster${controlPlane ? " and a new control plane instance was created" : ""}.\n` + result("join", "done"));
 };
@@ -356,6 +360,8 @@ export const CLUSTER_STEPS: Record<string, StepHandler> = {
     "admin-kubeconfig": adminConfig,
     "drain-node": drainNode,
     "reset-node": resetNode,
+    "etcd-snapshot": ETCD_STEPS["etcd-snapshot"],
+    "etcd-member-remove": ETCD_STEPS["etcd-member-remove"],
 };
 
 /** Everything an emulated node runs: its own steps (ssh/node-state.ts) and the kubeadm ones, with wait-ready. */
