@@ -35,12 +35,9 @@ export function checkEtcdSnapshots(v: Validator, inputs: { role?: unknown; etcdS
     v.integer("etcdSnapshots.keep", (spec as { keep?: unknown }).keep, { min: 1, max: MAX_KEEP, what: "a number of snapshots" });
 }
 
-/** The file name a snapshot taken at `now` gets: sortable by time (the step prunes by name order). */
+/** The file name a snapshot taken at `now` gets: sortable by time (the step prunes by name order), to the ms. */
 export function snapshotFileName(now: Date): string {
-    return `etcd-${now
-        .toISOString()
-        .replace(/[-:]/g, "")
-        .replace(/\.\d{3}Z$/, "Z")}.db`;
+    return `etcd-${now.toISOString().replace(/[-:.]/g, "")}.db`;
 }
 
 /**
