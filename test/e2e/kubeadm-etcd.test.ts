@@ -51,8 +51,7 @@ async function world(t: ExecutionContext) {
 const running = (sim: any, part: string) => sim.inventory().vms.filter((v: any) => v.name.includes(part) && v.state === "Running");
 const clustersOf = (body: any) => (Array.isArray(body) ? body : (body.kubeadmClusters ?? body.clusters ?? body.items));
 /** Every history entry of every emulated node, with the node's name, in simulator order. */
-const events = (nodes: any[]) =>
-    nodes.flatMap((n: any) => n.history.map((h: any) => ({ ...h, node: n.hostname }))).sort((a: any, b: any) => a.seq - b.seq);
+const events = (nodes: any[]) => nodes.flatMap((n: any) => n.history.map((h: any) => ({ ...h, node: n.hostname }))).sort((a: any, b: any) => a.seq - b.seq);
 
 test("a control-plane VM destroyed out of band: refresh + up removes its etcd member before the replacement joins; etcd ends with the three live nodes", async (t) => {
     const { sim, run, client, output, admin } = await world(t);
@@ -152,11 +151,7 @@ test("a control-plane scale-down 3 → 1 takes an etcd snapshot first, on the no
         [again[0].path],
         "the older file was pruned",
     );
-    t.deepEqual(
-        (await run("up", "keep=1", "controlPlaneCount=1")).result!.outputs.etcdSnapshotFiles,
-        again,
-        "a no-op up takes no snapshot",
-    );
+    t.deepEqual((await run("up", "keep=1", "controlPlaneCount=1")).result!.outputs.etcdSnapshotFiles, again, "a no-op up takes no snapshot");
 });
 
 test("bad etcdSnapshots input is refused at preview naming the property, with zero state-changing calls", async (t) => {
