@@ -13,6 +13,8 @@ import { ADMIN_HEADER } from "../../simulator/admin-endpoints";
 import { isSecret, SecretsCipher } from "../engine/secrets";
 import { cleanEnv, mutatingSince, programDir, runEngine } from "../helpers/engine";
 import { kget, readKubeconfig } from "../helpers/kube-get";
+import { nodesToRemove } from "../../provider/kubeadm/plan";
+import { T } from "../../simulator/model";
 
 const PROGRAM = programDir("kubeadm-etcd");
 
@@ -45,7 +47,7 @@ async function world(t: ExecutionContext) {
         await sim.stop();
         fs.rmSync(dir, { recursive: true, force: true });
     });
-    return { sim, run, exec, client, output, admin };
+    return { sim, run, exec, client, output, admin, stateFile };
 }
 
 const running = (sim: any, part: string) => sim.inventory().vms.filter((v: any) => v.name.includes(part) && v.state === "Running");
@@ -152,6 +154,38 @@ test("a control-plane scale-down 3 → 1 takes an etcd snapshot first, on the no
         "the older file was pruned",
     );
     t.deepEqual((await run("up", "keep=1", "controlPlaneCount=1")).result!.outputs.etcdSnapshotFiles, again, "a no-op up takes no snapshot");
+});
+
+test("a control-plane node whose Node object was deleted out of band: its reset leaves the etcd member behind, which is removed through another node, and the scale-down completes", async (t) => {
+    const { sim, run, stateFile } = await world(t);
+    await run("up");
+    const group = JSON.parse(fs.readFileSync(stateFile, "utf8")).resources.find((r: any) => r.type.endsWith(":NodeGroup"));
+    // The nodes the scale-down 3 → 1 will remove (the provider's own rule), and one of them loses its Node object.
+    const leaving = nodesToRemove(group.outputs.nodes, 1).map((n) => n.name);
+    t.is(leaving.length, 2);
+    const victim = leaving[0];
+    sim.simulator.transaction(() => {
+        const [cluster] = Object.values(sim.simulator.state.tables[T.kubeadmClusters] as Record<string, any>);
+        cluster.nodes = cluster.nodes.filter((n: any) => n.name !== victim);
+    });
+
+    const down = await run("up", "controlPlaneCount=1");
+    t.regex(down.stderr, new RegExp(`${victim}: etcd member removed`));
+    const [stays] = running(sim, "etcd-control-plane-").map((v: any) => v.name);
+    t.false(leaving.includes(stays));
+    const [cluster] = sim.kubeadmClusters() as any[];
+    t.deepEqual(cluster.etcdMembers, [stays]);
+    t.deepEqual(
+        cluster.etcd.map((m: any) => m.healthy),
+        [true],
+    );
+    // The victim's reset ran (and left its member), then the member was removed through the node that stays.
+    const history = events(sim.emulatedNodes());
+    const reset = history.find((e: any) => e.step === "reset-node" && e.node === victim);
+    const removal = history.filter((e: any) => e.step === "etcd-member-remove" && e.outcome === "applied");
+    t.is(removal.length, 1);
+    t.is(removal[0].node, stays);
+    t.true(reset.seq < removal[0].seq);
 });
 
 test("bad etcdSnapshots input is refused at preview naming the property, with zero state-changing calls", async (t) => {
