@@ -68,6 +68,7 @@ function etcdAdmins(g: GroupContext, leaving: readonly string[] = []): Reachable
  * `etcdSnapshotFiles` output), pruned to `etcdSnapshots.keep` on the node and in the record.
  */
 export async function etcdSnapshot(g: GroupContext, reason: string, leaving: readonly string[] = []): Promise<void> {
+    if (g.inputs.role !== "control-plane") throw new Error(`etcd snapshots are taken through the control-plane group, not ${g.inputs.name} (${g.inputs.role})`);
     const keep = keepOf(g.inputs);
     const file = snapshotFileName(new Date());
     g.ctx.log(`etcd snapshot before ${reason}`);

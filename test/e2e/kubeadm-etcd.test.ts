@@ -67,11 +67,14 @@ test("a control-plane VM destroyed out of band: refresh + up removes its etcd me
     [cluster] = clustersOf(await admin("/sim/kubeadm-clusters"));
     t.false(cluster.etcd.find((m: any) => m.name === gone.name).healthy, "the destroyed node's member is down");
 
+    // The connection drops right after the member was removed: the rerun finds it gone.
+    sim.setSshFaults({ drops: [{ step: "etcd-member-remove", when: "after" }] });
     const refreshed = await run("refresh", "workers=1");
     t.regex(refreshed.stderr, /NodeGroup::etcd-control-plane changed .*vanishedNodes/, "refresh saw the control-plane VM gone");
     const up = await run("up", "workers=1");
     t.regex(up.stderr, new RegExp(`${gone.name}: its VM ${gone.id} is gone from Mold; removing the node`));
-    t.regex(up.stderr, new RegExp(`${gone.name}: etcd member removed`));
+    // The rerun after the drop finds the member already gone.
+    t.regex(up.stderr, new RegExp(`${gone.name}: no etcd member left to remove`));
 
     const now = running(sim, "etcd-control-plane-");
     t.is(now.length, 3, "back to three control-plane nodes");
@@ -95,6 +98,14 @@ test("a control-plane VM destroyed out of band: refresh + up removes its etcd me
     const removal = history.filter((e: any) => e.step === "etcd-member-remove" && e.outcome === "applied");
     t.is(removal.length, 1, JSON.stringify(removal));
     t.not(removal[0].node, gone.name);
+    t.deepEqual(
+        history.filter((e: any) => e.step === "etcd-member-remove").map((e: any) => [e.outcome, e.drop ?? ""]),
+        [
+            ["applied", "after"],
+            ["already", ""],
+        ],
+        "run again after the drop, finding the member gone",
+    );
     const join = history.filter((e: any) => e.step === "kubeadm-join" && e.node === fresh.name);
     t.deepEqual(
         join.map((e: any) => e.outcome),
@@ -116,6 +127,8 @@ test("a control-plane scale-down 3 → 1 takes an etcd snapshot first, on the no
     t.deepEqual(output("etcdSnapshotFiles"), [], "no snapshot yet");
     const three = running(sim, "etcd-control-plane-").map((v: any) => v.name);
 
+    // The connection drops right after the snapshot was saved: the rerun finds the file and takes no second one.
+    sim.setSshFaults({ drops: [{ step: "etcd-snapshot", when: "after" }] });
     const down = await run("up", "keep=1", "controlPlaneCount=1");
     const [stays] = running(sim, "etcd-control-plane-").map((v: any) => v.name);
     t.true(three.includes(stays));
@@ -132,6 +145,15 @@ test("a control-plane scale-down 3 → 1 takes an etcd snapshot first, on the no
         node().etcdSnapshots.map((f: any) => [f.path, f.takenAt, [...f.members].sort()]),
         [[first.path, first.takenAt, [...three].sort()]],
         "the node holds the file, taken while etcd had the three members",
+    );
+    t.deepEqual(
+        node()
+            .history.filter((h: any) => h.step === "etcd-snapshot")
+            .map((h: any) => [h.outcome, h.drop ?? ""]),
+        [
+            ["applied", "after"],
+            ["already", ""],
+        ],
     );
     // The snapshot came before any member left.
     const history = events(sim.emulatedNodes());
