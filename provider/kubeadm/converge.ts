@@ -223,8 +223,14 @@ async function removeNode(g: GroupContext, node: NodeRecord): Promise<void> {
         if (g.inputs.apiLoadBalancerRuleId) await removeApiMember(g.client, g.inputs.apiLoadBalancerRuleId, node.vmId);
         await drain("drain");
         const required = others.length > 0 && !g.inputs.__deleting;
-        // A member kubeadm reset could not remove is removed through another control-plane node.
-        if ((await g.fleet.reset(node, required, true)) === "left" && required) await removeEtcdMember(g, node.name);
+        // A member kubeadm reset could not remove (or a node that cannot be reached to reset it) is removed
+        // through another control-plane node: a member left behind blocks every later join.
+        const member = await g.fleet.reset(node, required, true).catch((e) => {
+            if (!(required && unreachable(e))) throw e;
+            g.ctx.log(`${node.name}: unreachable for kubeadm reset (${(e as Error).message}); removing its etcd member through another node`);
+            return "left";
+        });
+        if (member === "left" && required) await removeEtcdMember(g, node.name);
         await drain("drain-delete");
     } else {
         await drain("drain-delete");

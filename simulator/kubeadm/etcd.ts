@@ -84,6 +84,19 @@ export function etcdMembers(state: SimState, cluster: KubeadmCluster): EtcdMembe
     }));
 }
 
+/**
+ * kubeadm reset removing the node's own member: etcd's check as for `member remove`. Removes it and returns
+ * undefined, or returns etcd's refusal (the member stays).
+ */
+export function leaveOnReset(state: SimState, cluster: KubeadmCluster, name: string): string | undefined {
+    if (!cluster.etcdMembers.includes(name)) return undefined;
+    // The only member: kubeadm skips the removal (and wipes the data directory), so etcd checks nothing.
+    const refusal = cluster.etcdMembers.length === 1 ? undefined : removeMemberRefusal(etcdMembers(state, cluster), memberId(cluster.id, name));
+    if (refusal) return refusal;
+    cluster.etcdMembers = cluster.etcdMembers.filter((m) => m !== name);
+    return undefined;
+}
+
 const STACK_HINT = "To see the stack trace of this error execute with --v=5 or higher";
 
 /** kubeadm join --control-plane's refusal when etcd cannot take another member; undefined when it can. */

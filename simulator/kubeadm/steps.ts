@@ -20,7 +20,7 @@ import {
     TOKEN_TTL_MS,
     API_SERVER_PORT,
 } from "./cluster";
-import { controlPlaneJoinRefusal, ETCD_STEPS, noteMember } from "./etcd";
+import { controlPlaneJoinRefusal, ETCD_STEPS, leaveOnReset, noteMember } from "./etcd";
 import { adminKubeconfig, caCertHash, createKubeadmPki, firstServiceIp } from "./pki";
 import { routesTo, splitEndpoint, vmAddresses } from "../records/routing";
 
@@ -316,13 +316,13 @@ const resetNode: StepHandler = (ctx) => {
     let warning = "";
     let member = "none";
     if (cluster && k.role === "control-plane" && k.nodeName) {
-        if (cluster.nodes.some((n) => n.name === k.nodeName)) {
-            cluster.etcdMembers = cluster.etcdMembers.filter((m) => m !== k.nodeName);
-            member = "removed";
-        } else {
-            warning = `W1122 [reset] Failed to remove etcd member: node "${k.nodeName}" not found; the etcd member was left in the cluster\n`;
+        // etcd applies its reconfiguration check to kubeadm's member removal too (etcd.ts).
+        const found = cluster.nodes.some((n) => n.name === k.nodeName);
+        const refusal = found ? leaveOnReset(ctx.state, cluster, k.nodeName) : `node "${k.nodeName}" not found`;
+        if (refusal) {
+            warning = `W1122 [reset] Failed to remove etcd member: ${refusal}; the etcd member was left in the cluster\n`;
             member = "left";
-        }
+        } else member = "removed";
     }
     ctx.node.kubeadm = { adminConf: false, kubeletConf: false };
     const log = changed ? "[reset] Deleted contents of the etcd data directory: /var/lib/etcd\n" : "";

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { MoldClient } from "../../provider/client";
-import { destroyVirtualMachine } from "../../provider/client/vm";
+import { destroyVirtualMachine, stopVirtualMachine } from "../../provider/client/vm";
 import { startSimulatorServer } from "../../simulator/server";
 import { ADMIN_HEADER } from "../../simulator/admin-endpoints";
 import { isSecret, SecretsCipher } from "../engine/secrets";
@@ -208,6 +208,32 @@ test("a control-plane node whose Node object was deleted out of band: its reset 
     t.is(removal.length, 1);
     t.is(removal[0].node, stays);
     t.true(reset.seq < removal[0].seq);
+});
+
+test("a control-plane node that cannot be reached when it is removed: its etcd member is removed through another node, and the scale-down completes", async (t) => {
+    const { sim, run, client, stateFile } = await world(t);
+    await run("up");
+    const group = JSON.parse(fs.readFileSync(stateFile, "utf8")).resources.find((r: any) => r.type.endsWith(":NodeGroup"));
+    // The first node the scale-down 3 → 1 removes is stopped: no SSH, its etcd member down.
+    const leaving = nodesToRemove(group.outputs.nodes, 1);
+    const victim = leaving[0];
+    await stopVirtualMachine(client, victim.vmId);
+
+    const down = await run("up", "controlPlaneCount=1");
+    t.regex(down.stderr, new RegExp(`${victim.name}: unreachable for kubeadm reset .*removing its etcd member through another node`));
+    t.regex(down.stderr, new RegExp(`${victim.name}: etcd member removed`));
+    const [stays] = running(sim, "etcd-control-plane-").map((v: any) => v.name);
+    const [cluster] = sim.kubeadmClusters() as any[];
+    t.deepEqual(cluster.etcdMembers, [stays]);
+    t.deepEqual(
+        cluster.etcd.map((m: any) => m.healthy),
+        [true],
+    );
+    t.deepEqual(
+        sim.inventory().vms.filter((v: any) => leaving.some((l) => l.vmId === v.id) && v.state !== "Destroyed" && v.state !== "Expunging"),
+        [],
+        "both leaving VMs destroyed",
+    );
 });
 
 test("bad etcdSnapshots input is refused at preview naming the property, with zero state-changing calls", async (t) => {

@@ -71,7 +71,7 @@ async function controlPlaneNode(t: ExecutionContext, w: SshWorld, name: string, 
 }
 
 test(
-    "over SSH: snapshots on a member only, idempotent and pruned; a join refused while a member is down; member removal with etcd's checks",
+    "over SSH: snapshots on a member only, idempotent and pruned; a join refused while a member is down; member removal (etcdctl and kubeadm reset) with etcd's checks",
     inSshWorld(async (t, w) => {
         const cp1 = await controlPlaneNode(t, w, "cp-1");
         const info = await w.run(cp1, "join-info", { PM_WITH_CERTIFICATE_KEY: "1" });
@@ -148,5 +148,12 @@ test(
         t.like(await w.run(cp4, "kubeadm-join", joinEnv), { exitCode: 0, results: { join: "done" } });
         t.deepEqual(cluster().etcdMembers, ["cp-1", "cp-2", "cp-4"]);
         t.true(cluster().etcd.every((m: any) => m.healthy));
+
+        // kubeadm reset's own member removal meets the same check: with cp-4 down, cp-2 leaving would leave 1 live of 2.
+        await stopVirtualMachine(w.client, cp4.vm.id);
+        const reset = await w.run(cp2, "reset-node");
+        t.like(reset, { exitCode: 0, results: { "etcd-member": "left" } });
+        t.regex(reset.stderr, /Failed to remove etcd member: etcdserver: unhealthy cluster/);
+        t.deepEqual(cluster().etcdMembers, ["cp-1", "cp-2", "cp-4"], "the member stays");
     }),
 );
