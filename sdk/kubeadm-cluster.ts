@@ -8,7 +8,7 @@ import { ExternalKubernetesCluster } from "./external-kubernetes-cluster";
 import { FirewallRule } from "./firewall-rule";
 import { kubernetesProvider } from "./kubernetes-provider";
 import { LoadBalancerRule } from "./load-balancer-rule";
-import type { KubeadmClusterArgs, KubeadmClusterNode, NodeGroupNode } from "./generated/types";
+import type { EtcdSnapshot, KubeadmClusterArgs, KubeadmClusterNode, NodeGroupNode } from "./generated/types";
 import type { KubeadmClusterOutputs } from "./generated/resources";
 import { NodeGroup } from "./node-group";
 import { PublicIpAddress } from "./public-ip-address";
@@ -29,6 +29,8 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
     public readonly apiLoadBalancerRule: LoadBalancerRule;
     /** The ExternalManaged registration's id, or undefined when registerInMold is false. */
     public readonly moldClusterId: pulumi.Output<string | undefined>;
+    /** The etcd snapshots taken on the control plane (node, path, time, reason), most recent last. */
+    public readonly etcdSnapshotFiles: pulumi.Output<EtcdSnapshot[]>;
 
     /**
      * A @pulumi/kubernetes Provider for the cluster (as `KubernetesCluster.provider`), named `<name>-k8s`; it exists
@@ -124,6 +126,7 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
                 podCidr: args.podCidr,
                 serviceCidr: args.serviceCidr,
                 networkCidr: args.networkCidr,
+                etcdSnapshots: args.etcdSnapshots,
             },
             { parent: this, dependsOn: [apiFirewall] },
         );
@@ -160,6 +163,7 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
         this.kubeconfig = pulumi.secret(this.controlPlane.kubeconfig);
         this.publicIpAddressId = ip;
         this.moldClusterId = registration ? registration.id : pulumi.output(undefined);
+        this.etcdSnapshotFiles = this.controlPlane.etcdSnapshotFiles;
         this.k8sProviderName = `${name}-k8s`;
         this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, nodes: this.nodes, publicIpAddressId: this.publicIpAddressId });
     }

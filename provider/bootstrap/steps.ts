@@ -18,6 +18,8 @@ export const STEPS = [
     "admin-kubeconfig",
     "drain-node",
     "reset-node",
+    "etcd-snapshot",
+    "etcd-member-remove",
 ] as const;
 
 export type StepName = (typeof STEPS)[number];
@@ -41,6 +43,8 @@ export const STEP_TIMEOUT_MS: Record<StepName, number> = {
     "admin-kubeconfig": 5 * MINUTE,
     "drain-node": 5 * MINUTE,
     "reset-node": 5 * MINUTE,
+    "etcd-snapshot": 10 * MINUTE,
+    "etcd-member-remove": 5 * MINUTE,
 };
 
 export function isStepName(name: string): name is StepName {

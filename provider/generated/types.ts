@@ -168,6 +168,26 @@ export type KubeadmClusterNode = {
     privateIp: string;
 };
 
+/** etcd snapshots of a control plane: taken on a control-plane node before an upgrade or a control-plane scale-down. */
+export type EtcdSnapshotsSpec = {
+    /** Snapshots kept (on each node and in the outputs), 1 to 100; default 3. */
+    keep?: number;
+};
+
+/** One etcd snapshot file taken by pulumi-mold on a control-plane node. */
+export type EtcdSnapshot = {
+    /** The control-plane node holding the file. */
+    node: string;
+    /** Path of the snapshot file on that node. */
+    path: string;
+    /** When it was taken (RFC 3339, the node's clock). */
+    takenAt: string;
+    /** Why it was taken (e.g. the scale-down or upgrade it preceded). */
+    reason: string;
+    /** The etcd store revision at that time, when etcdctl reported it. */
+    revision?: number;
+};
+
 /** Inputs of Network: An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
 export type NetworkInputs = {
     /** Network name (1–255 characters). */
@@ -882,6 +902,8 @@ export type NodeGroupInputs = {
     moldClusterId?: string;
     /** Longest wait for Ready nodes and drains, seconds (default 900). */
     bootstrapTimeoutSeconds?: number;
+    /** Control-plane groups only: etcd snapshots before a control-plane scale-down or upgrade, `{ keep }` (default keep 3). */
+    etcdSnapshots?: EtcdSnapshotsSpec;
     /** Not supported: a node group cannot be adopted (refused at check). */
     importId?: string;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -950,6 +972,10 @@ export type NodeGroupOutputs = {
     moldClusterId?: string;
     /** Longest wait for Ready nodes and drains, seconds (default 900). */
     bootstrapTimeoutSeconds: number;
+    /** Control-plane groups only: etcd snapshots before a control-plane scale-down or upgrade, `{ keep }` (default keep 3). */
+    etcdSnapshots?: EtcdSnapshotsSpec;
+    /** The etcd snapshots taken (node, path, time, reason), most recent last, at most `etcdSnapshots.keep`. */
+    etcdSnapshotFiles: EtcdSnapshot[];
     /** Not supported: a node group cannot be adopted (refused at check). */
     importId?: string;
     /** The group's nodes. */
@@ -1027,6 +1053,6 @@ export interface GeneratedKinds {
     VirtualMachine: { inputs: VirtualMachineInputs; outputs: VirtualMachineOutputs; handled: "name" | "displayName" | "zone" | "template" | "serviceOffering" | "networks" | "keyPair" | "userData" | "userDataMaxLength" | "rootDiskSize" | "affinityGroups" | "desiredState" | "tags" };
     SshKeyPair: { inputs: SshKeyPairInputs; outputs: SshKeyPairOutputs; handled: "name" | "publicKey" };
     KubernetesCluster: { inputs: KubernetesClusterInputs; outputs: KubernetesClusterOutputs; handled: "name" | "description" | "zone" | "kubernetesVersion" | "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering" | "etcdNodes" | "nodeRootDiskSize" | "network" | "controlNodes" | "externalLoadBalancerIpAddress" | "size" | "keyPair" | "privateRegistry" | "autoscaling" | "desiredState" | "removeNodes" | "timeouts" };
-    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" };
+    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" };
     ExternalKubernetesCluster: { inputs: ExternalKubernetesClusterInputs; outputs: ExternalKubernetesClusterOutputs; handled: "name" | "description" | "zone" | "network" | "keyPair" };
 }

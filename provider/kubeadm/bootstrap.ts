@@ -35,7 +35,7 @@ export interface ClusterSpec {
  * Admin steps run on control-plane nodes that are up already: a few quick attempts, not a boot's worth, so an
  * unreachable control plane (a cluster going away) fails in seconds and the next candidate is tried.
  */
-const ADMIN_CONNECT: ConnectPolicy = { attempts: 4, initialDelayMs: 500, maxDelayMs: 2000 };
+export const ADMIN_CONNECT: ConnectPolicy = { attempts: 4, initialDelayMs: 500, maxDelayMs: 2000 };
 
 const PREPARE: StepName[] = ["wait-boot", "swap-off", "kernel-modules", "sysctls", "containerd", "kube-packages"];
 
@@ -167,17 +167,21 @@ export class Fleet {
     /**
      * kubeadm reset on a leaving node. For a control-plane node it must succeed (it removes the node's etcd
      * member; a member left behind costs the quorum), for a worker it is best effort (its VM goes next).
+     * Returns the step's etcd-member result (removed, left or none), undefined when a best-effort reset failed.
      */
-    async reset(node: Reachable, required = false): Promise<void> {
+    async reset(node: Reachable, required = false, memberLeftOk = false): Promise<string | undefined> {
         try {
             const { results, stderr } = await this.runner(node, { attempts: 3, initialDelayMs: 300 }).run("reset-node");
             // The step reports what became of the node's etcd member (PROTOCOL.md); kubeadm's warning is context.
-            if (required && results["etcd-member"] === "left") {
+            // memberLeftOk: the caller removes a member left behind itself (etcd-care.ts).
+            if (required && !memberLeftOk && results["etcd-member"] === "left") {
                 throw new Error(`${node.name}: kubeadm reset left its etcd member in the cluster: ${stderr.trim().split("\n").pop()}`);
             }
+            return results["etcd-member"];
         } catch (e) {
             if (required) throw e;
             this.access.log(`${node.name}: kubeadm reset failed (${(e as Error).message}); its VM is destroyed anyway`);
+            return undefined;
         }
     }
 

@@ -18,6 +18,7 @@ import {
     removeApiMember,
     unregister,
 } from "./machines";
+import { etcdSnapshot, EtcdSnapshotRecord, removeEtcdMember } from "./etcd-care";
 import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes, SshAccess } from "./plan";
 import { word } from "../runtime/plural";
 import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, Taint } from "./spec";
@@ -27,6 +28,8 @@ export interface GroupState {
     /** Set once the cluster exists (control-plane groups): kubeadm init is never run on another node. */
     initialised: boolean;
     kubeconfig: string;
+    /** Control-plane groups: the etcd snapshots taken (etcd-care.ts), oldest first. */
+    etcdSnapshots?: EtcdSnapshotRecord[];
 }
 
 /**
@@ -219,7 +222,15 @@ async function removeNode(g: GroupContext, node: NodeRecord): Promise<void> {
         // costs the quorum); only then deleted.
         if (g.inputs.apiLoadBalancerRuleId) await removeApiMember(g.client, g.inputs.apiLoadBalancerRuleId, node.vmId);
         await drain("drain");
-        await g.fleet.reset(node, others.length > 0 && !g.inputs.__deleting);
+        const required = others.length > 0 && !g.inputs.__deleting;
+        // A member kubeadm reset could not remove (or a node that cannot be reached to reset it) is removed
+        // through another control-plane node: a member left behind blocks every later join.
+        const member = await g.fleet.reset(node, required, true).catch((e) => {
+            if (!(required && unreachable(e))) throw e;
+            g.ctx.log(`${node.name}: unreachable for kubeadm reset (${(e as Error).message}); removing its etcd member through another node`);
+            return "left";
+        });
+        if (member === "left" && required) await removeEtcdMember(g, node.name);
         await drain("drain-delete");
     } else {
         await drain("drain-delete");
@@ -237,6 +248,9 @@ async function dropVanished(g: GroupContext): Promise<void> {
     for (const node of g.state.nodes.filter((n) => !live.has(n.vmId))) {
         g.ctx.log(`${node.name}: its VM ${node.vmId} is gone from Mold; removing the node`);
         const others = admins(g, node.name);
+        // Its etcd member is down for good: removed before any replacement joins (etcd refuses a join while a
+        // member is unreachable). A failure leaves the node recorded, so the next up tries again.
+        if (others.length && isControlPlane(g.inputs) && g.state.initialised) await removeEtcdMember(g, node.name);
         // Workers' groups never set `initialised` (only a control plane makes the cluster): their admins are the control plane's.
         if (others.length && (!isControlPlane(g.inputs) || g.state.initialised)) {
             // Its VM is gone: nothing to evict, only the Node object to delete.
@@ -260,7 +274,15 @@ export async function converge(g: GroupContext, oldInputs: GroupInputs | undefin
     // Shrinking first: unfinished nodes leave first (one that keeps failing never blocks a scale-down),
     // then outdated ones (they would be rolled anyway), then the newest.
     const outdated = (n: NodeRecord) => outdatedNodes([n], g.placement).length > 0;
-    for (const node of nodesToRemove(g.state.nodes, count, (n) => n.status !== "ready" || outdated(n))) await removeNode(g, node);
+    const removing = nodesToRemove(g.state.nodes, count, (n) => n.status !== "ready" || outdated(n));
+    if (isControlPlane(inputs) && g.state.initialised && removing.some((n) => n.status === "ready")) {
+        await etcdSnapshot(
+            g,
+            `the control-plane scale-down ${g.state.nodes.length} → ${count}`,
+            removing.map((n) => n.name),
+        );
+    }
+    for (const node of removing) await removeNode(g, node);
     // Nodes a previous run left unfinished resume: every step is idempotent.
     const pending = g.state.nodes.filter((n) => n.status !== "ready");
     for (const n of pending) {

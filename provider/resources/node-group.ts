@@ -11,6 +11,7 @@ import { Fleet } from "../kubeadm/bootstrap";
 import { converge, GroupContext, GroupInputs, GroupState, removeAll } from "../kubeadm/converge";
 import { deleteSshForward, ensureSshForward, liveVms, register, resolvePlacement, unregister } from "../kubeadm/machines";
 import { NodeRecord, SLOTS_PER_GROUP, SSH_ACCESS } from "../kubeadm/plan";
+import { checkEtcdSnapshots, keepOf, recordSnapshot } from "../kubeadm/etcd-care";
 import { publicKeyTypeAndBlob } from "../ssh/host-keys";
 import { checkCidrs, checkCount, checkLabels, checkTaints, checkVersion, CNIS, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, ROLES } from "../kubeadm/spec";
 import { partialFailure } from "../runtime/errors";
@@ -43,7 +44,10 @@ const IN_PLACE_ACROSS_NODES: (keyof NodeGroupInputs)[] = ["labels", "taints", "s
 
 const HOST_LABEL = /^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/;
 
-function outputsOf(state: GroupState, inputs: { role: string; controlPlaneEndpoint?: string }): Reported<NodeGroupInputs, NodeGroupOutputs> {
+function outputsOf(
+    state: GroupState,
+    inputs: { role: string; controlPlaneEndpoint?: string; etcdSnapshots?: { keep?: number } | null },
+): Reported<NodeGroupInputs, NodeGroupOutputs> {
     return {
         nodes: state.nodes,
         nodeNames: state.nodes.map((n) => n.name),
@@ -53,6 +57,13 @@ function outputsOf(state: GroupState, inputs: { role: string; controlPlaneEndpoi
         endpoint: inputs.role === "control-plane" && inputs.controlPlaneEndpoint ? `https://${inputs.controlPlaneEndpoint}` : "",
         // Set by read for nodes whose VM is gone; the next update drains them (converge's dropVanished).
         vanishedNodes: [],
+        // Only files on nodes still in the group: a removed node's snapshots went with its VM.
+        etcdSnapshotFiles: recordSnapshot(
+            state.etcdSnapshots ?? [],
+            undefined,
+            keepOf(inputs),
+            state.nodes.map((n) => n.name),
+        ),
     };
 }
 
@@ -71,6 +82,7 @@ function stateOf(olds: Partial<NodeGroupOutputs>): GroupState {
         nodes: nodes.map((n) => ({ ...n, access: n.access ?? "port-forward" })),
         initialised: olds.initialised === true,
         kubeconfig: olds.kubeconfig ?? "",
+        etcdSnapshots: Array.isArray(olds.etcdSnapshotFiles) ? olds.etcdSnapshotFiles : [],
     };
 }
 
@@ -145,6 +157,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         taints: "kubectl taint on every node; update: the same",
         moldClusterId: "addVirtualMachinesToKubernetesCluster; update: unregistered from the old, registered with the new",
         bootstrapTimeoutSeconds: "the waits for Ready and for drains",
+        etcdSnapshots: "step etcd-snapshot (etcdctl snapshot save) before a control-plane scale-down or upgrade; keep prunes the files",
     },
 
     check(news, olds = {}) {
@@ -208,6 +221,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
             v.fail("controlPlaneNodes", "is required for a worker group: the control-plane group's `nodes` output");
         }
         v.integer("bootstrapTimeoutSeconds", inputs.bootstrapTimeoutSeconds, { min: 30, max: 86400, what: "a number of seconds" });
+        checkEtcdSnapshots(v, inputs);
         if (olds.role !== undefined) {
             if (v.known(inputs.keyPair) && olds.keyPair !== undefined && olds.keyPair !== inputs.keyPair) {
                 v.fail(

@@ -731,6 +731,10 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
     declare public readonly moldClusterId: pulumi.Output<string | undefined>;
     /** Longest wait for Ready nodes and drains, seconds (default 900). */
     declare public readonly bootstrapTimeoutSeconds: pulumi.Output<number>;
+    /** Control-plane groups only: etcd snapshots before a control-plane scale-down or upgrade, `{ keep }` (default keep 3). */
+    declare public readonly etcdSnapshots: pulumi.Output<plain.EtcdSnapshotsSpec | undefined>;
+    /** The etcd snapshots taken (node, path, time, reason), most recent last, at most `etcdSnapshots.keep`. */
+    declare public readonly etcdSnapshotFiles: pulumi.Output<plain.EtcdSnapshot[]>;
     /** Not supported: a node group cannot be adopted (refused at check). */
     declare public readonly importId: pulumi.Output<string | undefined>;
     /** The group's nodes. */
@@ -785,8 +789,10 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 taints: args.taints,
                 moldClusterId: args.moldClusterId,
                 bootstrapTimeoutSeconds: args.bootstrapTimeoutSeconds,
+                etcdSnapshots: args.etcdSnapshots,
                 importId: args.importId,
                 bastion: args.bastion,
+                etcdSnapshotFiles: undefined,
                 nodes: undefined,
                 vanishedNodes: undefined,
                 nodeNames: undefined,
@@ -872,4 +878,6 @@ export interface KubeadmClusterOutputs {
     readonly publicIpAddressId: pulumi.Output<string>;
     /** The ExternalManaged registration id. */
     readonly moldClusterId: pulumi.Output<string | undefined>;
+    /** The etcd snapshots taken on the control plane (node, path, time, reason), most recent last. */
+    readonly etcdSnapshotFiles: pulumi.Output<plain.EtcdSnapshot[]>;
 }

@@ -168,6 +168,26 @@ export interface KubeadmClusterNode {
     privateIp: string;
 }
 
+/** etcd snapshots of a control plane: taken on a control-plane node before an upgrade or a control-plane scale-down. */
+export interface EtcdSnapshotsSpec {
+    /** Snapshots kept (on each node and in the outputs), 1 to 100; default 3. */
+    keep?: pulumi.Input<number>;
+}
+
+/** One etcd snapshot file taken by pulumi-mold on a control-plane node. */
+export interface EtcdSnapshot {
+    /** The control-plane node holding the file. */
+    node: string;
+    /** Path of the snapshot file on that node. */
+    path: string;
+    /** When it was taken (RFC 3339, the node's clock). */
+    takenAt: string;
+    /** Why it was taken (e.g. the scale-down or upgrade it preceded). */
+    reason: string;
+    /** The etcd store revision at that time, when etcdctl reported it. */
+    revision?: number;
+}
+
 /** The arguments of Network: An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
 export interface NetworkArgs {
     /** Network name (1–255 characters). */
@@ -504,6 +524,8 @@ export interface NodeGroupArgs {
     moldClusterId?: pulumi.Input<string>;
     /** Longest wait for Ready nodes and drains, seconds (default 900). */
     bootstrapTimeoutSeconds?: pulumi.Input<number>;
+    /** Control-plane groups only: etcd snapshots before a control-plane scale-down or upgrade, `{ keep }` (default keep 3). */
+    etcdSnapshots?: pulumi.Input<EtcdSnapshotsSpec>;
     /** Not supported: a node group cannot be adopted (refused at check). */
     importId?: pulumi.Input<string>;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -570,6 +592,8 @@ export interface KubeadmClusterArgs {
     registerInMold?: boolean;
     /** Default 900. */
     bootstrapTimeoutSeconds?: pulumi.Input<number>;
+    /** etcd snapshots on a control-plane node before a control-plane scale-down or upgrade, `{ keep }` (default keep 3). */
+    etcdSnapshots?: pulumi.Input<EtcdSnapshotsSpec>;
     /** A jump host of your own: every node is reached through it and the cluster exposes no SSH port. */
     bastion?: NodeGroupBastion;
 }

@@ -51,6 +51,8 @@ export interface KubeadmCluster {
     nodes: KubeadmNode[];
     /** Names of the control-plane nodes that are etcd members. */
     etcdMembers: string[];
+    /** Each member's client URL, kept from when it joined (kubeadm dials them; simulator/kubeadm/etcd.ts). */
+    etcdClientUrls?: Record<string, string>;
     _pki: KubeadmPki;
 }
 

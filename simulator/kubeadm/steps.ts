@@ -20,6 +20,7 @@ import {
     TOKEN_TTL_MS,
     API_SERVER_PORT,
 } from "./cluster";
+import { controlPlaneJoinRefusal, ETCD_STEPS, leaveOnReset, noteMember } from "./etcd";
 import { adminKubeconfig, caCertHash, createKubeadmPki, firstServiceIp } from "./pki";
 import { routesTo, splitEndpoint, vmAddresses } from "../records/routing";
 
@@ -55,6 +56,7 @@ function joinNode(ctx: StepContext, cluster: KubeadmCluster, name: string, role:
     };
     cluster.nodes = [...cluster.nodes.filter((n) => n.vmId !== ctx.vm.id), node];
     if (control && !cluster.etcdMembers.includes(name)) cluster.etcdMembers.push(name);
+    if (control) noteMember(cluster, name, ctx.vm);
     ctx.node.kubeadm = { clusterId: cluster.id, role, nodeName: name, adminConf: control, kubeletConf: true };
 }
 
@@ -224,6 +226,8 @@ const kubeadmJoin: StepHandler = (ctx) => {
             `error execution phase kubelet-start: a Node with name "${name}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node\n${STACK_HINT}`,
         );
     }
+    const etcdRefusal = controlPlane ? controlPlaneJoinRefusal(state, cluster) : undefined;
+    if (etcdRefusal) return etcdRefusal;
     joinNode(ctx, cluster, name, controlPlane ? "control-plane" : "worker");
     return ok(`This node has joined the cluster${controlPlane ? " and a new control plane instance was created" : ""}.\n` + result("join", "done"));
 };
@@ -312,13 +316,13 @@ const resetNode: StepHandler = (ctx) => {
     let warning = "";
     let member = "none";
     if (cluster && k.role === "control-plane" && k.nodeName) {
-        if (cluster.nodes.some((n) => n.name === k.nodeName)) {
-            cluster.etcdMembers = cluster.etcdMembers.filter((m) => m !== k.nodeName);
-            member = "removed";
-        } else {
-            warning = `W1122 [reset] Failed to remove etcd member: node "${k.nodeName}" not found; the etcd member was left in the cluster\n`;
+        // etcd applies its reconfiguration check to kubeadm's member removal too (etcd.ts).
+        const found = cluster.nodes.some((n) => n.name === k.nodeName);
+        const refusal = found ? leaveOnReset(ctx.state, cluster, k.nodeName) : `node "${k.nodeName}" not found`;
+        if (refusal) {
+            warning = `W1122 [reset] Failed to remove etcd member: ${refusal}; the etcd member was left in the cluster\n`;
             member = "left";
-        }
+        } else member = "removed";
     }
     ctx.node.kubeadm = { adminConf: false, kubeletConf: false };
     const log = changed ? "[reset] Deleted contents of the etcd data directory: /var/lib/etcd\n" : "";
@@ -356,6 +360,8 @@ export const CLUSTER_STEPS: Record<string, StepHandler> = {
     "admin-kubeconfig": adminConfig,
     "drain-node": drainNode,
     "reset-node": resetNode,
+    "etcd-snapshot": ETCD_STEPS["etcd-snapshot"],
+    "etcd-member-remove": ETCD_STEPS["etcd-member-remove"],
 };
 
 /** Everything an emulated node runs: its own steps (ssh/node-state.ts) and the kubeadm ones, with wait-ready. */

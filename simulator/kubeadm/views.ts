@@ -5,6 +5,7 @@ import type { SimState } from "../state";
 import type { EmulatedNode } from "../ssh/types";
 import { KubeadmCluster, KubeadmNode, nodeReady } from "./cluster";
 import { adminKubeconfig, caCertHash } from "./pki";
+import { EtcdMember, etcdMembers } from "./etcd";
 
 export type EmulatedNodeView = Omit<EmulatedNode, "_hostKey" | "_bootedAtMs">;
 
@@ -16,6 +17,8 @@ export interface KubeadmClusterView extends Omit<KubeadmCluster, "_pki" | "nodes
     /** The API server certificate's subject alternative names. */
     apiServerSans: string[];
     adminKubeconfig: string;
+    /** etcd's members with their health (simulator/kubeadm/etcd.ts). */
+    etcd: EtcdMember[];
 }
 
 const withoutInternals = <R extends object>(record: R) => Object.fromEntries(Object.entries(record).filter(([k]) => !k.startsWith("_")));
@@ -32,5 +35,6 @@ export function kubeadmClusterViews(state: SimState): KubeadmClusterView[] {
         caCertificate: c._pki.ca.cert,
         apiServerSans: c._pki.server.sans,
         adminKubeconfig: adminKubeconfig(c.endpoint, c._pki),
+        etcd: etcdMembers(state, c),
     }));
 }

@@ -24,6 +24,18 @@ export interface StepHistoryEntry {
     error?: string;
 }
 
+/** An etcd snapshot file on a node, with what the cluster's etcd held when it was taken. */
+export interface EtcdSnapshotFile {
+    path: string;
+    /** RFC 3339, seconds. */
+    takenAt: string;
+    /** The store's revision (the simulator's sequence number stands in for it). */
+    revision: number;
+    clusterId: string;
+    /** The member list at that time. */
+    members: string[];
+}
+
 export interface EmulatedNode {
     vmId: string;
     vmName: string;
@@ -45,6 +57,8 @@ export interface EmulatedNode {
     /** User names that logged in, in first-seen order. */
     users: string[];
     history: StepHistoryEntry[];
+    /** etcd snapshot files in /var/lib/pulumi-mold/etcd (step etcd-snapshot), oldest first. */
+    etcdSnapshots?: EtcdSnapshotFile[];
     /** Host key generated for a VM whose userdata carries none (OpenSSH private key). */
     _hostKey?: string;
     /** Epoch ms of the observed start, for the boot delay. */

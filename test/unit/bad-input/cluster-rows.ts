@@ -298,4 +298,47 @@ export const CLUSTER_ROWS: Row[] = [
     },
     // ---- ExternalKubernetesCluster ----
     { kind: "ExternalKubernetesCluster", case: "missing network", inputs: { name: "ha", zone: "zone1" }, property: "network", message: /network is required/ },
+    // ---- NodeGroup etcdSnapshots (etcd care) ----
+    {
+        kind: "NodeGroup",
+        case: "etcdSnapshots keep 0",
+        inputs: { ...CP, etcdSnapshots: { keep: 0 } },
+        property: "etcdSnapshots.keep",
+        message: /from 1 to 100, got 0/,
+    },
+    {
+        kind: "NodeGroup",
+        case: "etcdSnapshots keep 101",
+        inputs: { ...CP, etcdSnapshots: { keep: 101 } },
+        property: "etcdSnapshots.keep",
+        message: /from 1 to 100, got 101/,
+    },
+    {
+        kind: "NodeGroup",
+        case: "etcdSnapshots keep not an integer",
+        inputs: { ...CP, etcdSnapshots: { keep: 2.5 } },
+        property: "etcdSnapshots.keep",
+        message: /from 1 to 100/,
+    },
+    {
+        kind: "NodeGroup",
+        case: "etcdSnapshots keep a string",
+        inputs: { ...CP, etcdSnapshots: { keep: "3" } },
+        property: "etcdSnapshots.keep",
+        message: /from 1 to 100, got "3"/,
+    },
+    {
+        kind: "NodeGroup",
+        case: "etcdSnapshots not an object",
+        inputs: { ...CP, etcdSnapshots: 3 },
+        property: "etcdSnapshots",
+        message: /must be an object \{ keep \}/,
+    },
+    {
+        kind: "NodeGroup",
+        case: "etcdSnapshots on a worker group",
+        inputs: { ...NG, etcdSnapshots: { keep: 3 } },
+        property: "etcdSnapshots",
+        message: /only for control-plane groups .*role is "worker"/,
+    },
 ];
