@@ -18,6 +18,7 @@ export const STEPS = [
     "admin-kubeconfig",
     "drain-node",
     "reset-node",
+    "node-health",
 ] as const;
 
 export type StepName = (typeof STEPS)[number];
@@ -41,6 +42,7 @@ export const STEP_TIMEOUT_MS: Record<StepName, number> = {
     "admin-kubeconfig": 5 * MINUTE,
     "drain-node": 5 * MINUTE,
     "reset-node": 5 * MINUTE,
+    "node-health": 2 * MINUTE,
 };
 
 export function isStepName(name: string): name is StepName {

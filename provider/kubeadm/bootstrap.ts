@@ -167,18 +167,26 @@ export class Fleet {
     /**
      * kubeadm reset on a leaving node. For a control-plane node it must succeed (it removes the node's etcd
      * member; a member left behind costs the quorum), for a worker it is best effort (its VM goes next).
+     * Returns the step's etcd-member result, undefined when a best-effort reset failed.
      */
-    async reset(node: Reachable, required = false): Promise<void> {
+    async reset(node: Reachable, required = false): Promise<string | undefined> {
         try {
             const { results, stderr } = await this.runner(node, { attempts: 3, initialDelayMs: 300 }).run("reset-node");
             // The step reports what became of the node's etcd member (PROTOCOL.md); kubeadm's warning is context.
             if (required && results["etcd-member"] === "left") {
                 throw new Error(`${node.name}: kubeadm reset left its etcd member in the cluster: ${stderr.trim().split("\n").pop()}`);
             }
+            return results["etcd-member"];
         } catch (e) {
             if (required) throw e;
             this.access.log(`${node.name}: kubeadm reset failed (${(e as Error).message}); its VM is destroyed anyway`);
+            return undefined;
         }
+    }
+
+    /** Every node's Ready condition and the cluster's clock, read on a control-plane node (node-health). */
+    async nodeHealth(admin: Reachable): Promise<string> {
+        return (await this.runner(admin, ADMIN_CONNECT).run("node-health")).stdout;
     }
 
     /**

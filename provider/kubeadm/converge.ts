@@ -21,6 +21,7 @@ import {
 import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes, SshAccess } from "./plan";
 import { word } from "../runtime/plural";
 import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, Taint } from "./spec";
+import { afterRepairReset, repairNodes } from "./repair";
 
 export interface GroupState {
     nodes: NodeRecord[];
@@ -86,7 +87,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
 export const drainTimeoutSeconds = (inputs: { bootstrapTimeoutSeconds?: number }) => Math.min(600, Number(inputs.bootstrapTimeoutSeconds ?? 900));
 
 /** The control-plane nodes admin steps can run on: the group's own ready nodes, or the ones given to a worker group. */
-function admins(g: GroupContext, except?: string): Reachable[] {
+export function admins(g: GroupContext, except?: string): Reachable[] {
     const own: Reachable[] = isControlPlane(g.inputs) ? g.state.nodes.filter((n) => n.status === "ready") : (g.inputs.controlPlaneNodes ?? []);
     return own.filter((n) => n.name !== except);
 }
@@ -200,8 +201,11 @@ export function wantedMetadata(inputs: { labels?: Record<string, string> | null;
     return { labels: inputs.labels ?? undefined, taints: inputs.taints ?? undefined };
 }
 
-/** Drains a node from the cluster, resets it, unregisters it and destroys its VM and port forward. */
-async function removeNode(g: GroupContext, node: NodeRecord): Promise<void> {
+/**
+ * Drains a node from the cluster, resets it, unregisters it and destroys its VM and port forward. `repair`:
+ * the node is NotReady (repair.ts), so a control-plane node's reset is best effort too.
+ */
+async function removeNode(g: GroupContext, node: NodeRecord, repair = false): Promise<void> {
     const others = admins(g, node.name);
     const drain = async (mode: "drain-delete" | "drain") => {
         if (!others.length) return;
@@ -219,7 +223,8 @@ async function removeNode(g: GroupContext, node: NodeRecord): Promise<void> {
         // costs the quorum); only then deleted.
         if (g.inputs.apiLoadBalancerRuleId) await removeApiMember(g.client, g.inputs.apiLoadBalancerRuleId, node.vmId);
         await drain("drain");
-        await g.fleet.reset(node, others.length > 0 && !g.inputs.__deleting);
+        const member = await g.fleet.reset(node, others.length > 0 && !g.inputs.__deleting && !repair);
+        if (repair) afterRepairReset(g, node, member);
         await drain("drain-delete");
     } else {
         await drain("drain-delete");
@@ -279,6 +284,8 @@ export async function converge(g: GroupContext, oldInputs: GroupInputs | undefin
         g.ctx.log(`resuming the bootstrap of ${pending.map((n) => n.name).join(", ")}`);
         await bootstrap(g, isControlPlane(inputs) && !g.state.initialised ? sortFirst(pending) : pending);
     }
+    // NotReady nodes past repair.notReadyTimeout are replaced (repair.ts; nothing when repair is off).
+    if (oldInputs) await repairNodes(g, { admins, removeNode, addMachines, bootstrap });
     // Labels and taints of nodes already in the cluster, in place.
     const before = oldInputs ? wantedMetadata(oldInputs) : undefined;
     const change = metadataChange(before, wantedMetadata(inputs));

@@ -8,9 +8,11 @@
 // sshPortStart + slot), pinned to the host key the library generated and injected through cloud-init.
 import { randomBytes } from "crypto";
 import { Fleet } from "../kubeadm/bootstrap";
-import { converge, GroupContext, GroupInputs, GroupState, removeAll } from "../kubeadm/converge";
+import { admins, converge, GroupContext, GroupInputs, GroupState, removeAll } from "../kubeadm/converge";
 import { deleteSshForward, ensureSshForward, liveVms, register, resolvePlacement, unregister } from "../kubeadm/machines";
 import { NodeRecord, SLOTS_PER_GROUP, SSH_ACCESS } from "../kubeadm/plan";
+import { nodesDueForRepair } from "../kubeadm/repair";
+import { checkRepair, repairSpec } from "../kubeadm/repair-plan";
 import { publicKeyTypeAndBlob } from "../ssh/host-keys";
 import { checkCidrs, checkCount, checkLabels, checkTaints, checkVersion, CNIS, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, ROLES } from "../kubeadm/spec";
 import { partialFailure } from "../runtime/errors";
@@ -53,6 +55,8 @@ function outputsOf(state: GroupState, inputs: { role: string; controlPlaneEndpoi
         endpoint: inputs.role === "control-plane" && inputs.controlPlaneEndpoint ? `https://${inputs.controlPlaneEndpoint}` : "",
         // Set by read for nodes whose VM is gone; the next update drains them (converge's dropVanished).
         vanishedNodes: [],
+        // Set by read (repair on) for nodes NotReady past the timeout; the next update replaces them.
+        unhealthyNodes: [],
     };
 }
 
@@ -117,7 +121,11 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
     connectionInputs: nodeGroupSchema.connectionInputs,
     // Unfinished or vanished nodes are worked on by the next update, even after a refresh.
     needsRepair: (olds) =>
-        (Array.isArray(olds.nodes) && olds.nodes.some((n) => n.status !== "ready")) || (Array.isArray(olds.vanishedNodes) && olds.vanishedNodes.length > 0),
+        (Array.isArray(olds.nodes) && olds.nodes.some((n) => n.status !== "ready")) ||
+        (Array.isArray(olds.vanishedNodes) && olds.vanishedNodes.length > 0) ||
+        (Array.isArray(olds.unhealthyNodes) && olds.unhealthyNodes.length > 0 && !!repairSpec(olds.repair)),
+    // With repair on, an up looks at the nodes' health (one read-only step) even when no input changed.
+    lookForRepair: async (ctx, id, olds, news) => (await healthLook(ctx, { ...olds, ...news }, olds)).length > 0,
     replaceOnChanges: nodeGroupSchema.replaceOnChanges,
     handles: {
         clusterName: "prefixes the node VMs' names",
@@ -145,6 +153,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         taints: "kubectl taint on every node; update: the same",
         moldClusterId: "addVirtualMachinesToKubernetesCluster; update: unregistered from the old, registered with the new",
         bootstrapTimeoutSeconds: "the waits for Ready and for drains",
+        repair: "update (and diff/read when on): node-health on a control-plane node; NotReady nodes past the timeout drained, deleted, replaced",
     },
 
     check(news, olds = {}) {
@@ -208,6 +217,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
             v.fail("controlPlaneNodes", "is required for a worker group: the control-plane group's `nodes` output");
         }
         v.integer("bootstrapTimeoutSeconds", inputs.bootstrapTimeoutSeconds, { min: 30, max: 86400, what: "a number of seconds" });
+        checkRepair(v, inputs.repair, inputs.role, inputs.count);
         if (olds.role !== undefined) {
             if (v.known(inputs.keyPair) && olds.keyPair !== undefined && olds.keyPair !== inputs.keyPair) {
                 v.fail(
@@ -254,7 +264,8 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         // deletes its vanished nodes from Kubernetes before replacing them.
         if (state.nodes.length && !nodes.length && olds.role === "control-plane") return undefined;
         const vanishedNodes = state.nodes.filter((n) => !live.has(n.vmId));
-        return { outs: { ...outputsOf({ ...state, nodes }, olds), vanishedNodes }, inputs: { count: nodes.length } };
+        const unhealthyNodes = await healthLook(ctx, olds, { nodes });
+        return { outs: { ...outputsOf({ ...state, nodes }, olds), vanishedNodes, unhealthyNodes }, inputs: { count: nodes.length } };
     },
 
     async update(ctx, id, olds, news) {
@@ -310,6 +321,24 @@ async function changeAccess(g: GroupContext, olds: Partial<NodeGroupOutputs>, ne
         } else {
             Object.assign(n, { access: now, sshHost: n.privateIp, sshPort: 22, portForwardingRuleId: "" });
         }
+    }
+}
+
+/**
+ * Nodes due for repair (diff and read), [] when repair is off (no SSH then). A look that fails (the control
+ * plane unreachable) is logged and finds nothing: it must not fail a preview or a refresh.
+ */
+async function healthLook(ctx: HookContext, inputs: Partial<NodeGroupOutputs>, olds: Partial<NodeGroupOutputs>): Promise<string[]> {
+    if (!repairSpec(inputs.repair) || typeof inputs.sshPrivateKey !== "string") return [];
+    const state = stateOf(olds);
+    const g = groupContext(ctx, "", inputs as NodeGroupInputs, state, undefined as never);
+    try {
+        return await nodesDueForRepair(g.fleet, admins(g), { inputs: g.inputs, nodes: state.nodes }, (m) => ctx.log(m));
+    } catch (e) {
+        ctx.log(`node health not read (${(e as Error).message}); no repair decided`);
+        return [];
+    } finally {
+        g.fleet.close();
     }
 }
 

@@ -20,6 +20,7 @@ import {
     TOKEN_TTL_MS,
     API_SERVER_PORT,
 } from "./cluster";
+import { nodeHealth } from "./health";
 import { adminKubeconfig, caCertHash, createKubeadmPki, firstServiceIp } from "./pki";
 import { routesTo, splitEndpoint, vmAddresses } from "../records/routing";
 
@@ -356,6 +357,7 @@ export const CLUSTER_STEPS: Record<string, StepHandler> = {
     "admin-kubeconfig": adminConfig,
     "drain-node": drainNode,
     "reset-node": resetNode,
+    "node-health": nodeHealth,
 };
 
 /** Everything an emulated node runs: its own steps (ssh/node-state.ts) and the kubeadm ones, with wait-ready. */

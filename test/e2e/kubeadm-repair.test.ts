@@ -1,0 +1,129 @@
+// Node repair through the engine (test/programs/kubeadm-repair): a worker whose kubelet stops goes NotReady in the
+// emulation; once the simulator's clock is past repair.notReadyTimeout an up (or a refresh, then an up) replaces
+// it when repair is on, and leaves it alone — without even looking — when repair is off.
+import test, { ExecutionContext } from "ava";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { startSimulatorServer } from "../../simulator/server";
+import { ADMIN_HEADER } from "../../simulator/admin-endpoints";
+import { cleanEnv, mutatingSince, programDir, runEngine } from "../helpers/engine";
+
+const PROGRAM = programDir("kubeadm-repair");
+const MIN = 60_000;
+
+async function world(t: ExecutionContext) {
+    const sim = await startSimulatorServer({ port: 0, latencyProfile: "fast" });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeadm-repair-"));
+    const stateFile = path.join(dir, "state.json");
+    const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
+    const run = async (command: string, ...config: string[]) => {
+        const r = await runEngine([command, PROGRAM, "--state", stateFile, ...config.flatMap((c) => ["--config", c])], env, 300_000);
+        t.is(r.code, 0, `${command} ${config.join(" ")} failed:\n${r.stderr.slice(-4000)}`);
+        if (r.code !== 0) throw new Error(`${command} failed`);
+        return r;
+    };
+    const base = sim.url.replace(/\/client\/api$/, "");
+    const admin = async (p: string, body: unknown) => {
+        const res = await fetch(`${base}${p}`, { method: "POST", headers: { [ADMIN_HEADER]: sim.apiKey }, body: JSON.stringify(body) });
+        const answer: any = await res.json();
+        t.is(res.status, 200, `POST ${p}: ${JSON.stringify(answer)}`);
+        return answer;
+    };
+    /** Stops a node's kubelet in the emulation (its Node goes NotReady as of the simulated time). */
+    const stopKubelet = (vmName: string) => admin(`/sim/nodes/${encodeURIComponent(vmName)}/kubelet`, { running: false });
+    const advance = (ms: number) => admin("/sim/clock", { advanceMs: ms });
+    t.teardown(async () => {
+        await sim.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+    return { sim, run, stopKubelet, advance };
+}
+
+const running = (sim: any, part: string) =>
+    sim
+        .inventory()
+        .vms.filter((v: any) => v.name.includes(part) && v.state === "Running")
+        .map((v: any) => v.name)
+        .sort();
+const clusterNode = (sim: any, name: string) => sim.kubeadmClusters()[0].nodes.find((n: any) => n.name === name);
+const healthLooks = (sim: any) =>
+    sim
+        .emulatedNodes()
+        .flatMap((n: any) => n.history)
+        .filter((h: any) => h.step === "node-health").length;
+
+test("repair on: a worker NotReady is left alone before the timeout, and replaced by the next up once past it", async (t) => {
+    const { sim, run, stopKubelet, advance } = await world(t);
+    const ON = ["repair=on", "notReadyTimeout=10m"];
+    await run("up", ...ON);
+    const workers = running(sim, "mend-workers-");
+    t.is(workers.length, 2);
+    const [sick, well] = workers;
+    const stopped = await stopKubelet(sick);
+    t.false(stopped.running);
+    t.false(clusterNode(sim, sick).ready, "the emulated API reports it NotReady");
+
+    await advance(4 * MIN);
+    let before = { ...sim.requestCounts };
+    const early = await run("up", ...ON);
+    t.deepEqual(mutatingSince(before, sim.requestCounts), {}, "nothing changed in Mold before the timeout");
+    t.deepEqual(running(sim, "mend-workers-"), workers);
+    t.regex(early.stderr, new RegExp(`${sick}: NotReady \\(status Unknown\\) for 4m \\(≤ 10m\\): waiting`));
+    t.true(healthLooks(sim) > 0, "the up looked at the nodes' health");
+
+    await advance(10 * MIN);
+    before = { ...sim.requestCounts };
+    const up = await run("up", ...ON);
+    t.regex(up.stderr, new RegExp(`${sick}: NotReady \\(status Unknown\\) for 14m \\(> 10m\\): replacing`));
+    const mutating = mutatingSince(before, sim.requestCounts);
+    t.is(mutating.deployVirtualMachine, 1, JSON.stringify(mutating));
+    t.is(mutating.destroyVirtualMachine, 1, JSON.stringify(mutating));
+    const now = running(sim, "mend-workers-");
+    t.is(now.length, 2);
+    t.false(now.includes(sick), "the NotReady worker's VM is gone");
+    t.true(now.includes(well), "the Ready worker stayed");
+    const [fresh] = now.filter((n: string) => n !== well);
+    t.true(clusterNode(sim, fresh)?.ready, "the replacement is Ready");
+    t.falsy(clusterNode(sim, sick), "Kubernetes forgot the old node");
+    const names = up.result!.outputs.nodes.map((n: any) => n.name).sort();
+    t.true(names.includes(fresh) && !names.includes(sick), names.join(","));
+
+    // All well again: another up changes nothing.
+    before = { ...sim.requestCounts };
+    await run("up", ...ON);
+    t.deepEqual(mutatingSince(before, sim.requestCounts), {});
+});
+
+test("repair off: a worker NotReady past any timeout is left alone, and the up does not even look", async (t) => {
+    const { sim, run, stopKubelet, advance } = await world(t);
+    await run("up");
+    const workers = running(sim, "mend-workers-");
+    await stopKubelet(workers[0]);
+    await advance(60 * MIN);
+    const before = { ...sim.requestCounts };
+    const up = await run("up");
+    t.deepEqual(mutatingSince(before, sim.requestCounts), {}, "no change");
+    t.deepEqual(running(sim, "mend-workers-"), workers, "same VMs");
+    t.false(clusterNode(sim, workers[0]).ready, "still NotReady");
+    t.notRegex(up.stderr, /replacing/);
+    t.is(healthLooks(sim), 0, "no node-health step without repair");
+});
+
+test("repair on, refresh then up: the refresh records the NotReady worker, the up replaces it", async (t) => {
+    const { sim, run, stopKubelet, advance } = await world(t);
+    const ON = ["repair=on", "notReadyTimeout=2m"];
+    await run("up", ...ON);
+    const [sick] = running(sim, "mend-workers-");
+    await stopKubelet(sick);
+    await advance(3 * MIN);
+    const refreshed = await run("refresh", ...ON);
+    t.regex(refreshed.stderr, /NodeGroup::mend-workers changed .*unhealthyNodes/, "the refresh recorded it");
+    const up = await run("up", ...ON);
+    t.regex(up.stderr, new RegExp(`${sick}: NotReady \\(status Unknown\\) for 3m \\(> 2m\\): replacing`));
+    const now = running(sim, "mend-workers-");
+    t.is(now.length, 2);
+    t.false(now.includes(sick));
+    t.true(now.every((n: string) => clusterNode(sim, n)?.ready));
+    t.deepEqual(up.result!.outputs.nodes.filter((n: any) => n.name === sick), []);
+});
