@@ -279,7 +279,10 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
             const kubelet = /^\/sim\/nodes\/([^/]+)\/kubelet$/.exec(path);
             if (kubelet && req.method === "POST") {
                 const { running } = JSON.parse(body || "{}");
-                return send(200, simulator.transaction(() => setKubelet(simulator.state, decodeURIComponent(kubelet[1]), running, simulator.clock.now())));
+                return send(
+                    200,
+                    simulator.transaction(() => setKubelet(simulator.state, decodeURIComponent(kubelet[1]), running, simulator.clock.now())),
+                );
             }
             send(404, { error: `unknown admin path ${req.method} ${path}` });
         } catch (e) {

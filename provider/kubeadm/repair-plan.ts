@@ -153,7 +153,10 @@ export function decideRepair<N extends { name: string }>(
         if (x.age < 0) decision.kept.push({ node: x.node, reason: `NotReady since an unknown time: not judged against ${limit}` });
         else if (x.age <= opts.timeoutMs) decision.kept.push({ node: x.node, reason: `${state(x)} (≤ ${limit}): waiting` });
         else if (decision.replace.length >= budget)
-            decision.kept.push({ node: x.node, reason: `${state(x)} (> ${limit}): waiting, ${budget} node${budget === 1 ? "" : "s"} at a time (maxUnhealthy)` });
+            decision.kept.push({
+                node: x.node,
+                reason: `${state(x)} (> ${limit}): waiting, ${budget} node${budget === 1 ? "" : "s"} at a time (maxUnhealthy)`,
+            });
         else decision.replace.push({ node: x.node, reason: `${state(x)} (> ${limit}): replacing` });
     }
     return decision;

@@ -80,7 +80,11 @@ export function nodeReady(state: SimState, cluster: KubeadmCluster, n: KubeadmNo
     const emulated = (state.tables[T.emulatedNodes] ?? {})[n.vmId] as EmulatedNode | undefined;
     const vm = (state.tables[T.vms] ?? {})[n.vmId];
     return (
-        !!cluster.cni && vm?.state === "Running" && emulated?.kubeadm.clusterId === cluster.id && emulated.kubeadm.kubeletConf && emulated.kubelet?.running !== false
+        !!cluster.cni &&
+        vm?.state === "Running" &&
+        emulated?.kubeadm.clusterId === cluster.id &&
+        emulated.kubeadm.kubeletConf &&
+        emulated.kubelet?.running !== false
     );
 }
 

@@ -27,7 +27,8 @@ export function readyCondition(state: SimState, cluster: KubeadmCluster, n: Kube
     const joined = seconds(n.joinedAt);
     // The later of the join and the kubelet's last start or stop: when the condition last changed.
     const changed = kubelet && Date.parse(kubelet.since) > Date.parse(n.joinedAt) ? seconds(kubelet.since) : joined;
-    if (nodeReady(state, cluster, n)) return { status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastTransitionTime: changed };
+    if (nodeReady(state, cluster, n))
+        return { status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastTransitionTime: changed };
     if (vm?.state !== "Running" || kubelet?.running === false) {
         return { status: "Unknown", reason: "NodeStatusUnknown", message: "Kubelet stopped posting node status.", lastTransitionTime: changed };
     }

@@ -125,5 +125,8 @@ test("repair on, refresh then up: the refresh records the NotReady worker, the u
     t.is(now.length, 2);
     t.false(now.includes(sick));
     t.true(now.every((n: string) => clusterNode(sim, n)?.ready));
-    t.deepEqual(up.result!.outputs.nodes.filter((n: any) => n.name === sick), []);
+    t.deepEqual(
+        up.result!.outputs.nodes.filter((n: any) => n.name === sick),
+        [],
+    );
 });

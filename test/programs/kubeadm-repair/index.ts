@@ -7,9 +7,7 @@ const config = new pulumi.Config();
 const network = new mold.Network("nodes", { name: "kubeadm-repair", zone: "zone1", gateway: "10.3.0.1", netmask: "255.255.255.0" });
 const key = new mold.SshKeyPair("nodes", { name: "kubeadm-repair" });
 const repair =
-    config.get("repair") === "on"
-        ? { notReadyTimeout: config.get("notReadyTimeout") ?? "10m", maxUnhealthy: config.getNumber("maxUnhealthy") }
-        : undefined;
+    config.get("repair") === "on" ? { notReadyTimeout: config.get("notReadyTimeout") ?? "10m", maxUnhealthy: config.getNumber("maxUnhealthy") } : undefined;
 
 const cluster = new mold.KubeadmCluster("mend", {
     clusterName: "mend",
