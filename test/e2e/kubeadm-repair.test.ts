@@ -8,6 +8,7 @@ import * as path from "path";
 import { startSimulatorServer } from "../../simulator/server";
 import { ADMIN_HEADER } from "../../simulator/admin-endpoints";
 import { cleanEnv, mutatingSince, programDir, runEngine } from "../helpers/engine";
+import { kget, readKubeconfig } from "../helpers/kube-get";
 
 const PROGRAM = programDir("kubeadm-repair");
 const MIN = 60_000;
@@ -129,4 +130,31 @@ test("repair on, refresh then up: the refresh records the NotReady worker, the u
         up.result!.outputs.nodes.filter((n: any) => n.name === sick),
         [],
     );
+});
+
+test("control-plane repair: one of three control-plane nodes NotReady is replaced, its etcd member gone, the API answering", async (t) => {
+    const { sim, run, stopKubelet, advance } = await world(t);
+    const CONFIG = ["controlPlaneCount=3", "controlPlaneRepair=on", "notReadyTimeout=5m", "workers=1"];
+    await run("up", ...CONFIG);
+    const cps = running(sim, "mend-control-plane-");
+    t.is(cps.length, 3);
+    const sick = cps[1];
+    await stopKubelet(sick);
+    await advance(6 * MIN);
+    const up = await run("up", ...CONFIG);
+    t.regex(up.stderr, new RegExp(`${sick}: NotReady \\(status Unknown\\) for 6m \\(> 5m\\): replacing`));
+    t.notRegex(up.stderr, /etcd member may be left/, "the node could be reset: kubeadm reset removed its member");
+    const now = running(sim, "mend-control-plane-");
+    t.is(now.length, 3);
+    t.false(now.includes(sick));
+    const [cluster] = sim.kubeadmClusters();
+    t.deepEqual([...cluster.etcdMembers].sort(), now, "etcd has the two old members and the new one");
+    t.true(now.every((n: string) => clusterNode(sim, n)?.ready));
+    const sickNode = sim.emulatedNodes().find((n: any) => n.hostname === sick);
+    t.deepEqual(
+        (sickNode?.history ?? []).filter((h: any) => h.step === "reset-node").map((h: any) => h.outcome),
+        ["applied"],
+        "the NotReady node was reset before its VM went",
+    );
+    t.is((await kget(readKubeconfig(cluster.adminKubeconfig), "/healthz")).body, "ok", "the API answers through the load balancer");
 });

@@ -1,5 +1,6 @@
 // A small self-managed cluster whose worker group has node repair switched on or off by stack config
-// (repair=on|off, notReadyTimeout, maxUnhealthy, workers), for the node repair tests.
+// (repair=on|off, notReadyTimeout, maxUnhealthy, workers; controlPlaneRepair=on with controlPlaneCount), for the
+// node repair tests.
 import * as pulumi from "@pulumi/pulumi";
 import * as mold from "pulumi-mold";
 
@@ -19,7 +20,10 @@ const cluster = new mold.KubeadmCluster("mend", {
     template: "ubuntu-22.04",
     keyPair: key.name,
     sshPrivateKey: key.privateKey,
-    controlPlane: { count: 1 },
+    controlPlane: {
+        count: config.getNumber("controlPlaneCount") ?? 1,
+        repair: config.get("controlPlaneRepair") === "on" ? { notReadyTimeout: config.get("notReadyTimeout") ?? "10m" } : undefined,
+    },
     workerGroups: {
         workers: { count: config.getNumber("workers") ?? 2, repair },
     },
