@@ -5,6 +5,8 @@ import test, { ExecutionContext } from "ava";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { MoldClient } from "../../provider/client";
+import { stopVirtualMachine } from "../../provider/client/vm";
 import { startSimulatorServer } from "../../simulator/server";
 import { ADMIN_HEADER } from "../../simulator/admin-endpoints";
 import { cleanEnv, mutatingSince, programDir, runEngine } from "../helpers/engine";
@@ -38,7 +40,8 @@ async function world(t: ExecutionContext) {
         await sim.stop();
         fs.rmSync(dir, { recursive: true, force: true });
     });
-    return { sim, run, stopKubelet, advance };
+    const client = new MoldClient({ apiUrl: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey });
+    return { sim, run, stopKubelet, advance, client };
 }
 
 const running = (sim: any, part: string) =>
@@ -157,4 +160,26 @@ test("control-plane repair: one of three control-plane nodes NotReady is replace
         "the NotReady node was reset before its VM went",
     );
     t.is((await kget(readKubeconfig(cluster.adminKubeconfig), "/healthz")).body, "ok", "the API answers through the load balancer");
+});
+
+test("repair on: a worker whose VM is stopped (unreachable) is deleted from Kubernetes, its reset given up, its VM destroyed and replaced", async (t) => {
+    const { sim, run, advance, client } = await world(t);
+    const ON = ["repair=on", "notReadyTimeout=10m", "workers=1"];
+    await run("up", ...ON);
+    const [sick] = running(sim, "mend-workers-");
+    const vm = sim.inventory().vms.find((v: any) => v.name === sick);
+    await stopVirtualMachine(client, vm.id, true);
+    await advance(11 * MIN);
+    const up = await run("up", ...ON);
+    t.regex(up.stderr, new RegExp(`${sick}: NotReady \\(status Unknown\\) for \\d+m \\(> 10m\\): replacing`));
+    t.regex(up.stderr, new RegExp(`${sick}: kubeadm reset failed .*its VM is destroyed anyway`), "the unreachable node's reset is best effort");
+    const now = running(sim, "mend-workers-");
+    t.is(now.length, 1);
+    t.not(now[0], sick);
+    t.true(clusterNode(sim, now[0])?.ready);
+    t.falsy(clusterNode(sim, sick), "deleted from Kubernetes");
+    t.false(
+        sim.inventory().vms.some((v: any) => v.id === vm.id && v.state !== "Destroyed" && v.state !== "Expunging"),
+        "the stopped VM is destroyed",
+    );
 });
