@@ -87,7 +87,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
 export const drainTimeoutSeconds = (inputs: { bootstrapTimeoutSeconds?: number }) => Math.min(600, Number(inputs.bootstrapTimeoutSeconds ?? 900));
 
 /** The control-plane nodes admin steps can run on: the group's own ready nodes, or the ones given to a worker group. */
-export function admins(g: GroupContext, except?: string): Reachable[] {
+export function admins(g: Pick<GroupContext, "inputs" | "state">, except?: string): Reachable[] {
     const own: Reachable[] = isControlPlane(g.inputs) ? g.state.nodes.filter((n) => n.status === "ready") : (g.inputs.controlPlaneNodes ?? []);
     return own.filter((n) => n.name !== except);
 }

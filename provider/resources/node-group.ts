@@ -80,14 +80,18 @@ function stateOf(olds: Partial<NodeGroupOutputs>): GroupState {
 
 function groupContext(ctx: HookContext, id: string, given: NodeGroupInputs, state: GroupState, placement: GroupContext["placement"]): GroupContext {
     const inputs = checked(given);
-    const fleet = new Fleet({
+    return { ctx, client: ctx.client(), id, inputs, placement, fleet: fleetOf(ctx, inputs), state };
+}
+
+/** SSH to the group's nodes (and through its jump hosts). */
+function fleetOf(ctx: HookContext, inputs: GroupInputs): Fleet {
+    return new Fleet({
         username: inputs.sshUser ?? "ubuntu",
         privateKey: inputs.sshPrivateKey,
         log: (m) => ctx.log(m),
         jumpHosts: inputs.controlPlaneNodes ?? [],
         bastion: inputs.bastion ?? undefined,
     });
-    return { ctx, client: ctx.client(), id, inputs, placement, fleet, state };
 }
 
 /** Runs `work`; a failure once nodes exist is reported with them, so Pulumi records every VM (nothing leaks). */
@@ -330,15 +334,17 @@ async function changeAccess(g: GroupContext, olds: Partial<NodeGroupOutputs>, ne
  */
 async function healthLook(ctx: HookContext, inputs: Partial<NodeGroupOutputs>, olds: Partial<NodeGroupOutputs>): Promise<string[]> {
     if (!repairSpec(inputs.repair) || typeof inputs.sshPrivateKey !== "string") return [];
+    // Only SSH: no Mold client is made (a diff may run without Mold credentials).
     const state = stateOf(olds);
-    const g = groupContext(ctx, "", inputs as NodeGroupInputs, state, undefined as never);
+    const group = { inputs: checked(inputs as NodeGroupInputs), state };
+    const fleet = fleetOf(ctx, group.inputs);
     try {
-        return await nodesDueForRepair(g.fleet, admins(g), { inputs: g.inputs, nodes: state.nodes }, (m) => ctx.log(m));
+        return await nodesDueForRepair(fleet, admins(group), { inputs: group.inputs, nodes: state.nodes }, (m) => ctx.log(m));
     } catch (e) {
         ctx.log(`node health not read (${(e as Error).message}); no repair decided`);
         return [];
     } finally {
-        g.fleet.close();
+        fleet.close();
     }
 }
 

@@ -183,3 +183,36 @@ test("repair on: a worker whose VM is stopped (unreachable) is deleted from Kube
         "the stopped VM is destroyed",
     );
 });
+
+test("maxUnhealthy 1: two NotReady workers are replaced one after the other in one up, the first replacement joined before the second leaves", async (t) => {
+    const { sim, run, stopKubelet, advance } = await world(t);
+    const ON = ["repair=on", "notReadyTimeout=10m", "maxUnhealthy=1", "workers=3"];
+    await run("up", ...ON);
+    const workers = running(sim, "mend-workers-");
+    t.is(workers.length, 3);
+    const sick = workers.slice(0, 2);
+    for (const name of sick) await stopKubelet(name);
+    await advance(12 * MIN);
+    const up = await run("up", ...ON);
+    for (const name of sick)
+        t.regex(up.stderr, new RegExp(`${name}: NotReady \\(status Unknown\\) for 12m \\(> 10m\\): (replacing|waiting, 1 node at a time)`));
+    const now = running(sim, "mend-workers-");
+    t.is(now.length, 3);
+    t.true(
+        sick.every((n) => !now.includes(n)),
+        now.join(","),
+    );
+    t.true(now.every((n: string) => clusterNode(sim, n)?.ready));
+    // The order of the leaving resets and the joins, across nodes: out, in, out, in.
+    const events = sim
+        .emulatedNodes()
+        .filter((n: any) => n.hostname.includes("mend-workers-") && !workers.slice(2).includes(n.hostname))
+        .flatMap((n: any) =>
+            n.history
+                .filter((h: any) => (h.step === "reset-node" && sick.includes(n.hostname)) || (h.step === "kubeadm-join" && !sick.includes(n.hostname)))
+                .map((h: any) => ({ seq: h.seq, step: h.step })),
+        )
+        .sort((a: any, b: any) => a.seq - b.seq)
+        .map((e: any) => e.step);
+    t.deepEqual(events, ["reset-node", "kubeadm-join", "reset-node", "kubeadm-join"]);
+});
