@@ -199,7 +199,7 @@ test("maxUnhealthy 1: two NotReady workers are replaced one after the other in o
     const now = running(sim, "mend-workers-");
     t.is(now.length, 3);
     t.true(
-        sick.every((n) => !now.includes(n)),
+        sick.every((n: string) => !now.includes(n)),
         now.join(","),
     );
     t.true(now.every((n: string) => clusterNode(sim, n)?.ready));
