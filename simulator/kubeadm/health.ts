@@ -30,7 +30,10 @@ export function readyCondition(state: SimState, cluster: KubeadmCluster, n: Kube
     if (nodeReady(state, cluster, n))
         return { status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastTransitionTime: changed };
     if (vm?.state !== "Running" || kubelet?.running === false) {
-        return { status: "Unknown", reason: "NodeStatusUnknown", message: "Kubelet stopped posting node status.", lastTransitionTime: changed };
+        // A VM that stopped: the condition changed when its state did (Mold's lastupdated moves with it).
+        const vmChanged = typeof vm?.lastupdated === "string" ? Date.parse(vm.lastupdated.replace(/\+0000$/, "Z")) : NaN;
+        const since = vm?.state !== "Running" && vmChanged > Date.parse(changed) ? rfc3339(vmChanged) : changed;
+        return { status: "Unknown", reason: "NodeStatusUnknown", message: "Kubelet stopped posting node status.", lastTransitionTime: since };
     }
     return {
         status: "False",

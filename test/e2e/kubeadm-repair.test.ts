@@ -168,10 +168,16 @@ test("repair on: a worker whose VM is stopped (unreachable) is deleted from Kube
     await run("up", ...ON);
     const [sick] = running(sim, "mend-workers-");
     const vm = sim.inventory().vms.find((v: any) => v.name === sick);
+    await advance(30 * MIN); // the node has been Ready a while: its age must count from the stop
     await stopVirtualMachine(client, vm.id, true);
-    await advance(11 * MIN);
+    // NotReady since the VM stopped (not since it joined): before the timeout it is left alone.
+    await advance(4 * MIN);
+    const early = await run("up", ...ON);
+    t.regex(early.stderr, new RegExp(`${sick}: NotReady \\(status Unknown\\) for 4m \\(≤ 10m\\): waiting`));
+    t.deepEqual(running(sim, "mend-workers-"), []);
+    await advance(8 * MIN);
     const up = await run("up", ...ON);
-    t.regex(up.stderr, new RegExp(`${sick}: NotReady \\(status Unknown\\) for \\d+m \\(> 10m\\): replacing`));
+    t.regex(up.stderr, new RegExp(`${sick}: NotReady \\(status Unknown\\) for 12m \\(> 10m\\): replacing`));
     t.regex(up.stderr, new RegExp(`${sick}: kubeadm reset failed .*its VM is destroyed anyway`), "the unreachable node's reset is best effort");
     const now = running(sim, "mend-workers-");
     t.is(now.length, 1);
