@@ -262,6 +262,9 @@ export async function converge(g: GroupContext, oldInputs: GroupInputs | undefin
         const ready = g.state.nodes.filter((n) => n.status === "ready").map((n) => n.vmId);
         await addApiMembers(g.client, controlPlaneInput(inputs, "apiLoadBalancerRuleId"), ready);
     }
+    // NotReady nodes past repair.notReadyTimeout leave (repair.ts; nothing when repair is off), replaced up to
+    // `count`: before a scale-down picks which nodes go, so the NotReady ones go first.
+    if (oldInputs) await repairNodes(g, { admins, removeNode, addMachines, bootstrap }, count);
     // Shrinking first: unfinished nodes leave first (one that keeps failing never blocks a scale-down),
     // then outdated ones (they would be rolled anyway), then the newest.
     const outdated = (n: NodeRecord) => outdatedNodes([n], g.placement).length > 0;
@@ -284,8 +287,6 @@ export async function converge(g: GroupContext, oldInputs: GroupInputs | undefin
         g.ctx.log(`resuming the bootstrap of ${pending.map((n) => n.name).join(", ")}`);
         await bootstrap(g, isControlPlane(inputs) && !g.state.initialised ? sortFirst(pending) : pending);
     }
-    // NotReady nodes past repair.notReadyTimeout are replaced (repair.ts; nothing when repair is off).
-    if (oldInputs) await repairNodes(g, { admins, removeNode, addMachines, bootstrap });
     // Labels and taints of nodes already in the cluster, in place.
     const before = oldInputs ? wantedMetadata(oldInputs) : undefined;
     const change = metadataChange(before, wantedMetadata(inputs));

@@ -49,9 +49,10 @@ export async function nodesDueForRepair(fleet: Fleet, admins: readonly Reachable
 
 /**
  * Replaces NotReady nodes past the timeout, a batch at a time: each batch's nodes leave (drained best effort,
- * deleted, reset best effort, VM destroyed), then as many new ones join before the next look.
+ * deleted, reset best effort, VM destroyed), then as many new ones join (no more than `count` needs) before the
+ * next look.
  */
-export async function repairNodes(g: GroupContext, ops: RepairOps): Promise<void> {
+export async function repairNodes(g: GroupContext, ops: RepairOps, count: number): Promise<void> {
     if (!repairSpec(g.inputs.repair)) return;
     // Bounded: each batch replaces at least one node, and a group never needs more rounds than it has nodes.
     for (let round = 0; round <= g.state.nodes.length; round++) {
@@ -64,7 +65,8 @@ export async function repairNodes(g: GroupContext, ops: RepairOps): Promise<void
             g.ctx.log(`${node.name}: ${reason}`);
             await ops.removeNode(g, node, true);
         }
-        await ops.bootstrap(g, await ops.addMachines(g, decision.replace.length));
+        // A group shrinking in the same update gets only what it still needs: the NotReady nodes went first.
+        await ops.bootstrap(g, await ops.addMachines(g, Math.min(decision.replace.length, count - g.state.nodes.length)));
     }
 }
 

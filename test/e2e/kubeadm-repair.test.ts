@@ -222,3 +222,19 @@ test("maxUnhealthy 1: two NotReady workers are replaced one after the other in o
         .map((e: any) => e.step);
     t.deepEqual(events, ["reset-node", "kubeadm-join", "reset-node", "kubeadm-join"]);
 });
+
+test("repair on and a scale-down in the same up: the NotReady worker is the one that goes, no replacement is made", async (t) => {
+    const { sim, run, stopKubelet, advance } = await world(t);
+    await run("up", "repair=on", "workers=2");
+    const [sick, well] = running(sim, "mend-workers-");
+    await stopKubelet(sick);
+    await advance(11 * MIN);
+    const before = { ...sim.requestCounts };
+    const up = await run("up", "repair=on", "workers=1");
+    t.regex(up.stderr, new RegExp(`${sick}: NotReady \\(status Unknown\\) for 11m \\(> 10m\\): replacing`));
+    const mutating = mutatingSince(before, sim.requestCounts);
+    t.falsy(mutating.deployVirtualMachine, JSON.stringify(mutating));
+    t.is(mutating.destroyVirtualMachine, 1, JSON.stringify(mutating));
+    t.deepEqual(running(sim, "mend-workers-"), [well], "the Ready worker stays");
+    t.falsy(clusterNode(sim, sick));
+});
