@@ -238,3 +238,22 @@ test("repair on and a scale-down in the same up: the NotReady worker is the one 
     t.deepEqual(running(sim, "mend-workers-"), [well], "the Ready worker stays");
     t.falsy(clusterNode(sim, sick));
 });
+
+test("bad repair input is refused by the engine's preview, naming the property, with no state-changing call", async (t) => {
+    const sim = await startSimulatorServer({ port: 0, latencyProfile: "fast" });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeadm-repair-bad-"));
+    t.teardown(async () => {
+        await sim.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
+    const before = { ...sim.requestCounts };
+    const r = await runEngine(
+        ["preview", PROGRAM, "--state", path.join(dir, "state.json"), "--config", "repair=on", "--config", "notReadyTimeout=30s"],
+        env,
+        300_000,
+    );
+    t.not(r.code, 0);
+    t.regex(r.stderr, /repair\.notReadyTimeout must be at least 1m .*got '30s'/);
+    t.deepEqual(mutatingSince(before, sim.requestCounts), {}, "nothing made in Mold");
+});
