@@ -118,6 +118,7 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
                 template: cp.template ?? args.template,
                 labels: cp.labels,
                 taints: cp.taints,
+                repair: cp.repair,
                 sshAccess: args.bastion ? "bastion" : "port-forward",
                 sshPortStart: args.bastion ? undefined : base,
                 controlPlaneEndpoint: pulumi.interpolate`${address}:6443`,
@@ -143,6 +144,7 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
                     template: spec.template ?? args.template,
                     labels: spec.labels,
                     taints: spec.taints,
+                    repair: spec.repair,
                     // Reached through a control-plane node: no forward (no Mold rule job) per worker.
                     sshAccess: spec.sshAccess ?? (args.bastion ? "bastion" : "control-plane"),
                     sshPortStart: spec.sshAccess === "port-forward" ? (spec.sshPortStart ?? base + 100 * (i + 1)) : undefined,

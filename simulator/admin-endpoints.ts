@@ -27,6 +27,11 @@ export const ADMIN_ENDPOINTS: readonly AdminEndpoint[] = [
     { method: "POST", path: "/sim/ssh", description: "replace the SSH fault configuration (stepLatencyMs, bootDelayMs, drops, fails)" },
     { method: "GET", path: "/sim/nodes", description: "the emulated nodes with their bootstrap step history" },
     { method: "GET", path: "/sim/kubeadm-clusters", description: "the emulated kubeadm clusters" },
+    {
+        method: "POST",
+        path: "/sim/nodes/<vm name or id>/kubelet",
+        description: 'stop or start a node\'s kubelet, body {"running":false}: its Node goes NotReady (Unknown) as of the simulated time',
+    },
 ];
 
 /** The answer of GET /sim/. */

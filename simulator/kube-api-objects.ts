@@ -6,6 +6,7 @@ import { T } from "./model";
 import type { ClusterNode, ClusterRecord } from "./records/cluster";
 import type { SimState } from "./state";
 import { KubeadmCluster, nodeReady } from "./kubeadm/cluster";
+import { readyCondition, ReadyCondition } from "./kubeadm/health";
 
 /** metav1.Status, as the API server answers errors. */
 export function status(code: number, reason: string, message: string, details: Record<string, string> = {}) {
@@ -41,6 +42,8 @@ interface NodeSpec {
     created?: string;
     /** The simulator's time (simulator/clock.ts): the kubelet's last heartbeat. */
     now: number;
+    /** The Ready condition when known better than from `ready` (emulated kubeadm nodes: kubeadm/health.ts). */
+    condition?: ReadyCondition;
 }
 
 function nodeObject(n: NodeSpec): any {
@@ -74,15 +77,18 @@ function nodeObject(n: NodeSpec): any {
             conditions: [
                 {
                     type: "Ready",
-                    status: ready ? "True" : vm.state === "Running" ? "False" : "Unknown",
-                    reason: ready ? "KubeletReady" : vm.state === "Running" ? "KubeletNotReady" : "NodeStatusUnknown",
-                    message: ready
-                        ? "kubelet is posting ready status"
-                        : vm.state === "Running"
-                          ? "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"
-                          : "Kubelet stopped posting node status.",
-                    lastHeartbeatTime: heartbeat,
-                    lastTransitionTime: n.created ?? rfc3339(vm.created),
+                    ...(n.condition ?? {
+                        status: ready ? "True" : vm.state === "Running" ? "False" : "Unknown",
+                        reason: ready ? "KubeletReady" : vm.state === "Running" ? "KubeletNotReady" : "NodeStatusUnknown",
+                        message: ready
+                            ? "kubelet is posting ready status"
+                            : vm.state === "Running"
+                              ? "container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized"
+                              : "Kubelet stopped posting node status.",
+                        lastTransitionTime: n.created ?? rfc3339(vm.created),
+                    }),
+                    // A kubelet that stopped posting status last did so when the condition became Unknown.
+                    lastHeartbeatTime: n.condition?.status === "Unknown" ? n.condition.lastTransitionTime : heartbeat,
                 },
             ],
             addresses: [...(nic?.ipaddress ? [{ type: "InternalIP", address: nic.ipaddress }] : []), { type: "Hostname", address: name }],
@@ -135,6 +141,7 @@ export function kubeadmNodes(state: SimState, cluster: KubeadmCluster, now: numb
             version: n.kubeletVersion,
             created: n.joinedAt.replace(/\.\d{3}Z$/, "Z"),
             now,
+            condition: readyCondition(state, cluster, n),
         }),
     );
 }

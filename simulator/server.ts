@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as http from "http";
 import { AddressInfo, Socket } from "net";
 import { ADMIN_HEADER, adminIndex } from "./admin-endpoints";
+import { setKubelet } from "./kubeadm/health";
 import { FaultConfig } from "./faults";
 import {
     ALLOWED_METHODS,
@@ -275,6 +276,14 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
             }
             if (path === "/sim/nodes" && req.method === "GET") return send(200, emulatedNodeViews(simulator.refreshState()));
             if (path === "/sim/kubeadm-clusters" && req.method === "GET") return send(200, kubeadmClusterViews(simulator.refreshState()));
+            const kubelet = /^\/sim\/nodes\/([^/]+)\/kubelet$/.exec(path);
+            if (kubelet && req.method === "POST") {
+                const { running } = JSON.parse(body || "{}");
+                return send(
+                    200,
+                    simulator.transaction(() => setKubelet(simulator.state, decodeURIComponent(kubelet[1]), running, simulator.clock.now())),
+                );
+            }
             send(404, { error: `unknown admin path ${req.method} ${path}` });
         } catch (e) {
             send(400, { error: (e as Error).message });

@@ -20,6 +20,7 @@ export const STEPS = [
     "reset-node",
     "etcd-snapshot",
     "etcd-member-remove",
+    "node-health",
 ] as const;
 
 export type StepName = (typeof STEPS)[number];
@@ -45,6 +46,7 @@ export const STEP_TIMEOUT_MS: Record<StepName, number> = {
     "reset-node": 5 * MINUTE,
     "etcd-snapshot": 10 * MINUTE,
     "etcd-member-remove": 5 * MINUTE,
+    "node-health": 2 * MINUTE,
 };
 
 export function isStepName(name: string): name is StepName {

@@ -96,6 +96,8 @@ export type NodeGroupSpec = {
     sshAccess?: "control-plane" | "port-forward" | "bastion";
     /** port-forward access: the first of the group's 100 forwarded ports (default from sshPortBase and the group's position). */
     sshPortStart?: number;
+    /** Node repair for this group (off by default); see NodeGroup.repair. */
+    repair?: NodeRepair;
 };
 
 /** A jump host of your own for sshAccess bastion. */
@@ -108,6 +110,14 @@ export type NodeGroupBastion = {
     username?: string;
     /** The bastion's SSH host public key, pinned. */
     hostPublicKey: string;
+};
+
+/** Node repair: a node NotReady for longer than notReadyTimeout is drained (best effort), deleted and replaced. */
+export type NodeRepair = {
+    /** How long a node may be NotReady before it is replaced: whole h, m, s ("90s", "10m", "1h30m"); at least 1m. */
+    notReadyTimeout: string;
+    /** Nodes replaced at a time (default 1); on a control plane at most (count-1)/2, so etcd keeps its quorum. */
+    maxUnhealthy?: number;
 };
 
 /** A private container registry for the cluster's nodes. */
@@ -908,6 +918,10 @@ export type NodeGroupInputs = {
     importId?: string;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
     bastion?: NodeGroupBastion;
+    /**
+     * Replace nodes NotReady for longer than notReadyTimeout on up and refresh (off by default): drained (best effort), deleted, and a new node joins; maxUnhealthy at a time (default 1), never breaking a control plane's etcd quorum.
+     */
+    repair?: NodeRepair;
 };
 
 /** Outputs of NodeGroup (the inputs repeated, then what Mold reports). */
@@ -994,6 +1008,12 @@ export type NodeGroupOutputs = {
     endpoint: string;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
     bastion?: NodeGroupBastion;
+    /**
+     * Replace nodes NotReady for longer than notReadyTimeout on up and refresh (off by default): drained (best effort), deleted, and a new node joins; maxUnhealthy at a time (default 1), never breaking a control plane's etcd quorum.
+     */
+    repair?: NodeRepair;
+    /** With repair on: nodes a refresh found NotReady past repair.notReadyTimeout; the next update replaces them. */
+    unhealthyNodes?: string[];
 };
 
 /** Inputs of ExternalKubernetesCluster: A self-managed cluster registered in Mold's Kubernetes list (clustertype ExternalManaged); node groups add and remove their VMs. Deleting it leaves the VMs to their node groups. */
@@ -1053,6 +1073,6 @@ export interface GeneratedKinds {
     VirtualMachine: { inputs: VirtualMachineInputs; outputs: VirtualMachineOutputs; handled: "name" | "displayName" | "zone" | "template" | "serviceOffering" | "networks" | "keyPair" | "userData" | "userDataMaxLength" | "rootDiskSize" | "affinityGroups" | "desiredState" | "tags" };
     SshKeyPair: { inputs: SshKeyPairInputs; outputs: SshKeyPairOutputs; handled: "name" | "publicKey" };
     KubernetesCluster: { inputs: KubernetesClusterInputs; outputs: KubernetesClusterOutputs; handled: "name" | "description" | "zone" | "kubernetesVersion" | "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering" | "etcdNodes" | "nodeRootDiskSize" | "network" | "controlNodes" | "externalLoadBalancerIpAddress" | "size" | "keyPair" | "privateRegistry" | "autoscaling" | "desiredState" | "removeNodes" | "timeouts" };
-    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" };
+    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "repair" };
     ExternalKubernetesCluster: { inputs: ExternalKubernetesClusterInputs; outputs: ExternalKubernetesClusterOutputs; handled: "name" | "description" | "zone" | "network" | "keyPair" };
 }

@@ -185,6 +185,11 @@ export class Fleet {
         }
     }
 
+    /** Every node's Ready condition and the cluster's clock, read on a control-plane node (node-health). */
+    async nodeHealth(admin: Reachable): Promise<string> {
+        return (await this.runner(admin, ADMIN_CONNECT).run("node-health")).stdout;
+    }
+
     /**
      * Runs `fn` against the first control-plane node that can be reached: every member can serve admin steps,
      * and one being replaced or down must not block the others.

@@ -22,6 +22,7 @@ import { etcdSnapshot, EtcdSnapshotRecord, removeEtcdMember } from "./etcd-care"
 import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes, SshAccess } from "./plan";
 import { word } from "../runtime/plural";
 import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, Taint } from "./spec";
+import { afterRepairReset, repairNodes } from "./repair";
 
 export interface GroupState {
     nodes: NodeRecord[];
@@ -89,7 +90,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) 
 export const drainTimeoutSeconds = (inputs: { bootstrapTimeoutSeconds?: number }) => Math.min(600, Number(inputs.bootstrapTimeoutSeconds ?? 900));
 
 /** The control-plane nodes admin steps can run on: the group's own ready nodes, or the ones given to a worker group. */
-function admins(g: GroupContext, except?: string): Reachable[] {
+export function admins(g: Pick<GroupContext, "inputs" | "state">, except?: string): Reachable[] {
     const own: Reachable[] = isControlPlane(g.inputs) ? g.state.nodes.filter((n) => n.status === "ready") : (g.inputs.controlPlaneNodes ?? []);
     return own.filter((n) => n.name !== except);
 }
@@ -203,8 +204,11 @@ export function wantedMetadata(inputs: { labels?: Record<string, string> | null;
     return { labels: inputs.labels ?? undefined, taints: inputs.taints ?? undefined };
 }
 
-/** Drains a node from the cluster, resets it, unregisters it and destroys its VM and port forward. */
-async function removeNode(g: GroupContext, node: NodeRecord): Promise<void> {
+/**
+ * Drains a node from the cluster, resets it, unregisters it and destroys its VM and port forward. `repair`:
+ * the node is NotReady (repair.ts), so a control-plane node's reset is best effort too.
+ */
+async function removeNode(g: GroupContext, node: NodeRecord, repair = false): Promise<void> {
     const others = admins(g, node.name);
     const drain = async (mode: "drain-delete" | "drain") => {
         if (!others.length) return;
@@ -224,13 +228,15 @@ async function removeNode(g: GroupContext, node: NodeRecord): Promise<void> {
         await drain("drain");
         const required = others.length > 0 && !g.inputs.__deleting;
         // A member kubeadm reset could not remove (or a node that cannot be reached to reset it) is removed
-        // through another control-plane node: a member left behind blocks every later join.
-        const member = await g.fleet.reset(node, required, true).catch((e) => {
+        // through another control-plane node: a member left behind blocks every later join. A node under
+        // repair may be unreachable: its reset is best effort and its member goes through another node.
+        const member = await g.fleet.reset(node, required && !repair, true).catch((e) => {
             if (!(required && unreachable(e))) throw e;
             g.ctx.log(`${node.name}: unreachable for kubeadm reset (${(e as Error).message}); removing its etcd member through another node`);
             return "left";
         });
-        if (member === "left" && required) await removeEtcdMember(g, node.name);
+        if (repair) afterRepairReset(g, node, member);
+        if (required && (member === "left" || (repair && member === undefined))) await removeEtcdMember(g, node.name);
         await drain("drain-delete");
     } else {
         await drain("drain-delete");
@@ -271,6 +277,9 @@ export async function converge(g: GroupContext, oldInputs: GroupInputs | undefin
         const ready = g.state.nodes.filter((n) => n.status === "ready").map((n) => n.vmId);
         await addApiMembers(g.client, controlPlaneInput(inputs, "apiLoadBalancerRuleId"), ready);
     }
+    // NotReady nodes past repair.notReadyTimeout leave (repair.ts; nothing when repair is off), replaced up to
+    // `count`: before a scale-down picks which nodes go, so the NotReady ones go first.
+    if (oldInputs) await repairNodes(g, { admins, removeNode, addMachines, bootstrap }, count);
     // Shrinking first: unfinished nodes leave first (one that keeps failing never blocks a scale-down),
     // then outdated ones (they would be rolled anyway), then the newest.
     const outdated = (n: NodeRecord) => outdatedNodes([n], g.placement).length > 0;

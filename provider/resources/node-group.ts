@@ -8,10 +8,12 @@
 // sshPortStart + slot), pinned to the host key the library generated and injected through cloud-init.
 import { randomBytes } from "crypto";
 import { Fleet } from "../kubeadm/bootstrap";
-import { converge, GroupContext, GroupInputs, GroupState, removeAll } from "../kubeadm/converge";
+import { admins, converge, GroupContext, GroupInputs, GroupState, removeAll } from "../kubeadm/converge";
 import { deleteSshForward, ensureSshForward, liveVms, register, resolvePlacement, unregister } from "../kubeadm/machines";
 import { NodeRecord, SLOTS_PER_GROUP, SSH_ACCESS } from "../kubeadm/plan";
 import { checkEtcdSnapshots, keepOf, recordSnapshot } from "../kubeadm/etcd-care";
+import { nodesDueForRepair } from "../kubeadm/repair";
+import { checkRepair, repairSpec } from "../kubeadm/repair-plan";
 import { publicKeyTypeAndBlob } from "../ssh/host-keys";
 import { checkCidrs, checkCount, checkLabels, checkTaints, checkVersion, CNIS, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, ROLES } from "../kubeadm/spec";
 import { partialFailure } from "../runtime/errors";
@@ -64,6 +66,8 @@ function outputsOf(
             keepOf(inputs),
             state.nodes.map((n) => n.name),
         ),
+        // Set by read (repair on) for nodes NotReady past the timeout; the next update replaces them.
+        unhealthyNodes: [],
     };
 }
 
@@ -88,14 +92,18 @@ function stateOf(olds: Partial<NodeGroupOutputs>): GroupState {
 
 function groupContext(ctx: HookContext, id: string, given: NodeGroupInputs, state: GroupState, placement: GroupContext["placement"]): GroupContext {
     const inputs = checked(given);
-    const fleet = new Fleet({
+    return { ctx, client: ctx.client(), id, inputs, placement, fleet: fleetOf(ctx, inputs), state };
+}
+
+/** SSH to the group's nodes (and through its jump hosts). */
+function fleetOf(ctx: HookContext, inputs: GroupInputs): Fleet {
+    return new Fleet({
         username: inputs.sshUser ?? "ubuntu",
         privateKey: inputs.sshPrivateKey,
         log: (m) => ctx.log(m),
         jumpHosts: inputs.controlPlaneNodes ?? [],
         bastion: inputs.bastion ?? undefined,
     });
-    return { ctx, client: ctx.client(), id, inputs, placement, fleet, state };
 }
 
 /** Runs `work`; a failure once nodes exist is reported with them, so Pulumi records every VM (nothing leaks). */
@@ -129,7 +137,11 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
     connectionInputs: nodeGroupSchema.connectionInputs,
     // Unfinished or vanished nodes are worked on by the next update, even after a refresh.
     needsRepair: (olds) =>
-        (Array.isArray(olds.nodes) && olds.nodes.some((n) => n.status !== "ready")) || (Array.isArray(olds.vanishedNodes) && olds.vanishedNodes.length > 0),
+        (Array.isArray(olds.nodes) && olds.nodes.some((n) => n.status !== "ready")) ||
+        (Array.isArray(olds.vanishedNodes) && olds.vanishedNodes.length > 0) ||
+        (Array.isArray(olds.unhealthyNodes) && olds.unhealthyNodes.length > 0 && !!repairSpec(olds.repair)),
+    // With repair on, an up looks at the nodes' health (one read-only step) even when no input changed.
+    lookForRepair: async (ctx, id, olds, news) => (await healthLook(ctx, { ...olds, ...news }, olds)).length > 0,
     replaceOnChanges: nodeGroupSchema.replaceOnChanges,
     handles: {
         clusterName: "prefixes the node VMs' names",
@@ -158,6 +170,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         moldClusterId: "addVirtualMachinesToKubernetesCluster; update: unregistered from the old, registered with the new",
         bootstrapTimeoutSeconds: "the waits for Ready and for drains",
         etcdSnapshots: "step etcd-snapshot (etcdctl snapshot save) before a control-plane scale-down or upgrade; keep prunes the files",
+        repair: "update (and diff/read when on): node-health on a control-plane node; NotReady nodes past the timeout drained, deleted, replaced",
     },
 
     check(news, olds = {}) {
@@ -222,6 +235,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         }
         v.integer("bootstrapTimeoutSeconds", inputs.bootstrapTimeoutSeconds, { min: 30, max: 86400, what: "a number of seconds" });
         checkEtcdSnapshots(v, inputs);
+        checkRepair(v, inputs.repair, inputs.role, inputs.count);
         if (olds.role !== undefined) {
             if (v.known(inputs.keyPair) && olds.keyPair !== undefined && olds.keyPair !== inputs.keyPair) {
                 v.fail(
@@ -268,7 +282,8 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         // deletes its vanished nodes from Kubernetes before replacing them.
         if (state.nodes.length && !nodes.length && olds.role === "control-plane") return undefined;
         const vanishedNodes = state.nodes.filter((n) => !live.has(n.vmId));
-        return { outs: { ...outputsOf({ ...state, nodes }, olds), vanishedNodes }, inputs: { count: nodes.length } };
+        const unhealthyNodes = await healthLook(ctx, olds, { nodes });
+        return { outs: { ...outputsOf({ ...state, nodes }, olds), vanishedNodes, unhealthyNodes }, inputs: { count: nodes.length } };
     },
 
     async update(ctx, id, olds, news) {
@@ -324,6 +339,26 @@ async function changeAccess(g: GroupContext, olds: Partial<NodeGroupOutputs>, ne
         } else {
             Object.assign(n, { access: now, sshHost: n.privateIp, sshPort: 22, portForwardingRuleId: "" });
         }
+    }
+}
+
+/**
+ * Nodes due for repair (diff and read), [] when repair is off (no SSH then). A look that fails (the control
+ * plane unreachable) is logged and finds nothing: it must not fail a preview or a refresh.
+ */
+async function healthLook(ctx: HookContext, inputs: Partial<NodeGroupOutputs>, olds: Partial<NodeGroupOutputs>): Promise<string[]> {
+    if (!repairSpec(inputs.repair) || typeof inputs.sshPrivateKey !== "string") return [];
+    // Only SSH: no Mold client is made (a diff may run without Mold credentials).
+    const state = stateOf(olds);
+    const group = { inputs: checked(inputs as NodeGroupInputs), state };
+    const fleet = fleetOf(ctx, group.inputs);
+    try {
+        return await nodesDueForRepair(fleet, admins(group), { inputs: group.inputs, nodes: state.nodes }, (m) => ctx.log(m));
+    } catch (e) {
+        ctx.log(`node health not read (${(e as Error).message}); no repair decided`);
+        return [];
+    } finally {
+        fleet.close();
     }
 }
 

@@ -90,6 +90,12 @@ export interface ResourceDefinition<I extends Wire = Wire, O extends Wire = Wire
      */
     needsRepair?(olds: Olds<O>): boolean;
     /**
+     * Optional: asked by diff and update when nothing else calls for an update, whether the object needs one
+     * anyway for what only a look can tell (a node group's NotReady nodes under `repair`). Reads only; answers
+     * false without any I/O when the inputs do not ask for such looks.
+     */
+    lookForRepair?(ctx: HookContext, id: string, olds: Olds<O>, news: I): Promise<boolean>;
+    /**
      * Pure validation and defaults; no API call. Must let unknown values (UNKNOWN) through. `news` carry the
      * schema's input names with the values the program sent (not validated yet: that is check's job). `olds`
      * are the previous inputs ({} on create), for rules about a change (a Kubernetes upgrade's step); optional,
@@ -215,8 +221,12 @@ async function dispatch(
                 return { inputs: sanitize({ ...inputs, __provider: news.__provider }), failures };
             }
             case "diff": {
-                const [, olds, news] = args as [string, Wire, Wire];
-                return diffInputs(def, olds, news);
+                const [id, olds, news] = args as [string, Wire, Wire];
+                const result = diffInputs(def, olds, news);
+                if (!result.changes && def.lookForRepair && !containsUnknown(news)) {
+                    result.changes = await def.lookForRepair(contextFor(kind, settings, id), id, olds, news);
+                }
+                return result;
             }
             case "create": {
                 const [inputs] = args as [Wire];
@@ -243,7 +253,11 @@ async function dispatch(
             }
             case "update": {
                 const [id, olds, news] = args as [string, Wire, Wire];
-                const needsWork = changedInputs(def, olds, news).length > 0 || olds.createIncomplete === true || (def.needsRepair?.(olds) ?? false);
+                const needsWork =
+                    changedInputs(def, olds, news).length > 0 ||
+                    olds.createIncomplete === true ||
+                    (def.needsRepair?.(olds) ?? false) ||
+                    ((await def.lookForRepair?.(contextFor(kind, settings, id), id, olds, news)) ?? false);
                 // A provider-code-only change needs no API call: re-emit the outputs with the new inputs.
                 const outs = needsWork ? await def.update(contextFor(kind, settings, id), id, olds, news) : {};
                 return { outs: sanitize({ ...olds, ...news, ...outs, createIncomplete: undefined }) };

@@ -756,6 +756,12 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
     declare public readonly endpoint: pulumi.Output<string>;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
     declare public readonly bastion: pulumi.Output<plain.NodeGroupBastion | undefined>;
+    /**
+     * Replace nodes NotReady for longer than notReadyTimeout on up and refresh (off by default): drained (best effort), deleted, and a new node joins; maxUnhealthy at a time (default 1), never breaking a control plane's etcd quorum.
+     */
+    declare public readonly repair: pulumi.Output<plain.NodeRepair | undefined>;
+    /** With repair on: nodes a refresh found NotReady past repair.notReadyTimeout; the next update replaces them. */
+    declare public readonly unhealthyNodes: pulumi.Output<string[] | undefined>;
 
     protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: NodeGroupArgs, opts?: pulumi.CustomResourceOptions) {
         super(
@@ -792,6 +798,7 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 etcdSnapshots: args.etcdSnapshots,
                 importId: args.importId,
                 bastion: args.bastion,
+                repair: args.repair,
                 etcdSnapshotFiles: undefined,
                 nodes: undefined,
                 vanishedNodes: undefined,
@@ -800,6 +807,7 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 initialised: undefined,
                 kubeconfig: undefined,
                 endpoint: undefined,
+                unhealthyNodes: undefined,
             },
             { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "sshPrivateKey", "kubeconfig"] },
             "mold",

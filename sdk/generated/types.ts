@@ -96,6 +96,8 @@ export interface NodeGroupSpec {
     sshAccess?: "control-plane" | "port-forward" | "bastion";
     /** port-forward access: the first of the group's 100 forwarded ports (default from sshPortBase and the group's position). */
     sshPortStart?: number;
+    /** Node repair for this group (off by default); see NodeGroup.repair. */
+    repair?: pulumi.Input<NodeRepair>;
 }
 
 /** A jump host of your own for sshAccess bastion. */
@@ -108,6 +110,14 @@ export interface NodeGroupBastion {
     username?: pulumi.Input<string>;
     /** The bastion's SSH host public key, pinned. */
     hostPublicKey: pulumi.Input<string>;
+}
+
+/** Node repair: a node NotReady for longer than notReadyTimeout is drained (best effort), deleted and replaced. */
+export interface NodeRepair {
+    /** How long a node may be NotReady before it is replaced: whole h, m, s ("90s", "10m", "1h30m"); at least 1m. */
+    notReadyTimeout: pulumi.Input<string>;
+    /** Nodes replaced at a time (default 1); on a control plane at most (count-1)/2, so etcd keeps its quorum. */
+    maxUnhealthy?: pulumi.Input<number>;
 }
 
 /** A private container registry for the cluster's nodes. */
@@ -530,6 +540,10 @@ export interface NodeGroupArgs {
     importId?: pulumi.Input<string>;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
     bastion?: pulumi.Input<NodeGroupBastion>;
+    /**
+     * Replace nodes NotReady for longer than notReadyTimeout on up and refresh (off by default): drained (best effort), deleted, and a new node joins; maxUnhealthy at a time (default 1), never breaking a control plane's etcd quorum.
+     */
+    repair?: pulumi.Input<NodeRepair>;
 }
 
 /** The arguments of ExternalKubernetesCluster: A self-managed cluster registered in Mold's Kubernetes list (clustertype ExternalManaged); node groups add and remove their VMs. Deleting it leaves the VMs to their node groups. */

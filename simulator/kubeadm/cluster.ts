@@ -77,11 +77,17 @@ export function controlPlaneClusterOf(state: SimState, node: EmulatedNode): Kube
     return clustersTable(state)[node.kubeadm.clusterId];
 }
 
-/** Ready: joined (its kubelet.conf points at this cluster), the cluster has a CNI, and the VM runs. */
+/** Ready: joined (its kubelet.conf points at this cluster), the cluster has a CNI, the VM and its kubelet run. */
 export function nodeReady(state: SimState, cluster: KubeadmCluster, n: KubeadmNode): boolean {
     const emulated = (state.tables[T.emulatedNodes] ?? {})[n.vmId] as EmulatedNode | undefined;
     const vm = (state.tables[T.vms] ?? {})[n.vmId];
-    return !!cluster.cni && vm?.state === "Running" && emulated?.kubeadm.clusterId === cluster.id && emulated.kubeadm.kubeletConf;
+    return (
+        !!cluster.cni &&
+        vm?.state === "Running" &&
+        emulated?.kubeadm.clusterId === cluster.id &&
+        emulated.kubeadm.kubeletConf &&
+        emulated.kubelet?.running !== false
+    );
 }
 
 /** Whether the node is a live control-plane member of the cluster: joined as one, VM running. */

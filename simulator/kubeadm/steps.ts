@@ -21,6 +21,7 @@ import {
     API_SERVER_PORT,
 } from "./cluster";
 import { controlPlaneJoinRefusal, ETCD_STEPS, leaveOnReset, noteMember } from "./etcd";
+import { nodeHealth } from "./health";
 import { adminKubeconfig, caCertHash, createKubeadmPki, firstServiceIp } from "./pki";
 import { routesTo, splitEndpoint, vmAddresses } from "../records/routing";
 
@@ -362,6 +363,7 @@ export const CLUSTER_STEPS: Record<string, StepHandler> = {
     "reset-node": resetNode,
     "etcd-snapshot": ETCD_STEPS["etcd-snapshot"],
     "etcd-member-remove": ETCD_STEPS["etcd-member-remove"],
+    "node-health": nodeHealth,
 };
 
 /** Everything an emulated node runs: its own steps (ssh/node-state.ts) and the kubeadm ones, with wait-ready. */

@@ -52,6 +52,8 @@ export interface EmulatedNode {
     packages: { kubelet?: string; kubeadm?: string; kubectl?: string; held: boolean; kubeletEnabled: boolean };
     /** /etc/kubernetes on the node: admin.conf exists on control-plane nodes, kubelet.conf on every joined node. */
     kubeadm: { clusterId?: string; role?: "control-plane" | "worker"; nodeName?: string; adminConf: boolean; kubeletConf: boolean };
+    /** The kubelet service, once a test stopped or started it (POST /sim/nodes/<vm>/kubelet); running when absent. */
+    kubelet?: { running: boolean; since: string };
     /** Times each step's effect was applied (a step re-run that found its work done does not count). */
     counters: Record<string, number>;
     /** User names that logged in, in first-seen order. */
