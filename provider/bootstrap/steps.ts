@@ -18,6 +18,8 @@ export const STEPS = [
     "admin-kubeconfig",
     "drain-node",
     "reset-node",
+    "kubeadm-upgrade",
+    "uncordon-node",
 ] as const;
 
 export type StepName = (typeof STEPS)[number];
@@ -41,6 +43,9 @@ export const STEP_TIMEOUT_MS: Record<StepName, number> = {
     "admin-kubeconfig": 5 * MINUTE,
     "drain-node": 5 * MINUTE,
     "reset-node": 5 * MINUTE,
+    // kubeadm upgrade apply pulls the new images and restarts every static pod.
+    "kubeadm-upgrade": 15 * MINUTE,
+    "uncordon-node": 5 * MINUTE,
 };
 
 export function isStepName(name: string): name is StepName {
