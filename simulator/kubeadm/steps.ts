@@ -22,6 +22,7 @@ import {
 } from "./cluster";
 import { adminKubeconfig, caCertHash, createKubeadmPki, firstServiceIp } from "./pki";
 import { routesTo, splitEndpoint, vmAddresses } from "../records/routing";
+import { UPGRADE_STEPS, withKubeletSkew } from "./upgrade";
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const KUBECTL_NO_SERVER = "The connection to the server localhost:8080 was refused - did you specify the right host or port?";
@@ -350,12 +351,13 @@ export function waitReadyCheck(ctx: StepContext, timedOut: boolean): StepResult 
 export const CLUSTER_STEPS: Record<string, StepHandler> = {
     "kubeadm-init": kubeadmInit,
     "join-info": joinInfo,
-    "kubeadm-join": kubeadmJoin,
+    "kubeadm-join": withKubeletSkew(kubeadmJoin),
     cni,
     "node-metadata": nodeMetadata,
     "admin-kubeconfig": adminConfig,
     "drain-node": drainNode,
     "reset-node": resetNode,
+    ...UPGRADE_STEPS,
 };
 
 /** Everything an emulated node runs: its own steps (ssh/node-state.ts) and the kubeadm ones, with wait-ready. */
