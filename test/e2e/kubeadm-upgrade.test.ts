@@ -213,3 +213,50 @@ test("1.31 → 1.32 → 1.33 with three control-plane nodes and two worker group
     t.false(new RegExp(`${applyNode}: kubeadm upgrade`).test(resumed.stderr), "the node already at 1.33.1 was skipped");
     t.deepEqual([...new Set(after133.map((n) => n.kubeletVersion))], ["1.33.1"]);
 });
+
+test("a step failing on a worker part-way: the up fails naming node and step, the versions reached are recorded, the next up upgrades only what is left", async (t) => {
+    const { sim, run, exec, state } = await world(t);
+    const small = ["controlPlaneCount=1", "inplaceCount=2", "replacedCount=0", "maxUnavailable=1"];
+    const first = await run("up", ...small);
+    t.is((first.result!.outputs.nodes as any[]).filter((n) => n.group === "inplace").length, 2);
+    // The group upgrades its nodes in slot order: the victim is the second.
+    const inGroup = state().resources.find((r: any) => String(r.urn).endsWith("::up-inplace")).outputs.nodes as any[];
+    const workers = [...inGroup].sort((a, b) => a.slot - b.slot).map((n) => n.name);
+    const [firstWorker, victim] = workers;
+    sim.setSshFaults({ fails: [{ step: "kubeadm-upgrade", node: victim, exitCode: 1, stderr: "error execution phase preflight: injected" }] });
+    const broken = await exec("up", ...small, "version=1.32.5");
+    t.not(broken.code, 0);
+    t.regex(broken.stderr, new RegExp(`${victim}: step kubeadm-upgrade failed with exit code 1`));
+    const group = state().resources.find((r: any) => String(r.urn).endsWith("::up-inplace"));
+    const recorded = Object.fromEntries((group.outputs.nodes as any[]).map((n) => [n.name, n.kubeletVersion]));
+    t.deepEqual(recorded, { [firstWorker]: "1.32.5", [victim]: "1.31.9" });
+    t.is(sim.kubeadmClusters()[0].version, "1.32.5", "the control plane was upgraded before the workers");
+
+    sim.setSshFaults({});
+    const resumed = await run("up", ...small, "version=1.32.5");
+    t.regex(resumed.stderr, new RegExp(`upgrading ${victim} \\(1\\.31\\.9\\) to Kubernetes 1\\.32\\.5`));
+    t.false(new RegExp(`${firstWorker}: kubeadm upgrade`).test(resumed.stderr), "the worker already at 1.32.5 is left alone");
+    t.deepEqual(
+        (resumed.result!.outputs.nodes as any[]).map((n) => n.kubeletVersion),
+        ["1.32.5", "1.32.5", "1.32.5"],
+    );
+    const nodes = new Map<string, any>(sim.emulatedNodes().map((n: any) => [n.hostname, n]));
+    for (const name of workers) {
+        t.is(steps(nodes.get(name), "kubeadm-upgrade"), 1, `${name}: kubeadm-upgrade applied once`);
+        t.is(steps(nodes.get(name), "kube-packages"), 3, `${name}: prepared, then kubeadm, then kubelet/kubectl`);
+    }
+    // maxUnavailable 1: the first worker was back (uncordoned at 1.32.5) before the victim's upgrade began.
+    const seq = (name: string, step: string) => nodes.get(name).history.find((h: any) => h.step === step && h.outcome !== "already").seq;
+    t.true(
+        Math.max(
+            ...nodes
+                .get(firstWorker)
+                .history.filter((h: any) => h.step === "kube-packages")
+                .map((h: any) => h.seq),
+        ) < seq(victim, "kubeadm-upgrade"),
+    );
+    t.false(
+        sim.kubeadmClusters()[0].nodes.some((n: any) => n.unschedulable),
+        "nothing left cordoned",
+    );
+});

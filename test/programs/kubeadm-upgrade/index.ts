@@ -17,10 +17,10 @@ const cluster = new mold.KubeadmCluster("up", {
     template: "ubuntu-22.04",
     keyPair: key.name,
     sshPrivateKey: key.privateKey,
-    controlPlane: { count: 3 },
+    controlPlane: { count: config.getNumber("controlPlaneCount") ?? 3 },
     workerGroups: {
-        inplace: { count: 2, maxUnavailable: config.getNumber("maxUnavailable") ?? 2, labels: { pool: "inplace" } },
-        replaced: { count: 1, upgradeStrategy: "replace", labels: { pool: "replaced" } },
+        inplace: { count: config.getNumber("inplaceCount") ?? 2, maxUnavailable: config.getNumber("maxUnavailable") ?? 2, labels: { pool: "inplace" } },
+        replaced: { count: config.getNumber("replacedCount") ?? 1, upgradeStrategy: "replace", labels: { pool: "replaced" } },
     },
     registerInMold: false,
 });
