@@ -149,18 +149,28 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
                     sshAccess: spec.sshAccess ?? (args.bastion ? "bastion" : "control-plane"),
                     sshPortStart: spec.sshAccess === "port-forward" ? (spec.sshPortStart ?? base + 100 * (i + 1)) : undefined,
                     controlPlaneNodes: this.controlPlane.nodes,
+                    // Upgrades: a group may lag the control plane (never lead it), checked at preview by the group.
+                    kubernetesVersion: spec.kubernetesVersion ?? args.kubernetesVersion,
+                    controlPlaneVersion: args.kubernetesVersion,
+                    upgradeStrategy: spec.upgradeStrategy,
+                    maxUnavailable: spec.maxUnavailable,
                 },
                 parent,
             );
         });
         const groups: [string, NodeGroup][] = [["control-plane", this.controlPlane], ...Object.entries(this.workers)];
-        this.nodes = pulumi
-            .all(groups.map(([, g]) => g.nodes))
-            .apply((lists) =>
-                lists.flatMap((nodes: NodeGroupNode[], i) =>
-                    nodes.map((n) => ({ name: n.name, group: groups[i][0], role: i === 0 ? "control-plane" : "worker", vmId: n.vmId, privateIp: n.privateIp })),
-                ),
-            );
+        this.nodes = pulumi.all(groups.map(([, g]) => g.nodes)).apply((lists) =>
+            lists.flatMap((nodes: NodeGroupNode[], i) =>
+                nodes.map((n) => ({
+                    name: n.name,
+                    group: groups[i][0],
+                    role: i === 0 ? "control-plane" : "worker",
+                    vmId: n.vmId,
+                    privateIp: n.privateIp,
+                    ...(n.kubeletVersion ? { kubeletVersion: n.kubeletVersion } : {}),
+                })),
+            ),
+        );
         this.endpoint = this.controlPlane.endpoint;
         this.kubeconfig = pulumi.secret(this.controlPlane.kubeconfig);
         this.publicIpAddressId = ip;

@@ -13,6 +13,7 @@ import type { ClusterRecord } from "./records/cluster";
 import { SerialRuns } from "./serial-runs";
 import { Simulator } from "./simulator";
 import { clusterServedAt, KubeadmCluster } from "./kubeadm/cluster";
+import { servedApiVersion } from "./kubeadm/upgrade";
 import { asClusterPki } from "./kubeadm/pki";
 import { splitEndpoint } from "./records/routing";
 import { cksNodes, kubeadmNodes, nodeTable, status, versionInfo } from "./kube-api-objects";
@@ -238,7 +239,7 @@ export class KubeApiManager {
         if (target.kind === "kubeadm") {
             const c = this.kubeadmClusters().find((x) => x.id === target.clusterId);
             if (!c || clusterServedAt(state, c.endpoint)?.id !== c.id) return undefined;
-            return { semver: c.version, nodes: () => kubeadmNodes(state, c, this.simulator.clock.now()) };
+            return { semver: servedApiVersion(state, c), nodes: () => kubeadmNodes(state, c, this.simulator.clock.now()) };
         }
         const cluster = this.clusters().find((c) => c.id === target.clusterId);
         if (!cluster || !API_UP_STATES.has(cluster.state)) return undefined;

@@ -21,6 +21,8 @@ export const STEPS = [
     "etcd-snapshot",
     "etcd-member-remove",
     "node-health",
+    "kubeadm-upgrade",
+    "uncordon-node",
 ] as const;
 
 export type StepName = (typeof STEPS)[number];
@@ -47,6 +49,9 @@ export const STEP_TIMEOUT_MS: Record<StepName, number> = {
     "etcd-snapshot": 10 * MINUTE,
     "etcd-member-remove": 5 * MINUTE,
     "node-health": 2 * MINUTE,
+    // kubeadm upgrade apply pulls the new images and restarts every static pod.
+    "kubeadm-upgrade": 15 * MINUTE,
+    "uncordon-node": 5 * MINUTE,
 };
 
 export function isStepName(name: string): name is StepName {

@@ -78,6 +78,10 @@ export type NodeGroupNode = {
     createdAt: string;
     /** port-forward, control-plane or bastion (see sshAccess). */
     access: string;
+    /**
+     * Kubernetes version x.y.z the node's kubelet runs (recorded as each node finishes its upgrade; absent in states written before upgrades existed: the group's kubernetesVersion).
+     */
+    kubeletVersion?: string;
 };
 
 /** A node group of a KubeadmCluster. */
@@ -98,6 +102,12 @@ export type NodeGroupSpec = {
     sshPortStart?: number;
     /** Node repair for this group (off by default); see NodeGroup.repair. */
     repair?: NodeRepair;
+    /** Default: the cluster's. May lag the control plane by up to three minors, never lead it; a change upgrades the group. */
+    kubernetesVersion?: string;
+    /** in-place (default) or replace: how a Kubernetes version change reaches the group's nodes. */
+    upgradeStrategy?: "in-place" | "replace";
+    /** Nodes upgraded in place at a time (1 to count; default 1). */
+    maxUnavailable?: number;
 };
 
 /** A jump host of your own for sshAccess bastion. */
@@ -176,6 +186,8 @@ export type KubeadmClusterNode = {
     vmId: string;
     /** The VM's address on the cluster network. */
     privateIp: string;
+    /** Kubernetes version x.y.z of the node's kubelet. */
+    kubeletVersion?: string;
 };
 
 /** etcd snapshots of a control plane: taken on a control-plane node before an upgrade or a control-plane scale-down. */
@@ -886,8 +898,20 @@ export type NodeGroupInputs = {
     sshPortStart?: number;
     /** Who may reach the nodes' SSH ports (default 0.0.0.0/0); changed in place. */
     sshCidrs?: string[];
-    /** Kubernetes version x.y.z from pkgs.k8s.io (1.24-1.35); in-place upgrades are refused. */
+    /**
+     * Kubernetes version x.y.z from pkgs.k8s.io (1.24-1.35). A change upgrades the nodes in place (kubeadm upgrade, then kubelet/kubectl per node: drained, upgraded, uncordoned): to a newer patch of the same minor or to the next minor only; a skip or a downgrade is refused at preview.
+     */
     kubernetesVersion: string;
+    /**
+     * Workers: the control plane's kubernetesVersion (KubeadmCluster passes it). The group's kubernetesVersion may not be newer than it nor more than three minors older (Kubernetes' version skew policy); checked at preview.
+     */
+    controlPlaneVersion?: string;
+    /**
+     * How a kubernetesVersion change reaches the nodes: in-place (default: drained, packages upgraded, uncordoned, maxUnavailable at a time; control-plane nodes one at a time) or replace (workers: a new node at the new version joins before an old one is drained and deleted, as offering changes roll).
+     */
+    upgradeStrategy?: "in-place" | "replace";
+    /** Workers upgraded in place at the same time (at least 1, at most count; default 1). */
+    maxUnavailable?: number;
     /** Control plane: host:port of the API load balancer; cannot change. */
     controlPlaneEndpoint?: string;
     /** Control plane: the 6443 load-balancer rule the group puts its VMs behind; cannot change. */
@@ -960,8 +984,20 @@ export type NodeGroupOutputs = {
     sshPortStart?: number;
     /** Who may reach the nodes' SSH ports (default 0.0.0.0/0); changed in place. */
     sshCidrs: string[];
-    /** Kubernetes version x.y.z from pkgs.k8s.io (1.24-1.35); in-place upgrades are refused. */
+    /**
+     * Kubernetes version x.y.z from pkgs.k8s.io (1.24-1.35). A change upgrades the nodes in place (kubeadm upgrade, then kubelet/kubectl per node: drained, upgraded, uncordoned): to a newer patch of the same minor or to the next minor only; a skip or a downgrade is refused at preview.
+     */
     kubernetesVersion: string;
+    /**
+     * Workers: the control plane's kubernetesVersion (KubeadmCluster passes it). The group's kubernetesVersion may not be newer than it nor more than three minors older (Kubernetes' version skew policy); checked at preview.
+     */
+    controlPlaneVersion?: string;
+    /**
+     * How a kubernetesVersion change reaches the nodes: in-place (default: drained, packages upgraded, uncordoned, maxUnavailable at a time; control-plane nodes one at a time) or replace (workers: a new node at the new version joins before an old one is drained and deleted, as offering changes roll).
+     */
+    upgradeStrategy?: "in-place" | "replace";
+    /** Workers upgraded in place at the same time (at least 1, at most count; default 1). */
+    maxUnavailable?: number;
     /** Control plane: host:port of the API load balancer; cannot change. */
     controlPlaneEndpoint?: string;
     /** Control plane: the 6443 load-balancer rule the group puts its VMs behind; cannot change. */
@@ -1073,6 +1109,6 @@ export interface GeneratedKinds {
     VirtualMachine: { inputs: VirtualMachineInputs; outputs: VirtualMachineOutputs; handled: "name" | "displayName" | "zone" | "template" | "serviceOffering" | "networks" | "keyPair" | "userData" | "userDataMaxLength" | "rootDiskSize" | "affinityGroups" | "desiredState" | "tags" };
     SshKeyPair: { inputs: SshKeyPairInputs; outputs: SshKeyPairOutputs; handled: "name" | "publicKey" };
     KubernetesCluster: { inputs: KubernetesClusterInputs; outputs: KubernetesClusterOutputs; handled: "name" | "description" | "zone" | "kubernetesVersion" | "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering" | "etcdNodes" | "nodeRootDiskSize" | "network" | "controlNodes" | "externalLoadBalancerIpAddress" | "size" | "keyPair" | "privateRegistry" | "autoscaling" | "desiredState" | "removeNodes" | "timeouts" };
-    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "repair" };
+    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneVersion" | "upgradeStrategy" | "maxUnavailable" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "repair" };
     ExternalKubernetesCluster: { inputs: ExternalKubernetesClusterInputs; outputs: ExternalKubernetesClusterOutputs; handled: "name" | "description" | "zone" | "network" | "keyPair" };
 }

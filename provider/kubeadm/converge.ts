@@ -23,6 +23,7 @@ import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes, Ss
 import { word } from "../runtime/plural";
 import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, Taint } from "./spec";
 import { afterRepairReset, repairNodes } from "./repair";
+import { recordVersions, rollTarget, upgradeInPlace } from "./upgrade";
 
 export interface GroupState {
     nodes: NodeRecord[];
@@ -193,7 +194,7 @@ async function bootstrap(g: GroupContext, pending: NodeRecord[]): Promise<void> 
 
 function markReady(g: GroupContext, node: NodeRecord, log: boolean): void {
     const i = g.state.nodes.findIndex((n) => n.vmId === node.vmId);
-    if (i >= 0) g.state.nodes[i] = { ...g.state.nodes[i], status: "ready" };
+    if (i >= 0) g.state.nodes[i] = { ...g.state.nodes[i], status: "ready", kubeletVersion: String(g.inputs.kubernetesVersion) };
     if (log) g.ctx.log(`${node.name}: Ready`);
 }
 
@@ -271,6 +272,7 @@ async function dropVanished(g: GroupContext): Promise<void> {
 export async function converge(g: GroupContext, oldInputs: GroupInputs | undefined): Promise<void> {
     const { inputs } = g;
     const count = Number(inputs.count);
+    recordVersions(g, oldInputs);
     if (g.state.nodes.length) await dropVanished(g);
     if (isControlPlane(inputs)) {
         // A member taken out behind our back is put back (only nodes whose API server runs).
@@ -282,7 +284,7 @@ export async function converge(g: GroupContext, oldInputs: GroupInputs | undefin
     if (oldInputs) await repairNodes(g, { admins, removeNode, addMachines, bootstrap }, count);
     // Shrinking first: unfinished nodes leave first (one that keeps failing never blocks a scale-down),
     // then outdated ones (they would be rolled anyway), then the newest.
-    const outdated = (n: NodeRecord) => outdatedNodes([n], g.placement).length > 0;
+    const outdated = (n: NodeRecord) => outdatedNodes([n], rollTarget(g, g.placement)).length > 0;
     const removing = nodesToRemove(g.state.nodes, count, (n) => n.status !== "ready" || outdated(n));
     if (isControlPlane(inputs) && g.state.initialised && removing.some((n) => n.status === "ready")) {
         await etcdSnapshot(
@@ -292,6 +294,8 @@ export async function converge(g: GroupContext, oldInputs: GroupInputs | undefin
         );
     }
     for (const node of removing) await removeNode(g, node);
+    // A kubernetesVersion change: the Ready nodes not at it are upgraded in place (upgrade.ts).
+    await upgradeInPlace(g);
     // Nodes a previous run left unfinished resume: every step is idempotent.
     const pending = g.state.nodes.filter((n) => n.status !== "ready");
     for (const n of pending) {
@@ -318,8 +322,8 @@ export async function converge(g: GroupContext, oldInputs: GroupInputs | undefin
         await g.fleet.withAdmin(admins(g), (a) => eachLimited(settled, ADMIN_CHANNELS, (n) => g.fleet.setMetadata(a, n.name, change)));
     }
     // Offering, template or key pair changed: one node at a time, a new one Ready before the old one leaves.
-    for (const old of outdatedNodes(g.state.nodes, g.placement)) {
-        g.ctx.log(`${old.name}: rolling to the new offering/template/key pair`);
+    for (const old of outdatedNodes(g.state.nodes, rollTarget(g, g.placement))) {
+        g.ctx.log(`${old.name}: rolling to the new offering/template/key pair/Kubernetes version`);
         const [fresh] = await addMachines(g, 1);
         await bootstrap(g, [fresh]);
         await removeNode(g, old);

@@ -27,6 +27,8 @@ export interface NodeRecord {
     /** "ready": bootstrapped, joined and Ready; "pending": the VM exists but bootstrap has not finished. */
     status: "ready" | "pending";
     createdAt: string;
+    /** Kubernetes version x.y.z of the node's kubelet, recorded as it joins or finishes an upgrade (upgrade-plan.ts). */
+    kubeletVersion?: string;
 }
 
 export type SshAccess = "port-forward" | "control-plane" | "bastion";
@@ -66,9 +68,21 @@ export function nodesToRemove(nodes: readonly NodeRecord[], count: number, prefe
     return [...nodes].sort((a, b) => rank(a) - rank(b) || b.createdAt.localeCompare(a.createdAt) || b.slot - a.slot).slice(0, excess);
 }
 
-/** Nodes built from an older offering, template or key pair: they are rolled one at a time. */
-export function outdatedNodes(nodes: readonly NodeRecord[], want: { serviceOfferingId: string; templateId: string; keyPair: string }): NodeRecord[] {
-    return nodes.filter((n) => n.serviceOfferingId !== want.serviceOfferingId || n.templateId !== want.templateId || n.keyPair !== want.keyPair);
+/**
+ * Nodes built from an older offering, template or key pair — or, when `kubernetesVersion` is given (workers
+ * upgraded with upgradeStrategy "replace"), whose recorded kubelet version differs: they are rolled one at a time.
+ */
+export function outdatedNodes(
+    nodes: readonly NodeRecord[],
+    want: { serviceOfferingId: string; templateId: string; keyPair: string; kubernetesVersion?: string },
+): NodeRecord[] {
+    return nodes.filter(
+        (n) =>
+            n.serviceOfferingId !== want.serviceOfferingId ||
+            n.templateId !== want.templateId ||
+            n.keyPair !== want.keyPair ||
+            (want.kubernetesVersion !== undefined && n.kubeletVersion !== undefined && n.kubeletVersion !== want.kubernetesVersion),
+    );
 }
 
 export interface MetadataChange {

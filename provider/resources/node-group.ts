@@ -22,6 +22,7 @@ import { nodeGroupSchema } from "../generated/schema";
 import type { NodeGroupInputs, NodeGroupOutputs } from "../generated/types";
 import type { HookContext, Reported, ResourceDefinition } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
+import { checkUpgradeInputs, checkVersionChange, versionPending } from "../kubeadm/upgrade";
 import { namesInMold } from "./check-names";
 import { untilHealthy } from "./kubernetes-cluster-ops";
 
@@ -139,7 +140,8 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
     needsRepair: (olds) =>
         (Array.isArray(olds.nodes) && olds.nodes.some((n) => n.status !== "ready")) ||
         (Array.isArray(olds.vanishedNodes) && olds.vanishedNodes.length > 0) ||
-        (Array.isArray(olds.unhealthyNodes) && olds.unhealthyNodes.length > 0 && !!repairSpec(olds.repair)),
+        (Array.isArray(olds.unhealthyNodes) && olds.unhealthyNodes.length > 0 && !!repairSpec(olds.repair)) ||
+        versionPending(olds),
     // With repair on, an up looks at the nodes' health (one read-only step) even when no input changed.
     lookForRepair: async (ctx, id, olds, news) => (await healthLook(ctx, { ...olds, ...news }, olds)).length > 0,
     replaceOnChanges: nodeGroupSchema.replaceOnChanges,
@@ -158,7 +160,10 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         sshAccess: "port forwards per node or jump hosts; update: forwards made or deleted",
         sshPortStart: "createPortForwardingRule publicport of node i: sshPortStart + slot",
         sshCidrs: "createPortForwardingRule cidrlist; update: each node's forward made again",
-        kubernetesVersion: "the kubelet/kubeadm/kubectl packages; a change is refused at check",
+        kubernetesVersion: "the kubelet/kubeadm/kubectl packages; update: kubeadm upgrade apply/node, each node drained, upgraded and uncordoned",
+        controlPlaneVersion: "the check's version skew rule for workers: nothing to send",
+        upgradeStrategy: "update of kubernetesVersion: in-place (kubeadm upgrade node per node) or replace (rolls the workers)",
+        maxUnavailable: "update of kubernetesVersion: workers upgraded in place at a time",
         controlPlaneEndpoint: "kubeadm init --control-plane-endpoint; a change is refused at check on a control plane",
         apiLoadBalancerRuleId: "assignToLoadBalancerRule for control-plane VMs; a change is refused at check on a control plane",
         cni: "the CNI applied after kubeadm init",
@@ -236,6 +241,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         v.integer("bootstrapTimeoutSeconds", inputs.bootstrapTimeoutSeconds, { min: 30, max: 86400, what: "a number of seconds" });
         checkEtcdSnapshots(v, inputs);
         checkRepair(v, inputs.repair, inputs.role, inputs.count);
+        checkUpgradeInputs(v, inputs);
         if (olds.role !== undefined) {
             if (v.known(inputs.keyPair) && olds.keyPair !== undefined && olds.keyPair !== inputs.keyPair) {
                 v.fail(
@@ -243,12 +249,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
                     `cannot change on an existing group ('${olds.keyPair}' → '${inputs.keyPair}'): its nodes accept only the old key, so they could not be drained or rolled with the new one; add a group with the new key pair and remove this one`,
                 );
             }
-            if (v.known(inputs.kubernetesVersion) && olds.kubernetesVersion !== undefined && olds.kubernetesVersion !== inputs.kubernetesVersion) {
-                v.fail(
-                    "kubernetesVersion",
-                    `cannot change from ${olds.kubernetesVersion} to ${inputs.kubernetesVersion}: upgrading a self-managed cluster in place is not supported yet`,
-                );
-            }
+            checkVersionChange(v, inputs, olds);
             if (olds.role === "control-plane") {
                 for (const p of IDENTITY) {
                     if (v.known(inputs[p]) && olds[p] !== undefined && !jsonEqual(olds[p], inputs[p])) {

@@ -705,8 +705,20 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
     declare public readonly sshPortStart: pulumi.Output<number | undefined>;
     /** Who may reach the nodes' SSH ports (default 0.0.0.0/0); changed in place. */
     declare public readonly sshCidrs: pulumi.Output<string[]>;
-    /** Kubernetes version x.y.z from pkgs.k8s.io (1.24-1.35); in-place upgrades are refused. */
+    /**
+     * Kubernetes version x.y.z from pkgs.k8s.io (1.24-1.35). A change upgrades the nodes in place (kubeadm upgrade, then kubelet/kubectl per node: drained, upgraded, uncordoned): to a newer patch of the same minor or to the next minor only; a skip or a downgrade is refused at preview.
+     */
     declare public readonly kubernetesVersion: pulumi.Output<string>;
+    /**
+     * Workers: the control plane's kubernetesVersion (KubeadmCluster passes it). The group's kubernetesVersion may not be newer than it nor more than three minors older (Kubernetes' version skew policy); checked at preview.
+     */
+    declare public readonly controlPlaneVersion: pulumi.Output<string | undefined>;
+    /**
+     * How a kubernetesVersion change reaches the nodes: in-place (default: drained, packages upgraded, uncordoned, maxUnavailable at a time; control-plane nodes one at a time) or replace (workers: a new node at the new version joins before an old one is drained and deleted, as offering changes roll).
+     */
+    declare public readonly upgradeStrategy: pulumi.Output<"in-place" | "replace" | undefined>;
+    /** Workers upgraded in place at the same time (at least 1, at most count; default 1). */
+    declare public readonly maxUnavailable: pulumi.Output<number | undefined>;
     /** Control plane: host:port of the API load balancer; cannot change. */
     declare public readonly controlPlaneEndpoint: pulumi.Output<string | undefined>;
     /** Control plane: the 6443 load-balancer rule the group puts its VMs behind; cannot change. */
@@ -784,6 +796,9 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 sshPortStart: args.sshPortStart,
                 sshCidrs: args.sshCidrs,
                 kubernetesVersion: args.kubernetesVersion,
+                controlPlaneVersion: args.controlPlaneVersion,
+                upgradeStrategy: args.upgradeStrategy,
+                maxUnavailable: args.maxUnavailable,
                 controlPlaneEndpoint: args.controlPlaneEndpoint,
                 apiLoadBalancerRuleId: args.apiLoadBalancerRuleId,
                 cni: args.cni,

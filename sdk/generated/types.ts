@@ -78,6 +78,10 @@ export interface NodeGroupNode {
     createdAt: string;
     /** port-forward, control-plane or bastion (see sshAccess). */
     access: string;
+    /**
+     * Kubernetes version x.y.z the node's kubelet runs (recorded as each node finishes its upgrade; absent in states written before upgrades existed: the group's kubernetesVersion).
+     */
+    kubeletVersion?: string;
 }
 
 /** A node group of a KubeadmCluster. */
@@ -98,6 +102,12 @@ export interface NodeGroupSpec {
     sshPortStart?: number;
     /** Node repair for this group (off by default); see NodeGroup.repair. */
     repair?: pulumi.Input<NodeRepair>;
+    /** Default: the cluster's. May lag the control plane by up to three minors, never lead it; a change upgrades the group. */
+    kubernetesVersion?: pulumi.Input<string>;
+    /** in-place (default) or replace: how a Kubernetes version change reaches the group's nodes. */
+    upgradeStrategy?: pulumi.Input<"in-place" | "replace">;
+    /** Nodes upgraded in place at a time (1 to count; default 1). */
+    maxUnavailable?: pulumi.Input<number>;
 }
 
 /** A jump host of your own for sshAccess bastion. */
@@ -176,6 +186,8 @@ export interface KubeadmClusterNode {
     vmId: string;
     /** The VM's address on the cluster network. */
     privateIp: string;
+    /** Kubernetes version x.y.z of the node's kubelet. */
+    kubeletVersion?: string;
 }
 
 /** etcd snapshots of a control plane: taken on a control-plane node before an upgrade or a control-plane scale-down. */
@@ -506,8 +518,20 @@ export interface NodeGroupArgs {
     sshPortStart?: pulumi.Input<number>;
     /** Who may reach the nodes' SSH ports (default 0.0.0.0/0); changed in place. */
     sshCidrs?: pulumi.Input<pulumi.Input<string>[]>;
-    /** Kubernetes version x.y.z from pkgs.k8s.io (1.24-1.35); in-place upgrades are refused. */
+    /**
+     * Kubernetes version x.y.z from pkgs.k8s.io (1.24-1.35). A change upgrades the nodes in place (kubeadm upgrade, then kubelet/kubectl per node: drained, upgraded, uncordoned): to a newer patch of the same minor or to the next minor only; a skip or a downgrade is refused at preview.
+     */
     kubernetesVersion: pulumi.Input<string>;
+    /**
+     * Workers: the control plane's kubernetesVersion (KubeadmCluster passes it). The group's kubernetesVersion may not be newer than it nor more than three minors older (Kubernetes' version skew policy); checked at preview.
+     */
+    controlPlaneVersion?: pulumi.Input<string>;
+    /**
+     * How a kubernetesVersion change reaches the nodes: in-place (default: drained, packages upgraded, uncordoned, maxUnavailable at a time; control-plane nodes one at a time) or replace (workers: a new node at the new version joins before an old one is drained and deleted, as offering changes roll).
+     */
+    upgradeStrategy?: pulumi.Input<"in-place" | "replace">;
+    /** Workers upgraded in place at the same time (at least 1, at most count; default 1). */
+    maxUnavailable?: pulumi.Input<number>;
     /** Control plane: host:port of the API load balancer; cannot change. */
     controlPlaneEndpoint?: pulumi.Input<string>;
     /** Control plane: the 6443 load-balancer rule the group puts its VMs behind; cannot change. */
@@ -574,7 +598,9 @@ export interface KubeadmClusterArgs {
     networkCidr?: pulumi.Input<string>;
     /** Public IP for the API and SSH ports; default a new one. */
     publicIpAddressId?: pulumi.Input<string>;
-    /** x.y.z. */
+    /**
+     * x.y.z. A change upgrades the cluster in place: the control plane first (kubeadm upgrade apply, then upgrade node one node at a time), then each worker group that follows it; the next patch or the next minor only.
+     */
     kubernetesVersion: pulumi.Input<string>;
     /** flannel (default) or calico. */
     cni?: pulumi.Input<string>;

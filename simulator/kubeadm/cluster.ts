@@ -32,6 +32,10 @@ export interface KubeadmNode {
     kubeletVersion: string;
     /** Cordoned (drained, kept): `spec.unschedulable`. */
     unschedulable?: boolean;
+    /** Control-plane nodes: the kube-apiserver version it runs (unset: the cluster's version); see upgrade.ts. */
+    apiServerVersion?: string;
+    /** The version `kubeadm upgrade apply/node` last configured the node for. */
+    configVersion?: string;
 }
 
 export interface KubeadmCluster {

@@ -24,6 +24,7 @@ import { controlPlaneJoinRefusal, ETCD_STEPS, leaveOnReset, noteMember } from ".
 import { nodeHealth } from "./health";
 import { adminKubeconfig, caCertHash, createKubeadmPki, firstServiceIp } from "./pki";
 import { routesTo, splitEndpoint, vmAddresses } from "../records/routing";
+import { UPGRADE_STEPS, withKubeletSkew } from "./upgrade";
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const KUBECTL_NO_SERVER = "The connection to the server localhost:8080 was refused - did you specify the right host or port?";
@@ -355,7 +356,7 @@ export function waitReadyCheck(ctx: StepContext, timedOut: boolean): StepResult 
 export const CLUSTER_STEPS: Record<string, StepHandler> = {
     "kubeadm-init": kubeadmInit,
     "join-info": joinInfo,
-    "kubeadm-join": kubeadmJoin,
+    "kubeadm-join": withKubeletSkew(kubeadmJoin),
     cni,
     "node-metadata": nodeMetadata,
     "admin-kubeconfig": adminConfig,
@@ -364,6 +365,7 @@ export const CLUSTER_STEPS: Record<string, StepHandler> = {
     "etcd-snapshot": ETCD_STEPS["etcd-snapshot"],
     "etcd-member-remove": ETCD_STEPS["etcd-member-remove"],
     "node-health": nodeHealth,
+    ...UPGRADE_STEPS,
 };
 
 /** Everything an emulated node runs: its own steps (ssh/node-state.ts) and the kubeadm ones, with wait-ready. */

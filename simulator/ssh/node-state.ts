@@ -138,10 +138,14 @@ const kubePackages: StepHandler = ({ node, env }) => {
             `E: Version '${version}-1.1' for 'kubelet' was not found\nE: Version '${version}-1.1' for 'kubeadm' was not found\nE: Version '${version}-1.1' for 'kubectl' was not found`,
         );
     }
+    // PM_PACKAGES: an upgrade moves kubeadm first, then kubelet and kubectl.
+    const names = (env.PM_PACKAGES ?? "kubelet kubeadm kubectl").split(/\s+/).filter(Boolean);
+    const unknown = names.find((n) => n !== "kubelet" && n !== "kubeadm" && n !== "kubectl");
+    if (unknown) return fail(1, `error: PM_PACKAGES may list kubelet, kubeadm and kubectl only, got '${unknown}'`);
     const p = node.packages;
-    const changed = p.kubelet !== version || p.kubeadm !== version || p.kubectl !== version || !p.held || !p.kubeletEnabled;
-    node.packages = { kubelet: version, kubeadm: version, kubectl: version, held: true, kubeletEnabled: true };
-    return ok(result("kubeadm-version", `v${version}`), changed);
+    const changed = names.some((n) => p[n as "kubelet"] !== version) || !p.held || !p.kubeletEnabled;
+    node.packages = { ...p, ...Object.fromEntries(names.map((n) => [n, version])), held: true, kubeletEnabled: true };
+    return ok(result("kubeadm-version", `v${node.packages.kubeadm}`), changed);
 };
 
 export const NODE_STEPS: Record<string, StepHandler> = {

@@ -15,11 +15,23 @@ main() {
         exit 1
     fi
     local minor="${BASH_REMATCH[1]}.${BASH_REMATCH[2]}"
+    # An upgrade moves kubeadm first (PM_PACKAGES=kubeadm), then kubelet and kubectl once the node is drained.
+    local packages=() pkg
+    read -r -a packages <<<"${PM_PACKAGES:-kubelet kubeadm kubectl}"
+    for pkg in "${packages[@]}"; do
+        case "$pkg" in
+            kubelet | kubeadm | kubectl) ;;
+            *)
+                echo "error: PM_PACKAGES may list kubelet, kubeadm and kubectl only, got '$pkg'" >&2
+                exit 1
+                ;;
+        esac
+    done
     install -d -m 0700 "$LOG_DIR"
     step_lock kube-packages
     logged dpkg --configure -a
 
-    local missing=() pkg
+    local missing=()
     for pkg in apt-transport-https ca-certificates curl; do
         package_installed "$pkg" || missing+=("$pkg")
     done
@@ -56,24 +68,32 @@ main() {
         exit 1
     fi
 
-    local installed_all=1
-    for pkg in kubelet kubeadm kubectl; do
-        [ "$(installed_version "$pkg")" = "$deb_version" ] || installed_all=0
+    local outdated=() kubelet_moved=0
+    for pkg in "${packages[@]}"; do
+        if [ "$(installed_version "$pkg")" != "$deb_version" ]; then
+            outdated+=("$pkg")
+            [ "$pkg" != kubelet ] || kubelet_moved=1
+        fi
     done
-    if [ "$installed_all" = 0 ]; then
-        logged apt-mark unhold kubelet kubeadm kubectl
-        logged apt_get install --no-install-recommends --allow-downgrades --allow-change-held-packages \
-            "kubelet=$deb_version" "kubeadm=$deb_version" "kubectl=$deb_version"
-        echo "kubelet, kubeadm and kubectl $deb_version installed"
+    if [ "${#outdated[@]}" -gt 0 ]; then
+        logged apt-mark unhold "${outdated[@]}"
+        logged apt_get install --no-install-recommends --allow-downgrades --allow-change-held-packages "${outdated[@]/%/=$deb_version}"
+        echo "${outdated[*]} $deb_version installed"
     fi
     # Held, so an unattended upgrade never moves the node to another Kubernetes version.
     logged apt-mark hold kubelet kubeadm kubectl
     systemctl enable kubelet >/dev/null 2>&1
+    # A kubelet that moved on a running node starts its new binary now (a fresh node's starts at join).
+    if [ "$kubelet_moved" = 1 ] && systemctl is-active --quiet kubelet; then
+        systemctl daemon-reload
+        systemctl restart kubelet
+        echo "pulumi-mold: kubelet-restarted=1"
+    fi
 
     # As kubeadm prints it: v<x.y.z>.
     local kubeadm_version
     kubeadm_version="$(kubeadm version -o short </dev/null)"
-    if [ "$kubeadm_version" != "v$version" ]; then
+    if [[ " ${packages[*]} " == *" kubeadm "* ]] && [ "$kubeadm_version" != "v$version" ]; then
         echo "error: kubeadm reports $kubeadm_version after installing $deb_version" >&2
         exit 1
     fi

@@ -224,11 +224,12 @@ export const CLUSTER_ROWS: Row[] = [
     { kind: "NodeGroup", case: "worker count above 100", inputs: { ...NG, count: 101 }, property: "count", message: /at most 100/ },
     {
         kind: "NodeGroup",
-        case: "in-place upgrade",
+        case: "upgrade skipping a minor",
         olds: { ...NG },
-        inputs: { ...NG, kubernetesVersion: "1.33.1" },
+        inputs: { ...NG, kubernetesVersion: "1.34.1" },
         property: "kubernetesVersion",
-        message: /cannot change from 1\.32\.5 to 1\.33\.1/,
+        message:
+            /cannot change from 1\.32\.5 to 1\.34\.1: kubeadm upgrades one minor release at a time; allowed next from 1\.32\.5: a newer patch of 1\.32 or a 1\.33\.x release/,
     },
     {
         kind: "NodeGroup",

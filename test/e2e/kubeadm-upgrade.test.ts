@@ -1,0 +1,262 @@
+// Kubernetes upgrades of a self-managed HA cluster through the engine (test/programs/kubeadm-upgrade: three
+// control-plane nodes, a worker group upgraded in place two at a time, one replaced): 1.31 → 1.32 → 1.33 with
+// /healthz answering throughout; a skipped minor refused at preview with no state-changing call; a connection
+// dropped during a control-plane node's kubeadm upgrade fails the up, and the next up resumes where it stopped
+// with each step's effect applied once per node. Versions are read from the emulation and from the outputs.
+import test, { ExecutionContext } from "ava";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { startSimulatorServer } from "../../simulator/server";
+import { isSecret, SecretsCipher } from "../engine/secrets";
+import { cleanEnv, mutatingSince, programDir, runEngine } from "../helpers/engine";
+import { kget, readKubeconfig } from "../helpers/kube-get";
+
+const PROGRAM = programDir("kubeadm-upgrade");
+
+async function world(t: ExecutionContext) {
+    const sim = await startSimulatorServer({ port: 0, latencyProfile: "fast" });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeadm-upgrade-"));
+    const stateFile = path.join(dir, "state.json");
+    const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
+    let runs = 0;
+    const exec = async (command: string, ...config: string[]) => {
+        const started = Date.now();
+        const r = await runEngine([command, PROGRAM, "--state", stateFile, ...config.flatMap((c) => ["--config", c])], env, 400_000);
+        if (process.env.UPGRADE_TEST_LOG)
+            fs.writeFileSync(`${process.env.UPGRADE_TEST_LOG}-${++runs}.log`, `${command} ${config.join(" ")} ${Date.now() - started} ms\n${r.stderr}`);
+        return r;
+    };
+    const run = async (command: string, ...config: string[]) => {
+        const r = await exec(command, ...config);
+        t.is(r.code, 0, `${command} ${config.join(" ")} failed:\n${r.stderr.slice(-4000)}`);
+        if (r.code !== 0) throw new Error(`${command} failed`);
+        return r;
+    };
+    const state = () => new SecretsCipher(stateFile).open(JSON.parse(fs.readFileSync(stateFile, "utf8"))) as any;
+    const output = (name: string) => {
+        const v = state().outputs[name];
+        return isSecret(v) ? v.value : v;
+    };
+    t.teardown(async () => {
+        await sim.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+    return { sim, run, exec, state, output };
+}
+
+/** Polls /healthz through the kubeconfig every 100 ms until stopped (at the latest when the test ends); every failure is kept. */
+function healthPoller(t: ExecutionContext, kubeconfig: string) {
+    const kc = readKubeconfig(kubeconfig);
+    let polling = true;
+    let polls = 0;
+    const failures: string[] = [];
+    const done = (async () => {
+        const deadline = Date.now() + 300_000;
+        while (polling && Date.now() < deadline) {
+            polls++;
+            await kget(kc, "/healthz").then(
+                (r) => (r.status === 200 ? undefined : failures.push(`HTTP ${r.status} ${r.body}`)),
+                (e) => failures.push((e as Error).message),
+            );
+            await new Promise((r) => setTimeout(r, 100));
+        }
+    })();
+    t.teardown(() => {
+        polling = false;
+        return done;
+    });
+    return {
+        async stop() {
+            polling = false;
+            await done;
+            return { polls, failures };
+        },
+    };
+}
+
+const kubeletVersions = (sim: any) => Object.fromEntries(sim.kubeadmClusters()[0].nodes.map((n: any) => [n.name, n.kubeletVersion])) as Record<string, string>;
+const steps = (node: any, step: string, outcome = "applied") => node.history.filter((h: any) => h.step === step && h.outcome === outcome).length;
+
+test("1.31 → 1.32 → 1.33 with three control-plane nodes and two worker groups: /healthz throughout, a skip refused at preview, a dropped connection resumed", async (t) => {
+    const { sim, run, exec, state, output } = await world(t);
+    const first = await run("up");
+    const names = (nodes: any[], group: string) => nodes.filter((n) => n.group === group).map((n) => n.name);
+    const initial = first.result!.outputs.nodes as any[];
+    t.is(initial.length, 6);
+    t.true(
+        initial.every((n) => n.kubeletVersion === "1.31.9"),
+        JSON.stringify(initial),
+    );
+    const cps = names(initial, "control-plane");
+    const inplace = names(initial, "inplace");
+    const replaced = names(initial, "replaced");
+    t.is(cps.length, 3);
+    const kubeconfig = output("kubeconfig");
+    const kc = readKubeconfig(kubeconfig);
+    t.is((await kget(kc, "/version")).json.gitVersion, "v1.31.9");
+
+    // A skipped minor: refused at preview, naming the versions and what is allowed next; nothing changes.
+    const before = { ...sim.requestCounts };
+    const history = () => sim.emulatedNodes().reduce((n: number, x: any) => n + x.history.length, 0);
+    const historyBefore = history();
+    const skip = await exec("up", "version=1.33.1");
+    t.not(skip.code, 0);
+    t.regex(
+        skip.stderr,
+        /kubernetesVersion.*cannot change from 1\.31\.9 to 1\.33\.1: kubeadm upgrades one minor release at a time; allowed next from 1\.31\.9: a newer patch of 1\.31 or a 1\.32\.x release/,
+    );
+    t.deepEqual(mutatingSince(before, sim.requestCounts), {}, "no state-changing call");
+    t.is(history(), historyBefore, "no SSH step ran");
+    t.is(sim.kubeadmClusters()[0].version, "1.31.9");
+
+    // 1.31 → 1.32 while /healthz is polled.
+    let poller = healthPoller(t, kubeconfig);
+    const to132 = await run("up", "version=1.32.5");
+    let health = await poller.stop();
+    t.true(health.polls > 10, `${health.polls} polls`);
+    t.deepEqual(health.failures, [], "the API answered /healthz during the whole upgrade");
+    const after132 = to132.result!.outputs.nodes as any[];
+    t.true(
+        after132.every((n) => n.kubeletVersion === "1.32.5"),
+        JSON.stringify(after132),
+    );
+    t.deepEqual(names(after132, "control-plane").sort(), [...cps].sort(), "the control plane was upgraded in place");
+    t.deepEqual(names(after132, "inplace").sort(), [...inplace].sort(), "the in-place group kept its VMs");
+    const replaced132 = names(after132, "replaced");
+    t.is(replaced132.length, 1);
+    t.false(replaced.includes(replaced132[0]), "the replace group's node is a new VM");
+    let [cluster] = sim.kubeadmClusters();
+    t.is(cluster.version, "1.32.5");
+    t.deepEqual(Object.values(kubeletVersions(sim)).sort(), Array(6).fill("1.32.5"), JSON.stringify(kubeletVersions(sim)));
+    t.true(
+        cluster.nodes.filter((n: any) => n.role === "control-plane").every((n: any) => n.apiServerVersion === "1.32.5"),
+        "every API server at 1.32.5",
+    );
+    t.false(
+        cluster.nodes.some((n: any) => n.unschedulable),
+        "every node uncordoned",
+    );
+    t.is((await kget(kc, "/version")).json.gitVersion, "v1.32.5");
+    // kubeadm's order: apply on one control-plane node, then upgrade node on the other two, then the workers.
+    const byName = () => new Map<string, any>(sim.emulatedNodes().map((n: any) => [n.hostname, n]));
+    const upgrades = [...byName().values()]
+        .flatMap((n: any) =>
+            n.history.filter((h: any) => h.step === "kubeadm-upgrade" && h.outcome === "applied").map((h: any) => ({ seq: h.seq, name: n.hostname })),
+        )
+        .sort((a: any, b: any) => a.seq - b.seq)
+        .map((u: any) => u.name);
+    t.deepEqual(upgrades.slice(0, 3).sort(), [...cps].sort(), `control plane first: ${upgrades.join(", ")}`);
+    t.deepEqual(upgrades.slice(3).sort(), [...inplace].sort(), "then the in-place workers (the replaced one joined at 1.32.5)");
+    t.is(byName().get(replaced132[0]).packages.kubelet, "1.32.5");
+    // maxUnavailable 2: both in-place workers ran kubeadm upgrade before either got its new kubelet.
+    const seqs = (name: string, step: string) =>
+        byName()
+            .get(name)
+            .history.filter((h: any) => h.step === step && h.outcome === "applied")
+            .map((h: any) => h.seq);
+    const lastPackages = Math.min(...inplace.map((n) => Math.max(...seqs(n, "kube-packages"))));
+    t.true(
+        inplace.every((n) => Math.max(...seqs(n, "kubeadm-upgrade")) < lastPackages),
+        "the two in-place workers were upgraded together",
+    );
+    // A no-op up changes nothing.
+    const noop = await run("up", "version=1.32.5");
+    t.is(noop.result!.steps.update + noop.result!.steps.create + noop.result!.steps.replace + noop.result!.steps.delete, 0, JSON.stringify(noop.result!.steps));
+
+    // 1.32 → 1.33: the replies of kubeadm-upgrade on a control-plane node that does not apply are cut after its
+    // effect, more often than the retries: the up fails with the control plane half-upgraded, as recorded.
+    const applyNode = upgrades[0];
+    const victim = cps.find((n) => n !== applyNode)!;
+    sim.setSshFaults({ drops: [{ step: "kubeadm-upgrade", node: victim, when: "after", times: 5 }] });
+    poller = healthPoller(t, kubeconfig);
+    const broken = await exec("up", "version=1.33.1");
+    t.not(broken.code, 0, "the up fails");
+    t.regex(broken.stderr, new RegExp(`${victim}.*kubeadm-upgrade|kubeadm-upgrade.*${victim}`));
+    const cpState = state().resources.find((r: any) => String(r.urn).endsWith("::up-control-plane"));
+    const recorded = Object.fromEntries((cpState.outputs.nodes as any[]).map((n) => [n.name, n.kubeletVersion]));
+    t.is(recorded[applyNode], "1.33.1", JSON.stringify(recorded));
+    t.is(recorded[victim], "1.32.5", "the victim is recorded at its old version");
+    t.is(sim.kubeadmClusters()[0].version, "1.33.1", "apply ran");
+
+    sim.setSshFaults({});
+    const resumed = await run("up", "version=1.33.1");
+    health = await poller.stop();
+    t.deepEqual(health.failures, [], "the API answered /healthz during the failed and the resumed up");
+    const after133 = resumed.result!.outputs.nodes as any[];
+    t.true(
+        after133.every((n) => n.kubeletVersion === "1.33.1"),
+        JSON.stringify(after133),
+    );
+    [cluster] = sim.kubeadmClusters();
+    t.deepEqual(Object.values(kubeletVersions(sim)).sort(), Array(6).fill("1.33.1"));
+    t.true(cluster.nodes.filter((n: any) => n.role === "control-plane").every((n: any) => n.apiServerVersion === "1.33.1"));
+    t.is((await kget(kc, "/version")).json.gitVersion, "v1.33.1");
+
+    // Each upgrade's effect once per node: kubeadm-upgrade applied once per version on every node that was upgraded
+    // in place; the victim's cut runs found their work done.
+    const nodes = byName();
+    for (const name of [...cps, ...inplace]) {
+        const n = nodes.get(name);
+        t.is(steps(n, "kubeadm-upgrade"), 2, `${name}: kubeadm-upgrade applied once per version`);
+        // Prepare once at 1.31.9, then per upgrade kubeadm first and the rest after the drain.
+        t.is(steps(n, "kube-packages"), 5, `${name}: kube-packages applied ${steps(n, "kube-packages")} times`);
+        t.is(n.packages.kubelet, "1.33.1");
+    }
+    const v = nodes.get(victim);
+    t.true(
+        v.history.some((h: any) => h.step === "kubeadm-upgrade" && h.drop === "after"),
+        "the drop fired",
+    );
+    t.true(steps(v, "kubeadm-upgrade", "already") >= 1, "the resumed up found the victim's upgrade done");
+    t.true(resumed.stderr.includes(`${victim}: kubeadm upgrade node had already run`), "resumed from the victim");
+    t.false(new RegExp(`${applyNode}: kubeadm upgrade`).test(resumed.stderr), "the node already at 1.33.1 was skipped");
+    t.deepEqual([...new Set(after133.map((n) => n.kubeletVersion))], ["1.33.1"]);
+});
+
+test("a step failing on a worker part-way: the up fails naming node and step, the versions reached are recorded, the next up upgrades only what is left", async (t) => {
+    const { sim, run, exec, state } = await world(t);
+    const small = ["controlPlaneCount=1", "inplaceCount=2", "replacedCount=0", "maxUnavailable=1"];
+    const first = await run("up", ...small);
+    t.is((first.result!.outputs.nodes as any[]).filter((n) => n.group === "inplace").length, 2);
+    // The group upgrades its nodes in slot order: the victim is the second.
+    const inGroup = state().resources.find((r: any) => String(r.urn).endsWith("::up-inplace")).outputs.nodes as any[];
+    const workers = [...inGroup].sort((a, b) => a.slot - b.slot).map((n) => n.name);
+    const [firstWorker, victim] = workers;
+    sim.setSshFaults({ fails: [{ step: "kubeadm-upgrade", node: victim, exitCode: 1, stderr: "error execution phase preflight: injected" }] });
+    const broken = await exec("up", ...small, "version=1.32.5");
+    t.not(broken.code, 0);
+    t.regex(broken.stderr, new RegExp(`${victim}: step kubeadm-upgrade failed with exit code 1`));
+    const group = state().resources.find((r: any) => String(r.urn).endsWith("::up-inplace"));
+    const recorded = Object.fromEntries((group.outputs.nodes as any[]).map((n) => [n.name, n.kubeletVersion]));
+    t.deepEqual(recorded, { [firstWorker]: "1.32.5", [victim]: "1.31.9" });
+    t.is(sim.kubeadmClusters()[0].version, "1.32.5", "the control plane was upgraded before the workers");
+
+    sim.setSshFaults({});
+    const resumed = await run("up", ...small, "version=1.32.5");
+    t.regex(resumed.stderr, new RegExp(`upgrading ${victim} \\(1\\.31\\.9\\) to Kubernetes 1\\.32\\.5`));
+    t.false(new RegExp(`${firstWorker}: kubeadm upgrade`).test(resumed.stderr), "the worker already at 1.32.5 is left alone");
+    t.deepEqual(
+        (resumed.result!.outputs.nodes as any[]).map((n) => n.kubeletVersion),
+        ["1.32.5", "1.32.5", "1.32.5"],
+    );
+    const nodes = new Map<string, any>(sim.emulatedNodes().map((n: any) => [n.hostname, n]));
+    for (const name of workers) {
+        t.is(steps(nodes.get(name), "kubeadm-upgrade"), 1, `${name}: kubeadm-upgrade applied once`);
+        t.is(steps(nodes.get(name), "kube-packages"), 3, `${name}: prepared, then kubeadm, then kubelet/kubectl`);
+    }
+    // maxUnavailable 1: the first worker was back (uncordoned at 1.32.5) before the victim's upgrade began.
+    const seq = (name: string, step: string) => nodes.get(name).history.find((h: any) => h.step === step && h.outcome !== "already").seq;
+    t.true(
+        Math.max(
+            ...nodes
+                .get(firstWorker)
+                .history.filter((h: any) => h.step === "kube-packages")
+                .map((h: any) => h.seq),
+        ) < seq(victim, "kubeadm-upgrade"),
+    );
+    t.false(
+        sim.kubeadmClusters()[0].nodes.some((n: any) => n.unschedulable),
+        "nothing left cordoned",
+    );
+});
