@@ -147,6 +147,17 @@ test("1.31 → 1.32 → 1.33 with three control-plane nodes and two worker group
         .sort((a: any, b: any) => a.seq - b.seq)
         .map((u: any) => u.name);
     t.deepEqual(upgrades.slice(0, 3).sort(), [...cps].sort(), `control plane first: ${upgrades.join(", ")}`);
+    // An etcd snapshot before the first kubeadm upgrade, recorded in the control plane's outputs.
+    const firstUpgrade = Math.min(
+        ...[...byName().values()].flatMap((n: any) =>
+            n.history.filter((h: any) => h.step === "kubeadm-upgrade" && h.outcome === "applied").map((h: any) => h.seq),
+        ),
+    );
+    const snapshots = [...byName().values()].flatMap((n: any) => n.history.filter((h: any) => h.step === "etcd-snapshot" && h.outcome === "applied"));
+    t.is(snapshots.length, 1, "one snapshot for the upgrade");
+    t.true(snapshots[0].seq < firstUpgrade, "the snapshot came before the first kubeadm upgrade");
+    const cpFiles = state().resources.find((r: any) => String(r.urn).endsWith("::up-control-plane")).outputs.etcdSnapshotFiles as any[];
+    t.regex(cpFiles[cpFiles.length - 1].reason, /upgrade to Kubernetes 1\.32\.5/);
     t.deepEqual(upgrades.slice(3).sort(), [...inplace].sort(), "then the in-place workers (the replaced one joined at 1.32.5)");
     t.is(byName().get(replaced132[0]).packages.kubelet, "1.32.5");
     // maxUnavailable 2: both in-place workers ran kubeadm upgrade before either got its new kubelet.
