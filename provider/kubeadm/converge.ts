@@ -21,12 +21,17 @@ import {
 import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes, SshAccess } from "./plan";
 import { word } from "../runtime/plural";
 import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, Taint } from "./spec";
+import { rotateHostKeys } from "../ssh/host-key-rotation";
+import { keepCertificates } from "./certs";
 
 export interface GroupState {
     nodes: NodeRecord[];
     /** Set once the cluster exists (control-plane groups): kubeadm init is never run on another node. */
     initialised: boolean;
     kubeconfig: string;
+    /** Control plane: the earliest expiry of its nodes' kubeadm certificates, and the nodes' clock when read (ISO). */
+    certificatesExpireAt?: string;
+    certificatesCheckedAt?: string;
 }
 
 /**
@@ -294,6 +299,9 @@ export async function converge(g: GroupContext, oldInputs: GroupInputs | undefin
         await removeNode(g, old);
     }
     if (g.state.nodes.length < count) await bootstrap(g, await addMachines(g, count - g.state.nodes.length));
+    // Day 2: the cloud-init host keys replaced, the certificates' expiry read (and renewed inside the window).
+    await rotateHostKeys(g);
+    await keepCertificates(g);
     if (isControlPlane(inputs)) {
         g.state.kubeconfig = await g.fleet.withAdmin(admins(g), (a) => g.fleet.adminKubeconfig(a));
     }

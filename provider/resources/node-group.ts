@@ -21,6 +21,9 @@ import type { HookContext, Reported, ResourceDefinition } from "../runtime/hooks
 import { Validator } from "../runtime/validate";
 import { namesInMold } from "./check-names";
 import { untilHealthy } from "./kubernetes-cluster-ops";
+import { checkRenewCertificatesBefore, renewalDue } from "../kubeadm/certs-plan";
+import { keepCertificates } from "../kubeadm/certs";
+import { needsRotation } from "../ssh/host-key-rotation";
 
 /** What makes the group (or, for a control plane, the cluster) what it is: a change means another one. */
 const IDENTITY = [
@@ -50,6 +53,8 @@ function outputsOf(state: GroupState, inputs: { role: string; controlPlaneEndpoi
         virtualMachineIds: state.nodes.map((n) => n.vmId),
         initialised: state.initialised,
         kubeconfig: state.kubeconfig,
+        certificatesExpireAt: state.certificatesExpireAt ?? "",
+        certificatesCheckedAt: state.certificatesCheckedAt ?? "",
         endpoint: inputs.role === "control-plane" && inputs.controlPlaneEndpoint ? `https://${inputs.controlPlaneEndpoint}` : "",
         // Set by read for nodes whose VM is gone; the next update drains them (converge's dropVanished).
         vanishedNodes: [],
@@ -71,6 +76,8 @@ function stateOf(olds: Partial<NodeGroupOutputs>): GroupState {
         nodes: nodes.map((n) => ({ ...n, access: n.access ?? "port-forward" })),
         initialised: olds.initialised === true,
         kubeconfig: olds.kubeconfig ?? "",
+        certificatesExpireAt: olds.certificatesExpireAt || undefined,
+        certificatesCheckedAt: olds.certificatesCheckedAt || undefined,
     };
 }
 
@@ -116,8 +123,11 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
     inputs: nodeGroupSchema.inputs,
     connectionInputs: nodeGroupSchema.connectionInputs,
     // Unfinished or vanished nodes are worked on by the next update, even after a refresh.
+    // Host keys still from cloud-init (or mid-rotation) are rotated, certificates inside the renewal window renewed.
     needsRepair: (olds) =>
-        (Array.isArray(olds.nodes) && olds.nodes.some((n) => n.status !== "ready")) || (Array.isArray(olds.vanishedNodes) && olds.vanishedNodes.length > 0),
+        (Array.isArray(olds.nodes) && olds.nodes.some((n) => n.status !== "ready" || needsRotation(n))) ||
+        (Array.isArray(olds.vanishedNodes) && olds.vanishedNodes.length > 0) ||
+        renewalDue(olds, Date.now()),
     replaceOnChanges: nodeGroupSchema.replaceOnChanges,
     handles: {
         clusterName: "prefixes the node VMs' names",
@@ -145,6 +155,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         taints: "kubectl taint on every node; update: the same",
         moldClusterId: "addVirtualMachinesToKubernetesCluster; update: unregistered from the old, registered with the new",
         bootstrapTimeoutSeconds: "the waits for Ready and for drains",
+        renewCertificatesBefore: "certs-renew (kubeadm certs renew all, static pods restarted) on control-plane nodes inside the window, one at a time",
     },
 
     check(news, olds = {}) {
@@ -208,6 +219,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
             v.fail("controlPlaneNodes", "is required for a worker group: the control-plane group's `nodes` output");
         }
         v.integer("bootstrapTimeoutSeconds", inputs.bootstrapTimeoutSeconds, { min: 30, max: 86400, what: "a number of seconds" });
+        checkRenewCertificatesBefore(v, inputs.renewCertificatesBefore, inputs.role);
         if (olds.role !== undefined) {
             if (v.known(inputs.keyPair) && olds.keyPair !== undefined && olds.keyPair !== inputs.keyPair) {
                 v.fail(
@@ -254,7 +266,16 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         // deletes its vanished nodes from Kubernetes before replacing them.
         if (state.nodes.length && !nodes.length && olds.role === "control-plane") return undefined;
         const vanishedNodes = state.nodes.filter((n) => !live.has(n.vmId));
-        return { outs: { ...outputsOf({ ...state, nodes }, olds), vanishedNodes }, inputs: { count: nodes.length } };
+        const current = { ...state, nodes };
+        // With renewal on, a refresh reads the certificates' expiry and the nodes' clock, so the next up's diff
+        // sees the window; best effort: an unreachable control plane keeps the last values.
+        if (olds.role === "control-plane" && olds.renewCertificatesBefore && current.initialised && nodes.length) {
+            const g = groupContext(ctx, id, olds as NodeGroupInputs, current, undefined as never);
+            await keepCertificates(g, false)
+                .catch((e) => ctx.log(`certificates not read: ${(e as Error).message}`))
+                .finally(() => g.fleet.close());
+        }
+        return { outs: { ...outputsOf(current, olds), vanishedNodes }, inputs: { count: nodes.length } };
     },
 
     async update(ctx, id, olds, news) {

@@ -731,6 +731,10 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
     declare public readonly moldClusterId: pulumi.Output<string | undefined>;
     /** Longest wait for Ready nodes and drains, seconds (default 900). */
     declare public readonly bootstrapTimeoutSeconds: pulumi.Output<number>;
+    /**
+     * Control plane: renew the kubeadm certificates (`kubeadm certs renew all`, static pods restarted, one node at a time, /healthz between) during an up inside this window before they expire, e.g. "30d" (1 to 365 days; weeks w, days d, hours h, minutes m). Default: off (the expiry is still read into certificatesExpireAt).
+     */
+    declare public readonly renewCertificatesBefore: pulumi.Output<string | undefined>;
     /** Not supported: a node group cannot be adopted (refused at check). */
     declare public readonly importId: pulumi.Output<string | undefined>;
     /** The group's nodes. */
@@ -748,6 +752,14 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
      * Secret.
      */
     declare public readonly kubeconfig: pulumi.Output<string>;
+    /**
+     * Control plane: the earliest expiry of its nodes' kubeadm leaf certificates (RFC 3339), as read on the last up or refresh; empty for workers.
+     */
+    declare public readonly certificatesExpireAt: pulumi.Output<string | undefined>;
+    /**
+     * Control plane: the nodes' clock when certificatesExpireAt was read (RFC 3339); the renewal window is judged from the later of it and the provider's clock.
+     */
+    declare public readonly certificatesCheckedAt: pulumi.Output<string | undefined>;
     /** Control plane: https://<controlPlaneEndpoint>; empty for workers. */
     declare public readonly endpoint: pulumi.Output<string>;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -785,6 +797,7 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 taints: args.taints,
                 moldClusterId: args.moldClusterId,
                 bootstrapTimeoutSeconds: args.bootstrapTimeoutSeconds,
+                renewCertificatesBefore: args.renewCertificatesBefore,
                 importId: args.importId,
                 bastion: args.bastion,
                 nodes: undefined,
@@ -793,6 +806,8 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 virtualMachineIds: undefined,
                 initialised: undefined,
                 kubeconfig: undefined,
+                certificatesExpireAt: undefined,
+                certificatesCheckedAt: undefined,
                 endpoint: undefined,
             },
             { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "sshPrivateKey", "kubeconfig"] },
@@ -872,4 +887,6 @@ export interface KubeadmClusterOutputs {
     readonly publicIpAddressId: pulumi.Output<string>;
     /** The ExternalManaged registration id. */
     readonly moldClusterId: pulumi.Output<string | undefined>;
+    /** The earliest expiry of the control-plane nodes' kubeadm certificates (RFC 3339). */
+    readonly certificatesExpireAt: pulumi.Output<string | undefined>;
 }

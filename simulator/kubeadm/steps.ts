@@ -22,6 +22,8 @@ import {
 } from "./cluster";
 import { adminKubeconfig, caCertHash, createKubeadmPki, firstServiceIp } from "./pki";
 import { routesTo, splitEndpoint, vmAddresses } from "../records/routing";
+import { certsCheck, certsRenew } from "./certs";
+import { rotateHostKey } from "../ssh/host-key-step";
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const KUBECTL_NO_SERVER = "The connection to the server localhost:8080 was refused - did you specify the right host or port?";
@@ -356,6 +358,9 @@ export const CLUSTER_STEPS: Record<string, StepHandler> = {
     "admin-kubeconfig": adminConfig,
     "drain-node": drainNode,
     "reset-node": resetNode,
+    "rotate-host-key": rotateHostKey,
+    "certs-check": certsCheck,
+    "certs-renew": certsRenew,
 };
 
 /** Everything an emulated node runs: its own steps (ssh/node-state.ts) and the kubeadm ones, with wait-ready. */

@@ -6,7 +6,7 @@ import type { EmulatedNode } from "../ssh/types";
 import { KubeadmCluster, KubeadmNode, nodeReady } from "./cluster";
 import { adminKubeconfig, caCertHash } from "./pki";
 
-export type EmulatedNodeView = Omit<EmulatedNode, "_hostKey" | "_bootedAtMs">;
+export type EmulatedNodeView = Omit<EmulatedNode, "_hostKey" | "_bootedAtMs" | "_rotatedHostKey" | "_rotatedOverUserData">;
 
 export interface KubeadmClusterView extends Omit<KubeadmCluster, "_pki" | "nodes"> {
     nodes: (KubeadmNode & { ready: boolean })[];
