@@ -29,10 +29,7 @@ export function checkRenewCertificatesBefore(v: Validator, value: unknown, role:
     if (ms === undefined) {
         v.fail("renewCertificatesBefore", `must be a duration such as "30d", "2w" or "36h" (weeks, days, hours, minutes), got ${JSON.stringify(value)}`);
     } else if (ms < MIN_RENEWAL_WINDOW_MS || ms > MAX_RENEWAL_WINDOW_MS) {
-        v.fail(
-            "renewCertificatesBefore",
-            `must be from 1 day to 365 days (kubeadm's certificates live one year), got ${JSON.stringify(value)}`,
-        );
+        v.fail("renewCertificatesBefore", `must be from 1 day to 365 days (kubeadm's certificates live one year), got ${JSON.stringify(value)}`);
     }
 }
 

@@ -22,7 +22,9 @@ export async function keepCertificates(g: GroupContext, renew = true): Promise<v
         let { results } = await runner.run("certs-check");
         if (!results.expires || !results.now) throw new Error(`${node.name}: certs-check printed no expiry`);
         if (windowMs !== undefined && insideWindow(results.expires, Date.parse(results.now), windowMs)) {
-            g.ctx.log(`${node.name}: certificates expire at ${results.expires}, within renewCertificatesBefore (${g.inputs.renewCertificatesBefore}): renewing`);
+            g.ctx.log(
+                `${node.name}: certificates expire at ${results.expires}, within renewCertificatesBefore (${g.inputs.renewCertificatesBefore}): renewing`,
+            );
             ({ results } = await runner.run("certs-renew", { PM_RENEW_WITHIN_SECONDS: String(Math.floor(windowMs / 1000)) }));
             g.ctx.log(`${node.name}: certificates ${results.renewed === "already" ? "had already been renewed" : "renewed"}, valid until ${results.expires}`);
             // The API (through the endpoint) answers with this node's new admin credentials before the next node.

@@ -52,7 +52,8 @@ async function rotateOne(g: GroupContext, node: NodeRecord): Promise<void> {
         PM_HOST_KEY: Buffer.from(key.privateKey, "utf8").toString("base64"),
         PM_HOST_PUBLIC_KEY: key.publicKey,
     });
-    if (results["host-key"] !== key.publicKey) throw new Error(`${node.name}: rotate-host-key reported host key ${results["host-key"] ?? "(none)"}, not the new one`);
+    if (results["host-key"] !== key.publicKey)
+        throw new Error(`${node.name}: rotate-host-key reported host key ${results["host-key"] ?? "(none)"}, not the new one`);
     g.fleet.forget(node.name);
     confirmed(node, key.publicKey);
     g.ctx.log(`${node.name}: host key rotated to ${node.hostKeyFingerprint}; the key in Mold's user data is no longer accepted`);

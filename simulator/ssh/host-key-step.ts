@@ -18,7 +18,8 @@ export const rotateHostKey: StepHandler = (ctx) => {
     const pem = Buffer.from(env.PM_HOST_KEY, "base64").toString("utf8");
     const parsed = utils.parseKey(pem);
     if (parsed instanceof Error || !parsed.isPrivateKey()) return fail(255, `Load key "${"/etc/ssh/.pulumi-mold-rotate/key"}": invalid format`);
-    if (`${parsed.type} ${parsed.getPublicSSH().toString("base64")}` !== want) return fail(1, "error: PM_HOST_KEY is not the private half of PM_HOST_PUBLIC_KEY");
+    if (`${parsed.type} ${parsed.getPublicSSH().toString("base64")}` !== want)
+        return fail(1, "error: PM_HOST_KEY is not the private half of PM_HOST_PUBLIC_KEY");
     node._rotatedHostKey = pem;
     node._rotatedOverUserData = String(vm._userdata ?? "");
     node.hostKeyRotations = (node.hostKeyRotations ?? 0) + 1;

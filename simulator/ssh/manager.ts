@@ -61,7 +61,13 @@ export class SshManager {
         options: SshManagerOptions,
     ) {
         this.faults = new SshFaults(options.faults);
-        this.runner = new StepRunner(sim, this.faults, () => this.stopped, options.steps, (vmId) => this.afterStep(vmId));
+        this.runner = new StepRunner(
+            sim,
+            this.faults,
+            () => this.stopped,
+            options.steps,
+            (vmId) => this.afterStep(vmId),
+        );
         this.timer = setInterval(() => void this.reconcile(), options.intervalMs ?? 500);
         this.timer.unref();
     }

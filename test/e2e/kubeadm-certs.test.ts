@@ -74,7 +74,14 @@ test("host keys: each node's key is rotated after create; the key from the user 
         t.is(emulated(sim, n.vmId).hostKeyRotations, 1, n.name);
     }
     const [cp] = cps;
-    const target = (hostPublicKey: string): SshTarget => ({ label: cp.name, host: cp.sshHost, port: cp.sshPort, username: "ubuntu", privateKey, hostPublicKey });
+    const target = (hostPublicKey: string): SshTarget => ({
+        label: cp.name,
+        host: cp.sshHost,
+        port: cp.sshPort,
+        username: "ubuntu",
+        privateKey,
+        hostPublicKey,
+    });
     const endpoint = sim.sshEndpoints().find((e: any) => e.vmId === cp.vmId);
     t.is(endpoint?.hostKeyFingerprint, cp.hostKeyFingerprint, "the node presents the rotated key");
     // Pinned to the key from the user data (what anyone reading it could impersonate): refused.
