@@ -6,6 +6,8 @@ import test, { ExecutionContext } from "ava";
 import { X509Certificate } from "crypto";
 import * as https from "https";
 import { stepInput } from "../../provider/bootstrap/steps";
+import { connect, HostKeyMismatchError, SshTarget } from "../../provider/ssh/connection";
+import { hostKeyFingerprint } from "../../provider/ssh/host-keys";
 import { Kubeconfig, kget, readKubeconfig } from "../helpers/kube-get";
 import { blobOf, inSshWorld, newKey, Node, prepare, SshWorld } from "./sim-ssh-world";
 
@@ -51,6 +53,37 @@ test(
         t.is(bad.exitCode, 1);
         t.regex(bad.stderr, /not the private half/);
         t.is(w.nodeState(node)!.hostKeyRotations, 1);
+    }),
+);
+
+test(
+    "the provider's connection accepts exactly {pinned, pending}, tells which one the node presented, and refuses a key in neither naming both",
+    inSshWorld(async (t, w) => {
+        const node = await w.deploy("n-1");
+        const line = (k: { public: string }) => k.public.trim().split(/\s+/).slice(0, 2).join(" ");
+        const [other, another] = [newKey(), newKey()];
+        const target = (hostPublicKey: string, hostPublicKeyNext?: string): SshTarget => ({
+            label: "n-1",
+            host: node.address,
+            port: node.port,
+            username: "debian",
+            privateKey: w.clientKey.private,
+            hostPublicKey,
+            ...(hostPublicKeyNext ? { hostPublicKeyNext } : {}),
+        });
+        for (const [pinned, pending] of [
+            [line(node.hostKey!), line(other)],
+            [line(other), line(node.hostKey!)],
+        ]) {
+            const session = await connect(target(pinned, pending), { attempts: 1 });
+            t.is(session.hostPublicKey, line(node.hostKey!));
+            t.is((await session.exec("true")).code, 0);
+            session.close();
+        }
+        const err = await t.throwsAsync(connect(target(line(other), line(another)), { attempts: 3, initialDelayMs: 10 }));
+        t.true(err instanceof HostKeyMismatchError, String(err));
+        t.true(err!.message.includes(`expected ${hostKeyFingerprint(line(other))} or ${hostKeyFingerprint(line(another))}`), err!.message);
+        t.true(err!.message.includes(`offered ${hostKeyFingerprint(line(node.hostKey!))}`), err!.message);
     }),
 );
 
