@@ -5,7 +5,10 @@
 // the Mold registration. Offering, template or key pair changes roll the nodes one at a time.
 //
 // Nodes are reached over SSH through a port forward per node on the cluster's public IP (port
-// sshPortStart + slot), pinned to the host key the library generated and injected through cloud-init.
+// sshPortStart + slot), pinned to the host key the library generated and injected through cloud-init, then
+// rotated after the first connection to one that never appears in Mold's user data (ssh/host-key-rotation.ts).
+// A control plane's kubeadm certificates are read on every update and renewed inside renewCertificatesBefore
+// (kubeadm/certs.ts).
 import { randomBytes } from "crypto";
 import { Fleet } from "../kubeadm/bootstrap";
 import { converge, GroupContext, GroupInputs, GroupState, removeAll } from "../kubeadm/converge";
