@@ -2,10 +2,13 @@
 // control-plane group, and with renewCertificatesBefore a renewal of the nodes inside that window, one node at a
 // time, the API answering /healthz with the renewed node's admin credentials before the next one starts.
 import { untilHealthy } from "../resources/kubernetes-cluster-ops";
+import type { ConnectPolicy } from "../ssh/connection";
 import type { GroupContext } from "./converge";
 import { earliest, insideWindow, latest, parseDuration } from "./certs-plan";
 
 const HEALTHY_WITHIN_MS = 300_000;
+/** The nodes are up already: a few quick attempts (a refresh must not wait a boot's worth for a node that is down). */
+const QUICK: ConnectPolicy = { attempts: 4, initialDelayMs: 500, maxDelayMs: 2000 };
 
 /**
  * Reads each ready control-plane node's certificate expiry (and its clock) into the state; with `renew`, renews
@@ -18,9 +21,17 @@ export async function keepCertificates(g: GroupContext, renew = true): Promise<v
     const windowMs = renew ? parseDuration(g.inputs.renewCertificatesBefore) : undefined;
     const seen: string[] = [];
     for (const node of nodes) {
-        const runner = g.fleet.runner(node);
-        let { results } = await runner.run("certs-check");
-        if (!results.expires || !results.now) throw new Error(`${node.name}: certs-check printed no expiry`);
+        const runner = g.fleet.runner(node, QUICK);
+        let results: Record<string, string>;
+        try {
+            ({ results } = await runner.run("certs-check"));
+            if (!results.expires || !results.now) throw new Error(`${node.name}: certs-check printed no expiry`);
+        } catch (e) {
+            // Without renewal the expiry is information only: an up does not fail for want of it.
+            if (windowMs !== undefined) throw e;
+            g.ctx.log(`${node.name}: certificate expiry not read (${(e as Error).message})`);
+            continue;
+        }
         if (windowMs !== undefined && insideWindow(results.expires, Date.parse(results.now), windowMs)) {
             g.ctx.log(
                 `${node.name}: certificates expire at ${results.expires}, within renewCertificatesBefore (${g.inputs.renewCertificatesBefore}): renewing`,
