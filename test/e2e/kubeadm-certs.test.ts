@@ -150,6 +150,26 @@ test("a connection cut after the node switched keys, outlasting the retries: the
     t.is(emulated(sim, node.vmId).hostKeyRotations, 1, "rotated once");
 });
 
+test("a connection cut right after the node switched keys is resumed in the same up: the rerun connects with the pending key and finds the rotation done", async (t) => {
+    const { sim, run, output } = await world(t);
+    sim.setSshFaults({ drops: [{ step: "rotate-host-key", when: "after", times: 1 }] });
+    const up = await run("up", "workers=0");
+    t.regex(up.stderr, /connection lost during rotate-host-key, reconnecting/);
+    const [cp] = output("controlPlaneNodes");
+    t.true(cp.hostKeyRotated);
+    t.falsy(cp.hostPublicKeyNext);
+    const node = emulated(sim, cp.vmId);
+    t.deepEqual(
+        node.history.filter((h: any) => h.step === "rotate-host-key").map((h: any) => [h.outcome, h.drop ?? ""]),
+        [
+            ["applied", "after"],
+            ["already", ""],
+        ],
+    );
+    t.is(node.hostKeyRotations, 1);
+    t.is(sim.sshEndpoints().find((e: any) => e.vmId === cp.vmId)?.hostKeyFingerprint, cp.hostKeyFingerprint);
+});
+
 test("certificates: outside the window nothing renews; inside it an up renews one control-plane node at a time, certificatesExpireAt moves a year on and the kubeconfig follows", async (t) => {
     const { sim, run, output } = await world(t);
     await run("up", "controlPlaneCount=3", "workers=0", "renewBefore=30d");
