@@ -27,6 +27,8 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
     public readonly controlPlane: NodeGroup;
     public readonly workers: Record<string, NodeGroup>;
     public readonly apiLoadBalancerRule: LoadBalancerRule;
+    /** The earliest expiry of the control-plane nodes' kubeadm certificates (RFC 3339). */
+    public readonly certificatesExpireAt: pulumi.Output<string | undefined>;
     /** The ExternalManaged registration's id, or undefined when registerInMold is false. */
     public readonly moldClusterId: pulumi.Output<string | undefined>;
     /** The etcd snapshots taken on the control plane (node, path, time, reason), most recent last. */
@@ -128,6 +130,7 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
                 serviceCidr: args.serviceCidr,
                 networkCidr: args.networkCidr,
                 etcdSnapshots: args.etcdSnapshots,
+                renewCertificatesBefore: args.renewCertificatesBefore,
             },
             { parent: this, dependsOn: [apiFirewall] },
         );
@@ -172,11 +175,18 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
             ),
         );
         this.endpoint = this.controlPlane.endpoint;
+        this.certificatesExpireAt = this.controlPlane.certificatesExpireAt;
         this.kubeconfig = pulumi.secret(this.controlPlane.kubeconfig);
         this.publicIpAddressId = ip;
         this.moldClusterId = registration ? registration.id : pulumi.output(undefined);
         this.etcdSnapshotFiles = this.controlPlane.etcdSnapshotFiles;
         this.k8sProviderName = `${name}-k8s`;
-        this.registerOutputs({ endpoint: this.endpoint, kubeconfig: this.kubeconfig, nodes: this.nodes, publicIpAddressId: this.publicIpAddressId });
+        this.registerOutputs({
+            endpoint: this.endpoint,
+            kubeconfig: this.kubeconfig,
+            nodes: this.nodes,
+            publicIpAddressId: this.publicIpAddressId,
+            certificatesExpireAt: this.certificatesExpireAt,
+        });
     }
 }

@@ -15,6 +15,7 @@ import { Simulator } from "./simulator";
 import { clusterServedAt, KubeadmCluster } from "./kubeadm/cluster";
 import { servedApiVersion } from "./kubeadm/upgrade";
 import { asClusterPki } from "./kubeadm/pki";
+import { clientCertificateExpired } from "./kubeadm/certs";
 import { splitEndpoint } from "./records/routing";
 import { cksNodes, kubeadmNodes, nodeTable, status, versionInfo } from "./kube-api-objects";
 import type { ClusterPki } from "./x509";
@@ -258,6 +259,11 @@ export class KubeApiManager {
             return json(405, status(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`));
         }
         this.simulator.refreshState();
+        // An admin certificate past its notAfter by the simulator's clock (kubeadm/certs.ts) is refused like an expired one.
+        const kubeadm = target.kind === "kubeadm" ? this.kubeadmClusters().find((c) => c.id === target.clusterId) : undefined;
+        if (kubeadm && clientCertificateExpired(kubeadm, socket.getPeerCertificate()?.fingerprint256, this.simulator.clock.now())) {
+            return json(401, status(401, "Unauthorized", "Unauthorized"));
+        }
         const up = this.upNow(target);
         if (!up) return json(503, status(503, "ServiceUnavailable", "the cluster is not running"));
         const state = this.simulator.state;

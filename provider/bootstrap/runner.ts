@@ -54,6 +54,11 @@ export class NodeRunner {
         }
     }
 
+    /** Connects (or reuses the connection) and tells which of the accepted host keys the node presented. */
+    async presentedHostKey(): Promise<string> {
+        return (await this.sessionOpen()).hostPublicKey;
+    }
+
     close(): void {
         this.isClosed = true;
         this.session?.close();

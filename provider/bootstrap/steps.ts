@@ -23,6 +23,9 @@ export const STEPS = [
     "node-health",
     "kubeadm-upgrade",
     "uncordon-node",
+    "rotate-host-key",
+    "certs-check",
+    "certs-renew",
 ] as const;
 
 export type StepName = (typeof STEPS)[number];
@@ -52,6 +55,10 @@ export const STEP_TIMEOUT_MS: Record<StepName, number> = {
     // kubeadm upgrade apply pulls the new images and restarts every static pod.
     "kubeadm-upgrade": 15 * MINUTE,
     "uncordon-node": 5 * MINUTE,
+    "rotate-host-key": 5 * MINUTE,
+    "certs-check": 5 * MINUTE,
+    // Renewal restarts the static pods and waits for the API server to answer again.
+    "certs-renew": 10 * MINUTE,
 };
 
 export function isStepName(name: string): name is StepName {
@@ -119,7 +126,7 @@ export function shellQuote(value: string): string {
  * Variables that must not be on a command line: sudo logs command lines (auth.log, the journal) and `ps`
  * shows them. They travel in the script on stdin instead (see stepInput).
  */
-export const SECRET_ENV: ReadonlySet<string> = new Set(["PM_JOIN_COMMAND", "PM_CERTIFICATE_KEY"]);
+export const SECRET_ENV: ReadonlySet<string> = new Set(["PM_JOIN_COMMAND", "PM_CERTIFICATE_KEY", "PM_HOST_KEY"]);
 
 /** `sudo -n env PM_A='…' PM_B='…' bash -s -- <step>`, variables sorted by name (secret ones left out). */
 export function stepCommand(step: StepName, env: Record<string, string>): string {

@@ -62,7 +62,9 @@ export type NodeGroupNode = {
     sshPort: number;
     /** The forward's id. */
     portForwardingRuleId: string;
-    /** The SSH host key injected through cloud-init; connections are pinned to it. */
+    /**
+     * The pinned SSH host key: first the one injected through cloud-init, then the one it was rotated to after the first connection (never in Mold's user data).
+     */
     hostPublicKey: string;
     /** SHA256 fingerprint of hostPublicKey. */
     hostKeyFingerprint: string;
@@ -82,6 +84,12 @@ export type NodeGroupNode = {
      * Kubernetes version x.y.z the node's kubelet runs (recorded as each node finishes its upgrade; absent in states written before upgrades existed: the group's kubernetesVersion).
      */
     kubeletVersion?: string;
+    /** During a host key rotation: the new key, accepted besides hostPublicKey until the rotation is confirmed. */
+    hostPublicKeyNext?: string;
+    /** Whether the cloud-init host key was replaced by one that never appeared in Mold's user data. */
+    hostKeyRotated?: boolean;
+    /** Control-plane nodes: the earliest expiry of the node's kubeadm leaf certificates (RFC 3339). */
+    certificatesExpireAt?: string;
 };
 
 /** A node group of a KubeadmCluster. */
@@ -938,6 +946,10 @@ export type NodeGroupInputs = {
     bootstrapTimeoutSeconds?: number;
     /** Control-plane groups only: etcd snapshots before a control-plane scale-down or upgrade, `{ keep }` (default keep 3). */
     etcdSnapshots?: EtcdSnapshotsSpec;
+    /**
+     * Control plane: renew the kubeadm certificates (`kubeadm certs renew all`, static pods restarted, one node at a time, /healthz between) during an up inside this window before they expire, e.g. "30d" (1 to 365 days; weeks w, days d, hours h, minutes m). Default: off (the expiry is still read into certificatesExpireAt).
+     */
+    renewCertificatesBefore?: string;
     /** Not supported: a node group cannot be adopted (refused at check). */
     importId?: string;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -1026,6 +1038,10 @@ export type NodeGroupOutputs = {
     etcdSnapshots?: EtcdSnapshotsSpec;
     /** The etcd snapshots taken (node, path, time, reason), most recent last, at most `etcdSnapshots.keep`. */
     etcdSnapshotFiles: EtcdSnapshot[];
+    /**
+     * Control plane: renew the kubeadm certificates (`kubeadm certs renew all`, static pods restarted, one node at a time, /healthz between) during an up inside this window before they expire, e.g. "30d" (1 to 365 days; weeks w, days d, hours h, minutes m). Default: off (the expiry is still read into certificatesExpireAt).
+     */
+    renewCertificatesBefore?: string;
     /** Not supported: a node group cannot be adopted (refused at check). */
     importId?: string;
     /** The group's nodes. */
@@ -1040,6 +1056,14 @@ export type NodeGroupOutputs = {
     initialised: boolean;
     /** Control plane: admin kubeconfig, published once the API answered /healthz; empty for workers. */
     kubeconfig: string;
+    /**
+     * Control plane: the earliest expiry of its nodes' kubeadm leaf certificates (RFC 3339), as read on the last up or refresh; empty for workers.
+     */
+    certificatesExpireAt?: string;
+    /**
+     * Control plane: the nodes' clock when certificatesExpireAt was read (RFC 3339); the renewal window is judged from the later of it and the provider's clock.
+     */
+    certificatesCheckedAt?: string;
     /** Control plane: https://<controlPlaneEndpoint>; empty for workers. */
     endpoint: string;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -1109,6 +1133,6 @@ export interface GeneratedKinds {
     VirtualMachine: { inputs: VirtualMachineInputs; outputs: VirtualMachineOutputs; handled: "name" | "displayName" | "zone" | "template" | "serviceOffering" | "networks" | "keyPair" | "userData" | "userDataMaxLength" | "rootDiskSize" | "affinityGroups" | "desiredState" | "tags" };
     SshKeyPair: { inputs: SshKeyPairInputs; outputs: SshKeyPairOutputs; handled: "name" | "publicKey" };
     KubernetesCluster: { inputs: KubernetesClusterInputs; outputs: KubernetesClusterOutputs; handled: "name" | "description" | "zone" | "kubernetesVersion" | "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering" | "etcdNodes" | "nodeRootDiskSize" | "network" | "controlNodes" | "externalLoadBalancerIpAddress" | "size" | "keyPair" | "privateRegistry" | "autoscaling" | "desiredState" | "removeNodes" | "timeouts" };
-    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneVersion" | "upgradeStrategy" | "maxUnavailable" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "repair" };
+    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneVersion" | "upgradeStrategy" | "maxUnavailable" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "renewCertificatesBefore" | "repair" };
     ExternalKubernetesCluster: { inputs: ExternalKubernetesClusterInputs; outputs: ExternalKubernetesClusterOutputs; handled: "name" | "description" | "zone" | "network" | "keyPair" };
 }

@@ -8,7 +8,7 @@ import { SshConnectError, SshConnectionLostError } from "../ssh/errors";
 import { Bastion, isEmptyChange, MetadataChange, metadataEnv, NodeRecord } from "./plan";
 
 /** How to reach a node: what the node group records for each of its nodes, and all workers need of the control plane. */
-export type Reachable = Pick<NodeRecord, "name" | "sshHost" | "sshPort" | "hostPublicKey"> & { access?: NodeRecord["access"] };
+export type Reachable = Pick<NodeRecord, "name" | "sshHost" | "sshPort" | "hostPublicKey" | "hostPublicKeyNext"> & { access?: NodeRecord["access"] };
 
 export interface Access {
     username: string;
@@ -46,7 +46,8 @@ export class Fleet {
     runner(node: Reachable, policy?: ConnectPolicy): NodeRunner {
         // Per connect policy too: a node reached as a fresh VM (a boot's worth of attempts) is a different runner
         // from the same node used for admin steps (a few quick attempts, then the next control-plane node).
-        const key = `${node.name}@${node.sshHost}:${node.sshPort}/${policy?.attempts ?? "default"}`;
+        // And per accepted host keys: a rotated node is a new runner, pinned to its new key.
+        const key = `${node.name}@${node.sshHost}:${node.sshPort}/${policy?.attempts ?? "default"}/${node.hostPublicKey}/${node.hostPublicKeyNext ?? ""}`;
         let r = this.runners.get(key);
         if (!r) {
             const target = this.target(node);
@@ -65,6 +66,7 @@ export class Fleet {
             username: this.access.username,
             privateKey: this.access.privateKey,
             hostPublicKey: node.hostPublicKey,
+            ...(node.hostPublicKeyNext ? { hostPublicKeyNext: node.hostPublicKeyNext } : {}),
         };
         if (node.access === "control-plane") {
             const jump = (this.access.jumpHosts ?? []).find((j) => j.name !== node.name && j.access !== "control-plane");
@@ -90,6 +92,16 @@ export class Fleet {
     close(): void {
         for (const r of this.runners.values()) r.close();
         this.runners.clear();
+    }
+
+    /** Closes the runners of `name` (its host key changed: connections pinned to the old one are done with). */
+    forget(name: string): void {
+        for (const [key, r] of this.runners) {
+            if (key.startsWith(`${name}@`)) {
+                r.close();
+                this.runners.delete(key);
+            }
+        }
     }
 
     /** Swap, modules, sysctls, containerd and the pinned packages (each a no-op when already done). */

@@ -24,6 +24,8 @@ import { word } from "../runtime/plural";
 import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, Taint } from "./spec";
 import { afterRepairReset, repairNodes } from "./repair";
 import { recordVersions, rollTarget, upgradeInPlace } from "./upgrade";
+import { rotateHostKeys } from "../ssh/host-key-rotation";
+import { keepCertificates } from "./certs";
 
 export interface GroupState {
     nodes: NodeRecord[];
@@ -32,6 +34,9 @@ export interface GroupState {
     kubeconfig: string;
     /** Control-plane groups: the etcd snapshots taken (etcd-care.ts), oldest first. */
     etcdSnapshots?: EtcdSnapshotRecord[];
+    /** Control plane: the earliest expiry of its nodes' kubeadm certificates, and the nodes' clock when read (ISO). */
+    certificatesExpireAt?: string;
+    certificatesCheckedAt?: string;
 }
 
 /**
@@ -329,6 +334,9 @@ export async function converge(g: GroupContext, oldInputs: GroupInputs | undefin
         await removeNode(g, old);
     }
     if (g.state.nodes.length < count) await bootstrap(g, await addMachines(g, count - g.state.nodes.length));
+    // Day 2: the cloud-init host keys replaced, the certificates' expiry read (and renewed inside the window).
+    await rotateHostKeys(g);
+    await keepCertificates(g);
     if (isControlPlane(inputs)) {
         g.state.kubeconfig = await g.fleet.withAdmin(admins(g), (a) => g.fleet.adminKubeconfig(a));
     }

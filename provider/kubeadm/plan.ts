@@ -18,9 +18,18 @@ export interface NodeRecord {
     sshHost: string;
     sshPort: number;
     portForwardingRuleId: string;
-    /** The host key injected through cloud-init, pinned for every connection. */
+    /**
+     * The pinned host key: first the one injected through cloud-init, then (hostKeyRotated) the one the
+     * provider rotated it to after the first connection, which never appears in Mold's user data.
+     */
     hostPublicKey: string;
     hostKeyFingerprint: string;
+    /** A rotation under way: the key the node is being switched to, accepted besides hostPublicKey until confirmed. */
+    hostPublicKeyNext?: string;
+    /** The cloud-init host key was replaced (absent on nodes made before rotation existed: rotated on the next up). */
+    hostKeyRotated?: boolean;
+    /** Earliest expiry of this control-plane node's kubeadm leaf certificates (ISO), as last checked. */
+    certificatesExpireAt?: string;
     serviceOfferingId: string;
     templateId: string;
     keyPair: string;

@@ -5,7 +5,10 @@
 // the Mold registration. Offering, template or key pair changes roll the nodes one at a time.
 //
 // Nodes are reached over SSH through a port forward per node on the cluster's public IP (port
-// sshPortStart + slot), pinned to the host key the library generated and injected through cloud-init.
+// sshPortStart + slot), pinned to the host key the library generated and injected through cloud-init, then
+// rotated after the first connection to one that never appears in Mold's user data (ssh/host-key-rotation.ts).
+// A control plane's kubeadm certificates are read on every update and renewed inside renewCertificatesBefore
+// (kubeadm/certs.ts).
 import { randomBytes } from "crypto";
 import { Fleet } from "../kubeadm/bootstrap";
 import { admins, converge, GroupContext, GroupInputs, GroupState, removeAll } from "../kubeadm/converge";
@@ -25,6 +28,9 @@ import { Validator } from "../runtime/validate";
 import { checkUpgradeInputs, checkVersionChange, versionPending } from "../kubeadm/upgrade";
 import { namesInMold } from "./check-names";
 import { untilHealthy } from "./kubernetes-cluster-ops";
+import { checkRenewCertificatesBefore, renewalDue } from "../kubeadm/certs-plan";
+import { keepCertificates } from "../kubeadm/certs";
+import { needsRotation } from "../ssh/host-key-rotation";
 
 /** What makes the group (or, for a control plane, the cluster) what it is: a change means another one. */
 const IDENTITY = [
@@ -57,6 +63,8 @@ function outputsOf(
         virtualMachineIds: state.nodes.map((n) => n.vmId),
         initialised: state.initialised,
         kubeconfig: state.kubeconfig,
+        certificatesExpireAt: state.certificatesExpireAt ?? "",
+        certificatesCheckedAt: state.certificatesCheckedAt ?? "",
         endpoint: inputs.role === "control-plane" && inputs.controlPlaneEndpoint ? `https://${inputs.controlPlaneEndpoint}` : "",
         // Set by read for nodes whose VM is gone; the next update drains them (converge's dropVanished).
         vanishedNodes: [],
@@ -88,6 +96,8 @@ function stateOf(olds: Partial<NodeGroupOutputs>): GroupState {
         initialised: olds.initialised === true,
         kubeconfig: olds.kubeconfig ?? "",
         etcdSnapshots: Array.isArray(olds.etcdSnapshotFiles) ? olds.etcdSnapshotFiles : [],
+        certificatesExpireAt: olds.certificatesExpireAt || undefined,
+        certificatesCheckedAt: olds.certificatesCheckedAt || undefined,
     };
 }
 
@@ -137,11 +147,13 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
     inputs: nodeGroupSchema.inputs,
     connectionInputs: nodeGroupSchema.connectionInputs,
     // Unfinished or vanished nodes are worked on by the next update, even after a refresh.
+    // Host keys still from cloud-init (or mid-rotation) are rotated, certificates inside the renewal window renewed.
     needsRepair: (olds) =>
-        (Array.isArray(olds.nodes) && olds.nodes.some((n) => n.status !== "ready")) ||
+        (Array.isArray(olds.nodes) && olds.nodes.some((n) => n.status !== "ready" || needsRotation(n))) ||
         (Array.isArray(olds.vanishedNodes) && olds.vanishedNodes.length > 0) ||
         (Array.isArray(olds.unhealthyNodes) && olds.unhealthyNodes.length > 0 && !!repairSpec(olds.repair)) ||
-        versionPending(olds),
+        versionPending(olds) ||
+        renewalDue(olds, Date.now()),
     // With repair on, an up looks at the nodes' health (one read-only step) even when no input changed.
     lookForRepair: async (ctx, id, olds, news) => (await healthLook(ctx, { ...olds, ...news }, olds)).length > 0,
     replaceOnChanges: nodeGroupSchema.replaceOnChanges,
@@ -176,6 +188,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         bootstrapTimeoutSeconds: "the waits for Ready and for drains",
         etcdSnapshots: "step etcd-snapshot (etcdctl snapshot save) before a control-plane scale-down or upgrade; keep prunes the files",
         repair: "update (and diff/read when on): node-health on a control-plane node; NotReady nodes past the timeout drained, deleted, replaced",
+        renewCertificatesBefore: "certs-renew (kubeadm certs renew all, static pods restarted) on control-plane nodes inside the window, one at a time",
     },
 
     check(news, olds = {}) {
@@ -242,6 +255,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         checkEtcdSnapshots(v, inputs);
         checkRepair(v, inputs.repair, inputs.role, inputs.count);
         checkUpgradeInputs(v, inputs);
+        checkRenewCertificatesBefore(v, inputs.renewCertificatesBefore, inputs.role);
         if (olds.role !== undefined) {
             if (v.known(inputs.keyPair) && olds.keyPair !== undefined && olds.keyPair !== inputs.keyPair) {
                 v.fail(
@@ -283,8 +297,17 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         // deletes its vanished nodes from Kubernetes before replacing them.
         if (state.nodes.length && !nodes.length && olds.role === "control-plane") return undefined;
         const vanishedNodes = state.nodes.filter((n) => !live.has(n.vmId));
+        const current = { ...state, nodes };
         const unhealthyNodes = await healthLook(ctx, olds, { nodes });
-        return { outs: { ...outputsOf({ ...state, nodes }, olds), vanishedNodes, unhealthyNodes }, inputs: { count: nodes.length } };
+        // With renewal on, a refresh reads the certificates' expiry and the nodes' clock, so the next up's diff
+        // sees the window; best effort: an unreachable control plane keeps the last values.
+        if (olds.role === "control-plane" && olds.renewCertificatesBefore && current.initialised && nodes.length) {
+            const g = groupContext(ctx, id, olds as NodeGroupInputs, current, undefined as never);
+            await keepCertificates(g, false)
+                .catch((e) => ctx.log(`certificates not read: ${(e as Error).message}`))
+                .finally(() => g.fleet.close());
+        }
+        return { outs: { ...outputsOf(current, olds), vanishedNodes, unhealthyNodes }, inputs: { count: nodes.length } };
     },
 
     async update(ctx, id, olds, news) {

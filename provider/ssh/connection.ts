@@ -24,6 +24,11 @@ export interface SshTarget {
     privateKey: string;
     /** Pinned host key, "type base64". */
     hostPublicKey: string;
+    /**
+     * A host key being rotated to (provider/ssh/host-key-rotation.ts): accepted besides hostPublicKey, so a
+     * connection lost after the node switched keys but before the state recorded it does not lock us out.
+     */
+    hostPublicKeyNext?: string;
     /** Optional bastion (jump host): connect to it, then forward to host:port through it. */
     via?: SshTarget;
 }
@@ -48,6 +53,8 @@ export interface ExecResult {
 }
 
 export interface SshSession {
+    /** The host key the server presented ("type base64"): hostPublicKey or hostPublicKeyNext. */
+    readonly hostPublicKey: string;
     exec(command: string, opts?: { stdin?: string; timeoutMs?: number }): Promise<ExecResult>;
     close(): void;
     readonly closed: boolean;
@@ -110,6 +117,7 @@ function validateTarget(target: SshTarget): void {
         throw new Error(`${target.label}: invalid SSH port ${target.port}`);
     }
     publicKeyBlob(target.hostPublicKey);
+    if (target.hostPublicKeyNext) publicKeyBlob(target.hostPublicKeyNext);
     const parsed = sshUtils.parseKey(target.privateKey);
     if (parsed instanceof Error) throw new Error(`${target.label}: unusable SSH private key: ${parsed.message}`);
 }
@@ -181,19 +189,23 @@ function forwardThrough(bastion: Client, bastionTarget: SshTarget, target: SshTa
 }
 
 /** The host key algorithms to ask for, so a server with several keys offers the pinned one. */
-function hostKeyAlgorithms(pinnedType: string): ConnectConfig["algorithms"] {
-    if (pinnedType === "ssh-rsa") return { serverHostKey: ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] };
-    // A pinned key's type names its algorithm (ssh-ed25519, ecdsa-sha2-nistp256, …).
-    return { serverHostKey: [pinnedType as ServerHostKeyAlgorithm] };
+function hostKeyAlgorithms(pinnedTypes: string[]): ConnectConfig["algorithms"] {
+    // A pinned key's type names its algorithm (ssh-ed25519, ecdsa-sha2-nistp256, …); RSA has three.
+    const algorithms = pinnedTypes.flatMap((type): ServerHostKeyAlgorithm[] =>
+        type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [type as ServerHostKeyAlgorithm],
+    );
+    return { serverHostKey: algorithms };
 }
 
 /** One TCP connect (or tunnel), handshake and authentication, bounded by readyTimeoutMs. */
 function openClient(target: SshTarget, readyTimeoutMs: number, sock?: ClientChannel): Promise<Client> {
     const endpoint = endpointOf(target);
-    const expected = publicKeyBlob(target.hostPublicKey);
-    const pinnedType = publicKeyTypeAndBlob(target.hostPublicKey).split(" ")[0];
+    // Exactly the pinned key and, during a rotation, the pending one: anything else is refused.
+    const accepted = acceptedKeys(target);
+    const types = [...new Set(accepted.map((k) => k.line.split(" ")[0]))];
     const client = new Client();
     let mismatch: HostKeyMismatchError | undefined;
+    let presented: string | undefined;
 
     return new Promise<Client>((resolve, reject) => {
         let settled = false;
@@ -219,6 +231,7 @@ function openClient(target: SshTarget, readyTimeoutMs: number, sock?: ClientChan
             }
             settled = true;
             clearTimeout(guard);
+            presentedKeys.set(client, presented ?? publicKeyTypeAndBlob(target.hostPublicKey));
             resolve(client);
         });
         sock?.on("error", (err: Error) => fail(err));
@@ -232,12 +245,16 @@ function openClient(target: SshTarget, readyTimeoutMs: number, sock?: ClientChan
                 readyTimeout: readyTimeoutMs,
                 keepaliveInterval: KEEPALIVE_INTERVAL_MS,
                 keepaliveCountMax: KEEPALIVE_COUNT_MAX,
-                algorithms: hostKeyAlgorithms(pinnedType),
+                algorithms: hostKeyAlgorithms(types),
                 hostVerifier: (offered: Buffer) => {
-                    if (Buffer.isBuffer(offered) && offered.equals(expected)) return true;
+                    const match = Buffer.isBuffer(offered) ? accepted.find((k) => offered.equals(k.blob)) : undefined;
+                    if (match) {
+                        presented = match.line;
+                        return true;
+                    }
                     mismatch = new HostKeyMismatchError(
                         endpoint,
-                        blobFingerprint(expected),
+                        accepted.map((k) => blobFingerprint(k.blob)).join(" or "),
                         Buffer.isBuffer(offered) ? blobFingerprint(offered) : "an unreadable key",
                     );
                     return false;
@@ -247,6 +264,15 @@ function openClient(target: SshTarget, readyTimeoutMs: number, sock?: ClientChan
             fail(err instanceof Error ? err : new Error(String(err)));
         }
     });
+}
+
+/** The host key each connected client's server presented (its "type base64" line). */
+const presentedKeys = new WeakMap<Client, string>();
+
+/** The host keys a connection to `target` accepts: the pinned one, and the one being rotated to. */
+export function acceptedKeys(target: Pick<SshTarget, "hostPublicKey" | "hostPublicKeyNext">): { line: string; blob: Buffer }[] {
+    const lines = [target.hostPublicKey, ...(target.hostPublicKeyNext ? [target.hostPublicKeyNext] : [])].map(publicKeyTypeAndBlob);
+    return [...new Set(lines)].map((line) => ({ line, blob: publicKeyBlob(line) }));
 }
 
 class Session implements SshSession {
@@ -272,6 +298,10 @@ class Session implements SshSession {
 
     get closed(): boolean {
         return this.isClosed;
+    }
+
+    get hostPublicKey(): string {
+        return presentedKeys.get(this.client) ?? publicKeyTypeAndBlob(this.target.hostPublicKey);
     }
 
     close(): void {

@@ -747,6 +747,10 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
     declare public readonly etcdSnapshots: pulumi.Output<plain.EtcdSnapshotsSpec | undefined>;
     /** The etcd snapshots taken (node, path, time, reason), most recent last, at most `etcdSnapshots.keep`. */
     declare public readonly etcdSnapshotFiles: pulumi.Output<plain.EtcdSnapshot[]>;
+    /**
+     * Control plane: renew the kubeadm certificates (`kubeadm certs renew all`, static pods restarted, one node at a time, /healthz between) during an up inside this window before they expire, e.g. "30d" (1 to 365 days; weeks w, days d, hours h, minutes m). Default: off (the expiry is still read into certificatesExpireAt).
+     */
+    declare public readonly renewCertificatesBefore: pulumi.Output<string | undefined>;
     /** Not supported: a node group cannot be adopted (refused at check). */
     declare public readonly importId: pulumi.Output<string | undefined>;
     /** The group's nodes. */
@@ -764,6 +768,14 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
      * Secret.
      */
     declare public readonly kubeconfig: pulumi.Output<string>;
+    /**
+     * Control plane: the earliest expiry of its nodes' kubeadm leaf certificates (RFC 3339), as read on the last up or refresh; empty for workers.
+     */
+    declare public readonly certificatesExpireAt: pulumi.Output<string | undefined>;
+    /**
+     * Control plane: the nodes' clock when certificatesExpireAt was read (RFC 3339); the renewal window is judged from the later of it and the provider's clock.
+     */
+    declare public readonly certificatesCheckedAt: pulumi.Output<string | undefined>;
     /** Control plane: https://<controlPlaneEndpoint>; empty for workers. */
     declare public readonly endpoint: pulumi.Output<string>;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -811,6 +823,7 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 moldClusterId: args.moldClusterId,
                 bootstrapTimeoutSeconds: args.bootstrapTimeoutSeconds,
                 etcdSnapshots: args.etcdSnapshots,
+                renewCertificatesBefore: args.renewCertificatesBefore,
                 importId: args.importId,
                 bastion: args.bastion,
                 repair: args.repair,
@@ -821,6 +834,8 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 virtualMachineIds: undefined,
                 initialised: undefined,
                 kubeconfig: undefined,
+                certificatesExpireAt: undefined,
+                certificatesCheckedAt: undefined,
                 endpoint: undefined,
                 unhealthyNodes: undefined,
             },
@@ -903,4 +918,6 @@ export interface KubeadmClusterOutputs {
     readonly moldClusterId: pulumi.Output<string | undefined>;
     /** The etcd snapshots taken on the control plane (node, path, time, reason), most recent last. */
     readonly etcdSnapshotFiles: pulumi.Output<plain.EtcdSnapshot[]>;
+    /** The earliest expiry of the control-plane nodes' kubeadm certificates (RFC 3339). */
+    readonly certificatesExpireAt: pulumi.Output<string | undefined>;
 }

@@ -62,7 +62,9 @@ export interface NodeGroupNode {
     sshPort: number;
     /** The forward's id. */
     portForwardingRuleId: string;
-    /** The SSH host key injected through cloud-init; connections are pinned to it. */
+    /**
+     * The pinned SSH host key: first the one injected through cloud-init, then the one it was rotated to after the first connection (never in Mold's user data).
+     */
     hostPublicKey: string;
     /** SHA256 fingerprint of hostPublicKey. */
     hostKeyFingerprint: string;
@@ -82,6 +84,12 @@ export interface NodeGroupNode {
      * Kubernetes version x.y.z the node's kubelet runs (recorded as each node finishes its upgrade; absent in states written before upgrades existed: the group's kubernetesVersion).
      */
     kubeletVersion?: string;
+    /** During a host key rotation: the new key, accepted besides hostPublicKey until the rotation is confirmed. */
+    hostPublicKeyNext?: string;
+    /** Whether the cloud-init host key was replaced by one that never appeared in Mold's user data. */
+    hostKeyRotated?: boolean;
+    /** Control-plane nodes: the earliest expiry of the node's kubeadm leaf certificates (RFC 3339). */
+    certificatesExpireAt?: string;
 }
 
 /** A node group of a KubeadmCluster. */
@@ -560,6 +568,10 @@ export interface NodeGroupArgs {
     bootstrapTimeoutSeconds?: pulumi.Input<number>;
     /** Control-plane groups only: etcd snapshots before a control-plane scale-down or upgrade, `{ keep }` (default keep 3). */
     etcdSnapshots?: pulumi.Input<EtcdSnapshotsSpec>;
+    /**
+     * Control plane: renew the kubeadm certificates (`kubeadm certs renew all`, static pods restarted, one node at a time, /healthz between) during an up inside this window before they expire, e.g. "30d" (1 to 365 days; weeks w, days d, hours h, minutes m). Default: off (the expiry is still read into certificatesExpireAt).
+     */
+    renewCertificatesBefore?: pulumi.Input<string>;
     /** Not supported: a node group cannot be adopted (refused at check). */
     importId?: pulumi.Input<string>;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -634,6 +646,10 @@ export interface KubeadmClusterArgs {
     bootstrapTimeoutSeconds?: pulumi.Input<number>;
     /** etcd snapshots on a control-plane node before a control-plane scale-down or upgrade, `{ keep }` (default keep 3). */
     etcdSnapshots?: pulumi.Input<EtcdSnapshotsSpec>;
+    /**
+     * Renew the control plane's kubeadm certificates during an up inside this window before they expire, e.g. "30d" (1 to 365 days). Default: off.
+     */
+    renewCertificatesBefore?: pulumi.Input<string>;
     /** A jump host of your own: every node is reached through it and the cluster exposes no SSH port. */
     bastion?: NodeGroupBastion;
 }

@@ -25,6 +25,8 @@ import { nodeHealth } from "./health";
 import { adminKubeconfig, caCertHash, createKubeadmPki, firstServiceIp } from "./pki";
 import { routesTo, splitEndpoint, vmAddresses } from "../records/routing";
 import { UPGRADE_STEPS, withKubeletSkew } from "./upgrade";
+import { certsCheck, certsRenew } from "./certs";
+import { rotateHostKey } from "../ssh/host-key-step";
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const KUBECTL_NO_SERVER = "The connection to the server localhost:8080 was refused - did you specify the right host or port?";
@@ -366,6 +368,9 @@ export const CLUSTER_STEPS: Record<string, StepHandler> = {
     "etcd-member-remove": ETCD_STEPS["etcd-member-remove"],
     "node-health": nodeHealth,
     ...UPGRADE_STEPS,
+    "rotate-host-key": rotateHostKey,
+    "certs-check": certsCheck,
+    "certs-renew": certsRenew,
 };
 
 /** Everything an emulated node runs: its own steps (ssh/node-state.ts) and the kubeadm ones, with wait-ready. */

@@ -7,7 +7,7 @@ import { KubeadmCluster, KubeadmNode, nodeReady } from "./cluster";
 import { adminKubeconfig, caCertHash } from "./pki";
 import { EtcdMember, etcdMembers } from "./etcd";
 
-export type EmulatedNodeView = Omit<EmulatedNode, "_hostKey" | "_bootedAtMs">;
+export type EmulatedNodeView = Omit<EmulatedNode, "_hostKey" | "_bootedAtMs" | "_rotatedHostKey" | "_rotatedOverUserData">;
 
 export interface KubeadmClusterView extends Omit<KubeadmCluster, "_pki" | "nodes"> {
     nodes: (KubeadmNode & { ready: boolean })[];

@@ -40,6 +40,15 @@ function parseHostKey(userdataBase64: string): string | undefined {
     return undefined;
 }
 
+/**
+ * The host key a VM's sshd presents: the one rotate-host-key installed (while the userdata it replaced is
+ * unchanged), else the userdata's, else the one generated for a VM without.
+ */
+export function presentedHostKey(vm: any, node: { _hostKey?: string; _rotatedHostKey?: string; _rotatedOverUserData?: string } | undefined): string {
+    if (node?._rotatedHostKey && (node._rotatedOverUserData ?? "") === String(vm?._userdata ?? "")) return node._rotatedHostKey;
+    return hostKeyFromUserData(vm?._userdata) ?? node?._hostKey ?? "";
+}
+
 export function generateHostKey(): string {
     return generateEd25519KeyPair().private;
 }

@@ -8,7 +8,7 @@ import { SerialRuns } from "../serial-runs";
 import type { Simulator } from "../simulator";
 import { firewallOpens } from "../records/routing";
 import { SshFaults } from "./faults";
-import { fingerprintOf, generateHostKey, hostKeyFromUserData } from "./keys";
+import { fingerprintOf, generateHostKey, hostKeyFromUserData, presentedHostKey } from "./keys";
 import { createNodeServer, NodeServer } from "./node-server";
 import { boot, nodesTable, StepBook } from "./node-state";
 import { ensureNode, StepRunner } from "./runner";
@@ -61,7 +61,13 @@ export class SshManager {
         options: SshManagerOptions,
     ) {
         this.faults = new SshFaults(options.faults);
-        this.runner = new StepRunner(sim, this.faults, () => this.stopped, options.steps);
+        this.runner = new StepRunner(
+            sim,
+            this.faults,
+            () => this.stopped,
+            options.steps,
+            (vmId) => this.afterStep(vmId),
+        );
         this.timer = setInterval(() => void this.reconcile(), options.intervalMs ?? 500);
         this.timer.unref();
     }
@@ -96,7 +102,19 @@ export class SshManager {
 
     private hostKeyOf(vm: any): string {
         const nodes = (this.sim.state.tables[T.emulatedNodes] ?? {}) as Record<string, EmulatedNode>;
-        return hostKeyFromUserData(vm._userdata) ?? nodes[vm.id]?._hostKey ?? "";
+        return presentedHostKey(vm, nodes[vm.id]);
+    }
+
+    /**
+     * After a step: a node that now has another host key (rotate-host-key) serves it before the step answers, as
+     * sshd does once reloaded, so the client's next connection already sees the new key.
+     */
+    private async afterStep(vmId: string): Promise<void> {
+        const vm = (this.sim.state.tables[T.vms] ?? {})[vmId];
+        if (!vm) return;
+        const key = this.hostKeyOf(vm);
+        const served = [...[...this.listeners.values()].filter((l) => l.vmId === vmId).map((l) => l.identity.split("|")[2]), this.internal.get(vmId)?.identity];
+        if (served.some((k) => k !== undefined && k !== key)) await this.reconcile();
     }
 
     private serverOptions(vmId: string, hostKey: string) {
@@ -141,7 +159,7 @@ export class SshManager {
         if (existing && existing.identity === hostKey) return existing.port;
         if (existing) {
             this.internal.delete(vm.id);
-            await closeNode(existing.node);
+            await closeNode(existing.node, true);
         }
         const node = createNodeServer(this.serverOptions(vm.id, hostKey));
         node.server.on("error", () => undefined);
@@ -168,7 +186,8 @@ export class SshManager {
             const vm = vms[id];
             if (!vm || vm.state !== "Running" || this.hostKeyOf(vm) !== i.identity) {
                 this.internal.delete(id);
-                await closeNode(i.node);
+                // A new host key alone (sshd reloaded) leaves established connections alone.
+                await closeNode(i.node, !!vm && vm.state === "Running");
             }
         }
     }
@@ -235,13 +254,16 @@ export class SshManager {
         const nodes = (this.sim.state.tables[T.emulatedNodes] ?? {}) as Record<string, EmulatedNode>;
         const identities = new Map<string, string>();
         for (const [key, w] of wanted) {
-            const hostKey = hostKeyFromUserData(w.vm._userdata) ?? nodes[w.vm.id]?._hostKey ?? "";
+            const hostKey = presentedHostKey(w.vm, nodes[w.vm.id]);
             identities.set(key, `${w.vm.id}|${w.open}|${hostKey}`);
         }
         for (const [key, l] of this.listeners) {
-            if (identities.get(key) !== l.identity) {
+            const identity = identities.get(key);
+            if (identity !== l.identity) {
                 this.listeners.delete(key);
-                await this.close(l);
+                // Only the host key changed (sshd reloaded): established connections go on, new ones get the new key.
+                const reloaded = identity !== undefined && identity.split("|").slice(0, 2).join("|") === l.identity.split("|").slice(0, 2).join("|");
+                await this.close(l, reloaded);
             }
         }
         const now = Date.now();
@@ -249,7 +271,7 @@ export class SshManager {
         for (const [key, w] of wanted) {
             const l = this.listeners.get(key);
             if (l && (l.status !== "error" || now < l.retryAt)) continue;
-            const hostKey = hostKeyFromUserData(w.vm._userdata) ?? nodes[w.vm.id]?._hostKey ?? "";
+            const hostKey = presentedHostKey(w.vm, nodes[w.vm.id]);
             opening.push(this.open(key, w, hostKey, identities.get(key)!, l));
         }
         await Promise.all(opening);
@@ -306,15 +328,21 @@ export class SshManager {
         setStatus("listening");
     }
 
-    private async close(l: Listener): Promise<void> {
+    private async close(l: Listener, keepConnections = false): Promise<void> {
         const node = l.node;
         l.node = undefined;
-        if (node) await closeNode(node);
+        if (node) await closeNode(node, keepConnections);
     }
 }
 
-function closeNode(node: NodeServer): Promise<void> {
+/** Stops listening; open connections are cut unless `keepConnections` (a reload: they finish on their own). */
+function closeNode(node: NodeServer, keepConnections = false): Promise<void> {
     return new Promise((resolve) => {
+        if (keepConnections) {
+            // server.close() calls back only once every connection ended: the port is free at once.
+            node.server.close();
+            return resolve();
+        }
         node.server.close(() => resolve());
         for (const s of node.sockets) s.destroy();
     });

@@ -34,6 +34,8 @@ export class StepRunner {
         /** Whether the runner's owner stopped (a waiting wait-ready gives up). */
         private readonly stopped: () => boolean,
         private readonly book: StepBook,
+        /** Called before a step answers (the SSH manager serves a rotated host key by then). */
+        private readonly afterStep: (vmId: string) => Promise<void> = async () => undefined,
     ) {}
 
     async run(req: StepRequest): Promise<StepAnswer> {
@@ -52,6 +54,7 @@ export class StepRunner {
         }
         const dropAfter = this.faults.takeDrop(req.step, vm, "after");
         const outcome = req.step === "wait-ready" ? await this.waitReady(req, dropAfter) : this.sim.transaction(() => this.apply(req, dropAfter));
+        await this.afterStep(req.vmId);
         return dropAfter ? { kind: "drop" } : { kind: "exit", exitCode: outcome.exitCode, stdout: outcome.stdout, stderr: outcome.stderr };
     }
 

@@ -63,6 +63,15 @@ export interface EmulatedNode {
     etcdSnapshots?: EtcdSnapshotFile[];
     /** Host key generated for a VM whose userdata carries none (OpenSSH private key). */
     _hostKey?: string;
+    /** Times rotate-host-key installed a new host key. */
+    hostKeyRotations?: number;
+    /** The host key rotate-host-key installed (OpenSSH private key): presented instead of the userdata's. */
+    _rotatedHostKey?: string;
+    /**
+     * The userdata that key replaced: userdata changed afterwards (a VM given another key out of band, as a
+     * reinstall would) presents the new userdata's key again.
+     */
+    _rotatedOverUserData?: string;
     /** Epoch ms of the observed start, for the boot delay. */
     _bootedAtMs?: number;
 }

@@ -5,7 +5,7 @@ import { diffInputs, ResourceDefinition } from "../../provider/runtime/hooks";
 import { nodeGroup } from "../../provider/resources/node-group";
 
 const base = { __provider: "p", name: "workers", count: 2 };
-const ready = [{ name: "a", status: "ready" }];
+const ready = [{ name: "a", status: "ready", hostKeyRotated: true }];
 
 test("a changed connection input is an update without replacement; an unchanged one is nothing", (t) => {
     const olds = { ...base, controlPlaneNodes: [{ name: "cp-1" }], sshPrivateKey: "k1" };
@@ -22,6 +22,9 @@ test("unfinished nodes, vanished nodes or an incomplete create make an update ev
     t.true(diffInputs(nodeGroup, { ...inputs, nodes: ready, vanishedNodes: [{ name: "b" }] }, inputs).changes);
     t.true(diffInputs(nodeGroup, { ...inputs, nodes: ready, createIncomplete: true }, inputs).changes);
     t.false(diffInputs(nodeGroup, { ...inputs, nodes: ready, vanishedNodes: [] }, inputs).changes);
+    // Host keys still from cloud-init (states from before rotation existed), or a rotation left unconfirmed.
+    t.true(diffInputs(nodeGroup, { ...inputs, nodes: [{ name: "a", status: "ready" }] }, inputs).changes);
+    t.true(diffInputs(nodeGroup, { ...inputs, nodes: [{ ...ready[0], hostPublicKeyNext: "ssh-ed25519 AAAA" }] }, inputs).changes);
     // A definition without needsRepair is unaffected.
     const plain: ResourceDefinition = { ...nodeGroup, needsRepair: undefined, connectionInputs: undefined };
     t.false(diffInputs(plain, { ...inputs, nodes: [{ name: "a", status: "pending" }] }, inputs).changes);

@@ -55,7 +55,7 @@ test("update runs the definition's update when the look finds work, and not when
 test("NodeGroup: no repair, no look (no SSH: the key is not even a key); unhealthyNodes count only with repair on", async (t) => {
     const logs: string[] = [];
     const ctx = { kind: "NodeGroup", client: () => t.fail("no Mold call") as never, log: (m: string) => logs.push(m) };
-    const group = { role: "worker", sshPrivateKey: "not a key", nodes: [{ name: "a", status: "ready" }], controlPlaneNodes: [] };
+    const group = { role: "worker", sshPrivateKey: "not a key", nodes: [{ name: "a", status: "ready", hostKeyRotated: true }], controlPlaneNodes: [] };
     t.false(await nodeGroup.lookForRepair!(ctx, "ng", group as never, group as never));
     t.deepEqual(logs, []);
     // On, but the control plane cannot be reached: logged, no repair decided, no failure.
