@@ -27,6 +27,11 @@ export const ADMIN_ENDPOINTS: readonly AdminEndpoint[] = [
     { method: "POST", path: "/sim/ssh", description: "replace the SSH fault configuration (stepLatencyMs, bootDelayMs, drops, fails)" },
     { method: "GET", path: "/sim/nodes", description: "the emulated nodes with their bootstrap step history" },
     { method: "GET", path: "/sim/kubeadm-clusters", description: "the emulated kubeadm clusters" },
+    {
+        method: "POST",
+        path: "/sim/zone-internet",
+        description: 'cut or restore a zone\'s internet access, body {"zone":"zone1","internet":false}: image pulls then need a registry mirror',
+    },
 ];
 
 /** The answer of GET /sim/. */

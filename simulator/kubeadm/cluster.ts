@@ -51,6 +51,8 @@ export interface KubeadmCluster {
     nodes: KubeadmNode[];
     /** Names of the control-plane nodes that are etcd members. */
     etcdMembers: string[];
+    /** kubeadm's imageRepository (registry.k8s.io unless a mirror was given); simulator/kubeadm/registry.ts. */
+    imageRepository?: string;
     _pki: KubeadmPki;
 }
 

@@ -21,6 +21,7 @@ import {
     API_SERVER_PORT,
 } from "./cluster";
 import { adminKubeconfig, caCertHash, createKubeadmPki, firstServiceIp } from "./pki";
+import { withImagePulls, withRegistryMirror } from "./registry";
 import { routesTo, splitEndpoint, vmAddresses } from "../records/routing";
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
@@ -348,7 +349,7 @@ export function waitReadyCheck(ctx: StepContext, timedOut: boolean): StepResult 
 }
 
 export const CLUSTER_STEPS: Record<string, StepHandler> = {
-    "kubeadm-init": kubeadmInit,
+    "kubeadm-init": withImagePulls(kubeadmInit),
     "join-info": joinInfo,
     "kubeadm-join": kubeadmJoin,
     cni,
@@ -359,4 +360,4 @@ export const CLUSTER_STEPS: Record<string, StepHandler> = {
 };
 
 /** Everything an emulated node runs: its own steps (ssh/node-state.ts) and the kubeadm ones, with wait-ready. */
-export const EMULATED_STEPS: StepBook = { steps: { ...NODE_STEPS, ...CLUSTER_STEPS }, waitReady: waitReadyCheck };
+export const EMULATED_STEPS: StepBook = { steps: { ...NODE_STEPS, containerd: withRegistryMirror(NODE_STEPS.containerd), ...CLUSTER_STEPS }, waitReady: waitReadyCheck };
