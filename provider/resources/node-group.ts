@@ -9,8 +9,10 @@
 import { randomBytes } from "crypto";
 import { Fleet } from "../kubeadm/bootstrap";
 import { converge, GroupContext, GroupInputs, GroupState, removeAll } from "../kubeadm/converge";
-import { deleteSshForward, ensureSshForward, liveVms, register, resolvePlacement, unregister } from "../kubeadm/machines";
+import { deleteSshForward, ensureSshForward, liveVms, Placement, register, resolvePlacement, unregister } from "../kubeadm/machines";
 import { NodeRecord, SLOTS_PER_GROUP, SSH_ACCESS } from "../kubeadm/plan";
+import { affinityInMold, affinityOutputs, checkAffinity, dropOwnGroup, prepareAffinity } from "../kubeadm/placement-affinity";
+import { checkRegistry } from "../kubeadm/registry";
 import { publicKeyTypeAndBlob } from "../ssh/host-keys";
 import { checkCidrs, checkCount, checkLabels, checkTaints, checkVersion, CNIS, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, ROLES } from "../kubeadm/spec";
 import { partialFailure } from "../runtime/errors";
@@ -43,8 +45,13 @@ const IN_PLACE_ACROSS_NODES: (keyof NodeGroupInputs)[] = ["labels", "taints", "s
 
 const HOST_LABEL = /^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/;
 
-function outputsOf(state: GroupState, inputs: { role: string; controlPlaneEndpoint?: string }): Reported<NodeGroupInputs, NodeGroupOutputs> {
+function outputsOf(
+    state: GroupState,
+    inputs: { role: string; controlPlaneEndpoint?: string },
+    placement?: Placement,
+): Reported<NodeGroupInputs, NodeGroupOutputs> {
     return {
+        ...affinityOutputs(placement),
         nodes: state.nodes,
         nodeNames: state.nodes.map((n) => n.name),
         virtualMachineIds: state.nodes.map((n) => n.vmId),
@@ -82,6 +89,7 @@ function groupContext(ctx: HookContext, id: string, given: NodeGroupInputs, stat
         log: (m) => ctx.log(m),
         jumpHosts: inputs.controlPlaneNodes ?? [],
         bastion: inputs.bastion ?? undefined,
+        registry: inputs.registry ?? undefined,
     });
     return { ctx, client: ctx.client(), id, inputs, placement, fleet, state };
 }
@@ -94,7 +102,7 @@ async function recorded(g: GroupContext, base: Partial<NodeGroupOutputs>, work: 
             const deadline = Date.now() + 120_000;
             g.state.kubeconfig = await untilHealthy(g.ctx, async () => g.state.kubeconfig, deadline, `the API at ${g.inputs.controlPlaneEndpoint}`);
         }
-        return outputsOf(g.state, g.inputs);
+        return outputsOf(g.state, g.inputs, g.placement);
     } catch (e) {
         if (!g.state.nodes.length && !base.nodes?.length) throw e;
         // An update that failed part-way keeps the previous values of what it changes in place across all
@@ -103,7 +111,7 @@ async function recorded(g: GroupContext, base: Partial<NodeGroupOutputs>, work: 
         throw partialFailure(
             (e as Error).message,
             g.id,
-            { ...base, ...g.inputs, ...notYetApplied, ...outputsOf(g.state, g.inputs), createIncomplete: true },
+            { ...base, ...g.inputs, ...notYetApplied, ...outputsOf(g.state, g.inputs, g.placement), createIncomplete: true },
             e,
         );
     } finally {
@@ -145,6 +153,9 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         taints: "kubectl taint on every node; update: the same",
         moldClusterId: "addVirtualMachinesToKubernetesCluster; update: unregistered from the old, registered with the new",
         bootstrapTimeoutSeconds: "the waits for Ready and for drains",
+        affinityGroups: "deployVirtualMachine affinitygroupids of new nodes (found by name or id)",
+        antiAffinity: "createAffinityGroup 'host anti-affinity' for the group; deployVirtualMachine affinitygroupids; off: deleteAffinityGroup",
+        registry: "the containerd step's mirror (hosts.toml) and kubeadm init's imageRepository",
     },
 
     check(news, olds = {}) {
@@ -208,6 +219,8 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
             v.fail("controlPlaneNodes", "is required for a worker group: the control-plane group's `nodes` output");
         }
         v.integer("bootstrapTimeoutSeconds", inputs.bootstrapTimeoutSeconds, { min: 30, max: 86400, what: "a number of seconds" });
+        checkAffinity(v, inputs, olds);
+        checkRegistry(v, inputs.registry);
         if (olds.role !== undefined) {
             if (v.known(inputs.keyPair) && olds.keyPair !== undefined && olds.keyPair !== inputs.keyPair) {
                 v.fail(
@@ -235,14 +248,21 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         return { inputs, failures: v.failures };
     },
 
-    checkInMold: (ctx, inputs) =>
-        namesInMold(ctx, "NodeGroup", inputs, { zone: "zone", template: "template", serviceOffering: ["serviceOffering"], networks: ["network"] }),
+    checkInMold: async (ctx, inputs) => [
+        ...(await namesInMold(ctx, "NodeGroup", inputs, { zone: "zone", template: "template", serviceOffering: ["serviceOffering"], networks: ["network"] })),
+        ...(await affinityInMold(ctx, inputs)),
+    ],
 
     async create(ctx, inputs) {
         const id = `ng-${randomBytes(6).toString("hex")}`;
         const placement = await resolvePlacement(ctx.client(), inputs);
+        Object.assign(placement, await prepareAffinity(ctx, inputs, {}));
         const g = groupContext(ctx, id, inputs, { nodes: [], initialised: false, kubeconfig: "" }, placement);
-        const outs = await recorded(g, {}, () => converge(g, undefined));
+        // Failed before any VM existed: nothing is recorded, so the group's own affinity group must not stay.
+        const outs = await recorded(g, {}, () => converge(g, undefined)).catch(async (e) => {
+            if (!g.state.nodes.length) await dropOwnGroup(ctx, placement.antiAffinityGroupId).catch((d) => ctx.log(`antiAffinity: ${(d as Error).message}`));
+            throw e;
+        });
         return { id, outs };
     },
 
@@ -260,6 +280,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
     async update(ctx, id, olds, news) {
         const client = ctx.client();
         const placement = await resolvePlacement(client, news);
+        Object.assign(placement, await prepareAffinity(ctx, news, olds));
         const state = stateOf(olds);
         const g = groupContext(ctx, id, news, state, placement);
         return recorded(g, olds, async () => {
@@ -283,13 +304,16 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
 
     async delete(ctx, id, olds) {
         const state = stateOf(olds);
-        if (!state.nodes.length) return;
-        const g = groupContext(ctx, id, olds, state, undefined as never);
-        try {
-            await removeAll(g);
-        } finally {
-            g.fleet.close();
+        if (state.nodes.length) {
+            const g = groupContext(ctx, id, olds, state, undefined as never);
+            try {
+                await removeAll(g);
+            } finally {
+                g.fleet.close();
+            }
         }
+        // After its VMs: Mold would otherwise just drop their memberships.
+        await dropOwnGroup(ctx, olds.antiAffinityGroupId);
     },
 };
 

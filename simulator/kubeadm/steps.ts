@@ -360,4 +360,7 @@ export const CLUSTER_STEPS: Record<string, StepHandler> = {
 };
 
 /** Everything an emulated node runs: its own steps (ssh/node-state.ts) and the kubeadm ones, with wait-ready. */
-export const EMULATED_STEPS: StepBook = { steps: { ...NODE_STEPS, containerd: withRegistryMirror(NODE_STEPS.containerd), ...CLUSTER_STEPS }, waitReady: waitReadyCheck };
+export const EMULATED_STEPS: StepBook = {
+    steps: { ...NODE_STEPS, containerd: withRegistryMirror(NODE_STEPS.containerd), ...CLUSTER_STEPS },
+    waitReady: waitReadyCheck,
+};
