@@ -710,8 +710,8 @@ export type AffinityGroupOutputs = {
     name: string;
     /** Group type as Mold has it. */
     type: string;
-    /** Description as Mold has it (empty when none). */
-    description: string;
+    /** Description as Mold has it (absent when none). */
+    description?: string;
     /** The id adopted, when importId was set. */
     importId?: string;
     /** VMs in the group (read on refresh). */

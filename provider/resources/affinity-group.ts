@@ -26,7 +26,8 @@ async function lookup(client: MoldClient, id: string): Promise<AffinityGroup | u
 }
 
 function outputsOf(g: AffinityGroup): Omit<AffinityGroupOutputs, "importId"> {
-    return { name: g.name, type: g.type, description: g.description ?? "", virtualMachineIds: g.virtualmachineIds ?? [] };
+    // No description stays absent, so a program that gives none sees no change.
+    return { name: g.name, type: g.type, ...(g.description ? { description: g.description } : {}), virtualMachineIds: g.virtualmachineIds ?? [] };
 }
 
 export const affinityGroup: ResourceDefinition<AffinityGroupInputs, AffinityGroupOutputs> = {
@@ -72,7 +73,10 @@ export const affinityGroup: ResourceDefinition<AffinityGroupInputs, AffinityGrou
     async read(ctx, id) {
         const g = await lookup(ctx.client(), id);
         if (!g) return undefined;
-        return { outs: outputsOf(g), inputs: { name: g.name, type: g.type as AffinityGroupInputs["type"], description: g.description ?? null } };
+        return {
+            outs: outputsOf(g),
+            inputs: { name: g.name, type: g.type as AffinityGroupInputs["type"], ...(g.description ? { description: g.description } : {}) },
+        };
     },
 
     // Nothing changes in place: this runs only to finish an adoption (importId), whose inputs the runner

@@ -526,8 +526,8 @@ export abstract class AffinityGroupBase extends pulumi.dynamic.Resource {
     declare public readonly name: pulumi.Output<string>;
     /** Group type as Mold has it. */
     declare public readonly type: pulumi.Output<string>;
-    /** Description as Mold has it (empty when none). */
-    declare public readonly description: pulumi.Output<string>;
+    /** Description as Mold has it (absent when none). */
+    declare public readonly description: pulumi.Output<string | undefined>;
     /** The id adopted, when importId was set. */
     declare public readonly importId: pulumi.Output<string | undefined>;
     /** VMs in the group (read on refresh). */
