@@ -85,7 +85,13 @@ test("the control plane's default anti-affinity puts 3 nodes on 3 hosts; a worke
 
     // An affinity group Mold does not have: refused naming the property.
     before = { ...sim.requestCounts };
-    const unknown = await exec("preview", ["groupName=spread-web", "groupType=host affinity", "workers=1", "workerAntiAffinity=false", "workerAffinityGroup=no-such-group"]);
+    const unknown = await exec("preview", [
+        "groupName=spread-web",
+        "groupType=host affinity",
+        "workers=1",
+        "workerAntiAffinity=false",
+        "workerAffinityGroup=no-such-group",
+    ]);
     t.is(unknown.code, 1);
     t.regex(unknown.stderr, /affinityGroups\[1\] .*no-such-group/);
     t.deepEqual(mutatingSince(before, sim.requestCounts), {});
@@ -159,7 +165,13 @@ test("AffinityGroup: created with its defaults, an existing one adopted with imp
     t.regex(wrongType.stderr, /cannot be adopted: type is "host affinity" in Mold but "host anti-affinity" in the program/);
     t.deepEqual(mutatingSince(before, sim.requestCounts), {});
 
-    const adopted = await run("up", ["cluster=false", "groupName=legacy", "groupType=host affinity", "groupDescription=made by hand", `adoptGroupId=${legacy.id}`]);
+    const adopted = await run("up", [
+        "cluster=false",
+        "groupName=legacy",
+        "groupType=host affinity",
+        "groupDescription=made by hand",
+        `adoptGroupId=${legacy.id}`,
+    ]);
     t.is(adopted.result!.outputs.groupId, legacy.id);
     before = { ...sim.requestCounts };
     await run("destroy", ["cluster=false", "groupName=legacy", "groupType=host affinity", "groupDescription=made by hand", `adoptGroupId=${legacy.id}`]);

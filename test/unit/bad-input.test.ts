@@ -7,8 +7,9 @@ import { CP, EGRESS, K8S, LB, NG, PF, Row, VM } from "./bad-input/common";
 import { CLUSTER_ROWS } from "./bad-input/cluster-rows";
 import { LIMIT_ROWS } from "./bad-input/limit-rows";
 import { NETWORKING_ROWS } from "./bad-input/networking-rows";
+import { SPREAD_ROWS } from "./bad-input/spread-rows";
 
-const ROWS: Row[] = [...NETWORKING_ROWS, ...CLUSTER_ROWS, ...LIMIT_ROWS];
+const ROWS: Row[] = [...NETWORKING_ROWS, ...CLUSTER_ROWS, ...LIMIT_ROWS, ...SPREAD_ROWS];
 
 for (const row of ROWS) {
     test(`${row.kind}: ${row.case}`, async (t) => {
