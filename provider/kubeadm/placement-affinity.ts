@@ -77,6 +77,20 @@ export function hostShortage(count: number, hosts: number): string | undefined {
     );
 }
 
+/**
+ * A roll (new offering, template or key pair) adds a node before removing one: under the group's own
+ * anti-affinity that needs a host free of the group's nodes. Refused before anything changes when Mold lists
+ * hosts and there is none, instead of failing at the first replacement's deploy.
+ */
+export async function checkRollRoom(ctx: HookContext, zoneId: string, nodes: number, rolling: number, antiAffinity: boolean | undefined): Promise<void> {
+    if (!antiAffinity || rolling === 0) return;
+    const hosts = await routingHostsOrUnknown(ctx.client(), zoneId);
+    if (!hosts || nodes < hosts.length) return;
+    throw new Error(
+        `antiAffinity: rolling ${rolling} ${rolling === 1 ? "node" : "nodes"} adds each replacement before removing the old node, which needs a host without a node of this group, but all ${hosts.length} hosts of the zone have one; lower count for the roll or set antiAffinity: false (new nodes only) and back afterwards`,
+    );
+}
+
 /** Preview (read-only): affinity groups named exist; a strict anti-affinity group fits the zone's hosts. */
 export async function affinityInMold(ctx: HookContext, inputs: Partial<NodeGroupInputs>): Promise<CheckFailure[]> {
     const names = Array.isArray(inputs.affinityGroups) ? inputs.affinityGroups : [];
@@ -117,7 +131,7 @@ export async function prepareAffinity(
         try {
             return pickOne("affinity group", w, all).id;
         } catch (e) {
-            throw new Error(`affinityGroups: ${(e as Error).message}`);
+            throw new Error(`affinityGroups: ${(e as Error).message}`, { cause: e });
         }
     });
     let own = olds.antiAffinityGroupId ?? "";

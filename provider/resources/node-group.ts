@@ -10,8 +10,8 @@ import { randomBytes } from "crypto";
 import { Fleet } from "../kubeadm/bootstrap";
 import { converge, GroupContext, GroupInputs, GroupState, removeAll } from "../kubeadm/converge";
 import { deleteSshForward, ensureSshForward, liveVms, Placement, register, resolvePlacement, unregister } from "../kubeadm/machines";
-import { NodeRecord, SLOTS_PER_GROUP, SSH_ACCESS } from "../kubeadm/plan";
-import { affinityInMold, affinityOutputs, checkAffinity, dropOwnGroup, prepareAffinity } from "../kubeadm/placement-affinity";
+import { NodeRecord, outdatedNodes, SLOTS_PER_GROUP, SSH_ACCESS } from "../kubeadm/plan";
+import { affinityInMold, affinityOutputs, checkAffinity, checkRollRoom, dropOwnGroup, prepareAffinity } from "../kubeadm/placement-affinity";
 import { checkRegistry } from "../kubeadm/registry";
 import { publicKeyTypeAndBlob } from "../ssh/host-keys";
 import { checkCidrs, checkCount, checkLabels, checkTaints, checkVersion, CNIS, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, ROLES } from "../kubeadm/spec";
@@ -280,8 +280,9 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
     async update(ctx, id, olds, news) {
         const client = ctx.client();
         const placement = await resolvePlacement(client, news);
-        Object.assign(placement, await prepareAffinity(ctx, news, olds));
         const state = stateOf(olds);
+        await checkRollRoom(ctx, placement.zoneId, state.nodes.length, outdatedNodes(state.nodes, placement).length, news.antiAffinity);
+        Object.assign(placement, await prepareAffinity(ctx, news, olds));
         const g = groupContext(ctx, id, news, state, placement);
         return recorded(g, olds, async () => {
             await changeAccess(g, olds, news);

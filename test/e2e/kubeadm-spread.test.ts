@@ -106,7 +106,15 @@ test("the control plane's default anti-affinity puts 3 nodes on 3 hosts; a worke
     t.is(fresh.length, 2, "the two new workers are in the group (the existing one is not moved)");
     t.is(new Set(fresh.map((v: any) => v.hostid)).size, 2);
 
-    await run("destroy", ["groupName=spread-web", "groupType=non-strict host affinity", "workers=3", "workerAntiAffinity=true"]);
+    // Rolling them to another offering would need a fourth host (a replacement joins before a node leaves):
+    // refused before anything changes.
+    before = { ...sim.requestCounts };
+    const roll = await exec("up", ["workerOffering=4C-8GB"]);
+    t.is(roll.code, 1);
+    t.regex(roll.stderr, /antiAffinity: rolling 3 nodes adds each replacement before removing the old node, .* all 3 hosts/);
+    t.deepEqual(mutatingSince(before, sim.requestCounts), {});
+
+    await run("destroy", ["groupName=spread-web", "groupType=non-strict host affinity", "workers=3", "workerAntiAffinity=true", "workerOffering="]);
     t.deepEqual(sim.inventory().affinityGroups ?? [], [], "every affinity group made by the program is gone");
 });
 
@@ -119,6 +127,13 @@ test("a zone without internet: kubeadm init fails with its image pull error, and
     t.regex(failed.stderr, /step kubeadm-init failed/);
     t.regex(failed.stderr, /\[ERROR ImagePull\]: failed to pull image registry\.k8s\.io\/kube-apiserver:v1\.31\.9/);
     t.deepEqual(sim.kubeadmClusters(), []);
+
+    // A mirror that is not a URL: refused at preview naming the property, nothing sent.
+    const before = { ...sim.requestCounts };
+    const notUrl = await exec("preview", [...base, "mirror=registry.internal:5000"]);
+    t.is(notUrl.code, 1);
+    t.regex(notUrl.stderr, /registry\.mirror must be a URL http\(s\):\/\/host\[:port\]\[\/path\], got 'registry\.internal:5000'/);
+    t.deepEqual(mutatingSince(before, sim.requestCounts), {});
 
     const password = "s3cr3t-Registry-pw";
     const mirror = ["mirror=https://registry.internal:5000/k8s", "registryUser=puller"];

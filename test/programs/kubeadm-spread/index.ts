@@ -40,6 +40,7 @@ function makeCluster() {
         workerGroups: {
             workers: {
                 count: config.getNumber("workers") ?? 1,
+                serviceOffering: config.get("workerOffering") || undefined,
                 antiAffinity: config.getBoolean("workerAntiAffinity"),
                 affinityGroups: workerGroups.length ? workerGroups : undefined,
             },
