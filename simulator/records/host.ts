@@ -1,6 +1,6 @@
 // Hypervisor hosts: a few per zone, made the first time a zone's hosts are needed (so states saved before hosts
 // existed get them too), and the placement of a starting VM on one of them under its affinity groups' rules
-// (Mold's HostAntiAffinityProcessor / HostAffinityProcessor: strict types refuse, non-strict ones prefer).
+// (Mold's HostAntiAffinityProcessor / HostAffinityProcessor: strict types refuse, non-strict ones only rank).
 import { ApiError } from "../errors";
 import { T } from "../model";
 import { table } from "../state";
@@ -69,6 +69,8 @@ export function zoneInternet(sim: { transaction<R>(fn: () => R): R; state: BaseC
 
 const STRICT_ANTI = "host anti-affinity";
 const STRICT_WITH = "host affinity";
+const SOFT_ANTI = "non-strict host anti-affinity";
+const SOFT_WITH = "non-strict host affinity";
 
 /**
  * The host a VM starting now runs on: the least loaded host of its zone that keeps its affinity groups' rules
@@ -83,14 +85,20 @@ export function placeVm(ctx: BaseContext, vm: any): { hostid: string; hostname: 
     const avoid = new Set<string>();
     const within = new Set<string>();
     let pinned = false;
+    // Non-strict types only rank the hosts: the planner prefers (avoids) them but deploys anyway.
+    const softAvoid = new Set<string>();
+    const softWith = new Set<string>();
     for (const g of groups) {
         const others = (g._vmIds as string[]).filter(running).map((id) => vms[id].hostid as string);
         if (g.type === STRICT_ANTI) others.forEach((h) => avoid.add(h));
+        if (g.type === SOFT_ANTI) others.forEach((h) => softAvoid.add(h));
+        if (g.type === SOFT_WITH) others.forEach((h) => softWith.add(h));
         if (g.type === STRICT_WITH && others.length) {
             pinned = true;
             others.forEach((h) => within.add(h));
         }
     }
+    const penalty = (hostId: string) => (softAvoid.has(hostId) ? 1 : 0) + (softWith.size && !softWith.has(hostId) ? 1 : 0);
     const load = (hostId: string) => (Object.values(vms) as any[]).filter((v) => v.id !== vm.id && v.state === "Running" && v.hostid === hostId).length;
     const candidates = hosts.filter((h) => !avoid.has(h.id) && (!pinned || within.has(h.id)));
     if (!candidates.length) {
@@ -98,6 +106,6 @@ export function placeVm(ctx: BaseContext, vm: any): { hostid: string; hostname: 
         const affinity = groups.length ? ", Please check the affinity groups provided, there may not be sufficient capacity to follow them" : "";
         throw new ApiError(533, `Unable to create a deployment for ${profile}${affinity}`, 4335);
     }
-    const best = [...candidates].sort((a, b) => load(a.id) - load(b.id) || a._n - b._n)[0];
+    const best = [...candidates].sort((a, b) => penalty(a.id) - penalty(b.id) || load(a.id) - load(b.id) || a._n - b._n)[0];
     return { hostid: best.id, hostname: best.name };
 }

@@ -56,6 +56,12 @@ test("simulator: host anti-affinity puts each VM on its own host; the fourth of 
         const together = await createAffinityGroup(client, { name: "together", type: "host affinity" });
         const [b1, b2] = [await deploy("b1", [together.id]), await deploy("b2", [together.id])];
         t.is(b1.hostid, b2.hostid);
+        // Non-strict anti-affinity spreads while it can, then shares a host instead of failing.
+        const soft = await createAffinityGroup(client, { name: "soft", type: "non-strict host anti-affinity" });
+        const softVms = [];
+        for (const name of ["s1", "s2", "s3", "s4"]) softVms.push(await deploy(name, [soft.id]));
+        t.is(new Set(softVms.slice(0, 3).map((v) => v.hostid)).size, 3);
+        t.truthy(softVms[3].hostid);
     } finally {
         await stop();
     }
