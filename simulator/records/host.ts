@@ -6,8 +6,8 @@ import { T } from "../model";
 import { table } from "../state";
 import type { BaseContext } from "../types";
 
-/** Hosts each zone gets. */
-export const HOSTS_PER_ZONE = 3;
+/** Hosts each zone gets: enough for 3 control-plane nodes on distinct hosts plus one for a roll's replacement. */
+export const HOSTS_PER_ZONE = 4;
 
 /** The zone's hosts, made on first use (ids are random, names `sim-kvm-<zone>-<n>`). */
 export function hostsOfZone(ctx: BaseContext, zoneId: string): any[] {
@@ -73,7 +73,7 @@ const SOFT_ANTI = "non-strict host anti-affinity";
 const SOFT_WITH = "non-strict host affinity";
 
 /**
- * The host a VM starting now runs on: the least loaded host of its zone that keeps its affinity groups' rules
+ * The host a VM starting now runs on: the first host of its zone that keeps its affinity groups' rules
  * (no other running member of a "host anti-affinity" group on it; the host of the running members of a "host
  * affinity" group). None: Mold's deployment planner fails with InsufficientServerCapacityException (533, 4335).
  */
@@ -99,13 +99,14 @@ export function placeVm(ctx: BaseContext, vm: any): { hostid: string; hostname: 
         }
     }
     const penalty = (hostId: string) => (softAvoid.has(hostId) ? 1 : 0) + (softWith.size && !softWith.has(hostId) ? 1 : 0);
-    const load = (hostId: string) => (Object.values(vms) as any[]).filter((v) => v.id !== vm.id && v.state === "Running" && v.hostid === hostId).length;
     const candidates = hosts.filter((h) => !avoid.has(h.id) && (!pinned || within.has(h.id)));
     if (!candidates.length) {
         const profile = `VM instance {"id":${vm._dbId ?? 0},"instanceName":"${vm.instancename ?? ""}","type":"User","uuid":"${vm.id}"}`;
         const affinity = groups.length ? ", Please check the affinity groups provided, there may not be sufficient capacity to follow them" : "";
         throw new ApiError(533, `Unable to create a deployment for ${profile}${affinity}`, 4335);
     }
-    const best = [...candidates].sort((a, b) => penalty(a.id) - penalty(b.id) || load(a.id) - load(b.id) || a._n - b._n)[0];
+    // First fit (Mold's "firstfit" allocator; capacity is not modelled): without rules VMs share the first host,
+    // so only the affinity rules spread them.
+    const best = [...candidates].sort((a, b) => penalty(a.id) - penalty(b.id) || a._n - b._n)[0];
     return { hostid: best.id, hostname: best.name };
 }

@@ -73,12 +73,12 @@ test("the control plane's default anti-affinity puts 3 nodes on 3 hosts; a worke
     const again = await run("up", ["groupName=spread-web", "groupType=host affinity"]);
     t.deepEqual(again.result!.steps, { ...again.result!.steps, create: 0, update: 0, replace: 0, delete: 0 });
 
-    // Anti-affinity on 4 workers in a zone of 3 hosts: refused at preview (and up), nothing sent to Mold.
+    // Anti-affinity on 5 workers in a zone of 4 hosts: refused at preview (and up), nothing sent to Mold.
     let before = { ...sim.requestCounts };
     for (const command of ["preview", "up"]) {
-        const refused = await exec(command, ["groupName=spread-web", "groupType=host affinity", "workers=4", "workerAntiAffinity=true"]);
+        const refused = await exec(command, ["groupName=spread-web", "groupType=host affinity", "workers=5", "workerAntiAffinity=true"]);
         t.is(refused.code, 1, `${command} should fail`);
-        t.regex(refused.stderr, /antiAffinity asks for 4 nodes on distinct hosts, but the zone has 3 hosts/);
+        t.regex(refused.stderr, /antiAffinity asks for 5 nodes on distinct hosts, but the zone has 4 hosts/);
     }
     t.deepEqual(mutatingSince(before, sim.requestCounts), {});
     t.true((sim.requestCounts.listHosts ?? 0) - (before.listHosts ?? 0) >= 2, "the check read the zone's hosts");
@@ -96,25 +96,25 @@ test("the control plane's default anti-affinity puts 3 nodes on 3 hosts; a worke
     t.regex(unknown.stderr, /affinityGroups\[1\] .*no-such-group/);
     t.deepEqual(mutatingSince(before, sim.requestCounts), {});
 
-    // Three workers with anti-affinity fit: each on its own host, in the group's own anti-affinity group too.
-    await run("up", ["groupName=spread-web", "groupType=non-strict host affinity", "workers=3", "workerAntiAffinity=true", "workerAffinityGroup="]);
+    // Four workers with anti-affinity fit: each on its own host, in the group's own anti-affinity group too.
+    await run("up", ["groupName=spread-web", "groupType=non-strict host affinity", "workers=4", "workerAntiAffinity=true", "workerAffinityGroup="]);
     const spread = vmsOf(sim, "spread-workers-");
-    t.is(spread.length, 3);
+    t.is(spread.length, 4);
     const [workerGroup] = groupsNamed(sim, "spread-workers-anti-affinity");
     t.truthy(workerGroup);
     const fresh = spread.filter((v: any) => workerGroup._vmIds.includes(v.id));
-    t.is(fresh.length, 2, "the two new workers are in the group (the existing one is not moved)");
-    t.is(new Set(fresh.map((v: any) => v.hostid)).size, 2);
+    t.is(fresh.length, 3, "the three new workers are in the group (the existing one is not moved)");
+    t.is(new Set(fresh.map((v: any) => v.hostid)).size, 3);
 
-    // Rolling them to another offering would need a fourth host (a replacement joins before a node leaves):
+    // Rolling them to another offering would need a fifth host (a replacement joins before a node leaves):
     // refused before anything changes.
     before = { ...sim.requestCounts };
     const roll = await exec("up", ["workerOffering=4C-8GB"]);
     t.is(roll.code, 1);
-    t.regex(roll.stderr, /antiAffinity: rolling 3 nodes adds each replacement before removing the old node, .* all 3 hosts/);
+    t.regex(roll.stderr, /antiAffinity: rolling 4 nodes adds each replacement before removing the old node, .* all 4 hosts/);
     t.deepEqual(mutatingSince(before, sim.requestCounts), {});
 
-    await run("destroy", ["groupName=spread-web", "groupType=non-strict host affinity", "workers=3", "workerAntiAffinity=true", "workerOffering="]);
+    await run("destroy", ["groupName=spread-web", "groupType=non-strict host affinity", "workers=4", "workerAntiAffinity=true", "workerOffering="]);
     t.deepEqual(sim.inventory().affinityGroups ?? [], [], "every affinity group made by the program is gone");
 });
 

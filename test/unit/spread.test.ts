@@ -33,25 +33,28 @@ async function network(client: MoldClient) {
         deployVirtualMachine(client, { zoneid, templateid, serviceofferingid, networkids: [net.network.id], name, affinitygroupids });
 }
 
-test("simulator: host anti-affinity puts each VM on its own host; the fourth of a 3-host zone fails with 533/InsufficientServerCapacityException", async (t) => {
+test("simulator: host anti-affinity puts each VM on its own host; the fifth of a 4-host zone fails with 533/InsufficientServerCapacityException", async (t) => {
     const { client, sim, stop } = await withSimulator();
     try {
         const deploy = await network(client);
         const zone = await findZone(client, SEED_ZONE_NAME);
+        // Without rules, VMs share a host (first fit): only the groups spread them.
+        const [p1, p2] = [await deploy("p1", []), await deploy("p2", [])];
+        t.is(p1.hostid, p2.hostid);
         const hosts = await routingHostsOrUnknown(client, zone.id);
-        t.is(hosts!.length, 3);
+        t.is(hosts!.length, 4);
         const anti = await createAffinityGroup(client, { name: "anti", type: "host anti-affinity" });
         const vms = [];
-        for (const name of ["a1", "a2", "a3"]) vms.push(await deploy(name, [anti.id]));
-        t.is(new Set(vms.map((v) => v.hostid)).size, 3);
+        for (const name of ["a1", "a2", "a3", "a4"]) vms.push(await deploy(name, [anti.id]));
+        t.is(new Set(vms.map((v) => v.hostid)).size, 4);
         t.deepEqual(new Set(vms.map((v) => v.hostid)), new Set(hosts!.map((h) => h.id)), "on the zone's hosts, as listHosts lists them");
-        const e = await t.throwsAsync(() => deploy("a4", [anti.id]), { instanceOf: MoldJobError });
+        const e = await t.throwsAsync(() => deploy("a5", [anti.id]), { instanceOf: MoldJobError });
         t.is((e as MoldJobError).errorcode, 533);
         t.regex(
             (e as MoldJobError).errortext,
             /^Unable to create a deployment for VM instance \{.*\}, Please check the affinity groups provided, there may not be sufficient capacity to follow them$/,
         );
-        t.is(sim.inventory().vms.find((v: any) => v.name === "a4").state, "Error", "a failed deploy leaves the VM in Error");
+        t.is(sim.inventory().vms.find((v: any) => v.name === "a5").state, "Error", "a failed deploy leaves the VM in Error");
         // host affinity: together on the first member's host.
         const together = await createAffinityGroup(client, { name: "together", type: "host affinity" });
         const [b1, b2] = [await deploy("b1", [together.id]), await deploy("b2", [together.id])];
@@ -59,9 +62,9 @@ test("simulator: host anti-affinity puts each VM on its own host; the fourth of 
         // Non-strict anti-affinity spreads while it can, then shares a host instead of failing.
         const soft = await createAffinityGroup(client, { name: "soft", type: "non-strict host anti-affinity" });
         const softVms = [];
-        for (const name of ["s1", "s2", "s3", "s4"]) softVms.push(await deploy(name, [soft.id]));
-        t.is(new Set(softVms.slice(0, 3).map((v) => v.hostid)).size, 3);
-        t.truthy(softVms[3].hostid);
+        for (const name of ["s1", "s2", "s3", "s4", "s5"]) softVms.push(await deploy(name, [soft.id]));
+        t.is(new Set(softVms.slice(0, 4).map((v) => v.hostid)).size, 4);
+        t.truthy(softVms[4].hostid);
     } finally {
         await stop();
     }
@@ -83,13 +86,13 @@ test("simulator: listHosts and the VM's host are for admins; other roles get the
         const failures = await affinityInMold(ctxOf("NodeGroup", client), { ...NG, count: 50, antiAffinity: true } as never);
         t.deepEqual(failures, []);
         sim.simulator.state.accounts[0].roletype = "Admin";
-        const refused = await affinityInMold(ctxOf("NodeGroup", client), { ...NG, count: 4, antiAffinity: true } as never);
+        const refused = await affinityInMold(ctxOf("NodeGroup", client), { ...NG, count: 5, antiAffinity: true } as never);
         t.deepEqual(
             refused.map((f) => f.property),
             ["antiAffinity"],
         );
-        t.regex(refused[0].reason, /^mold:NodeGroup: antiAffinity asks for 4 nodes on distinct hosts, but the zone has 3 hosts/);
-        t.deepEqual(await affinityInMold(ctxOf("NodeGroup", client), { ...NG, count: 3, antiAffinity: true } as never), []);
+        t.regex(refused[0].reason, /^mold:NodeGroup: antiAffinity asks for 5 nodes on distinct hosts, but the zone has 4 hosts/);
+        t.deepEqual(await affinityInMold(ctxOf("NodeGroup", client), { ...NG, count: 4, antiAffinity: true } as never), []);
         const unknown = await affinityInMold(ctxOf("NodeGroup", client), { ...NG, affinityGroups: ["nope"] } as never);
         t.deepEqual(
             unknown.map((f) => f.property),
