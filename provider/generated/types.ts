@@ -941,7 +941,7 @@ export type NodeGroupInputs = {
      */
     antiAffinity?: boolean;
     /**
-     * Private registry mirror for images (containerd's hosts.toml with auth and CA; kubeadm's imageRepository). Secret. A change applies to nodes bootstrapped afterwards; the cluster's imageRepository is set once, at kubeadm init.
+     * Private registry mirror for images (containerd's hosts.toml with auth and CA; kubeadm's imageRepository). Secret. A change is written to every node's containerd configuration in place; the cluster's imageRepository is set once, at kubeadm init.
      */
     registry?: KubeadmRegistry;
     /** Not supported: a node group cannot be adopted (refused at check). */

@@ -12,7 +12,7 @@ import { converge, GroupContext, GroupInputs, GroupState, removeAll } from "../k
 import { deleteSshForward, ensureSshForward, liveVms, Placement, register, resolvePlacement, unregister } from "../kubeadm/machines";
 import { NodeRecord, outdatedNodes, SLOTS_PER_GROUP, SSH_ACCESS } from "../kubeadm/plan";
 import { affinityInMold, affinityOutputs, checkAffinity, checkRollRoom, dropOwnGroup, prepareAffinity } from "../kubeadm/placement-affinity";
-import { checkRegistry } from "../kubeadm/registry";
+import { checkRegistry, reapplyRegistry } from "../kubeadm/registry";
 import { publicKeyTypeAndBlob } from "../ssh/host-keys";
 import { checkCidrs, checkCount, checkLabels, checkTaints, checkVersion, CNIS, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, ROLES } from "../kubeadm/spec";
 import { partialFailure } from "../runtime/errors";
@@ -299,7 +299,16 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
                     news.role === "control-plane",
                 );
             }
+            const settled = new Set(state.nodes.filter((n) => n.status === "ready").map((n) => n.vmId));
             await converge(g, olds.createIncomplete && !olds.nodes?.length ? undefined : checked(olds));
+            // Nodes made before the change (new ones were bootstrapped with it already).
+            if (!jsonEqual(olds.registry ?? null, news.registry ?? null))
+                await reapplyRegistry(
+                    g.fleet,
+                    g.state.nodes.filter((n) => settled.has(n.vmId)),
+                    news.registry ?? undefined,
+                    (m) => ctx.log(m),
+                );
         });
     },
 

@@ -549,7 +549,7 @@ export interface NodeGroupArgs {
      */
     antiAffinity?: pulumi.Input<boolean>;
     /**
-     * Private registry mirror for images (containerd's hosts.toml with auth and CA; kubeadm's imageRepository). Secret. A change applies to nodes bootstrapped afterwards; the cluster's imageRepository is set once, at kubeadm init.
+     * Private registry mirror for images (containerd's hosts.toml with auth and CA; kubeadm's imageRepository). Secret. A change is written to every node's containerd configuration in place; the cluster's imageRepository is set once, at kubeadm init.
      */
     registry?: pulumi.Input<KubeadmRegistry>;
     /** Not supported: a node group cannot be adopted (refused at check). */

@@ -151,10 +151,24 @@ test("a zone without internet: kubeadm init fails with its image pull error, and
     }
     t.false(fs.readFileSync(stateFile, "utf8").includes(password), "the registry password is never plaintext in the state");
 
-    // The same cluster online: an up changes nothing, and the zone back online keeps working.
-    await admin("/sim/zone-internet", { zone: "zone1", internet: true });
+    // The same inputs: nothing changes.
     const again = await run("up", [...base, ...mirror], [`registryPassword=${password}`]);
     t.deepEqual(again.result!.steps, { ...again.result!.steps, create: 0, update: 0, replace: 0, delete: 0 });
+
+    // A new password: written to every node's containerd configuration in place, no node replaced.
+    const rotated = "n3w-Registry-pw";
+    const vmsBefore = sim.inventory().vms.map((v: any) => v.id);
+    const changed = await run("up", [...base, ...mirror], [`registryPassword=${rotated}`]);
+    t.is(changed.result!.steps.update, 2, JSON.stringify(changed.result!.steps));
+    t.deepEqual(
+        sim.inventory().vms.map((v: any) => v.id),
+        vmsBefore,
+    );
+    for (const n of sim.emulatedNodes().filter((x: any) => x.hostname.startsWith("spread-")) as any[]) {
+        t.is(n.containerd.registry.passwordSha256, createHash("sha256").update(rotated).digest("hex"), n.hostname);
+    }
+    const state = fs.readFileSync(stateFile, "utf8");
+    t.false(state.includes(password) || state.includes(rotated), "no registry password in the state");
 });
 
 test("AffinityGroup: created with its defaults, an existing one adopted with importId (a different type refused), deleted by destroy", async (t) => {
