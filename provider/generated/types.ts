@@ -937,7 +937,7 @@ export type NodeGroupInputs = {
      */
     affinityGroups?: string[];
     /**
-     * Make a "host anti-affinity" group for this group's VMs (named <cluster>-<group>-anti-affinity, deleted with the group): no two nodes on one host. Refused at preview when the group has more nodes than the zone has hosts (when Mold lists hosts to this account). A change applies to nodes made afterwards. Default: true for a control-plane group created by this version, false otherwise.
+     * Make a "host anti-affinity" group for this group's VMs (named <cluster>-<group>-anti-affinity-<id>, deleted with the group): no two nodes on one host. Refused at preview when the group has more nodes than the zone has hosts (when Mold lists hosts to this account). A change applies to nodes made afterwards. Default: true for a control-plane group created by this version, false otherwise.
      */
     antiAffinity?: boolean;
     /**

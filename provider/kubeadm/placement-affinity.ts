@@ -33,9 +33,12 @@ export function affinityOutputs(p: Partial<AffinityPlacement> | undefined): Part
     return { affinityGroupIds: p.affinityGroupIds, antiAffinityGroupId: p.antiAffinityGroupId ?? "" };
 }
 
-/** The group's own anti-affinity group's name: <cluster>-<group>-anti-affinity. */
-export function antiAffinityGroupName(clusterName: string, groupName: string): string {
-    return `${clusterName}-${groupName}-anti-affinity`;
+/**
+ * The group's own anti-affinity group's name: <cluster>-<group>-anti-affinity-<6 hex of the node group's id>, so a
+ * replacement (made before the old group is deleted) gets a group of its own.
+ */
+export function antiAffinityGroupName(clusterName: string, groupName: string, groupId: string): string {
+    return `${clusterName}-${groupName}-anti-affinity-${groupId.replace(/^ng-/, "").slice(0, 6)}`;
 }
 
 /**
@@ -121,6 +124,7 @@ export async function affinityInMold(ctx: HookContext, inputs: Partial<NodeGroup
  */
 export async function prepareAffinity(
     ctx: HookContext,
+    id: string,
     inputs: Pick<NodeGroupInputs, "clusterName" | "name" | "affinityGroups" | "antiAffinity">,
     olds: Partial<NodeGroupOutputs>,
 ): Promise<AffinityPlacement> {
@@ -136,7 +140,7 @@ export async function prepareAffinity(
     });
     let own = olds.antiAffinityGroupId ?? "";
     if (inputs.antiAffinity === true) {
-        if (!own || !(await groupExists(client, own))) own = (await ensureGroup(ctx, antiAffinityGroupName(inputs.clusterName, inputs.name))).id;
+        if (!own || !(await groupExists(client, own))) own = (await ensureGroup(ctx, antiAffinityGroupName(inputs.clusterName, inputs.name, id))).id;
     } else if (own) {
         await dropOwnGroup(ctx, own);
         own = "";

@@ -256,7 +256,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
     async create(ctx, inputs) {
         const id = `ng-${randomBytes(6).toString("hex")}`;
         const placement = await resolvePlacement(ctx.client(), inputs);
-        Object.assign(placement, await prepareAffinity(ctx, inputs, {}));
+        Object.assign(placement, await prepareAffinity(ctx, id, inputs, {}));
         const g = groupContext(ctx, id, inputs, { nodes: [], initialised: false, kubeconfig: "" }, placement);
         // Failed before any VM existed: nothing is recorded, so the group's own affinity group must not stay.
         const outs = await recorded(g, {}, () => converge(g, undefined)).catch(async (e) => {
@@ -282,7 +282,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         const placement = await resolvePlacement(client, news);
         const state = stateOf(olds);
         await checkRollRoom(ctx, placement.zoneId, state.nodes.length, outdatedNodes(state.nodes, placement).length, news.antiAffinity);
-        Object.assign(placement, await prepareAffinity(ctx, news, olds));
+        Object.assign(placement, await prepareAffinity(ctx, id, news, olds));
         const g = groupContext(ctx, id, news, state, placement);
         return recorded(g, olds, async () => {
             await changeAccess(g, olds, news);

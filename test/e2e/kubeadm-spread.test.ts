@@ -49,6 +49,8 @@ async function world(t: ExecutionContext) {
 
 const vmsOf = (sim: any, part: string) => sim.inventory().vms.filter((v: any) => v.name.includes(part) && v.state === "Running");
 const groupsNamed = (sim: any, name: string) => (sim.inventory().affinityGroups ?? []).filter((g: any) => g.name === name);
+/** A node group's own groups: <cluster>-<group>-anti-affinity-<id>. */
+const ownGroups = (sim: any, prefix: string) => (sim.inventory().affinityGroups ?? []).filter((g: any) => g.name.startsWith(`${prefix}-anti-affinity-`));
 
 test("the control plane's default anti-affinity puts 3 nodes on 3 hosts; a worker group joins an AffinityGroup; too many anti-affine nodes and unknown groups are refused at preview", async (t) => {
     const { sim, run, exec } = await world(t);
@@ -56,7 +58,8 @@ test("the control plane's default anti-affinity puts 3 nodes on 3 hosts; a worke
     const cps = vmsOf(sim, "spread-control-plane-");
     t.is(cps.length, 3);
     t.is(new Set(cps.map((v: any) => v.hostid)).size, 3, `control-plane hosts: ${cps.map((v: any) => v.hostname).join(", ")}`);
-    const [own] = groupsNamed(sim, "spread-control-plane-anti-affinity");
+    const [own, ...more] = ownGroups(sim, "spread-control-plane");
+    t.deepEqual(more, []);
     t.truthy(own, "the control plane's own group exists");
     t.is(own.type, "host anti-affinity");
     t.deepEqual([...own._vmIds].sort(), cps.map((v: any) => v.id).sort());
@@ -67,7 +70,7 @@ test("the control plane's default anti-affinity puts 3 nodes on 3 hosts; a worke
     t.is(workers.length, 1);
     t.deepEqual(web._vmIds, [workers[0].id]);
     t.deepEqual(up.result!.outputs.workerAffinityGroups, [web.id]);
-    t.deepEqual(groupsNamed(sim, "spread-workers-anti-affinity"), []);
+    t.deepEqual(ownGroups(sim, "spread-workers"), []);
 
     // A second up changes nothing.
     const again = await run("up", ["groupName=spread-web", "groupType=host affinity"]);
@@ -100,7 +103,7 @@ test("the control plane's default anti-affinity puts 3 nodes on 3 hosts; a worke
     await run("up", ["groupName=spread-web", "groupType=non-strict host affinity", "workers=4", "workerAntiAffinity=true", "workerAffinityGroup="]);
     const spread = vmsOf(sim, "spread-workers-");
     t.is(spread.length, 4);
-    const [workerGroup] = groupsNamed(sim, "spread-workers-anti-affinity");
+    const [workerGroup] = ownGroups(sim, "spread-workers");
     t.truthy(workerGroup);
     const fresh = spread.filter((v: any) => workerGroup._vmIds.includes(v.id));
     t.is(fresh.length, 3, "the three new workers are in the group (the existing one is not moved)");

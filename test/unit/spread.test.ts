@@ -120,7 +120,7 @@ test("NodeGroup antiAffinity defaults: on for a new control plane, off for new w
     const off = await runHook("NodeGroup", "diff", undefined, ["id", { ...made, antiAffinity: true }, { ...made, antiAffinity: false }]);
     t.true(off.changes);
     t.deepEqual(off.replaces, []);
-    t.is(antiAffinityGroupName("prod", "control-plane"), "prod-control-plane-anti-affinity");
+    t.is(antiAffinityGroupName("prod", "control-plane", "ng-0a1b2c3d4e5f"), "prod-control-plane-anti-affinity-0a1b2c");
     t.is(hostShortage(3, 3), undefined);
     t.regex(hostShortage(2, 1)!, /the zone has 1 host:/);
 });
