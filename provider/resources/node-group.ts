@@ -41,7 +41,7 @@ const IDENTITY = [
 ] as const;
 
 /** Inputs an update applies to every node in place; the nodes themselves do not record them. */
-const IN_PLACE_ACROSS_NODES: (keyof NodeGroupInputs)[] = ["labels", "taints", "sshAccess", "sshCidrs", "moldClusterId"];
+const IN_PLACE_ACROSS_NODES: (keyof NodeGroupInputs)[] = ["labels", "taints", "sshAccess", "sshCidrs", "moldClusterId", "registry"];
 
 const HOST_LABEL = /^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/;
 
