@@ -76,7 +76,7 @@ export function hostShortage(count: number, hosts: number): string | undefined {
     if (count <= hosts) return undefined;
     return (
         `asks for ${count} nodes on distinct hosts, but the zone has ${hosts} ${hosts === 1 ? "host" : "hosts"}: ` +
-        `Mold would refuse the extra VMs (InsufficientServerCapacityException); lower count to ${hosts} or set antiAffinity: false`
+        `Mold would refuse the extra VMs (InsufficientServerCapacityException); lower count to ${hosts} or drop the anti-affinity`
     );
 }
 
@@ -98,23 +98,30 @@ export async function checkRollRoom(ctx: HookContext, zoneId: string, nodes: num
 export async function affinityInMold(ctx: HookContext, inputs: Partial<NodeGroupInputs>): Promise<CheckFailure[]> {
     const names = Array.isArray(inputs.affinityGroups) ? inputs.affinityGroups : [];
     let groups: Awaited<ReturnType<typeof listAffinityGroups>> | undefined;
+    // Given "host anti-affinity" groups, by property: they need a host per node just as the group's own does.
+    const strict: string[] = [];
     const failures = await lookupFailures(
         ctx,
         "NodeGroup",
         names.map((value, i) => ({
             property: `affinityGroups[${i}]`,
             value,
-            find: async (c: MoldClient, v: string) => pickOne("affinity group", v, (groups ??= await listAffinityGroups(c))),
+            find: async (c: MoldClient, v: string) => {
+                const g = pickOne("affinity group", v, (groups ??= await listAffinityGroups(c)));
+                if (g.type === ANTI_AFFINITY) strict.push(`affinityGroups[${i}]`);
+                return g;
+            },
         })),
     );
     const count = inputs.count;
-    if (inputs.antiAffinity !== true || typeof count !== "number" || !usable(inputs.zone)) return failures;
+    const own = inputs.antiAffinity === true ? ["antiAffinity"] : [];
+    if (![...own, ...strict].length || typeof count !== "number" || !usable(inputs.zone)) return failures;
     const client = ctx.client();
     const zone = await findZone(client, inputs.zone).catch(() => undefined);
     if (!zone) return failures; // the zone's own lookup reports it
     const hosts = await routingHostsOrUnknown(client, zone.id);
     const short = hosts && hostShortage(count, hosts.length);
-    if (short) failures.push({ property: "antiAffinity", reason: `mold:NodeGroup: antiAffinity ${short}` });
+    if (short) for (const property of [...own, ...strict]) failures.push({ property, reason: `mold:NodeGroup: ${property} ${short}` });
     return failures;
 }
 

@@ -93,6 +93,15 @@ test("simulator: listHosts and the VM's host are for admins; other roles get the
         );
         t.regex(refused[0].reason, /^mold:NodeGroup: antiAffinity asks for 5 nodes on distinct hosts, but the zone has 4 hosts/);
         t.deepEqual(await affinityInMold(ctxOf("NodeGroup", client), { ...NG, count: 4, antiAffinity: true } as never), []);
+        // A given "host anti-affinity" group needs a host per node too; a "host affinity" one does not.
+        await createAffinityGroup(client, { name: "spread", type: "host anti-affinity" });
+        await createAffinityGroup(client, { name: "pack", type: "host affinity" });
+        const given = await affinityInMold(ctxOf("NodeGroup", client), { ...NG, count: 5, affinityGroups: ["pack", "spread"] } as never);
+        t.deepEqual(
+            given.map((f) => f.property),
+            ["affinityGroups[1]"],
+        );
+        t.regex(given[0].reason, /^mold:NodeGroup: affinityGroups\[1\] asks for 5 nodes on distinct hosts/);
         const unknown = await affinityInMold(ctxOf("NodeGroup", client), { ...NG, affinityGroups: ["nope"] } as never);
         t.deepEqual(
             unknown.map((f) => f.property),
