@@ -1,8 +1,9 @@
 // pulumi-mold: Pulumi resources for ABLESTACK Mold.
+export { AffinityGroup, AffinityGroupArgs } from "./affinity-group";
 export { EgressFirewallRule, EgressFirewallRuleArgs } from "./egress-firewall-rule";
 export { ExternalKubernetesCluster, ExternalKubernetesClusterArgs } from "./external-kubernetes-cluster";
 export { FirewallRule, FirewallRuleArgs } from "./firewall-rule";
-export { KubeadmCluster, KubeadmClusterArgs, KubeadmClusterNode, NodeGroupSpec } from "./kubeadm-cluster";
+export { KubeadmCluster, KubeadmClusterArgs, KubeadmClusterNode, KubeadmRegistry, NodeGroupSpec } from "./kubeadm-cluster";
 export { KubernetesCluster, KubernetesClusterArgs } from "./kubernetes-cluster";
 export { KubeconfigSource, kubernetesProvider, KubernetesProviderOptions } from "./kubernetes-provider";
 export { HealthCheckPolicy, LoadBalancerMember, LoadBalancerRule, LoadBalancerRuleArgs, StickinessPolicy } from "./load-balancer-rule";

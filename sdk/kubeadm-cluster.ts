@@ -13,7 +13,7 @@ import type { KubeadmClusterOutputs } from "./generated/resources";
 import { NodeGroup } from "./node-group";
 import { PublicIpAddress } from "./public-ip-address";
 
-export type { KubeadmClusterArgs, KubeadmClusterNode, NodeGroupSpec } from "./generated/types";
+export type { KubeadmClusterArgs, KubeadmClusterNode, KubeadmRegistry, NodeGroupSpec } from "./generated/types";
 
 export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmClusterOutputs {
     /** https://<public ip>:6443 */
@@ -106,6 +106,7 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
             moldClusterId: registration?.id,
             bastion: args.bastion,
             bootstrapTimeoutSeconds: args.bootstrapTimeoutSeconds,
+            registry: args.registry,
         };
         const base = args.sshPortBase ?? 22000;
         const cp = args.controlPlane ?? {};
@@ -121,6 +122,9 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
                 labels: cp.labels,
                 taints: cp.taints,
                 repair: cp.repair,
+                // Unset: NodeGroup's default (on for a new control plane, unchanged for an existing one).
+                affinityGroups: cp.affinityGroups,
+                antiAffinity: cp.antiAffinity,
                 sshAccess: args.bastion ? "bastion" : "port-forward",
                 sshPortStart: args.bastion ? undefined : base,
                 controlPlaneEndpoint: pulumi.interpolate`${address}:6443`,
@@ -148,6 +152,8 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
                     labels: spec.labels,
                     taints: spec.taints,
                     repair: spec.repair,
+                    affinityGroups: spec.affinityGroups,
+                    antiAffinity: spec.antiAffinity,
                     // Reached through a control-plane node: no forward (no Mold rule job) per worker.
                     sshAccess: spec.sshAccess ?? (args.bastion ? "bastion" : "control-plane"),
                     sshPortStart: spec.sshAccess === "port-forward" ? (spec.sshPortStart ?? base + 100 * (i + 1)) : undefined,

@@ -32,6 +32,11 @@ export const ADMIN_ENDPOINTS: readonly AdminEndpoint[] = [
         path: "/sim/nodes/<vm name or id>/kubelet",
         description: 'stop or start a node\'s kubelet, body {"running":false}: its Node goes NotReady (Unknown) as of the simulated time',
     },
+    {
+        method: "POST",
+        path: "/sim/zone-internet",
+        description: 'cut or restore a zone\'s internet access, body {"zone":"zone1","internet":false}: image pulls then need a registry mirror',
+    },
 ];
 
 /** The answer of GET /sim/. */

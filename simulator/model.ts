@@ -11,6 +11,8 @@ export const T = {
     templates: "templates",
     networkOfferings: "networkOfferings",
     affinityGroups: "affinityGroups",
+    /** Hypervisor hosts, a few per zone (simulator/records/host.ts). */
+    hosts: "hosts",
     kubernetesVersions: "kubernetesVersions",
     networks: "networks",
     publicIps: "publicIps",

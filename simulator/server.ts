@@ -1,5 +1,6 @@
 // HTTP front of the simulator: /client/api (query and form parameters merged, as Mold's servlet does),
 // an append-only request log, and a small /sim/ admin API for tests (inventory, faults, latency).
+import { zoneInternet } from "./records/host";
 import * as fs from "fs";
 import * as http from "http";
 import { AddressInfo, Socket } from "net";
@@ -261,6 +262,7 @@ export async function startSimulatorServer(options: ServerOptions = {}): Promise
                 );
             }
             if (path === "/sim/requests" && req.method === "GET") return send(200, requestCounts);
+            if (path === "/sim/zone-internet" && req.method === "POST") return send(200, zoneInternet(simulator, JSON.parse(body || "{}")));
             if (path === "/sim/kube-api" && req.method === "GET") {
                 return void (kubeApi ? kubeApi.reconcile().then(() => send(200, kubeApi.endpoints())) : send(200, []));
             }

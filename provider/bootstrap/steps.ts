@@ -126,7 +126,7 @@ export function shellQuote(value: string): string {
  * Variables that must not be on a command line: sudo logs command lines (auth.log, the journal) and `ps`
  * shows them. They travel in the script on stdin instead (see stepInput).
  */
-export const SECRET_ENV: ReadonlySet<string> = new Set(["PM_JOIN_COMMAND", "PM_CERTIFICATE_KEY", "PM_HOST_KEY"]);
+export const SECRET_ENV: ReadonlySet<string> = new Set(["PM_JOIN_COMMAND", "PM_CERTIFICATE_KEY", "PM_HOST_KEY", "PM_REGISTRY_PASSWORD", "PM_REGISTRY_CA_CERT"]);
 
 /** `sudo -n env PM_A='…' PM_B='…' bash -s -- <step>`, variables sorted by name (secret ones left out). */
 export function stepCommand(step: StepName, env: Record<string, string>): string {

@@ -116,6 +116,14 @@ export type NodeGroupSpec = {
     upgradeStrategy?: "in-place" | "replace";
     /** Nodes upgraded in place at a time (1 to count; default 1). */
     maxUnavailable?: number;
+    /**
+     * Existing Mold affinity groups (names or ids) every node VM is deployed into. A change applies to nodes made afterwards; existing nodes keep theirs (Mold changes a VM's groups only while it is stopped).
+     */
+    affinityGroups?: string[];
+    /**
+     * A host anti-affinity group for the group's VMs (no two on one host). Default: true for controlPlane, false for worker groups.
+     */
+    antiAffinity?: boolean;
 };
 
 /** A jump host of your own for sshAccess bastion. */
@@ -216,6 +224,20 @@ export type EtcdSnapshot = {
     reason: string;
     /** The etcd store revision at that time, when etcdctl reported it. */
     revision?: number;
+};
+
+/**
+ * A private registry (mirror) the nodes pull images from: containerd uses it for every registry and kubeadm as imageRepository, for clusters without internet access.
+ */
+export type KubeadmRegistry = {
+    /** http(s)://host[:port][/path] of the mirror; kubeadm's imageRepository is host[:port][/path]. */
+    mirror: string;
+    /** Registry user (with password). */
+    username?: string;
+    /** Registry password (with username). */
+    password?: string;
+    /** PEM CA certificate the mirror's TLS certificate is signed by, when not a public CA. */
+    caCert?: string;
 };
 
 /** Inputs of Network: An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
@@ -718,6 +740,34 @@ export type SshKeyPairOutputs = {
     privateKey: string;
 };
 
+/** Inputs of AffinityGroup: A Mold affinity group: VMs deployed into a "host anti-affinity" group run on distinct hosts, into a "host affinity" group on the same host. Mold cannot change a group: every input replaces it. Mold cannot tag affinity groups: pulumi-mold deletes only a group it created (or adopted), by the id recorded then. */
+export type AffinityGroupInputs = {
+    /** Group name (1–255 characters), unique per account. */
+    name: string;
+    /**
+     * Default "host anti-affinity"; also "host affinity", "non-strict host anti-affinity", "non-strict host affinity" (ExplicitDedication is an administrator's).
+     */
+    type?: "host anti-affinity" | "host affinity" | "non-strict host anti-affinity" | "non-strict host affinity";
+    /** Description; Mold keeps it as given. */
+    description?: string;
+    /** Take over this existing affinity group (by id or name) instead of creating one; name and type must match it. */
+    importId?: string;
+};
+
+/** Outputs of AffinityGroup (the inputs repeated, then what Mold reports). */
+export type AffinityGroupOutputs = {
+    /** Group name as Mold has it. */
+    name: string;
+    /** Group type as Mold has it. */
+    type: string;
+    /** Description as Mold has it (absent when none). */
+    description?: string;
+    /** The id adopted, when importId was set. */
+    importId?: string;
+    /** VMs in the group (read on refresh). */
+    virtualMachineIds: string[];
+};
+
 /** Inputs of KubernetesCluster: A Mold-managed (CloudManaged) Kubernetes cluster. In place: size, offerings and autoscaling (scale), kubernetesVersion (upgrade, one step at a time), desiredState (start/stop), removeNodes. Replaces: name, description, zone, network, controlNodes, etcdNodes, externalLoadBalancerIpAddress, keyPair, nodeRootDiskSize, privateRegistry. Delete removes what Mold made for it (auto network, rules). */
 export type KubernetesClusterInputs = {
     /**
@@ -950,6 +1000,18 @@ export type NodeGroupInputs = {
      * Control plane: renew the kubeadm certificates (`kubeadm certs renew all`, static pods restarted, one node at a time, /healthz between) during an up inside this window before they expire, e.g. "30d" (1 to 365 days; weeks w, days d, hours h, minutes m). Default: off (the expiry is still read into certificatesExpireAt).
      */
     renewCertificatesBefore?: string;
+    /**
+     * Existing Mold affinity groups (names or ids) every node VM is deployed into. A change applies to nodes made afterwards; existing nodes keep theirs (Mold changes a VM's groups only while it is stopped).
+     */
+    affinityGroups?: string[];
+    /**
+     * Make a "host anti-affinity" group for this group's VMs (named <cluster>-<group>-anti-affinity-<id>, deleted with the group): no two nodes on one host. Refused at preview when the group has more nodes than the zone has hosts (when Mold lists hosts to this account). A change applies to nodes made afterwards. Default: true for a control-plane group created by this version, false otherwise.
+     */
+    antiAffinity?: boolean;
+    /**
+     * Private registry mirror for images (containerd's hosts.toml with auth and CA; kubeadm's imageRepository). Secret. A change is written to every node's containerd configuration in place; the cluster's imageRepository is set once, at kubeadm init.
+     */
+    registry?: KubeadmRegistry;
     /** Not supported: a node group cannot be adopted (refused at check). */
     importId?: string;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -1042,6 +1104,16 @@ export type NodeGroupOutputs = {
      * Control plane: renew the kubeadm certificates (`kubeadm certs renew all`, static pods restarted, one node at a time, /healthz between) during an up inside this window before they expire, e.g. "30d" (1 to 365 days; weeks w, days d, hours h, minutes m). Default: off (the expiry is still read into certificatesExpireAt).
      */
     renewCertificatesBefore?: string;
+    /** The affinity groups as given. */
+    affinityGroups?: string[];
+    /** Whether the group has its own host anti-affinity group. */
+    antiAffinity?: boolean;
+    /** The registry mirror as given. */
+    registry?: KubeadmRegistry;
+    /** Ids of the affinity groups new node VMs are deployed into (the given ones and the group's own). */
+    affinityGroupIds?: string[];
+    /** Id of the group's own host anti-affinity group, empty when none. */
+    antiAffinityGroupId?: string;
     /** Not supported: a node group cannot be adopted (refused at check). */
     importId?: string;
     /** The group's nodes. */
@@ -1132,7 +1204,8 @@ export interface GeneratedKinds {
     PortForwardingRule: { inputs: PortForwardingRuleInputs; outputs: PortForwardingRuleOutputs; handled: "ipAddressId" | "protocol" | "publicPort" | "publicEndPort" | "privatePort" | "privateEndPort" | "virtualMachine" | "vmGuestIp" | "cidrList" | "openFirewall" | "tags" };
     VirtualMachine: { inputs: VirtualMachineInputs; outputs: VirtualMachineOutputs; handled: "name" | "displayName" | "zone" | "template" | "serviceOffering" | "networks" | "keyPair" | "userData" | "userDataMaxLength" | "rootDiskSize" | "affinityGroups" | "desiredState" | "tags" };
     SshKeyPair: { inputs: SshKeyPairInputs; outputs: SshKeyPairOutputs; handled: "name" | "publicKey" };
+    AffinityGroup: { inputs: AffinityGroupInputs; outputs: AffinityGroupOutputs; handled: "name" | "type" | "description" };
     KubernetesCluster: { inputs: KubernetesClusterInputs; outputs: KubernetesClusterOutputs; handled: "name" | "description" | "zone" | "kubernetesVersion" | "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering" | "etcdNodes" | "nodeRootDiskSize" | "network" | "controlNodes" | "externalLoadBalancerIpAddress" | "size" | "keyPair" | "privateRegistry" | "autoscaling" | "desiredState" | "removeNodes" | "timeouts" };
-    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneVersion" | "upgradeStrategy" | "maxUnavailable" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "renewCertificatesBefore" | "repair" };
+    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneVersion" | "upgradeStrategy" | "maxUnavailable" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "renewCertificatesBefore" | "affinityGroups" | "antiAffinity" | "registry" | "repair" };
     ExternalKubernetesCluster: { inputs: ExternalKubernetesClusterInputs; outputs: ExternalKubernetesClusterOutputs; handled: "name" | "description" | "zone" | "network" | "keyPair" };
 }

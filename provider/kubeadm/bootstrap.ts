@@ -5,6 +5,7 @@ import { NodeRunner } from "../bootstrap/runner";
 import type { StepName } from "../bootstrap/steps";
 import type { ConnectPolicy, SshTarget } from "../ssh/connection";
 import { SshConnectError, SshConnectionLostError } from "../ssh/errors";
+import { containerdEnv, initEnv, Registry } from "./registry";
 import { Bastion, isEmptyChange, MetadataChange, metadataEnv, NodeRecord } from "./plan";
 
 /** How to reach a node: what the node group records for each of its nodes, and all workers need of the control plane. */
@@ -20,6 +21,8 @@ export interface Access {
     jumpHosts?: readonly Reachable[];
     /** The jump host of nodes with access "bastion". */
     bastion?: Bastion;
+    /** A private registry mirror (containerd and kubeadm's imageRepository): registry.ts. */
+    registry?: Registry;
 }
 
 export interface ClusterSpec {
@@ -107,7 +110,11 @@ export class Fleet {
     /** Swap, modules, sysctls, containerd and the pinned packages (each a no-op when already done). */
     async prepare(node: Reachable, version: string): Promise<void> {
         const r = this.runner(node);
-        for (const step of PREPARE) await r.run(step, step === "kube-packages" ? { PM_KUBERNETES_VERSION: version } : {});
+        const env: Partial<Record<StepName, Record<string, string>>> = {
+            "kube-packages": { PM_KUBERNETES_VERSION: version },
+            containerd: containerdEnv(this.access.registry),
+        };
+        for (const step of PREPARE) await r.run(step, env[step] ?? {});
     }
 
     /** kubeadm init on the first control-plane node (skipped by the step when already initialised), then the CNI. */
@@ -120,6 +127,7 @@ export class Fleet {
             PM_POD_CIDR: spec.podCidr,
             PM_SERVICE_CIDR: spec.serviceCidr,
             PM_CERT_SANS: spec.certSans.join("\n"),
+            ...initEnv(this.access.registry),
         });
         this.access.log(`${node.name}: kubeadm init ${results.init === "already" ? "had already run" : "done"}`);
         await r.run("cni", { PM_CNI: spec.cni, PM_POD_CIDR: spec.podCidr });

@@ -28,6 +28,10 @@ export interface Placement {
     keyPair: string;
     publicIpAddressId: string;
     publicIp: string;
+    /** Affinity groups new VMs are deployed into (placement-affinity.ts). */
+    affinityGroupIds?: string[];
+    /** The group's own host anti-affinity group, "" when none. */
+    antiAffinityGroupId?: string;
 }
 
 /** Where a node group's VMs go, as its inputs name it (names or ids). */
@@ -112,6 +116,7 @@ export async function createMachine(client: MoldClient, m: NewMachine): Promise<
             displayname: name,
             keypair: p.keyPair,
             userdata: encodeUserData(nodeCloudConfig({ hostKey, hostname: name })),
+            ...(p.affinityGroupIds?.length ? { affinitygroupids: p.affinityGroupIds } : {}),
         });
     const find = async () => (await listVirtualMachines(client, { name, networkid: p.networkId })).find((vm) => vm.name === name);
     const vm = await createOnce(deploy, find);

@@ -1,5 +1,6 @@
 // Every resource kind the dynamic providers dispatch to, by the kind name the SDK uses.
 import type { ResourceDefinition } from "../runtime/hooks";
+import { affinityGroup } from "./affinity-group";
 import { egressFirewallRule } from "./egress-firewall-rule";
 import { externalKubernetesCluster } from "./external-kubernetes-cluster";
 import { firewallRule } from "./firewall-rule";
@@ -17,6 +18,7 @@ export const RESOURCES: Record<string, ResourceDefinition> = {
     [publicIpAddress.kind]: publicIpAddress,
     [virtualMachine.kind]: virtualMachine,
     [sshKeyPair.kind]: sshKeyPair,
+    [affinityGroup.kind]: affinityGroup,
     [firewallRule.kind]: firewallRule,
     [egressFirewallRule.kind]: egressFirewallRule,
     [portForwardingRule.kind]: portForwardingRule,

@@ -12,11 +12,13 @@
 import { randomBytes } from "crypto";
 import { Fleet } from "../kubeadm/bootstrap";
 import { admins, converge, GroupContext, GroupInputs, GroupState, removeAll } from "../kubeadm/converge";
-import { deleteSshForward, ensureSshForward, liveVms, register, resolvePlacement, unregister } from "../kubeadm/machines";
-import { NodeRecord, SLOTS_PER_GROUP, SSH_ACCESS } from "../kubeadm/plan";
+import { deleteSshForward, ensureSshForward, liveVms, Placement, register, resolvePlacement, unregister } from "../kubeadm/machines";
+import { NodeRecord, outdatedNodes, SLOTS_PER_GROUP, SSH_ACCESS } from "../kubeadm/plan";
 import { checkEtcdSnapshots, keepOf, recordSnapshot } from "../kubeadm/etcd-care";
 import { nodesDueForRepair } from "../kubeadm/repair";
 import { checkRepair, repairSpec } from "../kubeadm/repair-plan";
+import { affinityInMold, affinityOutputs, checkAffinity, checkRollRoom, dropOwnGroup, prepareAffinity } from "../kubeadm/placement-affinity";
+import { checkRegistry, reapplyRegistry } from "../kubeadm/registry";
 import { publicKeyTypeAndBlob } from "../ssh/host-keys";
 import { checkCidrs, checkCount, checkLabels, checkTaints, checkVersion, CNIS, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, ROLES } from "../kubeadm/spec";
 import { partialFailure } from "../runtime/errors";
@@ -49,15 +51,17 @@ const IDENTITY = [
 ] as const;
 
 /** Inputs an update applies to every node in place; the nodes themselves do not record them. */
-const IN_PLACE_ACROSS_NODES: (keyof NodeGroupInputs)[] = ["labels", "taints", "sshAccess", "sshCidrs", "moldClusterId"];
+const IN_PLACE_ACROSS_NODES: (keyof NodeGroupInputs)[] = ["labels", "taints", "sshAccess", "sshCidrs", "moldClusterId", "registry"];
 
 const HOST_LABEL = /^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/;
 
 function outputsOf(
     state: GroupState,
     inputs: { role: string; controlPlaneEndpoint?: string; etcdSnapshots?: { keep?: number } | null },
+    placement?: Placement,
 ): Reported<NodeGroupInputs, NodeGroupOutputs> {
     return {
+        ...affinityOutputs(placement),
         nodes: state.nodes,
         nodeNames: state.nodes.map((n) => n.name),
         virtualMachineIds: state.nodes.map((n) => n.vmId),
@@ -114,6 +118,7 @@ function fleetOf(ctx: HookContext, inputs: GroupInputs): Fleet {
         log: (m) => ctx.log(m),
         jumpHosts: inputs.controlPlaneNodes ?? [],
         bastion: inputs.bastion ?? undefined,
+        registry: inputs.registry ?? undefined,
     });
 }
 
@@ -125,7 +130,7 @@ async function recorded(g: GroupContext, base: Partial<NodeGroupOutputs>, work: 
             const deadline = Date.now() + 120_000;
             g.state.kubeconfig = await untilHealthy(g.ctx, async () => g.state.kubeconfig, deadline, `the API at ${g.inputs.controlPlaneEndpoint}`);
         }
-        return outputsOf(g.state, g.inputs);
+        return outputsOf(g.state, g.inputs, g.placement);
     } catch (e) {
         if (!g.state.nodes.length && !base.nodes?.length) throw e;
         // An update that failed part-way keeps the previous values of what it changes in place across all
@@ -134,7 +139,7 @@ async function recorded(g: GroupContext, base: Partial<NodeGroupOutputs>, work: 
         throw partialFailure(
             (e as Error).message,
             g.id,
-            { ...base, ...g.inputs, ...notYetApplied, ...outputsOf(g.state, g.inputs), createIncomplete: true },
+            { ...base, ...g.inputs, ...notYetApplied, ...outputsOf(g.state, g.inputs, g.placement), createIncomplete: true },
             e,
         );
     } finally {
@@ -189,6 +194,9 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         etcdSnapshots: "step etcd-snapshot (etcdctl snapshot save) before a control-plane scale-down or upgrade; keep prunes the files",
         repair: "update (and diff/read when on): node-health on a control-plane node; NotReady nodes past the timeout drained, deleted, replaced",
         renewCertificatesBefore: "certs-renew (kubeadm certs renew all, static pods restarted) on control-plane nodes inside the window, one at a time",
+        affinityGroups: "deployVirtualMachine affinitygroupids of new nodes (found by name or id)",
+        antiAffinity: "createAffinityGroup 'host anti-affinity' for the group; deployVirtualMachine affinitygroupids; off: deleteAffinityGroup",
+        registry: "the containerd step's mirror (hosts.toml) and kubeadm init's imageRepository",
     },
 
     check(news, olds = {}) {
@@ -256,6 +264,8 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         checkRepair(v, inputs.repair, inputs.role, inputs.count);
         checkUpgradeInputs(v, inputs);
         checkRenewCertificatesBefore(v, inputs.renewCertificatesBefore, inputs.role);
+        checkAffinity(v, inputs, olds);
+        checkRegistry(v, inputs.registry);
         if (olds.role !== undefined) {
             if (v.known(inputs.keyPair) && olds.keyPair !== undefined && olds.keyPair !== inputs.keyPair) {
                 v.fail(
@@ -278,14 +288,21 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         return { inputs, failures: v.failures };
     },
 
-    checkInMold: (ctx, inputs) =>
-        namesInMold(ctx, "NodeGroup", inputs, { zone: "zone", template: "template", serviceOffering: ["serviceOffering"], networks: ["network"] }),
+    checkInMold: async (ctx, inputs) => [
+        ...(await namesInMold(ctx, "NodeGroup", inputs, { zone: "zone", template: "template", serviceOffering: ["serviceOffering"], networks: ["network"] })),
+        ...(await affinityInMold(ctx, inputs)),
+    ],
 
     async create(ctx, inputs) {
         const id = `ng-${randomBytes(6).toString("hex")}`;
         const placement = await resolvePlacement(ctx.client(), inputs);
+        Object.assign(placement, await prepareAffinity(ctx, id, inputs, {}));
         const g = groupContext(ctx, id, inputs, { nodes: [], initialised: false, kubeconfig: "" }, placement);
-        const outs = await recorded(g, {}, () => converge(g, undefined));
+        // Failed before any VM existed: nothing is recorded, so the group's own affinity group must not stay.
+        const outs = await recorded(g, {}, () => converge(g, undefined)).catch(async (e) => {
+            if (!g.state.nodes.length) await dropOwnGroup(ctx, placement.antiAffinityGroupId).catch((d) => ctx.log(`antiAffinity: ${(d as Error).message}`));
+            throw e;
+        });
         return { id, outs };
     },
 
@@ -314,6 +331,8 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         const client = ctx.client();
         const placement = await resolvePlacement(client, news);
         const state = stateOf(olds);
+        await checkRollRoom(ctx, placement.zoneId, state.nodes.length, outdatedNodes(state.nodes, placement).length, news.antiAffinity);
+        Object.assign(placement, await prepareAffinity(ctx, id, news, olds));
         const g = groupContext(ctx, id, news, state, placement);
         return recorded(g, olds, async () => {
             await changeAccess(g, olds, news);
@@ -330,19 +349,31 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
                     news.role === "control-plane",
                 );
             }
+            const settled = new Set(state.nodes.filter((n) => n.status === "ready").map((n) => n.vmId));
             await converge(g, olds.createIncomplete && !olds.nodes?.length ? undefined : checked(olds));
+            // Nodes made before the change (new ones were bootstrapped with it already).
+            if (!jsonEqual(olds.registry ?? null, news.registry ?? null))
+                await reapplyRegistry(
+                    g.fleet,
+                    g.state.nodes.filter((n) => settled.has(n.vmId)),
+                    news.registry ?? undefined,
+                    (m) => ctx.log(m),
+                );
         });
     },
 
     async delete(ctx, id, olds) {
         const state = stateOf(olds);
-        if (!state.nodes.length) return;
-        const g = groupContext(ctx, id, olds, state, undefined as never);
-        try {
-            await removeAll(g);
-        } finally {
-            g.fleet.close();
+        if (state.nodes.length) {
+            const g = groupContext(ctx, id, olds, state, undefined as never);
+            try {
+                await removeAll(g);
+            } finally {
+                g.fleet.close();
+            }
         }
+        // After its VMs: Mold would otherwise just drop their memberships.
+        await dropOwnGroup(ctx, olds.antiAffinityGroupId);
     },
 };
 

@@ -52,7 +52,9 @@ export type Reported<I, O> = Pick<O, Exclude<RequiredKeys<O>, keyof I>> & Partia
  */
 export type Cleared<T> = { [K in keyof T]?: T[K] | null };
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// Identity, not mutual assignability: two kinds whose inputs differ only in optional properties (SshKeyPair and
+// AffinityGroup) are assignable both ways.
+type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
 /** The inputs of the kind whose generated input type is `I` that its hooks must handle (never for the runner's Wire). */
 export type HandledOf<I> = string extends keyof I

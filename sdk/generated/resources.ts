@@ -3,7 +3,7 @@
 // (set or not: the SDK only creates outputs for keys it registers) with the schema's secrets.
 import * as pulumi from "@pulumi/pulumi";
 import type * as plain from "../../provider/generated/types";
-import type { NetworkArgs, PublicIpAddressArgs, FirewallRuleArgs, LoadBalancerRuleArgs, EgressFirewallRuleArgs, PortForwardingRuleArgs, VirtualMachineArgs, SshKeyPairArgs, KubernetesClusterArgs, NodeGroupArgs, ExternalKubernetesClusterArgs } from "./types";
+import type { NetworkArgs, PublicIpAddressArgs, FirewallRuleArgs, LoadBalancerRuleArgs, EgressFirewallRuleArgs, PortForwardingRuleArgs, VirtualMachineArgs, SshKeyPairArgs, AffinityGroupArgs, KubernetesClusterArgs, NodeGroupArgs, ExternalKubernetesClusterArgs } from "./types";
 
 /** An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
 export abstract class NetworkBase extends pulumi.dynamic.Resource {
@@ -520,6 +520,37 @@ export abstract class SshKeyPairBase extends pulumi.dynamic.Resource {
     }
 }
 
+/** A Mold affinity group: VMs deployed into a "host anti-affinity" group run on distinct hosts, into a "host affinity" group on the same host. Mold cannot change a group: every input replaces it. Mold cannot tag affinity groups: pulumi-mold deletes only a group it created (or adopted), by the id recorded then. */
+export abstract class AffinityGroupBase extends pulumi.dynamic.Resource {
+    /** Group name as Mold has it. */
+    declare public readonly name: pulumi.Output<string>;
+    /** Group type as Mold has it. */
+    declare public readonly type: pulumi.Output<string>;
+    /** Description as Mold has it (absent when none). */
+    declare public readonly description: pulumi.Output<string | undefined>;
+    /** The id adopted, when importId was set. */
+    declare public readonly importId: pulumi.Output<string | undefined>;
+    /** VMs in the group (read on refresh). */
+    declare public readonly virtualMachineIds: pulumi.Output<string[]>;
+
+    protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: AffinityGroupArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            provider,
+            name,
+            {
+                name: args.name,
+                type: args.type,
+                description: args.description,
+                importId: args.importId,
+                virtualMachineIds: undefined,
+            },
+            opts,
+            "mold",
+            "AffinityGroup",
+        );
+    }
+}
+
 /** A Mold-managed (CloudManaged) Kubernetes cluster. In place: size, offerings and autoscaling (scale), kubernetesVersion (upgrade, one step at a time), desiredState (start/stop), removeNodes. Replaces: name, description, zone, network, controlNodes, etcdNodes, externalLoadBalancerIpAddress, keyPair, nodeRootDiskSize, privateRegistry. Delete removes what Mold made for it (auto network, rules). */
 export abstract class KubernetesClusterBase extends pulumi.dynamic.Resource {
     /**
@@ -751,6 +782,19 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
      * Control plane: renew the kubeadm certificates (`kubeadm certs renew all`, static pods restarted, one node at a time, /healthz between) during an up inside this window before they expire, e.g. "30d" (1 to 365 days; weeks w, days d, hours h, minutes m). Default: off (the expiry is still read into certificatesExpireAt).
      */
     declare public readonly renewCertificatesBefore: pulumi.Output<string | undefined>;
+    /** The affinity groups as given. */
+    declare public readonly affinityGroups: pulumi.Output<string[] | undefined>;
+    /** Whether the group has its own host anti-affinity group. */
+    declare public readonly antiAffinity: pulumi.Output<boolean | undefined>;
+    /**
+     * The registry mirror as given.
+     * Secret.
+     */
+    declare public readonly registry: pulumi.Output<plain.KubeadmRegistry | undefined>;
+    /** Ids of the affinity groups new node VMs are deployed into (the given ones and the group's own). */
+    declare public readonly affinityGroupIds: pulumi.Output<string[] | undefined>;
+    /** Id of the group's own host anti-affinity group, empty when none. */
+    declare public readonly antiAffinityGroupId: pulumi.Output<string | undefined>;
     /** Not supported: a node group cannot be adopted (refused at check). */
     declare public readonly importId: pulumi.Output<string | undefined>;
     /** The group's nodes. */
@@ -824,10 +868,15 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 bootstrapTimeoutSeconds: args.bootstrapTimeoutSeconds,
                 etcdSnapshots: args.etcdSnapshots,
                 renewCertificatesBefore: args.renewCertificatesBefore,
+                affinityGroups: args.affinityGroups,
+                antiAffinity: args.antiAffinity,
+                registry: args.registry === undefined ? undefined : pulumi.secret(args.registry),
                 importId: args.importId,
                 bastion: args.bastion,
                 repair: args.repair,
                 etcdSnapshotFiles: undefined,
+                affinityGroupIds: undefined,
+                antiAffinityGroupId: undefined,
                 nodes: undefined,
                 vanishedNodes: undefined,
                 nodeNames: undefined,
@@ -839,7 +888,7 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 endpoint: undefined,
                 unhealthyNodes: undefined,
             },
-            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "sshPrivateKey", "kubeconfig"] },
+            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "sshPrivateKey", "registry", "kubeconfig"] },
             "mold",
             "NodeGroup",
         );

@@ -116,6 +116,14 @@ export interface NodeGroupSpec {
     upgradeStrategy?: pulumi.Input<"in-place" | "replace">;
     /** Nodes upgraded in place at a time (1 to count; default 1). */
     maxUnavailable?: pulumi.Input<number>;
+    /**
+     * Existing Mold affinity groups (names or ids) every node VM is deployed into. A change applies to nodes made afterwards; existing nodes keep theirs (Mold changes a VM's groups only while it is stopped).
+     */
+    affinityGroups?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * A host anti-affinity group for the group's VMs (no two on one host). Default: true for controlPlane, false for worker groups.
+     */
+    antiAffinity?: pulumi.Input<boolean>;
 }
 
 /** A jump host of your own for sshAccess bastion. */
@@ -216,6 +224,20 @@ export interface EtcdSnapshot {
     reason: string;
     /** The etcd store revision at that time, when etcdctl reported it. */
     revision?: number;
+}
+
+/**
+ * A private registry (mirror) the nodes pull images from: containerd uses it for every registry and kubeadm as imageRepository, for clusters without internet access.
+ */
+export interface KubeadmRegistry {
+    /** http(s)://host[:port][/path] of the mirror; kubeadm's imageRepository is host[:port][/path]. */
+    mirror: pulumi.Input<string>;
+    /** Registry user (with password). */
+    username?: pulumi.Input<string>;
+    /** Registry password (with username). */
+    password?: pulumi.Input<string>;
+    /** PEM CA certificate the mirror's TLS certificate is signed by, when not a public CA. */
+    caCert?: pulumi.Input<string>;
 }
 
 /** The arguments of Network: An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
@@ -430,6 +452,20 @@ export interface SshKeyPairArgs {
     importId?: pulumi.Input<string>;
 }
 
+/** The arguments of AffinityGroup: A Mold affinity group: VMs deployed into a "host anti-affinity" group run on distinct hosts, into a "host affinity" group on the same host. Mold cannot change a group: every input replaces it. Mold cannot tag affinity groups: pulumi-mold deletes only a group it created (or adopted), by the id recorded then. */
+export interface AffinityGroupArgs {
+    /** Group name (1–255 characters), unique per account. Changing it replaces the resource. */
+    name: pulumi.Input<string>;
+    /**
+     * Default "host anti-affinity"; also "host affinity", "non-strict host anti-affinity", "non-strict host affinity" (ExplicitDedication is an administrator's). Changing it replaces the resource.
+     */
+    type?: pulumi.Input<"host anti-affinity" | "host affinity" | "non-strict host anti-affinity" | "non-strict host affinity">;
+    /** Description; Mold keeps it as given. Changing it replaces the resource. */
+    description?: pulumi.Input<string>;
+    /** Take over this existing affinity group (by id or name) instead of creating one; name and type must match it. */
+    importId?: pulumi.Input<string>;
+}
+
 /** The arguments of KubernetesCluster: A Mold-managed (CloudManaged) Kubernetes cluster. In place: size, offerings and autoscaling (scale), kubernetesVersion (upgrade, one step at a time), desiredState (start/stop), removeNodes. Replaces: name, description, zone, network, controlNodes, etcdNodes, externalLoadBalancerIpAddress, keyPair, nodeRootDiskSize, privateRegistry. Delete removes what Mold made for it (auto network, rules). */
 export interface KubernetesClusterArgs {
     /**
@@ -572,6 +608,18 @@ export interface NodeGroupArgs {
      * Control plane: renew the kubeadm certificates (`kubeadm certs renew all`, static pods restarted, one node at a time, /healthz between) during an up inside this window before they expire, e.g. "30d" (1 to 365 days; weeks w, days d, hours h, minutes m). Default: off (the expiry is still read into certificatesExpireAt).
      */
     renewCertificatesBefore?: pulumi.Input<string>;
+    /**
+     * Existing Mold affinity groups (names or ids) every node VM is deployed into. A change applies to nodes made afterwards; existing nodes keep theirs (Mold changes a VM's groups only while it is stopped).
+     */
+    affinityGroups?: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * Make a "host anti-affinity" group for this group's VMs (named <cluster>-<group>-anti-affinity-<id>, deleted with the group): no two nodes on one host. Refused at preview when the group has more nodes than the zone has hosts (when Mold lists hosts to this account). A change applies to nodes made afterwards. Default: true for a control-plane group created by this version, false otherwise.
+     */
+    antiAffinity?: pulumi.Input<boolean>;
+    /**
+     * Private registry mirror for images (containerd's hosts.toml with auth and CA; kubeadm's imageRepository). Secret. A change is written to every node's containerd configuration in place; the cluster's imageRepository is set once, at kubeadm init.
+     */
+    registry?: pulumi.Input<KubeadmRegistry>;
     /** Not supported: a node group cannot be adopted (refused at check). */
     importId?: pulumi.Input<string>;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -650,6 +698,10 @@ export interface KubeadmClusterArgs {
      * Renew the control plane's kubeadm certificates during an up inside this window before they expire, e.g. "30d" (1 to 365 days). Default: off.
      */
     renewCertificatesBefore?: pulumi.Input<string>;
+    /**
+     * Private registry mirror for every node group: containerd pulls through it and kubeadm uses it as imageRepository (clusters without internet access). Secret.
+     */
+    registry?: pulumi.Input<KubeadmRegistry>;
     /** A jump host of your own: every node is reached through it and the cluster exposes no SSH port. */
     bastion?: NodeGroupBastion;
 }

@@ -6,6 +6,7 @@ import * as asyncjobs from "./asyncjobs";
 import * as catalog from "./catalog";
 import * as events from "./events";
 import * as firewall from "./firewall";
+import * as host from "./host";
 import * as ipForwarding from "./ip-forwarding";
 import * as kubernetes from "./kubernetes";
 import * as loadbalancer from "./loadbalancer";
@@ -21,6 +22,7 @@ export const HANDLER_MODULES: HandlerModule[] = [
     tags,
     catalog,
     affinity,
+    host,
     network,
     address,
     ipForwarding,

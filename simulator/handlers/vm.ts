@@ -6,6 +6,7 @@ import { applyOffering, sizeFor, vmLabel } from "../records/vm";
 import { listIdFilter, removedRow, removeRow } from "../gone";
 import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter, JobContext } from "../types";
+import { hostForAdmins, placeVm } from "../records/host";
 import { addVmToAffinityGroups, affinityGroupsOfVm, removeVmFromAffinityGroups, resolveAffinityGroups } from "./affinity";
 import { checkVmCanBeDestroyed } from "./kubernetes-membership";
 import { allocateGuestIp, implementNetwork, onVmExpunged } from "./network";
@@ -39,9 +40,6 @@ export interface VmSpec {
     state?: "Running" | "Stopped";
 }
 
-/** The one simulated hypervisor host every running VM sits on. */
-const SIM_HOST = { hostid: "5d1a6a6e-2c1e-4c1b-9a59-6a3f0c0f5e01", hostname: "sim-kvm-host-1" };
-
 /** Job `cmd`: admins run the *CmdByAdmin variants (as the recorded fixtures show). */
 function cmdClass(ctx: BaseContext, short: string): string {
     return ctx.caller.roletype === "Admin"
@@ -57,6 +55,7 @@ function vmEvent(ctx: BaseContext, type: string, description: string, vm: any, s
 export function renderVm(ctx: BaseContext, vm: any, withUserData = false): Record<string, any> {
     const out: Record<string, any> = { ...render(vm), ...vmStats(vm) };
     out.affinitygroup = affinityGroupsOfVm(ctx, vm.id);
+    hostForAdmins(ctx, out);
     out.tags = tagsOf(ctx, "UserVm", vm.id);
     if (withUserData && vm._userdata) out.userdata = vm._userdata;
     return out;
@@ -180,8 +179,8 @@ function storeVm(ctx: BaseContext, b: VmBuild): any {
         _userdata: b.userdata,
     };
     applyOffering(vm, b.offering, b.details);
-    if (b.state === "Running") Object.assign(vm, SIM_HOST);
     table(ctx.state, T.vms)[id] = vm;
+    if (b.state === "Running") Object.assign(vm, placeVm(ctx, vm));
     return vm;
 }
 
@@ -197,10 +196,11 @@ function implementNetworksOf(ctx: BaseContext, vm: any): void {
 }
 
 function setState(ctx: BaseContext, vm: any, state: string): void {
+    // Placed first: a VM no host can take under its affinity rules is not Running.
+    if (state === "Running" && vm.state !== "Running") Object.assign(vm, placeVm(ctx, vm));
     vm.state = state;
     vm.lastupdated = ctx.timestamp();
-    if (state === "Running") Object.assign(vm, SIM_HOST);
-    else {
+    if (state !== "Running") {
         delete vm.hostid;
         delete vm.hostname;
     }

@@ -57,6 +57,8 @@ export interface KubeadmCluster {
     etcdMembers: string[];
     /** Each member's client URL, kept from when it joined (kubeadm dials them; simulator/kubeadm/etcd.ts). */
     etcdClientUrls?: Record<string, string>;
+    /** kubeadm's imageRepository (registry.k8s.io unless a mirror was given); simulator/kubeadm/registry.ts. */
+    imageRepository?: string;
     _pki: KubeadmPki;
 }
 

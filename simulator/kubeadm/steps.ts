@@ -23,6 +23,7 @@ import {
 import { controlPlaneJoinRefusal, ETCD_STEPS, leaveOnReset, noteMember } from "./etcd";
 import { nodeHealth } from "./health";
 import { adminKubeconfig, caCertHash, createKubeadmPki, firstServiceIp } from "./pki";
+import { withImagePulls, withRegistryMirror } from "./registry";
 import { routesTo, splitEndpoint, vmAddresses } from "../records/routing";
 import { UPGRADE_STEPS, withKubeletSkew } from "./upgrade";
 import { certsCheck, certsRenew } from "./certs";
@@ -356,7 +357,7 @@ export function waitReadyCheck(ctx: StepContext, timedOut: boolean): StepResult 
 }
 
 export const CLUSTER_STEPS: Record<string, StepHandler> = {
-    "kubeadm-init": kubeadmInit,
+    "kubeadm-init": withImagePulls(kubeadmInit),
     "join-info": joinInfo,
     "kubeadm-join": withKubeletSkew(kubeadmJoin),
     cni,
@@ -374,4 +375,7 @@ export const CLUSTER_STEPS: Record<string, StepHandler> = {
 };
 
 /** Everything an emulated node runs: its own steps (ssh/node-state.ts) and the kubeadm ones, with wait-ready. */
-export const EMULATED_STEPS: StepBook = { steps: { ...NODE_STEPS, ...CLUSTER_STEPS }, waitReady: waitReadyCheck };
+export const EMULATED_STEPS: StepBook = {
+    steps: { ...NODE_STEPS, containerd: withRegistryMirror(NODE_STEPS.containerd), ...CLUSTER_STEPS },
+    waitReady: waitReadyCheck,
+};

@@ -48,7 +48,13 @@ export interface EmulatedNode {
     modules: { loaded: string[]; persisted: string[] };
     /** Runtime values and what /etc/sysctl.d/k8s.conf holds. */
     sysctls: { runtime: Record<string, string>; persisted: Record<string, string> };
-    containerd: { installed: boolean; systemdCgroup: boolean; restarts: number };
+    /** `registry`: the mirror in /etc/containerd/certs.d (password and CA as SHA-256 digests only). */
+    containerd: {
+        installed: boolean;
+        systemdCgroup: boolean;
+        restarts: number;
+        registry?: { mirror: string; username?: string; passwordSha256?: string; caCertSha256?: string };
+    };
     packages: { kubelet?: string; kubeadm?: string; kubectl?: string; held: boolean; kubeletEnabled: boolean };
     /** /etc/kubernetes on the node: admin.conf exists on control-plane nodes, kubelet.conf on every joined node. */
     kubeadm: { clusterId?: string; role?: "control-plane" | "worker"; nodeName?: string; adminConf: boolean; kubeletConf: boolean };

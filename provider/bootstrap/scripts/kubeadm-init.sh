@@ -54,6 +54,11 @@ main() {
     if [ -n "$sans" ]; then
         args+=(--apiserver-cert-extra-sans "$sans")
     fi
+    # A private mirror (clusters without internet access): the control-plane images come from it, and the
+    # cluster's kubeadm-config keeps it for joins and upgrades.
+    if [ -n "${PM_IMAGE_REPOSITORY:-}" ]; then
+        args+=(--image-repository "$PM_IMAGE_REPOSITORY")
+    fi
     logged kubeadm "${args[@]}"
 
     if [ ! -f "$ADMIN_CONF" ]; then
