@@ -4,50 +4,16 @@
 // input is refused at preview with zero state-changing calls.
 import test, { ExecutionContext } from "ava";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { MoldClient } from "../../provider/client";
 import { destroyVirtualMachine, stopVirtualMachine } from "../../provider/client/vm";
-import { startSimulatorServer } from "../../simulator/server";
-import { ADMIN_HEADER } from "../../simulator/admin-endpoints";
-import { isSecret, SecretsCipher } from "../engine/secrets";
-import { cleanEnv, mutatingSince, programDir, runEngine } from "../helpers/engine";
+import { programWorld } from "../helpers/program-world";
+import { mutatingSince } from "../helpers/engine";
 import { kget, readKubeconfig } from "../helpers/kube-get";
 import { nodesToRemove } from "../../provider/kubeadm/plan";
 import { T } from "../../simulator/model";
 
-const PROGRAM = programDir("kubeadm-etcd");
-
 async function world(t: ExecutionContext) {
-    const sim = await startSimulatorServer({ port: 0, latencyProfile: "fast" });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeadm-etcd-"));
-    const stateFile = path.join(dir, "state.json");
-    const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
-    const exec = (command: string, ...config: string[]) =>
-        runEngine([command, PROGRAM, "--state", stateFile, ...config.flatMap((c) => ["--config", c])], env, 300_000);
-    const run = async (command: string, ...config: string[]) => {
-        const r = await exec(command, ...config);
-        t.is(r.code, 0, `${command} ${config.join(" ")} failed:\n${r.stderr.slice(-4000)}`);
-        if (r.code !== 0) throw new Error(`${command} failed`);
-        return r;
-    };
-    const client = new MoldClient({ apiUrl: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey });
-    const output = (name: string) => {
-        const state = new SecretsCipher(stateFile).open(JSON.parse(fs.readFileSync(stateFile, "utf8"))) as any;
-        const v = state.outputs[name];
-        return isSecret(v) ? v.value : v;
-    };
-    /** The simulator's admin view, over HTTP as an operator would read it. */
-    const admin = async (p: string) => {
-        const res = await fetch(new URL(p, sim.url), { headers: { [ADMIN_HEADER]: sim.apiKey } });
-        t.is(res.status, 200, p);
-        return (await res.json()) as any;
-    };
-    t.teardown(async () => {
-        await sim.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
-    return { sim, run, exec, client, output, admin, stateFile };
+    const w = await programWorld(t, "kubeadm-etcd");
+    return { ...w, admin: w.admin.get };
 }
 
 const running = (sim: any, part: string) => sim.inventory().vms.filter((v: any) => v.name.includes(part) && v.state === "Running");

@@ -2,48 +2,18 @@
 // for, the Mold registration switched on in place, the control plane grown to HA and rolled to a new
 // offering one node at a time, a worker VM destroyed behind Pulumi's back, and nodes still booting.
 import test, { ExecutionContext } from "ava";
-import * as fs from "fs";
 import * as https from "https";
-import * as os from "os";
-import * as path from "path";
-import { MoldClient } from "../../provider/client";
 import { destroyVirtualMachine } from "../../provider/client/vm";
 import { parseKubeconfig } from "../../provider/resources/kubernetes-cluster-ops";
-import { startSimulatorServer } from "../../simulator/server";
-import { isSecret, SecretsCipher } from "../engine/secrets";
-import { cleanEnv, mutatingSince, programDir, runEngine } from "../helpers/engine";
+import { programWorld } from "../helpers/program-world";
+import { mutatingSince } from "../helpers/engine";
 
-const PROGRAM = programDir("kubeadm-small");
 const PREPARE = ["wait-boot", "swap-off", "kernel-modules", "sysctls", "containerd", "kube-packages"];
 /** Steps that change the node itself: each must run at most once per node. */
 const ONCE = [...PREPARE, "kubeadm-init", "kubeadm-join", "reset-node"];
 
 async function world(t: ExecutionContext) {
-    const sim = await startSimulatorServer({ port: 0, latencyProfile: "fast" });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeadm-lifecycle-"));
-    const stateFile = path.join(dir, "state.json");
-    const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
-    const exec = (command: string, ...config: string[]) =>
-        runEngine([command, PROGRAM, "--state", stateFile, ...config.flatMap((c) => ["--config", c])], env, 300_000);
-    /** Runs and requires success. */
-    const run = async (command: string, ...config: string[]) => {
-        const r = await exec(command, ...config);
-        t.is(r.code, 0, `${command} ${config.join(" ")} failed:\n${r.stderr.slice(-4000)}`);
-        if (r.code !== 0) throw new Error(`${command} failed`);
-        return r;
-    };
-    const client = new MoldClient({ apiUrl: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey });
-    /** The stack output, decrypted. */
-    const output = (name: string) => {
-        const state = new SecretsCipher(stateFile).open(JSON.parse(fs.readFileSync(stateFile, "utf8"))) as any;
-        const v = state.outputs[name];
-        return isSecret(v) ? v.value : v;
-    };
-    t.teardown(async () => {
-        await sim.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
-    return { sim, run, exec, client, output };
+    return programWorld(t, "kubeadm-small");
 }
 
 /** GET a path of the cluster's API with the kubeconfig's own CA and client certificate. */

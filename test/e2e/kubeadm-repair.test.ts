@@ -2,46 +2,19 @@
 // emulation; once the simulator's clock is past repair.notReadyTimeout an up (or a refresh, then an up) replaces
 // it when repair is on, and leaves it alone — without even looking — when repair is off.
 import test, { ExecutionContext } from "ava";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { MoldClient } from "../../provider/client";
 import { stopVirtualMachine } from "../../provider/client/vm";
-import { startSimulatorServer } from "../../simulator/server";
-import { ADMIN_HEADER } from "../../simulator/admin-endpoints";
-import { cleanEnv, mutatingSince, programDir, runEngine } from "../helpers/engine";
+import { programWorld } from "../helpers/program-world";
+import { mutatingSince } from "../helpers/engine";
 import { kget, readKubeconfig } from "../helpers/kube-get";
 
-const PROGRAM = programDir("kubeadm-repair");
 const MIN = 60_000;
 
 async function world(t: ExecutionContext) {
-    const sim = await startSimulatorServer({ port: 0, latencyProfile: "fast" });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeadm-repair-"));
-    const stateFile = path.join(dir, "state.json");
-    const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
-    const run = async (command: string, ...config: string[]) => {
-        const r = await runEngine([command, PROGRAM, "--state", stateFile, ...config.flatMap((c) => ["--config", c])], env, 300_000);
-        t.is(r.code, 0, `${command} ${config.join(" ")} failed:\n${r.stderr.slice(-4000)}`);
-        if (r.code !== 0) throw new Error(`${command} failed`);
-        return r;
-    };
-    const base = sim.url.replace(/\/client\/api$/, "");
-    const admin = async (p: string, body: unknown) => {
-        const res = await fetch(`${base}${p}`, { method: "POST", headers: { [ADMIN_HEADER]: sim.apiKey }, body: JSON.stringify(body) });
-        const answer: any = await res.json();
-        t.is(res.status, 200, `POST ${p}: ${JSON.stringify(answer)}`);
-        return answer;
-    };
+    const w = await programWorld(t, "kubeadm-repair");
     /** Stops a node's kubelet in the emulation (its Node goes NotReady as of the simulated time). */
-    const stopKubelet = (vmName: string) => admin(`/sim/nodes/${encodeURIComponent(vmName)}/kubelet`, { running: false });
-    const advance = (ms: number) => admin("/sim/clock", { advanceMs: ms });
-    t.teardown(async () => {
-        await sim.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
-    const client = new MoldClient({ apiUrl: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey });
-    return { sim, run, stopKubelet, advance, client };
+    const stopKubelet = (vmName: string) => w.admin.post(`/sim/nodes/${encodeURIComponent(vmName)}/kubelet`, { running: false });
+    const advance = (ms: number) => w.admin.post("/sim/clock", { advanceMs: ms });
+    return { ...w, stopKubelet, advance };
 }
 
 const running = (sim: any, part: string) =>
@@ -240,19 +213,9 @@ test("repair on and a scale-down in the same up: the NotReady worker is the one 
 });
 
 test("bad repair input is refused by the engine's preview, naming the property, with no state-changing call", async (t) => {
-    const sim = await startSimulatorServer({ port: 0, latencyProfile: "fast" });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeadm-repair-bad-"));
-    t.teardown(async () => {
-        await sim.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
-    const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
+    const { sim, exec } = await world(t);
     const before = { ...sim.requestCounts };
-    const r = await runEngine(
-        ["preview", PROGRAM, "--state", path.join(dir, "state.json"), "--config", "repair=on", "--config", "notReadyTimeout=30s"],
-        env,
-        300_000,
-    );
+    const r = await exec("preview", "repair=on", "notReadyTimeout=30s");
     t.not(r.code, 0);
     t.regex(r.stderr, /repair\.notReadyTimeout must be at least 1m .*got '30s'/);
     t.deepEqual(mutatingSince(before, sim.requestCounts), {}, "nothing made in Mold");

@@ -7,44 +7,15 @@
 import test, { ExecutionContext } from "ava";
 import { createHash } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { MoldClient } from "../../provider/client";
 import { createAffinityGroup } from "../../provider/client/affinity";
-import { ADMIN_HEADER } from "../../simulator/admin-endpoints";
-import { startSimulatorServer } from "../../simulator/server";
-import { cleanEnv, mutatingSince, programDir, runEngine } from "../helpers/engine";
-
-const PROGRAM = programDir("kubeadm-spread");
+import { programWorld } from "../helpers/program-world";
+import { mutatingSince } from "../helpers/engine";
 
 async function world(t: ExecutionContext) {
-    const sim = await startSimulatorServer({ port: 0, latencyProfile: "fast" });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeadm-spread-"));
-    const stateFile = path.join(dir, "state.json");
-    const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
-    const exec = (command: string, config: string[] = [], secrets: string[] = []) =>
-        runEngine(
-            [command, PROGRAM, "--state", stateFile, ...config.flatMap((c) => ["--config", c]), ...secrets.flatMap((s) => ["--secret", s])],
-            env,
-            300_000,
-        );
-    const run = async (command: string, config: string[] = [], secrets: string[] = []) => {
-        const r = await exec(command, config, secrets);
-        t.is(r.code, 0, `${command} ${config.join(" ")} failed:\n${r.stderr.slice(-4000)}`);
-        if (r.code !== 0) throw new Error(`${command} failed`);
-        return r;
-    };
-    const client = new MoldClient({ apiUrl: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey });
-    const admin = async (p: string, body: unknown) => {
-        const res = await fetch(new URL(p, sim.url), { method: "POST", headers: { [ADMIN_HEADER]: sim.apiKey }, body: JSON.stringify(body) });
-        t.is(res.status, 200, await res.clone().text());
-        return res.json();
-    };
-    t.teardown(async () => {
-        await sim.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
-    return { sim, run, exec, client, admin, stateFile };
+    const w = await programWorld(t, "kubeadm-spread");
+    const exec = (command: string, config: string[] = [], secrets: string[] = []) => w.execWith(command, { config, secrets });
+    const run = (command: string, config: string[] = [], secrets: string[] = []) => w.runWith(command, { config, secrets });
+    return { ...w, exec, run, admin: w.admin.post };
 }
 
 const vmsOf = (sim: any, part: string) => sim.inventory().vms.filter((v: any) => v.name.includes(part) && v.state === "Running");
