@@ -3,25 +3,9 @@ import test from "ava";
 import { freeSlots, metadataChange, metadataEnv, nodeName, NodeRecord, nodesToRemove, outdatedNodes } from "../../provider/kubeadm/plan";
 import { osOfTemplateName, packageProblem } from "../../provider/kubeadm/packages";
 import { qualifiedNameProblem } from "../../provider/kubeadm/spec";
+import { nodeRecord } from "../helpers/node-record";
 
-const node = (slot: number, createdAt: string, extra: Partial<NodeRecord> = {}): NodeRecord => ({
-    name: `n${slot}`,
-    vmId: `vm${slot}`,
-    privateIp: "",
-    slot,
-    access: "port-forward",
-    sshHost: "127.1.0.1",
-    sshPort: 22100 + slot,
-    portForwardingRuleId: "",
-    hostPublicKey: "",
-    hostKeyFingerprint: "",
-    serviceOfferingId: "o1",
-    templateId: "t1",
-    keyPair: "k",
-    status: "ready",
-    createdAt,
-    ...extra,
-});
+const node = (slot: number, createdAt: string, extra: Partial<NodeRecord> = {}): NodeRecord => nodeRecord(slot, { createdAt, ...extra });
 
 test("free slots fill the gaps first", (t) => {
     t.deepEqual(freeSlots([0, 2, 3], 3), [1, 4, 5]);

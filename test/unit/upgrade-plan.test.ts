@@ -1,6 +1,6 @@
 // Pure decisions of Kubernetes upgrades of node groups: allowed targets, skew, order of work, batches.
 import test from "ava";
-import { NodeRecord, outdatedNodes } from "../../provider/kubeadm/plan";
+import { outdatedNodes } from "../../provider/kubeadm/plan";
 import {
     allowedNext,
     batches,
@@ -10,25 +10,9 @@ import {
     upgradeOrder,
     versionChangeProblem,
 } from "../../provider/kubeadm/upgrade-plan";
+import { nodeRecord } from "../helpers/node-record";
 
-const node = (slot: number, extra: Partial<NodeRecord> = {}): NodeRecord => ({
-    name: `n${slot}`,
-    vmId: `vm${slot}`,
-    privateIp: "",
-    slot,
-    access: "port-forward",
-    sshHost: "127.1.0.1",
-    sshPort: 22100 + slot,
-    portForwardingRuleId: "",
-    hostPublicKey: "",
-    hostKeyFingerprint: "",
-    serviceOfferingId: "o1",
-    templateId: "t1",
-    keyPair: "k",
-    status: "ready",
-    createdAt: "2026-01-01T00:00:00Z",
-    ...extra,
-});
+const node = nodeRecord;
 
 test("allowed targets: a newer patch or the next minor; skips and downgrades name both versions and what is allowed next", (t) => {
     t.is(versionChangeProblem("1.31.9", "1.31.10"), undefined);
