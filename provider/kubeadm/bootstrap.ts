@@ -117,6 +117,18 @@ export class Fleet {
         for (const step of PREPARE) await r.run(step, env[step] ?? {});
     }
 
+    /**
+     * A registry changed on an existing group: the containerd step runs again on every ready node with the new
+     * configuration (containerd restarts only where a file changed; running containers keep going). kubeadm's
+     * imageRepository stays what init recorded in the cluster.
+     */
+    async reapplyRegistry(nodes: readonly NodeRecord[], registry: Registry | undefined): Promise<void> {
+        for (const n of nodes.filter((x) => x.status === "ready")) {
+            await this.runner(n).run("containerd", containerdEnv(registry));
+            this.access.log(`${n.name}: containerd registry configuration ${registry ? `set to ${registry.mirror}` : "removed"}`);
+        }
+    }
+
     /** kubeadm init on the first control-plane node (skipped by the step when already initialised), then the CNI. */
     async initialise(node: Reachable, spec: ClusterSpec): Promise<void> {
         const r = this.runner(node);

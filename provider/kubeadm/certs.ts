@@ -3,7 +3,7 @@
 // time, the API answering /healthz with the renewed node's admin credentials before the next one starts.
 import { untilHealthy } from "../resources/kubernetes-cluster-ops";
 import type { ConnectPolicy } from "../ssh/connection";
-import type { GroupContext } from "./converge";
+import type { GroupContext } from "./group";
 import { earliest, insideWindow, latest, parseDuration } from "./certs-plan";
 
 const HEALTHY_WITHIN_MS = 300_000;

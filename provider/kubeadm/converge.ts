@@ -1,65 +1,18 @@
 // Brings a node group to its declared shape: resumes unfinished nodes, adds nodes in parallel, removes the
 // newest nodes (drained first), rolls outdated nodes one at a time and keeps labels and taints. Progress is
 // kept in `state.nodes` as it happens, so a failure part-way is recorded with everything that exists.
-import type { MoldClient } from "../client/client";
-import type { NodeGroupInputs } from "../generated/types";
-import type { HookContext } from "../runtime/hooks";
-import { Fleet, Reachable } from "./bootstrap";
+import type { Reachable } from "./bootstrap";
+import type { GroupContext, GroupInputs } from "./group";
 import { SshConnectError, SshConnectionLostError } from "../ssh/errors";
-import {
-    addApiMembers,
-    createMachine,
-    destroyMachine,
-    ensureSshForward,
-    liveVms,
-    MachineError,
-    Placement,
-    register,
-    removeApiMember,
-    unregister,
-} from "./machines";
-import { etcdSnapshot, EtcdSnapshotRecord, removeEtcdMember } from "./etcd-care";
-import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes, SshAccess } from "./plan";
+import { addApiMembers, createMachine, destroyMachine, ensureSshForward, liveVms, MachineError, register, removeApiMember, unregister } from "./machines";
+import { etcdSnapshot, removeEtcdMember } from "./etcd-care";
+import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes } from "./plan";
 import { word } from "../runtime/plural";
 import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, Taint } from "./spec";
 import { afterRepairReset, repairNodes } from "./repair";
 import { recordVersions, rollTarget, upgradeInPlace } from "./upgrade";
-import { rotateHostKeys } from "../ssh/host-key-rotation";
+import { rotateHostKeys } from "./host-key-rotation";
 import { keepCertificates } from "./certs";
-
-export interface GroupState {
-    nodes: NodeRecord[];
-    /** Set once the cluster exists (control-plane groups): kubeadm init is never run on another node. */
-    initialised: boolean;
-    kubeconfig: string;
-    /** Control-plane groups: the etcd snapshots taken (etcd-care.ts), oldest first. */
-    etcdSnapshots?: EtcdSnapshotRecord[];
-    /** Control plane: the earliest expiry of its nodes' kubeadm certificates, and the nodes' clock when read (ISO). */
-    certificatesExpireAt?: string;
-    certificatesCheckedAt?: string;
-}
-
-/**
- * A node group's inputs, as converge works on them: what check holds to a fixed set (taint effects, the SSH
- * access, the control-plane nodes, which are another group's `nodes` output) in their precise types.
- */
-export type GroupInputs = Omit<NodeGroupInputs, "taints" | "sshAccess" | "controlPlaneNodes"> & {
-    taints?: Taint[];
-    sshAccess?: SshAccess;
-    controlPlaneNodes?: NodeRecord[];
-    /** Set by removeAll: the whole group is going away (a cluster whose control plane is gone is let off). */
-    __deleting?: boolean;
-};
-
-export interface GroupContext {
-    ctx: HookContext;
-    client: MoldClient;
-    id: string;
-    inputs: GroupInputs;
-    placement: Placement;
-    fleet: Fleet;
-    state: GroupState;
-}
 
 const isControlPlane = (inputs: { role: string }) => inputs.role === "control-plane";
 /** An input check requires of a control-plane group. */

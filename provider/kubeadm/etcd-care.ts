@@ -3,17 +3,9 @@
 // (`etcdctl member remove` through a healthy control-plane node), both as idempotent bootstrap steps.
 import type { Validator } from "../runtime/validate";
 import { ADMIN_CONNECT, Reachable } from "./bootstrap";
-import type { GroupContext } from "./converge";
+import type { EtcdSnapshotRecord, GroupContext } from "./group";
 
 /** One snapshot file, as the NodeGroup's `etcdSnapshotFiles` output lists it. */
-export interface EtcdSnapshotRecord {
-    node: string;
-    path: string;
-    takenAt: string;
-    reason: string;
-    revision?: number;
-}
-
 export const DEFAULT_KEEP = 3;
 export const MAX_KEEP = 100;
 

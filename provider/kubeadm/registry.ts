@@ -2,8 +2,6 @@
 // (certs.d hosts.toml with the credentials and CA), kubeadm init takes it as imageRepository. The password and
 // the CA travel as secret exports in the step script (bootstrap/steps.ts SECRET_ENV), never on a command line.
 import type { Validator } from "../runtime/validate";
-import type { Fleet } from "./bootstrap";
-import type { NodeRecord } from "./plan";
 
 export interface Registry {
     mirror: string;
@@ -62,16 +60,4 @@ export function containerdEnv(registry: Registry | undefined): Record<string, st
 /** kubeadm-init's extra env with a mirror. */
 export function initEnv(registry: Registry | undefined): Record<string, string> {
     return registry ? { PM_IMAGE_REPOSITORY: imageRepository(registry.mirror) } : {};
-}
-
-/**
- * A registry changed on an existing group: the containerd step runs again on every ready node with the new
- * configuration (containerd restarts only where a file changed; running containers keep going). kubeadm's
- * imageRepository stays what init recorded in the cluster.
- */
-export async function reapplyRegistry(fleet: Fleet, nodes: readonly NodeRecord[], registry: Registry | undefined, log: (m: string) => void): Promise<void> {
-    for (const n of nodes.filter((x) => x.status === "ready")) {
-        await fleet.runner(n).run("containerd", containerdEnv(registry));
-        log(`${n.name}: containerd registry configuration ${registry ? `set to ${registry.mirror}` : "removed"}`);
-    }
 }

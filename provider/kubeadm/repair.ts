@@ -3,7 +3,7 @@
 // group has no kubeconfig of its own), decides with repair-plan.ts, and replaces the chosen nodes with
 // converge's own removeNode / addMachines / bootstrap, a batch of at most maxUnhealthy at a time.
 import type { Fleet, Reachable } from "./bootstrap";
-import type { GroupContext } from "./converge";
+import type { GroupContext } from "./group";
 import type { NodeRecord } from "./plan";
 import { decideRepair, dueForRepair, parseHealth, RepairDecision, repairSpec } from "./repair-plan";
 

@@ -8,7 +8,7 @@ import type { NodeGroupInputs, NodeGroupOutputs } from "../generated/types";
 import type { ConnectPolicy } from "../ssh/connection";
 import type { Validator } from "../runtime/validate";
 import type { Reachable } from "./bootstrap";
-import type { GroupContext, GroupInputs } from "./converge";
+import type { GroupContext, GroupInputs } from "./group";
 import { etcdSnapshot } from "./etcd-care";
 import type { NodeRecord } from "./plan";
 import { batches, lowestVersion, maxUnavailableProblem, skewProblem, UPGRADE_STRATEGIES, upgradeOrder, versionChangeProblem } from "./upgrade-plan";

@@ -6,19 +6,20 @@
 //
 // Nodes are reached over SSH through a port forward per node on the cluster's public IP (port
 // sshPortStart + slot), pinned to the host key the library generated and injected through cloud-init, then
-// rotated after the first connection to one that never appears in Mold's user data (ssh/host-key-rotation.ts).
+// rotated after the first connection to one that never appears in Mold's user data (kubeadm/host-key-rotation.ts).
 // A control plane's kubeadm certificates are read on every update and renewed inside renewCertificatesBefore
 // (kubeadm/certs.ts).
 import { randomBytes } from "crypto";
 import { Fleet } from "../kubeadm/bootstrap";
-import { admins, converge, GroupContext, GroupInputs, GroupState, removeAll } from "../kubeadm/converge";
+import { admins, converge, removeAll } from "../kubeadm/converge";
+import type { GroupContext, GroupInputs, GroupState } from "../kubeadm/group";
 import { deleteSshForward, ensureSshForward, liveVms, Placement, register, resolvePlacement, unregister } from "../kubeadm/machines";
 import { NodeRecord, outdatedNodes, SLOTS_PER_GROUP, SSH_ACCESS } from "../kubeadm/plan";
 import { checkEtcdSnapshots, keepOf, recordSnapshot } from "../kubeadm/etcd-care";
 import { nodesDueForRepair } from "../kubeadm/repair";
 import { checkRepair, repairSpec } from "../kubeadm/repair-plan";
 import { affinityInMold, affinityOutputs, checkAffinity, checkRollRoom, dropOwnGroup, prepareAffinity } from "../kubeadm/placement-affinity";
-import { checkRegistry, reapplyRegistry } from "../kubeadm/registry";
+import { checkRegistry } from "../kubeadm/registry";
 import { publicKeyTypeAndBlob } from "../ssh/host-keys";
 import { checkCidrs, checkCount, checkLabels, checkTaints, checkVersion, CNIS, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, ROLES } from "../kubeadm/spec";
 import { partialFailure } from "../runtime/errors";
@@ -32,7 +33,7 @@ import { namesInMold } from "./check-names";
 import { untilHealthy } from "./kubernetes-cluster-ops";
 import { checkRenewCertificatesBefore, renewalDue } from "../kubeadm/certs-plan";
 import { keepCertificates } from "../kubeadm/certs";
-import { needsRotation } from "../ssh/host-key-rotation";
+import { needsRotation } from "../kubeadm/host-key-rotation";
 
 /** What makes the group (or, for a control plane, the cluster) what it is: a change means another one. */
 const IDENTITY = [
@@ -353,11 +354,9 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
             await converge(g, olds.createIncomplete && !olds.nodes?.length ? undefined : checked(olds));
             // Nodes made before the change (new ones were bootstrapped with it already).
             if (!jsonEqual(olds.registry ?? null, news.registry ?? null))
-                await reapplyRegistry(
-                    g.fleet,
+                await g.fleet.reapplyRegistry(
                     g.state.nodes.filter((n) => settled.has(n.vmId)),
                     news.registry ?? undefined,
-                    (m) => ctx.log(m),
                 );
         });
     },

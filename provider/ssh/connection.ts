@@ -25,7 +25,7 @@ export interface SshTarget {
     /** Pinned host key, "type base64". */
     hostPublicKey: string;
     /**
-     * A host key being rotated to (provider/ssh/host-key-rotation.ts): accepted besides hostPublicKey, so a
+     * A host key being rotated to (provider/kubeadm/host-key-rotation.ts): accepted besides hostPublicKey, so a
      * connection lost after the node switched keys but before the state recorded it does not lock us out.
      */
     hostPublicKeyNext?: string;

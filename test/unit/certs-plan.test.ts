@@ -2,7 +2,7 @@
 // provider's and the nodes' clocks), the repair rule diff applies, and the host keys a connection accepts.
 import test from "ava";
 import { DAY_MS, earliest, effectiveNow, insideWindow, latest, parseDuration, renewalDue } from "../../provider/kubeadm/certs-plan";
-import { acceptedHostKeys, confirmed, needsRotation } from "../../provider/ssh/host-key-rotation";
+import { acceptedHostKeys, confirmed, needsRotation } from "../../provider/kubeadm/host-key-rotation";
 import { generateHostKey, hostKeyFingerprint } from "../../provider/ssh/host-keys";
 import type { NodeRecord } from "../../provider/kubeadm/plan";
 

@@ -2,7 +2,8 @@
 // group's outputs (one per file, only on nodes still there, pruned to keep), and the etcdSnapshots check.
 import test from "ava";
 import { runHook } from "../../provider";
-import { DEFAULT_KEEP, EtcdSnapshotRecord, keepOf, recordSnapshot, snapshotFileName } from "../../provider/kubeadm/etcd-care";
+import { DEFAULT_KEEP, keepOf, recordSnapshot, snapshotFileName } from "../../provider/kubeadm/etcd-care";
+import type { EtcdSnapshotRecord } from "../../provider/kubeadm/group";
 import { CP, NG } from "./bad-input/common";
 
 const rec = (node: string, n: number, reason = "r"): EtcdSnapshotRecord => ({

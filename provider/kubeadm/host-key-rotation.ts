@@ -3,9 +3,9 @@
 // node's key is replaced by a fresh one generated here and sent only inside the step script. The state holds
 // only public halves. Resumable: the new public key is recorded (hostPublicKeyNext) before the node switches,
 // and connections accept exactly {current, pending} until the switch is confirmed.
-import type { GroupContext } from "../kubeadm/converge";
-import type { NodeRecord } from "../kubeadm/plan";
-import { generateHostKey, hostKeyFingerprint, publicKeyTypeAndBlob } from "./host-keys";
+import type { GroupContext } from "./group";
+import type { NodeRecord } from "./plan";
+import { generateHostKey, hostKeyFingerprint, publicKeyTypeAndBlob } from "../ssh/host-keys";
 
 /** A ready node whose cloud-init key was not replaced yet, or whose rotation is unconfirmed. */
 export function needsRotation(n: { status: string; hostKeyRotated?: boolean; hostPublicKeyNext?: string }): boolean {
