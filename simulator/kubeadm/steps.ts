@@ -24,6 +24,7 @@ import { controlPlaneJoinRefusal, ETCD_STEPS, leaveOnReset, noteMember } from ".
 import { nodeHealth } from "./health";
 import { adminKubeconfig, caCertHash, createKubeadmPki, firstServiceIp } from "./pki";
 import { routesTo, splitEndpoint, vmAddresses } from "../records/routing";
+import { API_SERVER_RESTARTS } from "./restarts";
 import { UPGRADE_STEPS, withKubeletSkew } from "./upgrade";
 import { certsCheck, certsRenew } from "./certs";
 import { rotateHostKey } from "../ssh/host-key-step";
@@ -374,4 +375,8 @@ export const CLUSTER_STEPS: Record<string, StepHandler> = {
 };
 
 /** Everything an emulated node runs: its own steps (ssh/node-state.ts) and the kubeadm ones, with wait-ready. */
-export const EMULATED_STEPS: StepBook = { steps: { ...NODE_STEPS, ...CLUSTER_STEPS }, waitReady: waitReadyCheck };
+export const EMULATED_STEPS: StepBook = {
+    steps: { ...NODE_STEPS, ...CLUSTER_STEPS },
+    waitReady: waitReadyCheck,
+    apiServerRestarts: API_SERVER_RESTARTS,
+};
