@@ -17,6 +17,7 @@ import { servedApiVersion } from "./kubeadm/upgrade";
 import { asClusterPki } from "./kubeadm/pki";
 import { clientCertificateExpired } from "./kubeadm/certs";
 import { splitEndpoint } from "./records/routing";
+import { ApiDispatcher } from "./kubeadm/restarts";
 import { cksNodes, kubeadmNodes, nodeTable, status, versionInfo } from "./kube-api-objects";
 import type { ClusterPki } from "./x509";
 
@@ -59,7 +60,7 @@ interface Target {
 interface Listener extends KubeApiEndpoint {
     server?: https.Server;
     sockets: Set<net.Socket>;
-    /** The PEMs the listener was started with; a change (reissued server certificate) restarts it. */
+    /** The PEMs the listener serves; another cluster restarts it, the same cluster's new certificates are swapped in. */
     identity: string;
     retryAt: number;
 }
@@ -77,6 +78,8 @@ export class KubeApiManager {
         () => this.stopped,
     );
     private stopped = false;
+    /** haproxy's round-robin over the members of a kubeadm endpoint's load-balancer rule (kubeadm/restarts.ts). */
+    private readonly dispatcher = new ApiDispatcher();
 
     constructor(
         private readonly simulator: Simulator,
@@ -152,6 +155,14 @@ export class KubeApiManager {
         );
         for (const [key, l] of this.listeners) {
             const w = wanted.get(key);
+            if (w && w.identity !== l.identity && l.server && l.status === "listening" && w.target.clusterId === l.clusterId) {
+                // The same cluster with renewed certificates: the load balancer's address stays up; new
+                // connections get the new certificate, as each API server serves its own after its restart.
+                const { pki } = w.target;
+                l.server.setSecureContext({ key: pki.server.key, cert: pki.server.cert, ca: pki.ca.cert });
+                l.identity = w.identity;
+                continue;
+            }
             if (!w || w.identity !== l.identity) {
                 this.listeners.delete(key);
                 await this.close(l);
@@ -202,6 +213,8 @@ export class KubeApiManager {
         server.on("connection", (s: net.Socket) => {
             l.sockets.add(s);
             s.on("close", () => l.sockets.delete(s));
+            // A kubeadm endpoint: the connection goes to the next member; one whose API server restarts resets it.
+            if (target.kind === "kubeadm" && this.dispatch(target)?.refused) s.resetAndDestroy();
         });
         server.on("tlsClientError", (_e, s) => s.destroy());
         try {
@@ -226,6 +239,10 @@ export class KubeApiManager {
         }
         l.server = server;
         setStatus("listening");
+    }
+
+    private dispatch(target: Target) {
+        return this.dispatcher.dispatch(this.simulator.refreshState(), target.address, target.port, this.simulator.clock.now());
     }
 
     private async close(l: Listener): Promise<void> {

@@ -5,6 +5,7 @@ import { untilHealthy } from "../resources/kubernetes-cluster-ops";
 import type { ConnectPolicy } from "../ssh/connection";
 import type { GroupContext } from "./group";
 import { earliest, insideWindow, latest, parseDuration } from "./certs-plan";
+import { leaveApiLoadBalancer, rejoinApiLoadBalancer } from "./api-restart";
 
 const HEALTHY_WITHIN_MS = 300_000;
 /** The nodes are up already: a few quick attempts (a refresh must not wait a boot's worth for a node that is down). */
@@ -36,7 +37,11 @@ export async function keepCertificates(g: GroupContext, renew = true): Promise<v
             g.ctx.log(
                 `${node.name}: certificates expire at ${results.expires}, within renewCertificatesBefore (${g.inputs.renewCertificatesBefore}): renewing`,
             );
+            // The renewal restarts the node's static pods, its API server among them: out of the load balancer
+            // meanwhile, back once the step is done (the kubelet keeps running: the node stays Ready).
+            const left = await leaveApiLoadBalancer(g, node);
             ({ results } = await runner.run("certs-renew", { PM_RENEW_WITHIN_SECONDS: String(Math.floor(windowMs / 1000)) }));
+            if (left) await rejoinApiLoadBalancer(g, node);
             g.ctx.log(`${node.name}: certificates ${results.renewed === "already" ? "had already been renewed" : "renewed"}, valid until ${results.expires}`);
             // The API (through the endpoint) answers with this node's new admin credentials before the next node.
             await untilHealthy(

@@ -1,7 +1,8 @@
 // Kubernetes upgrades of a node group in place, as kubeadm documents them: on a control plane `kubeadm upgrade
 // apply` on the first node, then `upgrade node` on the others one at a time; workers `maxUnavailable` at a
 // time (or, with upgradeStrategy "replace", rolled by converge like an offering change). Each node: kubeadm
-// package → kubeadm upgrade → drained → kubelet/kubectl packages (kubelet restarted) → uncordoned → Ready.
+// package → kubeadm upgrade (a control-plane node out of the API load balancer meanwhile, api-restart.ts) →
+// drained → kubelet/kubectl packages (kubelet restarted) → uncordoned → Ready (back behind the load balancer).
 // Each node's version is recorded in the state as it finishes, so an up that fails part-way is resumed by
 // the next one from the first node not at the target; every step is idempotent on the node.
 import type { NodeGroupInputs, NodeGroupOutputs } from "../generated/types";
@@ -9,6 +10,7 @@ import type { ConnectPolicy } from "../ssh/connection";
 import type { Validator } from "../runtime/validate";
 import type { Reachable } from "./bootstrap";
 import type { GroupContext, GroupInputs } from "./group";
+import { leaveApiLoadBalancer, rejoinApiLoadBalancer } from "./api-restart";
 import { etcdSnapshot } from "./etcd-care";
 import type { NodeRecord } from "./plan";
 import { batches, lowestVersion, maxUnavailableProblem, skewProblem, UPGRADE_STRATEGIES, upgradeOrder, versionChangeProblem } from "./upgrade-plan";
@@ -108,6 +110,8 @@ async function upgradeNode(g: GroupContext, node: NodeRecord, target: string, mo
     const r = fleet.runner(node);
     const timeout = Math.min(600, Number(g.inputs.bootstrapTimeoutSeconds ?? 900));
     await r.run("kube-packages", { PM_KUBERNETES_VERSION: target, PM_PACKAGES: "kubeadm" });
+    // A control-plane node's API server restarts during kubeadm upgrade: no client is sent to it meanwhile.
+    const left = isControlPlane(g.inputs) && (await leaveApiLoadBalancer(g, node));
     const { results } = await r.run("kubeadm-upgrade", { PM_MODE: mode, PM_KUBERNETES_VERSION: target });
     g.ctx.log(`${node.name}: kubeadm upgrade ${mode === "apply" ? `apply v${target}` : "node"} ${results.upgrade === "already" ? "had already run" : "done"}`);
     const admins = adminsFor(g, node.name);
@@ -119,6 +123,7 @@ async function upgradeNode(g: GroupContext, node: NodeRecord, target: string, mo
             await fleet.waitReady(a, [node.name], timeout);
         }),
     );
+    if (left) await rejoinApiLoadBalancer(g, node);
     const i = g.state.nodes.findIndex((n) => n.vmId === node.vmId);
     if (i >= 0) g.state.nodes[i] = { ...g.state.nodes[i], kubeletVersion: target };
     g.ctx.log(`${node.name}: at Kubernetes ${target}`);

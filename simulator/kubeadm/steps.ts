@@ -25,6 +25,7 @@ import { nodeHealth } from "./health";
 import { adminKubeconfig, caCertHash, createKubeadmPki, firstServiceIp } from "./pki";
 import { withImagePulls, withRegistryMirror } from "./registry";
 import { routesTo, splitEndpoint, vmAddresses } from "../records/routing";
+import { API_SERVER_RESTARTS } from "./restarts";
 import { UPGRADE_STEPS, withKubeletSkew } from "./upgrade";
 import { certsCheck, certsRenew } from "./certs";
 import { rotateHostKey } from "../ssh/host-key-step";
@@ -378,4 +379,5 @@ export const CLUSTER_STEPS: Record<string, StepHandler> = {
 export const EMULATED_STEPS: StepBook = {
     steps: { ...NODE_STEPS, containerd: withRegistryMirror(NODE_STEPS.containerd), ...CLUSTER_STEPS },
     waitReady: waitReadyCheck,
+    apiServerRestarts: API_SERVER_RESTARTS,
 };

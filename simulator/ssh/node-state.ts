@@ -32,6 +32,13 @@ export interface StepBook {
     steps: Record<string, StepHandler>;
     /** wait-ready's answer now, or undefined to wait on (`timedOut`: the last call, which must answer). */
     waitReady(ctx: StepContext, timedOut: boolean): StepResult | undefined;
+    /** Steps that may restart the node's kube-apiserver: it is down from before their latency until they answer. */
+    apiServerRestarts?: {
+        steps: readonly string[];
+        /** Marks the node's API server restarting when this run restarts it (at most `durationMs` + grace); the mark's id. */
+        start(ctx: StepContext, step: string, durationMs: number): string | undefined;
+        end(state: StepContext["state"], vmId: string, id: string): void;
+    };
 }
 
 export const ok = (stdout = "", changed = true): StepResult => ({ exitCode: 0, stdout, stderr: "", changed });

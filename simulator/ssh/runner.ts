@@ -40,6 +40,27 @@ export class StepRunner {
 
     async run(req: StepRequest): Promise<StepAnswer> {
         const latency = this.faults.latencyOf(req.step);
+        // The node's API server is down for the step's whole run; the mark ends when the step does, however.
+        const restart = this.startRestart(req, latency);
+        try {
+            return await this.runStep(req, latency);
+        } finally {
+            const restarts = this.book.apiServerRestarts;
+            if (restart && restarts) this.sim.transaction(() => restarts.end(this.sim.state, req.vmId, restart));
+        }
+    }
+
+    private startRestart(req: StepRequest, latency: number): string | undefined {
+        const restarts = this.book.apiServerRestarts;
+        if (!restarts?.steps.includes(req.step)) return undefined;
+        this.sim.refreshState();
+        return this.sim.transaction(() => {
+            const ctx = this.context(req);
+            return ctx ? restarts.start(ctx, req.step, latency) : undefined;
+        });
+    }
+
+    private async runStep(req: StepRequest, latency: number): Promise<StepAnswer> {
         if (latency > 0) await this.sim.clock.sleep(latency);
         const vm = (this.sim.refreshState().tables[T.vms] ?? {})[req.vmId];
         if (!vm) return { kind: "drop" }; // the VM went away: so does the connection

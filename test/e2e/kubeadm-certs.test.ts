@@ -14,6 +14,7 @@ import { hostKeyFingerprint } from "../../provider/ssh/host-keys";
 import { startSimulatorServer } from "../../simulator/server";
 import { isSecret, SecretsCipher } from "../engine/secrets";
 import { cleanEnv, mutatingSince, programDir, runEngine } from "../helpers/engine";
+import { healthPoller } from "../helpers/health-poller";
 import { kget, readKubeconfig } from "../helpers/kube-get";
 
 const PROGRAM = programDir("kubeadm-certs");
@@ -193,7 +194,16 @@ test("certificates: outside the window nothing renews; inside it an up renews on
     await sim.advanceClock(50 * DAY);
     const refreshed = await run("refresh", "controlPlaneCount=3", "workers=0", "renewBefore=30d");
     t.regex(refreshed.stderr, /certificatesCheckedAt/);
+    // Each renewal restarts the node's API server (1.5 s here): /healthz through the endpoint answers throughout
+    // because the node leaves the API load balancer meanwhile.
+    sim.setSshFaults({ stepLatency: { "certs-renew": 1500 } });
+    const poller = healthPoller(t, kc1);
     const up = await run("up", "controlPlaneCount=3", "workers=0", "renewBefore=30d");
+    const health = await poller.stop();
+    sim.setSshFaults({});
+    t.true(health.polls > 60, `${health.polls} polls`);
+    t.deepEqual(health.failures, [], "the API answered /healthz during the renewals");
+    for (const n of cps) t.regex(up.stderr, new RegExp(`${n.name}: out of the API load balancer while its API server restarts`));
     const simNow = await sim.advanceClock(0);
     const renewedUntil = Date.parse(output("certificatesExpireAt"));
     t.true(Math.abs(renewedUntil - (simNow + 365 * DAY)) < 2 * DAY, `${output("certificatesExpireAt")}: a year after the simulated now`);

@@ -10,6 +10,7 @@ import * as path from "path";
 import { startSimulatorServer } from "../../simulator/server";
 import { isSecret, SecretsCipher } from "../engine/secrets";
 import { cleanEnv, mutatingSince, programDir, runEngine } from "../helpers/engine";
+import { healthPoller } from "../helpers/health-poller";
 import { kget, readKubeconfig } from "../helpers/kube-get";
 
 const PROGRAM = programDir("kubeadm-upgrade");
@@ -43,36 +44,6 @@ async function world(t: ExecutionContext) {
         fs.rmSync(dir, { recursive: true, force: true });
     });
     return { sim, run, exec, state, output };
-}
-
-/** Polls /healthz through the kubeconfig every 100 ms until stopped (at the latest when the test ends); every failure is kept. */
-function healthPoller(t: ExecutionContext, kubeconfig: string) {
-    const kc = readKubeconfig(kubeconfig);
-    let polling = true;
-    let polls = 0;
-    const failures: string[] = [];
-    const done = (async () => {
-        const deadline = Date.now() + 300_000;
-        while (polling && Date.now() < deadline) {
-            polls++;
-            await kget(kc, "/healthz").then(
-                (r) => (r.status === 200 ? undefined : failures.push(`HTTP ${r.status} ${r.body}`)),
-                (e) => failures.push((e as Error).message),
-            );
-            await new Promise((r) => setTimeout(r, 100));
-        }
-    })();
-    t.teardown(() => {
-        polling = false;
-        return done;
-    });
-    return {
-        async stop() {
-            polling = false;
-            await done;
-            return { polls, failures };
-        },
-    };
 }
 
 const kubeletVersions = (sim: any) => Object.fromEntries(sim.kubeadmClusters()[0].nodes.map((n: any) => [n.name, n.kubeletVersion])) as Record<string, string>;
@@ -110,12 +81,16 @@ test("1.31 → 1.32 → 1.33 with three control-plane nodes and two worker group
     t.is(history(), historyBefore, "no SSH step ran");
     t.is(sim.kubeadmClusters()[0].version, "1.31.9");
 
-    // 1.31 → 1.32 while /healthz is polled.
+    // 1.31 → 1.32 while /healthz is polled. Each control-plane node's API server is down while its kubeadm
+    // upgrade runs (1.5 s here, dozens of polls): connections sent to it would fail unless it left the load balancer.
+    const restarts = { stepLatency: { "kubeadm-upgrade": 1500 } };
+    sim.setSshFaults(restarts);
     let poller = healthPoller(t, kubeconfig);
     const to132 = await run("up", "version=1.32.5");
     let health = await poller.stop();
-    t.true(health.polls > 10, `${health.polls} polls`);
+    t.true(health.polls > 60, `${health.polls} polls`);
     t.deepEqual(health.failures, [], "the API answered /healthz during the whole upgrade");
+    for (const n of cps) t.regex(to132.stderr, new RegExp(`${n}: out of the API load balancer while its API server restarts`));
     const after132 = to132.result!.outputs.nodes as any[];
     t.true(
         after132.every((n) => n.kubeletVersion === "1.32.5"),
@@ -179,7 +154,7 @@ test("1.31 → 1.32 → 1.33 with three control-plane nodes and two worker group
     // effect, more often than the retries: the up fails with the control plane half-upgraded, as recorded.
     const applyNode = upgrades[0];
     const victim = cps.find((n) => n !== applyNode)!;
-    sim.setSshFaults({ drops: [{ step: "kubeadm-upgrade", node: victim, when: "after", times: 5 }] });
+    sim.setSshFaults({ ...restarts, drops: [{ step: "kubeadm-upgrade", node: victim, when: "after", times: 5 }] });
     poller = healthPoller(t, kubeconfig);
     const broken = await exec("up", "version=1.33.1");
     t.not(broken.code, 0, "the up fails");
@@ -189,11 +164,22 @@ test("1.31 → 1.32 → 1.33 with three control-plane nodes and two worker group
     t.is(recorded[applyNode], "1.33.1", JSON.stringify(recorded));
     t.is(recorded[victim], "1.32.5", "the victim is recorded at its old version");
     t.is(sim.kubeadmClusters()[0].version, "1.33.1", "apply ran");
+    // The victim left the API load balancer before its kubeadm upgrade and stays out after the failure.
+    const apiMembers = () =>
+        sim
+            .inventory()
+            .loadBalancerRules.filter((r: any) => String(r.privateport) === "6443")
+            .flatMap((r: any) => (r._members ?? []).map((m: any) => m.vmid))
+            .sort();
+    const vmIdOf = (name: string) => (cpState.outputs.nodes as any[]).find((n) => n.name === name).vmId;
+    t.false(apiMembers().includes(vmIdOf(victim)), "the victim is out of the API load balancer");
+    t.is(apiMembers().length, 2);
 
-    sim.setSshFaults({});
+    sim.setSshFaults(restarts);
     const resumed = await run("up", "version=1.33.1");
     health = await poller.stop();
     t.deepEqual(health.failures, [], "the API answered /healthz during the failed and the resumed up");
+    t.deepEqual(apiMembers(), cps.map(vmIdOf).sort(), "every control-plane node back behind the API load balancer");
     const after133 = resumed.result!.outputs.nodes as any[];
     t.true(
         after133.every((n) => n.kubeletVersion === "1.33.1"),
