@@ -4,48 +4,20 @@
 // simulator's clock decides where "now" is.
 import test, { ExecutionContext } from "ava";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { parse } from "yaml";
 import { MoldClient } from "../../provider/client";
 import { listVirtualMachines } from "../../provider/client/vm";
 import { connect, HostKeyMismatchError, SshTarget } from "../../provider/ssh/connection";
 import { hostKeyFingerprint } from "../../provider/ssh/host-keys";
-import { startSimulatorServer } from "../../simulator/server";
-import { isSecret, SecretsCipher } from "../engine/secrets";
-import { cleanEnv, mutatingSince, programDir, runEngine } from "../helpers/engine";
+import { programWorld } from "../helpers/program-world";
+import { mutatingSince } from "../helpers/engine";
 import { healthPoller } from "../helpers/health-poller";
 import { kget, readKubeconfig } from "../helpers/kube-get";
 
-const PROGRAM = programDir("kubeadm-certs");
 const DAY = 86_400_000;
 
 async function world(t: ExecutionContext) {
-    const sim = await startSimulatorServer({ port: 0, latencyProfile: "fast" });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeadm-certs-"));
-    const stateFile = path.join(dir, "state.json");
-    const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
-    const exec = (command: string, ...config: string[]) =>
-        runEngine([command, PROGRAM, "--state", stateFile, ...config.flatMap((c) => ["--config", c])], env, 300_000);
-    const run = async (command: string, ...config: string[]) => {
-        const r = await exec(command, ...config);
-        t.is(r.code, 0, `${command} ${config.join(" ")} failed:\n${r.stderr.slice(-4000)}`);
-        if (r.code !== 0) throw new Error(`${command} failed`);
-        return r;
-    };
-    const client = new MoldClient({ apiUrl: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey });
-    const state = () => new SecretsCipher(stateFile).open(JSON.parse(fs.readFileSync(stateFile, "utf8"))) as any;
-    const output = (name: string) => {
-        const v = state().outputs[name];
-        return isSecret(v) ? v.value : v;
-    };
-    /** A resource's outputs as the state holds them (also after a failed up). */
-    const resource = (name: string) => state().resources.find((r: any) => r.urn.endsWith(`::${name}`))?.outputs;
-    t.teardown(async () => {
-        await sim.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
-    return { sim, run, exec, client, output, resource, stateFile };
+    return programWorld(t, "kubeadm-certs");
 }
 
 /** The host public key cloud-init was given in the VM's user data, as Mold returns it. */

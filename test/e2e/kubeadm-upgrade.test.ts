@@ -5,45 +5,21 @@
 // with each step's effect applied once per node. Versions are read from the emulation and from the outputs.
 import test, { ExecutionContext } from "ava";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { startSimulatorServer } from "../../simulator/server";
-import { isSecret, SecretsCipher } from "../engine/secrets";
-import { cleanEnv, mutatingSince, programDir, runEngine } from "../helpers/engine";
+import { programWorld } from "../helpers/program-world";
+import { mutatingSince } from "../helpers/engine";
 import { healthPoller } from "../helpers/health-poller";
 import { kget, readKubeconfig } from "../helpers/kube-get";
 
-const PROGRAM = programDir("kubeadm-upgrade");
-
 async function world(t: ExecutionContext) {
-    const sim = await startSimulatorServer({ port: 0, latencyProfile: "fast" });
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kubeadm-upgrade-"));
-    const stateFile = path.join(dir, "state.json");
-    const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
+    // UPGRADE_TEST_LOG=<prefix> keeps each engine run's log in <prefix>-<n>.log, for debugging this test.
+    const logTo = process.env.UPGRADE_TEST_LOG;
     let runs = 0;
-    const exec = async (command: string, ...config: string[]) => {
-        const started = Date.now();
-        const r = await runEngine([command, PROGRAM, "--state", stateFile, ...config.flatMap((c) => ["--config", c])], env, 400_000);
-        if (process.env.UPGRADE_TEST_LOG)
-            fs.writeFileSync(`${process.env.UPGRADE_TEST_LOG}-${++runs}.log`, `${command} ${config.join(" ")} ${Date.now() - started} ms\n${r.stderr}`);
-        return r;
-    };
-    const run = async (command: string, ...config: string[]) => {
-        const r = await exec(command, ...config);
-        t.is(r.code, 0, `${command} ${config.join(" ")} failed:\n${r.stderr.slice(-4000)}`);
-        if (r.code !== 0) throw new Error(`${command} failed`);
-        return r;
-    };
-    const state = () => new SecretsCipher(stateFile).open(JSON.parse(fs.readFileSync(stateFile, "utf8"))) as any;
-    const output = (name: string) => {
-        const v = state().outputs[name];
-        return isSecret(v) ? v.value : v;
-    };
-    t.teardown(async () => {
-        await sim.stop();
-        fs.rmSync(dir, { recursive: true, force: true });
+    return programWorld(t, "kubeadm-upgrade", {
+        timeoutMs: 400_000,
+        onRun: logTo
+            ? (command, config, ms, r) => fs.writeFileSync(`${logTo}-${++runs}.log`, `${command} ${config.join(" ")} ${ms} ms\n${r.stderr}`)
+            : undefined,
     });
-    return { sim, run, exec, state, output };
 }
 
 const kubeletVersions = (sim: any) => Object.fromEntries(sim.kubeadmClusters()[0].nodes.map((n: any) => [n.name, n.kubeletVersion])) as Record<string, string>;
