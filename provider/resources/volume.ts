@@ -26,7 +26,7 @@ import {
 } from "../client/volume";
 import { volumeSchema } from "../generated/schema";
 import type { VolumeInputs, VolumeOutputs, VolumeSnapshotPolicy } from "../generated/types";
-import type { CheckFailure, HookContext, Reported, ResourceDefinition } from "../runtime/hooks";
+import type { CheckFailure, Reported, ResourceDefinition } from "../runtime/hooks";
 import { containsUnknown } from "../runtime/hooks";
 import type { ResourceTag } from "../client/tags";
 import { currentTags, isOwned } from "../runtime/tags";
@@ -213,9 +213,7 @@ export const volume: ResourceDefinition<VolumeInputs, VolumeOutputs> = {
         const zone = await findZone(client, inputs.zone);
         const offering = await findDiskOffering(client, inputs.diskOffering);
         // After a lost answer: an untagged volume of that name made since we asked is ours (only with a name).
-        const find = inputs.name
-            ? async () => (await listVolumes(client, { name: inputs.name, zoneid: zone.id })).find((v) => !isOwned(tagsOf(v)))
-            : undefined;
+        const find = inputs.name ? async () => (await listVolumes(client, { name: inputs.name, zoneid: zone.id })).find((v) => !isOwned(tagsOf(v))) : undefined;
         const made = await createTagged(
             client,
             "Volume",

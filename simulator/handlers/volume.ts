@@ -90,7 +90,8 @@ function checkIops(offering: any, min: number | undefined, max: number | undefin
         return;
     }
     if (min !== undefined && min < 0) throw invalidParam("The 'Min IOPS' parameter must be greater than or equal to 0.");
-    if (min !== undefined && max !== undefined && min > max) throw invalidParam("The 'Min IOPS' parameter must be less than or equal to the 'Max IOPS' parameter.");
+    if (min !== undefined && max !== undefined && min > max)
+        throw invalidParam("The 'Min IOPS' parameter must be less than or equal to the 'Max IOPS' parameter.");
 }
 
 function liveVolume(ctx: CommandContext, name = "id", required = true): any {
@@ -166,7 +167,13 @@ const createVolume: CommandSpec = {
             hasannotations: false,
         };
         table(ctx.state, T.volumes)[id] = vol;
-        const jobid = ctx.queueJob({ cmd: userCmd("volume", "CreateVolume"), completer: "createVolume", instanceType: "Volume", instanceId: id, payload: { id } });
+        const jobid = ctx.queueJob({
+            cmd: userCmd("volume", "CreateVolume"),
+            completer: "createVolume",
+            instanceType: "Volume",
+            instanceId: id,
+            payload: { id },
+        });
         return { id, jobid };
     },
 };
@@ -234,7 +241,13 @@ const detachVolume: CommandSpec = {
         }
         // reconstructed
         if (!vmOf(ctx, vol)) throw invalidParam("Please specify a volume that is attached to a VM.");
-        const jobid = ctx.queueJob({ cmd: userCmd("volume", "DetachVolume"), completer: "detachVolume", instanceType: "Volume", instanceId: vol.id, payload: { id: vol.id } });
+        const jobid = ctx.queueJob({
+            cmd: userCmd("volume", "DetachVolume"),
+            completer: "detachVolume",
+            instanceType: "Volume",
+            instanceId: vol.id,
+            payload: { id: vol.id },
+        });
         return { jobid };
     },
 };
@@ -251,7 +264,9 @@ const resizeVolume: CommandSpec = {
         const shrinkok = p.bool("shrinkok") ?? false;
         if (vol.state !== "Ready" && vol.state !== "Allocated") {
             // reconstructed
-            throw invalidParam(`Volume should be in ready or allocated state before attempting a resize. Volume ${vol.uuid ?? vol.id} is in state ${vol.state}.`);
+            throw invalidParam(
+                `Volume should be in ready or allocated state before attempting a resize. Volume ${vol.uuid ?? vol.id} is in state ${vol.state}.`,
+            );
         }
         const offering = newOffering ?? table(ctx.state, T.diskOfferings)[vol.diskofferingid];
         // reconstructed: a fixed offering's size is the offering's; only another offering changes it.

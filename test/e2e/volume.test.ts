@@ -32,7 +32,10 @@ test("Volume: create, attach, resize, move, snapshot policy change, detach, dest
     t.is(vol.virtualmachineid, w.output("vmA"));
     t.is(vol.deviceid, 1);
     t.is(vol.size, 10 * GB);
-    t.true(vol.tags.some((x) => x.key === "pulumi-mold:managed-by"), "ownership tag");
+    t.true(
+        vol.tags.some((x) => x.key === "pulumi-mold:managed-by"),
+        "ownership tag",
+    );
     t.deepEqual(
         (await listSnapshotPolicies(w.client, id)).map((p) => [p.intervaltype, p.schedule, p.maxsnaps, p.timezone]),
         [[1, "30:02", 3, "UTC"]],

@@ -64,7 +64,10 @@ test("disk offerings: a fixed-size one, a custom-size one and one with custom IO
         t.true(by.Custom.iscustomized);
         t.false(by.Custom.iscustomizediops);
         t.true(by["Custom IOPS"].iscustomizediops);
-        t.deepEqual((await listDiskOfferings(w.client, { name: "Custom" })).map((o) => o.id), [by.Custom.id]);
+        t.deepEqual(
+            (await listDiskOfferings(w.client, { name: "Custom" })).map((o) => o.id),
+            [by.Custom.id],
+        );
     } finally {
         await w.stop();
     }
@@ -85,8 +88,18 @@ test("createVolume: Allocated, size in bytes; the offering decides whether a siz
         const c = await createVolume(w.client, { zoneid: w.zoneid, diskofferingid: iops, size: 10, miniops: 100, maxiops: 500 });
         t.is(c.miniops, 100);
         t.is(c.maxiops, 500);
-        await refused(t, () => createVolume(w.client, { zoneid: w.zoneid, diskofferingid: small, size: 10 }), 431, "This disk offering does not allow custom size");
-        await refused(t, () => createVolume(w.client, { zoneid: w.zoneid, diskofferingid: custom }), 431, "This disk offering requires a custom size specified");
+        await refused(
+            t,
+            () => createVolume(w.client, { zoneid: w.zoneid, diskofferingid: small, size: 10 }),
+            431,
+            "This disk offering does not allow custom size",
+        );
+        await refused(
+            t,
+            () => createVolume(w.client, { zoneid: w.zoneid, diskofferingid: custom }),
+            431,
+            "This disk offering requires a custom size specified",
+        );
         await refused(t, () => createVolume(w.client, { zoneid: w.zoneid, diskofferingid: custom, size: 0 }), 431, /out of allowed range/);
         await refused(
             t,
@@ -94,7 +107,12 @@ test("createVolume: Allocated, size in bytes; the offering decides whether a siz
             431,
             "The current disk offering does not support customization of the 'Min IOPS' parameter.",
         );
-        await refused(t, () => createVolume(w.client, { zoneid: w.zoneid, diskofferingid: iops, size: 5, miniops: 900, maxiops: 10 }), 431, /less than or equal/);
+        await refused(
+            t,
+            () => createVolume(w.client, { zoneid: w.zoneid, diskofferingid: iops, size: 5, miniops: 900, maxiops: 10 }),
+            431,
+            /less than or equal/,
+        );
         t.is((await listVolumes(w.client)).length, 3, "refused creates leave nothing behind");
     } finally {
         await w.stop();
@@ -203,10 +221,16 @@ test("snapshot policies: Ready volumes only, one per interval (asking again upda
         const weekly = await createSnapshotPolicy(w.client, { ...args, intervaltype: "WEEKLY", schedule: "00:03:7" });
         t.is((await listSnapshotPolicies(w.client, v.id)).length, 2);
         await deleteSnapshotPolicies(w.client, [daily.id]);
-        t.deepEqual((await listSnapshotPolicies(w.client, v.id)).map((p) => p.id), [weekly.id]);
+        t.deepEqual(
+            (await listSnapshotPolicies(w.client, v.id)).map((p) => p.id),
+            [weekly.id],
+        );
         // Deleting the volume takes its policies and tags with it; its UUID is then gone from the lists.
         await createTags(w.client, "Volume", [v.id], { k: "v" });
-        t.deepEqual((await getVolume(w.client, v.id))!.tags.map((x) => x.key), ["k"]);
+        t.deepEqual(
+            (await getVolume(w.client, v.id))!.tags.map((x) => x.key),
+            ["k"],
+        );
         await detachVolume(w.client, v.id);
         await deleteVolume(w.client, v.id);
         t.is(await getVolume(w.client, v.id), undefined);
