@@ -1,0 +1,50 @@
+// Volume hooks against the simulator: importId adoption (brought to the program's size, ownership tag put on,
+// refused when the offering differs) and the ownership rule of delete (never a volume pulumi-mold did not create).
+import test from "ava";
+import { runHook } from "../../provider";
+import { findZone } from "../../provider/client/catalog";
+import { createVolume, findDiskOffering, GB, getVolume } from "../../provider/client/volume";
+import type { HookName } from "../../provider/runtime/hooks";
+import { OWNER_TAG_KEY } from "../../provider/runtime/tags";
+import { withSimulator } from "../helpers/sim";
+
+async function world(t: { teardown(fn: () => Promise<void>): void }) {
+    const s = await withSimulator();
+    t.teardown(s.stop);
+    const zoneid = (await findZone(s.client, "zone1")).id;
+    const settings = { apiUrl: s.sim.url, apiKey: s.sim.apiKey, secretKey: s.sim.secretKey };
+    const hook = (name: HookName, ...args: unknown[]) => runHook("Volume", name, settings, args) as Promise<any>;
+    const foreign = async () => createVolume(s.client, { zoneid, diskofferingid: (await findDiskOffering(s.client, "Custom")).id, size: 10, name: "legacy" });
+    return { ...s, hook, foreign };
+}
+
+test("importId adopts an existing volume: grown to the program's size, tagged as pulumi-mold's", async (t) => {
+    const w = await world(t);
+    const vol = await w.foreign();
+    const r = await w.hook("create", { zone: "zone1", diskOffering: "Custom", size: 12, tags: { team: "db" }, importId: vol.id });
+    t.is(r.id, vol.id);
+    t.is(r.outs.sizeGb, 12);
+    const now = (await getVolume(w.client, vol.id))!;
+    t.is(now.size, 12 * GB);
+    t.deepEqual(now.tags.map((x) => x.key).sort(), [OWNER_TAG_KEY, "team"].sort());
+});
+
+test("importId with another disk offering is refused untouched", async (t) => {
+    const w = await world(t);
+    const vol = await w.foreign();
+    const e = await t.throwsAsync(w.hook("create", { zone: "zone1", diskOffering: "Small", importId: vol.id }));
+    t.regex(e!.message, /cannot be adopted: diskOffering is "Custom" in Mold but "Small" in the program/);
+    const now = (await getVolume(w.client, vol.id))!;
+    t.deepEqual(now.tags, []);
+});
+
+test("delete and update refuse a volume without the ownership tag; it stays in Mold", async (t) => {
+    const w = await world(t);
+    const vol = await w.foreign();
+    const olds = { zone: "zone1", diskOffering: "Custom", size: 10, name: "legacy" };
+    const del = await t.throwsAsync(w.hook("delete", vol.id, olds));
+    t.regex(del!.message, /refusing to delete volume .* pulumi-mold did not create it/);
+    const upd = await t.throwsAsync(w.hook("update", vol.id, olds, { ...olds, size: 20 }));
+    t.regex(upd!.message, /refusing to change volume/);
+    t.is((await getVolume(w.client, vol.id))!.size, 10 * GB);
+});
