@@ -52,6 +52,7 @@ export interface SnapshotPolicy {
     schedule: string;
     maxsnaps: number;
     timezone: string;
+    fordisplay?: boolean;
     [field: string]: unknown;
 }
 
@@ -143,4 +144,10 @@ export function listSnapshotPolicies(client: MoldClient, volumeid: string): Prom
 
 export async function deleteSnapshotPolicies(client: MoldClient, ids: string[]): Promise<void> {
     if (ids.length) await client.call("deleteSnapshotPolicies", { ids });
+}
+
+/** Async; changes only whether the policy is shown to users (the schedule is changed by createSnapshotPolicy). */
+export async function updateSnapshotPolicy(client: MoldClient, id: string, fordisplay: boolean, wait?: WaitOptions): Promise<SnapshotPolicy> {
+    const r = await client.callAsync<{ snapshotpolicy: SnapshotPolicy }>("updateSnapshotPolicy", { id, fordisplay }, wait);
+    return r.result.snapshotpolicy;
 }

@@ -413,9 +413,28 @@ const deleteSnapshotPolicies: CommandSpec = {
     },
 };
 
+/** Async, though it only changes `fordisplay`: the schedule is changed by createSnapshotPolicy. */
+const updateSnapshotPolicy: CommandSpec = {
+    name: "updateSnapshotPolicy",
+    isAsync: true,
+    handle(ctx) {
+        const pol = ctx.params.entity("id", table(ctx.state, T.snapshotPolicies), true);
+        // customid (an admin's rename of the UUID) is accepted and not modelled.
+        const payload = { id: pol.id, fordisplay: ctx.params.bool("fordisplay") };
+        const jobid = ctx.queueJob({
+            cmd: userCmd("snapshot", "UpdateSnapshotPolicy"),
+            completer: "updateSnapshotPolicy",
+            instanceType: "SnapshotPolicy",
+            instanceId: pol.id,
+            payload,
+        });
+        return { jobid };
+    },
+};
+
 export const commands: CommandSpec[] = [
     ...[listDiskOfferings, createVolume, attachVolume, detachVolume, resizeVolume, deleteVolume, listVolumes],
-    ...[createSnapshotPolicy, listSnapshotPolicies, deleteSnapshotPolicies],
+    ...[createSnapshotPolicy, updateSnapshotPolicy, listSnapshotPolicies, deleteSnapshotPolicies],
 ];
 
 // ---------------------------------------------------------------- jobs
@@ -444,6 +463,13 @@ export const jobs: Record<string, JobCompleter> = {
         detachRecord(vol);
         volEvent(ctx, "VOLUME.DETACH", `Successfully completed detaching volume. Volume Id: ${vol.id} VmId: ${vmId}`, vol);
         return volumeResult(ctx, vol);
+    },
+    updateSnapshotPolicy(ctx, job) {
+        const pol = table(ctx.state, T.snapshotPolicies)[job.payload.id];
+        // reconstructed
+        if (!pol) throw invalidParam(`Unable to find snapshot policy with id ${job.payload.id}`);
+        if (job.payload.fordisplay !== undefined) pol.fordisplay = job.payload.fordisplay;
+        return { object: "snapshotpolicy", value: renderPolicy(ctx, pol) };
     },
     resizeVolume(ctx, job) {
         const vol = jobVolume(ctx);

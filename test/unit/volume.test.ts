@@ -17,6 +17,7 @@ import {
     listSnapshotPolicies,
     listVolumes,
     resizeVolume,
+    updateSnapshotPolicy,
     Volume,
 } from "../../provider/client/volume";
 import { SEED_NETWORK_OFFERING, SEED_TEMPLATE_NAME, SEED_ZONE_NAME } from "../../simulator/seed";
@@ -218,6 +219,7 @@ test("snapshot policies: Ready volumes only, one per interval (asking again upda
             );
         }
         await refused(t, () => createSnapshotPolicy(w.client, { ...args, maxsnaps: 9 }), 431, "maxSnaps exceeds limit: 8 for interval type: DAILY");
+        t.false((await updateSnapshotPolicy(w.client, daily.id, false)).fordisplay, "updateSnapshotPolicy (async) changes fordisplay");
         const weekly = await createSnapshotPolicy(w.client, { ...args, intervaltype: "WEEKLY", schedule: "00:03:7" });
         t.is((await listSnapshotPolicies(w.client, v.id)).length, 2);
         await deleteSnapshotPolicies(w.client, [daily.id]);
