@@ -32,9 +32,14 @@ import type { ResourceTag } from "../client/tags";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { afterCreate, createTagged } from "../runtime/common";
-import { changeIdempotent } from "../runtime/reconcile";
+import { changeIdempotent, waitFor } from "../runtime/reconcile";
+import { listAsyncJobs } from "../client/asyncjobs";
+import { MoldOutcomeUnknownError } from "../client/errors";
 import { convergeTags, current, deleteOwned, ObjectKind, ownedForChange } from "../runtime/steps";
 import { INTERVALS, Interval, offeringProblems, scheduleProblem, shrinkProblem } from "./volume-rules";
+
+// Sends after a lost answer, each preceded by a read (as in reconcile.ts).
+const ATTEMPTS = 6;
 
 const tagsOf = (v: Volume) => v.tags as unknown as ResourceTag[];
 const VOLUME: ObjectKind<Volume> = {
@@ -113,18 +118,39 @@ async function convergePolicy(client: MoldClient, volumeId: string, wanted: Volu
     return changeIdempotent(() => createSnapshotPolicy(client, args));
 }
 
-/** Attaches, detaches or moves the volume so it sits on `vmId` (or nowhere). */
-async function convergeAttachment(client: MoldClient, vol: Volume, vmId: string | undefined, log: (m: string) => void): Promise<Volume> {
-    if ((vol.virtualmachineid ?? undefined) === vmId) return vol;
-    if (vol.virtualmachineid) {
-        log(`detaching volume ${vol.id} from ${vol.virtualmachineid}`);
-        vol = await detachVolume(client, vol.id);
-    }
-    if (vmId) {
-        log(`attaching volume ${vol.id} to ${vmId}`);
-        vol = await attachVolume(client, vol.id, vmId);
-    }
+/** The volume once no job of its own is pending (after a lost answer, the job it may have started). */
+async function settledVolume(client: MoldClient, id: string): Promise<Volume> {
+    await waitFor(async () => {
+        const pending = (await listAsyncJobs(client)).some((j) => j.jobinstanceid === id && j.jobstatus === 0);
+        return { done: !pending, value: true };
+    }, 300_000);
+    const vol = await getVolume(client, id);
+    if (!vol) throw new Error(`volume ${id} no longer exists in Mold; run refresh`);
     return vol;
+}
+
+/**
+ * Attaches, detaches or moves the volume so it sits on `vmId` (or nowhere). Each step looks at where Mold has the
+ * volume first, so after a lost answer it re-reads (once the job it may have started is done) instead of sending
+ * an attach Mold would refuse as "already attached".
+ */
+async function convergeAttachment(client: MoldClient, vol: Volume, vmId: string | undefined, log: (m: string) => void): Promise<Volume> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            if (vol.virtualmachineid && vol.virtualmachineid !== vmId) {
+                log(`detaching volume ${vol.id} from ${vol.virtualmachineid}`);
+                vol = await detachVolume(client, vol.id);
+            }
+            if (vmId && vol.virtualmachineid !== vmId) {
+                log(`attaching volume ${vol.id} to ${vmId}`);
+                vol = await attachVolume(client, vol.id, vmId);
+            }
+            return vol;
+        } catch (e) {
+            if (!(e instanceof MoldOutcomeUnknownError) || attempt >= ATTEMPTS) throw e;
+            vol = await settledVolume(client, vol.id);
+        }
+    }
 }
 
 /** resizeVolume when the declared size or IOPS differ from Mold's. */

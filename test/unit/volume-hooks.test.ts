@@ -2,7 +2,9 @@
 // refused when the offering differs) and the ownership rule of delete (never a volume pulumi-mold did not create).
 import test from "ava";
 import { runHook } from "../../provider";
-import { findZone } from "../../provider/client/catalog";
+import { findNetworkOffering, findServiceOffering, findTemplate, findZone } from "../../provider/client/catalog";
+import { deployVirtualMachine } from "../../provider/client/vm";
+import { SEED_NETWORK_OFFERING, SEED_TEMPLATE_NAME } from "../../simulator/seed";
 import { createVolume, findDiskOffering, GB, getVolume } from "../../provider/client/volume";
 import type { HookName } from "../../provider/runtime/hooks";
 import { OWNER_TAG_KEY } from "../../provider/runtime/tags";
@@ -48,3 +50,34 @@ test("delete and update refuse a volume without the ownership tag; it stays in M
     t.regex(upd!.message, /refusing to change volume/);
     t.is((await getVolume(w.client, vol.id))!.size, 10 * GB);
 });
+
+for (const dropPhase of ["before", "after"] as const) {
+    test(`a move whose attach answer is lost (cut ${dropPhase}) ends attached once, re-sent only if it did not happen`, async (t) => {
+        const w = await world(t);
+        const zoneid = (await findZone(w.client, "zone1")).id;
+        const networkofferingid = (await findNetworkOffering(w.client, SEED_NETWORK_OFFERING)).id;
+        const net = await w.client.call<{ network: { id: string } }>("createNetwork", { name: "n", displaytext: "n", zoneid, networkofferingid });
+        const vm = async (name: string) =>
+            (
+                await deployVirtualMachine(w.client, {
+                    zoneid,
+                    templateid: (await findTemplate(w.client, SEED_TEMPLATE_NAME)).id,
+                    serviceofferingid: (await findServiceOffering(w.client, "1C-1GB")).id,
+                    networkids: [net.network.id],
+                    name,
+                })
+            ).id;
+        const [a, b] = [await vm("a"), await vm("b")];
+        const inputs = { zone: "zone1", diskOffering: "Custom", size: 5, virtualMachine: a };
+        const made = await w.hook("create", inputs);
+        t.is((await getVolume(w.client, made.id))!.virtualmachineid, a);
+        const before = w.sim.requestCounts.attachVolume ?? 0;
+        w.sim.setFaults({ dropRate: 1, commands: ["attachVolume"], dropPhase, limit: 1 });
+        await w.hook("update", made.id, { ...inputs, ...made.outs }, { ...inputs, virtualMachine: b });
+        w.sim.setFaults({});
+        const vol = (await getVolume(w.client, made.id))!;
+        t.is(vol.virtualmachineid, b);
+        t.is(vol.deviceid, 1);
+        t.is((w.sim.requestCounts.attachVolume ?? 0) - before, dropPhase === "before" ? 2 : 1);
+    });
+}
