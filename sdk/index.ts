@@ -14,4 +14,5 @@ export { Provider, ProviderArgs } from "./provider";
 export { PublicIpAddress, PublicIpAddressArgs } from "./public-ip-address";
 export { SshKeyPair, SshKeyPairArgs } from "./ssh-key-pair";
 export { VirtualMachine, VirtualMachineArgs } from "./virtual-machine";
+export { Volume, VolumeArgs, VolumeSnapshotPolicy } from "./volume";
 export { MoldClient, MoldClientOptions } from "../provider/client";

@@ -25,6 +25,8 @@ export const GONE_ROWS: Record<string, { keepsRow: boolean; why: string }> = {
     [T.lbStickinessPolicies]: { keepsRow: false, why: "load_balancer_stickiness_policies rows are deleted after revoke" },
     [T.lbHealthCheckPolicies]: { keepsRow: false, why: "load_balancer_healthcheck_policies rows are deleted after revoke" },
     [T.sshKeyPairs]: { keepsRow: false, why: "ssh_keypairs rows are deleted; key pairs are addressed by name (a missing name lists nothing)" },
+    [T.volumes]: { keepsRow: true, why: "volumes.removed is set when a volume is expunged; the row stays" },
+    [T.snapshotPolicies]: { keepsRow: false, why: "snapshot_policy rows are deleted" },
     [T.affinityGroups]: { keepsRow: false, why: "affinity_group rows are deleted" },
 };
 

@@ -23,6 +23,10 @@ export const T = {
     lbStickinessPolicies: "lbStickinessPolicies",
     lbHealthCheckPolicies: "lbHealthCheckPolicies",
     vms: "vms",
+    /** Data volumes, their disk offerings and snapshot policies (handlers/volume.ts). */
+    volumes: "volumes",
+    diskOfferings: "diskOfferings",
+    snapshotPolicies: "snapshotPolicies",
     sshKeyPairs: "sshKeyPairs",
     tags: "tags",
     kubernetesClusters: "kubernetesClusters",

@@ -4,6 +4,7 @@
 import { T } from "./model";
 import { table } from "./state";
 import type { BaseContext } from "./types";
+import { seedDiskOfferings } from "./handlers/volume";
 
 export const SEED_ZONE_NAME = "zone1";
 export const SEED_TEMPLATE_NAME = "ubuntu-22.04";
@@ -109,6 +110,8 @@ export function seedCatalog(ctx: BaseContext): void {
             dynamicscalingenabled: true,
         });
     }
+
+    seedDiskOfferings(ctx, created);
 
     // The virtual router's system offering, which network offerings point at (`serviceofferingid`).
     const routerOfferingId = ctx.uuid();

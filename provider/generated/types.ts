@@ -240,6 +240,22 @@ export type KubeadmRegistry = {
     caCert?: string;
 };
 
+/** A recurring snapshot schedule for a volume (createSnapshotPolicy). Mold keeps one policy per volume and interval type. */
+export type VolumeSnapshotPolicy = {
+    /** hourly, daily, weekly or monthly. */
+    intervalType: string;
+    /**
+     * When to take the snapshot: hourly "MM" (minute), daily "MM:HH", weekly "MM:HH:D" (D = day of week 1-7), monthly "MM:HH:D" (D = day of month 1-28).
+     */
+    schedule: string;
+    /**
+     * How many snapshots of this schedule Mold keeps (1 or more; Mold's snapshot.max.<interval> setting caps it, 8 by default).
+     */
+    maxSnapshots: number;
+    /** Time zone the schedule is read in; default UTC. */
+    timezone?: string;
+};
+
 /** Inputs of Network: An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
 export type NetworkInputs = {
     /** Network name (1–255 characters). */
@@ -1194,6 +1210,88 @@ export type ExternalKubernetesClusterOutputs = {
     virtualMachineIds: string[];
 };
 
+/** Inputs of Volume: A data volume (disk) from a disk offering, optionally attached to a VM, with an optional recurring snapshot policy. Size, IOPS, attachment and policy change in place; delete detaches it first and never deletes a volume pulumi-mold did not create. */
+export type VolumeInputs = {
+    /** Volume name; default: Mold's DATA-<n>. */
+    name?: string;
+    /** Zone name or id. */
+    zone: string;
+    /**
+     * Disk offering name or id. A fixed-size offering sets the size; a custom one needs `size`; `minIops`/`maxIops` only where the offering lets the user choose IOPS.
+     */
+    diskOffering: string;
+    /**
+     * Size in GB, for a custom-size offering (at least 1). Grows in place (resizeVolume); a smaller size is refused at preview unless `allowShrink` is true.
+     */
+    size?: number;
+    /** Allow a smaller `size` (resizeVolume shrinkok): data past the new end is lost. */
+    allowShrink?: boolean;
+    /** Minimum IOPS, on an offering with custom IOPS; changed in place (resizeVolume). */
+    minIops?: number;
+    /** Maximum IOPS, on an offering with custom IOPS; changed in place (resizeVolume). */
+    maxIops?: number;
+    /**
+     * VM name or id to attach the volume to (same zone). A change detaches and attaches in place; left out or empty, the volume is detached. KVM attaches to running VMs, so the VM is not stopped.
+     */
+    virtualMachine?: string;
+    /**
+     * Recurring snapshots, changed in place. Mold takes snapshots of a volume only once it has been attached (Ready), so this needs `virtualMachine`.
+     */
+    snapshotPolicy?: VolumeSnapshotPolicy;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    tags?: Record<string, string>;
+    /** Take over this existing Mold volume (by id) instead of creating one; zone and disk offering must match it. */
+    importId?: string;
+};
+
+/** Outputs of Volume (the inputs repeated, then what Mold reports). */
+export type VolumeOutputs = {
+    /** Volume name in Mold. */
+    name: string;
+    /** Zone name or id. */
+    zone?: string;
+    /**
+     * Disk offering name or id. A fixed-size offering sets the size; a custom one needs `size`; `minIops`/`maxIops` only where the offering lets the user choose IOPS.
+     */
+    diskOffering?: string;
+    /**
+     * Size in GB, for a custom-size offering (at least 1). Grows in place (resizeVolume); a smaller size is refused at preview unless `allowShrink` is true.
+     */
+    size?: number;
+    /** Allow a smaller `size` (resizeVolume shrinkok): data past the new end is lost. */
+    allowShrink?: boolean;
+    /** Minimum IOPS, on an offering with custom IOPS; changed in place (resizeVolume). */
+    minIops?: number;
+    /** Maximum IOPS, on an offering with custom IOPS; changed in place (resizeVolume). */
+    maxIops?: number;
+    /**
+     * VM name or id to attach the volume to (same zone). A change detaches and attaches in place; left out or empty, the volume is detached. KVM attaches to running VMs, so the VM is not stopped.
+     */
+    virtualMachine?: string;
+    /**
+     * Recurring snapshots, changed in place. Mold takes snapshots of a volume only once it has been attached (Ready), so this needs `virtualMachine`.
+     */
+    snapshotPolicy?: VolumeSnapshotPolicy;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    tags?: Record<string, string>;
+    /** The id adopted, when importId was set. */
+    importId?: string;
+    /** Zone id. */
+    zoneId: string;
+    /** Disk offering id. */
+    diskOfferingId: string;
+    /** Size in GB as Mold reports it. */
+    sizeGb: number;
+    /** Allocated (never attached) or Ready (attached at least once). */
+    state: string;
+    /** The VM it is attached to; empty when detached. */
+    virtualMachineId: string;
+    /** Its device id on the VM (1, 2, 4…; 0 is the root disk, 3 the CD-ROM); -1 when detached. */
+    deviceId: number;
+    /** The snapshot policy's id; empty without snapshotPolicy. */
+    snapshotPolicyId: string;
+};
+
 /** Every resource kind's types, by kind; `handled`: the inputs its hooks must say how they apply (all but importId and connection inputs). */
 export interface GeneratedKinds {
     Network: { inputs: NetworkInputs; outputs: NetworkOutputs; handled: "name" | "displayText" | "zone" | "networkOffering" | "gateway" | "netmask" | "networkDomain" | "tags" };
@@ -1208,4 +1306,5 @@ export interface GeneratedKinds {
     KubernetesCluster: { inputs: KubernetesClusterInputs; outputs: KubernetesClusterOutputs; handled: "name" | "description" | "zone" | "kubernetesVersion" | "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering" | "etcdNodes" | "nodeRootDiskSize" | "network" | "controlNodes" | "externalLoadBalancerIpAddress" | "size" | "keyPair" | "privateRegistry" | "autoscaling" | "desiredState" | "removeNodes" | "timeouts" };
     NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneVersion" | "upgradeStrategy" | "maxUnavailable" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "renewCertificatesBefore" | "affinityGroups" | "antiAffinity" | "registry" | "repair" };
     ExternalKubernetesCluster: { inputs: ExternalKubernetesClusterInputs; outputs: ExternalKubernetesClusterOutputs; handled: "name" | "description" | "zone" | "network" | "keyPair" };
+    Volume: { inputs: VolumeInputs; outputs: VolumeOutputs; handled: "name" | "zone" | "diskOffering" | "size" | "allowShrink" | "minIops" | "maxIops" | "virtualMachine" | "snapshotPolicy" | "tags" };
 }

@@ -12,6 +12,7 @@ import { portForwardingRule } from "./port-forwarding-rule";
 import { publicIpAddress } from "./public-ip-address";
 import { sshKeyPair } from "./ssh-key-pair";
 import { virtualMachine } from "./virtual-machine";
+import { volume } from "./volume";
 
 export const RESOURCES: Record<string, ResourceDefinition> = {
     [network.kind]: network,
@@ -26,4 +27,5 @@ export const RESOURCES: Record<string, ResourceDefinition> = {
     [kubernetesCluster.kind]: kubernetesCluster,
     [externalKubernetesCluster.kind]: externalKubernetesCluster,
     [nodeGroup.kind]: nodeGroup,
+    [volume.kind]: volume,
 };

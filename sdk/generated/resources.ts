@@ -3,7 +3,7 @@
 // (set or not: the SDK only creates outputs for keys it registers) with the schema's secrets.
 import * as pulumi from "@pulumi/pulumi";
 import type * as plain from "../../provider/generated/types";
-import type { NetworkArgs, PublicIpAddressArgs, FirewallRuleArgs, LoadBalancerRuleArgs, EgressFirewallRuleArgs, PortForwardingRuleArgs, VirtualMachineArgs, SshKeyPairArgs, AffinityGroupArgs, KubernetesClusterArgs, NodeGroupArgs, ExternalKubernetesClusterArgs } from "./types";
+import type { NetworkArgs, PublicIpAddressArgs, FirewallRuleArgs, LoadBalancerRuleArgs, EgressFirewallRuleArgs, PortForwardingRuleArgs, VirtualMachineArgs, SshKeyPairArgs, AffinityGroupArgs, KubernetesClusterArgs, NodeGroupArgs, ExternalKubernetesClusterArgs, VolumeArgs } from "./types";
 
 /** An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
 export abstract class NetworkBase extends pulumi.dynamic.Resource {
@@ -946,6 +946,84 @@ export abstract class ExternalKubernetesClusterBase extends pulumi.dynamic.Resou
             opts,
             "mold",
             "ExternalKubernetesCluster",
+        );
+    }
+}
+
+/** A data volume (disk) from a disk offering, optionally attached to a VM, with an optional recurring snapshot policy. Size, IOPS, attachment and policy change in place; delete detaches it first and never deletes a volume pulumi-mold did not create. */
+export abstract class VolumeBase extends pulumi.dynamic.Resource {
+    /** Volume name in Mold. */
+    declare public readonly name: pulumi.Output<string>;
+    /** Zone name or id. */
+    declare public readonly zone: pulumi.Output<string | undefined>;
+    /**
+     * Disk offering name or id. A fixed-size offering sets the size; a custom one needs `size`; `minIops`/`maxIops` only where the offering lets the user choose IOPS.
+     */
+    declare public readonly diskOffering: pulumi.Output<string | undefined>;
+    /**
+     * Size in GB, for a custom-size offering (at least 1). Grows in place (resizeVolume); a smaller size is refused at preview unless `allowShrink` is true.
+     */
+    declare public readonly size: pulumi.Output<number | undefined>;
+    /** Allow a smaller `size` (resizeVolume shrinkok): data past the new end is lost. */
+    declare public readonly allowShrink: pulumi.Output<boolean | undefined>;
+    /** Minimum IOPS, on an offering with custom IOPS; changed in place (resizeVolume). */
+    declare public readonly minIops: pulumi.Output<number | undefined>;
+    /** Maximum IOPS, on an offering with custom IOPS; changed in place (resizeVolume). */
+    declare public readonly maxIops: pulumi.Output<number | undefined>;
+    /**
+     * VM name or id to attach the volume to (same zone). A change detaches and attaches in place; left out or empty, the volume is detached. KVM attaches to running VMs, so the VM is not stopped.
+     */
+    declare public readonly virtualMachine: pulumi.Output<string | undefined>;
+    /**
+     * Recurring snapshots, changed in place. Mold takes snapshots of a volume only once it has been attached (Ready), so this needs `virtualMachine`.
+     */
+    declare public readonly snapshotPolicy: pulumi.Output<plain.VolumeSnapshotPolicy | undefined>;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    declare public readonly tags: pulumi.Output<Record<string, string> | undefined>;
+    /** The id adopted, when importId was set. */
+    declare public readonly importId: pulumi.Output<string | undefined>;
+    /** Zone id. */
+    declare public readonly zoneId: pulumi.Output<string>;
+    /** Disk offering id. */
+    declare public readonly diskOfferingId: pulumi.Output<string>;
+    /** Size in GB as Mold reports it. */
+    declare public readonly sizeGb: pulumi.Output<number>;
+    /** Allocated (never attached) or Ready (attached at least once). */
+    declare public readonly state: pulumi.Output<string>;
+    /** The VM it is attached to; empty when detached. */
+    declare public readonly virtualMachineId: pulumi.Output<string>;
+    /** Its device id on the VM (1, 2, 4…; 0 is the root disk, 3 the CD-ROM); -1 when detached. */
+    declare public readonly deviceId: pulumi.Output<number>;
+    /** The snapshot policy's id; empty without snapshotPolicy. */
+    declare public readonly snapshotPolicyId: pulumi.Output<string>;
+
+    protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: VolumeArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            provider,
+            name,
+            {
+                name: args.name,
+                zone: args.zone,
+                diskOffering: args.diskOffering,
+                size: args.size,
+                allowShrink: args.allowShrink,
+                minIops: args.minIops,
+                maxIops: args.maxIops,
+                virtualMachine: args.virtualMachine,
+                snapshotPolicy: args.snapshotPolicy,
+                tags: args.tags,
+                importId: args.importId,
+                zoneId: undefined,
+                diskOfferingId: undefined,
+                sizeGb: undefined,
+                state: undefined,
+                virtualMachineId: undefined,
+                deviceId: undefined,
+                snapshotPolicyId: undefined,
+            },
+            opts,
+            "mold",
+            "Volume",
         );
     }
 }

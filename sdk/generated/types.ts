@@ -240,6 +240,22 @@ export interface KubeadmRegistry {
     caCert?: pulumi.Input<string>;
 }
 
+/** A recurring snapshot schedule for a volume (createSnapshotPolicy). Mold keeps one policy per volume and interval type. */
+export interface VolumeSnapshotPolicy {
+    /** hourly, daily, weekly or monthly. */
+    intervalType: pulumi.Input<string>;
+    /**
+     * When to take the snapshot: hourly "MM" (minute), daily "MM:HH", weekly "MM:HH:D" (D = day of week 1-7), monthly "MM:HH:D" (D = day of month 1-28).
+     */
+    schedule: pulumi.Input<string>;
+    /**
+     * How many snapshots of this schedule Mold keeps (1 or more; Mold's snapshot.max.<interval> setting caps it, 8 by default).
+     */
+    maxSnapshots: pulumi.Input<number>;
+    /** Time zone the schedule is read in; default UTC. */
+    timezone?: pulumi.Input<string>;
+}
+
 /** The arguments of Network: An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
 export interface NetworkArgs {
     /** Network name (1–255 characters). */
@@ -704,4 +720,38 @@ export interface KubeadmClusterArgs {
     registry?: pulumi.Input<KubeadmRegistry>;
     /** A jump host of your own: every node is reached through it and the cluster exposes no SSH port. */
     bastion?: NodeGroupBastion;
+}
+
+/** The arguments of Volume: A data volume (disk) from a disk offering, optionally attached to a VM, with an optional recurring snapshot policy. Size, IOPS, attachment and policy change in place; delete detaches it first and never deletes a volume pulumi-mold did not create. */
+export interface VolumeArgs {
+    /** Volume name; default: Mold's DATA-<n>. Changing it replaces the resource. */
+    name?: pulumi.Input<string>;
+    /** Zone name or id. Changing it replaces the resource. */
+    zone: pulumi.Input<string>;
+    /**
+     * Disk offering name or id. A fixed-size offering sets the size; a custom one needs `size`; `minIops`/`maxIops` only where the offering lets the user choose IOPS. Changing it replaces the resource.
+     */
+    diskOffering: pulumi.Input<string>;
+    /**
+     * Size in GB, for a custom-size offering (at least 1). Grows in place (resizeVolume); a smaller size is refused at preview unless `allowShrink` is true.
+     */
+    size?: pulumi.Input<number>;
+    /** Allow a smaller `size` (resizeVolume shrinkok): data past the new end is lost. */
+    allowShrink?: pulumi.Input<boolean>;
+    /** Minimum IOPS, on an offering with custom IOPS; changed in place (resizeVolume). */
+    minIops?: pulumi.Input<number>;
+    /** Maximum IOPS, on an offering with custom IOPS; changed in place (resizeVolume). */
+    maxIops?: pulumi.Input<number>;
+    /**
+     * VM name or id to attach the volume to (same zone). A change detaches and attaches in place; left out or empty, the volume is detached. KVM attaches to running VMs, so the VM is not stopped.
+     */
+    virtualMachine?: pulumi.Input<string>;
+    /**
+     * Recurring snapshots, changed in place. Mold takes snapshots of a volume only once it has been attached (Ready), so this needs `virtualMachine`.
+     */
+    snapshotPolicy?: pulumi.Input<VolumeSnapshotPolicy>;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Take over this existing Mold volume (by id) instead of creating one; zone and disk offering must match it. */
+    importId?: pulumi.Input<string>;
 }

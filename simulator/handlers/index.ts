@@ -15,6 +15,7 @@ import * as portforward from "./portforward";
 import * as sshkeys from "./sshkeys";
 import * as tags from "./tags";
 import * as vm from "./vm";
+import * as volume from "./volume";
 
 export const HANDLER_MODULES: HandlerModule[] = [
     asyncjobs,
@@ -30,6 +31,7 @@ export const HANDLER_MODULES: HandlerModule[] = [
     portforward,
     loadbalancer,
     vm,
+    volume,
     sshkeys,
     kubernetes,
 ];

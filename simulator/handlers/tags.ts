@@ -9,7 +9,7 @@ const TAGGABLE: Record<string, string | undefined> = {
     UserVm: T.vms,
     Template: T.templates,
     ISO: undefined,
-    Volume: undefined,
+    Volume: T.volumes,
     Snapshot: undefined,
     Backup: undefined,
     Network: T.networks,
@@ -27,7 +27,7 @@ const TAGGABLE: Record<string, string | undefined> = {
     VMSnapshot: undefined,
     RemoteAccessVpn: undefined,
     User: undefined,
-    SnapshotPolicy: undefined,
+    SnapshotPolicy: T.snapshotPolicies,
     VpcOffering: undefined,
 };
 const NOT_TAGGABLE = [

@@ -229,6 +229,7 @@ const RECIPES: Record<string, Recipe> = {
         // createAffinityGroup's recorded job has jobinstancetype but no jobinstanceid.
     },
     listApis: { needs: [], params: async () => ({ name: "listZones" }) },
+    listDiskOfferings: { needs: [], params: async () => ({ name: "Custom" }) },
     listAsyncJobs: {
         needs: ["createTags"],
         params: async (w) => {
@@ -464,9 +465,8 @@ const NO_RECIPE: Record<string, string> = {
     listAnnotations: "annotations are not simulated (no library resource uses them)",
     addAnnotation: "annotations are not simulated (no library resource uses them)",
     removeAnnotation: "annotations are not simulated (no library resource uses them)",
-    createDiskOffering: "disk offerings are not simulated (VMs use their template's root disk)",
-    listDiskOfferings: "disk offerings are not simulated (VMs use their template's root disk)",
-    deleteDiskOffering: "disk offerings are not simulated (VMs use their template's root disk)",
+    createDiskOffering: "admin command: the simulator seeds its disk offerings (fixed, custom size, custom IOPS)",
+    deleteDiskOffering: "admin command: the simulator seeds its disk offerings (fixed, custom size, custom IOPS)",
     resetApiLimit: "API rate limits are simulated by fault injection, not by account counters",
     updateNetworkACLList: "VPC network ACLs are not simulated",
     restartVPC: "VPCs are not simulated",
