@@ -72,14 +72,18 @@ export function singleControlPlane(kind: string, props: Props, stack: string, pr
     ];
 }
 
-/** A control-plane NodeGroup with several nodes but nothing keeping them on different hosts. */
+/**
+ * A control-plane NodeGroup with several nodes but nothing keeping them on different hosts: antiAffinity switched
+ * off and no affinityGroups. Left unset, a new control plane gets its own host anti-affinity group (NodeGroup's
+ * default); a control plane made before that default keeps none, which the program's inputs cannot show.
+ */
 export function controlPlaneAntiAffinity(kind: string, props: Props): string[] {
-    if (kind !== "NodeGroup" || props.role !== "control-plane") return [];
+    if (kind !== "NodeGroup" || props.role !== "control-plane" || props.antiAffinity !== false) return [];
     const count = CONTROL_PLANE_COUNT[kind]?.(props) ?? 1;
     const groups = props.affinityGroups;
     if (count < 2 || (Array.isArray(groups) && groups.length > 0)) return [];
     return [
-        `control-plane NodeGroup of ${count} nodes has no host anti-affinity (NodeGroup and KubeadmCluster take no affinityGroups yet): Mold may place the nodes on one host, and its failure loses etcd quorum. Check placement in Mold or keep this advisory.`,
+        `control-plane NodeGroup of ${count} nodes has antiAffinity: false and no affinityGroups: Mold may place the nodes on one host, and its failure loses etcd quorum. Set antiAffinity: true or name a "host anti-affinity" group in affinityGroups.`,
     ];
 }
 

@@ -104,10 +104,14 @@ test("a single control-plane node is refused on production stacks only (pattern 
     t.deepEqual(await violations(p, reg("KubernetesCluster", {}, "prod"), { productionStacks: "^live$" }), []);
 });
 
-test("an HA control-plane NodeGroup without anti-affinity is reported; one with affinity groups, or a single node, is not", async (t) => {
+test("an HA control-plane NodeGroup with anti-affinity switched off is reported; the default, affinity groups, or a single node are not", async (t) => {
     const p = policy("mold-control-plane-anti-affinity");
-    t.regex((await violations(p, reg("NodeGroup", { role: "control-plane", count: 3 })))[0], /control-plane NodeGroup of 3 nodes has no host anti-affinity/);
-    t.deepEqual(await violations(p, reg("NodeGroup", { role: "control-plane", count: 3, affinityGroups: ["cp-anti"] })), []);
+    t.regex(
+        (await violations(p, reg("NodeGroup", { role: "control-plane", count: 3, antiAffinity: false })))[0],
+        /control-plane NodeGroup of 3 nodes has antiAffinity: false and no affinityGroups/,
+    );
+    t.deepEqual(await violations(p, reg("NodeGroup", { role: "control-plane", count: 3 })), [], "unset: its own anti-affinity group by default");
+    t.deepEqual(await violations(p, reg("NodeGroup", { role: "control-plane", count: 3, antiAffinity: false, affinityGroups: ["cp-anti"] })), []);
     t.deepEqual(await violations(p, reg("NodeGroup", { role: "control-plane", count: 1 })), []);
     t.deepEqual(await violations(p, reg("NodeGroup", { role: "worker", count: 5 })), []);
 });
