@@ -31,7 +31,6 @@ const cluster = new mold.KubernetesCluster("quickstart", {
 // pulumi-mold never touches it or adds rules next to it). A second public IP on the cluster's network gets
 // 6443 balanced to the control nodes and a firewall rule opening it to `apiCidr` only.
 const controlNodeIds = cluster.nodes.apply((nodes) => nodes.filter((n) => n.role === "control").map((n) => n.id));
-const workerNodeIds = cluster.nodes.apply((nodes) => nodes.filter((n) => n.role === "worker").map((n) => n.id));
 
 const apiIp = new mold.PublicIpAddress("api", { network: cluster.networkId });
 new mold.LoadBalancerRule("api", {
@@ -47,18 +46,14 @@ new mold.LoadBalancerRule("api", {
 new mold.FirewallRule("api", { ipAddressId: apiIp.id, protocol: "tcp", startPort: 6443, cidrList: [apiCidr] });
 
 // --- The application on port 80 of the cluster's public IP -----------------------------------------------
-// 80 → the nginx Service's NodePort on every worker VM.
-new mold.LoadBalancerRule("web", {
-    name: "quickstart-web",
-    description: "nginx NodePort on the workers",
-    algorithm: "roundrobin",
+// 80 → the nginx Service's NodePort on every worker VM: a load-balancer rule whose members follow the workers
+// when the cluster scales (changed in place, never replaced) and a firewall rule opening 80 to `appCidr`.
+const web = new mold.ServiceLoadBalancer("quickstart-web", {
+    cluster,
+    ports: [{ publicPort: 80, nodePort, protocol: "tcp" }],
     publicIpAddressId: cluster.ipAddressId,
-    publicPort: 80,
-    privatePort: nodePort,
-    openFirewall: false,
-    members: workerNodeIds,
+    cidrList: [appCidr],
 });
-new mold.FirewallRule("web", { ipAddressId: cluster.ipAddressId, protocol: "tcp", startPort: 80, cidrList: [appCidr] });
 
 // --- Kubernetes resources, through a provider that exists once the cluster's API answered ----------------
 const provider = cluster.provider;
@@ -96,4 +91,5 @@ export const kubeconfig = cluster.kubeconfig;
 export const publicIp = cluster.ipAddress;
 export const appUrl = pulumi.interpolate`http://${cluster.ipAddress}/`;
 export const restrictedApiEndpoint = pulumi.interpolate`https://${apiIp.ipAddress}:6443`;
+export const webMembers = web.memberVmIds;
 export const nodes = cluster.nodes.apply((ns) => ns.map((n) => `${n.name} (${n.role})`));
