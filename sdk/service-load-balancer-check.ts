@@ -75,7 +75,8 @@ export function checkSettings(s: SettingsToCheck): string[] {
             problems.push("nodeGroups: give at least one worker group, or leave it out for all of them");
         } else if (s.clusterKind === "KubeadmCluster") {
             for (const g of s.nodeGroups) {
-                if (!s.workerGroups.includes(g)) problems.push(`nodeGroups: ${JSON.stringify(g)} is not a worker group of the cluster (${s.workerGroups.join(", ") || "none"})`);
+                if (!s.workerGroups.includes(g))
+                    problems.push(`nodeGroups: ${JSON.stringify(g)} is not a worker group of the cluster (${s.workerGroups.join(", ") || "none"})`);
             }
         }
     } else if (s.clusterKind === "KubeadmCluster" && s.workerGroups.length === 0) {
@@ -86,7 +87,8 @@ export function checkSettings(s: SettingsToCheck): string[] {
         else
             s.cidrList.forEach((c, i) => {
                 const m = typeof c === "string" ? CIDR.exec(c) : null;
-                if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32) problems.push(`cidrList[${i}]: ${JSON.stringify(c)} is not an IPv4 CIDR`);
+                if (!m || m.slice(1, 5).some((o) => Number(o) > 255) || Number(m[5]) > 32)
+                    problems.push(`cidrList[${i}]: ${JSON.stringify(c)} is not an IPv4 CIDR`);
             });
     }
     if (s.algorithm !== undefined && !ALGORITHMS.includes(String(s.algorithm))) {
@@ -97,7 +99,8 @@ export function checkSettings(s: SettingsToCheck): string[] {
 
 /** A NodePort Service's spec.ports as the component's ports (port → publicPort). */
 export function portsOfService(spec: any): { problems: string[]; ports: unknown[] } {
-    if (!spec || spec.type !== "NodePort") return { problems: [`service: must be a Service of type NodePort (got type ${JSON.stringify(spec?.type)})`], ports: [] };
+    if (!spec || spec.type !== "NodePort")
+        return { problems: [`service: must be a Service of type NodePort (got type ${JSON.stringify(spec?.type)})`], ports: [] };
     const ports = (spec.ports ?? []).map((p: any) => ({ publicPort: p.port, nodePort: p.nodePort, protocol: p.protocol ?? "tcp" }));
     return { problems: [], ports };
 }

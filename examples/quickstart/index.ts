@@ -1,6 +1,6 @@
 // Quickstart: a Mold-managed Kubernetes cluster (Mold creates its network), the API reachable from one CIDR
 // through an entry point of its own, nginx deployed with @pulumi/kubernetes and published on port 80 of the
-// cluster's public IP by a Mold load balancer.
+// cluster's public IP by a ServiceLoadBalancer (a Mold load-balancer rule whose members follow the workers).
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as mold from "pulumi-mold";

@@ -4,7 +4,18 @@
 import type { Reachable } from "./bootstrap";
 import type { GroupContext, GroupInputs } from "./group";
 import { SshConnectError, SshConnectionLostError } from "../ssh/errors";
-import { addApiMembers, createMachine, destroyMachine, ensureSshForward, leaveLoadBalancerRules, liveVms, MachineError, register, removeApiMember, unregister } from "./machines";
+import {
+    addApiMembers,
+    createMachine,
+    destroyMachine,
+    ensureSshForward,
+    leaveLoadBalancerRules,
+    liveVms,
+    MachineError,
+    register,
+    removeApiMember,
+    unregister,
+} from "./machines";
 import { etcdSnapshot, removeEtcdMember } from "./etcd-care";
 import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes } from "./plan";
 import { word } from "../runtime/plural";

@@ -29,7 +29,10 @@ test("quickstart: workers 2 → 4 → 3, the rule's members follow in place; no-
     };
     const inv = () => sim.inventory();
     const rule = () => inv().loadBalancerRules.find((r: any) => r.name === RULE);
-    const members = () => rule()._members.map((m: any) => m.vmid).sort();
+    const members = () =>
+        rule()
+            ._members.map((m: any) => m.vmid)
+            .sort();
     const workers = () => {
         const [cluster] = inv().kubernetesClusters;
         return cluster._nodes
@@ -69,8 +72,7 @@ test("quickstart: workers 2 → 4 → 3, the rule's members follow in place; no-
         t.falsy(calls.deleteLoadBalancerRule, `no rule deleted at size ${size}`);
         t.falsy(calls.createFirewallRule);
         t.falsy(calls.deleteFirewallRule);
-        // Only the difference moves: 2 assigned on the way up; on the way down, Mold's scale-down takes the VM
-        // out of its rules with it or our rule's update removes it (one call at most).
+        // Only the difference moves: the 2 new workers assigned in one call on the way up.
         if (size === 4) t.is(calls.assignToLoadBalancerRule, 1, JSON.stringify(calls));
         if (size === 3) t.falsy(calls.assignToLoadBalancerRule, JSON.stringify(calls));
         // Mold scales down by draining the node, then destroying and expunging its VM; the expunge takes the VM out
