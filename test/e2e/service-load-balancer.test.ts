@@ -96,3 +96,19 @@ test("quickstart: workers 2 → 4 → 3, the rule's members follow in place; no-
         [],
     );
 });
+
+test("quickstart: a NodePort outside 30000–32767 is refused by preview, naming the property, with no state-changing call", async (t) => {
+    const sim = await startSimulatorServer({ port: 0, latencyProfile: "fast" });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "slb-refused-"));
+    const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
+    t.teardown(async () => {
+        await sim.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+    const before = { ...sim.requestCounts };
+    const r = await runEngine(["preview", EXAMPLE, "--state", path.join(dir, "state.json"), "--config", "nodePort=8080"], env, 120_000);
+    t.not(r.code, 0);
+    t.regex(r.stderr, /mold:ServiceLoadBalancer quickstart-web: ports\[0\]\.nodePort: must be a NodePort from 30000 to 32767 \(got 8080\)/);
+    t.deepEqual(mutatingSince(before, sim.requestCounts), {});
+    t.deepEqual(sim.inventory().loadBalancerRules ?? [], []);
+});
