@@ -12,6 +12,8 @@ const apiCidr = config.get("apiCidr") ?? "10.0.0.0/8";
 /** Who may reach the application on port 80. */
 const appCidr = config.get("appCidr") ?? "0.0.0.0/0";
 const nodePort = config.getNumber("nodePort") ?? 30080;
+/** The application's port on the cluster's public IP. */
+const webPort = config.getNumber("webPort") ?? 80;
 // false: the cluster, its rules and the Kubernetes provider only (no Deployment/Service).
 const workloads = config.getBoolean("workloads") ?? true;
 
@@ -50,7 +52,7 @@ new mold.FirewallRule("api", { ipAddressId: apiIp.id, protocol: "tcp", startPort
 // when the cluster scales (changed in place, never replaced) and a firewall rule opening 80 to `appCidr`.
 const web = new mold.ServiceLoadBalancer("quickstart-web", {
     cluster,
-    ports: [{ publicPort: 80, nodePort, protocol: "tcp" }],
+    ports: [{ publicPort: webPort, nodePort, protocol: "tcp" }],
     publicIpAddressId: cluster.ipAddressId,
     cidrList: [appCidr],
 });
@@ -89,7 +91,7 @@ export const clusterState = cluster.state;
 export const endpoint = cluster.endpoint;
 export const kubeconfig = cluster.kubeconfig;
 export const publicIp = cluster.ipAddress;
-export const appUrl = pulumi.interpolate`http://${cluster.ipAddress}/`;
+export const appUrl = pulumi.interpolate`http://${cluster.ipAddress}${webPort === 80 ? "" : `:${webPort}`}/`;
 export const restrictedApiEndpoint = pulumi.interpolate`https://${apiIp.ipAddress}:6443`;
 export const webMembers = web.memberVmIds;
 export const nodes = cluster.nodes.apply((ns) => ns.map((n) => `${n.name} (${n.role})`));

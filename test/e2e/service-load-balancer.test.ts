@@ -22,7 +22,8 @@ test("quickstart: workers 2 → 4 → 3, the rule's members follow in place; no-
         fs.rmSync(dir, { recursive: true, force: true });
     });
     const run = async (command: string, size: number) => {
-        const r = await runEngine([command, EXAMPLE, "--state", stateFile, "--config", `size=${size}`], env, 300_000);
+        // webPort explicitly: the engine keeps a run's --config in the stack's config, as `pulumi config set` would.
+        const r = await runEngine([command, EXAMPLE, "--state", stateFile, "--config", `size=${size}`, "--config", "webPort=80"], env, 300_000);
         t.is(r.code, 0, `${command} size=${size} failed:\n${r.stderr.slice(-4000)}`);
         if (r.code !== 0) throw new Error(`${command} failed`);
         return r.result!;
@@ -59,6 +60,16 @@ test("quickstart: workers 2 → 4 → 3, the rule's members follow in place; no-
         ["0.0.0.0/0"],
     );
 
+    // A port Mold's Kubernetes service owns on the cluster's IP (2222 upwards: node SSH) is refused as for any rule.
+    let before = { ...sim.requestCounts };
+    const refused = await runEngine(["preview", EXAMPLE, "--state", stateFile, "--config", "size=2", "--config", "webPort=2222"], env, 120_000);
+    t.not(refused.code, 0);
+    t.regex(
+        refused.stderr,
+        /quickstart-web-2222: check: invalid inputs: mold:(LoadBalancerRule: publicPort|FirewallRule: startPort): port 2222 on \S+ collide with 2222-\d+, which Mold's Kubernetes service manages for cluster 'quickstart'/,
+    );
+    t.deepEqual(mutatingSince(before, sim.requestCounts), {});
+
     for (const size of [4, 3]) {
         const before = { ...sim.requestCounts };
         const up = await run("up", size);
@@ -81,7 +92,7 @@ test("quickstart: workers 2 → 4 → 3, the rule's members follow in place; no-
         t.deepEqual(plain(state().outputs.webMembers), workers());
     }
 
-    const before = { ...sim.requestCounts };
+    before = { ...sim.requestCounts };
     const noop = await run("up", 3);
     t.is(noop.steps.update + noop.steps.create + noop.steps.replace + noop.steps.delete, 0);
     t.deepEqual(mutatingSince(before, sim.requestCounts), {});
