@@ -30,6 +30,8 @@ const paren = (t) => (t.includes("|") ? `(${t})` : t);
 
 /** The plain TypeScript type of a schema property (hooks, and the SDK's output declarations). */
 function plainType(p, ns = "") {
+    // A component's input that is an SDK object (a resource), not data: its TypeScript type as written.
+    if (p["x-sdkType"]) return p["x-sdkType"];
     if (p.$ref) return ns + refName(p.$ref);
     if (p.oneOf) return p.oneOf.map((x) => plainType(x, ns)).join(" | ");
     if (p.enum) return p.enum.map((v) => JSON.stringify(v)).join(" | ");
@@ -65,6 +67,7 @@ function inputInner(p) {
 }
 /** A plain SDK property: no Input wrapper, object types by their SDK names. */
 function plainSdkType(p) {
+    if (p["x-sdkType"]) return p["x-sdkType"];
     if (p.$ref) return p["x-partial"] ? `Partial<${refName(p.$ref)}>` : refName(p.$ref);
     if (p.type === "array") return `${paren(plainSdkType(p.items))}[]`;
     if (p.type === "object" && p.additionalProperties) return `Record<string, ${plainSdkType(p.additionalProperties)}>`;

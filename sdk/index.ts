@@ -12,6 +12,7 @@ export { NodeGroup, NodeGroupArgs, NodeGroupBastion, NodeGroupNode, NodeTaint } 
 export { PortForwardingRule, PortForwardingRuleArgs } from "./port-forwarding-rule";
 export { Provider, ProviderArgs } from "./provider";
 export { PublicIpAddress, PublicIpAddressArgs } from "./public-ip-address";
+export { ServiceLoadBalancer, ServiceLoadBalancerArgs, ServicePort } from "./service-load-balancer";
 export { SshKeyPair, SshKeyPairArgs } from "./ssh-key-pair";
 export { VirtualMachine, VirtualMachineArgs } from "./virtual-machine";
 export { Volume, VolumeArgs, VolumeSnapshotPolicy } from "./volume";

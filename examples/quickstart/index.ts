@@ -1,6 +1,6 @@
 // Quickstart: a Mold-managed Kubernetes cluster (Mold creates its network), the API reachable from one CIDR
 // through an entry point of its own, nginx deployed with @pulumi/kubernetes and published on port 80 of the
-// cluster's public IP by a Mold load balancer.
+// cluster's public IP by a ServiceLoadBalancer (a Mold load-balancer rule whose members follow the workers).
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as mold from "pulumi-mold";
@@ -12,6 +12,8 @@ const apiCidr = config.get("apiCidr") ?? "10.0.0.0/8";
 /** Who may reach the application on port 80. */
 const appCidr = config.get("appCidr") ?? "0.0.0.0/0";
 const nodePort = config.getNumber("nodePort") ?? 30080;
+/** The application's port on the cluster's public IP. */
+const webPort = config.getNumber("webPort") ?? 80;
 // false: the cluster, its rules and the Kubernetes provider only (no Deployment/Service).
 const workloads = config.getBoolean("workloads") ?? true;
 
@@ -31,7 +33,6 @@ const cluster = new mold.KubernetesCluster("quickstart", {
 // pulumi-mold never touches it or adds rules next to it). A second public IP on the cluster's network gets
 // 6443 balanced to the control nodes and a firewall rule opening it to `apiCidr` only.
 const controlNodeIds = cluster.nodes.apply((nodes) => nodes.filter((n) => n.role === "control").map((n) => n.id));
-const workerNodeIds = cluster.nodes.apply((nodes) => nodes.filter((n) => n.role === "worker").map((n) => n.id));
 
 const apiIp = new mold.PublicIpAddress("api", { network: cluster.networkId });
 new mold.LoadBalancerRule("api", {
@@ -47,18 +48,14 @@ new mold.LoadBalancerRule("api", {
 new mold.FirewallRule("api", { ipAddressId: apiIp.id, protocol: "tcp", startPort: 6443, cidrList: [apiCidr] });
 
 // --- The application on port 80 of the cluster's public IP -----------------------------------------------
-// 80 → the nginx Service's NodePort on every worker VM.
-new mold.LoadBalancerRule("web", {
-    name: "quickstart-web",
-    description: "nginx NodePort on the workers",
-    algorithm: "roundrobin",
+// 80 → the nginx Service's NodePort on every worker VM: a load-balancer rule whose members follow the workers
+// when the cluster scales (changed in place, never replaced) and a firewall rule opening 80 to `appCidr`.
+const web = new mold.ServiceLoadBalancer("quickstart-web", {
+    cluster,
+    ports: [{ publicPort: webPort, nodePort, protocol: "tcp" }],
     publicIpAddressId: cluster.ipAddressId,
-    publicPort: 80,
-    privatePort: nodePort,
-    openFirewall: false,
-    members: workerNodeIds,
+    cidrList: [appCidr],
 });
-new mold.FirewallRule("web", { ipAddressId: cluster.ipAddressId, protocol: "tcp", startPort: 80, cidrList: [appCidr] });
 
 // --- Kubernetes resources, through a provider that exists once the cluster's API answered ----------------
 const provider = cluster.provider;
@@ -94,6 +91,7 @@ export const clusterState = cluster.state;
 export const endpoint = cluster.endpoint;
 export const kubeconfig = cluster.kubeconfig;
 export const publicIp = cluster.ipAddress;
-export const appUrl = pulumi.interpolate`http://${cluster.ipAddress}/`;
+export const appUrl = pulumi.interpolate`http://${cluster.ipAddress}${webPort === 80 ? "" : `:${webPort}`}/`;
 export const restrictedApiEndpoint = pulumi.interpolate`https://${apiIp.ipAddress}:6443`;
+export const webMembers = web.memberVmIds;
 export const nodes = cluster.nodes.apply((ns) => ns.map((n) => `${n.name} (${n.role})`));

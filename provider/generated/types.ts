@@ -256,6 +256,16 @@ export type VolumeSnapshotPolicy = {
     timezone?: string;
 };
 
+/** One port a ServiceLoadBalancer publishes: publicPort on its public IP to nodePort on every member worker. */
+export type ServicePort = {
+    /** Port on the public IP (1–65535), unique among the ports. */
+    publicPort: number;
+    /** The Service's NodePort on the workers (30000–32767). */
+    nodePort: number;
+    /** tcp (default) or udp. */
+    protocol?: string;
+};
+
 /** Inputs of Network: An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
 export type NetworkInputs = {
     /** Network name (1–255 characters). */

@@ -4,7 +4,18 @@
 import type { Reachable } from "./bootstrap";
 import type { GroupContext, GroupInputs } from "./group";
 import { SshConnectError, SshConnectionLostError } from "../ssh/errors";
-import { addApiMembers, createMachine, destroyMachine, ensureSshForward, liveVms, MachineError, register, removeApiMember, unregister } from "./machines";
+import {
+    addApiMembers,
+    createMachine,
+    destroyMachine,
+    ensureSshForward,
+    leaveLoadBalancerRules,
+    liveVms,
+    MachineError,
+    register,
+    removeApiMember,
+    unregister,
+} from "./machines";
 import { etcdSnapshot, removeEtcdMember } from "./etcd-care";
 import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes } from "./plan";
 import { word } from "../runtime/plural";
@@ -165,10 +176,14 @@ export function wantedMetadata(inputs: { labels?: Record<string, string> | null;
 
 /**
  * Drains a node from the cluster, resets it, unregisters it and destroys its VM and port forward. `repair`:
- * the node is NotReady (repair.ts), so a control-plane node's reset is best effort too.
+ * the node is NotReady (repair.ts), so a control-plane node's reset is best effort too. `replacement`: the
+ * Ready node taking its place (a roll), swapped into its load-balancer rules before it leaves them.
  */
-async function removeNode(g: GroupContext, node: NodeRecord, repair = false): Promise<void> {
+async function removeNode(g: GroupContext, node: NodeRecord, repair = false, replacement?: NodeRecord): Promise<void> {
     const others = admins(g, node.name);
+    // Out of every service load-balancer rule before the drain (the API rule is the control plane's, below).
+    const left = await leaveLoadBalancerRules(g.client, node.vmId, replacement?.vmId, g.inputs.apiLoadBalancerRuleId ?? undefined);
+    if (left.length) g.ctx.log(`${node.name}: left ${left.length} load-balancer rule(s)${replacement ? ` for ${replacement.name}` : ""}`);
     const drain = async (mode: "drain-delete" | "drain") => {
         if (!others.length) return;
         await g.fleet
@@ -284,7 +299,7 @@ export async function converge(g: GroupContext, oldInputs: GroupInputs | undefin
         g.ctx.log(`${old.name}: rolling to the new offering/template/key pair/Kubernetes version`);
         const [fresh] = await addMachines(g, 1);
         await bootstrap(g, [fresh]);
-        await removeNode(g, old);
+        await removeNode(g, old, false, fresh);
     }
     if (g.state.nodes.length < count) await bootstrap(g, await addMachines(g, count - g.state.nodes.length));
     // Day 2: the cloud-init host keys replaced, the certificates' expiry read (and renewed inside the window).

@@ -6,7 +6,7 @@ import { findServiceOffering, findTemplate, findZone } from "../client/catalog";
 import type { MoldClient } from "../client/client";
 import { rowsUnlessGone } from "../client/errors";
 import { addVirtualMachinesToKubernetesCluster, getKubernetesCluster, removeVirtualMachinesFromKubernetesCluster } from "../client/kubernetes";
-import { assignToLoadBalancerRule, listLoadBalancerRuleInstances, removeFromLoadBalancerRule } from "../client/loadbalancer";
+import { assignToLoadBalancerRule, listLoadBalancerRuleInstances, listLoadBalancerRules, removeFromLoadBalancerRule } from "../client/loadbalancer";
 import { createPortForwardingRule, deletePortForwardingRule, getPortForwardingRule, listPortForwardingRules, PortForwardingRule } from "../client/portforward";
 import { deployVirtualMachine, destroyVirtualMachine, encodeUserData, getVirtualMachine, listVirtualMachines, VirtualMachine } from "../client/vm";
 import { getPublicIpAddress } from "../client/address";
@@ -220,6 +220,28 @@ export async function addApiMembers(client: MoldClient, ruleId: string, vmIds: s
 export async function removeApiMember(client: MoldClient, ruleId: string, vmId: string): Promise<void> {
     const isMember = async () => (await rowsUnlessGone(listLoadBalancerRuleInstances(client, ruleId))).some((vm) => vm.id === vmId);
     if (await isMember()) await deleteConfirmed(() => removeFromLoadBalancerRule(client, ruleId, { virtualmachineids: [vmId] }), isMember);
+}
+
+/**
+ * A node about to go leaves every load-balancer rule it is a member of (but `except`, the API rule its group
+ * handles itself), so no traffic is sent to it while it drains and until its VM is destroyed. Every rule, not
+ * only pulumi-mold's: the VM's expunge would take it out of all of them anyway, only later. `replacement`: a
+ * rolled node's successor joins each of those rules first (if not a member yet), so a rule is never left with
+ * fewer members than it had. Returns the ids of the rules it left.
+ */
+export async function leaveLoadBalancerRules(client: MoldClient, vmId: string, replacement?: string, except?: string): Promise<string[]> {
+    const rules = (await listLoadBalancerRules(client, { virtualmachineid: vmId })).filter((r) => r.id !== except);
+    for (const rule of rules) {
+        const members = async () => new Set((await rowsUnlessGone(listLoadBalancerRuleInstances(client, rule.id))).map((vm) => vm.id));
+        if (replacement && !(await members()).has(replacement)) await assignToLoadBalancerRule(client, rule.id, { virtualmachineids: [replacement] });
+        if ((await members()).has(vmId)) {
+            await deleteConfirmed(
+                () => removeFromLoadBalancerRule(client, rule.id, { virtualmachineids: [vmId] }),
+                async () => (await members()).has(vmId),
+            );
+        }
+    }
+    return rules.map((r) => r.id);
 }
 
 /** Registers VMs with Mold's ExternalManaged cluster (members already there are skipped by Mold). */

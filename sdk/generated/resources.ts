@@ -1048,3 +1048,17 @@ export interface KubeadmClusterOutputs {
     /** The earliest expiry of the control-plane nodes' kubeadm certificates (RFC 3339). */
     readonly certificatesExpireAt: pulumi.Output<string | undefined>;
 }
+
+/** The outputs of the ServiceLoadBalancer component (its class implements this). */
+export interface ServiceLoadBalancerOutputs {
+    /** The public IP's id. */
+    readonly publicIpAddressId: pulumi.Output<string>;
+    /** The public address. */
+    readonly publicIp: pulumi.Output<string>;
+    /** By public port: `<protocol>://<address>:<port>`. */
+    readonly urls: pulumi.Output<Record<string, string>>;
+    /** The member VMs' ids (sorted). */
+    readonly memberVmIds: pulumi.Output<string[]>;
+    /** The LoadBalancerRule ids by public port. */
+    readonly loadBalancerRuleIds: pulumi.Output<Record<string, string>>;
+}

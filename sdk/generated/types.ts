@@ -256,6 +256,16 @@ export interface VolumeSnapshotPolicy {
     timezone?: pulumi.Input<string>;
 }
 
+/** One port a ServiceLoadBalancer publishes: publicPort on its public IP to nodePort on every member worker. */
+export interface ServicePort {
+    /** Port on the public IP (1–65535), unique among the ports. */
+    publicPort: pulumi.Input<number>;
+    /** The Service's NodePort on the workers (30000–32767). */
+    nodePort: pulumi.Input<number>;
+    /** tcp (default) or udp. */
+    protocol?: pulumi.Input<string>;
+}
+
 /** The arguments of Network: An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
 export interface NetworkArgs {
     /** Network name (1–255 characters). */
@@ -754,4 +764,34 @@ export interface VolumeArgs {
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Take over this existing Mold volume (by id) instead of creating one; zone and disk offering must match it. */
     importId?: pulumi.Input<string>;
+}
+
+/** The arguments of ServiceLoadBalancer: A Kubernetes NodePort Service published on a public IP: one LoadBalancerRule per port with the cluster's workers as members (they follow the cluster's scaling in place, never replacing the rule) and a FirewallRule per port for cidrList. For a KubernetesCluster or a KubeadmCluster; it only touches the rules, IP and firewall rules it created. */
+export interface ServiceLoadBalancerArgs {
+    /**
+     * The cluster whose workers receive the traffic: a KubernetesCluster or a KubeadmCluster object (anything else is refused).
+     */
+    cluster: pulumi.Resource;
+    /** The ports to publish; or give `service`. */
+    ports?: pulumi.Input<pulumi.Input<ServicePort>[]>;
+    /**
+     * A @pulumi/kubernetes Service of type NodePort whose spec.ports are published (publicPort = port, nodePort = nodePort); instead of `ports`.
+     */
+    service?: pulumi.Resource;
+    /** The public IP to listen on (only read, never released); default: a new PublicIpAddress on the cluster's network. */
+    publicIpAddressId?: pulumi.Input<string>;
+    /** Who may connect: one FirewallRule per port for these sources (default 0.0.0.0/0). The rules never use openFirewall. */
+    cidrList?: pulumi.Input<pulumi.Input<string>[]>;
+    /** roundrobin (default), leastconn or source. */
+    algorithm?: pulumi.Input<string>;
+    /** Session stickiness on every rule. */
+    stickinessPolicy?: pulumi.Input<StickinessPolicy>;
+    /** Health check on every rule. */
+    healthCheckPolicy?: pulumi.Input<HealthCheckPolicy>;
+    /**
+     * KubeadmCluster: the worker groups whose nodes are members (default: all worker groups). Refused for a KubernetesCluster (its workers are one pool).
+     */
+    nodeGroups?: string[];
+    /** Tags on the rules, firewall rules and the new public IP. */
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }

@@ -197,7 +197,7 @@ test("examples/quickstart installed from the tarball: up (a Running cluster and 
         const state = JSON.parse(fs.readFileSync(path.join(installed.dir, ".pulumi-mold-engine", "state.json"), "utf8"));
         t.true(state.resources.some((r: any) => r.type === "pulumi:providers:kubernetes" && r.name === "quickstart-k8s"));
     });
-    t.is(created, 9);
+    t.is(created, 10); // 9 resources and the ServiceLoadBalancer component
 });
 
 test("examples/self-managed-ha installed from the tarball: up (six nodes bootstrapped over SSH), destroy", async (t) => {

@@ -33,12 +33,12 @@ test("quickstart: preview, up (kubeconfig reaches the Kubernetes provider), no-o
         // Preview: the kubeconfig is unknown, so is the provider; nothing is asked of Mold that changes it.
         let before = { ...sim.requestCounts };
         const preview = await run("preview");
-        t.is(preview.steps.create, 9);
+        t.is(preview.steps.create, 10); // 9 resources and the ServiceLoadBalancer component
         t.deepEqual(mutatingSince(before, sim.requestCounts), {});
         t.deepEqual(inv().kubernetesClusters ?? [], []);
 
         const up = await run("up");
-        t.deepEqual(up.steps, { create: 9, update: 0, replace: 0, delete: 0, same: 0 });
+        t.deepEqual(up.steps, { create: 10, update: 0, replace: 0, delete: 0, same: 0 });
         t.is(up.outputs.kubeconfig, "[secret]");
         t.is(up.outputs.clusterState, "Running");
         const [cluster] = inv().kubernetesClusters;
@@ -86,9 +86,11 @@ test("quickstart: preview, up (kubeconfig reaches the Kubernetes provider), no-o
             lb(name)
                 ._members.map((m: any) => m.vmid)
                 .sort();
-        t.is(lb("quickstart-web").publicipid, clusterIp.id);
-        t.is(Number(lb("quickstart-web").privateport), 30080);
-        t.deepEqual(members("quickstart-web"), workers);
+        t.is(lb("quickstart-web-80").publicipid, clusterIp.id);
+        t.is(Number(lb("quickstart-web-80").privateport), 30080);
+        t.deepEqual(members("quickstart-web-80"), workers);
+        t.deepEqual(JSON.parse(JSON.stringify(plain(up.outputs.webMembers))), workers, "the ServiceLoadBalancer's memberVmIds output");
+        t.falsy(lb("quickstart-web-80").openFirewall, "the port is opened by a FirewallRule, not openFirewall");
         t.is(lb("quickstart-api").publicipid, apiIp.id);
         t.deepEqual(members("quickstart-api"), controls);
         const fw = inv().firewallRules;
@@ -99,11 +101,11 @@ test("quickstart: preview, up (kubeconfig reaches the Kubernetes provider), no-o
 
         before = { ...sim.requestCounts };
         const noop = await run("up");
-        t.deepEqual(noop.steps, { create: 0, update: 0, replace: 0, delete: 0, same: 9 });
+        t.deepEqual(noop.steps, { create: 0, update: 0, replace: 0, delete: 0, same: 10 });
         t.deepEqual(mutatingSince(before, sim.requestCounts), {});
 
         const destroyed = await run("destroy");
-        t.is(destroyed.steps.delete, 9);
+        t.is(destroyed.steps.delete, 10);
         const left = inv();
         t.deepEqual(left.kubernetesClusters ?? [], []);
         t.deepEqual(left.vms, []);
@@ -151,7 +153,7 @@ test("npm run demo: outputs with the kubeconfig redacted, the simulator's holdin
         t.is((out.match(/^ {4}node \S+ \(worker\): Running/gm) ?? []).length, 2);
         t.regex(out, /firewall tcp 6443 from 0\.0\.0\.0\/0 {2}\[Mold's Kubernetes service\]/);
         t.regex(out, /firewall tcp 6443 from 10\.0\.0\.0\/8 {2}\[pulumi-mold\]/);
-        t.regex(out, /load balancer quickstart-web: 80 → 30080 on \S+, \S+ {2}\[pulumi-mold\]/);
+        t.regex(out, /load balancer quickstart-web-80: 80 → 30080 on \S+, \S+ {2}\[pulumi-mold\]/);
         t.true(fs.existsSync(path.join(dir, "simulator.json")));
 
         const down = await runDemo(["--destroy"], env);
