@@ -99,9 +99,9 @@ export const affinityGroupSchema: SchemaLists<AffinityGroupInputs, AffinityGroup
 
 export const kubernetesClusterSchema: SchemaLists<KubernetesClusterInputs, KubernetesClusterOutputs> = {
     kind: "KubernetesCluster",
-    inputs: ["name", "description", "zone", "kubernetesVersion", "serviceOffering", "controlOffering", "workerOffering", "etcdOffering", "etcdNodes", "nodeRootDiskSize", "network", "controlNodes", "externalLoadBalancerIpAddress", "size", "keyPair", "privateRegistry", "autoscaling", "desiredState", "removeNodes", "timeouts"],
+    inputs: ["name", "description", "zone", "kubernetesVersion", "serviceOffering", "controlOffering", "workerOffering", "etcdOffering", "etcdNodes", "nodeRootDiskSize", "enableCsi", "network", "controlNodes", "externalLoadBalancerIpAddress", "size", "keyPair", "privateRegistry", "autoscaling", "desiredState", "removeNodes", "timeouts"],
     connectionInputs: [],
-    replaceOnChanges: ["name", "description", "zone", "etcdNodes", "nodeRootDiskSize", "network", "controlNodes", "externalLoadBalancerIpAddress", "keyPair", "privateRegistry"],
+    replaceOnChanges: ["name", "description", "zone", "etcdNodes", "nodeRootDiskSize", "enableCsi", "network", "controlNodes", "externalLoadBalancerIpAddress", "keyPair", "privateRegistry"],
     requiredInputs: ["name", "zone", "kubernetesVersion"],
     secretOutputs: ["privateRegistry", "kubeconfig"],
 };

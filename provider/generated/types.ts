@@ -768,7 +768,7 @@ export type AffinityGroupOutputs = {
     virtualMachineIds: string[];
 };
 
-/** Inputs of KubernetesCluster: A Mold-managed (CloudManaged) Kubernetes cluster. In place: size, offerings and autoscaling (scale), kubernetesVersion (upgrade, one step at a time), desiredState (start/stop), removeNodes. Replaces: name, description, zone, network, controlNodes, etcdNodes, externalLoadBalancerIpAddress, keyPair, nodeRootDiskSize, privateRegistry. Delete removes what Mold made for it (auto network, rules). */
+/** Inputs of KubernetesCluster: A Mold-managed (CloudManaged) Kubernetes cluster. In place: size, offerings and autoscaling (scale), kubernetesVersion (upgrade, one step at a time), desiredState (start/stop), removeNodes. Replaces: name, description, zone, network, controlNodes, etcdNodes, externalLoadBalancerIpAddress, keyPair, nodeRootDiskSize, enableCsi, privateRegistry. Delete removes what Mold made for it (auto network, rules). */
 export type KubernetesClusterInputs = {
     /**
      * Cluster name: 1-40 letters, digits and hyphens, starting with a letter (Mold names nodes and the auto network after it). Replaces the cluster.
@@ -796,6 +796,10 @@ export type KubernetesClusterInputs = {
     etcdNodes?: number;
     /** Node root disk in GB, at least 8. Replaces the cluster. */
     nodeRootDiskSize?: number;
+    /**
+     * Whether Mold's CKS deploys the Apache CloudStack CSI driver into the cluster while creating it (createKubernetesCluster enablecsi, Mold/CloudStack 4.22+). Mold has no call to turn it on or off later, so a change replaces the cluster.
+     */
+    enableCsi?: boolean;
     /** Network name or id; default: Mold creates `<name>-network`, deleted with the cluster. Replaces the cluster. */
     network?: string;
     /** Control nodes (default 1); HA above 1, odd numbers only (etcd quorum). Replaces the cluster. */
@@ -854,6 +858,10 @@ export type KubernetesClusterOutputs = {
     etcdNodes?: number;
     /** Node root disk in GB, at least 8. Replaces the cluster. */
     nodeRootDiskSize?: number;
+    /**
+     * Whether Mold's CKS deploys the Apache CloudStack CSI driver into the cluster while creating it (createKubernetesCluster enablecsi, Mold/CloudStack 4.22+). Mold has no call to turn it on or off later, so a change replaces the cluster.
+     */
+    enableCsi?: boolean;
     /** Network name or id; default: Mold creates `<name>-network`, deleted with the cluster. Replaces the cluster. */
     network?: string;
     /** Control nodes as Mold has them. */
@@ -914,6 +922,12 @@ export type KubernetesClusterOutputs = {
     domain: string;
     /** CloudManaged. */
     clusterType: string;
+    /** Mold's csienabled: the CSI driver was deployed by CKS. */
+    csiEnabled: boolean;
+    /**
+     * The StorageClass that PVCs on Mold disks use. Empty: CKS deploys the driver but creates no StorageClass (the driver's release manifest holds none), so a cluster with enableCsi still needs one made with provisioner csi.cloudstack.apache.org and a disk offering id.
+     */
+    storageClassName: string;
     /** When Mold created the cluster. */
     created: string;
     /** Node VMs: id, name, role, state, private IP. */
@@ -1205,7 +1219,7 @@ export interface GeneratedKinds {
     VirtualMachine: { inputs: VirtualMachineInputs; outputs: VirtualMachineOutputs; handled: "name" | "displayName" | "zone" | "template" | "serviceOffering" | "networks" | "keyPair" | "userData" | "userDataMaxLength" | "rootDiskSize" | "affinityGroups" | "desiredState" | "tags" };
     SshKeyPair: { inputs: SshKeyPairInputs; outputs: SshKeyPairOutputs; handled: "name" | "publicKey" };
     AffinityGroup: { inputs: AffinityGroupInputs; outputs: AffinityGroupOutputs; handled: "name" | "type" | "description" };
-    KubernetesCluster: { inputs: KubernetesClusterInputs; outputs: KubernetesClusterOutputs; handled: "name" | "description" | "zone" | "kubernetesVersion" | "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering" | "etcdNodes" | "nodeRootDiskSize" | "network" | "controlNodes" | "externalLoadBalancerIpAddress" | "size" | "keyPair" | "privateRegistry" | "autoscaling" | "desiredState" | "removeNodes" | "timeouts" };
+    KubernetesCluster: { inputs: KubernetesClusterInputs; outputs: KubernetesClusterOutputs; handled: "name" | "description" | "zone" | "kubernetesVersion" | "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering" | "etcdNodes" | "nodeRootDiskSize" | "enableCsi" | "network" | "controlNodes" | "externalLoadBalancerIpAddress" | "size" | "keyPair" | "privateRegistry" | "autoscaling" | "desiredState" | "removeNodes" | "timeouts" };
     NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneVersion" | "upgradeStrategy" | "maxUnavailable" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "renewCertificatesBefore" | "affinityGroups" | "antiAffinity" | "registry" | "repair" };
     ExternalKubernetesCluster: { inputs: ExternalKubernetesClusterInputs; outputs: ExternalKubernetesClusterOutputs; handled: "name" | "description" | "zone" | "network" | "keyPair" };
 }

@@ -551,7 +551,7 @@ export abstract class AffinityGroupBase extends pulumi.dynamic.Resource {
     }
 }
 
-/** A Mold-managed (CloudManaged) Kubernetes cluster. In place: size, offerings and autoscaling (scale), kubernetesVersion (upgrade, one step at a time), desiredState (start/stop), removeNodes. Replaces: name, description, zone, network, controlNodes, etcdNodes, externalLoadBalancerIpAddress, keyPair, nodeRootDiskSize, privateRegistry. Delete removes what Mold made for it (auto network, rules). */
+/** A Mold-managed (CloudManaged) Kubernetes cluster. In place: size, offerings and autoscaling (scale), kubernetesVersion (upgrade, one step at a time), desiredState (start/stop), removeNodes. Replaces: name, description, zone, network, controlNodes, etcdNodes, externalLoadBalancerIpAddress, keyPair, nodeRootDiskSize, enableCsi, privateRegistry. Delete removes what Mold made for it (auto network, rules). */
 export abstract class KubernetesClusterBase extends pulumi.dynamic.Resource {
     /**
      * Cluster name: 1-40 letters, digits and hyphens, starting with a letter (Mold names nodes and the auto network after it). Replaces the cluster.
@@ -577,6 +577,10 @@ export abstract class KubernetesClusterBase extends pulumi.dynamic.Resource {
     declare public readonly etcdNodes: pulumi.Output<number | undefined>;
     /** Node root disk in GB, at least 8. Replaces the cluster. */
     declare public readonly nodeRootDiskSize: pulumi.Output<number | undefined>;
+    /**
+     * Whether Mold's CKS deploys the Apache CloudStack CSI driver into the cluster while creating it (createKubernetesCluster enablecsi, Mold/CloudStack 4.22+). Mold has no call to turn it on or off later, so a change replaces the cluster.
+     */
+    declare public readonly enableCsi: pulumi.Output<boolean | undefined>;
     /** Network name or id; default: Mold creates `<name>-network`, deleted with the cluster. Replaces the cluster. */
     declare public readonly network: pulumi.Output<string | undefined>;
     /** Control nodes as Mold has them. */
@@ -641,6 +645,12 @@ export abstract class KubernetesClusterBase extends pulumi.dynamic.Resource {
     declare public readonly domain: pulumi.Output<string>;
     /** CloudManaged. */
     declare public readonly clusterType: pulumi.Output<string>;
+    /** Mold's csienabled: the CSI driver was deployed by CKS. */
+    declare public readonly csiEnabled: pulumi.Output<boolean>;
+    /**
+     * The StorageClass that PVCs on Mold disks use. Empty: CKS deploys the driver but creates no StorageClass (the driver's release manifest holds none), so a cluster with enableCsi still needs one made with provisioner csi.cloudstack.apache.org and a disk offering id.
+     */
+    declare public readonly storageClassName: pulumi.Output<string>;
     /** When Mold created the cluster. */
     declare public readonly created: pulumi.Output<string>;
     /** Node VMs: id, name, role, state, private IP. */
@@ -661,6 +671,7 @@ export abstract class KubernetesClusterBase extends pulumi.dynamic.Resource {
                 etcdOffering: args.etcdOffering,
                 etcdNodes: args.etcdNodes,
                 nodeRootDiskSize: args.nodeRootDiskSize,
+                enableCsi: args.enableCsi,
                 network: args.network,
                 controlNodes: args.controlNodes,
                 externalLoadBalancerIpAddress: args.externalLoadBalancerIpAddress,
@@ -687,6 +698,8 @@ export abstract class KubernetesClusterBase extends pulumi.dynamic.Resource {
                 account: undefined,
                 domain: undefined,
                 clusterType: undefined,
+                csiEnabled: undefined,
+                storageClassName: undefined,
                 created: undefined,
                 nodes: undefined,
             },

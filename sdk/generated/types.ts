@@ -466,7 +466,7 @@ export interface AffinityGroupArgs {
     importId?: pulumi.Input<string>;
 }
 
-/** The arguments of KubernetesCluster: A Mold-managed (CloudManaged) Kubernetes cluster. In place: size, offerings and autoscaling (scale), kubernetesVersion (upgrade, one step at a time), desiredState (start/stop), removeNodes. Replaces: name, description, zone, network, controlNodes, etcdNodes, externalLoadBalancerIpAddress, keyPair, nodeRootDiskSize, privateRegistry. Delete removes what Mold made for it (auto network, rules). */
+/** The arguments of KubernetesCluster: A Mold-managed (CloudManaged) Kubernetes cluster. In place: size, offerings and autoscaling (scale), kubernetesVersion (upgrade, one step at a time), desiredState (start/stop), removeNodes. Replaces: name, description, zone, network, controlNodes, etcdNodes, externalLoadBalancerIpAddress, keyPair, nodeRootDiskSize, enableCsi, privateRegistry. Delete removes what Mold made for it (auto network, rules). */
 export interface KubernetesClusterArgs {
     /**
      * Cluster name: 1-40 letters, digits and hyphens, starting with a letter (Mold names nodes and the auto network after it). Replaces the cluster.
@@ -494,6 +494,10 @@ export interface KubernetesClusterArgs {
     etcdNodes?: pulumi.Input<number>;
     /** Node root disk in GB, at least 8. Replaces the cluster. */
     nodeRootDiskSize?: pulumi.Input<number>;
+    /**
+     * Whether Mold's CKS deploys the Apache CloudStack CSI driver into the cluster while creating it (createKubernetesCluster enablecsi, Mold/CloudStack 4.22+). Mold has no call to turn it on or off later, so a change replaces the cluster.
+     */
+    enableCsi?: pulumi.Input<boolean>;
     /** Network name or id; default: Mold creates `<name>-network`, deleted with the cluster. Replaces the cluster. */
     network?: pulumi.Input<string>;
     /** Control nodes (default 1); HA above 1, odd numbers only (etcd quorum). Replaces the cluster. */
