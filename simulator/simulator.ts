@@ -9,6 +9,7 @@ import { Latency, LatencyProfileName } from "./latency";
 import { T } from "./model";
 import { Params } from "./params";
 import { seedCatalog } from "./seed";
+import { seedDiskOfferings } from "./handlers/disk-offerings";
 import { SignatureHash, verifySignature } from "./signature";
 import { Account, emptyState, newKey, SimState, StateFile, table } from "./state";
 import type {
@@ -124,6 +125,7 @@ export class Simulator {
         if (!loaded && !this.pinnedIpPrefix) this.state.ipPoolNext = 2 + randomInt(40_000);
         this.ensureAccount(options.apiKey, options.secretKey);
         seedCatalog(this.baseContext(this.state.accounts[0]));
+        seedDiskOfferings(this.baseContext(this.state.accounts[0]));
         this.persist();
     }
 
