@@ -240,6 +240,28 @@ export type KubeadmRegistry = {
     caCert?: string;
 };
 
+/**
+ * The Apache CloudStack CSI driver (pinned release) installed on a self-managed cluster, with its Mold API credentials in the Secret kube-system/cloudstack-secret and a StorageClass for PersistentVolumeClaims on Mold disks.
+ */
+export type KubeadmCsi = {
+    /**
+     * Install the driver (default true when csi is given). Turning it off later leaves what was installed (PVCs may still use it).
+     */
+    enabled?: boolean;
+    /** Disk offering (name or id) the StorageClass provisions volumes from; it must have a custom size. Resolved at preview. */
+    diskOffering: string;
+    /** Name of the StorageClass (default `mold-disk`). */
+    storageClassName?: string;
+    /** Mark the StorageClass as the cluster's default (storageclass.kubernetes.io/is-default-class). */
+    default?: boolean;
+    /**
+     * A dedicated Mold API key for the driver (with secretKey); default: the provider's own. Stored only in the cluster's Secret.
+     */
+    apiKey?: string;
+    /** The dedicated key's secret key (with apiKey). */
+    secretKey?: string;
+};
+
 /** Inputs of Network: An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
 export type NetworkInputs = {
     /** Network name (1–255 characters). */
@@ -1026,6 +1048,10 @@ export type NodeGroupInputs = {
      * Private registry mirror for images (containerd's hosts.toml with auth and CA; kubeadm's imageRepository). Secret. A change is written to every node's containerd configuration in place; the cluster's imageRepository is set once, at kubeadm init.
      */
     registry?: KubeadmRegistry;
+    /**
+     * Control-plane groups only: install the Apache CloudStack CSI driver and a StorageClass (the csi-install step). Secret (it may hold an API key). A change is applied in place by running the step again.
+     */
+    csi?: KubeadmCsi;
     /** Not supported: a node group cannot be adopted (refused at check). */
     importId?: string;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -1124,6 +1150,10 @@ export type NodeGroupOutputs = {
     antiAffinity?: boolean;
     /** The registry mirror as given. */
     registry?: KubeadmRegistry;
+    /**
+     * Control-plane groups only: install the Apache CloudStack CSI driver and a StorageClass (the csi-install step). Secret (it may hold an API key). A change is applied in place by running the step again.
+     */
+    csi?: KubeadmCsi;
     /** Ids of the affinity groups new node VMs are deployed into (the given ones and the group's own). */
     affinityGroupIds?: string[];
     /** Id of the group's own host anti-affinity group, empty when none. */
@@ -1150,6 +1180,10 @@ export type NodeGroupOutputs = {
      * Control plane: the nodes' clock when certificatesExpireAt was read (RFC 3339); the renewal window is judged from the later of it and the provider's clock.
      */
     certificatesCheckedAt?: string;
+    /** The StorageClass the csi-install step made; empty without csi. */
+    storageClassName?: string;
+    /** The disk offering id the StorageClass uses; empty without csi. */
+    csiDiskOfferingId?: string;
     /** Control plane: https://<controlPlaneEndpoint>; empty for workers. */
     endpoint: string;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -1220,6 +1254,6 @@ export interface GeneratedKinds {
     SshKeyPair: { inputs: SshKeyPairInputs; outputs: SshKeyPairOutputs; handled: "name" | "publicKey" };
     AffinityGroup: { inputs: AffinityGroupInputs; outputs: AffinityGroupOutputs; handled: "name" | "type" | "description" };
     KubernetesCluster: { inputs: KubernetesClusterInputs; outputs: KubernetesClusterOutputs; handled: "name" | "description" | "zone" | "kubernetesVersion" | "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering" | "etcdNodes" | "nodeRootDiskSize" | "enableCsi" | "network" | "controlNodes" | "externalLoadBalancerIpAddress" | "size" | "keyPair" | "privateRegistry" | "autoscaling" | "desiredState" | "removeNodes" | "timeouts" };
-    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneVersion" | "upgradeStrategy" | "maxUnavailable" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "renewCertificatesBefore" | "affinityGroups" | "antiAffinity" | "registry" | "repair" };
+    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneVersion" | "upgradeStrategy" | "maxUnavailable" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "renewCertificatesBefore" | "affinityGroups" | "antiAffinity" | "registry" | "csi" | "repair" };
     ExternalKubernetesCluster: { inputs: ExternalKubernetesClusterInputs; outputs: ExternalKubernetesClusterOutputs; handled: "name" | "description" | "zone" | "network" | "keyPair" };
 }

@@ -804,6 +804,11 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
      * Secret.
      */
     declare public readonly registry: pulumi.Output<plain.KubeadmRegistry | undefined>;
+    /**
+     * Control-plane groups only: install the Apache CloudStack CSI driver and a StorageClass (the csi-install step). Secret (it may hold an API key). A change is applied in place by running the step again.
+     * Secret.
+     */
+    declare public readonly csi: pulumi.Output<plain.KubeadmCsi | undefined>;
     /** Ids of the affinity groups new node VMs are deployed into (the given ones and the group's own). */
     declare public readonly affinityGroupIds: pulumi.Output<string[] | undefined>;
     /** Id of the group's own host anti-affinity group, empty when none. */
@@ -833,6 +838,10 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
      * Control plane: the nodes' clock when certificatesExpireAt was read (RFC 3339); the renewal window is judged from the later of it and the provider's clock.
      */
     declare public readonly certificatesCheckedAt: pulumi.Output<string | undefined>;
+    /** The StorageClass the csi-install step made; empty without csi. */
+    declare public readonly storageClassName: pulumi.Output<string | undefined>;
+    /** The disk offering id the StorageClass uses; empty without csi. */
+    declare public readonly csiDiskOfferingId: pulumi.Output<string | undefined>;
     /** Control plane: https://<controlPlaneEndpoint>; empty for workers. */
     declare public readonly endpoint: pulumi.Output<string>;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -884,6 +893,7 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 affinityGroups: args.affinityGroups,
                 antiAffinity: args.antiAffinity,
                 registry: args.registry === undefined ? undefined : pulumi.secret(args.registry),
+                csi: args.csi === undefined ? undefined : pulumi.secret(args.csi),
                 importId: args.importId,
                 bastion: args.bastion,
                 repair: args.repair,
@@ -898,10 +908,12 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 kubeconfig: undefined,
                 certificatesExpireAt: undefined,
                 certificatesCheckedAt: undefined,
+                storageClassName: undefined,
+                csiDiskOfferingId: undefined,
                 endpoint: undefined,
                 unhealthyNodes: undefined,
             },
-            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "sshPrivateKey", "registry", "kubeconfig"] },
+            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "sshPrivateKey", "registry", "csi", "kubeconfig"] },
             "mold",
             "NodeGroup",
         );
@@ -982,4 +994,6 @@ export interface KubeadmClusterOutputs {
     readonly etcdSnapshotFiles: pulumi.Output<plain.EtcdSnapshot[]>;
     /** The earliest expiry of the control-plane nodes' kubeadm certificates (RFC 3339). */
     readonly certificatesExpireAt: pulumi.Output<string | undefined>;
+    /** The CSI StorageClass; empty without csi. */
+    readonly storageClassName: pulumi.Output<string | undefined>;
 }

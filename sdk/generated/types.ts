@@ -240,6 +240,28 @@ export interface KubeadmRegistry {
     caCert?: pulumi.Input<string>;
 }
 
+/**
+ * The Apache CloudStack CSI driver (pinned release) installed on a self-managed cluster, with its Mold API credentials in the Secret kube-system/cloudstack-secret and a StorageClass for PersistentVolumeClaims on Mold disks.
+ */
+export interface KubeadmCsi {
+    /**
+     * Install the driver (default true when csi is given). Turning it off later leaves what was installed (PVCs may still use it).
+     */
+    enabled?: pulumi.Input<boolean>;
+    /** Disk offering (name or id) the StorageClass provisions volumes from; it must have a custom size. Resolved at preview. */
+    diskOffering: pulumi.Input<string>;
+    /** Name of the StorageClass (default `mold-disk`). */
+    storageClassName?: pulumi.Input<string>;
+    /** Mark the StorageClass as the cluster's default (storageclass.kubernetes.io/is-default-class). */
+    default?: pulumi.Input<boolean>;
+    /**
+     * A dedicated Mold API key for the driver (with secretKey); default: the provider's own. Stored only in the cluster's Secret.
+     */
+    apiKey?: pulumi.Input<string>;
+    /** The dedicated key's secret key (with apiKey). */
+    secretKey?: pulumi.Input<string>;
+}
+
 /** The arguments of Network: An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
 export interface NetworkArgs {
     /** Network name (1–255 characters). */
@@ -624,6 +646,10 @@ export interface NodeGroupArgs {
      * Private registry mirror for images (containerd's hosts.toml with auth and CA; kubeadm's imageRepository). Secret. A change is written to every node's containerd configuration in place; the cluster's imageRepository is set once, at kubeadm init.
      */
     registry?: pulumi.Input<KubeadmRegistry>;
+    /**
+     * Control-plane groups only: install the Apache CloudStack CSI driver and a StorageClass (the csi-install step). Secret (it may hold an API key). A change is applied in place by running the step again.
+     */
+    csi?: pulumi.Input<KubeadmCsi>;
     /** Not supported: a node group cannot be adopted (refused at check). */
     importId?: pulumi.Input<string>;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -706,6 +732,10 @@ export interface KubeadmClusterArgs {
      * Private registry mirror for every node group: containerd pulls through it and kubeadm uses it as imageRepository (clusters without internet access). Secret.
      */
     registry?: pulumi.Input<KubeadmRegistry>;
+    /**
+     * PersistentVolumeClaims on Mold disks: the Apache CloudStack CSI driver and a StorageClass, installed by the control-plane group. Secret.
+     */
+    csi?: pulumi.Input<KubeadmCsi>;
     /** A jump host of your own: every node is reached through it and the cluster exposes no SSH port. */
     bastion?: NodeGroupBastion;
 }

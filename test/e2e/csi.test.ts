@@ -25,9 +25,96 @@ test("KubernetesCluster enableCsi: sent as enablecsi, Mold's csienabled in the o
     const off = await w.run("up", "csi=false");
     t.is(off.result!.steps.replace, 1, "enableCsi replaces the cluster");
     t.deepEqual(
-        clusters().filter((c: any) => c.state !== "Destroyed").map((c: any) => c.csienabled),
+        clusters()
+            .filter((c: any) => c.state !== "Destroyed")
+            .map((c: any) => c.csienabled),
         [false],
     );
     t.is(w.output("csiEnabled"), false);
     t.is(mutatingSince(before, w.sim.requestCounts).createKubernetesCluster, 1);
+});
+
+const DEDICATED_KEY = "csi-dedicated-key-7";
+const DEDICATED_SECRET = "csi-dedicated-s3cret-99";
+
+test("KubeadmCluster csi: driver, Secret and StorageClass installed by csi-install; credentials never in the state or the engine's output; reruns are idempotent", async (t) => {
+    t.timeout(600_000);
+    const w = await programWorld(t, "csi-kubeadm");
+    const csiOf = async () => {
+        const clusters = await w.admin.get("/sim/kubeadm-clusters");
+        t.is(clusters.length, 1);
+        return clusters[0];
+    };
+    const installs = async () => {
+        const nodes = await w.admin.get("/sim/nodes");
+        return nodes.flatMap((n: any) => n.history.filter((h: any) => h.step === "csi-install").map((h: any) => h.outcome));
+    };
+    const custom = (w.sim.inventory().diskOfferings as any[]).find((o: any) => o.name === "Custom");
+    const logs: string[] = [];
+    const up = async (config: string[] = [], secrets: string[] = []) => {
+        const r = await w.runWith("up", { config, secrets });
+        logs.push(r.stdout, r.stderr);
+        return r;
+    };
+
+    // ---- create: the provider's own key pair goes into the cluster's Secret ----
+    await up();
+    let c = await csiOf();
+    t.is(c.csi.driverVersion, "v3.0.0");
+    t.deepEqual(c.csi.manifests, ["snapshot-crds.yaml", "manifest.yaml"]);
+    t.deepEqual([c.csi.secret.namespace, c.csi.secret.name, c.csi.secret.keys], ["kube-system", "cloudstack-secret", ["cloud-config"]]);
+    t.is(c.csi.secret.apiUrl, w.sim.url, "the driver talks to the provider's Mold endpoint");
+    t.truthy(c.csi.secret.account, "the provider's own key pair: Mold knows it");
+    t.deepEqual(c.csi.storageClass, { name: "mold-disk", provisioner: "csi.cloudstack.apache.org", diskOfferingId: custom.id, default: false, writes: 1 });
+    t.false(JSON.stringify(c).includes(w.sim.secretKey), "the admin view holds no credential");
+    t.is(w.output("storageClassName"), "mold-disk");
+    t.deepEqual(await installs(), ["applied"]);
+
+    // ---- unchanged: not one state-changing call, the step not run ----
+    const before = { ...w.sim.requestCounts };
+    await up();
+    t.deepEqual(mutatingSince(before, w.sim.requestCounts), {});
+    t.deepEqual(await installs(), ["applied"]);
+
+    // ---- another change to the group: the step runs again and finds everything in place ----
+    await up(["tier=b"]);
+    t.deepEqual(await installs(), ["applied", "already"]);
+    c = await csiOf();
+    t.deepEqual([c.csi.driverApplies, c.csi.secret.writes, c.csi.storageClass.writes], [1, 1, 1]);
+
+    // ---- a dedicated key pair and the default-class flag ----
+    await up(["tier=b", "default=true", "storageClass=fast"], [`apiKey=${DEDICATED_KEY}`, `secretKey=${DEDICATED_SECRET}`]);
+    c = await csiOf();
+    t.is(c.csi.secret.writes, 2, "the Secret was rewritten with the dedicated key pair");
+    t.is(c.csi.secret.account, "", "the dedicated pair is not the provider's (the simulator's only account does not know it)");
+    t.deepEqual([c.csi.storageClass.name, c.csi.storageClass.default], ["fast", true]);
+    t.is(c.csi.driverApplies, 1, "the driver was not applied again");
+    t.is(w.output("storageClassName"), "fast");
+
+    // ---- the secrets appear nowhere in plain text ----
+    const raw = (await import("fs")).readFileSync(w.stateFile, "utf8");
+    for (const secret of [w.sim.secretKey, DEDICATED_SECRET, DEDICATED_KEY]) {
+        t.false(raw.includes(secret), "not in the state file");
+        t.false(
+            logs.some((l) => l.includes(secret)),
+            "not in the engine's output",
+        );
+    }
+    const nodes = JSON.stringify(await w.admin.get("/sim/nodes"));
+    t.false(nodes.includes(DEDICATED_SECRET) || nodes.includes(w.sim.secretKey), "not in the node's step history");
+});
+
+test("csi bad input is refused at preview naming the property, with no state-changing call", async (t) => {
+    t.timeout(300_000);
+    const w = await programWorld(t, "csi-kubeadm");
+    const refused = async (config: string[], pattern: RegExp) => {
+        const before = { ...w.sim.requestCounts };
+        const r = await w.exec("preview", ...config);
+        t.not(r.code, 0, `preview ${config.join(" ")} should fail`);
+        t.regex(r.stderr + r.stdout, pattern);
+        t.deepEqual(mutatingSince(before, w.sim.requestCounts), {});
+    };
+    await refused(["diskOffering=Small"], /csi\.diskOffering 'Small' has a fixed size \(5 GB\)/);
+    await refused(["diskOffering=no-such-offering"], /csi\.diskOffering no disk offering named or with id 'no-such-offering'/);
+    await refused(["storageClass=Not_A_Name"], /csi\.storageClassName must be a lower-case DNS subdomain name/);
 });
