@@ -137,6 +137,7 @@ export async function installCsi(g: GroupContext): Promise<CsiRecord | undefined
     const problem = diskOfferingProblem(offering);
     if (problem) throw new Error(`csi.diskOffering ${problem}`);
     const own = g.client.config;
+    const previous = g.state.csi?.storageClassName;
     const env = {
         PM_CSI_API_URL: own.apiUrl,
         PM_CSI_API_KEY: spec.apiKey ?? own.apiKey,
@@ -145,6 +146,8 @@ export async function installCsi(g: GroupContext): Promise<CsiRecord | undefined
         PM_STORAGE_CLASS: spec.storageClassName,
         PM_DISK_OFFERING_ID: offering.id,
         PM_DEFAULT: spec.isDefault ? "1" : "0",
+        // Renamed: the class made under the old name goes (the step deletes only the driver's classes).
+        ...(previous && previous !== spec.storageClassName ? { PM_REMOVE_STORAGE_CLASS: previous } : {}),
     };
     const { results } = await g.fleet.withAdmin(admins(g), (a) => g.fleet.runner(a, ADMIN_CONNECT).run("csi-install", env));
     g.ctx.log(

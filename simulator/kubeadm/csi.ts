@@ -27,7 +27,16 @@ export interface EmulatedCsi {
         account: string;
         writes: number;
     };
-    storageClass: { name: string; provisioner: string; diskOfferingId: string; default: boolean; writes: number };
+    storageClasses: EmulatedStorageClass[];
+}
+
+export interface EmulatedStorageClass {
+    name: string;
+    provisioner: string;
+    diskOfferingId: string;
+    default: boolean;
+    /** Times it was created or changed. */
+    writes: number;
 }
 
 type WithCsi = KubeadmCluster & { csi?: EmulatedCsi; _csiSecretDigest?: string };
@@ -81,10 +90,18 @@ export const csiInstall: StepHandler = (ctx) => {
     }
     // The StorageClass: parameters are immutable, so another offering means deleting and creating it again.
     const isDefault = env.PM_DEFAULT === "1";
-    const sc = csi.storageClass;
-    if (sc.name !== scName || sc.diskOfferingId !== env.PM_DISK_OFFERING_ID || sc.default !== isDefault) {
-        csi.storageClass = { name: scName, provisioner: PROVISIONER, diskOfferingId: env.PM_DISK_OFFERING_ID, default: isDefault, writes: sc.writes + 1 };
+    const sc = csi.storageClasses.find((s) => s.name === scName);
+    if (!sc || sc.diskOfferingId !== env.PM_DISK_OFFERING_ID || sc.default !== isDefault) {
+        const next = { name: scName, provisioner: PROVISIONER, diskOfferingId: env.PM_DISK_OFFERING_ID, default: isDefault, writes: (sc?.writes ?? 0) + 1 };
+        csi.storageClasses = [...csi.storageClasses.filter((s) => s !== sc), next];
         log.push(`storageclass ${scName}: disk offering ${env.PM_DISK_OFFERING_ID}, default ${isDefault}`);
+        changed = true;
+    }
+    // The class made before under another name: deleted when it is the driver's.
+    const old = env.PM_REMOVE_STORAGE_CLASS;
+    if (old && old !== scName && csi.storageClasses.some((s) => s.name === old && s.provisioner === PROVISIONER)) {
+        csi.storageClasses = csi.storageClasses.filter((s) => s.name !== old);
+        log.push(`storageclass ${old} deleted`);
         changed = true;
     }
     const out = [...log, result("driver-version", version).trimEnd(), result("storage-class", scName).trimEnd(), result("csi", changed ? "done" : "already")];
@@ -98,6 +115,6 @@ function emptyCsi(): EmulatedCsi {
         provisioner: PROVISIONER,
         driverApplies: 0,
         secret: { namespace: "kube-system", name: "cloudstack-secret", keys: [], apiUrl: "", account: "", writes: 0 },
-        storageClass: { name: "", provisioner: PROVISIONER, diskOfferingId: "", default: false, writes: 0 },
+        storageClasses: [],
     };
 }

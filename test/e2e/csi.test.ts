@@ -65,7 +65,7 @@ test("KubeadmCluster csi: driver, Secret and StorageClass installed by csi-insta
     t.deepEqual([c.csi.secret.namespace, c.csi.secret.name, c.csi.secret.keys], ["kube-system", "cloudstack-secret", ["cloud-config"]]);
     t.is(c.csi.secret.apiUrl, w.sim.url, "the driver talks to the provider's Mold endpoint");
     t.truthy(c.csi.secret.account, "the provider's own key pair: Mold knows it");
-    t.deepEqual(c.csi.storageClass, { name: "mold-disk", provisioner: "csi.cloudstack.apache.org", diskOfferingId: custom.id, default: false, writes: 1 });
+    t.deepEqual(c.csi.storageClasses, [{ name: "mold-disk", provisioner: "csi.cloudstack.apache.org", diskOfferingId: custom.id, default: false, writes: 1 }]);
     t.false(JSON.stringify(c).includes(w.sim.secretKey), "the admin view holds no credential");
     t.is(w.output("storageClassName"), "mold-disk");
     t.deepEqual(await installs(), ["applied"]);
@@ -80,14 +80,23 @@ test("KubeadmCluster csi: driver, Secret and StorageClass installed by csi-insta
     await up(["tier=b"]);
     t.deepEqual(await installs(), ["applied", "already"]);
     c = await csiOf();
-    t.deepEqual([c.csi.driverApplies, c.csi.secret.writes, c.csi.storageClass.writes], [1, 1, 1]);
+    t.deepEqual([c.csi.driverApplies, c.csi.secret.writes, c.csi.storageClasses[0].writes], [1, 1, 1]);
+
+    // ---- the same offering named by its id: the step finds the class as it is ----
+    await up(["tier=b", `diskOffering=${custom.id}`]);
+    t.deepEqual(await installs(), ["applied", "already", "already"]);
+    t.is((await csiOf()).csi.storageClasses[0].writes, 1);
 
     // ---- a dedicated key pair and the default-class flag ----
     await up(["tier=b", "default=true", "storageClass=fast"], [`apiKey=${DEDICATED_KEY}`, `secretKey=${DEDICATED_SECRET}`]);
     c = await csiOf();
     t.is(c.csi.secret.writes, 2, "the Secret was rewritten with the dedicated key pair");
     t.is(c.csi.secret.account, "", "the dedicated pair is not the provider's (the simulator's only account does not know it)");
-    t.deepEqual([c.csi.storageClass.name, c.csi.storageClass.default], ["fast", true]);
+    t.deepEqual(
+        c.csi.storageClasses.map((s: any) => [s.name, s.default]),
+        [["fast", true]],
+        "the renamed class replaced the old one",
+    );
     t.is(c.csi.driverApplies, 1, "the driver was not applied again");
     t.is(w.output("storageClassName"), "fast");
 

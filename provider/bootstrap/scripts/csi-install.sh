@@ -45,6 +45,7 @@ main() {
     install_driver
     write_secret
     storage_class "$default"
+    remove_old_class
     echo "pulumi-mold: driver-version=$PM_CSI_VERSION"
     echo "pulumi-mold: storage-class=$PM_STORAGE_CLASS"
     if [ "$CHANGED" = 1 ]; then echo "pulumi-mold: csi=done"; else echo "pulumi-mold: csi=already"; fi
@@ -122,6 +123,19 @@ allowVolumeExpansion: true
 YAML
     kubectl_admin apply -f "$WORK/storageclass.yaml" >/dev/null
     echo "storageclass $PM_STORAGE_CLASS: disk offering $PM_DISK_OFFERING_ID, default $flag"
+    CHANGED=1
+}
+
+# The class this group made before under another name (PM_REMOVE_STORAGE_CLASS): deleted when it is the
+# driver's; volumes provisioned from it keep working (a PV does not need its class).
+remove_old_class() {
+    local old="${PM_REMOVE_STORAGE_CLASS:-}"
+    if [ -z "$old" ] || [ "$old" = "$PM_STORAGE_CLASS" ]; then return 0; fi
+    local provisioner
+    provisioner="$(kubectl_admin get storageclass "$old" -o 'jsonpath={.provisioner}' 2>/dev/null || true)"
+    if [ "$provisioner" != "$PROVISIONER" ]; then return 0; fi
+    kubectl_admin delete storageclass "$old" --wait=true >/dev/null
+    echo "storageclass $old deleted"
     CHANGED=1
 }
 
