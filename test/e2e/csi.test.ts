@@ -57,7 +57,9 @@ test("KubeadmCluster csi: driver, Secret and StorageClass installed by csi-insta
         return r;
     };
 
-    // ---- create: the provider's own key pair goes into the cluster's Secret ----
+    // ---- create: the provider's own key pair goes into the cluster's Secret; the connection drops right after
+    // the step did its work, and the rerun finds everything in place ----
+    w.sim.setSshFaults({ drops: [{ step: "csi-install", when: "after", times: 1 }] });
     await up();
     let c = await csiOf();
     t.is(c.csi.driverVersion, "v3.0.0");
@@ -68,23 +70,24 @@ test("KubeadmCluster csi: driver, Secret and StorageClass installed by csi-insta
     t.deepEqual(c.csi.storageClasses, [{ name: "mold-disk", provisioner: "csi.cloudstack.apache.org", diskOfferingId: custom.id, default: false, writes: 1 }]);
     t.false(JSON.stringify(c).includes(w.sim.secretKey), "the admin view holds no credential");
     t.is(w.output("storageClassName"), "mold-disk");
-    t.deepEqual(await installs(), ["applied"]);
+    t.deepEqual(await installs(), ["applied", "already"]);
+    t.deepEqual([c.csi.driverApplies, c.csi.secret.writes], [1, 1], "nothing done twice across the dropped connection");
 
     // ---- unchanged: not one state-changing call, the step not run ----
     const before = { ...w.sim.requestCounts };
     await up();
     t.deepEqual(mutatingSince(before, w.sim.requestCounts), {});
-    t.deepEqual(await installs(), ["applied"]);
+    t.deepEqual(await installs(), ["applied", "already"]);
 
     // ---- another change to the group: the step runs again and finds everything in place ----
     await up(["tier=b"]);
-    t.deepEqual(await installs(), ["applied", "already"]);
+    t.deepEqual(await installs(), ["applied", "already", "already"]);
     c = await csiOf();
     t.deepEqual([c.csi.driverApplies, c.csi.secret.writes, c.csi.storageClasses[0].writes], [1, 1, 1]);
 
     // ---- the same offering named by its id: the step finds the class as it is ----
     await up(["tier=b", `diskOffering=${custom.id}`]);
-    t.deepEqual(await installs(), ["applied", "already", "already"]);
+    t.deepEqual(await installs(), ["applied", "already", "already", "already"]);
     t.is((await csiOf()).csi.storageClasses[0].writes, 1);
 
     // ---- a dedicated key pair and the default-class flag ----
