@@ -1,9 +1,16 @@
-// Bad-input rows of the self-managed CSI install (NodeGroup `csi`): one property spoiled per row.
-import { CP, NG, Row } from "./common";
+// Bad-input rows of CSI: KubernetesCluster `enableCsi` and the self-managed install (NodeGroup `csi`): one property spoiled per row.
+import { CP, K8S, NG, Row } from "./common";
 
 const CSI = { diskOffering: "Custom" };
 
 export const CSI_ROWS: Row[] = [
+    {
+        kind: "KubernetesCluster",
+        case: "enableCsi not a boolean",
+        inputs: { ...K8S, enableCsi: "yes" },
+        property: "enableCsi",
+        message: /must be true or false, got "yes"/,
+    },
     { kind: "NodeGroup", case: "csi on a worker group", inputs: { ...NG, csi: CSI }, property: "csi", message: /only for the control-plane group/ },
     { kind: "NodeGroup", case: "csi without a disk offering", inputs: { ...CP, csi: {} }, property: "csi.diskOffering", message: /is required/ },
     {
