@@ -114,6 +114,13 @@ test("KubeadmCluster csi: driver, Secret and StorageClass installed by csi-insta
     }
     const nodes = JSON.stringify(await w.admin.get("/sim/nodes"));
     t.false(nodes.includes(DEDICATED_SECRET) || nodes.includes(w.sim.secretKey), "not in the node's step history");
+
+    // ---- csi off: the output empties; the driver stays, as volumes may still use it ----
+    const runs = (await installs()).length;
+    await up(["tier=b", "csi=false"]);
+    t.is(w.output("storageClassName"), "");
+    t.is((await installs()).length, runs, "the step is not run");
+    t.is((await csiOf()).csi.driverVersion, "v3.0.0");
 });
 
 test("csi bad input is refused at preview naming the property, with no state-changing call", async (t) => {
