@@ -3,6 +3,7 @@
 // can assert them. The Secret's content is kept only as a digest (an internal field): no value reaches a
 // view, a log or a step's output.
 import { createHash } from "crypto";
+import { zoneOffline } from "../records/host";
 import { controlPlaneClusterOf, KubeadmCluster } from "./cluster";
 import { fail, ok, result, StepHandler } from "../ssh/node-state";
 
@@ -58,6 +59,8 @@ export const csiInstall: StepHandler = (ctx) => {
     const log: string[] = [];
     // The driver: downloaded and applied unless the CSIDriver carries the version already.
     if (cluster.csi?.driverVersion !== version) {
+        // The release assets come from github.com: a zone without internet cannot fetch them.
+        if (zoneOffline(ctx, ctx.vm.zoneid)) return fail(6, "curl: (6) Could not resolve host: github.com");
         if (!CSI_RELEASES.includes(version)) return fail(22, "curl: (22) The requested URL returned error: 404");
         const applies = (cluster.csi?.driverApplies ?? 0) + 1;
         cluster.csi = {
