@@ -33,6 +33,8 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
     public readonly moldClusterId: pulumi.Output<string | undefined>;
     /** The etcd snapshots taken on the control plane (node, path, time, reason), most recent last. */
     public readonly etcdSnapshotFiles: pulumi.Output<EtcdSnapshot[]>;
+    /** The CSI StorageClass (PVCs on Mold disks); empty without csi. */
+    public readonly storageClassName: pulumi.Output<string>;
 
     /**
      * A @pulumi/kubernetes Provider for the cluster (as `KubernetesCluster.provider`), named `<name>-k8s`; it exists
@@ -135,6 +137,7 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
                 networkCidr: args.networkCidr,
                 etcdSnapshots: args.etcdSnapshots,
                 renewCertificatesBefore: args.renewCertificatesBefore,
+                csi: args.csi,
             },
             { parent: this, dependsOn: [apiFirewall] },
         );
@@ -186,6 +189,7 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
         this.publicIpAddressId = ip;
         this.moldClusterId = registration ? registration.id : pulumi.output(undefined);
         this.etcdSnapshotFiles = this.controlPlane.etcdSnapshotFiles;
+        this.storageClassName = this.controlPlane.storageClassName.apply((s) => s ?? "");
         this.k8sProviderName = `${name}-k8s`;
         this.registerOutputs({
             endpoint: this.endpoint,
@@ -193,6 +197,7 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
             nodes: this.nodes,
             publicIpAddressId: this.publicIpAddressId,
             certificatesExpireAt: this.certificatesExpireAt,
+            storageClassName: this.storageClassName,
         });
     }
 }

@@ -4,7 +4,7 @@
 import { T } from "./model";
 import { table } from "./state";
 import type { BaseContext } from "./types";
-import { seedDiskOfferings } from "./handlers/volume";
+import { seedDiskOfferings } from "./handlers/disk-offerings";
 
 export const SEED_ZONE_NAME = "zone1";
 export const SEED_TEMPLATE_NAME = "ubuntu-22.04";

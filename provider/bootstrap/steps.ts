@@ -26,6 +26,7 @@ export const STEPS = [
     "rotate-host-key",
     "certs-check",
     "certs-renew",
+    "csi-install",
 ] as const;
 
 export type StepName = (typeof STEPS)[number];
@@ -59,6 +60,8 @@ export const STEP_TIMEOUT_MS: Record<StepName, number> = {
     "certs-check": 5 * MINUTE,
     // Renewal restarts the static pods and waits for the API server to answer again.
     "certs-renew": 10 * MINUTE,
+    // Downloads the driver's manifests; its images are pulled by the pods afterwards, not waited for.
+    "csi-install": 10 * MINUTE,
 };
 
 export function isStepName(name: string): name is StepName {
@@ -126,7 +129,17 @@ export function shellQuote(value: string): string {
  * Variables that must not be on a command line: sudo logs command lines (auth.log, the journal) and `ps`
  * shows them. They travel in the script on stdin instead (see stepInput).
  */
-export const SECRET_ENV: ReadonlySet<string> = new Set(["PM_JOIN_COMMAND", "PM_CERTIFICATE_KEY", "PM_HOST_KEY", "PM_REGISTRY_PASSWORD", "PM_REGISTRY_CA_CERT"]);
+export const SECRET_ENV: ReadonlySet<string> = new Set([
+    "PM_JOIN_COMMAND",
+    "PM_CERTIFICATE_KEY",
+    "PM_HOST_KEY",
+    "PM_REGISTRY_PASSWORD",
+    "PM_REGISTRY_CA_CERT",
+    // The CSI driver's Mold endpoint and key pair (csi-install).
+    "PM_CSI_API_URL",
+    "PM_CSI_API_KEY",
+    "PM_CSI_SECRET_KEY",
+]);
 
 /** `sudo -n env PM_A='…' PM_B='…' bash -s -- <step>`, variables sorted by name (secret ones left out). */
 export function stepCommand(step: StepName, env: Record<string, string>): string {

@@ -17,3 +17,4 @@ export * from "./address";
 export * from "./firewall";
 export * from "./portforward";
 export * from "./loadbalancer";
+export * from "./disk-offerings";

@@ -1,23 +1,9 @@
-// Typed wrappers for data volumes, disk offerings and snapshot policies. Async commands wait for their job
+// Typed wrappers for data volumes and snapshot policies (disk offerings: disk-offerings.ts). Async commands wait for their job
 // and return the `volume` of the job result. Sizes: requests in GB, answers in bytes (VolumeResponse.size).
-import { pickOne } from "./catalog";
 import type { MoldClient, Params, WaitOptions } from "./client";
 import { rowsUnlessGone } from "./errors";
 
 export const GB = 1024 ** 3;
-
-/** DiskOfferingResponse (wire names). `disksize` is GB, 0 for custom-size offerings. */
-export interface DiskOffering {
-    id: string;
-    name: string;
-    displaytext: string;
-    disksize: number;
-    iscustomized: boolean;
-    iscustomizediops?: boolean;
-    storagetype?: string;
-    provisioningtype?: string;
-    [field: string]: unknown;
-}
 
 export type VolumeState = "Allocated" | "Ready" | "Creating" | "Resizing" | "Migrating" | "Destroy" | "Expunging" | "Expunged" | string;
 
@@ -58,15 +44,6 @@ export interface SnapshotPolicy {
 
 export const INTERVAL_TYPES = ["HOURLY", "DAILY", "WEEKLY", "MONTHLY"] as const;
 export type IntervalType = (typeof INTERVAL_TYPES)[number];
-
-export function listDiskOfferings(client: MoldClient, filter: Params = {}): Promise<DiskOffering[]> {
-    return client.list<DiskOffering>("listDiskOfferings", filter, "diskoffering");
-}
-
-/** A disk offering by name or id; unknown or ambiguous names fail with the candidates listed. */
-export async function findDiskOffering(client: MoldClient, nameOrId: string): Promise<DiskOffering> {
-    return pickOne("disk offering", nameOrId, await listDiskOfferings(client));
-}
 
 async function volumeJob(client: MoldClient, command: string, params: Params, wait?: WaitOptions): Promise<Volume> {
     const r = await client.callAsync<{ volume: Volume }>(command, params, wait);

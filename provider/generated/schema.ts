@@ -99,20 +99,20 @@ export const affinityGroupSchema: SchemaLists<AffinityGroupInputs, AffinityGroup
 
 export const kubernetesClusterSchema: SchemaLists<KubernetesClusterInputs, KubernetesClusterOutputs> = {
     kind: "KubernetesCluster",
-    inputs: ["name", "description", "zone", "kubernetesVersion", "serviceOffering", "controlOffering", "workerOffering", "etcdOffering", "etcdNodes", "nodeRootDiskSize", "network", "controlNodes", "externalLoadBalancerIpAddress", "size", "keyPair", "privateRegistry", "autoscaling", "desiredState", "removeNodes", "timeouts"],
+    inputs: ["name", "description", "zone", "kubernetesVersion", "serviceOffering", "controlOffering", "workerOffering", "etcdOffering", "etcdNodes", "nodeRootDiskSize", "enableCsi", "network", "controlNodes", "externalLoadBalancerIpAddress", "size", "keyPair", "privateRegistry", "autoscaling", "desiredState", "removeNodes", "timeouts"],
     connectionInputs: [],
-    replaceOnChanges: ["name", "description", "zone", "etcdNodes", "nodeRootDiskSize", "network", "controlNodes", "externalLoadBalancerIpAddress", "keyPair", "privateRegistry"],
+    replaceOnChanges: ["name", "description", "zone", "etcdNodes", "nodeRootDiskSize", "enableCsi", "network", "controlNodes", "externalLoadBalancerIpAddress", "keyPair", "privateRegistry"],
     requiredInputs: ["name", "zone", "kubernetesVersion"],
     secretOutputs: ["privateRegistry", "kubeconfig"],
 };
 
 export const nodeGroupSchema: SchemaLists<NodeGroupInputs, NodeGroupOutputs> = {
     kind: "NodeGroup",
-    inputs: ["clusterName", "name", "role", "count", "zone", "network", "serviceOffering", "template", "keyPair", "sshUser", "publicIpAddressId", "sshAccess", "sshPortStart", "sshCidrs", "kubernetesVersion", "controlPlaneVersion", "upgradeStrategy", "maxUnavailable", "controlPlaneEndpoint", "apiLoadBalancerRuleId", "cni", "podCidr", "serviceCidr", "networkCidr", "labels", "taints", "moldClusterId", "bootstrapTimeoutSeconds", "etcdSnapshots", "renewCertificatesBefore", "affinityGroups", "antiAffinity", "registry", "repair"],
+    inputs: ["clusterName", "name", "role", "count", "zone", "network", "serviceOffering", "template", "keyPair", "sshUser", "publicIpAddressId", "sshAccess", "sshPortStart", "sshCidrs", "kubernetesVersion", "controlPlaneVersion", "upgradeStrategy", "maxUnavailable", "controlPlaneEndpoint", "apiLoadBalancerRuleId", "cni", "podCidr", "serviceCidr", "networkCidr", "labels", "taints", "moldClusterId", "bootstrapTimeoutSeconds", "etcdSnapshots", "renewCertificatesBefore", "affinityGroups", "antiAffinity", "registry", "csi", "repair"],
     connectionInputs: ["sshPrivateKey", "controlPlaneNodes", "bastion"],
     replaceOnChanges: ["clusterName", "name", "role", "zone", "network", "publicIpAddressId", "sshPortStart", "cni", "podCidr", "serviceCidr"],
     requiredInputs: ["clusterName", "count", "keyPair", "kubernetesVersion", "name", "network", "publicIpAddressId", "role", "serviceOffering", "sshPrivateKey", "template", "zone"],
-    secretOutputs: ["sshPrivateKey", "registry", "kubeconfig"],
+    secretOutputs: ["sshPrivateKey", "registry", "csi", "kubeconfig"],
 };
 
 export const externalKubernetesClusterSchema: SchemaLists<ExternalKubernetesClusterInputs, ExternalKubernetesClusterOutputs> = {

@@ -266,6 +266,28 @@ export type ServicePort = {
     protocol?: string;
 };
 
+/**
+ * The Apache CloudStack CSI driver (pinned release) installed on a self-managed cluster, with its Mold API credentials in the Secret kube-system/cloudstack-secret and a StorageClass for PersistentVolumeClaims on Mold disks.
+ */
+export type KubeadmCsi = {
+    /**
+     * Install the driver (default true when csi is given). Turning it off later leaves what was installed (PVCs may still use it).
+     */
+    enabled?: boolean;
+    /** Disk offering (name or id) the StorageClass provisions volumes from; it must have a custom size. Resolved at preview. */
+    diskOffering: string;
+    /** Name of the StorageClass (default `mold-disk`). */
+    storageClassName?: string;
+    /** Mark the StorageClass as the cluster's default (storageclass.kubernetes.io/is-default-class). */
+    default?: boolean;
+    /**
+     * A dedicated Mold API key for the driver (with secretKey); default: the provider's own. Stored only in the cluster's Secret.
+     */
+    apiKey?: string;
+    /** The dedicated key's secret key (with apiKey). */
+    secretKey?: string;
+};
+
 /** Inputs of Network: An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
 export type NetworkInputs = {
     /** Network name (1–255 characters). */
@@ -794,7 +816,7 @@ export type AffinityGroupOutputs = {
     virtualMachineIds: string[];
 };
 
-/** Inputs of KubernetesCluster: A Mold-managed (CloudManaged) Kubernetes cluster. In place: size, offerings and autoscaling (scale), kubernetesVersion (upgrade, one step at a time), desiredState (start/stop), removeNodes. Replaces: name, description, zone, network, controlNodes, etcdNodes, externalLoadBalancerIpAddress, keyPair, nodeRootDiskSize, privateRegistry. Delete removes what Mold made for it (auto network, rules). */
+/** Inputs of KubernetesCluster: A Mold-managed (CloudManaged) Kubernetes cluster. In place: size, offerings and autoscaling (scale), kubernetesVersion (upgrade, one step at a time), desiredState (start/stop), removeNodes. Replaces: name, description, zone, network, controlNodes, etcdNodes, externalLoadBalancerIpAddress, keyPair, nodeRootDiskSize, enableCsi, privateRegistry. Delete removes what Mold made for it (auto network, rules). */
 export type KubernetesClusterInputs = {
     /**
      * Cluster name: 1-40 letters, digits and hyphens, starting with a letter (Mold names nodes and the auto network after it). Replaces the cluster.
@@ -822,6 +844,10 @@ export type KubernetesClusterInputs = {
     etcdNodes?: number;
     /** Node root disk in GB, at least 8. Replaces the cluster. */
     nodeRootDiskSize?: number;
+    /**
+     * Whether Mold's CKS deploys the Apache CloudStack CSI driver into the cluster while creating it (createKubernetesCluster enablecsi, Mold/CloudStack 4.22+). Mold has no call to turn it on or off later, so a change replaces the cluster.
+     */
+    enableCsi?: boolean;
     /** Network name or id; default: Mold creates `<name>-network`, deleted with the cluster. Replaces the cluster. */
     network?: string;
     /** Control nodes (default 1); HA above 1, odd numbers only (etcd quorum). Replaces the cluster. */
@@ -880,6 +906,10 @@ export type KubernetesClusterOutputs = {
     etcdNodes?: number;
     /** Node root disk in GB, at least 8. Replaces the cluster. */
     nodeRootDiskSize?: number;
+    /**
+     * Whether Mold's CKS deploys the Apache CloudStack CSI driver into the cluster while creating it (createKubernetesCluster enablecsi, Mold/CloudStack 4.22+). Mold has no call to turn it on or off later, so a change replaces the cluster.
+     */
+    enableCsi?: boolean;
     /** Network name or id; default: Mold creates `<name>-network`, deleted with the cluster. Replaces the cluster. */
     network?: string;
     /** Control nodes as Mold has them. */
@@ -940,6 +970,12 @@ export type KubernetesClusterOutputs = {
     domain: string;
     /** CloudManaged. */
     clusterType: string;
+    /** Mold's csienabled: the CSI driver was deployed by CKS. */
+    csiEnabled: boolean;
+    /**
+     * The StorageClass that PVCs on Mold disks use. Empty: CKS deploys the driver but creates no StorageClass (the driver's release manifest holds none), so a cluster with enableCsi still needs one made with provisioner csi.cloudstack.apache.org and a disk offering id.
+     */
+    storageClassName: string;
     /** When Mold created the cluster. */
     created: string;
     /** Node VMs: id, name, role, state, private IP. */
@@ -1038,6 +1074,10 @@ export type NodeGroupInputs = {
      * Private registry mirror for images (containerd's hosts.toml with auth and CA; kubeadm's imageRepository). Secret. A change is written to every node's containerd configuration in place; the cluster's imageRepository is set once, at kubeadm init.
      */
     registry?: KubeadmRegistry;
+    /**
+     * Control-plane groups only: install the Apache CloudStack CSI driver and a StorageClass (the csi-install step). Secret (it may hold an API key). A change is applied in place by running the step again.
+     */
+    csi?: KubeadmCsi;
     /** Not supported: a node group cannot be adopted (refused at check). */
     importId?: string;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -1136,6 +1176,10 @@ export type NodeGroupOutputs = {
     antiAffinity?: boolean;
     /** The registry mirror as given. */
     registry?: KubeadmRegistry;
+    /**
+     * Control-plane groups only: install the Apache CloudStack CSI driver and a StorageClass (the csi-install step). Secret (it may hold an API key). A change is applied in place by running the step again.
+     */
+    csi?: KubeadmCsi;
     /** Ids of the affinity groups new node VMs are deployed into (the given ones and the group's own). */
     affinityGroupIds?: string[];
     /** Id of the group's own host anti-affinity group, empty when none. */
@@ -1162,6 +1206,10 @@ export type NodeGroupOutputs = {
      * Control plane: the nodes' clock when certificatesExpireAt was read (RFC 3339); the renewal window is judged from the later of it and the provider's clock.
      */
     certificatesCheckedAt?: string;
+    /** The StorageClass the csi-install step made; empty without csi. */
+    storageClassName?: string;
+    /** The disk offering id the StorageClass uses; empty without csi. */
+    csiDiskOfferingId?: string;
     /** Control plane: https://<controlPlaneEndpoint>; empty for workers. */
     endpoint: string;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -1313,8 +1361,8 @@ export interface GeneratedKinds {
     VirtualMachine: { inputs: VirtualMachineInputs; outputs: VirtualMachineOutputs; handled: "name" | "displayName" | "zone" | "template" | "serviceOffering" | "networks" | "keyPair" | "userData" | "userDataMaxLength" | "rootDiskSize" | "affinityGroups" | "desiredState" | "tags" };
     SshKeyPair: { inputs: SshKeyPairInputs; outputs: SshKeyPairOutputs; handled: "name" | "publicKey" };
     AffinityGroup: { inputs: AffinityGroupInputs; outputs: AffinityGroupOutputs; handled: "name" | "type" | "description" };
-    KubernetesCluster: { inputs: KubernetesClusterInputs; outputs: KubernetesClusterOutputs; handled: "name" | "description" | "zone" | "kubernetesVersion" | "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering" | "etcdNodes" | "nodeRootDiskSize" | "network" | "controlNodes" | "externalLoadBalancerIpAddress" | "size" | "keyPair" | "privateRegistry" | "autoscaling" | "desiredState" | "removeNodes" | "timeouts" };
-    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneVersion" | "upgradeStrategy" | "maxUnavailable" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "renewCertificatesBefore" | "affinityGroups" | "antiAffinity" | "registry" | "repair" };
+    KubernetesCluster: { inputs: KubernetesClusterInputs; outputs: KubernetesClusterOutputs; handled: "name" | "description" | "zone" | "kubernetesVersion" | "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering" | "etcdNodes" | "nodeRootDiskSize" | "enableCsi" | "network" | "controlNodes" | "externalLoadBalancerIpAddress" | "size" | "keyPair" | "privateRegistry" | "autoscaling" | "desiredState" | "removeNodes" | "timeouts" };
+    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneVersion" | "upgradeStrategy" | "maxUnavailable" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "renewCertificatesBefore" | "affinityGroups" | "antiAffinity" | "registry" | "csi" | "repair" };
     ExternalKubernetesCluster: { inputs: ExternalKubernetesClusterInputs; outputs: ExternalKubernetesClusterOutputs; handled: "name" | "description" | "zone" | "network" | "keyPair" };
     Volume: { inputs: VolumeInputs; outputs: VolumeOutputs; handled: "name" | "zone" | "diskOffering" | "size" | "allowShrink" | "minIops" | "maxIops" | "virtualMachine" | "snapshotPolicy" | "tags" };
 }

@@ -27,6 +27,8 @@ export interface GroupState {
     /** Control plane: the earliest expiry of its nodes' kubeadm certificates, and the nodes' clock when read (ISO). */
     certificatesExpireAt?: string;
     certificatesCheckedAt?: string;
+    /** Control plane with csi: what csi-install made (csi.ts). */
+    csi?: { storageClassName: string; diskOfferingId: string };
 }
 
 /**

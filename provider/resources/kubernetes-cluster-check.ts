@@ -92,6 +92,8 @@ export function checkCluster(
     }
     integer(v, "etcdNodes", news.etcdNodes, 0);
     integer(v, "nodeRootDiskSize", news.nodeRootDiskSize, MIN_ROOT_DISK_GB, " GB (Mold's minimum)");
+    if (known(v, news.enableCsi) && news.enableCsi !== undefined && typeof news.enableCsi !== "boolean")
+        v.fail("enableCsi", `must be true or false, got ${JSON.stringify(news.enableCsi)}`);
 
     const a = news.autoscaling;
     if (known(v, a) && a !== undefined && a !== null) {

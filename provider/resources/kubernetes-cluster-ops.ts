@@ -227,6 +227,9 @@ export function outputsOf(c: KubernetesCluster, semver: string, kubeconfig: stri
         account: c.account ?? c.project ?? "",
         domain: c.domain ?? "",
         clusterType: c.clustertype,
+        csiEnabled: c.csienabled === true,
+        // CKS deploys the driver's release manifest, which holds no StorageClass: there is none to name.
+        storageClassName: "",
         created: c.created ?? "",
         nodes: nodesOf(c),
     };

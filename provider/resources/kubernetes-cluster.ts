@@ -138,6 +138,7 @@ export const kubernetesCluster: ResourceDefinition<KubernetesClusterInputs, Kube
         etcdOffering: "createKubernetesCluster nodeofferings; update: scaleKubernetesCluster (stop → scale → start)",
         etcdNodes: "createKubernetesCluster etcdnodes",
         nodeRootDiskSize: "createKubernetesCluster noderootdisksize",
+        enableCsi: "createKubernetesCluster enablecsi",
         network: "createKubernetesCluster networkid (found by name or id; unset: Mold makes one)",
         controlNodes: "createKubernetesCluster controlnodes",
         externalLoadBalancerIpAddress: "createKubernetesCluster externalloadbalanceripaddress",
@@ -189,6 +190,7 @@ export const kubernetesCluster: ResourceDefinition<KubernetesClusterInputs, Kube
             keypair: inputs.keyPair,
             externalloadbalanceripaddress: inputs.externalLoadBalancerIpAddress,
             noderootdisksize: inputs.nodeRootDiskSize,
+            enablecsi: inputs.enableCsi || undefined,
             clustertype: "CloudManaged",
             dockerregistryurl: reg?.url,
             dockerregistryusername: reg?.username,
@@ -238,6 +240,7 @@ export const kubernetesCluster: ResourceDefinition<KubernetesClusterInputs, Kube
         const inputs: Cleared<KubernetesClusterInputs> = {};
         if (semver && semverOf(olds.kubernetesVersion) !== semver && olds.kubernetesVersion !== c.kubernetesversionid) inputs.kubernetesVersion = semver;
         if (c.state === "Running" || c.state === "Stopped") inputs.desiredState = c.state.toLowerCase() as "running" | "stopped";
+        if (!!c.csienabled !== !!olds.enableCsi) inputs.enableCsi = !!c.csienabled;
         const offering = olds.serviceOffering;
         if (offering !== undefined && c.serviceofferingid && ![c.serviceofferingid, c.serviceofferingname].includes(offering))
             inputs.serviceOffering = c.serviceofferingname ?? c.serviceofferingid;

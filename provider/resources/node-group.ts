@@ -20,6 +20,7 @@ import { nodesDueForRepair } from "../kubeadm/repair";
 import { checkRepair, repairSpec } from "../kubeadm/repair-plan";
 import { affinityInMold, affinityOutputs, checkAffinity, checkRollRoom, dropOwnGroup, prepareAffinity } from "../kubeadm/placement-affinity";
 import { checkRegistry } from "../kubeadm/registry";
+import { checkCsi, csiInMold, installCsi } from "../kubeadm/csi";
 import { publicKeyTypeAndBlob } from "../ssh/host-keys";
 import { checkCidrs, checkCount, checkLabels, checkTaints, checkVersion, CNIS, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, ROLES } from "../kubeadm/spec";
 import { partialFailure } from "../runtime/errors";
@@ -52,7 +53,7 @@ const IDENTITY = [
 ] as const;
 
 /** Inputs an update applies to every node in place; the nodes themselves do not record them. */
-const IN_PLACE_ACROSS_NODES: (keyof NodeGroupInputs)[] = ["labels", "taints", "sshAccess", "sshCidrs", "moldClusterId", "registry"];
+const IN_PLACE_ACROSS_NODES: (keyof NodeGroupInputs)[] = ["labels", "taints", "sshAccess", "sshCidrs", "moldClusterId", "registry", "csi"];
 
 const HOST_LABEL = /^[a-z]([a-z0-9-]{0,40}[a-z0-9])?$/;
 
@@ -70,6 +71,8 @@ function outputsOf(
         kubeconfig: state.kubeconfig,
         certificatesExpireAt: state.certificatesExpireAt ?? "",
         certificatesCheckedAt: state.certificatesCheckedAt ?? "",
+        storageClassName: state.csi?.storageClassName ?? "",
+        csiDiskOfferingId: state.csi?.diskOfferingId ?? "",
         endpoint: inputs.role === "control-plane" && inputs.controlPlaneEndpoint ? `https://${inputs.controlPlaneEndpoint}` : "",
         // Set by read for nodes whose VM is gone; the next update drains them (converge's dropVanished).
         vanishedNodes: [],
@@ -103,6 +106,7 @@ function stateOf(olds: Partial<NodeGroupOutputs>): GroupState {
         etcdSnapshots: Array.isArray(olds.etcdSnapshotFiles) ? olds.etcdSnapshotFiles : [],
         certificatesExpireAt: olds.certificatesExpireAt || undefined,
         certificatesCheckedAt: olds.certificatesCheckedAt || undefined,
+        csi: olds.storageClassName ? { storageClassName: olds.storageClassName, diskOfferingId: olds.csiDiskOfferingId ?? "" } : undefined,
     };
 }
 
@@ -198,6 +202,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         affinityGroups: "deployVirtualMachine affinitygroupids of new nodes (found by name or id)",
         antiAffinity: "createAffinityGroup 'host anti-affinity' for the group; deployVirtualMachine affinitygroupids; off: deleteAffinityGroup",
         registry: "the containerd step's mirror (hosts.toml) and kubeadm init's imageRepository",
+        csi: "the csi-install step (driver, Secret, StorageClass), run on a control-plane node after every create and update",
     },
 
     check(news, olds = {}) {
@@ -267,6 +272,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         checkRenewCertificatesBefore(v, inputs.renewCertificatesBefore, inputs.role);
         checkAffinity(v, inputs, olds);
         checkRegistry(v, inputs.registry);
+        checkCsi(v, inputs.csi, inputs.role);
         if (olds.role !== undefined) {
             if (v.known(inputs.keyPair) && olds.keyPair !== undefined && olds.keyPair !== inputs.keyPair) {
                 v.fail(
@@ -292,6 +298,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
     checkInMold: async (ctx, inputs) => [
         ...(await namesInMold(ctx, "NodeGroup", inputs, { zone: "zone", template: "template", serviceOffering: ["serviceOffering"], networks: ["network"] })),
         ...(await affinityInMold(ctx, inputs)),
+        ...(await csiInMold(ctx.client(), "NodeGroup", inputs)),
     ],
 
     async create(ctx, inputs) {
@@ -300,7 +307,10 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         Object.assign(placement, await prepareAffinity(ctx, id, inputs, {}));
         const g = groupContext(ctx, id, inputs, { nodes: [], initialised: false, kubeconfig: "" }, placement);
         // Failed before any VM existed: nothing is recorded, so the group's own affinity group must not stay.
-        const outs = await recorded(g, {}, () => converge(g, undefined)).catch(async (e) => {
+        const outs = await recorded(g, {}, async () => {
+            await converge(g, undefined);
+            g.state.csi = await installCsi(g);
+        }).catch(async (e) => {
             if (!g.state.nodes.length) await dropOwnGroup(ctx, placement.antiAffinityGroupId).catch((d) => ctx.log(`antiAffinity: ${(d as Error).message}`));
             throw e;
         });
@@ -358,6 +368,9 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
                     g.state.nodes.filter((n) => settled.has(n.vmId)),
                     news.registry ?? undefined,
                 );
+            // Every update re-asserts the CSI install (the step changes nothing that is in place); csi turned
+            // off leaves what was installed, as volumes may still use it.
+            g.state.csi = await installCsi(g);
         });
     },
 

@@ -1,6 +1,6 @@
 // Pure rules of a Volume's inputs: the snapshot schedule per interval, sizes and IOPS against the disk offering.
 // Written from CloudStack's documented formats, independently of the simulator's copy of the same rules.
-import type { DiskOffering } from "../client/volume";
+import type { DiskOffering } from "../client/disk-offerings";
 
 export const INTERVALS = ["hourly", "daily", "weekly", "monthly"] as const;
 export type Interval = (typeof INTERVALS)[number];

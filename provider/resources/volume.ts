@@ -14,7 +14,6 @@ import {
     deleteSnapshotPolicies,
     deleteVolume,
     detachVolume,
-    findDiskOffering,
     GB,
     getVolume,
     IntervalType,
@@ -37,6 +36,7 @@ import { listAsyncJobs } from "../client/asyncjobs";
 import { MoldOutcomeUnknownError } from "../client/errors";
 import { convergeTags, current, deleteOwned, ObjectKind, ownedForChange } from "../runtime/steps";
 import { INTERVALS, Interval, offeringProblems, scheduleProblem, shrinkProblem } from "./volume-rules";
+import { findDiskOffering } from "../client/disk-offerings";
 
 // Sends after a lost answer, each preceded by a read (as in reconcile.ts).
 const ATTEMPTS = 6;

@@ -551,7 +551,7 @@ export abstract class AffinityGroupBase extends pulumi.dynamic.Resource {
     }
 }
 
-/** A Mold-managed (CloudManaged) Kubernetes cluster. In place: size, offerings and autoscaling (scale), kubernetesVersion (upgrade, one step at a time), desiredState (start/stop), removeNodes. Replaces: name, description, zone, network, controlNodes, etcdNodes, externalLoadBalancerIpAddress, keyPair, nodeRootDiskSize, privateRegistry. Delete removes what Mold made for it (auto network, rules). */
+/** A Mold-managed (CloudManaged) Kubernetes cluster. In place: size, offerings and autoscaling (scale), kubernetesVersion (upgrade, one step at a time), desiredState (start/stop), removeNodes. Replaces: name, description, zone, network, controlNodes, etcdNodes, externalLoadBalancerIpAddress, keyPair, nodeRootDiskSize, enableCsi, privateRegistry. Delete removes what Mold made for it (auto network, rules). */
 export abstract class KubernetesClusterBase extends pulumi.dynamic.Resource {
     /**
      * Cluster name: 1-40 letters, digits and hyphens, starting with a letter (Mold names nodes and the auto network after it). Replaces the cluster.
@@ -577,6 +577,10 @@ export abstract class KubernetesClusterBase extends pulumi.dynamic.Resource {
     declare public readonly etcdNodes: pulumi.Output<number | undefined>;
     /** Node root disk in GB, at least 8. Replaces the cluster. */
     declare public readonly nodeRootDiskSize: pulumi.Output<number | undefined>;
+    /**
+     * Whether Mold's CKS deploys the Apache CloudStack CSI driver into the cluster while creating it (createKubernetesCluster enablecsi, Mold/CloudStack 4.22+). Mold has no call to turn it on or off later, so a change replaces the cluster.
+     */
+    declare public readonly enableCsi: pulumi.Output<boolean | undefined>;
     /** Network name or id; default: Mold creates `<name>-network`, deleted with the cluster. Replaces the cluster. */
     declare public readonly network: pulumi.Output<string | undefined>;
     /** Control nodes as Mold has them. */
@@ -641,6 +645,12 @@ export abstract class KubernetesClusterBase extends pulumi.dynamic.Resource {
     declare public readonly domain: pulumi.Output<string>;
     /** CloudManaged. */
     declare public readonly clusterType: pulumi.Output<string>;
+    /** Mold's csienabled: the CSI driver was deployed by CKS. */
+    declare public readonly csiEnabled: pulumi.Output<boolean>;
+    /**
+     * The StorageClass that PVCs on Mold disks use. Empty: CKS deploys the driver but creates no StorageClass (the driver's release manifest holds none), so a cluster with enableCsi still needs one made with provisioner csi.cloudstack.apache.org and a disk offering id.
+     */
+    declare public readonly storageClassName: pulumi.Output<string>;
     /** When Mold created the cluster. */
     declare public readonly created: pulumi.Output<string>;
     /** Node VMs: id, name, role, state, private IP. */
@@ -661,6 +671,7 @@ export abstract class KubernetesClusterBase extends pulumi.dynamic.Resource {
                 etcdOffering: args.etcdOffering,
                 etcdNodes: args.etcdNodes,
                 nodeRootDiskSize: args.nodeRootDiskSize,
+                enableCsi: args.enableCsi,
                 network: args.network,
                 controlNodes: args.controlNodes,
                 externalLoadBalancerIpAddress: args.externalLoadBalancerIpAddress,
@@ -687,6 +698,8 @@ export abstract class KubernetesClusterBase extends pulumi.dynamic.Resource {
                 account: undefined,
                 domain: undefined,
                 clusterType: undefined,
+                csiEnabled: undefined,
+                storageClassName: undefined,
                 created: undefined,
                 nodes: undefined,
             },
@@ -791,6 +804,11 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
      * Secret.
      */
     declare public readonly registry: pulumi.Output<plain.KubeadmRegistry | undefined>;
+    /**
+     * Control-plane groups only: install the Apache CloudStack CSI driver and a StorageClass (the csi-install step). Secret (it may hold an API key). A change is applied in place by running the step again.
+     * Secret.
+     */
+    declare public readonly csi: pulumi.Output<plain.KubeadmCsi | undefined>;
     /** Ids of the affinity groups new node VMs are deployed into (the given ones and the group's own). */
     declare public readonly affinityGroupIds: pulumi.Output<string[] | undefined>;
     /** Id of the group's own host anti-affinity group, empty when none. */
@@ -820,6 +838,10 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
      * Control plane: the nodes' clock when certificatesExpireAt was read (RFC 3339); the renewal window is judged from the later of it and the provider's clock.
      */
     declare public readonly certificatesCheckedAt: pulumi.Output<string | undefined>;
+    /** The StorageClass the csi-install step made; empty without csi. */
+    declare public readonly storageClassName: pulumi.Output<string | undefined>;
+    /** The disk offering id the StorageClass uses; empty without csi. */
+    declare public readonly csiDiskOfferingId: pulumi.Output<string | undefined>;
     /** Control plane: https://<controlPlaneEndpoint>; empty for workers. */
     declare public readonly endpoint: pulumi.Output<string>;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -871,6 +893,7 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 affinityGroups: args.affinityGroups,
                 antiAffinity: args.antiAffinity,
                 registry: args.registry === undefined ? undefined : pulumi.secret(args.registry),
+                csi: args.csi === undefined ? undefined : pulumi.secret(args.csi),
                 importId: args.importId,
                 bastion: args.bastion,
                 repair: args.repair,
@@ -885,10 +908,12 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 kubeconfig: undefined,
                 certificatesExpireAt: undefined,
                 certificatesCheckedAt: undefined,
+                storageClassName: undefined,
+                csiDiskOfferingId: undefined,
                 endpoint: undefined,
                 unhealthyNodes: undefined,
             },
-            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "sshPrivateKey", "registry", "kubeconfig"] },
+            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "sshPrivateKey", "registry", "csi", "kubeconfig"] },
             "mold",
             "NodeGroup",
         );
@@ -1047,6 +1072,8 @@ export interface KubeadmClusterOutputs {
     readonly etcdSnapshotFiles: pulumi.Output<plain.EtcdSnapshot[]>;
     /** The earliest expiry of the control-plane nodes' kubeadm certificates (RFC 3339). */
     readonly certificatesExpireAt: pulumi.Output<string | undefined>;
+    /** The CSI StorageClass; empty without csi. */
+    readonly storageClassName: pulumi.Output<string | undefined>;
 }
 
 /** The outputs of the ServiceLoadBalancer component (its class implements this). */

@@ -266,6 +266,28 @@ export interface ServicePort {
     protocol?: pulumi.Input<string>;
 }
 
+/**
+ * The Apache CloudStack CSI driver (pinned release) installed on a self-managed cluster, with its Mold API credentials in the Secret kube-system/cloudstack-secret and a StorageClass for PersistentVolumeClaims on Mold disks.
+ */
+export interface KubeadmCsi {
+    /**
+     * Install the driver (default true when csi is given). Turning it off later leaves what was installed (PVCs may still use it).
+     */
+    enabled?: pulumi.Input<boolean>;
+    /** Disk offering (name or id) the StorageClass provisions volumes from; it must have a custom size. Resolved at preview. */
+    diskOffering: pulumi.Input<string>;
+    /** Name of the StorageClass (default `mold-disk`). */
+    storageClassName?: pulumi.Input<string>;
+    /** Mark the StorageClass as the cluster's default (storageclass.kubernetes.io/is-default-class). */
+    default?: pulumi.Input<boolean>;
+    /**
+     * A dedicated Mold API key for the driver (with secretKey); default: the provider's own. Stored only in the cluster's Secret.
+     */
+    apiKey?: pulumi.Input<string>;
+    /** The dedicated key's secret key (with apiKey). */
+    secretKey?: pulumi.Input<string>;
+}
+
 /** The arguments of Network: An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
 export interface NetworkArgs {
     /** Network name (1–255 characters). */
@@ -492,7 +514,7 @@ export interface AffinityGroupArgs {
     importId?: pulumi.Input<string>;
 }
 
-/** The arguments of KubernetesCluster: A Mold-managed (CloudManaged) Kubernetes cluster. In place: size, offerings and autoscaling (scale), kubernetesVersion (upgrade, one step at a time), desiredState (start/stop), removeNodes. Replaces: name, description, zone, network, controlNodes, etcdNodes, externalLoadBalancerIpAddress, keyPair, nodeRootDiskSize, privateRegistry. Delete removes what Mold made for it (auto network, rules). */
+/** The arguments of KubernetesCluster: A Mold-managed (CloudManaged) Kubernetes cluster. In place: size, offerings and autoscaling (scale), kubernetesVersion (upgrade, one step at a time), desiredState (start/stop), removeNodes. Replaces: name, description, zone, network, controlNodes, etcdNodes, externalLoadBalancerIpAddress, keyPair, nodeRootDiskSize, enableCsi, privateRegistry. Delete removes what Mold made for it (auto network, rules). */
 export interface KubernetesClusterArgs {
     /**
      * Cluster name: 1-40 letters, digits and hyphens, starting with a letter (Mold names nodes and the auto network after it). Replaces the cluster.
@@ -520,6 +542,10 @@ export interface KubernetesClusterArgs {
     etcdNodes?: pulumi.Input<number>;
     /** Node root disk in GB, at least 8. Replaces the cluster. */
     nodeRootDiskSize?: pulumi.Input<number>;
+    /**
+     * Whether Mold's CKS deploys the Apache CloudStack CSI driver into the cluster while creating it (createKubernetesCluster enablecsi, Mold/CloudStack 4.22+). Mold has no call to turn it on or off later, so a change replaces the cluster.
+     */
+    enableCsi?: pulumi.Input<boolean>;
     /** Network name or id; default: Mold creates `<name>-network`, deleted with the cluster. Replaces the cluster. */
     network?: pulumi.Input<string>;
     /** Control nodes (default 1); HA above 1, odd numbers only (etcd quorum). Replaces the cluster. */
@@ -646,6 +672,10 @@ export interface NodeGroupArgs {
      * Private registry mirror for images (containerd's hosts.toml with auth and CA; kubeadm's imageRepository). Secret. A change is written to every node's containerd configuration in place; the cluster's imageRepository is set once, at kubeadm init.
      */
     registry?: pulumi.Input<KubeadmRegistry>;
+    /**
+     * Control-plane groups only: install the Apache CloudStack CSI driver and a StorageClass (the csi-install step). Secret (it may hold an API key). A change is applied in place by running the step again.
+     */
+    csi?: pulumi.Input<KubeadmCsi>;
     /** Not supported: a node group cannot be adopted (refused at check). */
     importId?: pulumi.Input<string>;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -728,6 +758,10 @@ export interface KubeadmClusterArgs {
      * Private registry mirror for every node group: containerd pulls through it and kubeadm uses it as imageRepository (clusters without internet access). Secret.
      */
     registry?: pulumi.Input<KubeadmRegistry>;
+    /**
+     * PersistentVolumeClaims on Mold disks: the Apache CloudStack CSI driver and a StorageClass, installed by the control-plane group. Secret.
+     */
+    csi?: pulumi.Input<KubeadmCsi>;
     /** A jump host of your own: every node is reached through it and the cluster exposes no SSH port. */
     bastion?: NodeGroupBastion;
 }

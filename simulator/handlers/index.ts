@@ -4,6 +4,7 @@ import * as address from "./address";
 import * as affinity from "./affinity";
 import * as asyncjobs from "./asyncjobs";
 import * as catalog from "./catalog";
+import * as diskOfferings from "./disk-offerings";
 import * as events from "./events";
 import * as firewall from "./firewall";
 import * as host from "./host";
@@ -22,6 +23,7 @@ export const HANDLER_MODULES: HandlerModule[] = [
     events,
     tags,
     catalog,
+    diskOfferings,
     affinity,
     host,
     network,

@@ -1,4 +1,4 @@
-// Data volumes, disk offerings and snapshot policies. Mirrors provider/client/volume.ts.
+// Data volumes and snapshot policies (disk offerings: disk-offerings.ts). Mirrors provider/client/volume.ts.
 // Rules follow CloudStack's VolumeApiServiceImpl and SnapshotManagerImpl as the public API docs describe them.
 // The reference docs (mold-api-*.md) do not cover volumes: texts marked "reconstructed" are modelled on
 // CloudStack's wording as we know it, not copied from a recorded answer.
@@ -23,22 +23,6 @@ const MAX_SNAPS = 8;
 const INTERVALS = ["HOURLY", "DAILY", "WEEKLY", "MONTHLY"] as const;
 
 const userCmd = (pkg: string, short: string) => `org.apache.cloudstack.api.command.user.${pkg}.${short}Cmd`;
-
-/** The three disk offerings every simulated cloud has: fixed size, custom size, custom size and IOPS. */
-export function seedDiskOfferings(ctx: BaseContext, created: string): void {
-    const rows = table(ctx.state, T.diskOfferings);
-    if (Object.keys(rows).length) return;
-    const base = { created, storagetype: "shared", provisioningtype: "thin", cacheMode: "none", displayoffering: true, encrypt: false };
-    const seeds = [
-        { name: "Small", displaytext: "Small Disk, 5 GB", disksize: 5, iscustomized: false, iscustomizediops: false },
-        { name: "Custom", displaytext: "Custom Disk", disksize: 0, iscustomized: true, iscustomizediops: false },
-        { name: "Custom IOPS", displaytext: "Custom Disk, custom IOPS", disksize: 0, iscustomized: true, iscustomizediops: true },
-    ];
-    for (const s of seeds) {
-        const id = ctx.uuid();
-        rows[id] = { id, ...s, ...base };
-    }
-}
 
 // ---------------------------------------------------------------- records
 
@@ -105,23 +89,6 @@ function liveVolume(ctx: CommandContext, name = "id", required = true): any {
     }
     return vol;
 }
-
-// ---------------------------------------------------------------- disk offerings
-
-const listDiskOfferings: CommandSpec = {
-    name: "listDiskOfferings",
-    handle(ctx) {
-        const rows = table(ctx.state, T.diskOfferings);
-        const one = ctx.params.entity("id", rows);
-        ctx.params.entity("zoneid", table(ctx.state, T.zones));
-        const name = ctx.params.str("name");
-        const keyword = ctx.params.str("keyword");
-        const items = (Object.values(rows) as any[])
-            .filter((o) => (!one || o.id === one.id) && (!name || o.name === name) && matchesKeyword(keyword, o.name, o.displaytext))
-            .map((o) => render(o));
-        return { list: "diskoffering", items };
-    },
-};
 
 // ---------------------------------------------------------------- volumes
 
@@ -433,7 +400,7 @@ const updateSnapshotPolicy: CommandSpec = {
 };
 
 export const commands: CommandSpec[] = [
-    ...[listDiskOfferings, createVolume, attachVolume, detachVolume, resizeVolume, deleteVolume, listVolumes],
+    ...[createVolume, attachVolume, detachVolume, resizeVolume, deleteVolume, listVolumes],
     ...[createSnapshotPolicy, updateSnapshotPolicy, listSnapshotPolicies, deleteSnapshotPolicies],
 ];
 

@@ -28,6 +28,7 @@ import { routesTo, splitEndpoint, vmAddresses } from "../records/routing";
 import { API_SERVER_RESTARTS } from "./restarts";
 import { UPGRADE_STEPS, withKubeletSkew } from "./upgrade";
 import { certsCheck, certsRenew } from "./certs";
+import { csiInstall } from "./csi";
 import { rotateHostKey } from "../ssh/host-key-step";
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
@@ -373,6 +374,7 @@ export const CLUSTER_STEPS: Record<string, StepHandler> = {
     "rotate-host-key": rotateHostKey,
     "certs-check": certsCheck,
     "certs-renew": certsRenew,
+    "csi-install": csiInstall,
 };
 
 /** Everything an emulated node runs: its own steps (ssh/node-state.ts) and the kubeadm ones, with wait-ready. */

@@ -10,10 +10,8 @@ import {
     deleteSnapshotPolicies,
     deleteVolume,
     detachVolume,
-    findDiskOffering,
     GB,
     getVolume,
-    listDiskOfferings,
     listSnapshotPolicies,
     listVolumes,
     resizeVolume,
@@ -23,6 +21,7 @@ import {
 import { SEED_NETWORK_OFFERING, SEED_TEMPLATE_NAME, SEED_ZONE_NAME } from "../../simulator/seed";
 import { SimAndClient, withSimulator } from "../helpers/sim";
 import { MoldJobError } from "../../provider/client";
+import { findDiskOffering, listDiskOfferings } from "../../provider/client/disk-offerings";
 
 interface World extends SimAndClient {
     zoneid: string;
@@ -59,7 +58,7 @@ test("disk offerings: a fixed-size one, a custom-size one and one with custom IO
     try {
         const rows = await listDiskOfferings(w.client);
         const by = Object.fromEntries(rows.map((o) => [o.name, o]));
-        t.deepEqual(Object.keys(by).sort(), ["Custom", "Custom IOPS", "Small"]);
+        t.deepEqual(Object.keys(by).sort(), ["Custom", "Custom IOPS", "Medium", "Small"]);
         t.is(by.Small.disksize, 5);
         t.false(by.Small.iscustomized);
         t.true(by.Custom.iscustomized);
