@@ -49,7 +49,7 @@ test("csiInMold: reads only; refuses an unknown or fixed-size offering and a tem
     );
     t.regex(fixed[0].reason, /^mold:NodeGroup: csi\.diskOffering 'Small' has a fixed size/);
     const unknown = await csiInMold(client, "NodeGroup", { ...base, csi: { diskOffering: "nope" } });
-    t.regex(unknown[0].reason, /no disk offering named or with id 'nope'; available: Custom, Small, Medium/);
+    t.regex(unknown[0].reason, /no disk offering named or with id 'nope'; available: Small, Medium, Custom, Custom IOPS/);
 
     // A template registered for another hypervisor: its guests see Mold disks on another bus, no virtio_blk.
     const templates = sim.simulator.state.tables.templates as Record<string, any>;
