@@ -30,7 +30,7 @@ main() {
     fi
     logged kubeadm certs renew all
     restart_static_pods
-    wait_api
+    wait_api_answers /healthz 300 "after the renewal"
     echo "pulumi-mold: renewed=done"
     print_expiry
 }
@@ -59,17 +59,6 @@ wait_gone() {
             exit 1
         fi
         sleep 2
-    done
-}
-
-wait_api() {
-    local deadline=$((SECONDS + 300))
-    until kubectl_admin get --raw=/healthz >/dev/null 2>&1; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            echo "error: the API server did not answer /healthz within 300s after the renewal" >&2
-            exit 1
-        fi
-        sleep 3
     done
 }
 

@@ -22,7 +22,7 @@ main() {
         exit 1
     fi
     WORK="$(mktemp -d)"
-    wait_for_api
+    wait_api_answers /readyz 180 "before the CNI is applied"
 
     case "$PM_CNI" in
         flannel) apply_flannel ;;
@@ -33,18 +33,6 @@ main() {
             ;;
     esac
     echo "pulumi-mold: cni=$PM_CNI"
-}
-
-wait_for_api() {
-    local deadline=$((SECONDS + 180))
-    until kubectl_admin get --raw=/readyz >/dev/null 2>&1; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            echo "error: the API server did not become ready within 3 minutes" >&2
-            kubectl_admin get --raw=/readyz >&2 || true
-            exit 1
-        fi
-        sleep 3
-    done
 }
 
 download() {

@@ -39,7 +39,7 @@ main() {
     fi
     WORK="$(mktemp -d)"
     chmod 700 "$WORK"
-    wait_for_api
+    wait_api_answers /readyz 180 "before the CSI driver is applied"
 
     # Each part runs as a plain command (errexit stays on inside it) and sets CHANGED when it changed something.
     install_driver
@@ -49,17 +49,6 @@ main() {
     echo "pulumi-mold: driver-version=$PM_CSI_VERSION"
     echo "pulumi-mold: storage-class=$PM_STORAGE_CLASS"
     if [ "$CHANGED" = 1 ]; then echo "pulumi-mold: csi=done"; else echo "pulumi-mold: csi=already"; fi
-}
-
-wait_for_api() {
-    local deadline=$((SECONDS + 180))
-    until kubectl_admin get --raw=/readyz >/dev/null 2>&1; do
-        if [ "$SECONDS" -ge "$deadline" ]; then
-            echo "error: the API server did not become ready within 3 minutes" >&2
-            exit 1
-        fi
-        sleep 3
-    done
 }
 
 install_driver() {

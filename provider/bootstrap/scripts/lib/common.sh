@@ -31,6 +31,21 @@ kubectl_admin() {
     kubectl --kubeconfig "${ADMIN_CONF:?}" "$@" </dev/null
 }
 
+# Waits until the API server answers `path` (e.g. /healthz) with admin.conf, at most `seconds`; then fails
+# naming what it waited for and showing the last answer.
+wait_api_answers() {
+    local path=$1 seconds=$2 after=$3
+    local deadline=$((SECONDS + seconds))
+    until kubectl_admin get --raw="$path" >/dev/null 2>&1; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            echo "error: the API server did not answer $path within ${seconds}s $after" >&2
+            kubectl_admin get --raw="$path" >&2 || true
+            exit 1
+        fi
+        sleep 3
+    done
+}
+
 # One run of a step at a time on a node: a rerun after a dropped connection waits for the first run (which
 # goes on on the node) instead of racing it for dpkg's lock or kubeadm's files.
 step_lock() {
