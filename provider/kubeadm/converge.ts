@@ -266,7 +266,9 @@ export async function converge(g: GroupContext, oldInputs: GroupInputs | undefin
             removing.map((n) => n.name),
         );
     }
+    g.leaving = removing.map((n) => n.name);
     for (const node of removing) await removeNode(g, node);
+    g.leaving = undefined;
     // A kubernetesVersion change: the Ready nodes not at it are upgraded in place (upgrade.ts).
     await upgradeInPlace(g);
     // Nodes a previous run left unfinished resume: every step is idempotent.

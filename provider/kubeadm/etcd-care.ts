@@ -86,7 +86,8 @@ export async function etcdSnapshot(g: GroupContext, reason: string, leaving: rea
  * not remove it): the replacement's join would otherwise find an unhealthy cluster. True when it was a member.
  */
 export async function removeEtcdMember(g: GroupContext, name: string): Promise<boolean> {
-    const others = etcdAdmins(g).filter((n) => n.name !== name);
+    // Through a node that stays: during a scale-down the other leaving nodes come last.
+    const others = etcdAdmins(g, g.leaving ?? []).filter((n) => n.name !== name);
     if (!others.length) throw new Error(`${name}: no other control-plane node to remove its etcd member through`);
     const removed = await g.fleet.withAdmin(others, async (admin) => {
         const { results } = await g.fleet.runner(admin, ADMIN_CONNECT).run("etcd-member-remove", { PM_MEMBER: name });

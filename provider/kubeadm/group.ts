@@ -51,4 +51,6 @@ export interface GroupContext {
     placement: Placement;
     fleet: Fleet;
     state: GroupState;
+    /** During a scale-down: the nodes about to leave (admin steps prefer the others). */
+    leaving?: readonly string[];
 }
