@@ -21,7 +21,12 @@ test("a NodePort Service's ports become the rule's; a nodePort change follows in
     await w.run("up");
     t.is(Number(rule().publicport), 80);
     t.is(Number(rule().privateport), 30080);
-    t.deepEqual(rule()._members.map((m: any) => m.vmid).sort(), workers());
+    t.deepEqual(
+        rule()
+            ._members.map((m: any) => m.vmid)
+            .sort(),
+        workers(),
+    );
     const urls = w.output("urls");
     t.regex(urls["80"], /^tcp:\/\/127\.\d+\.\d+\.\d+:80$/);
     const ip = inv().publicIps.find((p: any) => p.id === rule().publicipid);
