@@ -5,6 +5,7 @@ import { T } from "./model";
 import { table } from "./state";
 import type { BaseContext } from "./types";
 import { seedDiskOfferings } from "./handlers/disk-offerings";
+import { seedVpcOfferings } from "./handlers/vpc";
 
 export const SEED_ZONE_NAME = "zone1";
 export const SEED_TEMPLATE_NAME = "ubuntu-22.04";
@@ -210,6 +211,8 @@ export function seedCatalog(ctx: BaseContext): void {
             hasannotations: false,
         };
     }
+
+    seedVpcOfferings(ctx, created, routerOfferingId);
 
     const versions = table(ctx.state, T.kubernetesVersions);
     for (const semver of SEED_KUBERNETES_VERSIONS) {
