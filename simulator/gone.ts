@@ -29,6 +29,8 @@ export const GONE_ROWS: Record<string, { keepsRow: boolean; why: string }> = {
     [T.volumes]: { keepsRow: true, why: "volumes.removed is set when a volume is expunged; the row stays" },
     [T.snapshotPolicies]: { keepsRow: false, why: "snapshot_policy rows are deleted" },
     [T.affinityGroups]: { keepsRow: false, why: "affinity_group rows are deleted" },
+    [T.networkAclLists]: { keepsRow: false, why: "network_acl rows are deleted (NetworkACLManagerImpl.deleteNetworkACL)" },
+    [T.networkAcls]: { keepsRow: false, why: "network_acl_item rows are deleted after revoke" },
 };
 
 interface RemovedRow {

@@ -25,6 +25,9 @@ export const T = {
     loadBalancerRules: "loadBalancerRules",
     lbStickinessPolicies: "lbStickinessPolicies",
     lbHealthCheckPolicies: "lbHealthCheckPolicies",
+    /** Network ACL lists (the two defaults seeded) and their items (handlers/network-acl.ts). */
+    networkAclLists: "networkAclLists",
+    networkAcls: "networkAcls",
     vms: "vms",
     /** Data volumes, their disk offerings and snapshot policies (handlers/volume.ts). */
     volumes: "volumes",

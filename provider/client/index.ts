@@ -19,3 +19,4 @@ export * from "./firewall";
 export * from "./portforward";
 export * from "./loadbalancer";
 export * from "./disk-offerings";
+export * from "./network-acl";

@@ -12,6 +12,7 @@ import * as ipForwarding from "./ip-forwarding";
 import * as kubernetes from "./kubernetes";
 import * as loadbalancer from "./loadbalancer";
 import * as network from "./network";
+import * as networkAcl from "./network-acl";
 import * as portforward from "./portforward";
 import * as sshkeys from "./sshkeys";
 import * as tags from "./tags";
@@ -34,6 +35,7 @@ export const HANDLER_MODULES: HandlerModule[] = [
     firewall,
     portforward,
     loadbalancer,
+    networkAcl,
     vm,
     volume,
     sshkeys,

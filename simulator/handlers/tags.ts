@@ -22,7 +22,7 @@ const TAGGABLE: Record<string, string | undefined> = {
     Project: undefined,
     Account: undefined,
     Vpc: T.vpcs,
-    NetworkACL: undefined,
+    NetworkACL: T.networkAcls,
     StaticRoute: undefined,
     VMSnapshot: undefined,
     RemoteAccessVpn: undefined,
