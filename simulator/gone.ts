@@ -16,6 +16,7 @@ export type { GoneAnswer } from "./types";
 /** One entry per table of deletable objects: does Mold keep the row of a deleted object, and why. */
 export const GONE_ROWS: Record<string, { keepsRow: boolean; why: string }> = {
     [T.networks]: { keepsRow: true, why: "networks.removed is set when the network is destroyed; the row stays" },
+    [T.vpcs]: { keepsRow: true, why: "vpc.removed is set when the VPC is deleted; the row stays" },
     [T.vms]: { keepsRow: true, why: "vm_instance.removed is set when the VM is expunged; the row stays" },
     [T.publicIps]: { keepsRow: true, why: "user_ip_address rows are never deleted: a released address goes back to Free (the table keeps it)" },
     [T.kubernetesClusters]: { keepsRow: true, why: "kubernetes_cluster rows are soft-deleted (mold-api-kubernetes.md §5, delete)" },

@@ -15,6 +15,9 @@ export const T = {
     hosts: "hosts",
     kubernetesVersions: "kubernetesVersions",
     networks: "networks",
+    /** VPCs (handlers/vpc.ts) and the VPC offerings of the seed. */
+    vpcs: "vpcs",
+    vpcOfferings: "vpcOfferings",
     publicIps: "publicIps",
     /** Ingress and egress firewall rules (FirewallResponse). */
     firewallRules: "firewallRules",

@@ -5,6 +5,7 @@ import { T } from "./model";
 import { table } from "./state";
 import type { BaseContext } from "./types";
 import { seedDiskOfferings } from "./handlers/disk-offerings";
+import { seedVpcOfferings } from "./handlers/vpc";
 import { seedDefaultAclLists } from "./handlers/network-acl";
 
 export const SEED_ZONE_NAME = "zone1";
@@ -213,6 +214,8 @@ export function seedCatalog(ctx: BaseContext): void {
             hasannotations: false,
         };
     }
+
+    seedVpcOfferings(ctx, created, routerOfferingId);
 
     const versions = table(ctx.state, T.kubernetesVersions);
     for (const semver of SEED_KUBERNETES_VERSIONS) {

@@ -13,6 +13,7 @@ export * from "./tags";
 export * from "./events";
 export * from "./asyncjobs";
 export * from "./network";
+export * from "./vpc";
 export * from "./address";
 export * from "./firewall";
 export * from "./portforward";

@@ -18,6 +18,7 @@ import * as sshkeys from "./sshkeys";
 import * as tags from "./tags";
 import * as vm from "./vm";
 import * as volume from "./volume";
+import * as vpc from "./vpc";
 
 export const HANDLER_MODULES: HandlerModule[] = [
     asyncjobs,
@@ -27,6 +28,7 @@ export const HANDLER_MODULES: HandlerModule[] = [
     diskOfferings,
     affinity,
     host,
+    vpc,
     network,
     address,
     ipForwarding,
