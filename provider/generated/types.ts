@@ -678,8 +678,6 @@ export type NetworkAclRuleOutputs = {
     reason?: string;
     /** Mold id of the rule. */
     ruleId: string;
-    /** Name of the list. */
-    aclName: string;
     /** Add, Active or Deleting. */
     state: string;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */

@@ -22,7 +22,8 @@ const KIND = "NetworkAclRule";
 const kind: ObjectKind<NetworkAcl> = { what: "network ACL rule", tagType: "NetworkACL", get: getNetworkAcl };
 
 function outputsOf(r: NetworkAcl) {
-    return { ruleId: r.id, aclName: r.aclname ?? "", state: r.state };
+    // Not the list's name: it belongs to the list, and renaming the list would make every rule drift.
+    return { ruleId: r.id, state: r.state };
 }
 
 /** Whether a listed item is exactly the rule these inputs describe (canonical forms compared). */

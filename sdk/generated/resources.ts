@@ -379,8 +379,6 @@ export abstract class NetworkAclRuleBase extends pulumi.dynamic.Resource {
     declare public readonly reason: pulumi.Output<string | undefined>;
     /** Mold id of the rule. */
     declare public readonly ruleId: pulumi.Output<string>;
-    /** Name of the list. */
-    declare public readonly aclName: pulumi.Output<string>;
     /** Add, Active or Deleting. */
     declare public readonly state: pulumi.Output<string>;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
@@ -407,7 +405,6 @@ export abstract class NetworkAclRuleBase extends pulumi.dynamic.Resource {
                 tags: args.tags,
                 importId: args.importId,
                 ruleId: undefined,
-                aclName: undefined,
                 state: undefined,
             },
             opts,

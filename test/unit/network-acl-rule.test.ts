@@ -15,7 +15,7 @@ test.before(async () => {
 const RULE = { aclList: "acl-1", number: 10, protocol: "tcp", startPort: 443, cidrList: ["10.0.0.0/8", "192.168.1.0/24"] };
 
 test("equivalent spellings make no diff: CIDR host bits and order, defaults written out, protocol number 1, upper case", (t) => {
-    const olds = { ...RULE, ruleId: "r", aclName: "web", state: "Active" };
+    const olds = { ...RULE, ruleId: "r", state: "Active" };
     const same = [
         { ...RULE, cidrList: ["192.168.1.7/24", "10.1.2.3/8"] },
         { ...RULE, endPort: 443, action: "allow", trafficType: "ingress" },
