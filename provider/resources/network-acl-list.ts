@@ -16,7 +16,7 @@ import {
 } from "../client/network-acl";
 import { networkAclListSchema } from "../generated/schema";
 import type { NetworkAclListInputs, NetworkAclListOutputs } from "../generated/types";
-import type { ResourceDefinition } from "../runtime/hooks";
+import type { Reported, ResourceDefinition } from "../runtime/hooks";
 import { changeIdempotent, createOnce, deleteConfirmed } from "../runtime/reconcile";
 import { Validator } from "../runtime/validate";
 
@@ -28,9 +28,10 @@ export async function lookupAclList(client: MoldClient, id: string): Promise<Net
     return (await rowsUnlessGone(listNetworkAclLists(client, { id }))).find((l) => l.id === id);
 }
 
-function outputsOf(l: NetworkAclList): Omit<NetworkAclListOutputs, "importId"> {
+function outputsOf(l: NetworkAclList): Reported<NetworkAclListInputs, NetworkAclListOutputs> {
     // No description stays absent, so a program that gives none sees no change.
-    return { vpc: l.vpcid ?? "", name: l.name, ...(l.description ? { description: l.description } : {}), listId: l.id, isDefault: !l.vpcid };
+    // A default list belongs to no VPC: no vpc at all (so adopting one is refused by update, with the reason).
+    return { ...(l.vpcid ? { vpc: l.vpcid } : {}), name: l.name, ...(l.description ? { description: l.description } : {}), listId: l.id, isDefault: !l.vpcid };
 }
 
 function refuseDefault(l: NetworkAclList, action: string): void {
@@ -78,7 +79,7 @@ export const networkAclList: ResourceDefinition<NetworkAclListInputs, NetworkAcl
         if (!l) return undefined;
         return {
             outs: outputsOf(l),
-            inputs: { vpc: l.vpcid ?? "", name: l.name, ...(l.description ? { description: l.description } : {}) },
+            inputs: { ...(l.vpcid ? { vpc: l.vpcid } : {}), name: l.name, ...(l.description ? { description: l.description } : {}) },
         };
     },
 

@@ -148,7 +148,8 @@ const updateNetworkACLList: CommandSpec = {
         const p = ctx.params;
         const list = p.entity<any>("id", table(ctx.state, T.networkAclLists), true)!;
         const changes = { name: p.str("name"), description: p.str("description"), fordisplay: p.bool("fordisplay") };
-        return { jobid: queue(ctx, "UpdateNetworkACLListCmd", "updateNetworkACLList", list.vpcid ?? list.id, { aclId: list.id, changes }, list.id) };
+        // The recorded job names no instance (fixtures: NetworkACLService.json).
+        return { jobid: queue(ctx, "UpdateNetworkACLListCmd", "updateNetworkACLList", list.vpcid ?? list.id, { aclId: list.id, changes }) };
     },
 };
 
