@@ -18,4 +18,5 @@ export { ServiceLoadBalancer, ServiceLoadBalancerArgs, ServicePort } from "./ser
 export { SshKeyPair, SshKeyPairArgs } from "./ssh-key-pair";
 export { VirtualMachine, VirtualMachineArgs } from "./virtual-machine";
 export { Volume, VolumeArgs, VolumeSnapshotPolicy } from "./volume";
+export { Vpc, VpcArgs } from "./vpc";
 export { MoldClient, MoldClientOptions } from "../provider/client";

@@ -15,8 +15,10 @@ import { publicIpAddress } from "./public-ip-address";
 import { sshKeyPair } from "./ssh-key-pair";
 import { virtualMachine } from "./virtual-machine";
 import { volume } from "./volume";
+import { vpc } from "./vpc";
 
 export const RESOURCES: Record<string, ResourceDefinition> = {
+    [vpc.kind]: vpc,
     [network.kind]: network,
     [publicIpAddress.kind]: publicIpAddress,
     [virtualMachine.kind]: virtualMachine,
