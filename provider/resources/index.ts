@@ -7,14 +7,18 @@ import { firewallRule } from "./firewall-rule";
 import { kubernetesCluster } from "./kubernetes-cluster";
 import { loadBalancerRule } from "./load-balancer-rule";
 import { network } from "./network";
+import { networkAclList } from "./network-acl-list";
+import { networkAclRule } from "./network-acl-rule";
 import { nodeGroup } from "./node-group";
 import { portForwardingRule } from "./port-forwarding-rule";
 import { publicIpAddress } from "./public-ip-address";
 import { sshKeyPair } from "./ssh-key-pair";
 import { virtualMachine } from "./virtual-machine";
 import { volume } from "./volume";
+import { vpc } from "./vpc";
 
 export const RESOURCES: Record<string, ResourceDefinition> = {
+    [vpc.kind]: vpc,
     [network.kind]: network,
     [publicIpAddress.kind]: publicIpAddress,
     [virtualMachine.kind]: virtualMachine,
@@ -22,6 +26,8 @@ export const RESOURCES: Record<string, ResourceDefinition> = {
     [affinityGroup.kind]: affinityGroup,
     [firewallRule.kind]: firewallRule,
     [egressFirewallRule.kind]: egressFirewallRule,
+    [networkAclList.kind]: networkAclList,
+    [networkAclRule.kind]: networkAclRule,
     [portForwardingRule.kind]: portForwardingRule,
     [loadBalancerRule.kind]: loadBalancerRule,
     [kubernetesCluster.kind]: kubernetesCluster,
