@@ -5,6 +5,7 @@ export { ExternalKubernetesCluster, ExternalKubernetesClusterArgs } from "./exte
 export { FirewallRule, FirewallRuleArgs } from "./firewall-rule";
 export { KubeadmCluster, KubeadmClusterArgs, KubeadmClusterNode, KubeadmRegistry, NodeGroupSpec } from "./kubeadm-cluster";
 export { KubernetesCluster, KubernetesClusterArgs } from "./kubernetes-cluster";
+export { KubernetesVersion, KubernetesVersionArgs } from "./kubernetes-version";
 export { KubeconfigSource, kubernetesProvider, KubernetesProviderOptions } from "./kubernetes-provider";
 export { HealthCheckPolicy, LoadBalancerMember, LoadBalancerRule, LoadBalancerRuleArgs, StickinessPolicy } from "./load-balancer-rule";
 export { Network, NetworkArgs } from "./network";
@@ -14,6 +15,7 @@ export { Provider, ProviderArgs } from "./provider";
 export { PublicIpAddress, PublicIpAddressArgs } from "./public-ip-address";
 export { ServiceLoadBalancer, ServiceLoadBalancerArgs, ServicePort } from "./service-load-balancer";
 export { SshKeyPair, SshKeyPairArgs } from "./ssh-key-pair";
+export { StaticNat, StaticNatArgs } from "./static-nat";
 export { VirtualMachine, VirtualMachineArgs } from "./virtual-machine";
 export { Volume, VolumeArgs, VolumeSnapshotPolicy } from "./volume";
 export { MoldClient, MoldClientOptions } from "../provider/client";

@@ -1350,6 +1350,110 @@ export type VolumeOutputs = {
     snapshotPolicyId: string;
 };
 
+/** Inputs of KubernetesVersion: A Kubernetes version Mold's Kubernetes service offers (addKubernetesSupportedVersion): Mold registers the binaries ISO from its URL. An administrator's command: an account whose role lacks addKubernetesSupportedVersion is refused with an error naming that permission. Only enabled changes in place (updateKubernetesSupportedVersion); every other input replaces the version. Mold cannot tag versions: pulumi-mold deletes only a version it created (or adopted), by the id recorded then. */
+export type KubernetesVersionInputs = {
+    /** Kubernetes version, MAJOR.MINOR.PATCH (1.11.0 or newer). */
+    semanticVersion: string;
+    /** URL of the Kubernetes binaries ISO Mold registers for the version (http or https; Mold takes no ISO id here). */
+    url: string;
+    /** Version name; Mold's default is v<semanticVersion>, with -<zone name> when a zone is given. */
+    name?: string;
+    /** Zone (name or id) the version is for; none means every zone. */
+    zone?: string;
+    /** Minimum vCPUs of a node offering for this version (2 or more). */
+    minCpuNumber: number;
+    /** Minimum memory of a node offering for this version, in MB (2048 or more). */
+    minMemory: number;
+    /** Checksum of the ISO. */
+    checksum?: string;
+    /** Whether hosts download the ISO directly instead of from secondary storage (Mold's default false). */
+    directDownload?: boolean;
+    /** CPU architecture of the ISO: x86_64 (Mold's default) or aarch64. */
+    arch?: "x86_64" | "aarch64";
+    /** Whether clusters may use the version (default true); changes in place. */
+    enabled?: boolean;
+    /** Take over this existing Kubernetes version (by id) instead of adding one; inputs other than enabled must match it. */
+    importId?: string;
+};
+
+/** Outputs of KubernetesVersion (the inputs repeated, then what Mold reports). */
+export type KubernetesVersionOutputs = {
+    /** Kubernetes version. */
+    semanticVersion: string;
+    /** URL of the ISO as declared. */
+    url: string;
+    /** Version name as Mold has it. */
+    name: string;
+    /** Zone as declared. */
+    zone?: string;
+    /** Zone id, empty for a version of every zone. */
+    zoneId: string;
+    /** Minimum vCPUs. */
+    minCpuNumber: number;
+    /** Minimum memory in MB. */
+    minMemory: number;
+    /** Checksum as declared. */
+    checksum?: string;
+    /** Whether the ISO is downloaded directly. */
+    directDownload?: boolean;
+    /** CPU architecture as Mold has it. */
+    arch: string;
+    /** Whether the version is enabled. */
+    enabled: boolean;
+    /** Enabled or Disabled. */
+    state: string;
+    /** Id of the binaries ISO Mold registered. */
+    isoId: string;
+    /** Name of that ISO. */
+    isoName: string;
+    /** State of the ISO (Creating while it downloads, then Ready). */
+    isoState: string;
+    /** Whether clusters of this version may have several control nodes. */
+    supportsHa: boolean;
+    /** Whether clusters of this version may autoscale. */
+    supportsAutoscaling: boolean;
+    /** The id adopted, when importId was set. */
+    importId?: string;
+};
+
+/** Inputs of StaticNat: Static NAT from a public IP to a VM (or one of its secondary addresses): all traffic to the IP reaches the VM, through the firewall rules (or, on a VPC tier, the ACL rules) of the IP. Mold keeps static NAT and port forwarding or load balancing apart on one IP: an IP with port-forwarding or load-balancer rules is refused at preview, as Mold refuses it. A change of VM or guest address happens in place (enableStaticNat again, after disableStaticNat when the VM changes: Mold then also revokes the IP's firewall rules, which the next refresh shows); another IP or network replaces it. */
+export type StaticNatInputs = {
+    /** Id of the public IP (not a network's source-NAT address). */
+    ipAddressId: string;
+    /** The VM, by id (preferred: survives renames) or name; changes in place. */
+    virtualMachine: string;
+    /** A secondary address of the VM's NIC to map the IP to; defaults to the NIC's primary address; changes in place. */
+    vmGuestIp?: string;
+    /** The network (name or id) of the VM's NIC: needed only for an IP of a VPC that no tier uses yet. */
+    network?: string;
+    /** Take over static NAT already enabled on this public IP (by the IP's id) instead of enabling it. */
+    importId?: string;
+};
+
+/** Outputs of StaticNat (the inputs repeated, then what Mold reports). */
+export type StaticNatOutputs = {
+    /** Id of the public IP. */
+    ipAddressId: string;
+    /** The VM as declared. */
+    virtualMachine: string;
+    /** The guest address as declared. */
+    vmGuestIp?: string;
+    /** The network as declared. */
+    network?: string;
+    /** The public address. */
+    ipAddress: string;
+    /** The network of the VM's NIC the IP maps to. */
+    networkId: string;
+    /** Id of the VM. */
+    virtualMachineId: string;
+    /** Name of the VM. */
+    virtualMachineName: string;
+    /** The VM address the IP maps to (vmGuestIp, or the primary address Mold picked). */
+    guestIpAddress: string;
+    /** The id adopted, when importId was set. */
+    importId?: string;
+};
+
 /** Every resource kind's types, by kind; `handled`: the inputs its hooks must say how they apply (all but importId and connection inputs). */
 export interface GeneratedKinds {
     Network: { inputs: NetworkInputs; outputs: NetworkOutputs; handled: "name" | "displayText" | "zone" | "networkOffering" | "gateway" | "netmask" | "networkDomain" | "tags" };
@@ -1365,4 +1469,6 @@ export interface GeneratedKinds {
     NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneVersion" | "upgradeStrategy" | "maxUnavailable" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "renewCertificatesBefore" | "affinityGroups" | "antiAffinity" | "registry" | "csi" | "repair" };
     ExternalKubernetesCluster: { inputs: ExternalKubernetesClusterInputs; outputs: ExternalKubernetesClusterOutputs; handled: "name" | "description" | "zone" | "network" | "keyPair" };
     Volume: { inputs: VolumeInputs; outputs: VolumeOutputs; handled: "name" | "zone" | "diskOffering" | "size" | "allowShrink" | "minIops" | "maxIops" | "virtualMachine" | "snapshotPolicy" | "tags" };
+    KubernetesVersion: { inputs: KubernetesVersionInputs; outputs: KubernetesVersionOutputs; handled: "semanticVersion" | "url" | "name" | "zone" | "minCpuNumber" | "minMemory" | "checksum" | "directDownload" | "arch" | "enabled" };
+    StaticNat: { inputs: StaticNatInputs; outputs: StaticNatOutputs; handled: "ipAddressId" | "virtualMachine" | "vmGuestIp" | "network" };
 }

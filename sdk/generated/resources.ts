@@ -3,7 +3,7 @@
 // (set or not: the SDK only creates outputs for keys it registers) with the schema's secrets.
 import * as pulumi from "@pulumi/pulumi";
 import type * as plain from "../../provider/generated/types";
-import type { NetworkArgs, PublicIpAddressArgs, FirewallRuleArgs, LoadBalancerRuleArgs, EgressFirewallRuleArgs, PortForwardingRuleArgs, VirtualMachineArgs, SshKeyPairArgs, AffinityGroupArgs, KubernetesClusterArgs, NodeGroupArgs, ExternalKubernetesClusterArgs, VolumeArgs } from "./types";
+import type { NetworkArgs, PublicIpAddressArgs, FirewallRuleArgs, LoadBalancerRuleArgs, EgressFirewallRuleArgs, PortForwardingRuleArgs, VirtualMachineArgs, SshKeyPairArgs, AffinityGroupArgs, KubernetesClusterArgs, NodeGroupArgs, ExternalKubernetesClusterArgs, VolumeArgs, KubernetesVersionArgs, StaticNatArgs } from "./types";
 
 /** An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
 export abstract class NetworkBase extends pulumi.dynamic.Resource {
@@ -1049,6 +1049,122 @@ export abstract class VolumeBase extends pulumi.dynamic.Resource {
             opts,
             "mold",
             "Volume",
+        );
+    }
+}
+
+/** A Kubernetes version Mold's Kubernetes service offers (addKubernetesSupportedVersion): Mold registers the binaries ISO from its URL. An administrator's command: an account whose role lacks addKubernetesSupportedVersion is refused with an error naming that permission. Only enabled changes in place (updateKubernetesSupportedVersion); every other input replaces the version. Mold cannot tag versions: pulumi-mold deletes only a version it created (or adopted), by the id recorded then. */
+export abstract class KubernetesVersionBase extends pulumi.dynamic.Resource {
+    /** Kubernetes version. */
+    declare public readonly semanticVersion: pulumi.Output<string>;
+    /** URL of the ISO as declared. */
+    declare public readonly url: pulumi.Output<string>;
+    /** Version name as Mold has it. */
+    declare public readonly name: pulumi.Output<string>;
+    /** Zone as declared. */
+    declare public readonly zone: pulumi.Output<string | undefined>;
+    /** Zone id, empty for a version of every zone. */
+    declare public readonly zoneId: pulumi.Output<string>;
+    /** Minimum vCPUs. */
+    declare public readonly minCpuNumber: pulumi.Output<number>;
+    /** Minimum memory in MB. */
+    declare public readonly minMemory: pulumi.Output<number>;
+    /** Checksum as declared. */
+    declare public readonly checksum: pulumi.Output<string | undefined>;
+    /** Whether the ISO is downloaded directly. */
+    declare public readonly directDownload: pulumi.Output<boolean | undefined>;
+    /** CPU architecture as Mold has it. */
+    declare public readonly arch: pulumi.Output<string>;
+    /** Whether the version is enabled. */
+    declare public readonly enabled: pulumi.Output<boolean>;
+    /** Enabled or Disabled. */
+    declare public readonly state: pulumi.Output<string>;
+    /** Id of the binaries ISO Mold registered. */
+    declare public readonly isoId: pulumi.Output<string>;
+    /** Name of that ISO. */
+    declare public readonly isoName: pulumi.Output<string>;
+    /** State of the ISO (Creating while it downloads, then Ready). */
+    declare public readonly isoState: pulumi.Output<string>;
+    /** Whether clusters of this version may have several control nodes. */
+    declare public readonly supportsHa: pulumi.Output<boolean>;
+    /** Whether clusters of this version may autoscale. */
+    declare public readonly supportsAutoscaling: pulumi.Output<boolean>;
+    /** The id adopted, when importId was set. */
+    declare public readonly importId: pulumi.Output<string | undefined>;
+
+    protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: KubernetesVersionArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            provider,
+            name,
+            {
+                semanticVersion: args.semanticVersion,
+                url: args.url,
+                name: args.name,
+                zone: args.zone,
+                minCpuNumber: args.minCpuNumber,
+                minMemory: args.minMemory,
+                checksum: args.checksum,
+                directDownload: args.directDownload,
+                arch: args.arch,
+                enabled: args.enabled,
+                importId: args.importId,
+                zoneId: undefined,
+                state: undefined,
+                isoId: undefined,
+                isoName: undefined,
+                isoState: undefined,
+                supportsHa: undefined,
+                supportsAutoscaling: undefined,
+            },
+            opts,
+            "mold",
+            "KubernetesVersion",
+        );
+    }
+}
+
+/** Static NAT from a public IP to a VM (or one of its secondary addresses): all traffic to the IP reaches the VM, through the firewall rules (or, on a VPC tier, the ACL rules) of the IP. Mold keeps static NAT and port forwarding or load balancing apart on one IP: an IP with port-forwarding or load-balancer rules is refused at preview, as Mold refuses it. A change of VM or guest address happens in place (enableStaticNat again, after disableStaticNat when the VM changes: Mold then also revokes the IP's firewall rules, which the next refresh shows); another IP or network replaces it. */
+export abstract class StaticNatBase extends pulumi.dynamic.Resource {
+    /** Id of the public IP. */
+    declare public readonly ipAddressId: pulumi.Output<string>;
+    /** The VM as declared. */
+    declare public readonly virtualMachine: pulumi.Output<string>;
+    /** The guest address as declared. */
+    declare public readonly vmGuestIp: pulumi.Output<string | undefined>;
+    /** The network as declared. */
+    declare public readonly network: pulumi.Output<string | undefined>;
+    /** The public address. */
+    declare public readonly ipAddress: pulumi.Output<string>;
+    /** The network of the VM's NIC the IP maps to. */
+    declare public readonly networkId: pulumi.Output<string>;
+    /** Id of the VM. */
+    declare public readonly virtualMachineId: pulumi.Output<string>;
+    /** Name of the VM. */
+    declare public readonly virtualMachineName: pulumi.Output<string>;
+    /** The VM address the IP maps to (vmGuestIp, or the primary address Mold picked). */
+    declare public readonly guestIpAddress: pulumi.Output<string>;
+    /** The id adopted, when importId was set. */
+    declare public readonly importId: pulumi.Output<string | undefined>;
+
+    protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: StaticNatArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            provider,
+            name,
+            {
+                ipAddressId: args.ipAddressId,
+                virtualMachine: args.virtualMachine,
+                vmGuestIp: args.vmGuestIp,
+                network: args.network,
+                importId: args.importId,
+                ipAddress: undefined,
+                networkId: undefined,
+                virtualMachineId: undefined,
+                virtualMachineName: undefined,
+                guestIpAddress: undefined,
+            },
+            opts,
+            "mold",
+            "StaticNat",
         );
     }
 }

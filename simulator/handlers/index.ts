@@ -12,8 +12,10 @@ import * as ipForwarding from "./ip-forwarding";
 import * as kubernetes from "./kubernetes";
 import * as loadbalancer from "./loadbalancer";
 import * as network from "./network";
+import * as nic from "./nic";
 import * as portforward from "./portforward";
 import * as sshkeys from "./sshkeys";
+import * as staticNat from "./static-nat";
 import * as tags from "./tags";
 import * as vm from "./vm";
 import * as volume from "./volume";
@@ -29,10 +31,12 @@ export const HANDLER_MODULES: HandlerModule[] = [
     network,
     address,
     ipForwarding,
+    staticNat,
     firewall,
     portforward,
     loadbalancer,
     vm,
+    nic,
     volume,
     sshkeys,
     kubernetes,
