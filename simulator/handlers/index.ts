@@ -12,6 +12,7 @@ import * as ipForwarding from "./ip-forwarding";
 import * as kubernetes from "./kubernetes";
 import * as loadbalancer from "./loadbalancer";
 import * as network from "./network";
+import * as networkAcl from "./network-acl";
 import * as nic from "./nic";
 import * as portforward from "./portforward";
 import * as sshkeys from "./sshkeys";
@@ -19,6 +20,7 @@ import * as staticNat from "./static-nat";
 import * as tags from "./tags";
 import * as vm from "./vm";
 import * as volume from "./volume";
+import * as vpc from "./vpc";
 
 export const HANDLER_MODULES: HandlerModule[] = [
     asyncjobs,
@@ -28,6 +30,7 @@ export const HANDLER_MODULES: HandlerModule[] = [
     diskOfferings,
     affinity,
     host,
+    vpc,
     network,
     address,
     ipForwarding,
@@ -35,6 +38,7 @@ export const HANDLER_MODULES: HandlerModule[] = [
     firewall,
     portforward,
     loadbalancer,
+    networkAcl,
     vm,
     nic,
     volume,
