@@ -11,11 +11,13 @@ export { HealthCheckPolicy, LoadBalancerMember, LoadBalancerRule, LoadBalancerRu
 export { Network, NetworkArgs } from "./network";
 export { NodeGroup, NodeGroupArgs, NodeGroupBastion, NodeGroupNode, NodeTaint } from "./node-group";
 export { PortForwardingRule, PortForwardingRuleArgs } from "./port-forwarding-rule";
+export { PrivateGateway, PrivateGatewayArgs } from "./private-gateway";
 export { Provider, ProviderArgs } from "./provider";
 export { PublicIpAddress, PublicIpAddressArgs } from "./public-ip-address";
 export { ServiceLoadBalancer, ServiceLoadBalancerArgs, ServicePort } from "./service-load-balancer";
 export { SshKeyPair, SshKeyPairArgs } from "./ssh-key-pair";
 export { StaticNat, StaticNatArgs } from "./static-nat";
+export { StaticRoute, StaticRouteArgs } from "./static-route";
 export { VirtualMachine, VirtualMachineArgs } from "./virtual-machine";
 export { Volume, VolumeArgs, VolumeSnapshotPolicy } from "./volume";
 export { MoldClient, MoldClientOptions } from "../provider/client";

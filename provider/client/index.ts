@@ -22,3 +22,5 @@ export * from "./portforward";
 export * from "./loadbalancer";
 export * from "./disk-offerings";
 export * from "./network-acl";
+export * from "./private-gateway";
+export * from "./static-route";

@@ -1454,6 +1454,100 @@ export type StaticNatOutputs = {
     importId?: string;
 };
 
+/** Inputs of PrivateGateway: A VPC's private gateway: the VPC router's address on a private network (a VLAN an administrator gives, or an existing network), the usual hub connection static routes go through. Only aclList changes in place (replaceNetworkACLList); every other input replaces it. Mold refuses to delete a gateway static routes still use. Mold cannot tag private gateways: pulumi-mold deletes only a gateway it created (or adopted), by the id recorded then. */
+export type PrivateGatewayInputs = {
+    /** The VPC (name or id). */
+    vpc: string;
+    /** The VPC router's address on the private network, inside the gateway's subnet. */
+    ipAddress: string;
+    /** The private network's gateway address. */
+    gateway: string;
+    /** The private network's netmask. */
+    netmask: string;
+    /** The private network's VLAN (e.g. vlan://100 or 100); an administrator's. Give this or associatedNetwork. */
+    vlan?: string;
+    /** An existing network (name or id) to use as the private network. Give this or vlan. */
+    associatedNetwork?: string;
+    /**
+     * The network ACL list (name or id: one of the VPC's, or default_allow / default_deny) guarding the gateway; Mold's default is default_deny; changes in place.
+     */
+    aclList?: string;
+    /** Whether the gateway does source NAT for traffic leaving through it (Mold's default false). */
+    sourceNatSupported?: boolean;
+    /** Take over this existing private gateway (by id) instead of creating one; inputs other than aclList must match it. */
+    importId?: string;
+};
+
+/** Outputs of PrivateGateway (the inputs repeated, then what Mold reports). */
+export type PrivateGatewayOutputs = {
+    /** The VPC as declared. */
+    vpc: string;
+    /** The router's address on the private network. */
+    ipAddress: string;
+    /** The private network's gateway. */
+    gateway: string;
+    /** The private network's netmask. */
+    netmask: string;
+    /** The VLAN as declared. */
+    vlan?: string;
+    /** The network as declared. */
+    associatedNetwork?: string;
+    /** The ACL list as declared. */
+    aclList?: string;
+    /** Whether the gateway does source NAT. */
+    sourceNatSupported?: boolean;
+    /** Id of the VPC. */
+    vpcId: string;
+    /** Id of the ACL list guarding the gateway, as Mold has it. */
+    aclId: string;
+    /** Name of that list. */
+    aclName: string;
+    /** Id of the associated network, empty with a VLAN. */
+    associatedNetworkId: string;
+    /** Creating, then Ready. */
+    state: string;
+    /** The id adopted, when importId was set. */
+    importId?: string;
+};
+
+/** Inputs of StaticRoute: A VPC static route: a CIDR outside the VPC routed through a private gateway, or to a next-hop address the VPC router reaches (one of its tiers or private gateways). Mold cannot change a route: every input but tags replaces it. Routes through one gateway must not overlap (Mold refuses it). */
+export type StaticRouteInputs = {
+    /** Destination CIDR, outside the VPC's CIDR and link-local 169.254.0.0/16. */
+    cidr: string;
+    /** Id of the private gateway the route goes through. Give this, or vpc and nextHop. */
+    privateGateway?: string;
+    /** The VPC (name or id) of a next-hop route. */
+    vpc?: string;
+    /** The next-hop address of a route without a private gateway (with vpc). */
+    nextHop?: string;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    tags?: Record<string, string>;
+    /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */
+    importId?: string;
+};
+
+/** Outputs of StaticRoute (the inputs repeated, then what Mold reports). */
+export type StaticRouteOutputs = {
+    /** Destination CIDR. */
+    cidr: string;
+    /** The private gateway as declared. */
+    privateGateway?: string;
+    /** The VPC as declared. */
+    vpc?: string;
+    /** The next hop as declared. */
+    nextHop?: string;
+    /** Id of the VPC. */
+    vpcId: string;
+    /** Id of the private gateway, empty for a next-hop route. */
+    gatewayId: string;
+    /** Add, then Active; Revoke while it is deleted. */
+    state: string;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    tags?: Record<string, string>;
+    /** The id adopted, when importId was set. */
+    importId?: string;
+};
+
 /** Every resource kind's types, by kind; `handled`: the inputs its hooks must say how they apply (all but importId and connection inputs). */
 export interface GeneratedKinds {
     Network: { inputs: NetworkInputs; outputs: NetworkOutputs; handled: "name" | "displayText" | "zone" | "networkOffering" | "gateway" | "netmask" | "networkDomain" | "tags" };
@@ -1471,4 +1565,6 @@ export interface GeneratedKinds {
     Volume: { inputs: VolumeInputs; outputs: VolumeOutputs; handled: "name" | "zone" | "diskOffering" | "size" | "allowShrink" | "minIops" | "maxIops" | "virtualMachine" | "snapshotPolicy" | "tags" };
     KubernetesVersion: { inputs: KubernetesVersionInputs; outputs: KubernetesVersionOutputs; handled: "semanticVersion" | "url" | "name" | "zone" | "minCpuNumber" | "minMemory" | "checksum" | "directDownload" | "arch" | "enabled" };
     StaticNat: { inputs: StaticNatInputs; outputs: StaticNatOutputs; handled: "ipAddressId" | "virtualMachine" | "vmGuestIp" | "network" };
+    PrivateGateway: { inputs: PrivateGatewayInputs; outputs: PrivateGatewayOutputs; handled: "vpc" | "ipAddress" | "gateway" | "netmask" | "vlan" | "associatedNetwork" | "aclList" | "sourceNatSupported" };
+    StaticRoute: { inputs: StaticRouteInputs; outputs: StaticRouteOutputs; handled: "cidr" | "privateGateway" | "vpc" | "nextHop" | "tags" };
 }

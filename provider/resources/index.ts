@@ -10,9 +10,11 @@ import { loadBalancerRule } from "./load-balancer-rule";
 import { network } from "./network";
 import { nodeGroup } from "./node-group";
 import { portForwardingRule } from "./port-forwarding-rule";
+import { privateGateway } from "./private-gateway";
 import { publicIpAddress } from "./public-ip-address";
 import { sshKeyPair } from "./ssh-key-pair";
 import { staticNat } from "./static-nat";
+import { staticRoute } from "./static-route";
 import { virtualMachine } from "./virtual-machine";
 import { volume } from "./volume";
 
@@ -32,4 +34,6 @@ export const RESOURCES: Record<string, ResourceDefinition> = {
     [volume.kind]: volume,
     [kubernetesVersion.kind]: kubernetesVersion,
     [staticNat.kind]: staticNat,
+    [privateGateway.kind]: privateGateway,
+    [staticRoute.kind]: staticRoute,
 };

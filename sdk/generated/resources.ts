@@ -3,7 +3,7 @@
 // (set or not: the SDK only creates outputs for keys it registers) with the schema's secrets.
 import * as pulumi from "@pulumi/pulumi";
 import type * as plain from "../../provider/generated/types";
-import type { NetworkArgs, PublicIpAddressArgs, FirewallRuleArgs, LoadBalancerRuleArgs, EgressFirewallRuleArgs, PortForwardingRuleArgs, VirtualMachineArgs, SshKeyPairArgs, AffinityGroupArgs, KubernetesClusterArgs, NodeGroupArgs, ExternalKubernetesClusterArgs, VolumeArgs, KubernetesVersionArgs, StaticNatArgs } from "./types";
+import type { NetworkArgs, PublicIpAddressArgs, FirewallRuleArgs, LoadBalancerRuleArgs, EgressFirewallRuleArgs, PortForwardingRuleArgs, VirtualMachineArgs, SshKeyPairArgs, AffinityGroupArgs, KubernetesClusterArgs, NodeGroupArgs, ExternalKubernetesClusterArgs, VolumeArgs, KubernetesVersionArgs, StaticNatArgs, PrivateGatewayArgs, StaticRouteArgs } from "./types";
 
 /** An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
 export abstract class NetworkBase extends pulumi.dynamic.Resource {
@@ -1165,6 +1165,107 @@ export abstract class StaticNatBase extends pulumi.dynamic.Resource {
             opts,
             "mold",
             "StaticNat",
+        );
+    }
+}
+
+/** A VPC's private gateway: the VPC router's address on a private network (a VLAN an administrator gives, or an existing network), the usual hub connection static routes go through. Only aclList changes in place (replaceNetworkACLList); every other input replaces it. Mold refuses to delete a gateway static routes still use. Mold cannot tag private gateways: pulumi-mold deletes only a gateway it created (or adopted), by the id recorded then. */
+export abstract class PrivateGatewayBase extends pulumi.dynamic.Resource {
+    /** The VPC as declared. */
+    declare public readonly vpc: pulumi.Output<string>;
+    /** The router's address on the private network. */
+    declare public readonly ipAddress: pulumi.Output<string>;
+    /** The private network's gateway. */
+    declare public readonly gateway: pulumi.Output<string>;
+    /** The private network's netmask. */
+    declare public readonly netmask: pulumi.Output<string>;
+    /** The VLAN as declared. */
+    declare public readonly vlan: pulumi.Output<string | undefined>;
+    /** The network as declared. */
+    declare public readonly associatedNetwork: pulumi.Output<string | undefined>;
+    /** The ACL list as declared. */
+    declare public readonly aclList: pulumi.Output<string | undefined>;
+    /** Whether the gateway does source NAT. */
+    declare public readonly sourceNatSupported: pulumi.Output<boolean | undefined>;
+    /** Id of the VPC. */
+    declare public readonly vpcId: pulumi.Output<string>;
+    /** Id of the ACL list guarding the gateway, as Mold has it. */
+    declare public readonly aclId: pulumi.Output<string>;
+    /** Name of that list. */
+    declare public readonly aclName: pulumi.Output<string>;
+    /** Id of the associated network, empty with a VLAN. */
+    declare public readonly associatedNetworkId: pulumi.Output<string>;
+    /** Creating, then Ready. */
+    declare public readonly state: pulumi.Output<string>;
+    /** The id adopted, when importId was set. */
+    declare public readonly importId: pulumi.Output<string | undefined>;
+
+    protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: PrivateGatewayArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            provider,
+            name,
+            {
+                vpc: args.vpc,
+                ipAddress: args.ipAddress,
+                gateway: args.gateway,
+                netmask: args.netmask,
+                vlan: args.vlan,
+                associatedNetwork: args.associatedNetwork,
+                aclList: args.aclList,
+                sourceNatSupported: args.sourceNatSupported,
+                importId: args.importId,
+                vpcId: undefined,
+                aclId: undefined,
+                aclName: undefined,
+                associatedNetworkId: undefined,
+                state: undefined,
+            },
+            opts,
+            "mold",
+            "PrivateGateway",
+        );
+    }
+}
+
+/** A VPC static route: a CIDR outside the VPC routed through a private gateway, or to a next-hop address the VPC router reaches (one of its tiers or private gateways). Mold cannot change a route: every input but tags replaces it. Routes through one gateway must not overlap (Mold refuses it). */
+export abstract class StaticRouteBase extends pulumi.dynamic.Resource {
+    /** Destination CIDR. */
+    declare public readonly cidr: pulumi.Output<string>;
+    /** The private gateway as declared. */
+    declare public readonly privateGateway: pulumi.Output<string | undefined>;
+    /** The VPC as declared. */
+    declare public readonly vpc: pulumi.Output<string | undefined>;
+    /** The next hop as declared. */
+    declare public readonly nextHop: pulumi.Output<string | undefined>;
+    /** Id of the VPC. */
+    declare public readonly vpcId: pulumi.Output<string>;
+    /** Id of the private gateway, empty for a next-hop route. */
+    declare public readonly gatewayId: pulumi.Output<string>;
+    /** Add, then Active; Revoke while it is deleted. */
+    declare public readonly state: pulumi.Output<string>;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    declare public readonly tags: pulumi.Output<Record<string, string> | undefined>;
+    /** The id adopted, when importId was set. */
+    declare public readonly importId: pulumi.Output<string | undefined>;
+
+    protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: StaticRouteArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            provider,
+            name,
+            {
+                cidr: args.cidr,
+                privateGateway: args.privateGateway,
+                vpc: args.vpc,
+                nextHop: args.nextHop,
+                tags: args.tags,
+                importId: args.importId,
+                vpcId: undefined,
+                gatewayId: undefined,
+                state: undefined,
+            },
+            opts,
+            "mold",
+            "StaticRoute",
         );
     }
 }

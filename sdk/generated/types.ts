@@ -877,3 +877,47 @@ export interface StaticNatArgs {
     /** Take over static NAT already enabled on this public IP (by the IP's id) instead of enabling it. */
     importId?: pulumi.Input<string>;
 }
+
+/** The arguments of PrivateGateway: A VPC's private gateway: the VPC router's address on a private network (a VLAN an administrator gives, or an existing network), the usual hub connection static routes go through. Only aclList changes in place (replaceNetworkACLList); every other input replaces it. Mold refuses to delete a gateway static routes still use. Mold cannot tag private gateways: pulumi-mold deletes only a gateway it created (or adopted), by the id recorded then. */
+export interface PrivateGatewayArgs {
+    /** The VPC (name or id). Changing it replaces the resource. */
+    vpc: pulumi.Input<string>;
+    /** The VPC router's address on the private network, inside the gateway's subnet. Changing it replaces the resource. */
+    ipAddress: pulumi.Input<string>;
+    /** The private network's gateway address. Changing it replaces the resource. */
+    gateway: pulumi.Input<string>;
+    /** The private network's netmask. Changing it replaces the resource. */
+    netmask: pulumi.Input<string>;
+    /**
+     * The private network's VLAN (e.g. vlan://100 or 100); an administrator's. Give this or associatedNetwork. Changing it replaces the resource.
+     */
+    vlan?: pulumi.Input<string>;
+    /** An existing network (name or id) to use as the private network. Give this or vlan. Changing it replaces the resource. */
+    associatedNetwork?: pulumi.Input<string>;
+    /**
+     * The network ACL list (name or id: one of the VPC's, or default_allow / default_deny) guarding the gateway; Mold's default is default_deny; changes in place.
+     */
+    aclList?: pulumi.Input<string>;
+    /**
+     * Whether the gateway does source NAT for traffic leaving through it (Mold's default false). Changing it replaces the resource.
+     */
+    sourceNatSupported?: pulumi.Input<boolean>;
+    /** Take over this existing private gateway (by id) instead of creating one; inputs other than aclList must match it. */
+    importId?: pulumi.Input<string>;
+}
+
+/** The arguments of StaticRoute: A VPC static route: a CIDR outside the VPC routed through a private gateway, or to a next-hop address the VPC router reaches (one of its tiers or private gateways). Mold cannot change a route: every input but tags replaces it. Routes through one gateway must not overlap (Mold refuses it). */
+export interface StaticRouteArgs {
+    /** Destination CIDR, outside the VPC's CIDR and link-local 169.254.0.0/16. Changing it replaces the resource. */
+    cidr: pulumi.Input<string>;
+    /** Id of the private gateway the route goes through. Give this, or vpc and nextHop. Changing it replaces the resource. */
+    privateGateway?: pulumi.Input<string>;
+    /** The VPC (name or id) of a next-hop route. Changing it replaces the resource. */
+    vpc?: pulumi.Input<string>;
+    /** The next-hop address of a route without a private gateway (with vpc). Changing it replaces the resource. */
+    nextHop?: pulumi.Input<string>;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */
+    importId?: pulumi.Input<string>;
+}

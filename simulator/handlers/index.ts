@@ -15,8 +15,10 @@ import * as network from "./network";
 import * as networkAcl from "./network-acl";
 import * as nic from "./nic";
 import * as portforward from "./portforward";
+import * as privateGateway from "./private-gateway";
 import * as sshkeys from "./sshkeys";
 import * as staticNat from "./static-nat";
+import * as staticRoute from "./static-route";
 import * as tags from "./tags";
 import * as vm from "./vm";
 import * as volume from "./volume";
@@ -39,6 +41,8 @@ export const HANDLER_MODULES: HandlerModule[] = [
     portforward,
     loadbalancer,
     networkAcl,
+    privateGateway,
+    staticRoute,
     vm,
     nic,
     volume,

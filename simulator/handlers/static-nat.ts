@@ -26,6 +26,11 @@ const enableStaticNat: CommandSpec = {
             );
         }
         const network = table(ctx.state, T.networks)[networkId];
+        // A VPC's address is tied to a tier by its first rule: here the tier given as networkid.
+        const assignToTier = !ip.associatednetworkid && ip.vpcid !== undefined && network?.vpcid === ip.vpcid;
+        if (!ip.associatednetworkid && ip.vpcid !== undefined && !assignToTier) {
+            throw invalidParam(`Invalid network ${network?.name}. IP is associated with a different network than passed network id`);
+        }
         if (ip.state !== "Allocated") throw invalidParam(`Unable to create ip forwarding rule on address ${ip.ipaddress}, invalid IP address specified.`);
         const nic = ruleVmNic(vm, networkId, {
             destroyed: `Invalid user vm: ${vmName(vm)}`,
@@ -59,6 +64,7 @@ const enableStaticNat: CommandSpec = {
         if (vmGuestIp && !(isIpv4(vmGuestIp) && nicAddresses(nic).includes(vmGuestIp))) {
             throw invalidParam(`VM ip ${vmGuestIp} address not belongs to the vm`);
         }
+        if (assignToTier) Object.assign(ip, { associatednetworkid: network.id, associatednetworkname: network.name });
         Object.assign(ip, {
             isstaticnat: true,
             virtualmachineid: vm.id,
@@ -100,6 +106,14 @@ export const jobs: Record<string, JobCompleter> = {
         // Disabling static NAT revokes the IP's firewall rules too.
         for (const [id, r] of Object.entries(table(ctx.state, T.firewallRules))) if ((r as any).ipaddressid === ip.id) removeFirewallRow(ctx, id);
         clearStaticNat(ctx, ip);
+        // A VPC's address leaves its tier with its last rule (VpcManagerImpl.unassignIPFromVpcNetwork).
+        const rulesLeft = [T.portForwardingRules, T.loadBalancerRules].some((name) =>
+            Object.values(table(ctx.state, name)).some((r: any) => r.ipaddressid === ip.id || r.publicipid === ip.id),
+        );
+        if (ip.vpcid !== undefined && !ip.issourcenat && !rulesLeft) {
+            delete ip.associatednetworkid;
+            delete ip.associatednetworkname;
+        }
         ctx.event({ type: "STATICNAT.DISABLE", description: `Disabled static nat on ${ip.ipaddress}`, resourceId: ip.id, resourceType: "IpAddress" });
         return { success: true };
     },
