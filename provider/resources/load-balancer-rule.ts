@@ -24,6 +24,7 @@ import { afterCreate, createTagged } from "../runtime/common";
 import { checkMembers, convergeMembers, currentMembers, membersAsInput, resolveMembers } from "./load-balancer-members";
 import { checkHealthCheck, checkStickiness, convergeHealthCheck, convergeStickiness, readHealthCheck, readStickiness } from "./load-balancer-policies";
 import { managementPortFailures } from "./management-ports";
+import { staticNatOnIpFailures } from "./static-nat";
 import { changeIdempotent } from "../runtime/reconcile";
 import { convergeTags, current, deleteOwned, ObjectKind, ownedForChange } from "../runtime/steps";
 
@@ -139,10 +140,13 @@ export const loadBalancerRule: ResourceDefinition<LoadBalancerRuleInputs, LoadBa
         return { inputs, failures: v.failures };
     },
 
-    checkInMold(ctx, inputs) {
-        return managementPortFailures(ctx, "LoadBalancerRule", inputs.publicIpAddressId, [
-            { property: "publicPort", start: inputs.publicPort, end: inputs.publicPort },
-        ]);
+    async checkInMold(ctx, inputs) {
+        return [
+            ...(await managementPortFailures(ctx, "LoadBalancerRule", inputs.publicIpAddressId, [
+                { property: "publicPort", start: inputs.publicPort, end: inputs.publicPort },
+            ])),
+            ...(await staticNatOnIpFailures(ctx, "LoadBalancerRule", "publicIpAddressId", inputs.publicIpAddressId)),
+        ];
     },
 
     async create(ctx, inputs) {
