@@ -124,7 +124,7 @@ test("a worker group's data disks: scale 2 → 3 → 2 deletes the removed node'
 
     // ---- a changed disk (another size) rolls the node: the new one gets a new disk, the old disk goes ----
     const old = [...one.values()][0];
-    await w.run("up", ...base, "workers=1", "workerSize=30");
+    await w.run("up", ...base, "workers=1", "workerSize=30", "retain=false");
     const rolled = await assertDisks(t, w, "workers", "/var/lib/containerd", "containerd");
     const [fresh] = [...rolled.values()];
     t.not(fresh.id, old.id, "a new disk");
@@ -133,7 +133,7 @@ test("a worker group's data disks: scale 2 → 3 → 2 deletes the removed node'
     t.is(liveVms(w, "disks-workers-").length, 1);
 
     // ---- destroy: every disk made for a node is gone; the retained one stays (it outlived its node on purpose) ----
-    await w.run("destroy", ...base, "workers=1", "workerSize=30");
+    await w.run("destroy", ...base, "workers=1", "workerSize=30", "retain=false");
     t.deepEqual(
         [...(await volumes()).keys()],
         [kept.id],
@@ -145,7 +145,9 @@ test("data disk bad input is refused at preview naming the property, with no sta
     const w = await programWorld(t, "kubeadm-disks");
     const refused = async (config: string[], pattern: RegExp) => {
         const before = { ...w.sim.requestCounts };
-        const r = await w.exec("preview", "controlPlaneCount=1", ...config);
+        // Stack config stays between runs: every key the cases change is given each time.
+        const defaults = ["etcdPath=/var/lib/etcd", "etcdSize=10", "workers=0", "workerOffering=Custom", "workerSize=20"];
+        const r = await w.exec("preview", "controlPlaneCount=1", ...defaults, ...config);
         t.not(r.code, 0, `preview ${config.join(" ")} should fail`);
         t.regex(r.stderr + r.stdout, pattern);
         t.deepEqual(mutatingSince(before, w.sim.requestCounts), {}, `preview ${config.join(" ")} sent nothing that changes state`);
