@@ -6,6 +6,7 @@ import { runHook } from "../../provider";
 import { CP, EGRESS, K8S, LB, NG, PF, Row, VM } from "./bad-input/common";
 import { CLUSTER_ROWS } from "./bad-input/cluster-rows";
 import { CSI_ROWS } from "./bad-input/csi-rows";
+import { DATA_DISK_ROWS } from "./bad-input/data-disk-rows";
 import { LIMIT_ROWS } from "./bad-input/limit-rows";
 import { NETWORKING_ROWS } from "./bad-input/networking-rows";
 import { REPAIR_ROWS } from "./bad-input/repair-rows";
@@ -13,7 +14,7 @@ import { SPREAD_ROWS } from "./bad-input/spread-rows";
 import { UPGRADE_ROWS } from "./bad-input/upgrade-rows";
 import { VOLUME_ROWS } from "./bad-input/volume-rows";
 
-const ROWS: Row[] = [...NETWORKING_ROWS, ...CLUSTER_ROWS, ...LIMIT_ROWS, ...REPAIR_ROWS, ...UPGRADE_ROWS, ...SPREAD_ROWS, ...VOLUME_ROWS, ...CSI_ROWS];
+const ROWS: Row[] = [...NETWORKING_ROWS, ...CLUSTER_ROWS, ...LIMIT_ROWS, ...REPAIR_ROWS, ...UPGRADE_ROWS, ...SPREAD_ROWS, ...VOLUME_ROWS, ...CSI_ROWS, ...DATA_DISK_ROWS];
 
 for (const row of ROWS) {
     test(`${row.kind}: ${row.case}`, async (t) => {
