@@ -70,7 +70,7 @@ export function mountPathProblem(path: string): string | undefined {
     if (/\s/.test(path) || path.includes("\\")) return `must not contain whitespace or backslashes (it is a field of /etc/fstab), got '${path}'`;
     if (path.length > 255) return `must be at most 255 characters, got ${path.length}`;
     const parts = path.split("/").slice(1);
-    if (path !== "/" && (parts.some((p) => p === "" || p === "." || p === ".."))) {
+    if (path !== "/" && parts.some((p) => p === "" || p === "." || p === "..")) {
         return `must be a normalised path (no empty, '.' or '..' parts, no trailing /), got '${path}'`;
     }
     if (SYSTEM_PATHS.includes(path)) return `'${path}' is a system path: a disk mounted there would hide what the node keeps in it`;

@@ -92,7 +92,8 @@ async function attach(client: MoldClient, volumeId: string, node: NodeRecord): P
     const vol = await getVolume(client, volumeId);
     if (!vol) throw new Error(`${node.name}: its data disk volume ${volumeId} is gone from Mold`);
     if (vol.virtualmachineid === node.vmId) return vol;
-    if (vol.virtualmachineid) throw new Error(`${node.name}: its data disk volume ${volumeId} is attached to another VM (${vol.vmname ?? vol.virtualmachineid})`);
+    if (vol.virtualmachineid)
+        throw new Error(`${node.name}: its data disk volume ${volumeId} is attached to another VM (${vol.vmname ?? vol.virtualmachineid})`);
     // After a lost answer the attach may have happened: read again before sending it twice.
     return createOnce(
         () => attachVolume(client, volumeId, node.vmId),

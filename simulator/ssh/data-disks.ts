@@ -66,9 +66,7 @@ export function blockDevices(state: SimState, node: EmulatedNode): BlockDevice[]
  * root disk (then a disk mounted there later would hide it: data-disks refuses that).
  */
 export function writeUnder(state: SimState, node: EmulatedNode, path: string, what: string): void {
-    const mount = (node.mounts ?? [])
-        .filter((m) => path === m.path || path.startsWith(`${m.path}/`))
-        .sort((a, b) => b.path.length - a.path.length)[0];
+    const mount = (node.mounts ?? []).filter((m) => path === m.path || path.startsWith(`${m.path}/`)).sort((a, b) => b.path.length - a.path.length)[0];
     const vol = mount ? table(state, T.volumes)[mount.volumeId] : undefined;
     if (vol?.virtualmachineid === node.vmId && vol._content) {
         const c = vol._content as DiskContent;

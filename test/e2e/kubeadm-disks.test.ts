@@ -134,10 +134,7 @@ test("a worker group's data disks: scale 2 → 3 → 2 deletes the removed node'
 
     // ---- destroy: every disk made for a node is gone; the retained one stays (it outlived its node on purpose) ----
     await w.run("destroy", ...base, "workers=1", "workerSize=30", "retain=false");
-    t.deepEqual(
-        [...(await volumes()).keys()],
-        [kept.id],
-    );
+    t.deepEqual([...(await volumes()).keys()], [kept.id]);
 });
 
 test("data disk bad input is refused at preview naming the property, with no state-changing call", async (t) => {

@@ -14,7 +14,17 @@ import { SPREAD_ROWS } from "./bad-input/spread-rows";
 import { UPGRADE_ROWS } from "./bad-input/upgrade-rows";
 import { VOLUME_ROWS } from "./bad-input/volume-rows";
 
-const ROWS: Row[] = [...NETWORKING_ROWS, ...CLUSTER_ROWS, ...LIMIT_ROWS, ...REPAIR_ROWS, ...UPGRADE_ROWS, ...SPREAD_ROWS, ...VOLUME_ROWS, ...CSI_ROWS, ...DATA_DISK_ROWS];
+const ROWS: Row[] = [
+    ...NETWORKING_ROWS,
+    ...CLUSTER_ROWS,
+    ...LIMIT_ROWS,
+    ...REPAIR_ROWS,
+    ...UPGRADE_ROWS,
+    ...SPREAD_ROWS,
+    ...VOLUME_ROWS,
+    ...CSI_ROWS,
+    ...DATA_DISK_ROWS,
+];
 
 for (const row of ROWS) {
     test(`${row.kind}: ${row.case}`, async (t) => {

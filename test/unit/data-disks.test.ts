@@ -9,7 +9,8 @@ import { startSimulatorServer } from "../../simulator/server";
 import { mutatingSince } from "../helpers/engine";
 
 test("mount paths: absolute, normalised, no system path or tree; the usual data directories pass", (t) => {
-    for (const ok of ["/var/lib/etcd", "/var/lib/containerd", "/var/lib/kubelet", "/data", "/srv/data", "/usr/local/data"]) t.is(mountPathProblem(ok), undefined, ok);
+    for (const ok of ["/var/lib/etcd", "/var/lib/containerd", "/var/lib/kubelet", "/data", "/srv/data", "/usr/local/data"])
+        t.is(mountPathProblem(ok), undefined, ok);
     for (const [bad, why] of [
         ["etcd", /absolute/],
         ["/", /system path/],

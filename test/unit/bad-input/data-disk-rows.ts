@@ -32,7 +32,10 @@ export const DATA_DISK_ROWS: Row[] = [
     ),
     row(
         "nested mount paths",
-        [{ ...DISK, mountPath: "/data" }, { ...DISK, mountPath: "/data/etcd" }],
+        [
+            { ...DISK, mountPath: "/data" },
+            { ...DISK, mountPath: "/data/etcd" },
+        ],
         "dataDisks[1].mountPath",
         /nested/,
     ),
