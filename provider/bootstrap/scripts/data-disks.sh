@@ -5,6 +5,7 @@ set -euo pipefail
 # A Mold volume attached to a KVM guest is a virtio disk whose serial is the volume id without dashes, cut to 20
 # characters: udev links it as /dev/disk/by-id/virtio-<serial>, whatever /dev/vdX name the kernel gave it.
 BY_ID=/dev/disk/by-id
+FSTAB=/etc/fstab
 # Filesystems a disk may already hold and is then mounted with (never formatted again).
 KNOWN_FS="ext4 ext3 ext2 xfs btrfs"
 CHANGED=0
@@ -72,13 +73,14 @@ disk() {
 fstab_entry() {
     local uuid=$1 path=$2 fstype=$3
     local want="UUID=$uuid $path $fstype defaults,nofail 0 2"
-    if grep -qxF -- "$want" /etc/fstab; then return 0; fi
+    if grep -qxF -- "$want" "$FSTAB"; then return 0; fi
     local tmp
-    tmp="$(mktemp /etc/fstab.pulumi-mold.XXXXXX)"
-    awk -v p="$path" '$1 ~ /^#/ || $2 != p' /etc/fstab >"$tmp"
+    # Written next to it and renamed: a reader never sees half a file.
+    tmp="$(mktemp "$FSTAB.pulumi-mold.XXXXXX")"
+    awk -v p="$path" '$1 ~ /^#/ || $2 != p' "$FSTAB" >"$tmp"
     echo "$want" >>"$tmp"
     chmod 644 "$tmp"
-    mv "$tmp" /etc/fstab
+    mv "$tmp" "$FSTAB"
     # systemd makes mount units from fstab.
     systemctl daemon-reload >/dev/null 2>&1 || true
     CHANGED=1
