@@ -4,6 +4,7 @@
 // preview with zero state-changing calls.
 import test, { ExecutionContext } from "ava";
 import { listVolumes, Volume } from "../../provider/client/volume";
+import { deleteTags } from "../../provider/client/tags";
 import { mutatingSince } from "../helpers/engine";
 import { programWorld } from "../helpers/program-world";
 
@@ -132,9 +133,12 @@ test("a worker group's data disks: scale 2 → 3 → 2 deletes the removed node'
     t.false((await volumes()).has(old.id), "the rolled node's disk is deleted");
     t.is(liveVms(w, "disks-workers-").length, 1);
 
-    // ---- destroy: every disk made for a node is gone; the retained one stays (it outlived its node on purpose) ----
-    await w.run("destroy", ...base, "workers=1", "workerSize=30", "retain=false");
-    t.deepEqual([...(await volumes()).keys()], [kept.id]);
+    // ---- destroy: every disk made for a node is gone; the retained one stays (it outlived its node on purpose), and
+    // so does one whose group tag was taken off out of band (it is no longer known to be ours) ----
+    await deleteTags(w.client, "Volume", [fresh.id], { "pulumi-mold:node-group": tag(fresh, "pulumi-mold:node-group")! });
+    const destroyed = await w.run("destroy", ...base, "workers=1", "workerSize=30", "retain=false");
+    t.regex(destroyed.stderr + destroyed.stdout, new RegExp(`volume ${fresh.id} does not carry pulumi-mold:node-group`));
+    t.deepEqual([...(await volumes()).keys()].sort(), [kept.id, fresh.id].sort());
 });
 
 test("data disk bad input is refused at preview naming the property, with no state-changing call", async (t) => {
