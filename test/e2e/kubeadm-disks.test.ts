@@ -4,6 +4,7 @@
 // preview with zero state-changing calls.
 import test, { ExecutionContext } from "ava";
 import { listVolumes, Volume } from "../../provider/client/volume";
+import { destroyVirtualMachine } from "../../provider/client/vm";
 import { deleteTags } from "../../provider/client/tags";
 import { mutatingSince } from "../helpers/engine";
 import { programWorld } from "../helpers/program-world";
@@ -45,7 +46,7 @@ async function assertDisks(t: ExecutionContext, w: World, group: string, mountPa
     return out;
 }
 
-test("data disks on a 3-node control plane at /var/lib/etcd: formatted exactly once across dropped connections and a failed up; the next up resumes; a no-op up sends nothing", async (t) => {
+test("data disks on a 3-node control plane at /var/lib/etcd: formatted exactly once across dropped connections and a failed up; the next up resumes; a no-op up sends nothing; a VM destroyed out of band loses its disk, its replacement gets a new one", async (t) => {
     t.timeout(600_000);
     const w = await programWorld(t, "kubeadm-disks");
     // Every run of the step on every node is cut right after it did its work, three times a node: each node's
@@ -78,6 +79,22 @@ test("data disks on a 3-node control plane at /var/lib/etcd: formatted exactly o
     const before = { ...w.sim.requestCounts };
     await w.run("up");
     t.deepEqual(mutatingSince(before, w.sim.requestCounts), {});
+
+    // A control-plane VM destroyed out of band (Mold detaches its data disk as it expunges it): refresh + up remove
+    // the node and delete its disk; the replacement gets a disk of its own, formatted once, with etcd on it.
+    const gone = groupNodes(w, "control-plane")[0];
+    await destroyVirtualMachine(w.client, gone.vmId, true);
+    const orphan = (await listVolumes(w.client)).find((v) => v.id === gone.dataDisks[0].volumeId)!;
+    t.is(orphan.virtualmachineid, undefined, "Mold detached the disk of the expunged VM");
+    await w.run("refresh");
+    await w.run("up");
+    const replaced = await assertDisks(t, w, "control-plane", "/var/lib/etcd", "etcd");
+    t.false(replaced.has(gone.name));
+    t.is(replaced.size, 3);
+    t.false(
+        (await listVolumes(w.client)).some((v) => v.id === orphan.id),
+        "the vanished node's disk is deleted",
+    );
 
     // Destroy: the disks go with their nodes.
     await w.run("destroy");
