@@ -18,7 +18,6 @@ import {
 } from "./machines";
 import { etcdSnapshot, removeEtcdMember } from "./etcd-care";
 import { dropNodeDisks, ensureNodeDisks, markMounted } from "./data-disks";
-import { diskSerial } from "./data-disks-plan";
 import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes } from "./plan";
 import { word } from "../runtime/plural";
 import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, Taint } from "./spec";
@@ -126,7 +125,7 @@ async function bootstrap(g: GroupContext, pending: NodeRecord[]): Promise<void> 
     await settleAll(
         pending.map(async (n) => {
             const results = await fleet.prepare(n, version, n.dataDisks ?? []);
-            if (n.dataDisks?.length) markMounted(n, results, diskSerial);
+            if (n.dataDisks?.length) markMounted(n, results);
         }),
     );
     let joining = pending;

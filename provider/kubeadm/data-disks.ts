@@ -12,7 +12,7 @@ import { createOnce, deleteConfirmed } from "../runtime/reconcile";
 import { tagsForCreate } from "../runtime/common";
 import { setTags } from "../runtime/tags";
 import { offeringProblems } from "../resources/volume-rules";
-import { DataDiskSpec, dataDiskSpecs, NodeDisk, retained, volumeName } from "./data-disks-plan";
+import { DataDiskSpec, dataDiskSpecs, diskSerial, retained, volumeName } from "./data-disks-plan";
 import type { GroupContext } from "./group";
 import { GROUP_TAG } from "./machines";
 import type { NodeRecord } from "./plan";
@@ -105,10 +105,10 @@ async function attach(client: MoldClient, volumeId: string, node: NodeRecord): P
 }
 
 /** After the data-disks step: each disk is mounted, at the device the node found it as. */
-export function markMounted(node: NodeRecord, results: Record<string, string>, serialOf: (volumeId: string) => string): void {
+export function markMounted(node: NodeRecord, results: Record<string, string>): void {
     for (const d of node.dataDisks ?? []) {
         d.status = "mounted";
-        const device = results[`device.${serialOf(d.volumeId)}`];
+        const device = results[`device.${diskSerial(d.volumeId)}`];
         if (device) d.device = device;
     }
 }
@@ -142,5 +142,3 @@ export async function dropNodeDisks(g: GroupContext, node: NodeRecord): Promise<
         g.ctx.log(`${node.name}: volume ${vol.id} (${disk.mountPath}) deleted`);
     }
 }
-
-export type { NodeDisk };
