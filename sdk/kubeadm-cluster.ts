@@ -13,7 +13,7 @@ import type { KubeadmClusterOutputs } from "./generated/resources";
 import { NodeGroup } from "./node-group";
 import { PublicIpAddress } from "./public-ip-address";
 
-export type { KubeadmClusterArgs, KubeadmClusterNode, KubeadmRegistry, NodeGroupSpec } from "./generated/types";
+export type { DataDisk, KubeadmClusterArgs, KubeadmClusterNode, KubeadmRegistry, NodeDataDisk, NodeGroupSpec } from "./generated/types";
 
 export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmClusterOutputs {
     /** https://<public ip>:6443 */
@@ -138,6 +138,7 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
                 etcdSnapshots: args.etcdSnapshots,
                 renewCertificatesBefore: args.renewCertificatesBefore,
                 csi: args.csi,
+                dataDisks: cp.dataDisks,
             },
             { parent: this, dependsOn: [apiFirewall] },
         );
@@ -166,6 +167,7 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
                     controlPlaneVersion: args.kubernetesVersion,
                     upgradeStrategy: spec.upgradeStrategy,
                     maxUnavailable: spec.maxUnavailable,
+                    dataDisks: spec.dataDisks,
                 },
                 parent,
             );
@@ -180,6 +182,7 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
                     vmId: n.vmId,
                     privateIp: n.privateIp,
                     ...(n.kubeletVersion ? { kubeletVersion: n.kubeletVersion } : {}),
+                    ...(n.dataDisks?.length ? { dataDisks: n.dataDisks } : {}),
                 })),
             ),
         );

@@ -27,6 +27,7 @@ export const STEPS = [
     "certs-check",
     "certs-renew",
     "csi-install",
+    "data-disks",
 ] as const;
 
 export type StepName = (typeof STEPS)[number];
@@ -62,6 +63,8 @@ export const STEP_TIMEOUT_MS: Record<StepName, number> = {
     "certs-renew": 10 * MINUTE,
     // Downloads the driver's manifests; its images are pulled by the pods afterwards, not waited for.
     "csi-install": 10 * MINUTE,
+    // Formatting a large disk (ext4's lazy init keeps it short) and waiting for udev to link new disks.
+    "data-disks": 10 * MINUTE,
 };
 
 export function isStepName(name: string): name is StepName {

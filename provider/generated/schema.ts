@@ -135,7 +135,7 @@ export const kubernetesClusterSchema: SchemaLists<KubernetesClusterInputs, Kuber
 
 export const nodeGroupSchema: SchemaLists<NodeGroupInputs, NodeGroupOutputs> = {
     kind: "NodeGroup",
-    inputs: ["clusterName", "name", "role", "count", "zone", "network", "serviceOffering", "template", "keyPair", "sshUser", "publicIpAddressId", "sshAccess", "sshPortStart", "sshCidrs", "kubernetesVersion", "controlPlaneVersion", "upgradeStrategy", "maxUnavailable", "controlPlaneEndpoint", "apiLoadBalancerRuleId", "cni", "podCidr", "serviceCidr", "networkCidr", "labels", "taints", "moldClusterId", "bootstrapTimeoutSeconds", "etcdSnapshots", "renewCertificatesBefore", "affinityGroups", "antiAffinity", "registry", "csi", "repair"],
+    inputs: ["clusterName", "name", "role", "count", "zone", "network", "serviceOffering", "template", "keyPair", "sshUser", "publicIpAddressId", "sshAccess", "sshPortStart", "sshCidrs", "kubernetesVersion", "controlPlaneVersion", "upgradeStrategy", "maxUnavailable", "controlPlaneEndpoint", "apiLoadBalancerRuleId", "cni", "podCidr", "serviceCidr", "networkCidr", "labels", "taints", "moldClusterId", "bootstrapTimeoutSeconds", "etcdSnapshots", "renewCertificatesBefore", "affinityGroups", "antiAffinity", "registry", "csi", "dataDisks", "repair"],
     connectionInputs: ["sshPrivateKey", "controlPlaneNodes", "bastion"],
     replaceOnChanges: ["clusterName", "name", "role", "zone", "network", "publicIpAddressId", "sshPortStart", "cni", "podCidr", "serviceCidr"],
     requiredInputs: ["clusterName", "count", "keyPair", "kubernetesVersion", "name", "network", "publicIpAddressId", "role", "serviceOffering", "sshPrivateKey", "template", "zone"],

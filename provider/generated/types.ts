@@ -90,6 +90,10 @@ export type NodeGroupNode = {
     hostKeyRotated?: boolean;
     /** Control-plane nodes: the earliest expiry of the node's kubeadm leaf certificates (RFC 3339). */
     certificatesExpireAt?: string;
+    /** The node's data disks (dataDisks), in the order of the group's entries. */
+    dataDisks?: NodeDataDisk[];
+    /** The group's dataDisks as the node was made with them: another value rolls the node. */
+    dataDisksKey?: string;
 };
 
 /** A node group of a KubeadmCluster. */
@@ -124,6 +128,10 @@ export type NodeGroupSpec = {
      * A host anti-affinity group for the group's VMs (no two on one host). Default: true for controlPlane, false for worker groups.
      */
     antiAffinity?: boolean;
+    /**
+     * Data disks of every node of the group (see NodeGroup.dataDisks), e.g. `[{ diskOffering, size, mountPath: "/var/lib/etcd" }]` on the control plane.
+     */
+    dataDisks?: DataDisk[];
 };
 
 /** A jump host of your own for sshAccess bastion. */
@@ -204,6 +212,8 @@ export type KubeadmClusterNode = {
     privateIp: string;
     /** Kubernetes version x.y.z of the node's kubelet. */
     kubeletVersion?: string;
+    /** The node's data disks (volume ids, device, mount path). */
+    dataDisks?: NodeDataDisk[];
 };
 
 /** etcd snapshots of a control plane: taken on a control-plane node before an upgrade or a control-plane scale-down. */
@@ -286,6 +296,40 @@ export type KubeadmCsi = {
     apiKey?: string;
     /** The dedicated key's secret key (with apiKey). */
     secretKey?: string;
+};
+
+/**
+ * A data disk every node of a group gets: one Mold volume per node, attached when the node is made, formatted once (ext4; never when it holds a filesystem) and mounted at mountPath (fstab by UUID) by the data-disks step before the node joins the cluster.
+ */
+export type DataDisk = {
+    /** Disk offering (name or id), resolved at preview. */
+    diskOffering: string;
+    /** Size in GB: required for an offering with a custom size, refused for a fixed-size one. */
+    size?: number;
+    /**
+     * Absolute path the disk is mounted at, e.g. /var/lib/etcd (control plane) or /var/lib/containerd (workers); never a system path (/, /etc, /usr, /var, /var/lib …).
+     */
+    mountPath: string;
+    /**
+     * Keep the volume (detached, tagged pulumi-mold:retained-from=<node>) when its node is removed; default false: it is deleted with the node.
+     */
+    retainOnDelete?: boolean;
+};
+
+/** A data disk of one node, as the group records it. */
+export type NodeDataDisk = {
+    /** The Mold volume id. */
+    volumeId: string;
+    /** Mold device id of the attachment (0 is the root disk). */
+    deviceId?: number;
+    /**
+     * The block device the guest shows for it, e.g. /dev/vdb (the step finds it by its serial, /dev/disk/by-id/virtio-<volume id without dashes, 20 characters>).
+     */
+    device?: string;
+    /** Where it is mounted. */
+    mountPath: string;
+    /** attached, or mounted once the data-disks step ran. */
+    status: string;
 };
 
 /** Inputs of Vpc: A VPC: tiers (networks with `vpc`) inside one CIDR behind one virtual router, which holds the VPC's source-NAT public IP. Name and display text change in place (updateVPC); zone, CIDR, offering and network domain replace it. Mold deletes a VPC only once its tiers are gone, and releases its public IPs with it. */
@@ -1276,6 +1320,10 @@ export type NodeGroupInputs = {
      * Control-plane groups only: install the Apache CloudStack CSI driver and a StorageClass (the csi-install step). Secret (it may hold an API key). A change is applied in place by running the step again.
      */
     csi?: KubeadmCsi;
+    /**
+     * Data disks of every node: `[{ diskOffering, size, mountPath, retainOnDelete? }]`, one Mold volume per node and entry, formatted once and mounted before kubeadm init/join. A change rolls the nodes one at a time (new nodes get new disks); removed nodes' disks are deleted unless retainOnDelete.
+     */
+    dataDisks?: DataDisk[];
     /** Not supported: a node group cannot be adopted (refused at check). */
     importId?: string;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */
@@ -1378,6 +1426,10 @@ export type NodeGroupOutputs = {
      * Control-plane groups only: install the Apache CloudStack CSI driver and a StorageClass (the csi-install step). Secret (it may hold an API key). A change is applied in place by running the step again.
      */
     csi?: KubeadmCsi;
+    /**
+     * Data disks of every node: `[{ diskOffering, size, mountPath, retainOnDelete? }]`, one Mold volume per node and entry, formatted once and mounted before kubeadm init/join. A change rolls the nodes one at a time (new nodes get new disks); removed nodes' disks are deleted unless retainOnDelete.
+     */
+    dataDisks?: DataDisk[];
     /** Ids of the affinity groups new node VMs are deployed into (the given ones and the group's own). */
     affinityGroupIds?: string[];
     /** Id of the group's own host anti-affinity group, empty when none. */
@@ -1761,7 +1813,7 @@ export interface GeneratedKinds {
     SshKeyPair: { inputs: SshKeyPairInputs; outputs: SshKeyPairOutputs; handled: "name" | "publicKey" };
     AffinityGroup: { inputs: AffinityGroupInputs; outputs: AffinityGroupOutputs; handled: "name" | "type" | "description" };
     KubernetesCluster: { inputs: KubernetesClusterInputs; outputs: KubernetesClusterOutputs; handled: "name" | "description" | "zone" | "kubernetesVersion" | "serviceOffering" | "controlOffering" | "workerOffering" | "etcdOffering" | "etcdNodes" | "nodeRootDiskSize" | "enableCsi" | "network" | "controlNodes" | "externalLoadBalancerIpAddress" | "size" | "keyPair" | "privateRegistry" | "autoscaling" | "desiredState" | "removeNodes" | "timeouts" };
-    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneVersion" | "upgradeStrategy" | "maxUnavailable" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "renewCertificatesBefore" | "affinityGroups" | "antiAffinity" | "registry" | "csi" | "repair" };
+    NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneVersion" | "upgradeStrategy" | "maxUnavailable" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "renewCertificatesBefore" | "affinityGroups" | "antiAffinity" | "registry" | "csi" | "dataDisks" | "repair" };
     ExternalKubernetesCluster: { inputs: ExternalKubernetesClusterInputs; outputs: ExternalKubernetesClusterOutputs; handled: "name" | "description" | "zone" | "network" | "keyPair" };
     Volume: { inputs: VolumeInputs; outputs: VolumeOutputs; handled: "name" | "zone" | "diskOffering" | "size" | "allowShrink" | "minIops" | "maxIops" | "virtualMachine" | "snapshotPolicy" | "tags" };
     KubernetesVersion: { inputs: KubernetesVersionInputs; outputs: KubernetesVersionOutputs; handled: "semanticVersion" | "url" | "name" | "zone" | "minCpuNumber" | "minMemory" | "checksum" | "directDownload" | "arch" | "enabled" };

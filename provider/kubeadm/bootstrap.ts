@@ -7,6 +7,7 @@ import type { ConnectPolicy, SshTarget } from "../ssh/connection";
 import { SshConnectError, SshConnectionLostError } from "../ssh/errors";
 import { containerdEnv, initEnv, Registry } from "./registry";
 import { Bastion, isEmptyChange, MetadataChange, metadataEnv, NodeRecord } from "./plan";
+import { dataDisksEnv, NodeDisk } from "./data-disks-plan";
 
 /** How to reach a node: what the node group records for each of its nodes, and all workers need of the control plane. */
 export type Reachable = Pick<NodeRecord, "name" | "sshHost" | "sshPort" | "hostPublicKey" | "hostPublicKeyNext"> & { access?: NodeRecord["access"] };
@@ -107,14 +108,26 @@ export class Fleet {
         }
     }
 
-    /** Swap, modules, sysctls, containerd and the pinned packages (each a no-op when already done). */
-    async prepare(node: Reachable, version: string): Promise<void> {
+    /**
+     * Data disks (formatted once, mounted: before containerd and kubeadm write under their mount paths), swap,
+     * modules, sysctls, containerd and the pinned packages (each a no-op when already done). Returns the
+     * data-disks step's results ({} without disks).
+     */
+    async prepare(node: Reachable, version: string, disks: readonly NodeDisk[] = []): Promise<Record<string, string>> {
         const r = this.runner(node);
         const env: Partial<Record<StepName, Record<string, string>>> = {
             "kube-packages": { PM_KUBERNETES_VERSION: version },
             containerd: containerdEnv(this.access.registry),
         };
-        for (const step of PREPARE) await r.run(step, env[step] ?? {});
+        let mounted: Record<string, string> = {};
+        for (const step of PREPARE) {
+            await r.run(step, env[step] ?? {});
+            if (step === "wait-boot" && disks.length) {
+                mounted = (await r.run("data-disks", dataDisksEnv(disks))).results;
+                this.access.log(`${node.name}: data disks ${disks.map((d) => d.mountPath).join(", ")} mounted (${mounted["data-disks"] ?? "done"})`);
+            }
+        }
+        return mounted;
     }
 
     /**

@@ -17,6 +17,7 @@ import {
     unregister,
 } from "./machines";
 import { etcdSnapshot, removeEtcdMember } from "./etcd-care";
+import { dropNodeDisks, ensureNodeDisks, markMounted } from "./data-disks";
 import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes } from "./plan";
 import { word } from "../runtime/plural";
 import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, Taint } from "./spec";
@@ -91,6 +92,8 @@ async function addMachines(g: GroupContext, count: number): Promise<NodeRecord[]
             });
             g.state.nodes.push(node);
             g.ctx.log(`${node.name}: VM ${node.vmId} created, SSH on ${node.sshHost}:${node.sshPort} (host key ${node.hostKeyFingerprint})`);
+            // Attached before the bootstrap, which mounts them; recorded on the node as each volume exists.
+            await ensureNodeDisks(g, node);
             return node;
         }),
     );
@@ -119,7 +122,12 @@ async function bootstrap(g: GroupContext, pending: NodeRecord[]): Promise<void> 
     if (!pending.length) return;
     const { inputs, fleet } = g;
     const version = String(inputs.kubernetesVersion);
-    await settleAll(pending.map((n) => fleet.prepare(n, version)));
+    await settleAll(
+        pending.map(async (n) => {
+            const results = await fleet.prepare(n, version, n.dataDisks ?? []);
+            if (n.dataDisks?.length) markMounted(n, results);
+        }),
+    );
     let joining = pending;
     if (isControlPlane(inputs) && !g.state.initialised) {
         const first = pending[0];
@@ -217,9 +225,15 @@ async function removeNode(g: GroupContext, node: NodeRecord, repair = false, rep
         await g.fleet.reset(node);
     }
     await unregister(g.client, g.inputs.moldClusterId, [node.vmId]);
-    await destroyMachine(g.client, node);
+    await destroyWithDisks(g, node);
     g.state.nodes = g.state.nodes.filter((n) => n.vmId !== node.vmId);
     g.ctx.log(`${node.name}: removed`);
+}
+
+/** The node's VM and port forward, then its data disks (deleted, or kept with retainOnDelete). */
+async function destroyWithDisks(g: GroupContext, node: NodeRecord): Promise<void> {
+    await destroyMachine(g.client, node);
+    await dropNodeDisks(g, node);
 }
 
 /** Forgets recorded nodes whose VM is gone (deleted out of band), after telling Kubernetes. */
@@ -236,7 +250,7 @@ async function dropVanished(g: GroupContext): Promise<void> {
             // Its VM is gone: nothing to evict, only the Node object to delete.
             await g.fleet.withAdmin(others, (a) => g.fleet.drain(a, node.name, 60, "delete")).catch((e) => g.ctx.log(`${node.name}: ${(e as Error).message}`));
         }
-        await destroyMachine(g.client, node);
+        await destroyWithDisks(g, node);
         g.state.nodes = g.state.nodes.filter((n) => n.vmId !== node.vmId);
     }
 }
@@ -278,6 +292,8 @@ export async function converge(g: GroupContext, oldInputs: GroupInputs | undefin
         if (n.access === "port-forward" && !n.portForwardingRuleId) {
             n.portForwardingRuleId = (await ensureSshForward(g.client, n, g.placement.publicIpAddressId, inputs.sshCidrs ?? ["0.0.0.0/0"])).id;
         }
+        // Disks whose creation or attach failed part-way are made now (found again by name when they exist).
+        await ensureNodeDisks(g, n);
     }
     if (pending.length) {
         await register(
@@ -324,11 +340,11 @@ export async function removeAll(g: GroupContext): Promise<void> {
     g.inputs.__deleting = true;
     // Drains share one admin SSH connection: a few at a time (sshd's MaxSessions).
     await eachLimited(g.state.nodes, ADMIN_CHANNELS, async (node) => {
-        if (!live.has(node.vmId)) return destroyMachine(g.client, node);
+        if (!live.has(node.vmId)) return destroyWithDisks(g, node);
         if (cp) {
             await unregister(g.client, g.inputs.moldClusterId, [node.vmId]);
             if (g.inputs.apiLoadBalancerRuleId) await removeApiMember(g.client, g.inputs.apiLoadBalancerRuleId, node.vmId).catch(() => undefined);
-            return destroyMachine(g.client, node);
+            return destroyWithDisks(g, node);
         }
         return removeNode(g, node);
     });

@@ -7,6 +7,7 @@ import type { Fleet } from "./bootstrap";
 import type { Placement } from "./machines";
 import type { NodeRecord, SshAccess } from "./plan";
 import type { Taint } from "./spec";
+import type { DataDiskSpec } from "./data-disks-plan";
 
 /** One etcd snapshot file taken on a control-plane node (etcd-care.ts). */
 export interface EtcdSnapshotRecord {
@@ -51,6 +52,8 @@ export interface GroupContext {
     placement: Placement;
     fleet: Fleet;
     state: GroupState;
+    /** The dataDisks entries with their disk offerings resolved (create and update; none on delete). */
+    dataDisks?: { spec: DataDiskSpec; offeringId: string }[];
     /** During a scale-down: the nodes about to leave (admin steps prefer the others). */
     leaving?: readonly string[];
 }

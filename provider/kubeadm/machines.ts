@@ -32,6 +32,8 @@ export interface Placement {
     affinityGroupIds?: string[];
     /** The group's own host anti-affinity group, "" when none. */
     antiAffinityGroupId?: string;
+    /** The group's dataDisks (data-disks-plan.ts dataDisksKey): a node made with another one rolls. */
+    dataDisksKey?: string;
 }
 
 /** Where a node group's VMs go, as its inputs name it (names or ids). */
@@ -136,6 +138,7 @@ export async function createMachine(client: MoldClient, m: NewMachine): Promise<
         keyPair: p.keyPair,
         status: "pending",
         createdAt: new Date().toISOString(),
+        ...(p.dataDisksKey ? { dataDisksKey: p.dataDisksKey } : {}),
     };
     try {
         await setTags(client, "UserVm", vm.id, tagsForCreate({ [GROUP_TAG]: m.groupId }));

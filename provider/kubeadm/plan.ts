@@ -1,5 +1,6 @@
 // What a node group must do to reach its declared shape: pure decisions, no I/O.
 import type { Taint } from "./spec";
+import type { NodeDisk } from "./data-disks-plan";
 
 /** A node as recorded in the node group's outputs. */
 export interface NodeRecord {
@@ -38,6 +39,10 @@ export interface NodeRecord {
     createdAt: string;
     /** Kubernetes version x.y.z of the node's kubelet, recorded as it joins or finishes an upgrade (upgrade-plan.ts). */
     kubeletVersion?: string;
+    /** The node's data disks (data-disks.ts), in the order of the group's entries. */
+    dataDisks?: NodeDisk[];
+    /** The group's dataDisks the node was made with (dataDisksKey); absent: none. */
+    dataDisksKey?: string;
 }
 
 export type SshAccess = "port-forward" | "control-plane" | "bastion";
@@ -83,10 +88,11 @@ export function nodesToRemove(nodes: readonly NodeRecord[], count: number, prefe
  */
 export function outdatedNodes(
     nodes: readonly NodeRecord[],
-    want: { serviceOfferingId: string; templateId: string; keyPair: string; kubernetesVersion?: string },
+    want: { serviceOfferingId: string; templateId: string; keyPair: string; kubernetesVersion?: string; dataDisksKey?: string },
 ): NodeRecord[] {
     return nodes.filter(
         (n) =>
+            (want.dataDisksKey !== undefined && (n.dataDisksKey ?? "") !== want.dataDisksKey) ||
             n.serviceOfferingId !== want.serviceOfferingId ||
             n.templateId !== want.templateId ||
             n.keyPair !== want.keyPair ||

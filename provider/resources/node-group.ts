@@ -21,6 +21,8 @@ import { checkRepair, repairSpec } from "../kubeadm/repair-plan";
 import { affinityInMold, affinityOutputs, checkAffinity, checkRollRoom, dropOwnGroup, prepareAffinity } from "../kubeadm/placement-affinity";
 import { checkRegistry } from "../kubeadm/registry";
 import { checkCsi, csiInMold, installCsi } from "../kubeadm/csi";
+import { checkDataDisks, dataDisksKey, dataDiskSpecs } from "../kubeadm/data-disks-plan";
+import { dataDisksInMold, resolveDataDisks } from "../kubeadm/data-disks";
 import { publicKeyTypeAndBlob } from "../ssh/host-keys";
 import { checkCidrs, checkCount, checkLabels, checkTaints, checkVersion, CNIS, DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, ROLES } from "../kubeadm/spec";
 import { partialFailure } from "../runtime/errors";
@@ -203,6 +205,8 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         antiAffinity: "createAffinityGroup 'host anti-affinity' for the group; deployVirtualMachine affinitygroupids; off: deleteAffinityGroup",
         registry: "the containerd step's mirror (hosts.toml) and kubeadm init's imageRepository",
         csi: "the csi-install step (driver, Secret, StorageClass), run on a control-plane node after every create and update",
+        dataDisks:
+            "createVolume + attachVolume per node and entry (tagged with the group and node), the data-disks step (format once, mount by UUID); a change rolls the nodes; removed nodes' volumes deleted unless retainOnDelete",
     },
 
     check(news, olds = {}) {
@@ -273,6 +277,7 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         checkAffinity(v, inputs, olds);
         checkRegistry(v, inputs.registry);
         checkCsi(v, inputs.csi, inputs.role);
+        checkDataDisks(v, inputs.dataDisks);
         if (olds.role !== undefined) {
             if (v.known(inputs.keyPair) && olds.keyPair !== undefined && olds.keyPair !== inputs.keyPair) {
                 v.fail(
@@ -299,13 +304,15 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
         ...(await namesInMold(ctx, "NodeGroup", inputs, { zone: "zone", template: "template", serviceOffering: ["serviceOffering"], networks: ["network"] })),
         ...(await affinityInMold(ctx, inputs)),
         ...(await csiInMold(ctx.client(), "NodeGroup", inputs)),
+        ...(await dataDisksInMold(ctx.client(), "NodeGroup", inputs.dataDisks)),
     ],
 
     async create(ctx, inputs) {
         const id = `ng-${randomBytes(6).toString("hex")}`;
-        const placement = await resolvePlacement(ctx.client(), inputs);
+        const placement = { ...(await resolvePlacement(ctx.client(), inputs)), dataDisksKey: dataDisksKey(dataDiskSpecs(inputs.dataDisks)) };
         Object.assign(placement, await prepareAffinity(ctx, id, inputs, {}));
         const g = groupContext(ctx, id, inputs, { nodes: [], initialised: false, kubeconfig: "" }, placement);
+        g.dataDisks = await resolveDataDisks(g.client, inputs.dataDisks);
         // Failed before any VM existed: nothing is recorded, so the group's own affinity group must not stay.
         const outs = await recorded(g, {}, async () => {
             await converge(g, undefined);
@@ -340,11 +347,12 @@ export const nodeGroup: ResourceDefinition<NodeGroupInputs, NodeGroupOutputs> = 
 
     async update(ctx, id, olds, news) {
         const client = ctx.client();
-        const placement = await resolvePlacement(client, news);
+        const placement = { ...(await resolvePlacement(client, news)), dataDisksKey: dataDisksKey(dataDiskSpecs(news.dataDisks)) };
         const state = stateOf(olds);
         await checkRollRoom(ctx, placement.zoneId, state.nodes.length, outdatedNodes(state.nodes, placement).length, news.antiAffinity);
         Object.assign(placement, await prepareAffinity(ctx, id, news, olds));
         const g = groupContext(ctx, id, news, state, placement);
+        g.dataDisks = await resolveDataDisks(client, news.dataDisks);
         return recorded(g, olds, async () => {
             await changeAccess(g, olds, news);
             if (olds.moldClusterId !== news.moldClusterId) {

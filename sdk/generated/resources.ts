@@ -998,6 +998,10 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
      * Secret.
      */
     declare public readonly csi: pulumi.Output<plain.KubeadmCsi | undefined>;
+    /**
+     * Data disks of every node: `[{ diskOffering, size, mountPath, retainOnDelete? }]`, one Mold volume per node and entry, formatted once and mounted before kubeadm init/join. A change rolls the nodes one at a time (new nodes get new disks); removed nodes' disks are deleted unless retainOnDelete.
+     */
+    declare public readonly dataDisks: pulumi.Output<plain.DataDisk[] | undefined>;
     /** Ids of the affinity groups new node VMs are deployed into (the given ones and the group's own). */
     declare public readonly affinityGroupIds: pulumi.Output<string[] | undefined>;
     /** Id of the group's own host anti-affinity group, empty when none. */
@@ -1083,6 +1087,7 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
                 antiAffinity: args.antiAffinity,
                 registry: args.registry === undefined ? undefined : pulumi.secret(args.registry),
                 csi: args.csi === undefined ? undefined : pulumi.secret(args.csi),
+                dataDisks: args.dataDisks,
                 importId: args.importId,
                 bastion: args.bastion,
                 repair: args.repair,

@@ -90,6 +90,10 @@ export interface NodeGroupNode {
     hostKeyRotated?: boolean;
     /** Control-plane nodes: the earliest expiry of the node's kubeadm leaf certificates (RFC 3339). */
     certificatesExpireAt?: string;
+    /** The node's data disks (dataDisks), in the order of the group's entries. */
+    dataDisks?: NodeDataDisk[];
+    /** The group's dataDisks as the node was made with them: another value rolls the node. */
+    dataDisksKey?: string;
 }
 
 /** A node group of a KubeadmCluster. */
@@ -124,6 +128,10 @@ export interface NodeGroupSpec {
      * A host anti-affinity group for the group's VMs (no two on one host). Default: true for controlPlane, false for worker groups.
      */
     antiAffinity?: pulumi.Input<boolean>;
+    /**
+     * Data disks of every node of the group (see NodeGroup.dataDisks), e.g. `[{ diskOffering, size, mountPath: "/var/lib/etcd" }]` on the control plane.
+     */
+    dataDisks?: pulumi.Input<pulumi.Input<DataDisk>[]>;
 }
 
 /** A jump host of your own for sshAccess bastion. */
@@ -204,6 +212,8 @@ export interface KubeadmClusterNode {
     privateIp: string;
     /** Kubernetes version x.y.z of the node's kubelet. */
     kubeletVersion?: string;
+    /** The node's data disks (volume ids, device, mount path). */
+    dataDisks?: NodeDataDisk[];
 }
 
 /** etcd snapshots of a control plane: taken on a control-plane node before an upgrade or a control-plane scale-down. */
@@ -286,6 +296,40 @@ export interface KubeadmCsi {
     apiKey?: pulumi.Input<string>;
     /** The dedicated key's secret key (with apiKey). */
     secretKey?: pulumi.Input<string>;
+}
+
+/**
+ * A data disk every node of a group gets: one Mold volume per node, attached when the node is made, formatted once (ext4; never when it holds a filesystem) and mounted at mountPath (fstab by UUID) by the data-disks step before the node joins the cluster.
+ */
+export interface DataDisk {
+    /** Disk offering (name or id), resolved at preview. */
+    diskOffering: pulumi.Input<string>;
+    /** Size in GB: required for an offering with a custom size, refused for a fixed-size one. */
+    size?: pulumi.Input<number>;
+    /**
+     * Absolute path the disk is mounted at, e.g. /var/lib/etcd (control plane) or /var/lib/containerd (workers); never a system path (/, /etc, /usr, /var, /var/lib …).
+     */
+    mountPath: pulumi.Input<string>;
+    /**
+     * Keep the volume (detached, tagged pulumi-mold:retained-from=<node>) when its node is removed; default false: it is deleted with the node.
+     */
+    retainOnDelete?: pulumi.Input<boolean>;
+}
+
+/** A data disk of one node, as the group records it. */
+export interface NodeDataDisk {
+    /** The Mold volume id. */
+    volumeId: string;
+    /** Mold device id of the attachment (0 is the root disk). */
+    deviceId?: number;
+    /**
+     * The block device the guest shows for it, e.g. /dev/vdb (the step finds it by its serial, /dev/disk/by-id/virtio-<volume id without dashes, 20 characters>).
+     */
+    device?: string;
+    /** Where it is mounted. */
+    mountPath: string;
+    /** attached, or mounted once the data-disks step ran. */
+    status: string;
 }
 
 /** The arguments of Vpc: A VPC: tiers (networks with `vpc`) inside one CIDR behind one virtual router, which holds the VPC's source-NAT public IP. Name and display text change in place (updateVPC); zone, CIDR, offering and network domain replace it. Mold deletes a VPC only once its tiers are gone, and releases its public IPs with it. */
@@ -770,6 +814,10 @@ export interface NodeGroupArgs {
      * Control-plane groups only: install the Apache CloudStack CSI driver and a StorageClass (the csi-install step). Secret (it may hold an API key). A change is applied in place by running the step again.
      */
     csi?: pulumi.Input<KubeadmCsi>;
+    /**
+     * Data disks of every node: `[{ diskOffering, size, mountPath, retainOnDelete? }]`, one Mold volume per node and entry, formatted once and mounted before kubeadm init/join. A change rolls the nodes one at a time (new nodes get new disks); removed nodes' disks are deleted unless retainOnDelete.
+     */
+    dataDisks?: pulumi.Input<pulumi.Input<DataDisk>[]>;
     /** Not supported: a node group cannot be adopted (refused at check). */
     importId?: pulumi.Input<string>;
     /** sshAccess bastion: the jump host (its host key pinned). Never causes a change by itself. */

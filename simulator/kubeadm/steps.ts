@@ -30,6 +30,7 @@ import { UPGRADE_STEPS, withKubeletSkew } from "./upgrade";
 import { certsCheck, certsRenew } from "./certs";
 import { csiInstall } from "./csi";
 import { rotateHostKey } from "../ssh/host-key-step";
+import { dataDisks, writeUnder } from "../ssh/data-disks";
 
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 const KUBECTL_NO_SERVER = "The connection to the server localhost:8080 was refused - did you specify the right host or port?";
@@ -63,6 +64,9 @@ function joinNode(ctx: StepContext, cluster: KubeadmCluster, name: string, role:
     };
     cluster.nodes = [...cluster.nodes.filter((n) => n.vmId !== ctx.vm.id), node];
     if (control && !cluster.etcdMembers.includes(name)) cluster.etcdMembers.push(name);
+    // The kubelet's and etcd's data land on whatever is mounted at their directories (a data disk, or the root disk).
+    writeUnder(ctx.state, ctx.node, "/var/lib/kubelet", "kubelet");
+    if (control) writeUnder(ctx.state, ctx.node, "/var/lib/etcd", "etcd");
     if (control) noteMember(cluster, name, ctx.vm);
     ctx.node.kubeadm = { clusterId: cluster.id, role, nodeName: name, adminConf: control, kubeletConf: true };
 }
@@ -375,11 +379,21 @@ export const CLUSTER_STEPS: Record<string, StepHandler> = {
     "certs-check": certsCheck,
     "certs-renew": certsRenew,
     "csi-install": csiInstall,
+    "data-disks": dataDisks,
 };
+
+/** containerd keeps its images and snapshots in /var/lib/containerd: on a data disk mounted there, if any. */
+function withContainerdData(step: StepHandler): StepHandler {
+    return (ctx) => {
+        const r = step(ctx);
+        if (r.exitCode === 0) writeUnder(ctx.state, ctx.node, "/var/lib/containerd", "containerd");
+        return r;
+    };
+}
 
 /** Everything an emulated node runs: its own steps (ssh/node-state.ts) and the kubeadm ones, with wait-ready. */
 export const EMULATED_STEPS: StepBook = {
-    steps: { ...NODE_STEPS, containerd: withRegistryMirror(NODE_STEPS.containerd), ...CLUSTER_STEPS },
+    steps: { ...NODE_STEPS, containerd: withContainerdData(withRegistryMirror(NODE_STEPS.containerd)), ...CLUSTER_STEPS },
     waitReady: waitReadyCheck,
     apiServerRestarts: API_SERVER_RESTARTS,
 };

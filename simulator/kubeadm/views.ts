@@ -3,11 +3,15 @@
 import { T } from "../model";
 import type { SimState } from "../state";
 import type { EmulatedNode } from "../ssh/types";
+import { BlockDevice, blockDevices } from "../ssh/data-disks";
 import { KubeadmCluster, KubeadmNode, nodeReady } from "./cluster";
 import { adminKubeconfig, caCertHash } from "./pki";
 import { EtcdMember, etcdMembers } from "./etcd";
 
-export type EmulatedNodeView = Omit<EmulatedNode, "_hostKey" | "_bootedAtMs" | "_rotatedHostKey" | "_rotatedOverUserData">;
+export type EmulatedNodeView = Omit<EmulatedNode, "_hostKey" | "_bootedAtMs" | "_rotatedHostKey" | "_rotatedOverUserData"> & {
+    /** The data disks attached to the node's VM now, with what each holds (ssh/data-disks.ts). */
+    blockDevices: BlockDevice[];
+};
 
 export interface KubeadmClusterView extends Omit<KubeadmCluster, "_pki" | "nodes"> {
     nodes: (KubeadmNode & { ready: boolean })[];
@@ -24,7 +28,10 @@ export interface KubeadmClusterView extends Omit<KubeadmCluster, "_pki" | "nodes
 const withoutInternals = <R extends object>(record: R) => Object.fromEntries(Object.entries(record).filter(([k]) => !k.startsWith("_")));
 
 export function emulatedNodeViews(state: SimState): EmulatedNodeView[] {
-    return Object.values((state.tables[T.emulatedNodes] ?? {}) as Record<string, EmulatedNode>).map((n) => JSON.parse(JSON.stringify(withoutInternals(n))));
+    return Object.values((state.tables[T.emulatedNodes] ?? {}) as Record<string, EmulatedNode>).map((n) => ({
+        ...JSON.parse(JSON.stringify(withoutInternals(n))),
+        blockDevices: blockDevices(state, n),
+    }));
 }
 
 export function kubeadmClusterViews(state: SimState): KubeadmClusterView[] {

@@ -78,6 +78,12 @@ export interface EmulatedNode {
      * reinstall would) presents the new userdata's key again.
      */
     _rotatedOverUserData?: string;
+    /** /etc/fstab lines the data-disks step wrote (by filesystem UUID). */
+    fstab?: { uuid: string; path: string; fstype: string }[];
+    /** Data disks mounted (data-disks.ts); a disk's content lives on its volume. */
+    mounts?: { path: string; volumeId: string; uuid: string }[];
+    /** Paths steps wrote under on the root disk (no data disk mounted there then). */
+    rootFiles?: string[];
     /** Epoch ms of the observed start, for the boot delay. */
     _bootedAtMs?: number;
 }

@@ -6,6 +6,7 @@ import { runHook } from "../../provider";
 import { CP, EGRESS, K8S, LB, NG, PF, Row, VM } from "./bad-input/common";
 import { CLUSTER_ROWS } from "./bad-input/cluster-rows";
 import { CSI_ROWS } from "./bad-input/csi-rows";
+import { DATA_DISK_ROWS } from "./bad-input/data-disk-rows";
 import { LIMIT_ROWS } from "./bad-input/limit-rows";
 import { NAT_ROWS } from "./bad-input/nat-rows";
 import { NETWORKING_ROWS } from "./bad-input/networking-rows";
@@ -28,6 +29,7 @@ const ROWS: Row[] = [
     ...NETWORK_ACL_ROWS,
     ...NAT_ROWS,
     ...VPC_ROWS,
+    ...DATA_DISK_ROWS,
 ];
 
 for (const row of ROWS) {
