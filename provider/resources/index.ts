@@ -8,6 +8,8 @@ import { kubernetesCluster } from "./kubernetes-cluster";
 import { kubernetesVersion } from "./kubernetes-version";
 import { loadBalancerRule } from "./load-balancer-rule";
 import { network } from "./network";
+import { networkAclList } from "./network-acl-list";
+import { networkAclRule } from "./network-acl-rule";
 import { nodeGroup } from "./node-group";
 import { portForwardingRule } from "./port-forwarding-rule";
 import { privateGateway } from "./private-gateway";
@@ -28,6 +30,8 @@ export const RESOURCES: Record<string, ResourceDefinition> = {
     [affinityGroup.kind]: affinityGroup,
     [firewallRule.kind]: firewallRule,
     [egressFirewallRule.kind]: egressFirewallRule,
+    [networkAclList.kind]: networkAclList,
+    [networkAclRule.kind]: networkAclRule,
     [portForwardingRule.kind]: portForwardingRule,
     [loadBalancerRule.kind]: loadBalancerRule,
     [kubernetesCluster.kind]: kubernetesCluster,

@@ -9,6 +9,7 @@ import { CSI_ROWS } from "./bad-input/csi-rows";
 import { LIMIT_ROWS } from "./bad-input/limit-rows";
 import { NAT_ROWS } from "./bad-input/nat-rows";
 import { NETWORKING_ROWS } from "./bad-input/networking-rows";
+import { NETWORK_ACL_ROWS } from "./bad-input/network-acl-rows";
 import { REPAIR_ROWS } from "./bad-input/repair-rows";
 import { SPREAD_ROWS } from "./bad-input/spread-rows";
 import { UPGRADE_ROWS } from "./bad-input/upgrade-rows";
@@ -24,6 +25,7 @@ const ROWS: Row[] = [
     ...SPREAD_ROWS,
     ...VOLUME_ROWS,
     ...CSI_ROWS,
+    ...NETWORK_ACL_ROWS,
     ...VPC_ROWS,
     ...NAT_ROWS,
 ];
