@@ -76,6 +76,7 @@ test("loading the provider loads no resource kind; a network-and-rules program l
         "PortForwardingRule",
         "LoadBalancerRule",
         "VirtualMachine",
+        "KubernetesCluster",
         "NodeGroup",
     ]);
     t.false(
@@ -88,6 +89,8 @@ test("loading the provider loads no resource kind; a network-and-rules program l
         "a Network loaded other kinds' modules",
     );
     t.deepEqual(heavyIn(after.VirtualMachine), [], "networks, IPs, rules and VMs");
+    // A Mold-managed cluster loads its own pieces, but no SSH, kubeadm, or YAML until a kubeconfig is read.
+    t.deepEqual(heavyIn(after.KubernetesCluster), ["kubernetes"]);
     // The same probe sees them once a node group is used, so the checks above can fail.
     t.deepEqual(heavyIn(after.NodeGroup).sort(), ["bootstrap", "kubeadm", "kubernetes", "ssh", "ssh2", "yaml"]);
 });
