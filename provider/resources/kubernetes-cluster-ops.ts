@@ -2,7 +2,6 @@
 // health gate (the API must answer /healthz with the kubeconfig's own credentials before the kubeconfig is
 // handed out), Mold's latest events appended to failures, and the outputs.
 import * as https from "https";
-import { parse } from "yaml";
 import type { AsyncJob, MoldClient } from "../client/client";
 import { listEvents } from "../client/events";
 import { nextPollDelay } from "../client/job-wait";
@@ -119,6 +118,8 @@ interface KubeconfigDoc {
 
 /** The server and credentials of the kubeconfig's current context. */
 export function parseKubeconfig(text: string): Kubeconfig {
+    // Loaded here, not at the top: YAML is 72 modules that a run which only checks or diffs a cluster never needs.
+    const { parse } = require("yaml") as typeof import("yaml");
     const doc = (parse(text) ?? {}) as KubeconfigDoc;
     const ctxName = doc["current-context"] ?? doc.contexts?.[0]?.name;
     const context = (doc.contexts ?? []).find((c) => c.name === ctxName)?.context ?? doc.contexts?.[0]?.context;

@@ -1,6 +1,7 @@
 // The run-time side of every dynamic resource. The serialized provider objects in sdk/ only forward
-// to `runHook(kind, hook, settings, args)`, loaded with require() inside the host, so `__provider`
-// stays tiny and holds no credentials, clients or Maps. Everything here runs in the provider host.
+// to pulumi-mold/provider (`look` / `change`, which end in `runHook(kind, hook, settings, args)`), loaded
+// with require() inside the host, so `__provider` stays tiny and holds no credentials, clients or Maps.
+// Everything here runs in the provider host.
 import { MoldClient } from "../client/client";
 import type { GeneratedKinds } from "../generated/types";
 import { hasCredentials, MoldClientOptions } from "../client/config";

@@ -2,7 +2,7 @@
 // Options: --factor <k> (time compression, default 10), --concurrency <n> (default 16),
 // --short-spread log|linear (how <10 s jobs are spread, default log),
 // --policy <growth>,<firstMs>,<minMs>,<maxMs> (measure another pulumi-mold policy instead of the default),
-// --only job-wait|engine|quickstart|node-group (one section; default all), --repeat <n> (engine runs per timed scenario, default 3;
+// --only job-wait|engine|quickstart|node-group|provider (one section; default all), --repeat <n> (engine runs per timed scenario, default 3;
 // the quickstart's runs with set latencies, default 2).
 // The engine and quickstart sections run programs that require "pulumi-mold", i.e. the repository's dist/ build.
 import * as os from "os";
@@ -10,6 +10,7 @@ import { DEFAULT_JOB_WAIT_POLICY, JobWaitPolicy } from "../../provider/client";
 import { runEngineBench } from "./engine";
 import { runJobWaitBench, ShortSpread } from "./job-wait";
 import { runNodeGroupBench } from "./node-group";
+import { runProviderBench } from "./provider";
 import { runQuickstartBench } from "./quickstart";
 
 function arg(name: string): string | undefined {
@@ -35,7 +36,7 @@ function policyArg(): JobWaitPolicy {
     return { growth, firstDelayMs, minDelayMs, maxDelayMs };
 }
 
-const SECTIONS = ["job-wait", "engine", "quickstart", "node-group"];
+const SECTIONS = ["job-wait", "engine", "quickstart", "node-group", "provider"];
 
 async function main(): Promise<void> {
     const spread = arg("short-spread") ?? "log";
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     // The quickstart's own default is 2 runs (each is ~15 s with its up and destroy); --repeat overrides it.
     const quickstart = run("quickstart") ? await runQuickstartBench({ repeat: arg("repeat") !== undefined ? repeat : undefined, progress }) : undefined;
     const nodeGroup = run("node-group") ? await runNodeGroupBench({ repeat: arg("repeat") !== undefined ? repeat : undefined, progress }) : undefined;
+    const provider = run("provider") ? await runProviderBench({ repeat: arg("repeat") !== undefined ? repeat : undefined, progress }) : undefined;
     const out = {
         node: process.version,
         cpus: os.cpus().length,
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
         ...(engine ? { engine } : {}),
         ...(quickstart ? { quickstart } : {}),
         ...(nodeGroup ? { nodeGroup } : {}),
+        ...(provider ? { provider } : {}),
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
