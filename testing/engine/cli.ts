@@ -177,6 +177,7 @@ export async function main(argv: string[]): Promise<number> {
             return;
         }
         engine?.killHosts();
+        engine?.flushCheckpoint();
         lock.release();
         fail(`stopped at once by ${signal}: steps that were under way may have left objects the state does not record`);
         process.exit(1);
@@ -213,6 +214,11 @@ export async function main(argv: string[]): Promise<number> {
         fail(errorMessage(e));
         return 1;
     } finally {
+        // For the bench: the emulation's own cost, which a user of the real CLI does not pay.
+        if (engine && process.env.PULUMI_MOLD_ENGINE_TIMINGS === "1") {
+            const t = engine.timings;
+            process.stderr.write(`engine-timings: ${JSON.stringify({ ...t, checkpointMs: Math.round(t.checkpointMs) })}\n`);
+        }
         lock.release();
         // The error handlers stay: a late rejection of a failed run must not print a raw dump either.
         process.off("SIGINT", onSignal);
@@ -228,7 +234,13 @@ function printChanges(engine: Engine): void {
 
 if (require.main === module) {
     main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
+        // stderr may be a non-blocking pipe here: exiting at once cut long change lists (500 resources) short.
+        (code) => {
+            let waiting = 2;
+            const done = () => --waiting === 0 && process.exit(code);
+            process.stdout.write("", done);
+            process.stderr.write("", done);
+        },
         (e) => {
             fail(errorMessage(e));
             process.exit(1);

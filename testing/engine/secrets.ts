@@ -72,9 +72,16 @@ export class SecretsCipher {
         return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8"));
     }
 
+    /** Ciphertext per secret marker object: the state is saved many times in a run, its secrets encrypted once. */
+    private readonly sealed = new WeakMap<object, Record<string, string>>();
+
     /** Replaces every secret marker with its ciphertext, deeply. */
     seal(v: any): any {
-        if (isSecret(v)) return this.encrypt(v.value);
+        if (isSecret(v)) {
+            let sealed = this.sealed.get(v);
+            if (!sealed) this.sealed.set(v, (sealed = this.encrypt(v.value)));
+            return sealed;
+        }
         if (Array.isArray(v)) return v.map((x) => this.seal(x));
         if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.seal(x)]));
         return v;
