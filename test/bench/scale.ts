@@ -65,12 +65,7 @@ function readProc(pid: number): ProcSample | undefined {
 
 function childrenOf(pid: number): number[] {
     try {
-        return fs
-            .readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
-            .trim()
-            .split(/\s+/)
-            .filter(Boolean)
-            .map(Number);
+        return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
     } catch {
         return [];
     }
@@ -148,7 +143,13 @@ async function runSampled(args: string[], env: NodeJS.ProcessEnv, sim: RunningSi
         apiCallsByCommand: byCommand,
         engine,
         providerHost: hosts.length
-            ? { peakRssMb: Math.max(...hosts.map((h) => h.peakRssMb)), cpuS: round(hosts.reduce((a, h) => a + h.cpuS, 0), 2) }
+            ? {
+                  peakRssMb: Math.max(...hosts.map((h) => h.peakRssMb)),
+                  cpuS: round(
+                      hosts.reduce((a, h) => a + h.cpuS, 0),
+                      2,
+                  ),
+              }
             : undefined,
         simulatorCpuS: round((cpu.user + cpu.system) / 1e6, 2),
         emulation: timings ? JSON.parse(timings) : undefined,
