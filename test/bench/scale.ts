@@ -15,6 +15,7 @@ import * as os from "os";
 import * as path from "path";
 import { RunningSimulator, startSimulatorServer } from "../../simulator/server";
 import { cleanEnv, programDir } from "../helpers/engine";
+import { profileFileByOwner } from "./cpu-profile";
 import { median, round } from "./engine";
 
 export interface ScaleBenchOptions {
@@ -82,6 +83,8 @@ export interface RunFigures {
     simulatorCpuS: number;
     /** The engine emulation's own bookkeeping (PULUMI_MOLD_ENGINE_TIMINGS). */
     emulation?: { checkpoints: number; checkpointMs: number; stateBytes: number };
+    /** With --cpu-prof: self time (ms) by who owns the code, engine process and provider host apart. */
+    cpuSelfMsByOwner?: Record<string, Record<string, number>>;
 }
 
 /**
@@ -89,15 +92,14 @@ export interface RunFigures {
  * moments' growth) and CPU of it and of its provider host(s) until they exit.
  */
 async function runSampled(args: string[], env: NodeJS.ProcessEnv, sim: RunningSimulator, cpuProfDir?: string, tag = "run"): Promise<RunFigures> {
-    const nodeArgs = cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${tag}-engine.cpuprofile`] : [];
-    // The host gets a preload: Node refuses --cpu-prof in NODE_OPTIONS.
+    // Both processes get a preload that writes their profile (Node refuses --cpu-prof in NODE_OPTIONS).
     const preload = path.join(__dirname, "cpu-prof-preload.js");
-    const hostEnv = cpuProfDir ? { ...env, CPU_PROF_DIR: cpuProfDir, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ""} --require ${preload}`.trim() } : env;
+    const profEnv = cpuProfDir ? { CPU_PROF_DIR: cpuProfDir, CPU_PROF_TAG: tag, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ""} --require ${preload}`.trim() } : {};
     const before = { ...sim.requestCounts };
     const cpuBefore = process.cpuUsage();
     const started = Date.now();
-    const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], {
-        env: { ...hostEnv, PULUMI_MOLD_ENGINE_TIMINGS: "1" },
+    const child = spawn(process.execPath, [CLI, ...args], {
+        env: { ...env, ...profEnv, PULUMI_MOLD_ENGINE_TIMINGS: "1" },
         stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -153,7 +155,21 @@ async function runSampled(args: string[], env: NodeJS.ProcessEnv, sim: RunningSi
             : undefined,
         simulatorCpuS: round((cpu.user + cpu.system) / 1e6, 2),
         emulation: timings ? JSON.parse(timings) : undefined,
+        ...(cpuProfDir ? { cpuSelfMsByOwner: profilesByOwner(cpuProfDir, tag) } : {}),
     };
+}
+
+/** Self time by owner of the run's profiles (engine process and provider host apart). */
+function profilesByOwner(dir: string, tag: string) {
+    const out: Record<string, Record<string, number>> = {};
+    for (const f of fs.readdirSync(dir)) {
+        const m = new RegExp(`^${tag}-(engine|host)-\\d+\\.cpuprofile$`).exec(f);
+        if (!m) continue;
+        const byOwner = profileFileByOwner(path.join(dir, f));
+        const sum = (out[m[1]] ??= {});
+        for (const [k, v] of Object.entries(byOwner)) sum[k] = (sum[k] ?? 0) + v;
+    }
+    return out;
 }
 
 const growthExponent = (n1: number, v1: number, n2: number, v2: number) => round(Math.log(v2 / v1) / Math.log(n2 / n1), 2);
