@@ -16,7 +16,7 @@ import * as path from "path";
 import { RunningSimulator, startSimulatorServer } from "../../simulator/server";
 import { cleanEnv, programDir } from "../helpers/engine";
 import { profileFileByOwner } from "./cpu-profile";
-import { median, round } from "./engine";
+import { ApiTrace, jobsOf, median, round, traceApi } from "./engine";
 
 export interface ScaleBenchOptions {
     /** Resource counts of the rule programs (default 50, 500, 2000). */
@@ -83,6 +83,8 @@ export interface RunFigures {
     simulatorCpuS: number;
     /** The engine emulation's own bookkeeping (PULUMI_MOLD_ENGINE_TIMINGS). */
     emulation?: { checkpoints: number; checkpointMs: number; stateBytes: number };
+    /** Jobs the run started, polls (queryAsyncJobResult) per job, and how late their ends were noticed (ms). */
+    jobs?: { count: number; pollsPerJob: number; noticeLatenessMs: { median: number; p90: number; max: number } };
     /** With --cpu-prof: self time (ms) by who owns the code, engine process and provider host apart. */
     cpuSelfMsByOwner?: Record<string, Record<string, number>>;
 }
@@ -91,7 +93,15 @@ export interface RunFigures {
  * Runs the engine CLI, sampling VmHWM (a high-water mark, so a sample every 50 ms loses only the last
  * moments' growth) and CPU of it and of its provider host(s) until they exit.
  */
-async function runSampled(args: string[], env: NodeJS.ProcessEnv, sim: RunningSimulator, cpuProfDir?: string, tag = "run"): Promise<RunFigures> {
+async function runSampled(
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    sim: RunningSimulator,
+    trace: ApiTrace,
+    cpuProfDir?: string,
+    tag = "run",
+): Promise<RunFigures> {
+    const jobsBefore = new Set(Object.keys(jobsOf(sim)));
     // Both processes get a preload that writes their profile (Node refuses --cpu-prof in NODE_OPTIONS).
     const preload = path.join(__dirname, "cpu-prof-preload.js");
     const profEnv = cpuProfDir ? { CPU_PROF_DIR: cpuProfDir, CPU_PROF_TAG: tag, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ""} --require ${preload}`.trim() } : {};
@@ -155,7 +165,25 @@ async function runSampled(args: string[], env: NodeJS.ProcessEnv, sim: RunningSi
             : undefined,
         simulatorCpuS: round((cpu.user + cpu.system) / 1e6, 2),
         emulation: timings ? JSON.parse(timings) : undefined,
+        jobs: jobFigures(sim, trace, jobsBefore, byCommand.queryAsyncJobResult ?? 0),
         ...(cpuProfDir ? { cpuSelfMsByOwner: profilesByOwner(cpuProfDir, tag) } : {}),
+    };
+}
+
+const quantile = (xs: number[], q: number) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
+};
+
+/** Jobs started since `before`, polls per job, and the lateness of each job's first poll that saw it finished. */
+function jobFigures(sim: RunningSimulator, trace: ApiTrace, before: Set<string>, polls: number) {
+    const jobs = Object.values(jobsOf(sim)).filter((j) => !before.has(j.jobid));
+    if (!jobs.length) return undefined;
+    const late = jobs.filter((j) => j.finishedAt !== undefined && trace.noticedAt[j.jobid] !== undefined).map((j) => trace.noticedAt[j.jobid] - j.finishedAt!);
+    return {
+        count: jobs.length,
+        pollsPerJob: round(polls / jobs.length, 2),
+        noticeLatenessMs: { median: quantile(late, 0.5), p90: quantile(late, 0.9), max: Math.max(0, ...late) },
     };
 }
 
@@ -190,6 +218,7 @@ async function runProgram(
     try {
         for (let i = 0; i < repeat; i++) {
             const sim = await startSimulatorServer({ port: 0, latencyProfile: "fast", ...simOptions });
+            const trace = traceApi(sim);
             try {
                 const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
                 const state = path.join(dir, `${tag}-${i}.json`);
@@ -202,7 +231,8 @@ async function runProgram(
                     ["destroy", "destroy"],
                 ];
                 for (const [name, cmd] of order) {
-                    const r = await runSampled(base(cmd), env, sim, options.cpuProfDir, `${tag}-${name}-${i}`);
+                    const r = await runSampled(base(cmd), env, sim, trace, options.cpuProfDir, `${tag}-${name}-${i}`);
+                    trace.calls.length = 0; // only noticedAt is needed across runs
                     (runs[name] ??= []).push(r);
                     progress(
                         `scale: ${tag} ${name} ${(r.wallMs / 1000).toFixed(1)} s, ${r.apiCalls} API calls, engine ${r.engine.peakRssMb} MB, host ${r.providerHost?.peakRssMb ?? "-"} MB`,

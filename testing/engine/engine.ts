@@ -271,7 +271,9 @@ export class Engine {
     /** up (or preview): run the program, create/update/replace what it declares, delete what it dropped. */
     async up(preview = false): Promise<Report> {
         this.preview = preview;
-        const old = JSON.parse(JSON.stringify(this.state)) as StackState;
+        // A preview puts the state back at the end, so it needs a deep copy; an up only reads the old records
+        // (steps replace records, never change one in place), and a copy of a large state is a lot of memory.
+        const old = preview ? (JSON.parse(JSON.stringify(this.state)) as StackState) : { ...this.state, resources: [...this.state.resources] };
         // Old objects of replaces a failed run did not finish deleting are deleted by this run.
         this.pendingDeletes.push(...this.state.resources.filter((r) => r.delete));
         try {
