@@ -109,7 +109,7 @@ async function runSampled(
     const cpuBefore = process.cpuUsage();
     const started = Date.now();
     const child = spawn(process.execPath, [CLI, ...args], {
-        env: { ...env, ...profEnv, PULUMI_MOLD_ENGINE_TIMINGS: "1" },
+        env: { ...env, ...profEnv, PULUMI_MOLD_ENGINE_TIMINGS: "1", PULUMI_MOLD_ENGINE_RPC_DEADLINE_MS: String(30 * 60_000) },
         stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -273,10 +273,21 @@ export async function runScaleBench(options: ScaleBenchOptions = {}) {
     };
     for (const variant of variants.filter((v) => v !== "nodeGroup") as ("spread" | "oneIp")[]) {
         const perSize = [];
+        const failed: { resources: number; error: string }[] = [];
         for (const n of sizes) {
             const shape = ruleProgramShape(n, variant);
             const config = [`networks=${shape.networks}`, `ips=${shape.ips}`, `rules=${shape.rules}`];
-            perSize.push({ shape, ...(await runProgram("scale", config, n, options, `${variant}-${n}`)) });
+            // A size that fails is reported and the others still run (a loaded machine can starve a large run).
+            try {
+                perSize.push({ shape, ...(await runProgram("scale", config, n, options, `${variant}-${n}`)) });
+            } catch (e) {
+                failed.push({ resources: n, error: String((e as Error).message).slice(0, 2000) });
+                options.progress?.(`scale: ${variant}-${n} failed: ${String((e as Error).message).split("\n")[0]}`);
+            }
+        }
+        if (!perSize.length) {
+            result[variant] = { program: "test/programs/scale", failed };
+            continue;
         }
         const [first, lastRun] = [perSize[0], perSize[perSize.length - 1]];
         const growth: Record<string, number> = {};
@@ -310,6 +321,7 @@ export async function runScaleBench(options: ScaleBenchOptions = {}) {
             growthExponent: { from: first.resources, to: lastRun.resources, ...growth },
             ...(perSize.length > 2 ? { growthExponentLargest: { from: perSize[perSize.length - 2].resources, to: lastRun.resources, ...upper } } : {}),
             apiCallsPerCreatedResource: perSize.map((p) => p.up.apiCallsPerCreatedResource),
+            ...(failed.length ? { failed } : {}),
         };
     }
     if (variants.includes("nodeGroup")) {

@@ -188,7 +188,15 @@ export async function main(argv: string[]): Promise<number> {
     process.on("SIGTERM", onSignal);
     try {
         ensureSelfLink();
-        engine = new Engine({ programDir: args.programDir, stateFile: args.state, stack: args.stack });
+        // Every provider RPC has a deadline (120 s by default) so a hung hook fails instead of blocking; thousands
+        // of resources queued behind the per-endpoint request limit on a loaded machine need a longer one.
+        const deadline = Number(process.env.PULUMI_MOLD_ENGINE_RPC_DEADLINE_MS);
+        engine = new Engine({
+            programDir: args.programDir,
+            stateFile: args.state,
+            stack: args.stack,
+            ...(deadline > 0 ? { rpcDeadlineMs: deadline } : {}),
+        });
         for (const e of early) engine.programError(e);
         if (Object.keys(args.config).length) engine.setConfig(args.config);
         if (Object.keys(args.secrets).length) engine.setConfig(args.secrets, true);
