@@ -235,7 +235,9 @@ async function runProgram(
                     trace.calls.length = 0; // only noticedAt is needed across runs
                     (runs[name] ??= []).push(r);
                     progress(
-                        `scale: ${tag} ${name} ${(r.wallMs / 1000).toFixed(1)} s, ${r.apiCalls} API calls, engine ${r.engine.peakRssMb} MB, host ${r.providerHost?.peakRssMb ?? "-"} MB`,
+                        `scale: ${tag} ${name} ${(r.wallMs / 1000).toFixed(1)} s, ${r.apiCalls} API calls, engine ${r.engine.peakRssMb} MB ${r.engine.cpuS} s CPU, ` +
+                            `host ${r.providerHost?.peakRssMb ?? "-"} MB ${r.providerHost?.cpuS ?? "-"} s CPU, simulator ${r.simulatorCpuS} s CPU, ` +
+                            `checkpoints ${r.emulation?.checkpointMs ?? "-"} ms, ${r.jobs ? `${r.jobs.count} jobs ${r.jobs.pollsPerJob} polls/job` : "no jobs"}`,
                     );
                 }
             } finally {
