@@ -229,7 +229,9 @@ export interface CreatedKubernetesCluster {
 
 /** createKubernetesCluster; waits for the job (minutes on a real Mold) and returns the Running cluster. */
 export async function createKubernetesCluster(client: MoldClient, args: CreateKubernetesClusterArgs, wait?: WaitOptions): Promise<CreatedKubernetesCluster> {
+    changedClusters(client);
     const r = await client.callAsync<{ kubernetescluster: KubernetesCluster }>("createKubernetesCluster", createParams(args), wait);
+    changedClusters(client);
     return { id: r.id ?? r.result.kubernetescluster.id, jobId: r.jobId, cluster: r.result.kubernetescluster };
 }
 
@@ -238,9 +240,18 @@ export async function createKubernetesCluster(client: MoldClient, args: CreateKu
  * before the long job finishes (and find the cluster again if it is interrupted).
  */
 export async function submitCreateKubernetesCluster(client: MoldClient, args: CreateKubernetesClusterArgs): Promise<{ id: string; jobId: string }> {
+    changedClusters(client);
     const r = await client.call<{ id: string; jobid: string }>("createKubernetesCluster", createParams(args));
     return { id: r.id, jobId: r.jobid };
 }
+
+/**
+ * Changes this process made to an endpoint's clusters (creates, scales, node changes, deletes; counted when
+ * sent and when answered): a listing made before or during one is stale.
+ */
+const clusterChanges = new WeakMap<MoldClient, number>();
+export const clusterChangesOf = (client: MoldClient) => clusterChanges.get(client) ?? 0;
+const changedClusters = (client: MoldClient) => clusterChanges.set(client, clusterChangesOf(client) + 1);
 
 export function listKubernetesClusters(client: MoldClient, args: ListKubernetesClustersArgs = {}): Promise<KubernetesCluster[]> {
     return client.list<KubernetesCluster>("listKubernetesClusters", { ...args }, "kubernetescluster");
@@ -267,16 +278,20 @@ export async function deleteKubernetesCluster(
     options: { cleanup?: boolean; expunge?: boolean } = {},
     wait?: WaitOptions,
 ): Promise<void> {
+    changedClusters(client);
     await client.callAsync("deleteKubernetesCluster", { id, ...options }, wait);
+    changedClusters(client);
 }
 
 export async function scaleKubernetesCluster(client: MoldClient, args: ScaleKubernetesClusterArgs, wait?: WaitOptions): Promise<KubernetesCluster> {
     const { nodeofferings, ...scalars } = args;
+    changedClusters(client);
     const r = await client.callAsync<{ kubernetescluster: KubernetesCluster }>(
         "scaleKubernetesCluster",
         { ...scalars, nodeofferings: nodeTypeMapParam(nodeofferings, "offering") },
         wait,
     );
+    changedClusters(client);
     return r.result.kubernetescluster;
 }
 
@@ -297,7 +312,9 @@ export async function addVirtualMachinesToKubernetesCluster(
     virtualmachineids: string[],
     iscontrolnode?: boolean,
 ): Promise<void> {
+    changedClusters(client);
     await client.call("addVirtualMachinesToKubernetesCluster", { id, virtualmachineids, iscontrolnode });
+    changedClusters(client);
 }
 
 /** ExternalManaged clusters only; synchronous; one row per VM saying whether it was removed. */
@@ -306,7 +323,9 @@ export async function removeVirtualMachinesFromKubernetesCluster(
     id: string,
     virtualmachineids: string[],
 ): Promise<RemovedVirtualMachine[]> {
+    changedClusters(client);
     const r = await client.call<Record<string, unknown>>("removeVirtualMachinesFromKubernetesCluster", { id, virtualmachineids });
+    changedClusters(client);
     // Mold names both the response and each row "removevirtualmachinesfromkubernetesclusterresponse".
     const rows = r?.removevirtualmachinesfromkubernetesclusterresponse;
     return Array.isArray(rows) ? (rows as RemovedVirtualMachine[]) : [];
@@ -319,12 +338,16 @@ export async function addNodesToKubernetesCluster(
     options: { manualupgrade?: boolean; mountcksisoonvr?: boolean } = {},
     wait?: WaitOptions,
 ): Promise<KubernetesCluster> {
+    changedClusters(client);
     const r = await client.callAsync<{ kubernetescluster: KubernetesCluster }>("addNodesToKubernetesCluster", { id, nodeids, ...options }, wait);
+    changedClusters(client);
     return r.result.kubernetescluster;
 }
 
 export async function removeNodesFromKubernetesCluster(client: MoldClient, id: string, nodeids: string[], wait?: WaitOptions): Promise<KubernetesCluster> {
+    changedClusters(client);
     const r = await client.callAsync<{ kubernetescluster: KubernetesCluster }>("removeNodesFromKubernetesCluster", { id, nodeids }, wait);
+    changedClusters(client);
     return r.result.kubernetescluster;
 }
 

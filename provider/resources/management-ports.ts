@@ -1,7 +1,8 @@
 // Mold's Kubernetes service owns ports on a cluster's public IP: 6443 (the API, through its api-lb rule)
 // and 2222 upwards (port forwards to each node's SSH). A user rule there would collide with the
 // service's own rules or hijack them, so it is refused at check, saying why.
-import { listKubernetesClusters } from "../client/kubernetes";
+import type { MoldClient } from "../client/client";
+import { clusterChangesOf, KubernetesCluster, listKubernetesClusters } from "../client/kubernetes";
 import { CheckFailure, containsUnknown, HookContext } from "../runtime/hooks";
 
 export const API_PORT = 6443;
@@ -27,13 +28,34 @@ export function ownedRanges(controlNodes: number, workers: number): { start: num
     ];
 }
 
+/** How long one listing of the clusters answers the checks of an endpoint (a run checks its rules in a burst). */
+export const CLUSTER_LIST_REUSE_MS = 2000;
+const clusterLists = new WeakMap<MoldClient, { at: number; changes: number; list: Promise<KubernetesCluster[]> }>();
+
+/**
+ * The endpoint's clusters, one listing shared by the checks of the last CLUSTER_LIST_REUSE_MS (and by those
+ * waiting for it): a program of 2,000 rules on high ports made one listing per rule. Clusters this process
+ * changes invalidate it; one another process creates within the window is seen by the next check after it.
+ */
+function recentClusters(client: MoldClient): Promise<KubernetesCluster[]> {
+    const hit = clusterLists.get(client);
+    // A cluster this process created, scaled or deleted since makes the listing stale at once.
+    if (hit && Date.now() - hit.at < CLUSTER_LIST_REUSE_MS && hit.changes === clusterChangesOf(client)) return hit.list;
+    const list = listKubernetesClusters(client);
+    const entry = { at: Date.now(), changes: clusterChangesOf(client), list };
+    clusterLists.set(client, entry);
+    // A failed listing is not reused.
+    list.catch(() => clusterLists.get(client) === entry && clusterLists.delete(client));
+    return list;
+}
+
 /**
  * Failures for ranges on `ipAddressId` that overlap what a Mold-managed Kubernetes cluster owns there.
- * One read (listKubernetesClusters), and only when a range could collide.
+ * One read (listKubernetesClusters, shared by the checks of a burst), and only when a range could collide.
  */
 export async function managementPortFailures(ctx: HookContext, kind: string, ipAddressId: string, ranges: PortRange[]): Promise<CheckFailure[]> {
     if (containsUnknown([ipAddressId, ranges]) || !mayCollide(ranges)) return [];
-    const cluster = (await listKubernetesClusters(ctx.client())).find((c) => c.ipaddressid === ipAddressId && c.clustertype !== "ExternalManaged");
+    const cluster = (await recentClusters(ctx.client())).find((c) => c.ipaddressid === ipAddressId && c.clustertype !== "ExternalManaged");
     if (!cluster) return [];
     const workers = cluster.autoscalingenabled && cluster.maxsize ? cluster.maxsize : cluster.size;
     const owned = ownedRanges(cluster.controlnodes, workers);

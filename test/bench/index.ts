@@ -2,8 +2,9 @@
 // Options: --factor <k> (time compression, default 10), --concurrency <n> (default 16),
 // --short-spread log|linear (how <10 s jobs are spread, default log),
 // --policy <growth>,<firstMs>,<minMs>,<maxMs> (measure another pulumi-mold policy instead of the default),
-// --only job-wait|engine|quickstart|node-group|provider (one section; default all), --repeat <n> (engine runs per timed scenario, default 3;
-// the quickstart's runs with set latencies, default 2).
+// --only job-wait|engine|quickstart|node-group|provider|scale (one section; default all), --repeat <n> (engine runs per timed scenario, default 3;
+// the quickstart's runs with set latencies, default 2), --scale-sizes 50,500,2000 and --scale-variants spread,oneIp,nodeGroup
+// (the scale section's programs), --cpu-prof <dir> (V8 CPU profiles of the scale section's engine and provider-host processes).
 // The engine and quickstart sections run programs that require "pulumi-mold", i.e. the repository's dist/ build.
 import * as os from "os";
 import { DEFAULT_JOB_WAIT_POLICY, JobWaitPolicy } from "../../provider/client";
@@ -12,6 +13,7 @@ import { runJobWaitBench, ShortSpread } from "./job-wait";
 import { runNodeGroupBench } from "./node-group";
 import { runProviderBench } from "./provider";
 import { runQuickstartBench } from "./quickstart";
+import { runScaleBench, ScaleVariant } from "./scale";
 
 function arg(name: string): string | undefined {
     const i = process.argv.indexOf(`--${name}`);
@@ -36,7 +38,7 @@ function policyArg(): JobWaitPolicy {
     return { growth, firstDelayMs, minDelayMs, maxDelayMs };
 }
 
-const SECTIONS = ["job-wait", "engine", "quickstart", "node-group", "provider"];
+const SECTIONS = ["job-wait", "engine", "quickstart", "node-group", "provider", "scale"];
 
 async function main(): Promise<void> {
     const spread = arg("short-spread") ?? "log";
@@ -62,6 +64,14 @@ async function main(): Promise<void> {
     const quickstart = run("quickstart") ? await runQuickstartBench({ repeat: arg("repeat") !== undefined ? repeat : undefined, progress }) : undefined;
     const nodeGroup = run("node-group") ? await runNodeGroupBench({ repeat: arg("repeat") !== undefined ? repeat : undefined, progress }) : undefined;
     const provider = run("provider") ? await runProviderBench({ repeat: arg("repeat") !== undefined ? repeat : undefined, progress }) : undefined;
+    const scale = run("scale")
+        ? await runScaleBench({
+              sizes: arg("scale-sizes")?.split(",").map(Number),
+              variants: arg("scale-variants")?.split(",") as ScaleVariant[] | undefined,
+              cpuProfDir: arg("cpu-prof"),
+              progress,
+          })
+        : undefined;
     const out = {
         node: process.version,
         cpus: os.cpus().length,
@@ -72,6 +82,7 @@ async function main(): Promise<void> {
         ...(quickstart ? { quickstart } : {}),
         ...(nodeGroup ? { nodeGroup } : {}),
         ...(provider ? { provider } : {}),
+        ...(scale ? { scale } : {}),
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }

@@ -4,6 +4,8 @@ import test from "ava";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { CHECKPOINT_SPACING, checkpointDelayMs, MAX_CHECKPOINT_LAG_MS } from "../../testing/engine/checkpoint";
+import { SecretsCipher, wrapSecret } from "../../testing/engine/secrets";
 import { parse } from "../engine/cli";
 import { CanceledError, oneLine, rootFailure } from "../engine/failures";
 import { clearStaleLock, StateLock, StateLockedError } from "../engine/lock";
@@ -95,4 +97,22 @@ test("CLI parse: commands, repeatable config, defaults", (t) => {
     t.throws(() => parse(["up", dir, "--state="]), { message: "--state needs a file name" });
     t.throws(() => parse(["up", dir, "--state", dir]), { message: /is a folder/ });
     t.throws(() => parse(["cancel", dir, "--config", "a=1"]), { message: /cancel takes no --config/ });
+});
+
+test("checkpointDelayMs: a quick write is repeated at once; a slow one waits a few times its cost, never over the lag bound", (t) => {
+    t.is(checkpointDelayMs(0, 0), 0, "a small state is written step by step");
+    t.is(checkpointDelayMs(1, 10), 0);
+    t.is(checkpointDelayMs(20, 0), CHECKPOINT_SPACING * 20, "writes take at most 1/(1+k) of the run");
+    t.is(checkpointDelayMs(20, 30), CHECKPOINT_SPACING * 20 - 30);
+    t.is(checkpointDelayMs(10_000, 0), MAX_CHECKPOINT_LAG_MS, "a step is saved within the lag bound");
+});
+
+test("SecretsCipher.seal: a secret is encrypted once however often the state is saved, and opens to its value", (t) => {
+    const cipher = new SecretsCipher(path.join(tmp(t), "state.json"), "passphrase");
+    const secret = wrapSecret({ key: "s3cret" });
+    const first = cipher.seal({ a: secret });
+    t.deepEqual(cipher.seal({ b: [secret] }).b[0], first.a, "the same marker seals to the same ciphertext");
+    t.false(JSON.stringify(first).includes("s3cret"));
+    t.notDeepEqual(cipher.seal({ a: wrapSecret({ key: "s3cret" }) }).a, first.a, "a new marker gets a new IV");
+    t.deepEqual(cipher.open(first), { a: secret });
 });

@@ -148,3 +148,22 @@ test("LoadBalancerRule check refuses public port 6443 and node SSH ports on a cl
         await stop();
     }
 });
+
+test("the checks of a burst of rules on high ports share one listing of the clusters", async (t) => {
+    const { sim, stop } = await withSimulator();
+    try {
+        // The check needs no IP to exist: it compares the id with the clusters' IPs.
+        const ip = { id: "7a1c0e52-0000-4000-8000-000000000001" };
+        const settings = { apiUrl: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey };
+        const before = sim.requestCounts.listKubernetesClusters ?? 0;
+        const checks = await Promise.all(
+            Array.from({ length: 40 }, (_, i) =>
+                runHook("FirewallRule", "check", settings, [{}, { __provider: "p", ipAddressId: ip.id, protocol: "tcp", startPort: 3000 + i }]),
+            ),
+        );
+        t.true(checks.every((c) => c.failures.length === 0));
+        t.is((sim.requestCounts.listKubernetesClusters ?? 0) - before, 1, "one listing for 40 checks");
+    } finally {
+        await stop();
+    }
+});

@@ -177,6 +177,7 @@ export async function main(argv: string[]): Promise<number> {
             return;
         }
         engine?.killHosts();
+        engine?.flushCheckpoint();
         lock.release();
         fail(`stopped at once by ${signal}: steps that were under way may have left objects the state does not record`);
         process.exit(1);
@@ -187,7 +188,15 @@ export async function main(argv: string[]): Promise<number> {
     process.on("SIGTERM", onSignal);
     try {
         ensureSelfLink();
-        engine = new Engine({ programDir: args.programDir, stateFile: args.state, stack: args.stack });
+        // Every provider RPC has a deadline (120 s by default) so a hung hook fails instead of blocking; thousands
+        // of resources queued behind the per-endpoint request limit on a loaded machine need a longer one.
+        const deadline = Number(process.env.PULUMI_MOLD_ENGINE_RPC_DEADLINE_MS);
+        engine = new Engine({
+            programDir: args.programDir,
+            stateFile: args.state,
+            stack: args.stack,
+            ...(deadline > 0 ? { rpcDeadlineMs: deadline } : {}),
+        });
         for (const e of early) engine.programError(e);
         if (Object.keys(args.config).length) engine.setConfig(args.config);
         if (Object.keys(args.secrets).length) engine.setConfig(args.secrets, true);
@@ -213,6 +222,11 @@ export async function main(argv: string[]): Promise<number> {
         fail(errorMessage(e));
         return 1;
     } finally {
+        // For the bench: the emulation's own cost, which a user of the real CLI does not pay.
+        if (engine && process.env.PULUMI_MOLD_ENGINE_TIMINGS === "1") {
+            const t = engine.timings;
+            process.stderr.write(`engine-timings: ${JSON.stringify({ ...t, checkpointMs: Math.round(t.checkpointMs) })}\n`);
+        }
         lock.release();
         // The error handlers stay: a late rejection of a failed run must not print a raw dump either.
         process.off("SIGINT", onSignal);
@@ -228,7 +242,13 @@ function printChanges(engine: Engine): void {
 
 if (require.main === module) {
     main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
+        // stderr may be a non-blocking pipe here: exiting at once cut long change lists (500 resources) short.
+        (code) => {
+            let waiting = 2;
+            const done = () => --waiting === 0 && process.exit(code);
+            process.stdout.write("", done);
+            process.stderr.write("", done);
+        },
         (e) => {
             fail(errorMessage(e));
             process.exit(1);

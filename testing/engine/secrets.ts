@@ -72,11 +72,35 @@ export class SecretsCipher {
         return JSON.parse(Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8"));
     }
 
-    /** Replaces every secret marker with its ciphertext, deeply. */
+    /** Ciphertext per secret marker object: the state is saved many times in a run, its secrets encrypted once. */
+    private readonly sealed = new WeakMap<object, Record<string, string>>();
+
+    /**
+     * Replaces every secret marker with its ciphertext, deeply. Copies only what holds a secret and returns the
+     * rest as it is: the state is sealed at every save, and a full copy of a large state was the biggest garbage.
+     */
     seal(v: any): any {
-        if (isSecret(v)) return this.encrypt(v.value);
-        if (Array.isArray(v)) return v.map((x) => this.seal(x));
-        if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, this.seal(x)]));
+        if (isSecret(v)) {
+            let sealed = this.sealed.get(v);
+            if (!sealed) this.sealed.set(v, (sealed = this.encrypt(v.value)));
+            return sealed;
+        }
+        if (Array.isArray(v)) {
+            let out: any[] | undefined;
+            v.forEach((x, i) => {
+                const sealed = this.seal(x);
+                if (sealed !== x) (out ??= [...v])[i] = sealed;
+            });
+            return out ?? v;
+        }
+        if (v && typeof v === "object") {
+            let out: Record<string, any> | undefined;
+            for (const k in v) {
+                const sealed = this.seal(v[k]);
+                if (sealed !== v[k]) (out ??= { ...v })[k] = sealed;
+            }
+            return out ?? v;
+        }
         return v;
     }
 

@@ -49,9 +49,12 @@ export class StateStore {
         return this.cipher.open(JSON.parse(fs.readFileSync(this.file, "utf8"))) as StackState;
     }
 
-    save(state: StackState): void {
+    /** Writes the state (atomically: a temporary file renamed); returns its size in bytes. */
+    save(state: StackState): number {
         const tmp = `${this.file}.tmp`;
-        fs.writeFileSync(tmp, JSON.stringify(this.cipher.seal(state), null, 1));
+        const text = JSON.stringify(this.cipher.seal(state), null, 1);
+        fs.writeFileSync(tmp, text);
         fs.renameSync(tmp, this.file);
+        return text.length;
     }
 }
