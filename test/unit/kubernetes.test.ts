@@ -280,8 +280,10 @@ test("create validation fails synchronously with HTTP 530 and Mold's texts; a ba
 });
 
 test("create refuses a version whose ISO is not Ready yet, and an offering below the version's minimums", async (t) => {
-    const { client, cat, stop } = await simWithCatalog({ latencyProfile: "realistic", timeFactor: 1 });
+    const { client, sim, cat, stop } = await simWithCatalog({ latencyProfile: "realistic", timeFactor: 1 });
     try {
+        // The ISO's download outlasts the test by far, so the refusal does not depend on how fast the machine is.
+        sim.setLatency({ registerIso: 600_000 });
         const v = await addKubernetesSupportedVersion(client, { semanticversion: "1.34.0", url: "http://x/iso", mincpunumber: 4, minmemory: 4096 });
         await apiError(
             t,
