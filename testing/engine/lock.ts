@@ -1,5 +1,5 @@
-// The state lock, as Pulumi's backends keep one per stack: a run holds `<state>.lock` (created with O_EXCL,
-// so two runs cannot both take it) for as long as it reads or writes the state. A second run refuses at once,
+// The state lock, as Pulumi's backends keep one per stack: a run holds `<state>.lock` (linked into place, so
+// two runs cannot both take it) for as long as it reads or writes the state. A second run refuses at once,
 // naming the holder; a lock whose process died is cleared only by an explicit `cancel`.
 import * as fs from "fs";
 import * as os from "os";
@@ -70,17 +70,17 @@ export class StateLock {
     static acquire(stateFile: string, command: string, cancelHint: string): StateLock {
         const file = lockFileOf(stateFile);
         const holder: LockHolder = { pid: process.pid, host: os.hostname(), user: os.userInfo().username, startedAt: new Date().toISOString(), command };
-        let fd: number;
+        // The holder is written to a file of our own first and linked into place: link(2) fails if the lock
+        // exists, as O_EXCL does, and a reader never sees a lock without its holder.
+        const draft = `${file}.${process.pid}.draft`;
+        fs.writeFileSync(draft, JSON.stringify(holder) + "\n");
         try {
-            fd = fs.openSync(file, "wx");
+            fs.linkSync(draft, file);
         } catch (e) {
             if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new StateLockedError(file, readHolder(file), cancelHint);
             throw e;
-        }
-        try {
-            fs.writeSync(fd, JSON.stringify(holder) + "\n");
         } finally {
-            fs.closeSync(fd);
+            fs.rmSync(draft, { force: true });
         }
         const lock = new StateLock(file, holder);
         // The last safety net: whatever ends the process normally, the lock goes with it.
