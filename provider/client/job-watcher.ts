@@ -53,7 +53,7 @@ export const DEFAULT_WATCHER_POLICY: WatcherPolicy = {
     steadyDelayMs: 1000,
     growth: 0.04,
     maxDelayMs: 4000,
-    sharedMaxDelayMs: 800,
+    sharedMaxDelayMs: 500,
     minGapMs: 50,
     throttleFactor: 2,
     maxSlowdown: 16,

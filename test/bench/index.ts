@@ -1,5 +1,5 @@
 // `npm run bench`: prints one JSON document on stdout (progress goes to stderr).
-// Options: --factor <k> (time compression, default 10), --concurrency <n> (default 16),
+// Options: --factor <k> (time compression of the job-wait section, default 10), --concurrency <n> (default 16),
 // --short-spread log|linear (how <10 s jobs are spread, default log),
 // --policy <growth>,<firstMs>,<minMs>,<maxMs> (measure another pulumi-mold policy instead of the default),
 // --only job-wait|engine|quickstart|node-group (one section; default all), --repeat <n> (engine runs per timed scenario, default 3;

@@ -156,14 +156,16 @@ test("overlapping jobs share one listAsyncJobs per tick: each noticed within the
     const runs = Array.from({ length: n }, (_, i) => run(`node-${i}`, duration + i * 37));
     await clock.advance(duration + 5_000);
     const outcomes = await Promise.all(runs);
-    for (const o of outcomes) {
+    outcomes.forEach((o, i) => {
         t.is(o.job?.jobstatus, 1);
-        t.true(o.latenessMs <= DEFAULT_WATCHER_POLICY.sharedMaxDelayMs, `noticed ${o.latenessMs} ms late`);
-    }
+        // The last one ends alone, and a lone job is looked at on its own (longer) delay.
+        const bound = i < n - 1 ? DEFAULT_WATCHER_POLICY.sharedMaxDelayMs : jobDelay(duration + 1000, 1);
+        t.true(o.latenessMs <= bound, `job ${i} noticed ${o.latenessMs} ms late`);
+    });
     const requests = mold.log.length;
-    // A fixed 2 s poll per job would send n × 30 requests; the shared ticks come every 0.8 s at most.
+    // A fixed 2 s poll per job would send n × 30 requests; the shared ticks come every 0.5 s at most.
     t.true(requests < (duration / DEFAULT_WATCHER_POLICY.sharedMaxDelayMs) * 1.5, `${requests} requests for ${n} jobs`);
-    t.true(requests / n < duration / 2000 / 5, `${(requests / n).toFixed(2)} requests per job`);
+    t.true(requests / n < duration / 2000 / 4, `${(requests / n).toFixed(2)} requests per job`);
     // The attributed shares add up to the requests sent.
     const shares = outcomes.reduce((a, o) => a + o.polls, 0);
     t.true(Math.abs(shares - requests) < 1e-6, `shares ${shares} vs requests ${requests}`);
@@ -198,14 +200,15 @@ test("startdate: the oldest job in flight, in the server's own zone, less a marg
 
 test("a 429 anywhere on the endpoint slows every job's looks; clean ticks bring the pace back", async (t) => {
     const { clock, mold, run, watcher } = setup();
+    const t0 = clock.now();
     const runs = Array.from({ length: 4 }, (_, i) => run(`j${i}`, 120_000));
     await clock.advance(60_000);
     const gaps = (from: number, to: number) => {
         const ticks = mold.log.filter((e) => e.at >= from && e.at < to).map((e) => e.at);
         return ticks.slice(1).map((x, i) => x - ticks[i]);
     };
-    const before = gaps(50_000, 60_000);
-    t.true(before.every((g) => g <= DEFAULT_WATCHER_POLICY.sharedMaxDelayMs + 1), `gaps before ${before}`);
+    const before = gaps(t0 + 50_000, t0 + 60_000);
+    t.true(before.length >= 5 && before.every((g) => g <= capFor(4) + 1), `gaps before ${before}`);
     watcher.noteThrottled(1500);
     watcher.noteThrottled(1500);
     t.is(watcher.currentSlowdown, 4);
@@ -214,7 +217,7 @@ test("a 429 anywhere on the endpoint slows every job's looks; clean ticks bring 
     t.is(mold.log.filter((e) => e.at > throttledAt).length, 0, "nothing is sent before Mold's retry-after");
     await clock.advance(9_000);
     const after = gaps(throttledAt, throttledAt + 10_000);
-    t.true(after.length > 0 && after[0] >= 2 * DEFAULT_WATCHER_POLICY.sharedMaxDelayMs, `gaps after ${after}`);
+    t.true(after.length > 0 && after[0] >= 2 * capFor(4), `gaps after ${after}`);
     // Each clean tick multiplies the slowdown by 0.8: back to 1 after a few ticks.
     await clock.advance(30_000);
     t.is(watcher.currentSlowdown, 1);
