@@ -46,7 +46,8 @@ export function parseDateParam(text: string, cmdLower: string): number {
     const m = /^(\d{4}-\d\d-\d\d)(?:(?: |T)(\d\d:\d\d:\d\d)([+-]\d{4})?)?$/.exec(text.trim());
     const zone = m?.[3] ? `${m[3].slice(0, 3)}:${m[3].slice(3)}` : "Z";
     const ms = m && (m[3] === undefined || text.includes("T")) ? Date.parse(`${m[1]}T${m[2] ?? "00:00:00"}${zone}`) : NaN;
-    if (!Number.isFinite(ms)) throw invalidParam(`Unable to parse date ${text} for command ${cmdLower}, please pass dates in the format mentioned in the api documentation`);
+    if (!Number.isFinite(ms))
+        throw invalidParam(`Unable to parse date ${text} for command ${cmdLower}, please pass dates in the format mentioned in the api documentation`);
     return ms;
 }
 

@@ -3,7 +3,8 @@
 // --short-spread log|linear (how <10 s jobs are spread, default log),
 // --policy <growth>,<firstMs>,<minMs>,<maxMs> (measure another pulumi-mold policy instead of the default),
 // --only job-wait|engine|quickstart|node-group (one section; default all), --repeat <n> (engine runs per timed scenario, default 3;
-// the quickstart's runs with set latencies, default 2).
+// the quickstart's runs with set latencies, default 2), --compression <k> (the quickstart's realistic scenario: jobs
+// run k times faster, default 10).
 // The engine and quickstart sections run programs that require "pulumi-mold", i.e. the repository's dist/ build.
 import * as os from "os";
 import { DEFAULT_JOB_WAIT_POLICY, JobWaitPolicy } from "../../provider/client";
@@ -58,7 +59,13 @@ async function main(): Promise<void> {
         : undefined;
     const engine = run("engine") ? await runEngineBench({ repeat, progress }) : undefined;
     // The quickstart's own default is 2 runs (each is ~15 s with its up and destroy); --repeat overrides it.
-    const quickstart = run("quickstart") ? await runQuickstartBench({ repeat: arg("repeat") !== undefined ? repeat : undefined, progress }) : undefined;
+    const quickstart = run("quickstart")
+        ? await runQuickstartBench({
+              repeat: arg("repeat") !== undefined ? repeat : undefined,
+              compression: positive("compression", 10),
+              progress,
+          })
+        : undefined;
     const nodeGroup = run("node-group") ? await runNodeGroupBench({ repeat: arg("repeat") !== undefined ? repeat : undefined, progress }) : undefined;
     const out = {
         node: process.version,

@@ -119,7 +119,13 @@ function figures(samples: JobSample[]): Figures {
         p90OvershootMs: round(quantile(o, 0.9)),
         meanOvershootMs: round(mean(o)),
         meanPolls: round(mean(samples.map((s) => s.polls)), 2),
-        medianLatenessToBound: round(quantile(samples.map((s) => s.overshootMs / latenessBoundMs(s.durationMs)), 0.5), 2),
+        medianLatenessToBound: round(
+            quantile(
+                samples.map((s) => s.overshootMs / latenessBoundMs(s.durationMs)),
+                0.5,
+            ),
+            2,
+        ),
     };
 }
 
@@ -161,7 +167,11 @@ async function runPhase(way: Way, durations: number[], factor: number, concurren
     const submit = (durationMs: number, key: string): Promise<string> => {
         const mine = submitTurn.then(async () => {
             sim.setLatency({ createTags: durationMs }, 1 / factor);
-            const r = await client.call<{ jobid: string }>("createTags", { resourcetype: "Template", resourceids: [templateId], tags: [{ key, value: "bench" }] });
+            const r = await client.call<{ jobid: string }>("createTags", {
+                resourcetype: "Template",
+                resourceids: [templateId],
+                tags: [{ key, value: "bench" }],
+            });
             return r.jobid;
         });
         submitTurn = mine.catch(() => undefined);

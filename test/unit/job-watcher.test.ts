@@ -10,6 +10,7 @@ import {
     JobWatcher,
     MoldJobError,
     parseMoldDate,
+    resolveClientConfig,
     WatcherClock,
     WatcherPolicy,
     WatcherTransport,
@@ -186,7 +187,10 @@ test("startdate: the oldest job in flight, in the server's own zone, less a marg
     const sd = parseMoldDate(lists[lists.length - 1].startdate)!;
     t.is(sd.zone, "+0900");
     const aCreated = mold.jobs.get("a")!.createdMs;
-    t.true(sd.ms <= aCreated && sd.ms >= aCreated - 3_000, `startdate ${lists[lists.length - 1].startdate} for a job created at ${formatMoldDate(aCreated, "+0900")}`);
+    t.true(
+        sd.ms <= aCreated && sd.ms >= aCreated - 3_000,
+        `startdate ${lists[lists.length - 1].startdate} for a job created at ${formatMoldDate(aCreated, "+0900")}`,
+    );
     // A job the list leaves out (an older one, another account's view) is still watched: asked directly when due.
     mold.hidden.add("b");
     const queriedBefore = mold.log.filter((e) => e.jobid === "b").length;
@@ -268,7 +272,11 @@ test("through the client: jobs in flight together are watched with listAsyncJobs
         const templateId = sim.inventory().templates[0].id;
         const settled: { polls: number; looks: number }[] = [];
         const tag = (key: string) =>
-            client.callAsync("createTags", { resourcetype: "Template", resourceids: [templateId], tags: [{ key, value: "v" }] }, { onSettled: (s) => settled.push(s) });
+            client.callAsync(
+                "createTags",
+                { resourcetype: "Template", resourceids: [templateId], tags: [{ key, value: "v" }] },
+                { onSettled: (s) => settled.push(s) },
+            );
         await Promise.all(Array.from({ length: 6 }, (_, i) => tag(`k${i}`)));
         t.is(settled.length, 6);
         const lists = client.requestCounts.listAsyncJobs ?? 0;
@@ -304,10 +312,27 @@ test("listAsyncJobs: startdate filters by creation time; a bad date is 431 'Unab
         const created = parseMoldDate(all[0].created)!;
         t.is((await client.list<AsyncJob>("listAsyncJobs", { startdate: formatMoldDate(created.ms, "+0000") }, "asyncjobs")).length, all.length);
         t.is((await client.list<AsyncJob>("listAsyncJobs", { startdate: formatMoldDate(created.ms + 60_000, "+0000") }, "asyncjobs")).length, 0);
-        t.is((await client.list<AsyncJob>("listAsyncJobs", { startdate: formatMoldDate(created.ms, "+0900") }, "asyncjobs")).length, all.length, "the same instant in another zone");
+        t.is(
+            (await client.list<AsyncJob>("listAsyncJobs", { startdate: formatMoldDate(created.ms, "+0900") }, "asyncjobs")).length,
+            all.length,
+            "the same instant in another zone",
+        );
         t.is((await client.list<AsyncJob>("listAsyncJobs", { startdate: "2000-01-01" }, "asyncjobs")).length, all.length);
         await t.throwsAsync(client.list("listAsyncJobs", { startdate: "tomorrow" }, "asyncjobs"), { message: /431.*Unable to parse date tomorrow/ });
     } finally {
         await env.stop();
     }
+});
+
+test("jobWatch setting: list (default), query, off, a policy object or JSON; bad values are named", (t) => {
+    const base = { apiUrl: "http://127.0.0.1:1/client/api", apiKey: "k", secretKey: "s" };
+    t.deepEqual(resolveClientConfig(base, {}).jobWatch, DEFAULT_WATCHER_POLICY);
+    t.is((resolveClientConfig(base, { MOLD_JOB_WATCH: "query" }).jobWatch as WatcherPolicy).mode, "query");
+    t.is(resolveClientConfig(base, { MOLD_JOB_WATCH: "off" }).jobWatch, "off");
+    t.is((resolveClientConfig({ ...base, jobWatch: { sharedMaxDelayMs: 250 } }, {}).jobWatch as WatcherPolicy).sharedMaxDelayMs, 250);
+    t.is((resolveClientConfig(base, { MOLD_JOB_WATCH: '{"firstDelayMs":10}' }).jobWatch as WatcherPolicy).firstDelayMs, 10);
+    t.throws(() => resolveClientConfig(base, { MOLD_JOB_WATCH: "sometimes" }), { message: /MOLD_JOB_WATCH.*list, query or off, got 'sometimes'/ });
+    t.throws(() => resolveClientConfig({ ...base, jobWatch: { growth: -1, mode: "batch" as "list" } }, {}), { message: /jobWatch.*mode 'batch', growth '-1'/ });
+    t.throws(() => resolveClientConfig(base, { MOLD_JOB_WATCH: '{"sharedMax":1}' }), { message: /MOLD_JOB_WATCH.*unknown field\(s\) sharedMax/ });
+    t.throws(() => resolveClientConfig(base, { MOLD_JOB_WATCH: "{oops" }), { message: /MOLD_JOB_WATCH.*not valid JSON/ });
 });
