@@ -12,6 +12,7 @@
 // Time is compressed: jobs run `timeFactor` times faster and every schedule is compressed the same way, so figures
 // scaled back by k are what the policy gives on real durations. Loopback round trips and timer slop are not
 // compressed, so they weigh k times more in the scaled-back figures (reported as `measurementFloorMs`).
+import * as os from "os";
 import {
     cloudstackGoSchedule,
     compressedWatcherPolicy,
@@ -253,6 +254,7 @@ export async function runJobWaitBench(options: JobWaitBenchOptions = {}) {
         [durations[i], durations[j]] = [durations[j], durations[i]];
     }
     const started = Date.now();
+    const loadBefore = os.loadavg()[0];
     const phases = await Promise.all(ways.map((w) => runPhase(w, durations, factor, concurrency, progress)));
     const results = Object.fromEntries(ways.map((w, i) => [w.name, phases[i]]));
     const fig = (name: string, bucket: string) => results[name].figures[bucket];
@@ -313,6 +315,8 @@ export async function runJobWaitBench(options: JobWaitBenchOptions = {}) {
         oldPerJobPolicy: policy,
         results,
         targets,
+        /** 1-minute load average of the machine before and after (2 cores here: above 2, every timer runs late). */
+        loadAverage: { before: round(loadBefore, 1), after: round(os.loadavg()[0], 1) },
         wallClockMs: Date.now() - started,
     };
 }
