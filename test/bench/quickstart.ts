@@ -263,6 +263,8 @@ function summarizeRealistic(samples: Run[], emptyUpMs: number) {
         /** The figure: engine-emulation startup (the empty-program up) taken out. */
         wallExcludingEngineStartupToCriticalPath: round((wall - emptyUpMs) / cp, 3),
         engineEmulationStartupMs: emptyUpMs,
+        /** Without anything before the first API call (engine, program, @pulumi/kubernetes and provider host start). */
+        wallFromFirstApiToCriticalPath: round((wall - startupToFirstApi) / cp, 3),
         pulumiMoldOverheadMs: {
             /** Noticing the ends of the chain's jobs (upper bound: per command, the latest any such job was noticed). */
             chainJobLateness: chainLateness,
@@ -278,6 +280,8 @@ function summarizeRealistic(samples: Run[], emptyUpMs: number) {
             chainJobLatenessMs: chainLateness * k,
             fixedOverheadMs: fixed,
             wallExcludingEngineStartupToCriticalPath: round((cp * k + chainLateness * k + fixed) / (cp * k), 3),
+            /** Also without the program's and the provider host's start (everything before the first API call). */
+            wallFromFirstApiToCriticalPath: round((cp * k + chainLateness * k + fixed - (startupToFirstApi - emptyUpMs)) / (cp * k), 3),
         },
         destroy: {
             wallMs: median(samples.map((s) => s.destroy.wallMs)),
