@@ -60,6 +60,8 @@ export interface WaitOptions {
 }
 
 const READ_ONLY = /^(get|list|query|find)\w+$/;
+/** Requests that only look at jobs: they jump the endpoint's queue (see Limiter). */
+const JOB_LOOK = new Set(["queryAsyncJobResult", "listAsyncJobs"]);
 const SECRET_PARAM = /signature|secret|password|privatekey|userdata|apikey|registry.*pass/i;
 
 /** Flattens typed params into wire form: LIST as "a,b", MAP as name[i].field. */
@@ -98,13 +100,16 @@ export function redactParams(params: Record<string, string>): Record<string, str
     return out;
 }
 
-/** A counting semaphore; one per endpoint so parallel resources never flood Mold. */
-class Limiter {
+/**
+ * A counting semaphore; one per endpoint so parallel resources never flood Mold. `urgent` requests (the job
+ * watcher's looks: small, and their answers unblock whole chains of resources) go to the front of the queue.
+ */
+export class Limiter {
     private active = 0;
     private readonly queue: (() => void)[] = [];
     constructor(private readonly max: number) {}
-    async run<T>(fn: () => Promise<T>): Promise<T> {
-        if (this.active >= this.max) await new Promise<void>((resolve) => this.queue.push(resolve));
+    async run<T>(fn: () => Promise<T>, urgent = false): Promise<T> {
+        if (this.active >= this.max) await new Promise<void>((resolve) => (urgent ? this.queue.unshift(resolve) : this.queue.push(resolve)));
         this.active++;
         try {
             return await fn();
@@ -182,7 +187,7 @@ export class MoldClient {
             let failure: NodeJS.ErrnoException | undefined;
             const signed = this.sign(command, wire);
             try {
-                answer = await this.limiter.run(() => this.send(readOnly ? "GET" : "POST", signed));
+                answer = await this.limiter.run(() => this.send(readOnly ? "GET" : "POST", signed), JOB_LOOK.has(command));
             } catch (e) {
                 failure = e as NodeJS.ErrnoException;
             }

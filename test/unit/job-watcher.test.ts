@@ -7,6 +7,7 @@ import {
     DEFAULT_WATCHER_POLICY,
     formatMoldDate,
     jobDelay,
+    Limiter,
     JobWatcher,
     MoldJobError,
     parseMoldDate,
@@ -335,4 +336,16 @@ test("jobWatch setting: list (default), query, off, a policy object or JSON; bad
     t.throws(() => resolveClientConfig({ ...base, jobWatch: { growth: -1, mode: "batch" as "list" } }, {}), { message: /jobWatch.*mode 'batch', growth '-1'/ });
     t.throws(() => resolveClientConfig(base, { MOLD_JOB_WATCH: '{"sharedMax":1}' }), { message: /MOLD_JOB_WATCH.*unknown field\(s\) sharedMax/ });
     t.throws(() => resolveClientConfig(base, { MOLD_JOB_WATCH: "{oops" }), { message: /MOLD_JOB_WATCH.*not valid JSON/ });
+});
+
+test("the endpoint's request limit lets the watcher's looks go first: a poll never waits behind queued submissions", async (t) => {
+    const limiter = new Limiter(1);
+    const order: string[] = [];
+    let release!: () => void;
+    const holding = limiter.run(() => new Promise<void>((r) => (release = r)));
+    const queued = ["submit-1", "submit-2", "submit-3"].map((name) => limiter.run(async () => void order.push(name)));
+    const look = limiter.run(async () => void order.push("look"), true);
+    release();
+    await Promise.all([holding, ...queued, look]);
+    t.deepEqual(order, ["look", "submit-1", "submit-2", "submit-3"]);
 });
