@@ -349,3 +349,24 @@ test("the endpoint's request limit lets the watcher's looks go first: a poll nev
     await Promise.all([holding, ...queued, look]);
     t.deepEqual(order, ["look", "submit-1", "submit-2", "submit-3"]);
 });
+
+test("jobs watched together converge through 5xx, 429 and dropped connections on listAsyncJobs; each submit is sent once", async (t) => {
+    const env = await withSimulator({ latencyProfile: "fast" });
+    try {
+        const { sim, client } = env;
+        sim.setLatency({ createTags: 600 }, 1);
+        const templateId = sim.inventory().templates[0].id;
+        sim.setFaults({ serverErrorRate: 0.25, throttleRate: 0.1, dropRate: 0.2, commands: ["listAsyncJobs"], seed: 11 });
+        const keys = ["k1", "k2", "k3", "k4", "k5", "k6"];
+        const results = await Promise.all(
+            keys.map((key) => client.callAsync("createTags", { resourcetype: "Template", resourceids: [templateId], tags: [{ key, value: "x" }] })),
+        );
+        for (const r of results) t.is(r.job.jobstatus, 1);
+        t.is(sim.requestCounts.createTags, keys.length);
+        t.true((client.requestCounts.listAsyncJobs ?? 0) > 0);
+        const injected = Object.values(sim.simulator.faults.injected).reduce((a, b) => a + b, 0);
+        t.true(injected >= 2, `only ${injected} faults were injected`);
+    } finally {
+        await env.stop();
+    }
+});
