@@ -16,6 +16,8 @@ import {
     WatcherPolicy,
     WatcherTransport,
 } from "../../provider/client";
+import { runHook } from "../../provider";
+import { startSimulatorServer } from "../../simulator/server";
 import { withSimulator } from "../helpers/sim";
 
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -368,5 +370,28 @@ test("jobs watched together converge through 5xx, 429 and dropped connections on
         t.true(injected >= 2, `only ${injected} faults were injected`);
     } finally {
         await env.stop();
+    }
+});
+
+test("a cluster create waits for its job through the watcher: the cluster is read before and after, not polled; a failed job ends it with Mold's text and the id", async (t) => {
+    t.timeout(90_000);
+    const sim = await startSimulatorServer({ port: 0 });
+    try {
+        const settings = { apiUrl: sim.url, apiKey: sim.apiKey, secretKey: sim.secretKey };
+        const inputs = { name: "watched-k8s", zone: "zone1", kubernetesVersion: "1.31.9", serviceOffering: "2C-4GB", size: 1, controlNodes: 1 };
+        sim.setLatency({ createKubernetesCluster: 4000 }, 1);
+        const created = await runHook("KubernetesCluster", "create", settings, [inputs]);
+        t.is(created.outs.state, "Running");
+        // Polling the cluster on the per-job schedule (0.1, 0.5, 0.9 … s) would list it ~9 times in 4 s.
+        const lists = sim.requestCounts.listKubernetesClusters ?? 0;
+        t.true(lists <= 4, `listKubernetesClusters sent ${lists} times`);
+
+        sim.setFaults({ jobFailureRate: 1, seed: 3 });
+        const err: any = await t.throwsAsync(runHook("KubernetesCluster", "create", settings, [{ ...inputs, name: "doomed-k8s" }]));
+        const doomed = sim.inventory().kubernetesClusters.find((c: { name: string }) => c.name === "doomed-k8s");
+        t.is(err.id, doomed.id);
+        t.regex(err.message, /cluster .* is not ready: .*state Error[\s\S]*injected fault/);
+    } finally {
+        await sim.stop();
     }
 });
