@@ -289,13 +289,17 @@ export class JobWatcher {
         }
         const byId = new Map(answer.map((j) => [j.jobid, j]));
         const covered = all.filter((w) => byId.has(w.jobId));
+        const incomplete: Watched[] = [];
         for (const w of covered) {
             w.polls += 1 / covered.length;
-            this.seen(w, byId.get(w.jobId)!);
+            const job = byId.get(w.jobId)!;
+            // An ended job listed without its result (a server that leaves it out of lists): its own answer has it.
+            if (job.jobstatus !== 0 && job.jobresult === undefined) incomplete.push(w);
+            else this.seen(w, job);
         }
         // Not in the answer (older than startdate after a clock jump, another account's job): ask directly.
         const missing = due.filter((w) => !byId.has(w.jobId) && this.jobs.get(w.jobId) === w);
-        await Promise.all(missing.map((w) => this.query(w)));
+        await Promise.all([...missing, ...incomplete].map((w) => this.query(w)));
     }
 
     private async query(w: Watched): Promise<void> {

@@ -65,6 +65,8 @@ class FakeMold implements WatcherTransport {
     log: { command: string; at: number; startdate?: string; jobid?: string }[] = [];
     hidden = new Set<string>();
     listError?: Error;
+    /** Lists ended jobs without their jobresult (as a server might). */
+    listWithoutResults = false;
     constructor(
         private readonly clock: FakeClock,
         private readonly zone = "+0900",
@@ -92,7 +94,10 @@ class FakeMold implements WatcherTransport {
         this.log.push({ command: "listAsyncJobs", at: this.clock.now(), startdate });
         if (this.listError) throw this.listError;
         const from = startdate ? parseMoldDate(startdate)!.ms : -Infinity;
-        return [...this.jobs.entries()].filter(([id, j]) => j.createdMs >= from && !this.hidden.has(id)).map(([id]) => this.render(id));
+        return [...this.jobs.entries()]
+            .filter(([id, j]) => j.createdMs >= from && !this.hidden.has(id))
+            .map(([id]) => this.render(id))
+            .map((job) => (this.listWithoutResults ? { ...job, jobresult: undefined } : job));
     }
     count(command: string) {
         return this.log.filter((e) => e.command === command).length;
@@ -394,4 +399,21 @@ test("a cluster create waits for its job through the watcher: the cluster is rea
     } finally {
         await sim.stop();
     }
+});
+
+test("a job the list shows ended but without its result is asked about directly, so the caller gets the result", async (t) => {
+    const { clock, mold, run } = setup();
+    mold.listWithoutResults = true;
+    const t0 = clock.now();
+    const runs = [run("r1", 3_000), run("r2", 3_000), run("r3", 9_000)];
+    await clock.advance(12_000);
+    for (const o of await Promise.all(runs)) t.deepEqual(o.job?.jobresult, { success: true });
+    // r1 and r2 end while three jobs are in flight: a list sees them ended, then each is asked for its result.
+    const listedEnd = mold.log.find((e) => e.command === "listAsyncJobs" && e.at >= t0 + 3_000);
+    t.truthy(listedEnd);
+    for (const id of ["r1", "r2"])
+        t.truthy(
+            mold.log.find((e) => e.jobid === id && e.at === listedEnd!.at),
+            `${id} asked in the same tick`,
+        );
 });
