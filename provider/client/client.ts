@@ -16,6 +16,7 @@ import {
     retryAfterMs,
 } from "./errors";
 import { DEFAULT_JOB_WAIT_POLICY, JobWaitPolicy, PollSchedule, pulumiMoldSchedule } from "./job-wait";
+import { JobWatcher, WatcherTransport, WatchOutcome } from "./job-watcher";
 import { computeSignature, formatExpires } from "./signing";
 
 /** A parameter value: scalars, LIST (string[] → "a,b"), or MAP (objects → name[i].field=value). */
@@ -48,14 +49,19 @@ export interface AsyncResult<T = unknown> {
 
 export interface WaitOptions {
     timeoutMs?: number;
+    /** Polls this job on its own with this per-job schedule instead of through the endpoint's job watcher. */
     policy?: JobWaitPolicy;
-    /** Replaces `policy` with any schedule (e.g. another client's fixed interval, for the bench). */
+    /** Polls this job on its own with any schedule (e.g. another client's fixed interval, for the bench). */
     schedule?: PollSchedule;
     /** Called after every poll that finds the job still running. */
     onPoll?: (elapsedMs: number, polls: number) => void;
+    /** Called once the wait ends, with the requests spent on the job (a shared list answer counts 1/n). */
+    onSettled?: (stats: { polls: number; looks: number }) => void;
 }
 
 const READ_ONLY = /^(get|list|query|find)\w+$/;
+/** Requests that only look at jobs: they jump the endpoint's queue (see Limiter). */
+const JOB_LOOK = new Set(["queryAsyncJobResult", "listAsyncJobs"]);
 const SECRET_PARAM = /signature|secret|password|privatekey|userdata|apikey|registry.*pass/i;
 
 /** Flattens typed params into wire form: LIST as "a,b", MAP as name[i].field. */
@@ -94,13 +100,16 @@ export function redactParams(params: Record<string, string>): Record<string, str
     return out;
 }
 
-/** A counting semaphore; one per endpoint so parallel resources never flood Mold. */
-class Limiter {
+/**
+ * A counting semaphore; one per endpoint so parallel resources never flood Mold. `urgent` requests (the job
+ * watcher's looks: small, and their answers unblock whole chains of resources) go to the front of the queue.
+ */
+export class Limiter {
     private active = 0;
     private readonly queue: (() => void)[] = [];
     constructor(private readonly max: number) {}
-    async run<T>(fn: () => Promise<T>): Promise<T> {
-        if (this.active >= this.max) await new Promise<void>((resolve) => this.queue.push(resolve));
+    async run<T>(fn: () => Promise<T>, urgent = false): Promise<T> {
+        if (this.active >= this.max) await new Promise<void>((resolve) => (urgent ? this.queue.unshift(resolve) : this.queue.push(resolve)));
         this.active++;
         try {
             return await fn();
@@ -111,6 +120,11 @@ class Limiter {
     }
 }
 const limiters: Record<string, Limiter> = {};
+/** One job watcher per endpoint, account and policy: every job the process waits for there is watched together. */
+const watchers: Record<string, JobWatcher> = {};
+
+/** The transport each watcher uses now (the client that registered a job last). */
+const watcherTransports = new WeakMap<JobWatcher, WatcherTransport>();
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -138,6 +152,20 @@ export class MoldClient {
         this.limiter = limiters[key] ??= new Limiter(this.config.maxConcurrency);
     }
 
+    /** The endpoint's job watcher (shared by every client of this endpoint, account and policy), or undefined when off. */
+    get jobWatcher(): JobWatcher | undefined {
+        const policy = this.config.jobWatch;
+        if (policy === "off") return undefined;
+        const key = `${this.config.apiUrl}#${this.config.apiKey}#${JSON.stringify(policy)}`;
+        const watcher: JobWatcher = (watchers[key] ??= new JobWatcher(policy, (): WatcherTransport => watcherTransports.get(watcher)!));
+        // The watcher asks through the client that gave it a job last (an earlier one may be closed).
+        watcherTransports.set(watcher, {
+            queryAsyncJobResult: (jobid) => this.call<AsyncJob>("queryAsyncJobResult", { jobid }),
+            listAsyncJobs: (startdate) => this.list<AsyncJob>("listAsyncJobs", { startdate }, "asyncjobs"),
+        });
+        return watcher;
+    }
+
     /** Closes idle keep-alive sockets. */
     close(): void {
         this.agent.destroy();
@@ -159,7 +187,7 @@ export class MoldClient {
             let failure: NodeJS.ErrnoException | undefined;
             const signed = this.sign(command, wire);
             try {
-                answer = await this.limiter.run(() => this.send(readOnly ? "GET" : "POST", signed));
+                answer = await this.limiter.run(() => this.send(readOnly ? "GET" : "POST", signed), JOB_LOOK.has(command));
             } catch (e) {
                 failure = e as NodeJS.ErrnoException;
             }
@@ -188,6 +216,8 @@ export class MoldClient {
             }
 
             const a = answer!;
+            // Throttled: the endpoint's watcher slows down for every job, whoever got the 429.
+            if (a.status === 429) this.throttled(retryAfterMs(a.body));
             const retryable = readOnly ? isTransientStatus(a.status) : isNotExecutedStatus(a.status);
             if (canRetry && retryable) {
                 await sleep(retryDelay(attempt, a.body));
@@ -206,6 +236,12 @@ export class MoldClient {
                 throw e;
             }
         }
+    }
+
+    private throttled(retryAfter: number | undefined): void {
+        if (this.config.jobWatch === "off") return;
+        const key = `${this.config.apiUrl}#${this.config.apiKey}#${JSON.stringify(this.config.jobWatch)}`;
+        watchers[key]?.noteThrottled(retryAfter);
     }
 
     /** Learned once per client: the other algorithm's verdict after a 401 (a hint, or "" when none). */
@@ -250,9 +286,32 @@ export class MoldClient {
         return { id: submitted.id ?? job.jobinstanceid, jobId: submitted.jobid, result: job.jobresult as T, job };
     }
 
-    /** Polls queryAsyncJobResult until the job ends; a failed job throws MoldJobError with Mold's text. */
+    /**
+     * Waits until the job ends: through the endpoint's job watcher, or polling it alone when a per-job `policy` or
+     * `schedule` is given (or the watcher is off). A failed job throws MoldJobError with Mold's text.
+     */
     async waitForJob(command: string, jobId: string, wait: WaitOptions = {}, entityId?: string): Promise<AsyncJob> {
         const timeoutMs = wait.timeoutMs ?? this.config.jobTimeoutMs;
+        const watcher = wait.schedule || wait.policy ? undefined : this.jobWatcher;
+        const outcome = watcher ? await watcher.watch(jobId, { timeoutMs, onPoll: wait.onPoll }) : await this.pollAlone(jobId, timeoutMs, wait);
+        wait.onSettled?.({ polls: outcome.polls, looks: outcome.looks });
+        const job = outcome.job;
+        if (outcome.timedOut || !job) throw new MoldJobTimeoutError(command, jobId, timeoutMs, entityId ?? job?.jobinstanceid);
+        if (job.jobstatus === 2 || job.jobstatus === 3) {
+            const r = job.jobresult ?? {};
+            throw new MoldJobError(
+                command,
+                jobId,
+                r.errorcode ?? job.jobresultcode,
+                r.errortext ?? (job.jobstatus === 3 ? "job cancelled" : "job failed"),
+                entityId ?? job.jobinstanceid,
+            );
+        }
+        return job;
+    }
+
+    /** One job polled on its own schedule (the policy before the watcher; peers' schedules in the bench). */
+    private async pollAlone(jobId: string, timeoutMs: number, wait: WaitOptions): Promise<WatchOutcome> {
         const schedule = wait.schedule ?? pulumiMoldSchedule(wait.policy ?? DEFAULT_JOB_WAIT_POLICY);
         const start = Date.now();
         let polls = 0;
@@ -260,19 +319,9 @@ export class MoldClient {
         for (;;) {
             const job = await this.call<AsyncJob>("queryAsyncJobResult", { jobid: jobId });
             polls++;
-            if (job.jobstatus === 1) return job;
-            if (job.jobstatus === 2 || job.jobstatus === 3) {
-                const r = job.jobresult ?? {};
-                throw new MoldJobError(
-                    command,
-                    jobId,
-                    r.errorcode ?? job.jobresultcode,
-                    r.errortext ?? (job.jobstatus === 3 ? "job cancelled" : "job failed"),
-                    entityId ?? job.jobinstanceid,
-                );
-            }
+            if (job.jobstatus !== 0) return { job, timedOut: false, polls, looks: polls };
             const elapsed = Date.now() - start;
-            if (elapsed >= timeoutMs) throw new MoldJobTimeoutError(command, jobId, timeoutMs, entityId ?? job.jobinstanceid);
+            if (elapsed >= timeoutMs) return { job, timedOut: true, polls, looks: polls };
             wait.onPoll?.(elapsed, polls);
             await sleep(Math.min(schedule.delay(polls, elapsed), timeoutMs - elapsed));
         }

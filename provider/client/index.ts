@@ -3,6 +3,7 @@ export * from "./client";
 export * from "./config";
 export * from "./errors";
 export * from "./job-wait";
+export * from "./job-watcher";
 export * from "./signing";
 export * from "./kubernetes";
 export * from "./catalog";

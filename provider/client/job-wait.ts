@@ -1,4 +1,6 @@
-// How long to wait before the next queryAsyncJobResult. Pure, so the bench and tests can drive it.
+// How long to wait before the next queryAsyncJobResult of a job polled on its own. Pure, so the bench and tests
+// can drive it. Waits go through the endpoint's job watcher (job-watcher.ts) unless they pass a policy or a
+// schedule or the watcher is off (jobWatch "off"); this schedule also paces polls of objects without a job.
 //
 // Mold jobs run from a fraction of a second (a tag, a firewall rule) to many minutes (a Kubernetes
 // cluster). A fixed interval is either slow to notice short jobs or wasteful on long ones. Waiting a

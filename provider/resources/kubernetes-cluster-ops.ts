@@ -2,7 +2,8 @@
 // health gate (the API must answer /healthz with the kubeconfig's own credentials before the kubeconfig is
 // handed out), Mold's latest events appended to failures, and the outputs.
 import * as https from "https";
-import type { AsyncJob, MoldClient } from "../client/client";
+import type { MoldClient } from "../client/client";
+import { MoldJobError, MoldJobTimeoutError } from "../client/errors";
 import { listEvents } from "../client/events";
 import { nextPollDelay } from "../client/job-wait";
 import { getKubernetesCluster, getKubernetesClusterConfig, KubernetesCluster, KubernetesClusterVm } from "../client/kubernetes";
@@ -48,8 +49,10 @@ export function progress(ctx: HookContext, what: string): (state: string) => voi
 }
 
 /**
- * Polls the cluster until `done` says so (or it is gone), logging progress; throws at the deadline. A job
- * id, when there is one, is watched too, so a job that fails without moving the cluster ends the wait.
+ * Waits until `done` says so (or the cluster is gone), logging progress; throws at the deadline. With a job id the
+ * endpoint's job watcher waits for the job (the cluster's state changes when its job ends, and the watcher notices
+ * that within a second at any length), then the cluster is read; a failed job ends the wait with Mold's text.
+ * Without one (or if the cluster still moves after its job), the cluster is polled on the per-job schedule.
  */
 export async function waitForCluster(
     ctx: HookContext,
@@ -61,18 +64,27 @@ export async function waitForCluster(
 ): Promise<KubernetesCluster | undefined> {
     const client = ctx.client();
     const log = progress(ctx, what);
+    if (jobId) {
+        const first = await getKubernetesCluster(client, id);
+        if (!first || done(first)) return first;
+        log(first.state);
+        try {
+            await client.waitForJob(what, jobId, { timeoutMs: Math.max(1000, deadline - Date.now()), onPoll: () => log("in progress") });
+        } catch (e) {
+            // Past the deadline: the loop below reads the cluster once and says how far it got.
+            if (e instanceof MoldJobTimeoutError) return waitForCluster(ctx, id, what, Math.min(deadline, Date.now()), done);
+            if (!(e instanceof MoldJobError)) throw e;
+            const c = await getKubernetesCluster(client, id).catch(() => undefined);
+            throw new Error(`${what} failed in Mold: ${e.errortext} (cluster state ${c?.state ?? "unknown"})`, { cause: e });
+        }
+    }
     const start = Date.now();
     for (;;) {
         const c = await getKubernetesCluster(client, id);
         if (!c || done(c)) return c;
         log(c.state);
-        if (jobId) {
-            const job = await client.call<AsyncJob>("queryAsyncJobResult", { jobid: jobId });
-            if (job.jobstatus === 2 || job.jobstatus === 3)
-                throw new Error(`${what} failed in Mold: ${job.jobresult?.errortext ?? "job failed"} (cluster state ${c.state})`);
-        }
         if (Date.now() >= deadline) throw new Error(`${what} did not finish in time: cluster ${id} is still ${c.state}`);
-        // The same waiting policy as async jobs: quick for short operations, few polls for long ones.
+        // The per-job schedule: quick for short operations, few polls for long ones.
         await sleep(Math.min(nextPollDelay(Date.now() - start), Math.max(0, deadline - Date.now())));
     }
 }

@@ -1,5 +1,5 @@
 // queryAsyncJobResult and listAsyncJobs (mold-api-core.md §7). Mirrors provider/client/client.ts's job waiting.
-import { unknownUuid } from "../errors";
+import { invalidParam, unknownUuid } from "../errors";
 import { T } from "../model";
 import { table } from "../state";
 import type { CommandSpec, JobRecord } from "../types";
@@ -38,11 +38,30 @@ const queryAsyncJobResult: CommandSpec = {
     },
 };
 
+/**
+ * A DATE parameter (mold-api-core.md §3.2): yyyy-MM-dd, yyyy-MM-dd HH:mm:ss (the server's zone; the simulator's is
+ * UTC, as its timestamps say) or yyyy-MM-dd'T'HH:mm:ssZ. Epoch ms, or 431 "Unable to parse date".
+ */
+export function parseDateParam(text: string, cmdLower: string): number {
+    const m = /^(\d{4}-\d\d-\d\d)(?:(?: |T)(\d\d:\d\d:\d\d)([+-]\d{4})?)?$/.exec(text.trim());
+    const zone = m?.[3] ? `${m[3].slice(0, 3)}:${m[3].slice(3)}` : "Z";
+    const ms = m && (m[3] === undefined || text.includes("T")) ? Date.parse(`${m[1]}T${m[2] ?? "00:00:00"}${zone}`) : NaN;
+    if (!Number.isFinite(ms))
+        throw invalidParam(`Unable to parse date ${text} for command ${cmdLower}, please pass dates in the format mentioned in the api documentation`);
+    return ms;
+}
+
+/** A job's `created` (yyyy-MM-dd'T'HH:mm:ssZ) as epoch ms. */
+const createdMs = (job: JobRecord) => Date.parse(job.created.replace(/([+-]\d\d)(\d\d)$/, "$1:$2"));
+
 const listAsyncJobs: CommandSpec = {
     name: "listAsyncJobs",
     handle(ctx) {
+        const start = ctx.params.str("startdate");
+        const from = start ? parseDateParam(start, ctx.cmdLower) : undefined;
         const items = Object.values(table<JobRecord>(ctx.state, T.jobs))
             .filter((j) => j.accountid === ctx.caller.id)
+            .filter((j) => from === undefined || createdMs(j) >= from)
             .sort((a, b) => a.seq - b.seq)
             .map(renderJob);
         return { list: "asyncjobs", items };

@@ -149,6 +149,14 @@ export function traceApi(sim: RunningSimulator): ApiTrace {
             const job = jobsOf(sim)[raw.jobid];
             if (job && job.jobstatus !== 0) trace.noticedAt[raw.jobid] = t;
         }
+        // The job watcher's listAsyncJobs tells the end of every job it lists (those created since startdate).
+        if (raw.command === "listAsyncJobs") {
+            const from = raw.startdate ? Date.parse(raw.startdate.replace(/([+-]\d\d)(\d\d)$/, "$1:$2")) : -Infinity;
+            for (const job of Object.values(jobsOf(sim))) {
+                const created = Date.parse(job.created.replace(/([+-]\d\d)(\d\d)$/, "$1:$2"));
+                if (job.jobstatus !== 0 && created >= from && trace.noticedAt[job.jobid] === undefined) trace.noticedAt[job.jobid] = t;
+            }
+        }
         return answer;
     };
     return trace;

@@ -1,9 +1,10 @@
 // `npm run bench`: prints one JSON document on stdout (progress goes to stderr).
-// Options: --factor <k> (time compression, default 10), --concurrency <n> (default 16),
+// Options: --factor <k> (time compression of the job-wait section, default 10), --concurrency <n> (default 16),
 // --short-spread log|linear (how <10 s jobs are spread, default log),
 // --policy <growth>,<firstMs>,<minMs>,<maxMs> (measure another pulumi-mold policy instead of the default),
 // --only job-wait|engine|quickstart|node-group|provider|scale (one section; default all), --repeat <n> (engine runs per timed scenario, default 3;
-// the quickstart's runs with set latencies, default 2), --scale-sizes 50,500,2000 and --scale-variants spread,oneIp,nodeGroup
+// the quickstart's runs with set latencies, default 2), --compression <k> (the quickstart's realistic scenario: jobs
+// run k times faster, default 10), --scale-sizes 50,500,2000 and --scale-variants spread,oneIp,nodeGroup
 // (the scale section's programs), --cpu-prof <dir> (V8 CPU profiles of the scale section's engine and provider-host processes).
 // The engine and quickstart sections run programs that require "pulumi-mold", i.e. the repository's dist/ build.
 import * as os from "os";
@@ -61,7 +62,13 @@ async function main(): Promise<void> {
         : undefined;
     const engine = run("engine") ? await runEngineBench({ repeat, progress }) : undefined;
     // The quickstart's own default is 2 runs (each is ~15 s with its up and destroy); --repeat overrides it.
-    const quickstart = run("quickstart") ? await runQuickstartBench({ repeat: arg("repeat") !== undefined ? repeat : undefined, progress }) : undefined;
+    const quickstart = run("quickstart")
+        ? await runQuickstartBench({
+              repeat: arg("repeat") !== undefined ? repeat : undefined,
+              compression: positive("compression", 10),
+              progress,
+          })
+        : undefined;
     const nodeGroup = run("node-group") ? await runNodeGroupBench({ repeat: arg("repeat") !== undefined ? repeat : undefined, progress }) : undefined;
     const provider = run("provider") ? await runProviderBench({ repeat: arg("repeat") !== undefined ? repeat : undefined, progress }) : undefined;
     const scale = run("scale")
