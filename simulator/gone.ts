@@ -16,6 +16,7 @@ export type { GoneAnswer } from "./types";
 /** One entry per table of deletable objects: does Mold keep the row of a deleted object, and why. */
 export const GONE_ROWS: Record<string, { keepsRow: boolean; why: string }> = {
     [T.networks]: { keepsRow: true, why: "networks.removed is set when the network is destroyed; the row stays" },
+    [T.vpcs]: { keepsRow: true, why: "vpc.removed is set when the VPC is deleted; the row stays" },
     [T.vms]: { keepsRow: true, why: "vm_instance.removed is set when the VM is expunged; the row stays" },
     [T.publicIps]: { keepsRow: true, why: "user_ip_address rows are never deleted: a released address goes back to Free (the table keeps it)" },
     [T.kubernetesClusters]: { keepsRow: true, why: "kubernetes_cluster rows are soft-deleted (mold-api-kubernetes.md §5, delete)" },
@@ -28,6 +29,8 @@ export const GONE_ROWS: Record<string, { keepsRow: boolean; why: string }> = {
     [T.volumes]: { keepsRow: true, why: "volumes.removed is set when a volume is expunged; the row stays" },
     [T.snapshotPolicies]: { keepsRow: false, why: "snapshot_policy rows are deleted" },
     [T.affinityGroups]: { keepsRow: false, why: "affinity_group rows are deleted" },
+    [T.networkAclLists]: { keepsRow: false, why: "network_acl rows are deleted (NetworkACLManagerImpl.deleteNetworkACL)" },
+    [T.networkAcls]: { keepsRow: false, why: "network_acl_item rows are deleted after revoke" },
 };
 
 interface RemovedRow {

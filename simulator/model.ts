@@ -15,6 +15,9 @@ export const T = {
     hosts: "hosts",
     kubernetesVersions: "kubernetesVersions",
     networks: "networks",
+    /** VPCs (handlers/vpc.ts) and the VPC offerings of the seed. */
+    vpcs: "vpcs",
+    vpcOfferings: "vpcOfferings",
     publicIps: "publicIps",
     /** Ingress and egress firewall rules (FirewallResponse). */
     firewallRules: "firewallRules",
@@ -22,6 +25,9 @@ export const T = {
     loadBalancerRules: "loadBalancerRules",
     lbStickinessPolicies: "lbStickinessPolicies",
     lbHealthCheckPolicies: "lbHealthCheckPolicies",
+    /** Network ACL lists (the two defaults seeded) and their items (handlers/network-acl.ts). */
+    networkAclLists: "networkAclLists",
+    networkAcls: "networkAcls",
     vms: "vms",
     /** Data volumes, their disk offerings and snapshot policies (handlers/volume.ts). */
     volumes: "volumes",

@@ -5,6 +5,8 @@ import { T } from "./model";
 import { table } from "./state";
 import type { BaseContext } from "./types";
 import { seedDiskOfferings } from "./handlers/disk-offerings";
+import { seedVpcOfferings } from "./handlers/vpc";
+import { seedDefaultAclLists } from "./handlers/network-acl";
 
 export const SEED_ZONE_NAME = "zone1";
 export const SEED_TEMPLATE_NAME = "ubuntu-22.04";
@@ -71,6 +73,8 @@ function serviceOfferingRow(id: string, created: string, o: ServiceOfferingField
 }
 
 export function seedCatalog(ctx: BaseContext): void {
+    // Before the early return: a state persisted before ACL lists existed gets them too.
+    seedDefaultAclLists(ctx);
     const zones = table(ctx.state, T.zones);
     if (Object.keys(zones).length > 0) return;
     const created = ctx.timestamp();
@@ -210,6 +214,8 @@ export function seedCatalog(ctx: BaseContext): void {
             hasannotations: false,
         };
     }
+
+    seedVpcOfferings(ctx, created, routerOfferingId);
 
     const versions = table(ctx.state, T.kubernetesVersions);
     for (const semver of SEED_KUBERNETES_VERSIONS) {

@@ -38,12 +38,17 @@ export interface PublicIpAddress {
     isportable?: boolean;
     fordisplay?: boolean;
     hasrules?: boolean;
+    /** Set on a VPC's addresses. */
+    vpcid?: string;
+    vpcname?: string;
     [field: string]: unknown;
 }
 
-/** One of networkid or zoneid (the caller's single isolated network in that zone). */
+/** One of networkid, vpcid or zoneid (the caller's single isolated network in that zone). */
 export interface AssociateIpAddressArgs {
     networkid?: string;
+    /** The address goes to the VPC (networkid is then ignored); a rule or static NAT later ties it to a tier. */
+    vpcid?: string;
     zoneid?: string;
     /** A specific free address. */
     ipaddress?: string;

@@ -52,6 +52,11 @@ export interface Network {
     ispersistent?: boolean;
     tags: ResourceTag[];
     egressdefaultpolicy?: boolean;
+    /** Set on VPC tiers. */
+    vpcid?: string;
+    vpcname?: string;
+    aclid?: string;
+    aclname?: string;
     [field: string]: unknown;
 }
 
@@ -68,6 +73,9 @@ export interface CreateNetworkArgs {
     endip?: string;
     networkdomain?: string;
     acltype?: "account" | "domain";
+    /** A VPC tier: the VPC (gateway and netmask then required, inside the VPC's CIDR) and its ACL list. */
+    vpcid?: string;
+    aclid?: string;
 }
 
 export interface UpdateNetworkArgs {

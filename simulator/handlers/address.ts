@@ -77,7 +77,9 @@ export function allocateIpRecord(ctx: BaseContext, zoneId: string, requested?: s
 /** IpAddressManagerImpl.associateIPToGuestNetwork: the first IP of an isolated network without source NAT becomes it. */
 export function associateIpWithNetwork(ctx: BaseContext, ip: any, network: any): any {
     if (ip.associatednetworkid === network.id && ip.state === "Allocated") return ip;
-    const becomesSourceNat = network.type === "Isolated" && networkHasService(network, "SourceNat") && !findSourceNatIp(ctx, network.id);
+    // A VPC tier never takes a source NAT of its own (the VPC has one); its IPs belong to the VPC.
+    const becomesSourceNat = !network.vpcid && network.type === "Isolated" && networkHasService(network, "SourceNat") && !findSourceNatIp(ctx, network.id);
+    if (network.vpcid) Object.assign(ip, { vpcid: network.vpcid, vpcname: network.vpcname });
     ip.associatednetworkid = network.id;
     ip.associatednetworkname = network.name;
     ip.issourcenat = becomesSourceNat;
@@ -157,10 +159,16 @@ const associateIpAddress: CommandSpec = {
         const p = ctx.params;
         const network = p.entity<any>("networkid", table(ctx.state, T.networks));
         const zoneParam = p.entity<any>("zoneid", table(ctx.state, T.zones));
-        p.entity("vpcid", {}); // no VPCs are simulated: any id is unknown
+        const vpc = p.entity<any>("vpcid", table(ctx.state, T.vpcs));
         const requested = p.str("ipaddress");
-        if (!network && !zoneParam) {
+        if (!network && !zoneParam && !vpc) {
             throw invalidParam("Unable to figure out zone to assign IP to. Please specify either zoneId, or networkId, or vpcId in the call");
+        }
+        // With vpcid the address goes to the VPC (networkid is then ignored); rules later tie it to a tier.
+        if (vpc) {
+            const ip = allocateIpRecord(ctx, vpc.zoneid, requested);
+            const jobid = queueIpJob(ctx, "address.AssociateIPAddrCmd", "associateIpAddress", ip, vpc.id, { ipId: ip.id, vpcId: vpc.id });
+            return { id: ip.id, jobid };
         }
         const target = network ?? defaultIsolatedNetwork(ctx, zoneParam);
         const ip = allocateIpRecord(ctx, target.zoneid, requested);
@@ -206,7 +214,9 @@ const listPublicIpAddresses: CommandSpec = {
         const staticNat = p.bool("isstaticnat");
         const forVirtual = p.bool("forvirtualnetwork");
         const keyword = p.str("keyword");
+        const vpcid = listIdFilter(ctx, "vpcid", T.vpcs);
         const items = Object.values(ipTable(ctx))
+            .filter((ip: any) => !vpcid || ip.vpcid === vpcid)
             .filter((ip: any) => !allocatedOnly || ip.state !== "Free")
             .filter((ip: any) => ip.state === "Free" || ip.account === ctx.caller.name)
             .filter((ip: any) => (!id || ip.id === id) && (!address || ip.ipaddress === address) && (!zoneid || ip.zoneid === zoneid))
@@ -301,8 +311,21 @@ const disableStaticNat: CommandSpec = {
 
 export const commands: CommandSpec[] = [associateIpAddress, disassociateIpAddress, listPublicIpAddresses, enableStaticNat, disableStaticNat];
 
+/** VpcManagerImpl.associateIPToVpc: the address is the VPC's, tied to no tier yet and never its source NAT. */
+function associateIpWithVpc(ctx: BaseContext, ipId: string, vpcId: string) {
+    const ip = ipTable(ctx)[ipId];
+    const vpc = table(ctx.state, T.vpcs)[vpcId];
+    if (!ip) throw jobFailure("Failed to associate ip address");
+    if (!vpc) throw invalidParam("Invalid VPC id provided");
+    if (vpc.account !== ip.account) throw invalidParam(`The owner of the vpc is not the same as owner of the IP`);
+    Object.assign(ip, { vpcid: vpc.id, vpcname: vpc.name, issourcenat: false, state: "Allocated" });
+    ctx.event({ type: "NET.IPASSIGN", description: `Assigned public IP ${ip.ipaddress} to VPC ${vpc.name}`, resourceId: ip.id, resourceType: "IpAddress" });
+    return { object: "ipaddress", value: renderIp(ctx, ip) };
+}
+
 export const jobs: Record<string, JobCompleter> = {
     associateIpAddress(ctx, job) {
+        if (job.payload.vpcId) return associateIpWithVpc(ctx, job.payload.ipId, job.payload.vpcId);
         const ip = ipTable(ctx)[job.payload.ipId];
         const network = table(ctx.state, T.networks)[job.payload.networkId];
         if (!ip || !network) throw jobFailure("Failed to associate ip address");
@@ -324,6 +347,7 @@ export const jobs: Record<string, JobCompleter> = {
     disassociateIpAddress(ctx, job) {
         const ip = ipTable(ctx)[job.payload.ipId];
         if (!ip || ip.state === "Free" || !ip.allocated) return { success: true };
+        if (ip.issourcenat && ip.vpcid) throw new ApiError(530, "ip address is used for source nat purposes and can not be disassociated.", 4250);
         if (ip.issourcenat && ip.associatednetworkid) {
             const network = table(ctx.state, T.networks)[ip.associatednetworkid];
             if (network && network.state !== "Allocated") {

@@ -12,11 +12,13 @@ import * as ipForwarding from "./ip-forwarding";
 import * as kubernetes from "./kubernetes";
 import * as loadbalancer from "./loadbalancer";
 import * as network from "./network";
+import * as networkAcl from "./network-acl";
 import * as portforward from "./portforward";
 import * as sshkeys from "./sshkeys";
 import * as tags from "./tags";
 import * as vm from "./vm";
 import * as volume from "./volume";
+import * as vpc from "./vpc";
 
 export const HANDLER_MODULES: HandlerModule[] = [
     asyncjobs,
@@ -26,12 +28,14 @@ export const HANDLER_MODULES: HandlerModule[] = [
     diskOfferings,
     affinity,
     host,
+    vpc,
     network,
     address,
     ipForwarding,
     firewall,
     portforward,
     loadbalancer,
+    networkAcl,
     vm,
     volume,
     sshkeys,

@@ -15,6 +15,7 @@ import {
     isIpv4,
     jobFailure,
     nextDbId,
+    removeAllRulesOnIp,
     removeFirewallRow,
     removeLoadBalancerRow,
     removePortForwardingRow,
@@ -22,6 +23,7 @@ import {
     vmIsExpunged,
     vmNicIn,
 } from "./rules-common";
+import { checkTier, findVpc, startVpc, vpcSourceNatIp, vpcTable } from "./vpc";
 
 export interface NetworkSpec {
     name: string;
@@ -31,6 +33,10 @@ export interface NetworkSpec {
     gateway?: string;
     netmask?: string;
     networkdomain?: string;
+    /** A VPC tier: its VPC's id (checked by the caller with checkTier) and ACL list. */
+    vpcid?: string;
+    aclid?: string;
+    aclname?: string;
 }
 
 const CMD_PKG = "org.apache.cloudstack.api.command.user.network";
@@ -93,6 +99,7 @@ const SERVICE_CAPABILITIES: [string, [string, string][]][] = [
     ["Dns", [["AllowDnsSuffixModification", "true"]]],
     ["Dhcp", [["DhcpAccrossMultipleSubnets", "true"]]],
     ["StaticNat", []],
+    ["NetworkACL", [["SupportedProtocols", "tcp,udp,icmp"]]],
     ["UserData", []],
     [
         "Firewall",
@@ -106,8 +113,39 @@ const SERVICE_CAPABILITIES: [string, [string, string][]][] = [
     ],
 ];
 
+/** A VPC tier's capabilities where they differ from an isolated network's (VpcVirtualRouterElement). */
+const TIER_CAPABILITIES: Record<string, [string, string][]> = {
+    StaticNat: [
+        ["ElasticIp", "false"],
+        ["AssociatePublicIP", "true"],
+    ],
+    Vpn: [
+        ["SupportedVpnTypes", "pptp,l2tp,ipsec"],
+        ["VpnTypes", "s2svpn"],
+    ],
+    SourceNat: [
+        ["SupportedSourceNatTypes", "peraccount"],
+        ["RedundantRouter", "false"],
+    ],
+};
+
 function servicesOf(offering: any): Record<string, any>[] {
     const offered = new Set<string>((offering.service ?? []).map((s: any) => s.name));
+    if (offering.forvpc) {
+        // Tiers list every service with its provider and a capability array (empty for UserData), as recorded.
+        const known = new Map(SERVICE_CAPABILITIES);
+        return (offering.service ?? [])
+            .filter((s: any) => s.name !== "Gateway")
+            .map((s: any) => ({
+                name: s.name,
+                provider: (s.provider ?? []).map((p: any) => ({ name: p.name })),
+                capability: (TIER_CAPABILITIES[s.name] ?? known.get(s.name) ?? []).map(([cname, value]) => ({
+                    name: cname,
+                    value,
+                    canchooseservicecapability: false,
+                })),
+            }));
+    }
     return SERVICE_CAPABILITIES.filter(([name]) => offered.has(name)).map(([name, caps]) =>
         caps.length ? { name, capability: caps.map(([cname, value]) => ({ name: cname, value, canchooseservicecapability: false })) } : { name },
     );
@@ -135,6 +173,7 @@ export function createNetworkRecord(ctx: BaseContext, spec: NetworkSpec): Record
     if (offering.state !== "Enabled") throw invalidParam("Can't use specified network offering id as its state is not Enabled");
     checkNetworkDomain(spec.networkdomain);
     const addressing = designAddressing(zone, offering, spec.gateway, spec.netmask, ctx.caller);
+    const vpc = findVpc(ctx, spec.vpcid);
     const id = ctx.uuid();
     const network = {
         id,
@@ -156,7 +195,9 @@ export function createNetworkRecord(ctx: BaseContext, spec: NetworkSpec): Record
         type: offering.guestiptype,
         acltype: "Account",
         ...ownerFields(ctx),
-        networkdomain: spec.networkdomain ?? (offering.guestiptype === "L2" ? undefined : DEFAULT_NETWORK_DOMAIN),
+        networkdomain: spec.networkdomain ?? vpc?.networkdomain ?? (offering.guestiptype === "L2" ? undefined : DEFAULT_NETWORK_DOMAIN),
+        // NetworkResponse shows egressdefaultpolicy for non-VPC isolated networks only.
+        ...(vpc ? { vpcid: vpc.id, vpcname: vpc.name, aclid: spec.aclid, aclname: spec.aclname, egressdefaultpolicy: undefined } : {}),
         physicalnetworkid: zoneInfra(ctx, zone.id).physicalNetworkId,
         restartrequired: false,
         specifyvlan: offering.specifyvlan ?? false,
@@ -169,6 +210,9 @@ export function createNetworkRecord(ctx: BaseContext, spec: NetworkSpec): Record
         redundantrouter: false,
         internetprotocol: "IPv4",
         hasannotations: false,
+        created: ctx.timestamp(),
+        receivedbytes: 0,
+        sentbytes: 0,
         _dbid: nextDbId(ctx),
         /** Host offset of the next guest address handed out (the gateway is offset 1). */
         _nextGuestHost: 2,
@@ -194,6 +238,8 @@ export function implementNetwork(ctx: BaseContext, networkId: string): Record<st
         const vlan = 1000 + (network._dbid % 3000);
         Object.assign(network, { state: "Implemented", vlan: String(vlan), broadcasturi: `vlan://${vlan}` });
     }
+    // A tier has no router or source NAT of its own: the VPC's router serves every tier.
+    if (network.vpcid) return startVpc(ctx, network.vpcid);
     if (network.type !== "Isolated" || !networkHasService(network, "SourceNat")) return undefined;
     const existing = findSourceNatIp(ctx, networkId);
     if (existing) return existing;
@@ -205,7 +251,8 @@ export function implementNetwork(ctx: BaseContext, networkId: string): Record<st
 
 /** The network's source-NAT public IP record, if any. */
 export function sourceNatIp(ctx: BaseContext, networkId: string): Record<string, any> | undefined {
-    return findSourceNatIp(ctx, networkId);
+    const vpcid = table(ctx.state, T.networks)[networkId]?.vpcid;
+    return vpcid ? vpcSourceNatIp(ctx, vpcid) : findSourceNatIp(ctx, networkId);
 }
 
 /** Next free guest (private) address inside the network's CIDR. Nothing ever connects to it. */
@@ -225,7 +272,15 @@ export function allocateGuestIp(ctx: BaseContext, networkId: string): string {
 export function deleteNetworkRecord(ctx: BaseContext, networkId: string): void {
     const networks = table(ctx.state, T.networks);
     if (!networks[networkId]) return;
-    for (const ip of Object.values(ipTable(ctx))) if ((ip as any).associatednetworkid === networkId) releaseIpRecord(ctx, ip);
+    for (const ip of Object.values(ipTable(ctx)) as any[]) {
+        if (ip.associatednetworkid !== networkId) continue;
+        // A VPC's public IP stays with the VPC: only its rules and its tie to the tier go.
+        if (ip.vpcid) {
+            removeAllRulesOnIp(ctx, ip.id);
+            delete ip.associatednetworkid;
+            delete ip.associatednetworkname;
+        } else releaseIpRecord(ctx, ip);
+    }
     for (const [id, r] of Object.entries(table(ctx.state, T.firewallRules))) if ((r as any).networkid === networkId) removeFirewallRow(ctx, id);
     for (const [id, r] of Object.entries(table(ctx.state, T.portForwardingRules))) if ((r as any).networkid === networkId) removePortForwardingRow(ctx, id);
     for (const [id, r] of Object.entries(table(ctx.state, T.loadBalancerRules))) if ((r as any).networkid === networkId) removeLoadBalancerRow(ctx, id);
@@ -268,7 +323,11 @@ const createNetwork: CommandSpec = {
         const name = p.required("name");
         const offering = p.entity<any>("networkofferingid", table(ctx.state, T.networkOfferings), true)!;
         const zone = p.entity<any>("zoneid", table(ctx.state, T.zones), true)!;
-        p.entity("vpcid", {}); // no VPCs are simulated
+        const vpc = p.entity<any>("vpcid", vpcTable(ctx));
+        // NetworkServiceImpl.createGuestNetwork: VPC offerings make tiers only, and tiers need one.
+        if (vpc && !offering.forvpc) throw invalidParam("Network offering can't be used for VPC networks");
+        if (!vpc && offering.forvpc) throw invalidParam("Network offering can be used for VPC networks only");
+        if (vpc && vpc.zoneid !== zone.id) throw invalidParam("New network doesn't belong to vpc zone");
         const acltype = p.str("acltype");
         if (acltype !== undefined) {
             if (!["account", "domain"].includes(acltype.toLowerCase()))
@@ -283,6 +342,11 @@ const createNetwork: CommandSpec = {
         if (startip !== undefined && !isIpv4(startip)) throw invalidParam("Invalid format for the startIp parameter");
         if (endip !== undefined && !isIpv4(endip)) throw invalidParam("Invalid format for the endIp parameter");
         if ((startip || endip) && (!gateway || !netmask)) throw invalidParam("gateway and netmask should be defined when startIP/endIP are passed in");
+        const networkdomain = p.str("networkdomain");
+        if (vpc) {
+            const addressing = gateway !== undefined || netmask !== undefined ? designAddressing(zone, offering, gateway, netmask, ctx.caller) : {};
+            checkTier(ctx, vpc, { cidr: addressing.cidr, gateway, networkdomain });
+        }
         const network = createNetworkRecord(ctx, {
             name,
             displaytext: p.str("displaytext"),
@@ -290,7 +354,9 @@ const createNetwork: CommandSpec = {
             networkofferingid: offering.id,
             gateway,
             netmask,
-            networkdomain: p.str("networkdomain"),
+            networkdomain,
+            vpcid: vpc?.id,
+            aclid: vpc ? p.str("aclid") : undefined,
         });
         return { object: "network", value: renderNetwork(ctx, network) };
     },
@@ -308,6 +374,8 @@ const listNetworks: CommandSpec = {
         const traffictype = p.str("traffictype")?.toLowerCase();
         const acltype = p.str("acltype")?.toLowerCase();
         const offeringId = p.str("networkofferingid");
+        const vpcid = listIdFilter(ctx, "vpcid", T.vpcs);
+        const forvpc = p.bool("forvpc");
         const services = (p.list("supportedservices") ?? []).map((s) => s.toLowerCase());
         const issystem = p.bool("issystem");
         const canusefordeploy = p.bool("canusefordeploy");
@@ -318,6 +386,7 @@ const listNetworks: CommandSpec = {
             .filter((n: any) => n.account === ctx.caller.name && (!id || n.id === id) && (!name || n.name === name) && (!zoneid || n.zoneid === zoneid))
             .filter((n: any) => (!type || type === "all" || n.type.toLowerCase() === type) && (!traffictype || n.traffictype.toLowerCase() === traffictype))
             .filter((n: any) => (!acltype || n.acltype.toLowerCase() === acltype) && (!offeringId || n.networkofferingid === offeringId))
+            .filter((n: any) => (!vpcid || n.vpcid === vpcid) && (forvpc === undefined || !!n.vpcid === forvpc))
             .filter((n: any) => services.every((s) => n.service.some((x: any) => x.name.toLowerCase() === s)))
             .filter((n: any) => (issystem === undefined || n.issystem === issystem) && (canusefordeploy === undefined || n.canusefordeploy === canusefordeploy))
             .filter(
@@ -378,6 +447,7 @@ const restartNetwork: CommandSpec = {
     handle(ctx) {
         const network = networkById(ctx);
         const payload = { networkId: network.id, cleanup: ctx.params.bool("cleanup") ?? false };
+        if (network.vpcid && payload.cleanup) throw invalidParam("Cannot restart a VPC tier with cleanup, please restart the whole VPC.");
         return { jobid: queueNetworkJob(ctx, "RestartNetworkCmd", "restartNetwork", network, payload) };
     },
 };

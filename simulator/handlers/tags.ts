@@ -21,14 +21,14 @@ const TAGGABLE: Record<string, string | undefined> = {
     PublicIpAddress: T.publicIps,
     Project: undefined,
     Account: undefined,
-    Vpc: undefined,
-    NetworkACL: undefined,
+    Vpc: T.vpcs,
+    NetworkACL: T.networkAcls,
     StaticRoute: undefined,
     VMSnapshot: undefined,
     RemoteAccessVpn: undefined,
     User: undefined,
     SnapshotPolicy: T.snapshotPolicies,
-    VpcOffering: undefined,
+    VpcOffering: T.vpcOfferings,
 };
 const NOT_TAGGABLE = [
     "VnfTemplate",

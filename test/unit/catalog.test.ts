@@ -144,8 +144,12 @@ test("listNetworkOfferings: the default isolated offering with source NAT and th
         t.is(def.availability, "Required");
         t.true(def.service.some((s) => s.name === "SourceNat"));
         t.truthy(all.find((o) => o.name === SEED_CKS_NETWORK_OFFERING));
-        t.is((await listNetworkOfferings(client, { guestiptype: "isolated", isdefault: true })).length, 1);
-        t.is((await listNetworkOfferings(client, { supportedservices: ["SourceNat", "Lb"] })).length, 2);
+        t.is((await listNetworkOfferings(client, { guestiptype: "isolated", isdefault: true, forvpc: false })).length, 1);
+        t.is((await listNetworkOfferings(client, { supportedservices: ["SourceNat", "Lb"], forvpc: false })).length, 2);
+        const [tier] = await listNetworkOfferings(client, { forvpc: true });
+        t.is(tier.name, "DefaultIsolatedNetworkOfferingForVpcNetworks", "the stock VPC tier offering");
+        t.true(tier.service.some((s) => s.name === "NetworkACL"));
+        t.false(tier.service.some((s) => s.name === "Firewall"));
         t.is((await listNetworkOfferings(client, { guestiptype: "shared" })).length, 0);
     } finally {
         await stop();
