@@ -8,6 +8,8 @@ export { KubernetesCluster, KubernetesClusterArgs } from "./kubernetes-cluster";
 export { KubeconfigSource, kubernetesProvider, KubernetesProviderOptions } from "./kubernetes-provider";
 export { HealthCheckPolicy, LoadBalancerMember, LoadBalancerRule, LoadBalancerRuleArgs, StickinessPolicy } from "./load-balancer-rule";
 export { Network, NetworkArgs } from "./network";
+export { NetworkAclList, NetworkAclListArgs } from "./network-acl-list";
+export { NetworkAclRule, NetworkAclRuleArgs } from "./network-acl-rule";
 export { NodeGroup, NodeGroupArgs, NodeGroupBastion, NodeGroupNode, NodeTaint } from "./node-group";
 export { PortForwardingRule, PortForwardingRuleArgs } from "./port-forwarding-rule";
 export { Provider, ProviderArgs } from "./provider";

@@ -145,3 +145,22 @@ export async function replaceNetworkAclList(
 ): Promise<void> {
     await client.callAsync("replaceNetworkACLList", { aclid, ...target }, wait);
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A list by id, or by name among the lists a tier of `vpcid` may use (the VPC's own and Mold's defaults, so
+ * "default_allow" and "default_deny" resolve for every VPC). Unknown or ambiguous names fail with the candidates.
+ */
+export async function findNetworkAclList(client: MoldClient, nameOrId: string, vpcid?: string): Promise<NetworkAclList> {
+    if (UUID.test(nameOrId)) {
+        const byId = await getNetworkAclList(client, nameOrId);
+        if (byId) return byId;
+    }
+    const candidates = await listNetworkAclLists(client, vpcid ? { vpcid } : {});
+    const named = candidates.filter((l) => l.name === nameOrId);
+    if (named.length === 1) return named[0];
+    const names = candidates.map((l) => `${l.name} (${l.id})`).join(", ");
+    if (named.length > 1) throw new Error(`network ACL list name '${nameOrId}' is ambiguous${vpcid ? ` in VPC ${vpcid}` : ""}: use its id (${names})`);
+    throw new Error(`no network ACL list '${nameOrId}'${vpcid ? ` for VPC ${vpcid}` : ""}; candidates: ${names || "none"}`);
+}

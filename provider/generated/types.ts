@@ -592,6 +592,100 @@ export type EgressFirewallRuleOutputs = {
     importId?: string;
 };
 
+/** Inputs of NetworkAclList: A network ACL list of a VPC: the numbered allow/deny rules (NetworkAclRule, one resource each) its tiers apply. name and description change in place (updateNetworkACLList). Mold's default lists `default_allow` and `default_deny` are never created, changed or deleted: reference them by name where a list is asked for (a tier's aclList), or read one with `NetworkAclList.get(name, "default_allow")`. */
+export type NetworkAclListInputs = {
+    /** Id of the VPC the list belongs to. */
+    vpc: string;
+    /** Name (not default_allow or default_deny, Mold's own); changes in place. */
+    name: string;
+    /** Description; changes in place. */
+    description?: string;
+    /**
+     * Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. Mold's default lists cannot be taken over.
+     */
+    importId?: string;
+};
+
+/** Outputs of NetworkAclList (the inputs repeated, then what Mold reports). */
+export type NetworkAclListOutputs = {
+    /** Id of the VPC. */
+    vpc: string;
+    /** Name. */
+    name: string;
+    /** Description. */
+    description?: string;
+    /** Mold id of the list. */
+    listId: string;
+    /** Whether this is one of Mold's default lists (only through get). */
+    isDefault: boolean;
+    /** The id adopted, when importId was set. */
+    importId?: string;
+};
+
+/** Inputs of NetworkAclRule: One numbered rule of a network ACL list (never a set of rules in one resource, so inserting a rule creates only that rule). Every attribute but the list changes in place (updateNetworkACLItem); equivalent CIDR spellings make no change. Two rules with one number in one list, numbers below 1, ports on protocol all and ICMP fields on tcp/udp are refused at preview; so are rules on Mold's default lists. */
+export type NetworkAclRuleInputs = {
+    /** Id of the NetworkAclList (not one of Mold's default lists, which cannot be changed). */
+    aclList: string;
+    /** Rule number (1 or more, unique in the list): Mold applies a list's rules in this order. Changes in place. */
+    number: number;
+    /** allow (default) or deny. Changes in place. */
+    action?: string;
+    /** ingress (default: traffic into the tier) or egress. Changes in place. */
+    trafficType?: string;
+    /** tcp, udp, icmp, all, or an IP protocol number 0–255. Changes in place. */
+    protocol: string;
+    /** First port (1–65535; tcp and udp only). Changes in place. */
+    startPort?: number;
+    /** Last port; defaults to startPort. Changes in place. */
+    endPort?: number;
+    /** Source CIDRs (ingress) or destination CIDRs (egress); Mold's default is 0.0.0.0/0. Changes in place. */
+    cidrList?: string[];
+    /** ICMP type (icmp only; -1 = any, the default). Changes in place. */
+    icmpType?: number;
+    /** ICMP code (icmp only; -1 = any, the default). Changes in place. */
+    icmpCode?: number;
+    /** Why the rule exists (shown in Mold). Changes in place. */
+    reason?: string;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    tags?: Record<string, string>;
+    /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */
+    importId?: string;
+};
+
+/** Outputs of NetworkAclRule (the inputs repeated, then what Mold reports). */
+export type NetworkAclRuleOutputs = {
+    /** Id of the list. */
+    aclList: string;
+    /** Rule number. */
+    number: number;
+    /** allow or deny. */
+    action?: string;
+    /** ingress or egress. */
+    trafficType?: string;
+    /** Protocol, lower-cased. */
+    protocol: string;
+    /** First port. */
+    startPort?: number;
+    /** Last port. */
+    endPort?: number;
+    /** CIDRs. */
+    cidrList?: string[];
+    /** ICMP type. */
+    icmpType?: number;
+    /** ICMP code. */
+    icmpCode?: number;
+    /** Reason. */
+    reason?: string;
+    /** Mold id of the rule. */
+    ruleId: string;
+    /** Add, Active or Deleting. */
+    state: string;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    tags?: Record<string, string>;
+    /** The id adopted, when importId was set. */
+    importId?: string;
+};
+
 /** Inputs of PortForwardingRule: One port-forwarding rule from a public IP to a VM. updatePortForwardingRule changes the private ports, the VM, its guest IP and the source CIDRs in place; the IP, protocol, public ports and openFirewall replace the rule (deleting the old one first when their public ports overlap, as Mold refuses overlapping rules). A single public port may map to another private port; a range maps onto the same private ports. */
 export type PortForwardingRuleInputs = {
     /** Id of the public IP. */
@@ -1357,6 +1451,8 @@ export interface GeneratedKinds {
     FirewallRule: { inputs: FirewallRuleInputs; outputs: FirewallRuleOutputs; handled: "ipAddressId" | "protocol" | "startPort" | "endPort" | "cidrList" | "icmpType" | "icmpCode" | "tags" };
     LoadBalancerRule: { inputs: LoadBalancerRuleInputs; outputs: LoadBalancerRuleOutputs; handled: "name" | "description" | "algorithm" | "publicIpAddressId" | "publicPort" | "privatePort" | "protocol" | "cidrList" | "openFirewall" | "members" | "manageMembers" | "stickinessPolicy" | "healthCheckPolicy" | "tags" };
     EgressFirewallRule: { inputs: EgressFirewallRuleInputs; outputs: EgressFirewallRuleOutputs; handled: "network" | "protocol" | "startPort" | "endPort" | "cidrList" | "destCidrList" | "icmpType" | "icmpCode" | "tags" };
+    NetworkAclList: { inputs: NetworkAclListInputs; outputs: NetworkAclListOutputs; handled: "vpc" | "name" | "description" };
+    NetworkAclRule: { inputs: NetworkAclRuleInputs; outputs: NetworkAclRuleOutputs; handled: "aclList" | "number" | "action" | "trafficType" | "protocol" | "startPort" | "endPort" | "cidrList" | "icmpType" | "icmpCode" | "reason" | "tags" };
     PortForwardingRule: { inputs: PortForwardingRuleInputs; outputs: PortForwardingRuleOutputs; handled: "ipAddressId" | "protocol" | "publicPort" | "publicEndPort" | "privatePort" | "privateEndPort" | "virtualMachine" | "vmGuestIp" | "cidrList" | "openFirewall" | "tags" };
     VirtualMachine: { inputs: VirtualMachineInputs; outputs: VirtualMachineOutputs; handled: "name" | "displayName" | "zone" | "template" | "serviceOffering" | "networks" | "keyPair" | "userData" | "userDataMaxLength" | "rootDiskSize" | "affinityGroups" | "desiredState" | "tags" };
     SshKeyPair: { inputs: SshKeyPairInputs; outputs: SshKeyPairOutputs; handled: "name" | "publicKey" };

@@ -7,6 +7,8 @@ import { firewallRule } from "./firewall-rule";
 import { kubernetesCluster } from "./kubernetes-cluster";
 import { loadBalancerRule } from "./load-balancer-rule";
 import { network } from "./network";
+import { networkAclList } from "./network-acl-list";
+import { networkAclRule } from "./network-acl-rule";
 import { nodeGroup } from "./node-group";
 import { portForwardingRule } from "./port-forwarding-rule";
 import { publicIpAddress } from "./public-ip-address";
@@ -22,6 +24,8 @@ export const RESOURCES: Record<string, ResourceDefinition> = {
     [affinityGroup.kind]: affinityGroup,
     [firewallRule.kind]: firewallRule,
     [egressFirewallRule.kind]: egressFirewallRule,
+    [networkAclList.kind]: networkAclList,
+    [networkAclRule.kind]: networkAclRule,
     [portForwardingRule.kind]: portForwardingRule,
     [loadBalancerRule.kind]: loadBalancerRule,
     [kubernetesCluster.kind]: kubernetesCluster,

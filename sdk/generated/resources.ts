@@ -3,7 +3,7 @@
 // (set or not: the SDK only creates outputs for keys it registers) with the schema's secrets.
 import * as pulumi from "@pulumi/pulumi";
 import type * as plain from "../../provider/generated/types";
-import type { NetworkArgs, PublicIpAddressArgs, FirewallRuleArgs, LoadBalancerRuleArgs, EgressFirewallRuleArgs, PortForwardingRuleArgs, VirtualMachineArgs, SshKeyPairArgs, AffinityGroupArgs, KubernetesClusterArgs, NodeGroupArgs, ExternalKubernetesClusterArgs, VolumeArgs } from "./types";
+import type { NetworkArgs, PublicIpAddressArgs, FirewallRuleArgs, LoadBalancerRuleArgs, EgressFirewallRuleArgs, NetworkAclListArgs, NetworkAclRuleArgs, PortForwardingRuleArgs, VirtualMachineArgs, SshKeyPairArgs, AffinityGroupArgs, KubernetesClusterArgs, NodeGroupArgs, ExternalKubernetesClusterArgs, VolumeArgs } from "./types";
 
 /** An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
 export abstract class NetworkBase extends pulumi.dynamic.Resource {
@@ -315,6 +315,101 @@ export abstract class EgressFirewallRuleBase extends pulumi.dynamic.Resource {
             opts,
             "mold",
             "EgressFirewallRule",
+        );
+    }
+}
+
+/** A network ACL list of a VPC: the numbered allow/deny rules (NetworkAclRule, one resource each) its tiers apply. name and description change in place (updateNetworkACLList). Mold's default lists `default_allow` and `default_deny` are never created, changed or deleted: reference them by name where a list is asked for (a tier's aclList), or read one with `NetworkAclList.get(name, "default_allow")`. */
+export abstract class NetworkAclListBase extends pulumi.dynamic.Resource {
+    /** Id of the VPC. */
+    declare public readonly vpc: pulumi.Output<string>;
+    /** Name. */
+    declare public readonly name: pulumi.Output<string>;
+    /** Description. */
+    declare public readonly description: pulumi.Output<string | undefined>;
+    /** Mold id of the list. */
+    declare public readonly listId: pulumi.Output<string>;
+    /** Whether this is one of Mold's default lists (only through get). */
+    declare public readonly isDefault: pulumi.Output<boolean>;
+    /** The id adopted, when importId was set. */
+    declare public readonly importId: pulumi.Output<string | undefined>;
+
+    protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: NetworkAclListArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            provider,
+            name,
+            {
+                vpc: args.vpc,
+                name: args.name,
+                description: args.description,
+                importId: args.importId,
+                listId: undefined,
+                isDefault: undefined,
+            },
+            opts,
+            "mold",
+            "NetworkAclList",
+        );
+    }
+}
+
+/** One numbered rule of a network ACL list (never a set of rules in one resource, so inserting a rule creates only that rule). Every attribute but the list changes in place (updateNetworkACLItem); equivalent CIDR spellings make no change. Two rules with one number in one list, numbers below 1, ports on protocol all and ICMP fields on tcp/udp are refused at preview; so are rules on Mold's default lists. */
+export abstract class NetworkAclRuleBase extends pulumi.dynamic.Resource {
+    /** Id of the list. */
+    declare public readonly aclList: pulumi.Output<string>;
+    /** Rule number. */
+    declare public readonly number: pulumi.Output<number>;
+    /** allow or deny. */
+    declare public readonly action: pulumi.Output<string | undefined>;
+    /** ingress or egress. */
+    declare public readonly trafficType: pulumi.Output<string | undefined>;
+    /** Protocol, lower-cased. */
+    declare public readonly protocol: pulumi.Output<string>;
+    /** First port. */
+    declare public readonly startPort: pulumi.Output<number | undefined>;
+    /** Last port. */
+    declare public readonly endPort: pulumi.Output<number | undefined>;
+    /** CIDRs. */
+    declare public readonly cidrList: pulumi.Output<string[] | undefined>;
+    /** ICMP type. */
+    declare public readonly icmpType: pulumi.Output<number | undefined>;
+    /** ICMP code. */
+    declare public readonly icmpCode: pulumi.Output<number | undefined>;
+    /** Reason. */
+    declare public readonly reason: pulumi.Output<string | undefined>;
+    /** Mold id of the rule. */
+    declare public readonly ruleId: pulumi.Output<string>;
+    /** Add, Active or Deleting. */
+    declare public readonly state: pulumi.Output<string>;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    declare public readonly tags: pulumi.Output<Record<string, string> | undefined>;
+    /** The id adopted, when importId was set. */
+    declare public readonly importId: pulumi.Output<string | undefined>;
+
+    protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: NetworkAclRuleArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            provider,
+            name,
+            {
+                aclList: args.aclList,
+                number: args.number,
+                action: args.action,
+                trafficType: args.trafficType,
+                protocol: args.protocol,
+                startPort: args.startPort,
+                endPort: args.endPort,
+                cidrList: args.cidrList,
+                icmpType: args.icmpType,
+                icmpCode: args.icmpCode,
+                reason: args.reason,
+                tags: args.tags,
+                importId: args.importId,
+                ruleId: undefined,
+                state: undefined,
+            },
+            opts,
+            "mold",
+            "NetworkAclRule",
         );
     }
 }

@@ -416,6 +416,50 @@ export interface EgressFirewallRuleArgs {
     importId?: pulumi.Input<string>;
 }
 
+/** The arguments of NetworkAclList: A network ACL list of a VPC: the numbered allow/deny rules (NetworkAclRule, one resource each) its tiers apply. name and description change in place (updateNetworkACLList). Mold's default lists `default_allow` and `default_deny` are never created, changed or deleted: reference them by name where a list is asked for (a tier's aclList), or read one with `NetworkAclList.get(name, "default_allow")`. */
+export interface NetworkAclListArgs {
+    /** Id of the VPC the list belongs to. Changing it replaces the resource. */
+    vpc: pulumi.Input<string>;
+    /** Name (not default_allow or default_deny, Mold's own); changes in place. */
+    name: pulumi.Input<string>;
+    /** Description; changes in place. */
+    description?: pulumi.Input<string>;
+    /**
+     * Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. Mold's default lists cannot be taken over.
+     */
+    importId?: pulumi.Input<string>;
+}
+
+/** The arguments of NetworkAclRule: One numbered rule of a network ACL list (never a set of rules in one resource, so inserting a rule creates only that rule). Every attribute but the list changes in place (updateNetworkACLItem); equivalent CIDR spellings make no change. Two rules with one number in one list, numbers below 1, ports on protocol all and ICMP fields on tcp/udp are refused at preview; so are rules on Mold's default lists. */
+export interface NetworkAclRuleArgs {
+    /** Id of the NetworkAclList (not one of Mold's default lists, which cannot be changed). Changing it replaces the resource. */
+    aclList: pulumi.Input<string>;
+    /** Rule number (1 or more, unique in the list): Mold applies a list's rules in this order. Changes in place. */
+    number: pulumi.Input<number>;
+    /** allow (default) or deny. Changes in place. */
+    action?: pulumi.Input<string>;
+    /** ingress (default: traffic into the tier) or egress. Changes in place. */
+    trafficType?: pulumi.Input<string>;
+    /** tcp, udp, icmp, all, or an IP protocol number 0–255. Changes in place. */
+    protocol: pulumi.Input<string>;
+    /** First port (1–65535; tcp and udp only). Changes in place. */
+    startPort?: pulumi.Input<number>;
+    /** Last port; defaults to startPort. Changes in place. */
+    endPort?: pulumi.Input<number>;
+    /** Source CIDRs (ingress) or destination CIDRs (egress); Mold's default is 0.0.0.0/0. Changes in place. */
+    cidrList?: pulumi.Input<pulumi.Input<string>[]>;
+    /** ICMP type (icmp only; -1 = any, the default). Changes in place. */
+    icmpType?: pulumi.Input<number>;
+    /** ICMP code (icmp only; -1 = any, the default). Changes in place. */
+    icmpCode?: pulumi.Input<number>;
+    /** Why the rule exists (shown in Mold). Changes in place. */
+    reason?: pulumi.Input<string>;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */
+    importId?: pulumi.Input<string>;
+}
+
 /** The arguments of PortForwardingRule: One port-forwarding rule from a public IP to a VM. updatePortForwardingRule changes the private ports, the VM, its guest IP and the source CIDRs in place; the IP, protocol, public ports and openFirewall replace the rule (deleting the old one first when their public ports overlap, as Mold refuses overlapping rules). A single public port may map to another private port; a range maps onto the same private ports. */
 export interface PortForwardingRuleArgs {
     /** Id of the public IP. Changing it replaces the resource. */

@@ -23,8 +23,6 @@ import type { BaseContext, CommandContext, CommandSpec, JobCompleter } from "../
 import { cidrListParam, nextDbId } from "./rules-common";
 
 const CMD_PKG = "org.apache.cloudstack.api.command.user.network";
-/** The VPC table (handlers/vpc.ts owns it). */
-const VPCS = "vpcs";
 /** Tag resource type of ACL items (lists cannot be tagged). */
 export const ACL_ITEM_TAG_TYPE = "NetworkACL";
 const ANYWHERE = "0.0.0.0/0";
@@ -89,7 +87,7 @@ function itemsOf(ctx: BaseContext, aclId: string): any[] {
 }
 
 function renderList(ctx: BaseContext, list: any): Record<string, any> {
-    return renderAclList(list, list.vpcid ? table(ctx.state, VPCS)[list.vpcid] : undefined);
+    return renderAclList(list, list.vpcid ? table(ctx.state, T.vpcs)[list.vpcid] : undefined);
 }
 
 function renderItem(ctx: BaseContext, item: any): Record<string, any> {
@@ -114,7 +112,7 @@ const createNetworkACLList: CommandSpec = {
     handle(ctx) {
         const p = ctx.params;
         const name = p.required("name");
-        const vpc = p.entity<any>("vpcid", table(ctx.state, VPCS), true)!;
+        const vpc = p.entity<any>("vpcid", table(ctx.state, T.vpcs), true)!;
         const id = ctx.uuid();
         const list = { id, name, description: p.str("description"), vpcid: vpc.id, fordisplay: p.bool("fordisplay") ?? true, _dbid: nextDbId(ctx) };
         table(ctx.state, T.networkAclLists)[id] = list;
@@ -130,7 +128,7 @@ const listNetworkACLLists: CommandSpec = {
         const name = p.str("name");
         const keyword = p.str("keyword");
         const fordisplay = p.bool("fordisplay");
-        const vpc = p.entity<any>("vpcid", table(ctx.state, VPCS));
+        const vpc = p.entity<any>("vpcid", table(ctx.state, T.vpcs));
         const network = p.entity<any>("networkid", table(ctx.state, T.networks));
         const items = Object.values(table(ctx.state, T.networkAclLists))
             .filter((l: any) => (!id || l.id === id) && (!name || l.name === name) && matchesKeyword(keyword, l.name, l.description))
@@ -150,7 +148,8 @@ const updateNetworkACLList: CommandSpec = {
         const p = ctx.params;
         const list = p.entity<any>("id", table(ctx.state, T.networkAclLists), true)!;
         const changes = { name: p.str("name"), description: p.str("description"), fordisplay: p.bool("fordisplay") };
-        return { jobid: queue(ctx, "UpdateNetworkACLListCmd", "updateNetworkACLList", list.vpcid ?? list.id, { aclId: list.id, changes }, list.id) };
+        // The recorded job names no instance (fixtures: NetworkACLService.json).
+        return { jobid: queue(ctx, "UpdateNetworkACLListCmd", "updateNetworkACLList", list.vpcid ?? list.id, { aclId: list.id, changes }) };
     },
 };
 
@@ -339,7 +338,7 @@ const replaceNetworkACLList: CommandSpec = {
 function replaceOnTier(ctx: BaseContext, list: any, network: any): void {
     if (!network.vpcid) throw invalidParam(`Network is not part of a VPC: ${network.id}`);
     if (!isDefaultAclList(list)) {
-        if (!table(ctx.state, VPCS)[list.vpcid]) throw invalidParam("Unable to find Vpc associated with the NetworkACL");
+        if (!table(ctx.state, T.vpcs)[list.vpcid]) throw invalidParam("Unable to find Vpc associated with the NetworkACL");
         if (network.vpcid !== list.vpcid) throw invalidParam(`Network: ${network._dbid} and ACL: ${list._dbid} do not belong to the same VPC`);
     }
     network.aclid = list.id;

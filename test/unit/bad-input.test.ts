@@ -8,12 +8,23 @@ import { CLUSTER_ROWS } from "./bad-input/cluster-rows";
 import { CSI_ROWS } from "./bad-input/csi-rows";
 import { LIMIT_ROWS } from "./bad-input/limit-rows";
 import { NETWORKING_ROWS } from "./bad-input/networking-rows";
+import { NETWORK_ACL_ROWS } from "./bad-input/network-acl-rows";
 import { REPAIR_ROWS } from "./bad-input/repair-rows";
 import { SPREAD_ROWS } from "./bad-input/spread-rows";
 import { UPGRADE_ROWS } from "./bad-input/upgrade-rows";
 import { VOLUME_ROWS } from "./bad-input/volume-rows";
 
-const ROWS: Row[] = [...NETWORKING_ROWS, ...CLUSTER_ROWS, ...LIMIT_ROWS, ...REPAIR_ROWS, ...UPGRADE_ROWS, ...SPREAD_ROWS, ...VOLUME_ROWS, ...CSI_ROWS];
+const ROWS: Row[] = [
+    ...NETWORKING_ROWS,
+    ...CLUSTER_ROWS,
+    ...LIMIT_ROWS,
+    ...REPAIR_ROWS,
+    ...UPGRADE_ROWS,
+    ...SPREAD_ROWS,
+    ...VOLUME_ROWS,
+    ...CSI_ROWS,
+    ...NETWORK_ACL_ROWS,
+];
 
 for (const row of ROWS) {
     test(`${row.kind}: ${row.case}`, async (t) => {

@@ -238,6 +238,13 @@ const RECIPES: Record<string, Recipe> = {
         needs: ["createVPC", "listVPCOfferings", "createNetwork"],
         params: async (w) => ({ id: (await shapeVpc(w)).id }),
     },
+    updateNetworkACLList: {
+        needs: ["createVPC", "listVPCOfferings", "createNetwork", "createNetworkACLList"],
+        params: async (w) => {
+            const r = await w.client.callAsync<any>("createNetworkACLList", { name: w.unique("shape-acl"), vpcid: (await shapeVpc(w)).id });
+            return { id: r.result.networkacllist.id, name: "test", description: "testtest" };
+        },
+    },
     associateIpAddress: {
         needs: ["createNetwork"],
         params: async (w) => ({ networkid: (await w.network()).id }),
@@ -500,7 +507,6 @@ const NO_RECIPE: Record<string, string> = {
     createDiskOffering: "admin command: the simulator seeds its disk offerings (fixed, custom size, custom IOPS)",
     deleteDiskOffering: "admin command: the simulator seeds its disk offerings (fixed, custom size, custom IOPS)",
     resetApiLimit: "API rate limits are simulated by fault injection, not by account counters",
-    updateNetworkACLList: "VPC network ACLs are not simulated",
 };
 
 /** Recorded envelope keys that real servers do not send, with the key they do send and why. */

@@ -3,6 +3,7 @@
 // updates, and a tier's list.
 import test, { ExecutionContext } from "ava";
 import {
+    createNetwork,
     createNetworkAcl,
     createNetworkAclList,
     deleteNetworkAcl,
@@ -10,6 +11,9 @@ import {
     getNetworkAcl,
     listNetworkAclLists,
     listNetworkAcls,
+    createVpc,
+    listNetworkOfferings,
+    listVpcOfferings,
     MoldJobError,
     replaceNetworkAclList,
     updateNetworkAclItem,
@@ -17,14 +21,22 @@ import {
 } from "../../provider/client";
 import { apiError, inWorld, NetworkWorld } from "../helpers/network-world";
 
-/** A VPC row, as handlers/vpc.ts stores one, and an isolated network made a tier of it. */
+/** A VPC made through the API, and a tier of it (a network inside its CIDR); each call gives the next /24. */
+let tiers = 0;
 async function vpcWithTier(w: NetworkWorld): Promise<{ vpcId: string; tierId: string }> {
-    const tables = (w.sim.simulator.state as any).tables;
-    const vpcId = `vpc-${Math.random().toString(16).slice(2)}`;
-    (tables.vpcs ??= {})[vpcId] = { id: vpcId, name: "vpc1", cidr: "10.10.0.0/16", _dbid: 900 };
-    const tier = await w.newNetwork();
-    tables.networks[tier.id].vpcid = vpcId;
-    return { vpcId, tierId: tier.id };
+    const n = ++tiers;
+    const offering = (await listVpcOfferings(w.client, {}))[0];
+    const vpc = await createVpc(w.client, { name: `vpc${n}`, displaytext: "vpc", zoneid: w.zoneId, vpcofferingid: offering.id, cidr: `10.${100 + n}.0.0/16` });
+    const tierOffering = (await listNetworkOfferings(w.client, { forvpc: true }))[0];
+    const tier = await createNetwork(w.client, {
+        name: `tier${n}`,
+        zoneid: w.zoneId,
+        networkofferingid: tierOffering.id,
+        vpcid: vpc.id,
+        gateway: `10.${100 + n}.1.1`,
+        netmask: "255.255.255.0",
+    });
+    return { vpcId: vpc.id, tierId: tier.id };
 }
 
 async function jobError(t: ExecutionContext, p: Promise<unknown>, code: number, text: string | RegExp): Promise<void> {
@@ -40,7 +52,8 @@ test(
     inWorld(async (t, w) => {
         const { vpcId } = await vpcWithTier(w);
         const own = await createNetworkAclList(w.client, { name: "web", vpcid: vpcId, description: "web tier" });
-        t.like(own, { name: "web", description: "web tier", vpcid: vpcId, vpcname: "vpc1", fordisplay: true });
+        t.like(own, { name: "web", description: "web tier", vpcid: vpcId, fordisplay: true });
+        t.regex(String(own.vpcname), /^vpc\d+$/);
         const lists = await listNetworkAclLists(w.client, { vpcid: vpcId });
         t.deepEqual(lists.map((l) => l.name).sort(), ["default_allow", "default_deny", "web"]);
         const allow = lists.find((l) => l.name === "default_allow")!;
