@@ -1,4 +1,4 @@
-// Typed wrappers for public IP addresses and static NAT (mold-api-network.md §5). associateIpAddress
+// Typed wrappers for public IP addresses (mold-api-network.md §5; static NAT is in static-nat.ts). associateIpAddress
 // is async-create: a failed job still names the address (MoldJobError.entityId). Mirrors
 // simulator/handlers/address.ts.
 import { MoldClient, WaitOptions } from "./client";
@@ -72,21 +72,4 @@ export function listPublicIpAddresses(client: MoldClient, filter: ListFilter = {
 /** The address while allocated; undefined once released (Free rows are not listed) or unknown (see isGone). */
 export async function getPublicIpAddress(client: MoldClient, id: string): Promise<PublicIpAddress | undefined> {
     return (await rowsUnlessGone(listPublicIpAddresses(client, { id })))[0];
-}
-
-export interface EnableStaticNatArgs {
-    ipaddressid: string;
-    virtualmachineid: string;
-    networkid?: string;
-    vmguestip?: string;
-}
-
-/** Synchronous. Creates no firewall rule: open ports with createFirewallRule. */
-export async function enableStaticNat(client: MoldClient, args: EnableStaticNatArgs): Promise<void> {
-    await client.call("enableStaticNat", { ...args });
-}
-
-/** Also revokes the address's firewall rules. */
-export async function disableStaticNat(client: MoldClient, ipaddressid: string, wait?: WaitOptions): Promise<void> {
-    await client.callAsync("disableStaticNat", { ipaddressid }, wait);
 }

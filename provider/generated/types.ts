@@ -1444,6 +1444,204 @@ export type VolumeOutputs = {
     snapshotPolicyId: string;
 };
 
+/** Inputs of KubernetesVersion: A Kubernetes version Mold's Kubernetes service offers (addKubernetesSupportedVersion): Mold registers the binaries ISO from its URL. An administrator's command: an account whose role lacks addKubernetesSupportedVersion is refused with an error naming that permission. Only enabled changes in place (updateKubernetesSupportedVersion); every other input replaces the version. Mold cannot tag versions: pulumi-mold deletes only a version it created (or adopted), by the id recorded then. */
+export type KubernetesVersionInputs = {
+    /** Kubernetes version, MAJOR.MINOR.PATCH (1.11.0 or newer). */
+    semanticVersion: string;
+    /** URL of the Kubernetes binaries ISO Mold registers for the version (http or https; Mold takes no ISO id here). */
+    url: string;
+    /** Version name; Mold's default is v<semanticVersion>, with -<zone name> when a zone is given. */
+    name?: string;
+    /** Zone (name or id) the version is for; none means every zone. */
+    zone?: string;
+    /** Minimum vCPUs of a node offering for this version (2 or more). */
+    minCpuNumber: number;
+    /** Minimum memory of a node offering for this version, in MB (2048 or more). */
+    minMemory: number;
+    /** Checksum of the ISO. */
+    checksum?: string;
+    /** Whether hosts download the ISO directly instead of from secondary storage (Mold's default false). */
+    directDownload?: boolean;
+    /** CPU architecture of the ISO: x86_64 (Mold's default) or aarch64. */
+    arch?: "x86_64" | "aarch64";
+    /** Whether clusters may use the version (default true); changes in place. */
+    enabled?: boolean;
+    /** Take over this existing Kubernetes version (by id) instead of adding one; inputs other than enabled must match it. */
+    importId?: string;
+};
+
+/** Outputs of KubernetesVersion (the inputs repeated, then what Mold reports). */
+export type KubernetesVersionOutputs = {
+    /** Kubernetes version. */
+    semanticVersion: string;
+    /** URL of the ISO as declared. */
+    url: string;
+    /** Version name as Mold has it. */
+    name: string;
+    /** Zone as declared. */
+    zone?: string;
+    /** Zone id, empty for a version of every zone. */
+    zoneId: string;
+    /** Minimum vCPUs. */
+    minCpuNumber: number;
+    /** Minimum memory in MB. */
+    minMemory: number;
+    /** Checksum as declared. */
+    checksum?: string;
+    /** Whether the ISO is downloaded directly. */
+    directDownload?: boolean;
+    /** CPU architecture as Mold has it. */
+    arch: string;
+    /** Whether the version is enabled. */
+    enabled: boolean;
+    /** Enabled or Disabled. */
+    state: string;
+    /** Id of the binaries ISO Mold registered. */
+    isoId: string;
+    /** Name of that ISO. */
+    isoName: string;
+    /** State of the ISO (Creating while it downloads, then Ready). */
+    isoState: string;
+    /** Whether clusters of this version may have several control nodes. */
+    supportsHa: boolean;
+    /** Whether clusters of this version may autoscale. */
+    supportsAutoscaling: boolean;
+    /** The id adopted, when importId was set. */
+    importId?: string;
+};
+
+/** Inputs of StaticNat: Static NAT from a public IP to a VM (or one of its secondary addresses): all traffic to the IP reaches the VM, through the firewall rules (or, on a VPC tier, the ACL rules) of the IP. Mold keeps static NAT and port forwarding or load balancing apart on one IP: an IP with port-forwarding or load-balancer rules is refused at preview, as Mold refuses it. A change of VM or guest address happens in place (enableStaticNat again, after disableStaticNat when the VM changes: Mold then also revokes the IP's firewall rules, which the next refresh shows); another IP or network replaces it. */
+export type StaticNatInputs = {
+    /** Id of the public IP (not a network's source-NAT address). */
+    ipAddressId: string;
+    /** The VM, by id (preferred: survives renames) or name; changes in place. */
+    virtualMachine: string;
+    /** A secondary address of the VM's NIC to map the IP to; defaults to the NIC's primary address; changes in place. */
+    vmGuestIp?: string;
+    /** The network (name or id) of the VM's NIC: needed only for an IP of a VPC that no tier uses yet. */
+    network?: string;
+    /** Take over static NAT already enabled on this public IP (by the IP's id) instead of enabling it. */
+    importId?: string;
+};
+
+/** Outputs of StaticNat (the inputs repeated, then what Mold reports). */
+export type StaticNatOutputs = {
+    /** Id of the public IP. */
+    ipAddressId: string;
+    /** The VM as declared. */
+    virtualMachine: string;
+    /** The guest address as declared. */
+    vmGuestIp?: string;
+    /** The network as declared. */
+    network?: string;
+    /** The public address. */
+    ipAddress: string;
+    /** The network of the VM's NIC the IP maps to. */
+    networkId: string;
+    /** Id of the VM. */
+    virtualMachineId: string;
+    /** Name of the VM. */
+    virtualMachineName: string;
+    /** The VM address the IP maps to (vmGuestIp, or the primary address Mold picked). */
+    guestIpAddress: string;
+    /** The id adopted, when importId was set. */
+    importId?: string;
+};
+
+/** Inputs of PrivateGateway: A VPC's private gateway: the VPC router's address on a private network (a VLAN an administrator gives, or an existing network), the usual hub connection static routes go through. Only aclList changes in place (replaceNetworkACLList); every other input replaces it. Mold refuses to delete a gateway static routes still use. Mold cannot tag private gateways: pulumi-mold deletes only a gateway it created (or adopted), by the id recorded then. */
+export type PrivateGatewayInputs = {
+    /** The VPC (name or id). */
+    vpc: string;
+    /** The VPC router's address on the private network, inside the gateway's subnet. */
+    ipAddress: string;
+    /** The private network's gateway address. */
+    gateway: string;
+    /** The private network's netmask. */
+    netmask: string;
+    /** The private network's VLAN (e.g. vlan://100 or 100); an administrator's. Give this or associatedNetwork. */
+    vlan?: string;
+    /** An existing network (name or id) to use as the private network. Give this or vlan. */
+    associatedNetwork?: string;
+    /**
+     * The network ACL list (name or id: one of the VPC's, or default_allow / default_deny) guarding the gateway; Mold's default is default_deny; changes in place.
+     */
+    aclList?: string;
+    /** Whether the gateway does source NAT for traffic leaving through it (Mold's default false). */
+    sourceNatSupported?: boolean;
+    /** Take over this existing private gateway (by id) instead of creating one; inputs other than aclList must match it. */
+    importId?: string;
+};
+
+/** Outputs of PrivateGateway (the inputs repeated, then what Mold reports). */
+export type PrivateGatewayOutputs = {
+    /** The VPC as declared. */
+    vpc: string;
+    /** The router's address on the private network. */
+    ipAddress: string;
+    /** The private network's gateway. */
+    gateway: string;
+    /** The private network's netmask. */
+    netmask: string;
+    /** The VLAN as declared. */
+    vlan?: string;
+    /** The network as declared. */
+    associatedNetwork?: string;
+    /** The ACL list as declared. */
+    aclList?: string;
+    /** Whether the gateway does source NAT. */
+    sourceNatSupported?: boolean;
+    /** Id of the VPC. */
+    vpcId: string;
+    /** Id of the ACL list guarding the gateway, as Mold has it. */
+    aclId: string;
+    /** Name of that list. */
+    aclName: string;
+    /** Id of the associated network, empty with a VLAN. */
+    associatedNetworkId: string;
+    /** Creating, then Ready. */
+    state: string;
+    /** The id adopted, when importId was set. */
+    importId?: string;
+};
+
+/** Inputs of StaticRoute: A VPC static route: a CIDR outside the VPC routed through a private gateway, or to a next-hop address the VPC router reaches (one of its tiers or private gateways). Mold cannot change a route: every input but tags replaces it. Routes through one gateway must not overlap (Mold refuses it). */
+export type StaticRouteInputs = {
+    /** Destination CIDR, outside the VPC's CIDR and link-local 169.254.0.0/16. */
+    cidr: string;
+    /** Id of the private gateway the route goes through. Give this, or vpc and nextHop. */
+    privateGateway?: string;
+    /** The VPC (name or id) of a next-hop route. */
+    vpc?: string;
+    /** The next-hop address of a route without a private gateway (with vpc). */
+    nextHop?: string;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    tags?: Record<string, string>;
+    /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */
+    importId?: string;
+};
+
+/** Outputs of StaticRoute (the inputs repeated, then what Mold reports). */
+export type StaticRouteOutputs = {
+    /** Destination CIDR. */
+    cidr: string;
+    /** The private gateway as declared. */
+    privateGateway?: string;
+    /** The VPC as declared. */
+    vpc?: string;
+    /** The next hop as declared. */
+    nextHop?: string;
+    /** Id of the VPC. */
+    vpcId: string;
+    /** Id of the private gateway, empty for a next-hop route. */
+    gatewayId: string;
+    /** Add, then Active; Revoke while it is deleted. */
+    state: string;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    tags?: Record<string, string>;
+    /** The id adopted, when importId was set. */
+    importId?: string;
+};
+
 /** Every resource kind's types, by kind; `handled`: the inputs its hooks must say how they apply (all but importId and connection inputs). */
 export interface GeneratedKinds {
     Network: { inputs: NetworkInputs; outputs: NetworkOutputs; handled: "name" | "displayText" | "zone" | "networkOffering" | "gateway" | "netmask" | "networkDomain" | "tags" };
@@ -1461,4 +1659,8 @@ export interface GeneratedKinds {
     NodeGroup: { inputs: NodeGroupInputs; outputs: NodeGroupOutputs; handled: "clusterName" | "name" | "role" | "count" | "zone" | "network" | "serviceOffering" | "template" | "keyPair" | "sshUser" | "publicIpAddressId" | "sshAccess" | "sshPortStart" | "sshCidrs" | "kubernetesVersion" | "controlPlaneVersion" | "upgradeStrategy" | "maxUnavailable" | "controlPlaneEndpoint" | "apiLoadBalancerRuleId" | "cni" | "podCidr" | "serviceCidr" | "networkCidr" | "labels" | "taints" | "moldClusterId" | "bootstrapTimeoutSeconds" | "etcdSnapshots" | "renewCertificatesBefore" | "affinityGroups" | "antiAffinity" | "registry" | "csi" | "repair" };
     ExternalKubernetesCluster: { inputs: ExternalKubernetesClusterInputs; outputs: ExternalKubernetesClusterOutputs; handled: "name" | "description" | "zone" | "network" | "keyPair" };
     Volume: { inputs: VolumeInputs; outputs: VolumeOutputs; handled: "name" | "zone" | "diskOffering" | "size" | "allowShrink" | "minIops" | "maxIops" | "virtualMachine" | "snapshotPolicy" | "tags" };
+    KubernetesVersion: { inputs: KubernetesVersionInputs; outputs: KubernetesVersionOutputs; handled: "semanticVersion" | "url" | "name" | "zone" | "minCpuNumber" | "minMemory" | "checksum" | "directDownload" | "arch" | "enabled" };
+    StaticNat: { inputs: StaticNatInputs; outputs: StaticNatOutputs; handled: "ipAddressId" | "virtualMachine" | "vmGuestIp" | "network" };
+    PrivateGateway: { inputs: PrivateGatewayInputs; outputs: PrivateGatewayOutputs; handled: "vpc" | "ipAddress" | "gateway" | "netmask" | "vlan" | "associatedNetwork" | "aclList" | "sourceNatSupported" };
+    StaticRoute: { inputs: StaticRouteInputs; outputs: StaticRouteOutputs; handled: "cidr" | "privateGateway" | "vpc" | "nextHop" | "tags" };
 }

@@ -3,7 +3,7 @@
 // (set or not: the SDK only creates outputs for keys it registers) with the schema's secrets.
 import * as pulumi from "@pulumi/pulumi";
 import type * as plain from "../../provider/generated/types";
-import type { NetworkArgs, PublicIpAddressArgs, FirewallRuleArgs, LoadBalancerRuleArgs, EgressFirewallRuleArgs, NetworkAclListArgs, NetworkAclRuleArgs, PortForwardingRuleArgs, VirtualMachineArgs, SshKeyPairArgs, AffinityGroupArgs, KubernetesClusterArgs, NodeGroupArgs, ExternalKubernetesClusterArgs, VolumeArgs } from "./types";
+import type { NetworkArgs, PublicIpAddressArgs, FirewallRuleArgs, LoadBalancerRuleArgs, EgressFirewallRuleArgs, NetworkAclListArgs, NetworkAclRuleArgs, PortForwardingRuleArgs, VirtualMachineArgs, SshKeyPairArgs, AffinityGroupArgs, KubernetesClusterArgs, NodeGroupArgs, ExternalKubernetesClusterArgs, VolumeArgs, KubernetesVersionArgs, StaticNatArgs, PrivateGatewayArgs, StaticRouteArgs } from "./types";
 
 /** An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
 export abstract class NetworkBase extends pulumi.dynamic.Resource {
@@ -1144,6 +1144,223 @@ export abstract class VolumeBase extends pulumi.dynamic.Resource {
             opts,
             "mold",
             "Volume",
+        );
+    }
+}
+
+/** A Kubernetes version Mold's Kubernetes service offers (addKubernetesSupportedVersion): Mold registers the binaries ISO from its URL. An administrator's command: an account whose role lacks addKubernetesSupportedVersion is refused with an error naming that permission. Only enabled changes in place (updateKubernetesSupportedVersion); every other input replaces the version. Mold cannot tag versions: pulumi-mold deletes only a version it created (or adopted), by the id recorded then. */
+export abstract class KubernetesVersionBase extends pulumi.dynamic.Resource {
+    /** Kubernetes version. */
+    declare public readonly semanticVersion: pulumi.Output<string>;
+    /** URL of the ISO as declared. */
+    declare public readonly url: pulumi.Output<string>;
+    /** Version name as Mold has it. */
+    declare public readonly name: pulumi.Output<string>;
+    /** Zone as declared. */
+    declare public readonly zone: pulumi.Output<string | undefined>;
+    /** Zone id, empty for a version of every zone. */
+    declare public readonly zoneId: pulumi.Output<string>;
+    /** Minimum vCPUs. */
+    declare public readonly minCpuNumber: pulumi.Output<number>;
+    /** Minimum memory in MB. */
+    declare public readonly minMemory: pulumi.Output<number>;
+    /** Checksum as declared. */
+    declare public readonly checksum: pulumi.Output<string | undefined>;
+    /** Whether the ISO is downloaded directly. */
+    declare public readonly directDownload: pulumi.Output<boolean | undefined>;
+    /** CPU architecture as Mold has it. */
+    declare public readonly arch: pulumi.Output<string>;
+    /** Whether the version is enabled. */
+    declare public readonly enabled: pulumi.Output<boolean>;
+    /** Enabled or Disabled. */
+    declare public readonly state: pulumi.Output<string>;
+    /** Id of the binaries ISO Mold registered. */
+    declare public readonly isoId: pulumi.Output<string>;
+    /** Name of that ISO. */
+    declare public readonly isoName: pulumi.Output<string>;
+    /** State of the ISO (Creating while it downloads, then Ready). */
+    declare public readonly isoState: pulumi.Output<string>;
+    /** Whether clusters of this version may have several control nodes. */
+    declare public readonly supportsHa: pulumi.Output<boolean>;
+    /** Whether clusters of this version may autoscale. */
+    declare public readonly supportsAutoscaling: pulumi.Output<boolean>;
+    /** The id adopted, when importId was set. */
+    declare public readonly importId: pulumi.Output<string | undefined>;
+
+    protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: KubernetesVersionArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            provider,
+            name,
+            {
+                semanticVersion: args.semanticVersion,
+                url: args.url,
+                name: args.name,
+                zone: args.zone,
+                minCpuNumber: args.minCpuNumber,
+                minMemory: args.minMemory,
+                checksum: args.checksum,
+                directDownload: args.directDownload,
+                arch: args.arch,
+                enabled: args.enabled,
+                importId: args.importId,
+                zoneId: undefined,
+                state: undefined,
+                isoId: undefined,
+                isoName: undefined,
+                isoState: undefined,
+                supportsHa: undefined,
+                supportsAutoscaling: undefined,
+            },
+            opts,
+            "mold",
+            "KubernetesVersion",
+        );
+    }
+}
+
+/** Static NAT from a public IP to a VM (or one of its secondary addresses): all traffic to the IP reaches the VM, through the firewall rules (or, on a VPC tier, the ACL rules) of the IP. Mold keeps static NAT and port forwarding or load balancing apart on one IP: an IP with port-forwarding or load-balancer rules is refused at preview, as Mold refuses it. A change of VM or guest address happens in place (enableStaticNat again, after disableStaticNat when the VM changes: Mold then also revokes the IP's firewall rules, which the next refresh shows); another IP or network replaces it. */
+export abstract class StaticNatBase extends pulumi.dynamic.Resource {
+    /** Id of the public IP. */
+    declare public readonly ipAddressId: pulumi.Output<string>;
+    /** The VM as declared. */
+    declare public readonly virtualMachine: pulumi.Output<string>;
+    /** The guest address as declared. */
+    declare public readonly vmGuestIp: pulumi.Output<string | undefined>;
+    /** The network as declared. */
+    declare public readonly network: pulumi.Output<string | undefined>;
+    /** The public address. */
+    declare public readonly ipAddress: pulumi.Output<string>;
+    /** The network of the VM's NIC the IP maps to. */
+    declare public readonly networkId: pulumi.Output<string>;
+    /** Id of the VM. */
+    declare public readonly virtualMachineId: pulumi.Output<string>;
+    /** Name of the VM. */
+    declare public readonly virtualMachineName: pulumi.Output<string>;
+    /** The VM address the IP maps to (vmGuestIp, or the primary address Mold picked). */
+    declare public readonly guestIpAddress: pulumi.Output<string>;
+    /** The id adopted, when importId was set. */
+    declare public readonly importId: pulumi.Output<string | undefined>;
+
+    protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: StaticNatArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            provider,
+            name,
+            {
+                ipAddressId: args.ipAddressId,
+                virtualMachine: args.virtualMachine,
+                vmGuestIp: args.vmGuestIp,
+                network: args.network,
+                importId: args.importId,
+                ipAddress: undefined,
+                networkId: undefined,
+                virtualMachineId: undefined,
+                virtualMachineName: undefined,
+                guestIpAddress: undefined,
+            },
+            opts,
+            "mold",
+            "StaticNat",
+        );
+    }
+}
+
+/** A VPC's private gateway: the VPC router's address on a private network (a VLAN an administrator gives, or an existing network), the usual hub connection static routes go through. Only aclList changes in place (replaceNetworkACLList); every other input replaces it. Mold refuses to delete a gateway static routes still use. Mold cannot tag private gateways: pulumi-mold deletes only a gateway it created (or adopted), by the id recorded then. */
+export abstract class PrivateGatewayBase extends pulumi.dynamic.Resource {
+    /** The VPC as declared. */
+    declare public readonly vpc: pulumi.Output<string>;
+    /** The router's address on the private network. */
+    declare public readonly ipAddress: pulumi.Output<string>;
+    /** The private network's gateway. */
+    declare public readonly gateway: pulumi.Output<string>;
+    /** The private network's netmask. */
+    declare public readonly netmask: pulumi.Output<string>;
+    /** The VLAN as declared. */
+    declare public readonly vlan: pulumi.Output<string | undefined>;
+    /** The network as declared. */
+    declare public readonly associatedNetwork: pulumi.Output<string | undefined>;
+    /** The ACL list as declared. */
+    declare public readonly aclList: pulumi.Output<string | undefined>;
+    /** Whether the gateway does source NAT. */
+    declare public readonly sourceNatSupported: pulumi.Output<boolean | undefined>;
+    /** Id of the VPC. */
+    declare public readonly vpcId: pulumi.Output<string>;
+    /** Id of the ACL list guarding the gateway, as Mold has it. */
+    declare public readonly aclId: pulumi.Output<string>;
+    /** Name of that list. */
+    declare public readonly aclName: pulumi.Output<string>;
+    /** Id of the associated network, empty with a VLAN. */
+    declare public readonly associatedNetworkId: pulumi.Output<string>;
+    /** Creating, then Ready. */
+    declare public readonly state: pulumi.Output<string>;
+    /** The id adopted, when importId was set. */
+    declare public readonly importId: pulumi.Output<string | undefined>;
+
+    protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: PrivateGatewayArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            provider,
+            name,
+            {
+                vpc: args.vpc,
+                ipAddress: args.ipAddress,
+                gateway: args.gateway,
+                netmask: args.netmask,
+                vlan: args.vlan,
+                associatedNetwork: args.associatedNetwork,
+                aclList: args.aclList,
+                sourceNatSupported: args.sourceNatSupported,
+                importId: args.importId,
+                vpcId: undefined,
+                aclId: undefined,
+                aclName: undefined,
+                associatedNetworkId: undefined,
+                state: undefined,
+            },
+            opts,
+            "mold",
+            "PrivateGateway",
+        );
+    }
+}
+
+/** A VPC static route: a CIDR outside the VPC routed through a private gateway, or to a next-hop address the VPC router reaches (one of its tiers or private gateways). Mold cannot change a route: every input but tags replaces it. Routes through one gateway must not overlap (Mold refuses it). */
+export abstract class StaticRouteBase extends pulumi.dynamic.Resource {
+    /** Destination CIDR. */
+    declare public readonly cidr: pulumi.Output<string>;
+    /** The private gateway as declared. */
+    declare public readonly privateGateway: pulumi.Output<string | undefined>;
+    /** The VPC as declared. */
+    declare public readonly vpc: pulumi.Output<string | undefined>;
+    /** The next hop as declared. */
+    declare public readonly nextHop: pulumi.Output<string | undefined>;
+    /** Id of the VPC. */
+    declare public readonly vpcId: pulumi.Output<string>;
+    /** Id of the private gateway, empty for a next-hop route. */
+    declare public readonly gatewayId: pulumi.Output<string>;
+    /** Add, then Active; Revoke while it is deleted. */
+    declare public readonly state: pulumi.Output<string>;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    declare public readonly tags: pulumi.Output<Record<string, string> | undefined>;
+    /** The id adopted, when importId was set. */
+    declare public readonly importId: pulumi.Output<string | undefined>;
+
+    protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: StaticRouteArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            provider,
+            name,
+            {
+                cidr: args.cidr,
+                privateGateway: args.privateGateway,
+                vpc: args.vpc,
+                nextHop: args.nextHop,
+                tags: args.tags,
+                importId: args.importId,
+                vpcId: undefined,
+                gatewayId: undefined,
+                state: undefined,
+            },
+            opts,
+            "mold",
+            "StaticRoute",
         );
     }
 }

@@ -873,3 +873,95 @@ export interface ServiceLoadBalancerArgs {
     /** Tags on the rules, firewall rules and the new public IP. */
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
+
+/** The arguments of KubernetesVersion: A Kubernetes version Mold's Kubernetes service offers (addKubernetesSupportedVersion): Mold registers the binaries ISO from its URL. An administrator's command: an account whose role lacks addKubernetesSupportedVersion is refused with an error naming that permission. Only enabled changes in place (updateKubernetesSupportedVersion); every other input replaces the version. Mold cannot tag versions: pulumi-mold deletes only a version it created (or adopted), by the id recorded then. */
+export interface KubernetesVersionArgs {
+    /** Kubernetes version, MAJOR.MINOR.PATCH (1.11.0 or newer). Changing it replaces the resource. */
+    semanticVersion: pulumi.Input<string>;
+    /**
+     * URL of the Kubernetes binaries ISO Mold registers for the version (http or https; Mold takes no ISO id here). Changing it replaces the resource.
+     */
+    url: pulumi.Input<string>;
+    /**
+     * Version name; Mold's default is v<semanticVersion>, with -<zone name> when a zone is given. Changing it replaces the resource.
+     */
+    name?: pulumi.Input<string>;
+    /** Zone (name or id) the version is for; none means every zone. Changing it replaces the resource. */
+    zone?: pulumi.Input<string>;
+    /** Minimum vCPUs of a node offering for this version (2 or more). Changing it replaces the resource. */
+    minCpuNumber: pulumi.Input<number>;
+    /** Minimum memory of a node offering for this version, in MB (2048 or more). Changing it replaces the resource. */
+    minMemory: pulumi.Input<number>;
+    /** Checksum of the ISO. Changing it replaces the resource. */
+    checksum?: pulumi.Input<string>;
+    /**
+     * Whether hosts download the ISO directly instead of from secondary storage (Mold's default false). Changing it replaces the resource.
+     */
+    directDownload?: pulumi.Input<boolean>;
+    /** CPU architecture of the ISO: x86_64 (Mold's default) or aarch64. Changing it replaces the resource. */
+    arch?: pulumi.Input<"x86_64" | "aarch64">;
+    /** Whether clusters may use the version (default true); changes in place. */
+    enabled?: pulumi.Input<boolean>;
+    /** Take over this existing Kubernetes version (by id) instead of adding one; inputs other than enabled must match it. */
+    importId?: pulumi.Input<string>;
+}
+
+/** The arguments of StaticNat: Static NAT from a public IP to a VM (or one of its secondary addresses): all traffic to the IP reaches the VM, through the firewall rules (or, on a VPC tier, the ACL rules) of the IP. Mold keeps static NAT and port forwarding or load balancing apart on one IP: an IP with port-forwarding or load-balancer rules is refused at preview, as Mold refuses it. A change of VM or guest address happens in place (enableStaticNat again, after disableStaticNat when the VM changes: Mold then also revokes the IP's firewall rules, which the next refresh shows); another IP or network replaces it. */
+export interface StaticNatArgs {
+    /** Id of the public IP (not a network's source-NAT address). Changing it replaces the resource. */
+    ipAddressId: pulumi.Input<string>;
+    /** The VM, by id (preferred: survives renames) or name; changes in place. */
+    virtualMachine: pulumi.Input<string>;
+    /** A secondary address of the VM's NIC to map the IP to; defaults to the NIC's primary address; changes in place. */
+    vmGuestIp?: pulumi.Input<string>;
+    /**
+     * The network (name or id) of the VM's NIC: needed only for an IP of a VPC that no tier uses yet. Changing it replaces the resource.
+     */
+    network?: pulumi.Input<string>;
+    /** Take over static NAT already enabled on this public IP (by the IP's id) instead of enabling it. */
+    importId?: pulumi.Input<string>;
+}
+
+/** The arguments of PrivateGateway: A VPC's private gateway: the VPC router's address on a private network (a VLAN an administrator gives, or an existing network), the usual hub connection static routes go through. Only aclList changes in place (replaceNetworkACLList); every other input replaces it. Mold refuses to delete a gateway static routes still use. Mold cannot tag private gateways: pulumi-mold deletes only a gateway it created (or adopted), by the id recorded then. */
+export interface PrivateGatewayArgs {
+    /** The VPC (name or id). Changing it replaces the resource. */
+    vpc: pulumi.Input<string>;
+    /** The VPC router's address on the private network, inside the gateway's subnet. Changing it replaces the resource. */
+    ipAddress: pulumi.Input<string>;
+    /** The private network's gateway address. Changing it replaces the resource. */
+    gateway: pulumi.Input<string>;
+    /** The private network's netmask. Changing it replaces the resource. */
+    netmask: pulumi.Input<string>;
+    /**
+     * The private network's VLAN (e.g. vlan://100 or 100); an administrator's. Give this or associatedNetwork. Changing it replaces the resource.
+     */
+    vlan?: pulumi.Input<string>;
+    /** An existing network (name or id) to use as the private network. Give this or vlan. Changing it replaces the resource. */
+    associatedNetwork?: pulumi.Input<string>;
+    /**
+     * The network ACL list (name or id: one of the VPC's, or default_allow / default_deny) guarding the gateway; Mold's default is default_deny; changes in place.
+     */
+    aclList?: pulumi.Input<string>;
+    /**
+     * Whether the gateway does source NAT for traffic leaving through it (Mold's default false). Changing it replaces the resource.
+     */
+    sourceNatSupported?: pulumi.Input<boolean>;
+    /** Take over this existing private gateway (by id) instead of creating one; inputs other than aclList must match it. */
+    importId?: pulumi.Input<string>;
+}
+
+/** The arguments of StaticRoute: A VPC static route: a CIDR outside the VPC routed through a private gateway, or to a next-hop address the VPC router reaches (one of its tiers or private gateways). Mold cannot change a route: every input but tags replaces it. Routes through one gateway must not overlap (Mold refuses it). */
+export interface StaticRouteArgs {
+    /** Destination CIDR, outside the VPC's CIDR and link-local 169.254.0.0/16. Changing it replaces the resource. */
+    cidr: pulumi.Input<string>;
+    /** Id of the private gateway the route goes through. Give this, or vpc and nextHop. Changing it replaces the resource. */
+    privateGateway?: pulumi.Input<string>;
+    /** The VPC (name or id) of a next-hop route. Changing it replaces the resource. */
+    vpc?: pulumi.Input<string>;
+    /** The next-hop address of a route without a private gateway (with vpc). Changing it replaces the resource. */
+    nextHop?: pulumi.Input<string>;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */
+    importId?: pulumi.Input<string>;
+}

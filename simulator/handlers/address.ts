@@ -2,13 +2,13 @@
 // Life cycle: Free → Allocating (associateIpAddress create step) → Allocated (job) → Releasing → Free.
 // Addresses come only from ctx.allocatePublicIp() (127.0.0.0/8); a released row is kept as Free and
 // reused with its UUID, as Mold's user_ip_address rows are.
-import { ApiError, invalidParam, ruleConflict, unknownUuid } from "../errors";
+import { ApiError, invalidParam } from "../errors";
 import { dropTags, matchesKeyword, matchesTagFilter, ownerFields, render, T, tagFilter, tagsOf } from "../model";
 import { listIdFilter } from "../gone";
 import { networkHasService } from "../records/network";
 import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter } from "../types";
-import { isIpv4, jobFailure, nextDbId, nicAddresses, removeAllRulesOnIp, removeFirewallRow, ruleVmNic, TAG_TYPE, vmName } from "./rules-common";
+import { jobFailure, nextDbId, removeAllRulesOnIp, TAG_TYPE } from "./rules-common";
 
 const CMD_PKG = "org.apache.cloudstack.api.command.user";
 
@@ -110,7 +110,8 @@ export function releaseIpRecord(ctx: BaseContext, ip: any): void {
     });
 }
 
-function clearStaticNat(ctx: BaseContext, ip: any): void {
+/** Static NAT fields off the address and its VM (static-nat.ts; also when the address is released). */
+export function clearStaticNat(ctx: BaseContext, ip: any): void {
     if (!ip.isstaticnat) return;
     const vm = ip.virtualmachineid ? table(ctx.state, T.vms)[ip.virtualmachineid] : undefined;
     if (vm && vm.publicipid === ip.id) {
@@ -131,7 +132,7 @@ export function renderIp(ctx: BaseContext, ip: any): Record<string, any> {
 }
 
 /** Queues an IP command's job with the address as its instance, serialised on `syncObject` (the IP's network). */
-function queueIpJob(
+export function queueIpJob(
     ctx: CommandContext,
     cmdClass: string,
     completer: string,
@@ -231,85 +232,7 @@ const listPublicIpAddresses: CommandSpec = {
     },
 };
 
-/** RulesManagerImpl.enableStaticNat with isIpReadyForStaticNat and checkIpAndUserVm, all synchronous. */
-const enableStaticNat: CommandSpec = {
-    name: "enableStaticNat",
-    handle(ctx) {
-        const p = ctx.params;
-        const ip = p.entity<any>("ipaddressid", ipTable(ctx), true)!;
-        const vm = p.entity<any>("virtualmachineid", table(ctx.state, T.vms), true)!;
-        const networkParam = p.entity<any>("networkid", table(ctx.state, T.networks));
-        const vmGuestIp = p.str("vmguestip");
-        const networkId = ip.associatednetworkid ?? networkParam?.id;
-        if (!networkId) {
-            throw invalidParam(
-                `Unable to enable static NAT for the ipAddress id=${ip._dbid} as IP is not associated with any network and no networkId is passed in`,
-            );
-        }
-        const network = table(ctx.state, T.networks)[networkId];
-        if (ip.state !== "Allocated") throw invalidParam(`Unable to create ip forwarding rule on address ${ip.ipaddress}, invalid IP address specified.`);
-        const nic = ruleVmNic(vm, networkId, {
-            destroyed: `Invalid user vm: ${vmName(vm)}`,
-            notInNetwork: "Vm doesn't belong to the network with specified id",
-        });
-        if (!networkHasService(network, "StaticNat")) {
-            throw invalidParam("Unable to create static nat rule; StaticNat service is not supported in network with specified id");
-        }
-        if (networkParam && ip.associatednetworkid && networkParam.id !== ip.associatednetworkid) {
-            throw invalidParam(`Invalid network ${networkParam.name}. IP is associated with a different network than passed network id`);
-        }
-        if (ip.issourcenat) throw invalidParam(`Can't enable static, ip address ${ip.ipaddress} is a sourceNat ip address`);
-        const hasRule = (name: string, field: string) => Object.values(table(ctx.state, name)).some((r: any) => r[field] === ip.id);
-        // Mold drops the NetworkRuleConflictException cause here, hence 9999.
-        if (hasRule(T.portForwardingRules, "ipaddressid")) {
-            throw ruleConflict(`Failed to enable static nat for the ip address ${ip.ipaddress} as it already has PortForwarding rules assigned`, false);
-        }
-        if (hasRule(T.loadBalancerRules, "publicipid")) {
-            throw ruleConflict(`Failed to enable static nat for the ip address ${ip.ipaddress} as it already has LoadBalancing rules assigned`, false);
-        }
-        if (ip.isstaticnat && ip.virtualmachineid !== vm.id) {
-            throw ruleConflict(`Failed to enable static for the ip address ${ip.ipaddress} and vm id=${vm.id} as it's already assigned to antoher vm`, false);
-        }
-        const vmIp = vmGuestIp ?? nic.ipaddress;
-        const other = Object.values(ipTable(ctx)).find((r: any) => r.id !== ip.id && r.isstaticnat && r.virtualmachineid === vm.id && r.vmipaddress === vmIp);
-        if (other) {
-            throw invalidParam(
-                `Failed to enable static nat on the  ip ${ip.ipaddress} with Id ${ip.id} as the vm ${vmName(vm)} with Id ${vm.id} is already associated with another public ip ${other.ipaddress} with id ${other.id}`,
-            );
-        }
-        if (vmGuestIp && !(isIpv4(vmGuestIp) && nicAddresses(nic).includes(vmGuestIp))) {
-            throw invalidParam(`VM ip ${vmGuestIp} address not belongs to the vm`);
-        }
-        Object.assign(ip, {
-            isstaticnat: true,
-            virtualmachineid: vm.id,
-            virtualmachinename: vm.name,
-            virtualmachinedisplayname: vm.displayname ?? vm.name,
-            virtualmachinetype: "UserVm",
-            vmipaddress: vmIp,
-        });
-        vm.publicip = ip.ipaddress;
-        vm.publicipid = ip.id;
-        ctx.event({
-            type: "STATICNAT.ENABLE",
-            description: `Enabled static nat on ${ip.ipaddress} for vm ${vm.id}`,
-            resourceId: ip.id,
-            resourceType: "IpAddress",
-        });
-        return { success: true };
-    },
-};
-
-const disableStaticNat: CommandSpec = {
-    name: "disableStaticNat",
-    isAsync: true,
-    handle(ctx) {
-        const ip = ctx.params.entity<any>("ipaddressid", ipTable(ctx), true)!;
-        return { jobid: queueIpJob(ctx, "nat.DisableStaticNatCmd", "disableStaticNat", ip, ip.associatednetworkid) };
-    },
-};
-
-export const commands: CommandSpec[] = [associateIpAddress, disassociateIpAddress, listPublicIpAddresses, enableStaticNat, disableStaticNat];
+export const commands: CommandSpec[] = [associateIpAddress, disassociateIpAddress, listPublicIpAddresses];
 
 /** VpcManagerImpl.associateIPToVpc: the address is the VPC's, tied to no tier yet and never its source NAT. */
 function associateIpWithVpc(ctx: BaseContext, ipId: string, vpcId: string) {
@@ -357,18 +280,6 @@ export const jobs: Record<string, JobCompleter> = {
         ip.state = "Releasing";
         releaseIpRecord(ctx, ip);
         ctx.event({ type: "NET.IPRELEASE", description: `Released public IP ${ip.ipaddress}`, resourceId: ip.id, resourceType: "IpAddress" });
-        return { success: true };
-    },
-    disableStaticNat(ctx, job) {
-        const ip = ipTable(ctx)[job.payload.ipId];
-        if (!ip) throw unknownUuid("disablestaticnat", "ipaddressid", job.payload.ipId);
-        if (ip.issystem) throw invalidParam("Can't disable static nat for system IP address with specified id");
-        if (!ip.virtualmachineid) throw invalidParam("Specified IP address id is not associated with any vm Id");
-        if (!ip.isstaticnat) throw invalidParam("One to one nat is not enabled for the specified ip id");
-        // Disabling static NAT revokes the IP's firewall rules too.
-        for (const [id, r] of Object.entries(table(ctx.state, T.firewallRules))) if ((r as any).ipaddressid === ip.id) removeFirewallRow(ctx, id);
-        clearStaticNat(ctx, ip);
-        ctx.event({ type: "STATICNAT.DISABLE", description: `Disabled static nat on ${ip.ipaddress}`, resourceId: ip.id, resourceType: "IpAddress" });
         return { success: true };
     },
 };

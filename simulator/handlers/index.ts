@@ -13,8 +13,12 @@ import * as kubernetes from "./kubernetes";
 import * as loadbalancer from "./loadbalancer";
 import * as network from "./network";
 import * as networkAcl from "./network-acl";
+import * as nic from "./nic";
 import * as portforward from "./portforward";
+import * as privateGateway from "./private-gateway";
 import * as sshkeys from "./sshkeys";
+import * as staticNat from "./static-nat";
+import * as staticRoute from "./static-route";
 import * as tags from "./tags";
 import * as vm from "./vm";
 import * as volume from "./volume";
@@ -32,11 +36,15 @@ export const HANDLER_MODULES: HandlerModule[] = [
     network,
     address,
     ipForwarding,
+    staticNat,
     firewall,
     portforward,
     loadbalancer,
     networkAcl,
+    privateGateway,
+    staticRoute,
     vm,
+    nic,
     volume,
     sshkeys,
     kubernetes,

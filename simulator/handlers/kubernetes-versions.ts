@@ -1,6 +1,6 @@
 // Kubernetes supported versions (mold-api-kubernetes.md §3.7, §4.3, §6.6): add, list, update, delete.
 // Registered through kubernetes.ts. Texts follow KubernetesVersionManagerImpl in ablestack-cloud.
-import { ApiError, unknownUuid } from "../errors";
+import { ApiError, UNAUTHORIZED_TEXT, unknownUuid } from "../errors";
 import { matchesKeyword, render, T } from "../model";
 import { table } from "../state";
 import type { BaseContext, CommandSpec, JobCompleter } from "../types";
@@ -21,6 +21,14 @@ export const MIN_NODE_RAM_MB = 2048;
  * permission-denied ones) in ServerApiException(INTERNAL_ERROR), hence 530 with cserrorcode 9999.
  */
 export const cksError = (text: string) => new ApiError(530, text, 9999);
+
+/**
+ * add/update/deleteKubernetesSupportedVersion are root-admin commands (package admin.kubernetes.version): a role
+ * without them fails ApiServer.verifyRequest's checkCommandAvailable with the plain 401, as listHosts does.
+ */
+function adminOnly(ctx: BaseContext & { caller: { roletype: string } }): void {
+    if (ctx.caller.roletype !== "Admin") throw new ApiError(401, UNAUTHORIZED_TEXT, null);
+}
 
 export function versionsTable(ctx: BaseContext): Record<string, any> {
     return table(ctx.state, T.kubernetesVersions);
@@ -48,6 +56,7 @@ export function renderVersion(ctx: BaseContext, version: Record<string, any>): R
 const addKubernetesSupportedVersion: CommandSpec = {
     name: "addKubernetesSupportedVersion",
     handle(ctx) {
+        adminOnly(ctx);
         const p = ctx.params;
         const semanticVersion = p.required("semanticversion");
         const minimumCpu = p.requiredInt("mincpunumber");
@@ -146,6 +155,7 @@ const listKubernetesSupportedVersions: CommandSpec = {
 const updateKubernetesSupportedVersion: CommandSpec = {
     name: "updateKubernetesSupportedVersion",
     handle(ctx) {
+        adminOnly(ctx);
         const version = ctx.params.entity<any>("id", versionsTable(ctx), true)!;
         const state = ctx.params.required("state");
         // State.valueOf: case-sensitive.
@@ -165,6 +175,7 @@ const deleteKubernetesSupportedVersion: CommandSpec = {
     name: "deleteKubernetesSupportedVersion",
     isAsync: true,
     handle(ctx) {
+        adminOnly(ctx);
         const version = ctx.params.entity<any>("id", versionsTable(ctx), true)!;
         return {
             jobid: ctx.queueJob({

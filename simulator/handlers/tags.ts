@@ -23,7 +23,7 @@ const TAGGABLE: Record<string, string | undefined> = {
     Account: undefined,
     Vpc: T.vpcs,
     NetworkACL: T.networkAcls,
-    StaticRoute: undefined,
+    StaticRoute: "staticRoutes",
     VMSnapshot: undefined,
     RemoteAccessVpn: undefined,
     User: undefined,

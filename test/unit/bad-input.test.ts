@@ -7,6 +7,7 @@ import { CP, EGRESS, K8S, LB, NG, PF, Row, VM } from "./bad-input/common";
 import { CLUSTER_ROWS } from "./bad-input/cluster-rows";
 import { CSI_ROWS } from "./bad-input/csi-rows";
 import { LIMIT_ROWS } from "./bad-input/limit-rows";
+import { NAT_ROWS } from "./bad-input/nat-rows";
 import { NETWORKING_ROWS } from "./bad-input/networking-rows";
 import { NETWORK_ACL_ROWS } from "./bad-input/network-acl-rows";
 import { REPAIR_ROWS } from "./bad-input/repair-rows";
@@ -24,6 +25,7 @@ const ROWS: Row[] = [
     ...VOLUME_ROWS,
     ...CSI_ROWS,
     ...NETWORK_ACL_ROWS,
+    ...NAT_ROWS,
 ];
 
 for (const row of ROWS) {
