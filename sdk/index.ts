@@ -22,4 +22,5 @@ export { StaticNat, StaticNatArgs } from "./static-nat";
 export { StaticRoute, StaticRouteArgs } from "./static-route";
 export { VirtualMachine, VirtualMachineArgs } from "./virtual-machine";
 export { Volume, VolumeArgs, VolumeSnapshotPolicy } from "./volume";
+export { Vpc, VpcArgs } from "./vpc";
 export { MoldClient, MoldClientOptions } from "../provider/client";

@@ -1,6 +1,7 @@
 // Typed wrappers for VPCs and VPC offerings. createVPC is async-create (a failed job still names the VPC:
 // MoldJobError.entityId); update, delete and restart are async jobs. Tiers are networks created with
 // `vpcid` (client/network.ts). Mirrors simulator/handlers/vpc.ts.
+import { pickOne } from "./catalog";
 import { MoldClient, WaitOptions } from "./client";
 import { rowsUnlessGone } from "./errors";
 import { ListFilter, listParams } from "./list-filter";
@@ -86,4 +87,15 @@ export async function deleteVpc(client: MoldClient, id: string, wait?: WaitOptio
 
 export async function restartVpc(client: MoldClient, id: string, wait?: WaitOptions): Promise<void> {
     await client.callAsync("restartVPC", { id }, wait);
+}
+
+/** A VPC by id or name; unknown or ambiguous names fail with the candidates listed. */
+export async function findVpc(client: MoldClient, nameOrId: string): Promise<Vpc> {
+    const byId = await getVpc(client, nameOrId);
+    if (byId) return byId;
+    return pickOne("VPC", nameOrId, await listVpcs(client));
+}
+
+export async function findVpcOffering(client: MoldClient, nameOrId: string): Promise<VpcOffering> {
+    return pickOne("VPC offering", nameOrId, await listVpcOfferings(client));
 }

@@ -288,7 +288,61 @@ export type KubeadmCsi = {
     secretKey?: string;
 };
 
-/** Inputs of Network: An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
+/** Inputs of Vpc: A VPC: tiers (networks with `vpc`) inside one CIDR behind one virtual router, which holds the VPC's source-NAT public IP. Name and display text change in place (updateVPC); zone, CIDR, offering and network domain replace it. Mold deletes a VPC only once its tiers are gone, and releases its public IPs with it. */
+export type VpcInputs = {
+    /** VPC name (1–255 characters). */
+    name: string;
+    /** Display text; default: the name. */
+    displayText?: string;
+    /** Zone name or id. */
+    zone: string;
+    /** The VPC's IPv4 CIDR, inside an RFC 1918 range (10.0.0.0/8 is the largest Mold accepts); every tier lies inside it. */
+    cidr: string;
+    /** VPC offering name or id; default: Mold's default VPC offering. */
+    vpcOffering?: string;
+    /** DNS domain of the VPC, which its tiers share; default: Mold's. */
+    networkDomain?: string;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    tags?: Record<string, string>;
+    /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */
+    importId?: string;
+};
+
+/** Outputs of Vpc (the inputs repeated, then what Mold reports). */
+export type VpcOutputs = {
+    /** VPC name as Mold has it. */
+    name: string;
+    /** Display text as Mold has it. */
+    displayText: string;
+    /** Zone name or id as given. */
+    zone: string;
+    /** The VPC's CIDR. */
+    cidr: string;
+    /** VPC offering as given. */
+    vpcOffering?: string;
+    /** DNS domain as Mold has it. */
+    networkDomain: string;
+    /** Mold id of the VPC. */
+    vpcId: string;
+    /** Zone id. */
+    zoneId: string;
+    /** Zone name. */
+    zoneName: string;
+    /** VPC offering id. */
+    vpcOfferingId: string;
+    /** VPC offering name. */
+    vpcOfferingName: string;
+    /** The VPC router's source-NAT public address ("" until the VPC has started). */
+    sourceNatIpAddress: string;
+    /** Id of that address ("" until the VPC has started). */
+    sourceNatIpAddressId: string;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    tags?: Record<string, string>;
+    /** The id adopted, when importId was set. */
+    importId?: string;
+};
+
+/** Inputs of Network: An isolated guest network, or a tier of a VPC (with `vpc`). Name, display text, offering, network domain and a tier's ACL list change in place; zone, VPC, gateway and netmask replace it. */
 export type NetworkInputs = {
     /** Network name (1–255 characters). */
     name: string;
@@ -304,6 +358,22 @@ export type NetworkInputs = {
     netmask?: string;
     /** DNS domain of the network. */
     networkDomain?: string;
+    /**
+     * VPC name or id: the network is a tier of it (gateway and netmask then required, the CIDR inside the VPC's and overlapping no other tier). The SDK also takes a Vpc resource, which lets preview check the tier's CIDR.
+     */
+    vpc?: string;
+    /**
+     * A tier's network ACL list (name or id; Mold's default_allow and default_deny by name); changes in place (replaceNetworkACLList). Default: Mold's default_deny.
+     */
+    aclList?: string;
+    /**
+     * The VPC's CIDR, only for checking the tier at preview (the SDK fills it in when `vpc` is a Vpc resource); never sent to Mold, never a change.
+     */
+    vpcCidr?: string;
+    /**
+     * CIDRs (by name) of the other tiers the program declares in the same VPC, only for the overlap check at preview (the SDK fills it in); never sent to Mold, never a change.
+     */
+    vpcTiers?: Record<string, string>;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
     tags?: Record<string, string>;
     /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */
@@ -340,6 +410,20 @@ export type NetworkOutputs = {
     networkOfferingName: string;
     /** DNS domain. */
     networkDomain: string;
+    /** VPC as given. */
+    vpc?: string;
+    /** ACL list as given. */
+    aclList?: string;
+    /** The VPC's CIDR as the SDK passed it (preview checks only). */
+    vpcCidr?: string;
+    /** The other tiers' CIDRs as the SDK passed them (preview checks only). */
+    vpcTiers?: Record<string, string>;
+    /** Id of the VPC of a tier ("" for an isolated network). */
+    vpcId: string;
+    /** Id of a tier's ACL list ("" for an isolated network). */
+    aclListId: string;
+    /** Name of a tier's ACL list ("" for an isolated network). */
+    aclListName: string;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
     tags?: Record<string, string>;
     /** The id adopted, when importId was set. */
@@ -352,6 +436,10 @@ export type PublicIpAddressInputs = {
     network?: string;
     /** Zone name or id, for an address not tied to a network. */
     zone?: string;
+    /**
+     * VPC name or id: the address belongs to the VPC (not to a tier); a port-forwarding or load-balancer rule or static NAT later ties it to a tier.
+     */
+    vpc?: string;
     /**
      * A specific free address of the zone to acquire (e.g. one released before, which DNS records still name); left out, Mold picks any free address.
      */
@@ -380,6 +468,10 @@ export type PublicIpAddressOutputs = {
     zoneId: string;
     /** Allocating, Allocated, Releasing or Free. */
     state: string;
+    /** VPC as given. */
+    vpc?: string;
+    /** Id of the VPC the address belongs to ("" otherwise). */
+    vpcId: string;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
     tags?: Record<string, string>;
     /** The id adopted, when importId was set. */
@@ -474,6 +566,10 @@ export type LoadBalancerRuleInputs = {
      * Health check; a change replaces the policy in place. Mold's virtual router refuses health checks (its text is reported).
      */
     healthCheckPolicy?: HealthCheckPolicy;
+    /**
+     * For an address of a VPC: the tier (name or id) the rule serves; Mold ties the address to that tier. An address tied to a tier already takes rules for that tier only.
+     */
+    network?: string;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
     tags?: Record<string, string>;
     /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */
@@ -514,6 +610,8 @@ export type LoadBalancerRuleOutputs = {
      * Health check; a change replaces the policy in place. Mold's virtual router refuses health checks (its text is reported).
      */
     healthCheckPolicy?: HealthCheckPolicy;
+    /** The VPC tier as given. */
+    network?: string;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
     tags?: Record<string, string>;
     /** The id adopted, when importId was set. */
@@ -710,6 +808,10 @@ export type PortForwardingRuleInputs = {
      * Whether Mold also opens the public ports with a linked ingress firewall rule from 0.0.0.0/0, removed with this rule. Mold's own default is true; pulumi-mold's is false (as the Terraform provider sends), so the ports open only through the program's FirewallRule resources and nothing hidden is left to the world.
      */
     openFirewall?: boolean;
+    /**
+     * For an address of a VPC: the tier (name or id) the rule serves; Mold ties the address to that tier. An address tied to a tier already takes rules for that tier only.
+     */
+    network?: string;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
     tags?: Record<string, string>;
     /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */
@@ -752,6 +854,8 @@ export type PortForwardingRuleOutputs = {
     guestIpAddress: string;
     /** Add, Active or Deleting. */
     state: string;
+    /** The VPC tier as given. */
+    network?: string;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
     tags?: Record<string, string>;
     /** The id adopted, when importId was set. */
@@ -1644,14 +1748,15 @@ export type StaticRouteOutputs = {
 
 /** Every resource kind's types, by kind; `handled`: the inputs its hooks must say how they apply (all but importId and connection inputs). */
 export interface GeneratedKinds {
-    Network: { inputs: NetworkInputs; outputs: NetworkOutputs; handled: "name" | "displayText" | "zone" | "networkOffering" | "gateway" | "netmask" | "networkDomain" | "tags" };
-    PublicIpAddress: { inputs: PublicIpAddressInputs; outputs: PublicIpAddressOutputs; handled: "network" | "zone" | "ipAddress" | "tags" };
+    Vpc: { inputs: VpcInputs; outputs: VpcOutputs; handled: "name" | "displayText" | "zone" | "cidr" | "vpcOffering" | "networkDomain" | "tags" };
+    Network: { inputs: NetworkInputs; outputs: NetworkOutputs; handled: "name" | "displayText" | "zone" | "networkOffering" | "gateway" | "netmask" | "networkDomain" | "vpc" | "aclList" | "vpcCidr" | "vpcTiers" | "tags" };
+    PublicIpAddress: { inputs: PublicIpAddressInputs; outputs: PublicIpAddressOutputs; handled: "network" | "zone" | "vpc" | "ipAddress" | "tags" };
     FirewallRule: { inputs: FirewallRuleInputs; outputs: FirewallRuleOutputs; handled: "ipAddressId" | "protocol" | "startPort" | "endPort" | "cidrList" | "icmpType" | "icmpCode" | "tags" };
-    LoadBalancerRule: { inputs: LoadBalancerRuleInputs; outputs: LoadBalancerRuleOutputs; handled: "name" | "description" | "algorithm" | "publicIpAddressId" | "publicPort" | "privatePort" | "protocol" | "cidrList" | "openFirewall" | "members" | "manageMembers" | "stickinessPolicy" | "healthCheckPolicy" | "tags" };
+    LoadBalancerRule: { inputs: LoadBalancerRuleInputs; outputs: LoadBalancerRuleOutputs; handled: "name" | "description" | "algorithm" | "publicIpAddressId" | "publicPort" | "privatePort" | "protocol" | "cidrList" | "openFirewall" | "members" | "manageMembers" | "stickinessPolicy" | "healthCheckPolicy" | "network" | "tags" };
     EgressFirewallRule: { inputs: EgressFirewallRuleInputs; outputs: EgressFirewallRuleOutputs; handled: "network" | "protocol" | "startPort" | "endPort" | "cidrList" | "destCidrList" | "icmpType" | "icmpCode" | "tags" };
     NetworkAclList: { inputs: NetworkAclListInputs; outputs: NetworkAclListOutputs; handled: "vpc" | "name" | "description" };
     NetworkAclRule: { inputs: NetworkAclRuleInputs; outputs: NetworkAclRuleOutputs; handled: "aclList" | "number" | "action" | "trafficType" | "protocol" | "startPort" | "endPort" | "cidrList" | "icmpType" | "icmpCode" | "reason" | "tags" };
-    PortForwardingRule: { inputs: PortForwardingRuleInputs; outputs: PortForwardingRuleOutputs; handled: "ipAddressId" | "protocol" | "publicPort" | "publicEndPort" | "privatePort" | "privateEndPort" | "virtualMachine" | "vmGuestIp" | "cidrList" | "openFirewall" | "tags" };
+    PortForwardingRule: { inputs: PortForwardingRuleInputs; outputs: PortForwardingRuleOutputs; handled: "ipAddressId" | "protocol" | "publicPort" | "publicEndPort" | "privatePort" | "privateEndPort" | "virtualMachine" | "vmGuestIp" | "cidrList" | "openFirewall" | "network" | "tags" };
     VirtualMachine: { inputs: VirtualMachineInputs; outputs: VirtualMachineOutputs; handled: "name" | "displayName" | "zone" | "template" | "serviceOffering" | "networks" | "keyPair" | "userData" | "userDataMaxLength" | "rootDiskSize" | "affinityGroups" | "desiredState" | "tags" };
     SshKeyPair: { inputs: SshKeyPairInputs; outputs: SshKeyPairOutputs; handled: "name" | "publicKey" };
     AffinityGroup: { inputs: AffinityGroupInputs; outputs: AffinityGroupOutputs; handled: "name" | "type" | "description" };

@@ -19,8 +19,10 @@ import { staticNat } from "./static-nat";
 import { staticRoute } from "./static-route";
 import { virtualMachine } from "./virtual-machine";
 import { volume } from "./volume";
+import { vpc } from "./vpc";
 
 export const RESOURCES: Record<string, ResourceDefinition> = {
+    [vpc.kind]: vpc,
     [network.kind]: network,
     [publicIpAddress.kind]: publicIpAddress,
     [virtualMachine.kind]: virtualMachine,

@@ -20,7 +20,8 @@ import type { LoadBalancerRuleInputs, LoadBalancerRuleOutputs } from "../generat
 import type { Cleared, Reported, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { afterCreate, createTagged } from "../runtime/common";
+import { afterCreate, createTagged, findNetwork } from "../runtime/common";
+import { lookupFailures } from "./check-names";
 import { checkMembers, convergeMembers, currentMembers, membersAsInput, resolveMembers } from "./load-balancer-members";
 import { checkHealthCheck, checkStickiness, convergeHealthCheck, convergeStickiness, readHealthCheck, readStickiness } from "./load-balancer-policies";
 import { managementPortFailures } from "./management-ports";
@@ -95,6 +96,7 @@ export const loadBalancerRule: ResourceDefinition<LoadBalancerRuleInputs, LoadBa
         protocol: "createLoadBalancerRule protocol",
         cidrList: "createLoadBalancerRule cidrlist",
         openFirewall: "createLoadBalancerRule openfirewall",
+        network: "createLoadBalancerRule networkid (the VPC tier, found by name or id)",
         members: "assignToLoadBalancerRule; update: assign/remove the difference",
         manageMembers: "whether members are converged at all",
         stickinessPolicy: "createLBStickinessPolicy; update: delete and create the policy",
@@ -121,6 +123,15 @@ export const loadBalancerRule: ResourceDefinition<LoadBalancerRuleInputs, LoadBa
         if (v.known(news.openFirewall) && news.openFirewall !== undefined && typeof news.openFirewall !== "boolean") {
             v.fail("openFirewall", `must be true or false, got ${JSON.stringify(news.openFirewall)}`);
         }
+        v.string("network", news.network);
+        // A VPC's address: Mold refuses openfirewall=true ("Can't have openFirewall=true when IP address belongs to VPC"):
+        // tiers are filtered by their ACL list instead.
+        if (news.network !== undefined && news.openFirewall === true) {
+            v.fail(
+                "openFirewall",
+                "cannot be true for a rule on a VPC tier (Mold: Can't have openFirewall=true when IP address belongs to VPC); open the ports with the tier's ACL list",
+            );
+        }
         checkMembers(v, news.members);
         if (v.known(news.manageMembers) && news.manageMembers !== undefined && typeof news.manageMembers !== "boolean") {
             v.fail("manageMembers", `must be true or false, got ${JSON.stringify(news.manageMembers)}`);
@@ -135,20 +146,26 @@ export const loadBalancerRule: ResourceDefinition<LoadBalancerRuleInputs, LoadBa
         if (typeof inputs.algorithm === "string") inputs.algorithm = inputs.algorithm.toLowerCase();
         // Mold's own defaults, written down so the state says what the rule is.
         inputs.protocol = typeof news.protocol === "string" ? news.protocol.toLowerCase() : (news.protocol ?? "tcp");
-        inputs.openFirewall = news.openFirewall ?? true;
+        // On a VPC tier Mold's default is false (and true is refused).
+        inputs.openFirewall = news.openFirewall ?? news.network === undefined;
         return { inputs, failures: v.failures };
     },
 
-    checkInMold(ctx, inputs) {
-        return managementPortFailures(ctx, "LoadBalancerRule", inputs.publicIpAddressId, [
-            { property: "publicPort", start: inputs.publicPort, end: inputs.publicPort },
-        ]);
+    async checkInMold(ctx, inputs) {
+        return [
+            ...(await managementPortFailures(ctx, "LoadBalancerRule", inputs.publicIpAddressId, [
+                { property: "publicPort", start: inputs.publicPort, end: inputs.publicPort },
+            ])),
+            ...(await lookupFailures(ctx, "LoadBalancerRule", [{ property: "network", value: inputs.network, find: findNetwork }])),
+        ];
     },
 
     async create(ctx, inputs) {
         const client = ctx.client();
+        const tier = inputs.network !== undefined ? await findNetwork(client, inputs.network) : undefined;
         const create = () =>
             createLoadBalancerRule(client, {
+                networkid: tier?.id,
                 name: inputs.name,
                 description: inputs.description,
                 // check allows only these three.
@@ -198,6 +215,8 @@ export const loadBalancerRule: ResourceDefinition<LoadBalancerRuleInputs, LoadBa
                 description: rule.description ? rule.description : olds.description === undefined ? undefined : "",
                 algorithm: rule.algorithm,
                 publicIpAddressId: rule.publicipid,
+                // The tier as declared while the rule serves the same one (Mold shows its id).
+                network: olds.network === undefined || rule.networkid === olds.networkId ? (olds.network ?? undefined) : rule.networkid,
                 publicPort: Number(rule.publicport),
                 privatePort: Number(rule.privateport),
                 protocol: rule.protocol ?? olds.protocol,

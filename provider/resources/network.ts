@@ -1,7 +1,14 @@
-// mold:index:Network — an isolated guest network. Name, display text, offering and network domain
-// change in place (updateNetwork); zone, gateway and netmask (the CIDR) replace it.
+// mold:index:Network — an isolated guest network, or a tier of a VPC (`vpc`). Name, display text, offering and
+// network domain change in place (updateNetwork), a tier's ACL list too (replaceNetworkACLList); zone, VPC,
+// gateway and netmask (the CIDR) replace it. A tier's CIDR is checked at preview against the VPC's CIDR and the
+// other tiers: from Mold when the VPC exists, else from what the SDK passes (vpcCidr, vpcTiers).
 import { findNetworkOffering, findZone, listNetworkOfferings, NetworkOffering } from "../client/catalog";
 import { createNetwork, deleteNetwork, getNetwork, listNetworks, Network, updateNetwork } from "../client/network";
+import { getNetworkAclList, listNetworkAclLists, NetworkAclList, replaceNetworkAclList } from "../client/network-acl";
+import { pickOne } from "../client/catalog";
+import { findVpc, Vpc } from "../client/vpc";
+import { tierCidr, tierProblem } from "../net/vpc-cidr";
+import { lookupFailures } from "./check-names";
 import { networkSchema } from "../generated/schema";
 import type { NetworkInputs, NetworkOutputs } from "../generated/types";
 import type { HookContext, Reported, ResourceDefinition } from "../runtime/hooks";
@@ -35,16 +42,56 @@ function outputsOf(n: Network): Reported<NetworkInputs, NetworkOutputs> {
         networkOfferingId: n.networkofferingid,
         networkOfferingName: n.networkofferingname ?? "",
         networkDomain: n.networkdomain ?? "",
+        vpcId: n.vpcid ?? "",
+        aclListId: n.aclid ?? "",
+        aclListName: n.aclname ?? "",
     };
 }
 
-/** The offering Mold itself defaults to for isolated networks: the default one with source NAT. */
-async function defaultIsolatedOffering(ctx: HookContext): Promise<NetworkOffering> {
-    const offerings = await listNetworkOfferings(ctx.client(), { guestiptype: "Isolated", state: "Enabled" });
+/** An ACL list a tier of this VPC can use, by id or name: the VPC's own or one of Mold's defaults. */
+async function findAclList(ctx: HookContext, nameOrId: string, vpcId: string | undefined): Promise<NetworkAclList> {
+    const client = ctx.client();
+    const byId = await getNetworkAclList(client, nameOrId);
+    if (byId) return byId;
+    const usable = (await listNetworkAclLists(client)).filter((l) => !l.vpcid || !vpcId || l.vpcid === vpcId);
+    return pickOne("network ACL list", nameOrId, usable);
+}
+
+/** The VPC's tiers other than this one (same name = this one, before or after a replacement), name → CIDR. */
+async function otherTiers(ctx: HookContext, vpc: Vpc, name: unknown): Promise<Record<string, string>> {
+    const tiers = await listNetworks(ctx.client(), { vpcid: vpc.id });
+    return Object.fromEntries(tiers.filter((t) => t.name !== name && t.cidr).map((t) => [t.name, t.cidr!]));
+}
+
+/**
+ * The offering Mold itself defaults to: for isolated networks the default one with source NAT, for tiers the
+ * default VPC tier offering (offerings serve VPC tiers or isolated networks, never both).
+ */
+async function defaultIsolatedOffering(ctx: HookContext, tier = false): Promise<NetworkOffering> {
+    const offerings = await listNetworkOfferings(ctx.client(), { guestiptype: "Isolated", state: "Enabled", forvpc: tier });
     const withSourceNat = offerings.filter((o) => (o.service ?? []).some((s: { name: string }) => s.name === "SourceNat"));
     const chosen = withSourceNat.find((o) => o.isdefault) ?? withSourceNat[0];
-    if (!chosen) throw new Error("networkOffering is not set and Mold has no enabled isolated network offering with source NAT");
+    if (!chosen) throw new Error(`networkOffering is not set and Mold has no enabled ${tier ? "VPC tier" : "isolated network"} offering with source NAT`);
     return chosen;
+}
+
+/** A tier: gateway and netmask required, the CIDR inside the VPC's and clear of the other tiers the program declares. */
+function checkTier(v: Validator, news: Partial<NetworkInputs>): void {
+    if (news.vpc === undefined) {
+        if (news.aclList !== undefined) v.fail("aclList", "applies to VPC tiers only: set vpc too");
+        return;
+    }
+    if (!v.known(news.vpc)) return;
+    if (news.gateway === undefined && news.netmask === undefined) {
+        v.fail("gateway", "and netmask are required for a VPC tier (Mold: Gateway/netmask are required when create network for VPC)");
+        return;
+    }
+    const { gateway, netmask, vpcCidr, vpcTiers } = news;
+    if (typeof gateway !== "string" || typeof netmask !== "string" || !v.known(gateway) || !v.known(netmask) || !v.known(vpcCidr) || !v.known(vpcTiers)) return;
+    if (v.failures.some((f) => f.property === "gateway" || f.property === "netmask")) return;
+    const cidr = tierCidr(gateway, netmask);
+    const problem = cidr && tierProblem(cidr, typeof vpcCidr === "string" ? vpcCidr : undefined, (vpcTiers as Record<string, string> | undefined) ?? {});
+    if (problem) v.fail("gateway", problem);
 }
 
 export const network: ResourceDefinition<NetworkInputs, NetworkOutputs> = {
@@ -59,9 +106,15 @@ export const network: ResourceDefinition<NetworkInputs, NetworkOutputs> = {
         gateway: "createNetwork gateway",
         netmask: "createNetwork netmask",
         networkDomain: "createNetwork networkdomain; update: updateNetwork",
+        vpc: "createNetwork vpcid (found by name or id)",
+        aclList: "createNetwork aclid (found by name or id; default: Mold's default_deny); update: replaceNetworkACLList",
+        vpcCidr: "checked at preview only (the tier inside it); never sent",
+        vpcTiers: "checked at preview only (no overlap with them); never sent",
         tags: "createTags with the ownership tag; update: createTags/deleteTags",
     },
-    computedInputs: ["displayText", "networkOffering", "gateway", "netmask", "networkDomain"],
+    computedInputs: ["displayText", "networkOffering", "gateway", "netmask", "networkDomain", "aclList"],
+    // vpcCidr and vpcTiers only feed the check: they never make a change (a tier declared later changes them).
+    normalize: (props) => ({ ...props, vpcCidr: undefined, vpcTiers: undefined }),
 
     check(news) {
         const v = new Validator("Network");
@@ -71,6 +124,9 @@ export const network: ResourceDefinition<NetworkInputs, NetworkOutputs> = {
         v.string("networkOffering", news.networkOffering);
         v.subnet("gateway", news.gateway, "netmask", news.netmask);
         v.string("networkDomain", news.networkDomain, { maxLength: 190 });
+        v.string("vpc", news.vpc);
+        v.string("aclList", news.aclList);
+        checkTier(v, news);
         if (
             typeof news.networkDomain === "string" &&
             v.known(news.networkDomain) &&
@@ -86,12 +142,41 @@ export const network: ResourceDefinition<NetworkInputs, NetworkOutputs> = {
         return { inputs: news, failures: v.failures };
     },
 
-    checkInMold: (ctx, inputs) => namesInMold(ctx, "Network", inputs, { zone: "zone", networkOffering: "networkOffering" }),
+    async checkInMold(ctx, inputs) {
+        const failures = await namesInMold(ctx, "Network", inputs, { zone: "zone", networkOffering: "networkOffering" });
+        let vpc: Vpc | undefined;
+        failures.push(
+            ...(await lookupFailures(ctx, "Network", [
+                {
+                    property: "vpc",
+                    value: inputs.vpc,
+                    find: async (c, value) => (vpc = await findVpc(c, value)),
+                },
+            ])),
+        );
+        // An existing VPC: its CIDR and its tiers in Mold (read-only), as createNetwork will judge them.
+        if (vpc && typeof inputs.gateway === "string" && typeof inputs.netmask === "string") {
+            const cidr = tierCidr(inputs.gateway, inputs.netmask);
+            const problem = cidr && tierProblem(cidr, vpc.cidr, await otherTiers(ctx, vpc, inputs.name));
+            if (problem) failures.push({ property: "gateway", reason: `mold:Network: gateway ${problem} (VPC '${vpc.name}' in Mold)` });
+        }
+        if (vpc && typeof inputs.aclList === "string" && !failures.length) {
+            const vpcId = vpc.id;
+            failures.push(
+                ...(await lookupFailures(ctx, "Network", [
+                    { property: "aclList", value: inputs.aclList, find: (_c, value) => findAclList(ctx, value, vpcId) },
+                ])),
+            );
+        }
+        return failures;
+    },
 
     async create(ctx, inputs) {
         const client = ctx.client();
         const zone = await findZone(client, inputs.zone);
-        const offering = inputs.networkOffering ? await findNetworkOffering(client, inputs.networkOffering) : await defaultIsolatedOffering(ctx);
+        const vpc = inputs.vpc ? await findVpc(client, inputs.vpc) : undefined;
+        const offering = inputs.networkOffering ? await findNetworkOffering(client, inputs.networkOffering) : await defaultIsolatedOffering(ctx, !!vpc);
+        const acl = vpc && inputs.aclList ? await findAclList(ctx, inputs.aclList, vpc.id) : undefined;
         const create = () =>
             createNetwork(client, {
                 name: inputs.name,
@@ -101,6 +186,8 @@ export const network: ResourceDefinition<NetworkInputs, NetworkOutputs> = {
                 gateway: inputs.gateway,
                 netmask: inputs.netmask,
                 networkdomain: inputs.networkDomain,
+                vpcid: vpc?.id,
+                aclid: acl?.id,
             });
         // After a lost answer: the untagged network of that name in that zone is the one just made.
         const find = async () =>
@@ -117,6 +204,8 @@ export const network: ResourceDefinition<NetworkInputs, NetworkOutputs> = {
             inputs: {
                 name: n.name,
                 networkOffering: offeringDrifted ? n.networkofferingid : olds.networkOffering,
+                // A list replaced out of band shows as its id, so the next up puts the declared one back.
+                ...(n.vpcid ? { aclList: n.aclid === olds.aclListId ? olds.aclList : n.aclid } : {}),
                 tags: currentTags(olds.tags, n.tags),
             },
         };
@@ -135,6 +224,13 @@ export const network: ResourceDefinition<NetworkInputs, NetworkOutputs> = {
         }
         let updated: Network = now;
         if (Object.keys(changes).length) updated = await changeIdempotent(() => updateNetwork(client, id, changes));
+        if (now.vpcid && news.aclList !== undefined && news.aclList !== olds.aclList) {
+            const acl = await findAclList(ctx, news.aclList, now.vpcid);
+            if (acl.id !== now.aclid) {
+                await changeIdempotent(() => replaceNetworkAclList(client, { networkid: id }, acl.id));
+                updated = (await getNetwork(client, id)) ?? updated;
+            }
+        }
         await convergeTags(ctx, NETWORK, id, olds, news);
         return outputsOf(updated);
     },

@@ -25,7 +25,7 @@ import type { PortForwardingRuleInputs, PortForwardingRuleOutputs } from "../gen
 import type { Reported, ResourceDefinition } from "../runtime/hooks";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
-import { createTagged } from "../runtime/common";
+import { createTagged, findNetwork } from "../runtime/common";
 import { managementPortFailures } from "./management-ports";
 import { changeIdempotent, waitFor } from "../runtime/reconcile";
 import { convergeTags, current, deleteOwned, ObjectKind, ownedForChange } from "../runtime/steps";
@@ -116,6 +116,7 @@ export const portForwardingRule: ResourceDefinition<PortForwardingRuleInputs, Po
         vmGuestIp: "createPortForwardingRule vmguestip; update: updatePortForwardingRule (with the VM)",
         cidrList: "createPortForwardingRule cidrlist; update: updatePortForwardingRule",
         openFirewall: "createPortForwardingRule openfirewall, always sent (default false)",
+        network: "createPortForwardingRule networkid (the VPC tier, found by name or id)",
         tags: "createTags with the ownership tag; update: createTags/deleteTags",
     },
     normalize,
@@ -151,6 +152,15 @@ export const portForwardingRule: ResourceDefinition<PortForwardingRuleInputs, Po
         v.ipv4("vmGuestIp", news.vmGuestIp);
         v.cidrList("cidrList", news.cidrList);
         booleanField(v, "openFirewall", news.openFirewall);
+        v.string("network", news.network);
+        // A VPC's address: Mold refuses openfirewall=true ("Can't have openFirewall=true when IP address belongs to VPC"):
+        // tiers are filtered by their ACL list instead.
+        if (news.network !== undefined && news.openFirewall === true) {
+            v.fail(
+                "openFirewall",
+                "cannot be true for a rule on a VPC tier (Mold: Can't have openFirewall=true when IP address belongs to VPC); open the ports with the tier's ACL list",
+            );
+        }
         v.tags("tags", news.tags);
         const inputs: Partial<PortForwardingRuleInputs> = { ...news, openFirewall: news.openFirewall ?? OPEN_FIREWALL_DEFAULT };
         if (typeof inputs.protocol === "string") inputs.protocol = inputs.protocol.toLowerCase();
@@ -161,15 +171,20 @@ export const portForwardingRule: ResourceDefinition<PortForwardingRuleInputs, Po
         const range = { property: "publicPort", start: inputs.publicPort, end: inputs.publicEndPort ?? inputs.publicPort };
         return [
             ...(await managementPortFailures(ctx, KIND, inputs.ipAddressId, [range])),
-            ...(await lookupFailures(ctx, KIND, [{ property: "virtualMachine", value: inputs.virtualMachine, find: findVm }])),
+            ...(await lookupFailures(ctx, KIND, [
+                { property: "virtualMachine", value: inputs.virtualMachine, find: findVm },
+                { property: "network", value: inputs.network, find: findNetwork },
+            ])),
         ];
     },
 
     async create(ctx, inputs) {
         const client = ctx.client();
         const vm = await findVm(client, inputs.virtualMachine);
+        const tier = inputs.network !== undefined ? await findNetwork(client, inputs.network) : undefined;
         const create = () =>
             createPortForwardingRule(client, {
+                networkid: tier?.id,
                 ipaddressid: inputs.ipAddressId,
                 protocol: inputs.protocol,
                 publicport: inputs.publicPort,
@@ -205,7 +220,9 @@ export const portForwardingRule: ResourceDefinition<PortForwardingRuleInputs, Po
         const inputs = declaredWhenSame(normalize, { ...olds, ...outs }, inputsInMold(rule, olds));
         // Mold does not show whether openFirewall was set: the declared value stands.
         // (Left out when adopting, so an importId never conflicts over it.)
-        return { outs, inputs: { ...inputs, openFirewall: olds.openFirewall, tags: currentTags(olds.tags, rule.tags) } };
+        // The tier as declared while the rule serves the same one (Mold shows its id).
+        const network = olds.network === undefined || rule.networkid === olds.networkId ? olds.network : rule.networkid;
+        return { outs, inputs: { ...inputs, network, openFirewall: olds.openFirewall, tags: currentTags(olds.tags, rule.tags) } };
     },
 
     /** Mold refuses a rule whose public ports overlap a live one of the same protocol on the IP (§6.5). */

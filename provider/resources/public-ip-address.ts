@@ -1,4 +1,4 @@
-// mold:index:PublicIpAddress — a public address associated to an isolated network (or a zone).
+// mold:index:PublicIpAddress — a public address associated to an isolated network, a VPC (or a zone).
 // Released on delete; a change of network, zone or requested address replaces it. The first address of an isolated
 // network becomes its source NAT, which Mold only releases together with the network.
 import { associateIpAddress, disassociateIpAddress, getPublicIpAddress, listPublicIpAddresses, PublicIpAddress } from "../client/address";
@@ -10,7 +10,8 @@ import type { Reported, ResourceDefinition } from "../runtime/hooks";
 import { currentTags } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { isOwned } from "../runtime/tags";
-import { namesInMold } from "./check-names";
+import { lookupFailures, namesInMold } from "./check-names";
+import { findVpc } from "../client/vpc";
 import { createTagged, findNetwork } from "../runtime/common";
 import { waitFor } from "../runtime/reconcile";
 import { current, deleteOwned, ObjectKind, updateTags } from "../runtime/steps";
@@ -30,6 +31,7 @@ function outputsOf(ip: PublicIpAddress): Reported<PublicIpAddressInputs, PublicI
         isStaticNat: ip.isstaticnat,
         networkId: ip.associatednetworkid ?? "",
         zoneId: ip.zoneid,
+        vpcId: ip.vpcid ?? "",
         state: ip.state,
     };
 }
@@ -45,6 +47,7 @@ export const publicIpAddress: ResourceDefinition<PublicIpAddressInputs, PublicIp
     handles: {
         network: "associateIpAddress networkid (found by name or id)",
         zone: "associateIpAddress zoneid, without a network",
+        vpc: "associateIpAddress vpcid (found by name or id), without a network",
         ipAddress: "associateIpAddress ipaddress",
         tags: "createTags with the ownership tag; update: createTags/deleteTags",
     },
@@ -54,26 +57,37 @@ export const publicIpAddress: ResourceDefinition<PublicIpAddressInputs, PublicIp
         v.string("network", news.network);
         v.string("zone", news.zone);
         v.ipv4("ipAddress", news.ipAddress);
-        if (news.network === undefined && news.zone === undefined) v.fail("network", "or zone is required");
+        v.string("vpc", news.vpc);
+        if (news.network === undefined && news.zone === undefined && news.vpc === undefined)
+            v.fail("network", "or zone is required (or vpc, for an address of a VPC)");
+        // Mold ignores networkid when vpcid is given: two answers to "where" would leave one of them unheeded.
+        if (news.vpc !== undefined && news.network !== undefined) v.fail("vpc", "and network are exclusive: a VPC's address is tied to a tier by its rules");
         v.tags("tags", news.tags);
         return { inputs: news, failures: v.failures };
     },
 
-    checkInMold: (ctx, inputs) => namesInMold(ctx, "PublicIpAddress", inputs, { zone: "zone", networks: ["network"] }),
+    async checkInMold(ctx, inputs) {
+        const failures = await namesInMold(ctx, "PublicIpAddress", inputs, { zone: "zone", networks: ["network"] });
+        failures.push(...(await lookupFailures(ctx, "PublicIpAddress", [{ property: "vpc", value: inputs.vpc, find: findVpc }])));
+        return failures;
+    },
 
     async create(ctx, inputs) {
         const client = ctx.client();
         const network = inputs.network !== undefined ? await findNetwork(client, inputs.network) : undefined;
+        const vpc = inputs.vpc !== undefined ? await findVpc(client, inputs.vpc) : undefined;
         const networkid = network?.id;
-        const zoneid = network ? undefined : (await findZone(client, inputs.zone!)).id;
+        const vpcid = vpc?.id;
+        const zoneid = network || vpc ? undefined : (await findZone(client, inputs.zone!)).id;
         // After a lost answer: an untagged address allocated since we asked is ours. Mold ties it to the
         // network only when its job ends, so wait while it is Allocating, then check the network.
         const askedAt = Date.now() - 2000;
         const find = () =>
             waitFor(async () => {
-                const fresh = (await listPublicIpAddresses(client, { zoneid: network?.zoneid ?? zoneid }))
+                const fresh = (await listPublicIpAddresses(client, { zoneid: network?.zoneid ?? vpc?.zoneid ?? zoneid }))
                     .filter((ip) => !isOwned(ip.tags) && ip.allocated !== undefined && Date.parse(ip.allocated.replace(/(\d\d)(\d\d)$/, "$1:$2")) >= askedAt)
                     .filter((ip) => ip.state === "Allocating" || !networkid || ip.associatednetworkid === networkid)
+                    .filter((ip) => ip.state === "Allocating" || !vpcid || ip.vpcid === vpcid)
                     .filter((ip) => inputs.ipAddress === undefined || ip.ipaddress === inputs.ipAddress)
                     .pop();
                 return { done: !fresh || fresh.state !== "Allocating", value: fresh };
@@ -82,7 +96,7 @@ export const publicIpAddress: ResourceDefinition<PublicIpAddressInputs, PublicIp
             client,
             "PublicIpAddress",
             inputs,
-            () => associateIpAddress(client, { networkid, zoneid, ipaddress: inputs.ipAddress }),
+            () => associateIpAddress(client, { networkid, vpcid, zoneid, ipaddress: inputs.ipAddress }),
             outputsOf,
             find,
         );

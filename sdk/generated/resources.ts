@@ -3,9 +3,70 @@
 // (set or not: the SDK only creates outputs for keys it registers) with the schema's secrets.
 import * as pulumi from "@pulumi/pulumi";
 import type * as plain from "../../provider/generated/types";
-import type { NetworkArgs, PublicIpAddressArgs, FirewallRuleArgs, LoadBalancerRuleArgs, EgressFirewallRuleArgs, NetworkAclListArgs, NetworkAclRuleArgs, PortForwardingRuleArgs, VirtualMachineArgs, SshKeyPairArgs, AffinityGroupArgs, KubernetesClusterArgs, NodeGroupArgs, ExternalKubernetesClusterArgs, VolumeArgs, KubernetesVersionArgs, StaticNatArgs, PrivateGatewayArgs, StaticRouteArgs } from "./types";
+import type { VpcArgs, NetworkArgs, PublicIpAddressArgs, FirewallRuleArgs, LoadBalancerRuleArgs, EgressFirewallRuleArgs, NetworkAclListArgs, NetworkAclRuleArgs, PortForwardingRuleArgs, VirtualMachineArgs, SshKeyPairArgs, AffinityGroupArgs, KubernetesClusterArgs, NodeGroupArgs, ExternalKubernetesClusterArgs, VolumeArgs, KubernetesVersionArgs, StaticNatArgs, PrivateGatewayArgs, StaticRouteArgs } from "./types";
 
-/** An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
+/** A VPC: tiers (networks with `vpc`) inside one CIDR behind one virtual router, which holds the VPC's source-NAT public IP. Name and display text change in place (updateVPC); zone, CIDR, offering and network domain replace it. Mold deletes a VPC only once its tiers are gone, and releases its public IPs with it. */
+export abstract class VpcBase extends pulumi.dynamic.Resource {
+    /** VPC name as Mold has it. */
+    declare public readonly name: pulumi.Output<string>;
+    /** Display text as Mold has it. */
+    declare public readonly displayText: pulumi.Output<string>;
+    /** Zone name or id as given. */
+    declare public readonly zone: pulumi.Output<string>;
+    /** The VPC's CIDR. */
+    declare public readonly cidr: pulumi.Output<string>;
+    /** VPC offering as given. */
+    declare public readonly vpcOffering: pulumi.Output<string | undefined>;
+    /** DNS domain as Mold has it. */
+    declare public readonly networkDomain: pulumi.Output<string>;
+    /** Mold id of the VPC. */
+    declare public readonly vpcId: pulumi.Output<string>;
+    /** Zone id. */
+    declare public readonly zoneId: pulumi.Output<string>;
+    /** Zone name. */
+    declare public readonly zoneName: pulumi.Output<string>;
+    /** VPC offering id. */
+    declare public readonly vpcOfferingId: pulumi.Output<string>;
+    /** VPC offering name. */
+    declare public readonly vpcOfferingName: pulumi.Output<string>;
+    /** The VPC router's source-NAT public address ("" until the VPC has started). */
+    declare public readonly sourceNatIpAddress: pulumi.Output<string>;
+    /** Id of that address ("" until the VPC has started). */
+    declare public readonly sourceNatIpAddressId: pulumi.Output<string>;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    declare public readonly tags: pulumi.Output<Record<string, string> | undefined>;
+    /** The id adopted, when importId was set. */
+    declare public readonly importId: pulumi.Output<string | undefined>;
+
+    protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: VpcArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            provider,
+            name,
+            {
+                name: args.name,
+                displayText: args.displayText,
+                zone: args.zone,
+                cidr: args.cidr,
+                vpcOffering: args.vpcOffering,
+                networkDomain: args.networkDomain,
+                tags: args.tags,
+                importId: args.importId,
+                vpcId: undefined,
+                zoneId: undefined,
+                zoneName: undefined,
+                vpcOfferingId: undefined,
+                vpcOfferingName: undefined,
+                sourceNatIpAddress: undefined,
+                sourceNatIpAddressId: undefined,
+            },
+            opts,
+            "mold",
+            "Vpc",
+        );
+    }
+}
+
+/** An isolated guest network, or a tier of a VPC (with `vpc`). Name, display text, offering, network domain and a tier's ACL list change in place; zone, VPC, gateway and netmask replace it. */
 export abstract class NetworkBase extends pulumi.dynamic.Resource {
     /** Network name as Mold has it. */
     declare public readonly name: pulumi.Output<string>;
@@ -35,6 +96,20 @@ export abstract class NetworkBase extends pulumi.dynamic.Resource {
     declare public readonly networkOfferingName: pulumi.Output<string>;
     /** DNS domain. */
     declare public readonly networkDomain: pulumi.Output<string>;
+    /** VPC as given. */
+    declare public readonly vpc: pulumi.Output<string | undefined>;
+    /** ACL list as given. */
+    declare public readonly aclList: pulumi.Output<string | undefined>;
+    /** The VPC's CIDR as the SDK passed it (preview checks only). */
+    declare public readonly vpcCidr: pulumi.Output<string | undefined>;
+    /** The other tiers' CIDRs as the SDK passed them (preview checks only). */
+    declare public readonly vpcTiers: pulumi.Output<Record<string, string> | undefined>;
+    /** Id of the VPC of a tier ("" for an isolated network). */
+    declare public readonly vpcId: pulumi.Output<string>;
+    /** Id of a tier's ACL list ("" for an isolated network). */
+    declare public readonly aclListId: pulumi.Output<string>;
+    /** Name of a tier's ACL list ("" for an isolated network). */
+    declare public readonly aclListName: pulumi.Output<string>;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
     declare public readonly tags: pulumi.Output<Record<string, string> | undefined>;
     /** The id adopted, when importId was set. */
@@ -52,6 +127,10 @@ export abstract class NetworkBase extends pulumi.dynamic.Resource {
                 gateway: args.gateway,
                 netmask: args.netmask,
                 networkDomain: args.networkDomain,
+                vpc: args.vpc,
+                aclList: args.aclList,
+                vpcCidr: args.vpcCidr,
+                vpcTiers: args.vpcTiers,
                 tags: args.tags,
                 importId: args.importId,
                 networkId: undefined,
@@ -61,6 +140,9 @@ export abstract class NetworkBase extends pulumi.dynamic.Resource {
                 zoneName: undefined,
                 networkOfferingId: undefined,
                 networkOfferingName: undefined,
+                vpcId: undefined,
+                aclListId: undefined,
+                aclListName: undefined,
             },
             opts,
             "mold",
@@ -87,6 +169,10 @@ export abstract class PublicIpAddressBase extends pulumi.dynamic.Resource {
     declare public readonly zoneId: pulumi.Output<string>;
     /** Allocating, Allocated, Releasing or Free. */
     declare public readonly state: pulumi.Output<string>;
+    /** VPC as given. */
+    declare public readonly vpc: pulumi.Output<string | undefined>;
+    /** Id of the VPC the address belongs to ("" otherwise). */
+    declare public readonly vpcId: pulumi.Output<string>;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
     declare public readonly tags: pulumi.Output<Record<string, string> | undefined>;
     /** The id adopted, when importId was set. */
@@ -99,6 +185,7 @@ export abstract class PublicIpAddressBase extends pulumi.dynamic.Resource {
             {
                 network: args.network,
                 zone: args.zone,
+                vpc: args.vpc,
                 ipAddress: args.ipAddress,
                 tags: args.tags,
                 importId: args.importId,
@@ -107,6 +194,7 @@ export abstract class PublicIpAddressBase extends pulumi.dynamic.Resource {
                 networkId: undefined,
                 zoneId: undefined,
                 state: undefined,
+                vpcId: undefined,
             },
             opts,
             "mold",
@@ -204,6 +292,8 @@ export abstract class LoadBalancerRuleBase extends pulumi.dynamic.Resource {
      * Health check; a change replaces the policy in place. Mold's virtual router refuses health checks (its text is reported).
      */
     declare public readonly healthCheckPolicy: pulumi.Output<plain.HealthCheckPolicy | undefined>;
+    /** The VPC tier as given. */
+    declare public readonly network: pulumi.Output<string | undefined>;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
     declare public readonly tags: pulumi.Output<Record<string, string> | undefined>;
     /** The id adopted, when importId was set. */
@@ -241,6 +331,7 @@ export abstract class LoadBalancerRuleBase extends pulumi.dynamic.Resource {
                 manageMembers: args.manageMembers,
                 stickinessPolicy: args.stickinessPolicy,
                 healthCheckPolicy: args.healthCheckPolicy,
+                network: args.network,
                 tags: args.tags,
                 importId: args.importId,
                 ruleId: undefined,
@@ -450,6 +541,8 @@ export abstract class PortForwardingRuleBase extends pulumi.dynamic.Resource {
     declare public readonly guestIpAddress: pulumi.Output<string>;
     /** Add, Active or Deleting. */
     declare public readonly state: pulumi.Output<string>;
+    /** The VPC tier as given. */
+    declare public readonly network: pulumi.Output<string | undefined>;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
     declare public readonly tags: pulumi.Output<Record<string, string> | undefined>;
     /** The id adopted, when importId was set. */
@@ -470,6 +563,7 @@ export abstract class PortForwardingRuleBase extends pulumi.dynamic.Resource {
                 vmGuestIp: args.vmGuestIp,
                 cidrList: args.cidrList,
                 openFirewall: args.openFirewall,
+                network: args.network,
                 tags: args.tags,
                 importId: args.importId,
                 ruleId: undefined,

@@ -288,7 +288,29 @@ export interface KubeadmCsi {
     secretKey?: pulumi.Input<string>;
 }
 
-/** The arguments of Network: An isolated guest network. Name, display text, offering and network domain change in place; zone, gateway and netmask replace it. */
+/** The arguments of Vpc: A VPC: tiers (networks with `vpc`) inside one CIDR behind one virtual router, which holds the VPC's source-NAT public IP. Name and display text change in place (updateVPC); zone, CIDR, offering and network domain replace it. Mold deletes a VPC only once its tiers are gone, and releases its public IPs with it. */
+export interface VpcArgs {
+    /** VPC name (1–255 characters). */
+    name: pulumi.Input<string>;
+    /** Display text; default: the name. */
+    displayText?: pulumi.Input<string>;
+    /** Zone name or id. Changing it replaces the resource. */
+    zone: pulumi.Input<string>;
+    /**
+     * The VPC's IPv4 CIDR, inside an RFC 1918 range (10.0.0.0/8 is the largest Mold accepts); every tier lies inside it. Changing it replaces the resource.
+     */
+    cidr: pulumi.Input<string>;
+    /** VPC offering name or id; default: Mold's default VPC offering. Changing it replaces the resource. */
+    vpcOffering?: pulumi.Input<string>;
+    /** DNS domain of the VPC, which its tiers share; default: Mold's. Changing it replaces the resource. */
+    networkDomain?: pulumi.Input<string>;
+    /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
+    tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */
+    importId?: pulumi.Input<string>;
+}
+
+/** The arguments of Network: An isolated guest network, or a tier of a VPC (with `vpc`). Name, display text, offering, network domain and a tier's ACL list change in place; zone, VPC, gateway and netmask replace it. */
 export interface NetworkArgs {
     /** Network name (1–255 characters). */
     name: pulumi.Input<string>;
@@ -304,6 +326,22 @@ export interface NetworkArgs {
     netmask?: pulumi.Input<string>;
     /** DNS domain of the network. */
     networkDomain?: pulumi.Input<string>;
+    /**
+     * VPC name or id: the network is a tier of it (gateway and netmask then required, the CIDR inside the VPC's and overlapping no other tier). The SDK also takes a Vpc resource, which lets preview check the tier's CIDR. Changing it replaces the resource.
+     */
+    vpc?: pulumi.Input<string>;
+    /**
+     * A tier's network ACL list (name or id; Mold's default_allow and default_deny by name); changes in place (replaceNetworkACLList). Default: Mold's default_deny.
+     */
+    aclList?: pulumi.Input<string>;
+    /**
+     * The VPC's CIDR, only for checking the tier at preview (the SDK fills it in when `vpc` is a Vpc resource); never sent to Mold, never a change.
+     */
+    vpcCidr?: pulumi.Input<string>;
+    /**
+     * CIDRs (by name) of the other tiers the program declares in the same VPC, only for the overlap check at preview (the SDK fills it in); never sent to Mold, never a change.
+     */
+    vpcTiers?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */
@@ -316,6 +354,10 @@ export interface PublicIpAddressArgs {
     network?: pulumi.Input<string>;
     /** Zone name or id, for an address not tied to a network. Changing it replaces the resource. */
     zone?: pulumi.Input<string>;
+    /**
+     * VPC name or id: the address belongs to the VPC (not to a tier); a port-forwarding or load-balancer rule or static NAT later ties it to a tier. Changing it replaces the resource.
+     */
+    vpc?: pulumi.Input<string>;
     /**
      * A specific free address of the zone to acquire (e.g. one released before, which DNS records still name); left out, Mold picks any free address. Changing it replaces the resource.
      */
@@ -384,6 +426,10 @@ export interface LoadBalancerRuleArgs {
      * Health check; a change replaces the policy in place. Mold's virtual router refuses health checks (its text is reported).
      */
     healthCheckPolicy?: pulumi.Input<HealthCheckPolicy>;
+    /**
+     * For an address of a VPC: the tier (name or id) the rule serves; Mold ties the address to that tier. An address tied to a tier already takes rules for that tier only. Changing it replaces the resource.
+     */
+    network?: pulumi.Input<string>;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */
@@ -484,6 +530,10 @@ export interface PortForwardingRuleArgs {
      * Whether Mold also opens the public ports with a linked ingress firewall rule from 0.0.0.0/0, removed with this rule. Mold's own default is true; pulumi-mold's is false (as the Terraform provider sends), so the ports open only through the program's FirewallRule resources and nothing hidden is left to the world. Changing it replaces the resource.
      */
     openFirewall?: pulumi.Input<boolean>;
+    /**
+     * For an address of a VPC: the tier (name or id) the rule serves; Mold ties the address to that tier. An address tied to a tier already takes rules for that tier only. Changing it replaces the resource.
+     */
+    network?: pulumi.Input<string>;
     /** Tags kept in sync in place (createTags/deleteTags). pulumi-mold also sets its ownership tag `pulumi-mold:managed-by`. */
     tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Take over this existing Mold object (by id) instead of creating one; inputs Mold cannot change must match it. */

@@ -31,6 +31,10 @@ import {
     listRules,
     ruleDeletion,
     updateRuleCommand,
+    ruleOpenFirewall,
+    tieVpcIp,
+    untieOnFailure,
+    vpcTierToTie,
 } from "./rules-common";
 
 export interface LoadBalancerSpec {
@@ -213,17 +217,22 @@ const createLoadBalancerRule: CommandSpec = {
             // Elastic LB (an IP allocated by the command) needs a shared network with the ELB service: none is simulated.
             throw invalidParam("Unable to create load balancer rule ; specified sourceip id is not associated with any network");
         }
-        const rule = insertLoadBalancerRule(ctx, {
-            name,
-            description,
-            ip,
-            publicport,
-            privateport,
-            algorithm,
-            protocol: p.str("protocol")?.toLowerCase() ?? "tcp",
-            cidrs: p.list("cidrlist") ?? [],
-            openfirewall: p.bool("openfirewall") ?? true,
-        });
+        const tier = vpcTierToTie(ip, network);
+        const openfirewall = ruleOpenFirewall(ip, p.bool("openfirewall"));
+        if (tier) tieVpcIp(ip, tier);
+        const insert = () =>
+            insertLoadBalancerRule(ctx, {
+                name,
+                description,
+                ip,
+                publicport,
+                privateport,
+                algorithm,
+                protocol: p.str("protocol")?.toLowerCase() ?? "tcp",
+                cidrs: p.list("cidrlist") ?? [],
+                openfirewall,
+            });
+        const rule = untieOnFailure(ip, tier, insert);
         const jobid = queueRuleJob(ctx, `${CMD_PKG}.CreateLoadBalancerRuleCmd`, "createLoadBalancerRule", rule, { ruleId: rule.id });
         return { id: rule.id, jobid };
     },

@@ -23,6 +23,7 @@ import {
     vmIsExpunged,
     vmNicIn,
 } from "./rules-common";
+import { aclListUsableIn, defaultAclList } from "./network-acl";
 import { checkTier, findVpc, startVpc, vpcSourceNatIp, vpcTable } from "./vpc";
 
 export interface NetworkSpec {
@@ -316,6 +317,10 @@ function queueNetworkJob(ctx: CommandContext, cmdClass: string, completer: strin
     return ctx.queueJob({ cmd: `${CMD_PKG}.${cmdClass}`, completer, instanceType: "Network", instanceId: network.id, syncObject: network.id, payload });
 }
 
+function aclFields(list: any): { aclid?: string; aclname?: string } {
+    return list ? { aclid: list.id, aclname: list.name } : {};
+}
+
 const createNetwork: CommandSpec = {
     name: "createNetwork",
     handle(ctx) {
@@ -343,7 +348,10 @@ const createNetwork: CommandSpec = {
         if (endip !== undefined && !isIpv4(endip)) throw invalidParam("Invalid format for the endIp parameter");
         if ((startip || endip) && (!gateway || !netmask)) throw invalidParam("gateway and netmask should be defined when startIP/endIP are passed in");
         const networkdomain = p.str("networkdomain");
+        const acl = p.entity<any>("aclid", table(ctx.state, T.networkAclLists));
         if (vpc) {
+            // NetworkServiceImpl: a tier takes a default list or one of its VPC's own.
+            if (acl && !aclListUsableIn(acl, vpc.id)) throw invalidParam(`ACL: ${acl._dbid} do not belong to the VPC`);
             const addressing = gateway !== undefined || netmask !== undefined ? designAddressing(zone, offering, gateway, netmask, ctx.caller) : {};
             checkTier(ctx, vpc, { cidr: addressing.cidr, gateway, networkdomain });
         }
@@ -356,7 +364,8 @@ const createNetwork: CommandSpec = {
             netmask,
             networkdomain,
             vpcid: vpc?.id,
-            aclid: vpc ? p.str("aclid") : undefined,
+            // Without aclid a tier gets Mold's default_deny list.
+            ...(vpc ? aclFields(acl ?? defaultAclList(ctx, "default_deny")) : {}),
         });
         return { object: "network", value: renderNetwork(ctx, network) };
     },

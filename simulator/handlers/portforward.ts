@@ -28,6 +28,10 @@ import {
     listRules,
     ruleDeletion,
     updateRuleCommand,
+    ruleOpenFirewall,
+    tieVpcIp,
+    untieOnFailure,
+    vpcTierToTie,
 } from "./rules-common";
 
 export interface PortForwardingSpec {
@@ -168,20 +172,24 @@ const createPortForwardingRule: CommandSpec = {
         const publicport = p.requiredInt("publicport");
         const protocol = p.required("protocol").trim().toLowerCase();
         const vm = p.entity<any>("virtualmachineid", table(ctx.state, T.vms), true)!;
-        p.entity("networkid", table(ctx.state, T.networks));
-        const rule = insertPortForwardingRule(ctx, {
-            ip,
-            vm,
-            protocol,
-            publicport,
-            publicendport: p.int("publicendport") ?? publicport,
-            privateport,
-            privateendport: p.int("privateendport") ?? privateport,
-            cidrs: p.list("cidrlist") ?? [],
-            vmguestip: p.str("vmguestip"),
-            openfirewall: p.bool("openfirewall") ?? true,
-            state: "Add",
-        });
+        const tier = vpcTierToTie(ip, p.entity<any>("networkid", table(ctx.state, T.networks)));
+        const openfirewall = ruleOpenFirewall(ip, p.bool("openfirewall"));
+        if (tier) tieVpcIp(ip, tier);
+        const insert = () =>
+            insertPortForwardingRule(ctx, {
+                ip,
+                vm,
+                protocol,
+                publicport,
+                publicendport: p.int("publicendport") ?? publicport,
+                privateport,
+                privateendport: p.int("privateendport") ?? privateport,
+                cidrs: p.list("cidrlist") ?? [],
+                vmguestip: p.str("vmguestip"),
+                openfirewall,
+                state: "Add",
+            });
+        const rule = untieOnFailure(ip, tier, insert);
         const jobid = queueRuleJob(ctx, `${CMD_PKG}.CreatePortForwardingRuleCmd`, "createPortForwardingRule", rule, { ruleId: rule.id });
         return { id: rule.id, jobid };
     },

@@ -218,6 +218,50 @@ export function removePortForwardingRow(ctx: BaseContext, ruleId: string): void 
     if (rule._relatedFirewallId) removeFirewallRow(ctx, rule._relatedFirewallId);
     delete rules[ruleId];
     dropTags(ctx, TAG_TYPE.portForwarding, ruleId);
+    untieUnusedVpcIp(ctx, rule.ipaddressid);
+}
+
+/**
+ * The tier a port-forwarding or LB rule on a VPC's address serves (Create…RuleCmd.getNetworkId): the tier the
+ * address is tied to, else the `networkid` given, which must be a tier of the address's VPC. Returns the tier to
+ * tie the address to (the caller ties it once the rule passed its checks), or undefined when nothing is to tie.
+ */
+export function vpcTierToTie(ip: any, networkParam: any | undefined): any | undefined {
+    if (ip.associatednetworkid || !ip.vpcid || !networkParam) return undefined;
+    if (networkParam.vpcid !== ip.vpcid) throw invalidParam(`Ip address ${ip.ipaddress} is not assigned to the network ${networkParam.name}`);
+    return networkParam;
+}
+
+/** Ties a VPC's address to a tier (IpAddressManagerImpl.associateIPToGuestNetwork), or unties it (undo). */
+export function tieVpcIp(ip: any, tier: any | undefined): void {
+    if (tier) Object.assign(ip, { associatednetworkid: tier.id, associatednetworkname: tier.name });
+    else for (const k of ["associatednetworkid", "associatednetworkname"]) delete ip[k];
+}
+
+/** Runs a rule's insert; a refused rule leaves the address untied again (Mold's performedIpAssoc rollback). */
+export function untieOnFailure<R>(ip: any, tier: any | undefined, insert: () => R): R {
+    try {
+        return insert();
+    } catch (e) {
+        if (tier) tieVpcIp(ip, undefined);
+        throw e;
+    }
+}
+
+/** Create…RuleCmd.getOpenFirewall: default true, false for a VPC's address, where true is refused. */
+export function ruleOpenFirewall(ip: any, given: boolean | undefined): boolean {
+    if (ip.vpcid && given === true) throw invalidParam("Can't have openFirewall=true when IP address belongs to VPC");
+    return given ?? !ip.vpcid;
+}
+
+/** A VPC's address with no rule and no static NAT left goes back to the VPC (VpcManagerImpl.unassignIPFromVpcNetwork). */
+function untieUnusedVpcIp(ctx: BaseContext, ipId: string | undefined): void {
+    const ip = ipId ? table(ctx.state, T.publicIps)[ipId] : undefined;
+    if (!ip?.vpcid || !ip.associatednetworkid || ip.issourcenat || ip.isstaticnat) return;
+    const used =
+        Object.values(table(ctx.state, T.portForwardingRules)).some((r: any) => r.ipaddressid === ipId) ||
+        Object.values(table(ctx.state, T.loadBalancerRules)).some((r: any) => r.publicipid === ipId);
+    if (!used) tieVpcIp(ip, undefined);
 }
 
 /** Deletes a load-balancer rule with its firewall rule, member mappings and policies. */
@@ -232,6 +276,7 @@ export function removeLoadBalancerRow(ctx: BaseContext, ruleId: string): void {
     }
     delete rules[ruleId];
     dropTags(ctx, TAG_TYPE.loadBalancer, ruleId);
+    untieUnusedVpcIp(ctx, rule.publicipid);
 }
 
 /** Revokes every rule on a public IP (disassociate, network delete). */

@@ -11,6 +11,7 @@ import { checkNewTier, checkVpcCidr, VPC_TIER_NETWORK_OFFERING, VPC_TIER_SERVICE
 import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter } from "../types";
 import { allocateIpRecord, ipTable, releaseIpRecord } from "./address";
+import { removeVpcAclLists } from "./network-acl";
 import { jobFailure, nextDbId } from "./rules-common";
 
 const CMD_PKG = "org.apache.cloudstack.api.command.user.vpc";
@@ -21,8 +22,8 @@ const DEFAULT_MAX_TIERS = 3;
 
 /**
  * Tables whose rows belong to a VPC through their `vpcid` field and go with it when the VPC is deleted
- * (VpcManagerImpl.cleanupVpcResources: ACL lists, private gateways, static routes). Handlers of those
- * concepts add their table names here at load time.
+ * (VpcManagerImpl.cleanupVpcResources: private gateways, static routes). Handlers of those concepts add
+ * their table names here at load time. ACL lists go through removeVpcAclLists (their items with them).
  */
 export const VPC_OWNED_TABLES: string[] = [];
 
@@ -309,6 +310,7 @@ export const jobs: Record<string, JobCompleter> = {
         const tiers = vpcTiers(ctx, vpc.id).length;
         if (tiers > 0) throw invalidParam(`Can't delete VPC ${vpcLabel(vpc)} as its used by ${tiers} networks`);
         for (const ip of Object.values(ipTable(ctx)) as any[]) if (ip.vpcid === vpc.id && ip.state !== "Free") releaseIpRecord(ctx, ip);
+        removeVpcAclLists(ctx, vpc.id);
         for (const name of VPC_OWNED_TABLES) {
             const rows = table(ctx.state, name);
             for (const [id, row] of Object.entries(rows)) if ((row as any).vpcid === vpc.id) removeRow(ctx, name, id);

@@ -14,6 +14,7 @@ import { REPAIR_ROWS } from "./bad-input/repair-rows";
 import { SPREAD_ROWS } from "./bad-input/spread-rows";
 import { UPGRADE_ROWS } from "./bad-input/upgrade-rows";
 import { VOLUME_ROWS } from "./bad-input/volume-rows";
+import { VPC_ROWS } from "./bad-input/vpc-rows";
 
 const ROWS: Row[] = [
     ...NETWORKING_ROWS,
@@ -26,6 +27,7 @@ const ROWS: Row[] = [
     ...CSI_ROWS,
     ...NETWORK_ACL_ROWS,
     ...NAT_ROWS,
+    ...VPC_ROWS,
 ];
 
 for (const row of ROWS) {

@@ -40,12 +40,15 @@ test("a changed schema.json makes every file that repeats it stale, the docs and
         "sdk/generated/types.ts",
     ]);
     const out = gen.generate(schema);
-    t.regex(out["README.md"], /\| `Network` \| name, displayText, networkOffering, networkDomain, tags, mtu \| zone, gateway, netmask \|/);
+    t.regex(
+        out["README.md"],
+        /\| `Network` \| name, displayText, networkOffering, networkDomain, aclList, vpcCidr, vpcTiers, tags, mtu \| zone, gateway, netmask, vpc \|/,
+    );
     t.regex(out["docs/resources.md"], /\| `mtu` \| `number` \| {2}\| in place \| {2}\| Maximum transmission unit of the guest network\. \|/);
     t.regex(out["sdk/generated/types.ts"], /\/\*\* Maximum transmission unit of the guest network\. \*\/\n {4}mtu\?: pulumi\.Input<number>;/);
     t.regex(
         out["provider/generated/types.ts"],
-        /Network: \{ inputs: NetworkInputs; outputs: NetworkOutputs; handled: "name" \| "displayText" \| "zone" \| "networkOffering" \| "gateway" \| "netmask" \| "networkDomain" \| "tags" \| "mtu" \}/,
+        /Network: \{ inputs: NetworkInputs; outputs: NetworkOutputs; handled: "name" \| "displayText" \| "zone" \| "networkOffering" \| "gateway" \| "netmask" \| "networkDomain" \| "vpc" \| "aclList" \| "vpcCidr" \| "vpcTiers" \| "tags" \| "mtu" \}/,
     );
 });
 

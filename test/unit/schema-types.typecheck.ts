@@ -21,6 +21,9 @@ const reported: Reported<NetworkInputs, NetworkOutputs> = {
     networkOfferingId: "o-1",
     networkOfferingName: "DefaultIsolatedNetworkOfferingWithSourceNatService",
     networkDomain: "cs1cloud.internal",
+    vpcId: "",
+    aclListId: "",
+    aclListName: "",
 };
 
 export const checks = {

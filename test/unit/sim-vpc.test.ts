@@ -3,8 +3,15 @@
 import test from "ava";
 import {
     associateIpAddress,
+    createLoadBalancerRule,
     createNetwork,
+    createNetworkAclList,
+    createPortForwardingRule,
     createVpc,
+    deletePortForwardingRule,
+    getPublicIpAddress,
+    listNetworkAclLists,
+    listFirewallRules,
     deleteNetwork,
     deleteVpc,
     disassociateIpAddress,
@@ -160,5 +167,73 @@ test(
         await w.client.callAsync("createTags", { resourcetype: "Vpc", resourceids: vpc.id, tags: [{ key: "k", value: "v" }] } as any);
         const [tagged] = await listVpcs(w.client, { tags: { k: "v" } });
         t.is(tagged.id, vpc.id);
+    }),
+);
+
+test(
+    "a tier gets default_deny unless aclid names a default list or one of its VPC's; deleteVPC takes the VPC's lists with it",
+    inWorld(async (t, w) => {
+        const { vpc, tier, offering } = await vpcWorld(w);
+        const web = await tier("web", "10.10.1.1");
+        t.is(web.aclname, "default_deny");
+        const [allow] = await listNetworkAclLists(w.client, { name: "default_allow" });
+        const app = await tier("app", "10.10.2.1", "255.255.255.0", { aclid: allow.id });
+        t.is(app.aclid, allow.id);
+        const own = await createNetworkAclList(w.client, { name: "web-acl", vpcid: vpc.id });
+        const db = await tier("db", "10.10.3.1", "255.255.255.0", { aclid: own.id });
+        t.is(db.aclname, "web-acl");
+        const other = await createVpc(w.client, { name: "v2", displaytext: "v2", zoneid: w.zoneId, vpcofferingid: offering.id, cidr: "10.20.0.0/16" });
+        const [tierOffering] = await listNetworkOfferings(w.client, { forvpc: true });
+        const e = await t.throwsAsync(
+            createNetwork(w.client, {
+                name: "x",
+                zoneid: w.zoneId,
+                networkofferingid: tierOffering.id,
+                vpcid: other.id,
+                gateway: "10.20.1.1",
+                netmask: "255.255.255.0",
+                aclid: own.id,
+            }),
+        );
+        t.regex(e!.message, /\(431\/4350\): ACL: \d+ do not belong to the VPC$/);
+        for (const n of [web, app, db]) await deleteNetwork(w.client, n.id);
+        await deleteVpc(w.client, vpc.id);
+        t.deepEqual((await listNetworkAclLists(w.client)).map((l) => l.name).sort(), ["default_allow", "default_deny"], "the VPC's own list went with it");
+    }),
+);
+
+test(
+    "port forwarding and LB rules on a VPC address name the tier, which the address is then tied to; openfirewall is refused; the last rule unties it",
+    inWorld(async (t, w) => {
+        const { vpc, tier } = await vpcWorld(w);
+        const web = await tier("web", "10.10.1.1");
+        const db = await tier("db", "10.10.3.1");
+        const vm = await w.deployVm(web.id);
+        const ip = await associateIpAddress(w.client, { vpcid: vpc.id });
+        const pf = { ipaddressid: ip.id, protocol: "tcp", publicport: 2222, privateport: 22, virtualmachineid: vm.id };
+        const noTier = await t.throwsAsync(createPortForwardingRule(w.client, pf));
+        t.regex(noTier!.message, /as ip is not associated with any network and no networkId is passed in/);
+        await apiError(
+            t,
+            createPortForwardingRule(w.client, { ...pf, networkid: web.id, openfirewall: true }),
+            431,
+            4350,
+            "Can't have openFirewall=true when IP address belongs to VPC",
+        );
+        t.is((await getPublicIpAddress(w.client, ip.id))!.associatednetworkid, undefined, "a refused rule ties nothing");
+        const wrongVm = await t.throwsAsync(createPortForwardingRule(w.client, { ...pf, networkid: db.id }));
+        t.regex(wrongVm!.message, /Vm doesn't belong to network associated with ipAddress/);
+        t.is((await getPublicIpAddress(w.client, ip.id))!.associatednetworkid, undefined, "rolled back");
+        const rule = await createPortForwardingRule(w.client, { ...pf, networkid: web.id });
+        t.is(rule.networkid, web.id);
+        t.is((await getPublicIpAddress(w.client, ip.id))!.associatednetworkid, web.id);
+        t.deepEqual(await listFirewallRules(w.client, { ipaddressid: ip.id }), [], "no firewall rule on a VPC address");
+        const lb = await createLoadBalancerRule(w.client, { name: "web", algorithm: "roundrobin", publicipid: ip.id, publicport: 80, privateport: 8080 });
+        t.is(lb.networkid, web.id, "the address's tier serves the LB rule too");
+        await w.client.callAsync("deleteLoadBalancerRule", { id: lb.id });
+        await deletePortForwardingRule(w.client, rule.id);
+        const back = (await getPublicIpAddress(w.client, ip.id))!;
+        t.is(back.associatednetworkid, undefined, "with its last rule gone the address is the VPC's again");
+        t.is(back.vpcid, vpc.id);
     }),
 );
