@@ -52,6 +52,8 @@ const sorted = (xs: string[] | undefined) => [...(xs ?? [])].sort();
 const PROFILES: [string, FaultConfig, number][] = [
     ["20 % mixed faults (7 % 5xx, 7 % 429, 6 % dropped connections)", { serverErrorRate: 0.07, throttleRate: 0.07, dropRate: 0.06 }, 2026],
     ["20 % dropped connections", { dropRate: 0.2 }, 11],
+    ["20 % dropped connections", { dropRate: 0.2 }, 90210],
+    ["20 % mixed faults (7 % 5xx, 7 % 429, 6 % dropped connections)", { serverErrorRate: 0.07, throttleRate: 0.07, dropRate: 0.06 }, 7],
 ];
 
 for (const [profile, FAULTS, SEED] of PROFILES)
