@@ -48,6 +48,14 @@ export const INGRESS: Readonly<Record<string, Ingress>> = {
         ],
     },
     LoadBalancerRule: { cidrs: "cidrList", ports: [["publicPort"], ["privatePort"]], when: (p) => openFirewallOf("LoadBalancerRule", p) },
+    // A VPC tier's ingress allow rule admits whatever reaches the tier (through its VPC's public IPs) from cidrList;
+    // deny and egress rules open nothing.
+    NetworkAclRule: {
+        cidrs: "cidrList",
+        ports: [["startPort", "endPort"]],
+        portless: ["icmp"],
+        when: (p) => String(p.action ?? "allow").toLowerCase() === "allow" && String(p.trafficType ?? "ingress").toLowerCase() === "ingress",
+    },
     // A node group reached by port-forward opens one forward to each node's port 22 from sshCidrs.
     NodeGroup: {
         cidrs: "sshCidrs",

@@ -25,6 +25,7 @@ import { lookupFailures } from "./check-names";
 import { checkMembers, convergeMembers, currentMembers, membersAsInput, resolveMembers } from "./load-balancer-members";
 import { checkHealthCheck, checkStickiness, convergeHealthCheck, convergeStickiness, readHealthCheck, readStickiness } from "./load-balancer-policies";
 import { managementPortFailures } from "./management-ports";
+import { staticNatOnIpFailures } from "./static-nat";
 import { changeIdempotent } from "../runtime/reconcile";
 import { convergeTags, current, deleteOwned, ObjectKind, ownedForChange } from "../runtime/steps";
 
@@ -156,6 +157,7 @@ export const loadBalancerRule: ResourceDefinition<LoadBalancerRuleInputs, LoadBa
             ...(await managementPortFailures(ctx, "LoadBalancerRule", inputs.publicIpAddressId, [
                 { property: "publicPort", start: inputs.publicPort, end: inputs.publicPort },
             ])),
+            ...(await staticNatOnIpFailures(ctx, "LoadBalancerRule", "publicIpAddressId", inputs.publicIpAddressId)),
             ...(await lookupFailures(ctx, "LoadBalancerRule", [{ property: "network", value: inputs.network, find: findNetwork }])),
         ];
     },

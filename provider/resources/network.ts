@@ -81,7 +81,7 @@ function checkTier(v: Validator, news: Partial<NetworkInputs>): void {
         if (news.aclList !== undefined) v.fail("aclList", "applies to VPC tiers only: set vpc too");
         return;
     }
-    if (!v.known(news.vpc)) return;
+    // The VPC's id is unknown at the preview that creates it: the SDK's vpcCidr and vpcTiers still tell.
     if (news.gateway === undefined && news.netmask === undefined) {
         v.fail("gateway", "and netmask are required for a VPC tier (Mold: Gateway/netmask are required when create network for VPC)");
         return;

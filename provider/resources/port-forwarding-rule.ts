@@ -27,6 +27,7 @@ import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
 import { createTagged, findNetwork } from "../runtime/common";
 import { managementPortFailures } from "./management-ports";
+import { staticNatOnIpFailures } from "./static-nat";
 import { changeIdempotent, waitFor } from "../runtime/reconcile";
 import { convergeTags, current, deleteOwned, ObjectKind, ownedForChange } from "../runtime/steps";
 import { lookupFailures } from "./check-names";
@@ -171,6 +172,7 @@ export const portForwardingRule: ResourceDefinition<PortForwardingRuleInputs, Po
         const range = { property: "publicPort", start: inputs.publicPort, end: inputs.publicEndPort ?? inputs.publicPort };
         return [
             ...(await managementPortFailures(ctx, KIND, inputs.ipAddressId, [range])),
+            ...(await staticNatOnIpFailures(ctx, KIND, "ipAddressId", inputs.ipAddressId)),
             ...(await lookupFailures(ctx, KIND, [
                 { property: "virtualMachine", value: inputs.virtualMachine, find: findVm },
                 { property: "network", value: inputs.network, find: findNetwork },

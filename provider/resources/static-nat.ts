@@ -190,3 +190,25 @@ export const staticNat: ResourceDefinition<StaticNatInputs, StaticNatOutputs> = 
         );
     },
 };
+
+/**
+ * The other direction, for PortForwardingRule and LoadBalancerRule at preview: Mold refuses a port forward (431)
+ * or a load-balancer rule (537) on an IP with static NAT. One read of the IP, when its id is known.
+ */
+export async function staticNatOnIpFailures(ctx: HookContext, kind: string, property: string, ipAddressId: unknown): Promise<CheckFailure[]> {
+    if (typeof ipAddressId !== "string" || containsUnknown(ipAddressId)) return [];
+    const ip = await getStaticNat(ctx.client(), ipAddressId);
+    if (!ip) return [];
+    const mold =
+        kind === "LoadBalancerRule"
+            ? `Can't do load balance on ip address: ${ip.ipaddress}`
+            : `Unable to create port forwarding rule; ip ${ip.ipaddress} has static nat enabled`;
+    return [
+        {
+            property,
+            reason:
+                `mold:${kind}: ${property}: ${ip.ipaddress} has static NAT to VM ${ip.virtualmachinename ?? ip.virtualmachineid}, and Mold refuses other rules ` +
+                `on such an IP (${mold}); use another public IP, or remove the StaticNat first (its own up)`,
+        },
+    ];
+}

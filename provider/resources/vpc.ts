@@ -111,7 +111,8 @@ export const vpc: ResourceDefinition<VpcInputs, VpcOutputs> = {
     async read(ctx, id, olds) {
         const x = await current(ctx.client(), VPC, id);
         if (!x) return undefined;
-        const offeringDrifted = x.vpcofferingid !== olds.vpcOfferingId;
+        // Without an old offering id (an adoption) there is nothing to drift from: the program's value is compared.
+        const offeringDrifted = olds.vpcOfferingId !== undefined && x.vpcofferingid !== olds.vpcOfferingId;
         return {
             outs: await outputsOf(ctx, x),
             inputs: {

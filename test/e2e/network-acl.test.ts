@@ -22,12 +22,19 @@ test("network ACL: up → no-op → respelled no-op → insert in the middle →
     const offering = (await listVpcOfferings(w.client, {}))[0];
     const vpc = await createVpc(w.client, { name: "vpc1", displaytext: "vpc1", zoneid: inv().zones[0].id, vpcofferingid: offering.id, cidr: "10.20.0.0/16" });
     const vpcId = `vpcId=${vpc.id}`;
+    // Every run has the tier on the list; the config pair is passed as one string after vpcId.
+    const withTier = "withTier=true";
 
     // ---- create: the list and three rules; default_allow read by name ----
-    const first = await w.run("up", vpcId, rules(WEB, SSH, DENY));
-    t.like(first.result!.steps, { create: 4, update: 0, replace: 0, delete: 0 });
+    const first = await w.run("up", vpcId, withTier, rules(WEB, SSH, DENY));
+    t.like(first.result!.steps, { create: 5, update: 0, replace: 0, delete: 0 });
     const out = first.result!.outputs;
     const listId: string = out.listId;
+    t.like(
+        inv().networks.find((n: any) => n.id === out.tierId),
+        { vpcid: vpc.id, aclid: listId, aclname: "web" },
+        "the tier uses the list",
+    );
     t.like(
         inv().networkAclLists.find((l: any) => l.id === listId),
         { name: "web", description: "web tier", vpcid: vpc.id },
@@ -49,19 +56,19 @@ test("network ACL: up → no-op → respelled no-op → insert in the middle →
 
     // ---- the same program, then equivalent spellings: not one state-changing call ----
     let before = { ...w.sim.requestCounts };
-    t.like((await w.run("up", vpcId, rules(WEB, SSH, DENY))).result!.steps, { create: 0, update: 0, replace: 0, delete: 0 });
+    t.like((await w.run("up", vpcId, withTier, rules(WEB, SSH, DENY))).result!.steps, { create: 0, update: 0, replace: 0, delete: 0 });
     const respelled = [
         { ...WEB, endPort: 443, action: "ALLOW", trafficType: "Ingress", cidrList: ["0.0.0.0/0"], protocol: "TCP" },
         { ...SSH, cidrList: ["10.1.2.3/8"] },
         { ...DENY, action: "Deny" },
     ];
-    t.like((await w.run("up", vpcId, rules(...respelled))).result!.steps, { create: 0, update: 0, replace: 0, delete: 0 });
+    t.like((await w.run("up", vpcId, withTier, rules(...respelled))).result!.steps, { create: 0, update: 0, replace: 0, delete: 0 });
     t.deepEqual(mutatingSince(before, w.sim.requestCounts), {});
 
     // ---- insert a rule between 10 and 20: only that rule is created, the others keep their ids ----
     const ICMP = { name: "ping", number: 15, protocol: "icmp", icmpType: 8, cidrList: ["192.168.0.0/16"] };
     before = { ...w.sim.requestCounts };
-    const inserted = await w.run("up", vpcId, rules(WEB, ICMP, SSH, DENY));
+    const inserted = await w.run("up", vpcId, withTier, rules(WEB, ICMP, SSH, DENY));
     t.like(inserted.result!.steps, { create: 1, update: 0, replace: 0, delete: 0 });
     t.deepEqual(mutatingSince(before, w.sim.requestCounts), { createNetworkACL: 1, createTags: 1 });
     const ids2 = inserted.result!.outputs.ruleIds as Record<string, string>;
@@ -79,7 +86,7 @@ test("network ACL: up → no-op → respelled no-op → insert in the middle →
     // ---- CIDRs and action of rule 20 and the list's name change in place ----
     before = { ...w.sim.requestCounts };
     const SSH2 = { ...SSH, cidrList: ["10.0.0.0/8", "172.16.0.0/12"], action: "deny" };
-    const changed = await w.run("up", vpcId, "listName=web-tier", rules(WEB, ICMP, SSH2, DENY));
+    const changed = await w.run("up", vpcId, withTier, "listName=web-tier", rules(WEB, ICMP, SSH2, DENY));
     t.like(changed.result!.steps, { create: 0, update: 2, replace: 0, delete: 0 });
     t.deepEqual(mutatingSince(before, w.sim.requestCounts), { updateNetworkACLItem: 1, updateNetworkACLList: 1 });
     t.like(
@@ -87,33 +94,44 @@ test("network ACL: up → no-op → respelled no-op → insert in the middle →
         { number: 20, action: "Deny", _cidrs: ["10.0.0.0/8", "172.16.0.0/12"], _startport: 22 },
     );
     t.is(inv().networkAclLists.find((l: any) => l.id === listId).name, "web-tier");
+    t.is(inv().networks.find((n: any) => n.id === out.tierId).aclname, "web-tier", "the tier shows the list's new name");
 
     // ---- two rules with one number in the list: refused at preview, nothing sent ----
     before = { ...w.sim.requestCounts };
-    const dup = await w.exec("preview", vpcId, "listName=web-tier", rules(WEB, ICMP, SSH2, DENY, { name: "dns", number: 20, protocol: "udp", startPort: 53 }));
+    const dup = await w.exec(
+        "preview",
+        vpcId,
+        withTier,
+        "listName=web-tier",
+        rules(WEB, ICMP, SSH2, DENY, { name: "dns", number: 20, protocol: "udp", startPort: 53 }),
+    );
     t.not(dup.code, 0);
     t.regex(dup.stderr, /'dns': number 20 is already used by rule 'ssh' in the same list/);
-    const belowOne = await w.exec("preview", vpcId, "listName=web-tier", rules(WEB, { name: "zero", number: 0, protocol: "tcp", startPort: 80 }));
+    const belowOne = await w.exec("preview", vpcId, withTier, "listName=web-tier", rules(WEB, { name: "zero", number: 0, protocol: "tcp", startPort: 80 }));
     t.not(belowOne.code, 0);
     t.regex(belowOne.stderr, /mold:NetworkAclRule: number must be a rule number/);
     t.deepEqual(mutatingSince(before, w.sim.requestCounts), {});
 
     // ---- a rule deleted out of band: refresh drops it, the next up creates it again (and only it) ----
     await deleteNetworkAcl(w.client, ids2["15"]);
-    const refreshed = await w.run("refresh", vpcId, "listName=web-tier", rules(WEB, ICMP, SSH2, DENY));
-    t.like(refreshed.result!.steps, { update: 0, replace: 0 });
+    const refreshed = await w.run("refresh", vpcId, withTier, "listName=web-tier", rules(WEB, ICMP, SSH2, DENY));
+    // The only refreshed change: the tier's aclListName output, stale since the list's rename (Network's output,
+    // which its update does not rewrite when only the list's name changed). No rule or list drifts.
+    const drifted = refreshed.stderr.split("\n").filter((l: string) => l.startsWith("refresh:"));
+    t.deepEqual(drifted, [`refresh: urn:pulumi:dev::network-acl::pulumi:pulumi:Stack$pulumi-nodejs:dynamic/mold:Network::tier changed aclListName`]);
+    t.like(refreshed.result!.steps, { update: 1, replace: 0 });
     t.false(
         w.state().resources.some((r: any) => String(r.urn).endsWith("::ping")),
         "refresh dropped the deleted rule from the state",
     );
     before = { ...w.sim.requestCounts };
-    const again = await w.run("up", vpcId, "listName=web-tier", rules(WEB, ICMP, SSH2, DENY));
+    const again = await w.run("up", vpcId, withTier, "listName=web-tier", rules(WEB, ICMP, SSH2, DENY));
     t.like(again.result!.steps, { create: 1, update: 0, replace: 0, delete: 0 });
     t.deepEqual(mutatingSince(before, w.sim.requestCounts), { createNetworkACL: 1, createTags: 1 });
     t.is(items(listId).length, 4);
 
-    // ---- destroy: nothing left but Mold's default lists and their rules ----
-    await w.run("destroy", vpcId, "listName=web-tier", rules(WEB, ICMP, SSH2, DENY));
+    // ---- destroy: the tier goes before its list; nothing left but Mold's default lists and their rules ----
+    await w.run("destroy", vpcId, withTier, "listName=web-tier", rules(WEB, ICMP, SSH2, DENY));
     t.deepEqual(
         inv()
             .networkAclLists.map((l: any) => l.name)
@@ -122,4 +140,5 @@ test("network ACL: up → no-op → respelled no-op → insert in the middle →
     );
     t.is(inv().networkAcls.length, 4);
     t.true(inv().networkAcls.every((i: any) => i.aclid !== listId));
+    t.false(inv().networks.some((n: any) => n.id === out.tierId));
 });

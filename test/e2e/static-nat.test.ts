@@ -9,7 +9,7 @@ import { programWorld } from "../helpers/program-world";
 test("StaticNat: enable, no-op, retarget in place (another VM, a secondary address), refused on an IP with port forwards, refresh, destroy", async (t) => {
     t.timeout(600_000);
     const w = await programWorld(t, "static-nat");
-    const cfg = (target: string, guest = "", on = "nat") => [`target=${target}`, `guest=${guest}`, `on=${on}`];
+    const cfg = (target: string, guest = "", on = "nat", ruleOnNat = "") => [`target=${target}`, `guest=${guest}`, `on=${on}`, `ruleOnNat=${ruleOnNat}`];
 
     // ---- create: the IP maps to vm-a's primary address ----
     await w.run("up", ...cfg("a"));
@@ -59,6 +59,25 @@ test("StaticNat: enable, no-op, retarget in place (another VM, a secondary addre
     );
     t.deepEqual(mutatingSince(before, w.sim.requestCounts), {});
     t.true((await getPublicIpAddress(w.client, ipId))!.isstaticnat, "the static NAT is untouched");
+
+    // ---- the other direction: a port forward and a load balancer on the static-NAT IP, refused at preview ----
+    const otherWay: [string, RegExp][] = [
+        [
+            "pf",
+            /mold:PortForwardingRule: ipAddressId: \S+ has static NAT to VM vm-b, and Mold refuses other rules on such an IP \(Unable to create port forwarding rule; ip \S+ has static nat enabled\)/,
+        ],
+        [
+            "lb",
+            /mold:LoadBalancerRule: publicIpAddressId: \S+ has static NAT to VM vm-b, and Mold refuses other rules on such an IP \(Can't do load balance on ip address: \S+\)/,
+        ],
+    ];
+    for (const [rule, message] of otherWay) {
+        before = { ...w.sim.requestCounts };
+        const refused = await w.exec("preview", ...cfg("b", secondary.ipaddress, "nat", rule));
+        t.not(refused.code, 0, `a ${rule} rule on the static-NAT IP`);
+        t.regex(refused.stderr + refused.stdout, message);
+        t.deepEqual(mutatingSince(before, w.sim.requestCounts), {});
+    }
 
     // ---- refresh after an out-of-band disable: gone from the state; the next up enables it again ----
     await disableStaticNat(w.client, ipId);

@@ -29,6 +29,17 @@ test("Vpc: tiers, a VPC address with port forwarding and LB on a tier; no-op, in
     };
     const inv = () => w.sim.inventory();
 
+    // ---- before anything exists: the SDK's Vpc object lets preview judge the tiers (Mold has no VPC to read) ----
+    for (const [gateway, message] of [
+        ["10.20.3.1", /mold:Network: gateway makes the tier CIDR 10\.20\.3\.0\/24, which is not inside the VPC's CIDR 10\.10\.0\.0\/16/],
+        ["10.10.1.9", /mold:Network: gateway makes the tier CIDR 10\.10\.1\.0\/24, which overlaps tier 'web' \(10\.10\.1\.0\/24\)/],
+    ] as const) {
+        const r = await w.exec("preview", ...cfg(`dbGateway=${gateway}`));
+        t.not(r.code, 0, `preview dbGateway=${gateway} should fail`);
+        t.regex(r.stderr + r.stdout, message);
+        t.deepEqual(mutatingSince({}, w.sim.requestCounts), {}, "nothing was created");
+    }
+
     // ---- create ----
     const first = await w.run("up", ...cfg());
     t.deepEqual(first.result!.steps, { create: 7, update: 0, replace: 0, delete: 0, same: 0 });

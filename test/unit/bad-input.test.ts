@@ -26,8 +26,8 @@ const ROWS: Row[] = [
     ...VOLUME_ROWS,
     ...CSI_ROWS,
     ...NETWORK_ACL_ROWS,
-    ...NAT_ROWS,
     ...VPC_ROWS,
+    ...NAT_ROWS,
 ];
 
 for (const row of ROWS) {

@@ -110,3 +110,25 @@ test("findNetworkAclList: by id, by name in the VPC (defaults included), unknown
     await createNetworkAclList(w.client, { name: "web", vpcid: w.vpc.id });
     await t.throwsAsync(findNetworkAclList(w.client, "web", w.vpc.id), { message: /ambiguous/ });
 });
+
+test("lost answers: a list and a rule whose create answers were cut after Mold made them exist once each; a lost delete is confirmed by reading", async (t) => {
+    const w = await world(t);
+    w.sim.setFaults({ dropRate: 1, dropPhase: "after", limit: 1, commands: ["createNetworkACLList"] });
+    const list = await w.hook("NetworkAclList", "create", { vpc: w.vpc.id, name: "web" });
+    t.is(w.sim.inventory().networkAclLists.filter((l: any) => l.name === "web").length, 1);
+    t.is(list.outs.listId, list.id);
+    w.sim.setFaults({ dropRate: 1, dropPhase: "after", limit: 1, commands: ["createNetworkACL"] });
+    const inputs = { aclList: list.id, number: 10, protocol: "tcp", startPort: 443, cidrList: ["10.0.0.0/8"] };
+    const rule = await w.hook("NetworkAclRule", "create", inputs);
+    const items = w.sim.inventory().networkAcls.filter((i: any) => i.aclid === list.id);
+    t.deepEqual(
+        items.map((i: any) => i.id),
+        [rule.id],
+        "one item, the one recorded",
+    );
+    t.true(w.sim.inventory().tags.some((x: any) => x.resourceid === rule.id && x.key === "pulumi-mold:managed-by"));
+    w.sim.setFaults({ dropRate: 1, dropPhase: "after", limit: 1, commands: ["deleteNetworkACL"] });
+    await w.hook("NetworkAclRule", "delete", rule.id, { ...inputs, ...rule.outs });
+    t.is(w.sim.inventory().networkAcls.filter((i: any) => i.aclid === list.id).length, 0);
+    t.true(Object.values(w.sim.simulator.faults.injected).reduce((a: number, b) => a + (b as number), 0) >= 3, "the faults were injected");
+});

@@ -48,6 +48,19 @@ test("PortForwardingRule to a VM's port 22 and LoadBalancerRule on 6443 are judg
     t.deepEqual(await violations(policy(PORTS), reg("LoadBalancerRule", { ...lb, openFirewall: false })), []);
 });
 
+test("NetworkAclRule: an ingress allow rule (the defaults) is judged by its cidrList and ports; deny and egress rules open nothing", async (t) => {
+    const rule = { aclList: "acl", number: 10, protocol: "tcp", startPort: 22, cidrList: ["0.0.0.0/0"] };
+    t.regex((await violations(policy(PORTS), reg("NetworkAclRule", rule)))[0], /NetworkAclRule opens SSH \(port 22\) to 0\.0\.0\.0\/0/);
+    t.regex(
+        (await violations(policy(PORTS), reg("NetworkAclRule", { ...rule, protocol: "all", startPort: undefined })))[0],
+        /opens SSH \(port 22, 2222\)/,
+        "protocol all: every port",
+    );
+    t.deepEqual(await violations(policy(PORTS), reg("NetworkAclRule", { ...rule, cidrList: ["10.0.0.0/8"] })), []);
+    t.deepEqual(await violations(policy(PORTS), reg("NetworkAclRule", { ...rule, action: "deny" })), []);
+    t.deepEqual(await violations(policy(PORTS), reg("NetworkAclRule", { ...rule, trafficType: "egress" })), []);
+});
+
 test("a control-plane NodeGroup's SSH forwards (sshCidrs, default anywhere) count; workers reached through the control plane do not", async (t) => {
     t.regex(
         (await violations(policy(PORTS), reg("NodeGroup", { role: "control-plane", count: 3 })))[0],

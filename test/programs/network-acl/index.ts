@@ -1,6 +1,7 @@
 // A network ACL list of a VPC and its rules, one NetworkAclRule each. The VPC is made by the test with the
 // client (`vpcId`); the rules come from stack config (`rules`, a JSON list), so the test can insert, change and
-// respell rules between runs. Mold's default_allow is read by name and never changed.
+// respell rules between runs; with `withTier` a tier of the VPC uses the list. Mold's default_allow is read by
+// name and never changed.
 import * as pulumi from "@pulumi/pulumi";
 import * as mold from "pulumi-mold";
 
@@ -28,9 +29,22 @@ const list = new mold.NetworkAclList("web", {
 
 const rules = (config.getObject<RuleConfig[]>("rules") ?? []).map(({ name, ...rule }) => new mold.NetworkAclRule(name, { aclList: list.id, ...rule }));
 
+// A tier of the VPC on the list (the rules' list is what its traffic meets).
+const tier = config.getBoolean("withTier")
+    ? new mold.Network("tier", {
+          name: "web-tier",
+          zone: "zone1",
+          vpc: config.require("vpcId"),
+          gateway: "10.20.1.1",
+          netmask: "255.255.255.0",
+          aclList: list.id,
+      })
+    : undefined;
+
 const allow = mold.NetworkAclList.get("default-allow", "default_allow");
 
 export const listId = list.id;
+export const tierId = tier?.id;
 export const listName = list.name;
 export const defaultAllowId = allow.listId;
 export const defaultAllowIsDefault = allow.isDefault;

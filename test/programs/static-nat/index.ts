@@ -1,6 +1,6 @@
 // Static NAT through the engine. Stack config drives the edits the test makes between runs: which VM the IP maps to
 // (a or b), a secondary guest address ("" = the primary), and which IP carries the static NAT ("nat", or "pf": the
-// IP with a port forward, which Mold refuses).
+// IP with a port forward, which Mold refuses), and ruleOnNat: a port forward (pf) or a load balancer (lb) on the static-NAT IP.
 import * as pulumi from "@pulumi/pulumi";
 import * as mold from "pulumi-mold";
 
@@ -25,6 +25,15 @@ const nat = new mold.StaticNat("mapping", {
     virtualMachine: target === "a" ? vms.a.vmId : "vm-b",
     vmGuestIp: guest,
 });
+
+// The other direction: rules on the static-NAT IP, which Mold refuses.
+const ruleOnNat = config.get("ruleOnNat");
+if (ruleOnNat === "pf") {
+    new mold.PortForwardingRule("on-nat", { ipAddressId: ips.nat.id, protocol: "tcp", publicPort: 8080, privatePort: 80, virtualMachine: vms.a.vmId });
+}
+if (ruleOnNat === "lb") {
+    new mold.LoadBalancerRule("lb-on-nat", { name: "web", algorithm: "roundrobin", publicIpAddressId: ips.nat.id, publicPort: 80, privatePort: 80 });
+}
 
 export const ipId = ips.nat.id;
 export const pfIpId = ips.pf.id;

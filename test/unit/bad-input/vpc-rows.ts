@@ -1,4 +1,5 @@
 // Bad-input rows of VPCs, their tiers and the rules and addresses on them: one property spoiled per row.
+import { UNKNOWN } from "../../../provider/runtime/hooks";
 import { LB, PF, Row } from "./common";
 
 /** A valid VPC and a valid tier of it (with what the SDK passes when `vpc` is a Vpc resource). */
@@ -39,6 +40,13 @@ export const VPC_ROWS: Row[] = [
         inputs: { ...TIER, gateway: "10.10.0.1", netmask: "255.255.0.0", vpcCidr: "10.10.0.0/16", vpcTiers: { app: "10.10.2.0/24" } },
         property: "gateway",
         message: /makes the tier CIDR 10\.10\.0\.0\/16, which overlaps tier 'app' \(10\.10\.2\.0\/24\) of the same VPC/,
+    },
+    {
+        kind: "Network",
+        case: "tier outside the VPC CIDR while the VPC's id is not known yet (its preview)",
+        inputs: { ...TIER, vpc: UNKNOWN, gateway: "10.20.1.1" },
+        property: "gateway",
+        message: /which is not inside the VPC's CIDR 10\.10\.0\.0\/16/,
     },
     {
         kind: "Network",
