@@ -65,10 +65,11 @@ const removeIpFromNic: CommandSpec = {
         const id = ctx.params.required("id");
         const found = secondaryById(ctx, id);
         if (!found) throw unknownUuid(ctx.cmdLower, "id", id);
-        const staticNat = Object.values(table(ctx.state, T.publicIps)).some(
+        const staticNat: any = Object.values(table(ctx.state, T.publicIps)).find(
             (ip: any) => ip.isstaticnat && ip.virtualmachineid === found.vm.id && ip.vmipaddress === found.secondary.ipaddress,
         );
-        if (staticNat) throw invalidParam("Can't remove the ip " + found.secondary.ipaddress + " is associate with static NAT rule public IP address id ");
+        // Mold refuses to remove an address static NAT maps to; the wording here is ours.
+        if (staticNat) throw invalidParam(`Can't remove the secondary ip ${found.secondary.ipaddress}: static nat maps public ip ${staticNat.ipaddress} to it`);
         return {
             jobid: ctx.queueJob({
                 cmd: "org.apache.cloudstack.api.command.user.vm.RemoveIpFromVmNicCmd",

@@ -61,7 +61,7 @@ const createPrivateGateway: CommandSpec = {
         // ours: Mold needs one of the two to find the private network.
         if (vlan === undefined && !associated) throw invalidParam("Either vlan or associatednetworkid must be specified for a private gateway");
         if (vlan !== undefined && associated) throw invalidParam("vlan and associatednetworkid are mutually exclusive");
-        // Giving the VLAN is an administrator's (CreatePrivateGatewayByAdminCmd); users name an existing network.
+        // Giving the VLAN is an administrator's (CreatePrivateGatewayByAdminCmd); users name an existing network. ours: the text.
         if (vlan !== undefined && ctx.caller.roletype !== "Admin") throw new ApiError(531, "Only root admin can specify vlan for a private gateway", 4365);
         const cidr = subnetOf(gateway, netmask);
         if (!cidr) throw invalidParam("Invalid gateway or netmask specified");

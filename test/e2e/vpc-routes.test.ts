@@ -1,30 +1,34 @@
 // PrivateGateway and StaticRoute through the engine against the simulator: create, no-op up, the gateway's ACL list
 // in place, a route's CIDR replaced, a bad address refused at preview (zero calls), refresh after an out-of-band
-// route delete, destroy leaves no gateway and no route.
+// route delete, destroy leaves no gateway and no route. The same VPC has a db tier with a static NAT'd VM.
 import test from "ava";
 import {
-    createVpc,
     deleteStaticRoute,
+    getPublicIpAddress,
     getPrivateGateway,
     getStaticRoute,
     listPrivateGateways,
     listStaticRoutes,
-    listVpcOfferings,
-    listZones,
+    listPublicIpAddresses,
+    listVpcs,
 } from "../../provider/client";
 import { mutatingSince } from "../helpers/engine";
 import { programWorld } from "../helpers/program-world";
 
-test("PrivateGateway and StaticRoute: create, no-op, ACL list in place, route replaced, refusal at preview, refresh, destroy", async (t) => {
+test("PrivateGateway and StaticRoute (and StaticNat on a VPC tier): create, no-op, ACL list in place, route replaced, refusal at preview, refresh, destroy", async (t) => {
     t.timeout(600_000);
     const w = await programWorld(t, "vpc-routes");
-    const [offering] = await listVpcOfferings(w.client, { isdefault: true });
-    const [zone] = await listZones(w.client);
-    const vpc = await createVpc(w.client, { name: "hub-vpc", displaytext: "hub", zoneid: zone.id, vpcofferingid: offering.id, cidr: "10.10.0.0/16" });
-    const cfg = (acl = "", cidr = "192.168.100.0/24", address = "10.200.0.2") => [`vpc=${vpc.id}`, `acl=${acl}`, `cidr=${cidr}`, `address=${address}`];
+    const cfg = (acl = "", cidr = "192.168.100.0/24", address = "10.200.0.2") => [`acl=${acl}`, `cidr=${cidr}`, `address=${address}`];
 
     // ---- create ----
     await w.run("up", ...cfg());
+    const vpc = { id: w.output("vpcId") };
+    // The db tier's VM behind a static NAT'd address of the VPC, which Mold tied to the tier.
+    const dbIp = (await getPublicIpAddress(w.client, w.output("dbIpId")))!;
+    t.true(dbIp.isstaticnat);
+    t.is(dbIp.virtualmachineid, w.output("dbVmId"));
+    t.is(dbIp.associatednetworkid, w.output("dbNatNetwork"));
+    t.is(dbIp.vpcid, vpc.id);
     const gatewayId = w.output("gatewayId");
     const g = (await getPrivateGateway(w.client, gatewayId))!;
     t.is(g.state, "Ready");
@@ -80,4 +84,6 @@ test("PrivateGateway and StaticRoute: create, no-op, ACL list in place, route re
     await w.run("destroy", ...cfg("default_allow", "192.168.200.0/24"));
     t.deepEqual(await listStaticRoutes(w.client, { vpcid: vpc.id }), []);
     t.deepEqual(await listPrivateGateways(w.client, { vpcid: vpc.id }), []);
+    t.deepEqual(await listVpcs(w.client), []);
+    t.deepEqual(await listPublicIpAddresses(w.client), [], "no address left allocated");
 });
