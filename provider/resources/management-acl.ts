@@ -63,16 +63,34 @@ export async function tierAclProblem(client: MoldClient, tier: Network): Promise
         );
     }
     if (!list.vpcid) return undefined;
-    const denials = (await listNetworkAcls(client, { aclid: list.id }))
+    const items = await listNetworkAcls(client, { aclid: list.id });
+    const denials = items
         .filter((i) => String(i.action).toLowerCase() === "deny")
         .map((i) => ({ item: i, ports: coveredManagementPorts(shapeOf(i)) }))
         .filter((d) => d.ports.length > 0)
         .sort((a, b) => a.item.number - b.item.number);
-    if (denials.length === 0) return undefined;
+    if (denials.length === 0) return renumbered(client, tier, list, items);
     const which = denials.map((d) => `rule #${d.item.number} denies ${portsText(d.ports)} from ${d.item.cidrlist}`).join("; ");
     return (
         `'${tier.name}' uses ACL list '${list.name}', whose ${which}: Mold's Kubernetes service needs those ports and would put allow rules ` +
         `for them above yours, overriding them; remove those deny rules (or narrow them off ports 6443 and 22) or use another tier`
+    );
+}
+
+/**
+ * Before Mold's Kubernetes service comes to a tier, rules numbered 1 and 2 in its list are in the way of the two
+ * rules it moves to the top: Mold renumbers them (3, 4…), and a NetworkAclRule holding such a number would then
+ * drift and fail on every later up (its number taken by the service's rule).
+ */
+async function renumbered(client: MoldClient, tier: Network, list: NetworkAclList, items: NetworkAcl[]): Promise<string | undefined> {
+    const inTheWay = items.filter((i) => i.number <= 2).sort((a, b) => a.number - b.number);
+    if (inTheWay.length === 0) return undefined;
+    const hosted = (await listKubernetesClusters(client)).some((c) => c.networkid === tier.id && c.clustertype !== "ExternalManaged");
+    if (hosted) return undefined;
+    const which = inTheWay.map((i) => `#${i.number}`).join(" and ");
+    return (
+        `'${tier.name}' uses ACL list '${list.name}', whose rule ${which} hold numbers Mold's Kubernetes service takes for its own ` +
+        `rules (it moves them to the top and renumbers yours down): number your rules from 3`
     );
 }
 

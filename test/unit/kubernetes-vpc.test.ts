@@ -18,6 +18,7 @@ import {
     MoldClient,
     scaleKubernetesCluster,
 } from "../../provider/client";
+import { tierAclProblem } from "../../provider/resources/management-acl";
 import { withSimulator } from "../helpers/sim";
 
 async function vpcTier(client: MoldClient, zoneId: string, acl: "own" | "default_allow" | "default_deny") {
@@ -172,5 +173,48 @@ test("on default_allow CKS adds no ACL rule; on default_deny the create is refus
         t.false((await listPublicIpAddresses(second.client, { vpcid: deny.vpc.id } as any)).some((ip) => !ip.issourcenat));
     } finally {
         await second.stop();
+    }
+});
+
+test("tierAclProblem (the cluster's preview check, read-only): default_deny, rules in the way of Mold's top rules, deny rules on 6443/22; none once the cluster is there", async (t) => {
+    const { client, sim, stop } = await withSimulator();
+    try {
+        const inv0 = sim.inventory();
+        const { vpc, tier } = await vpcTier(client, inv0.zones[0].id, "own");
+        t.regex(
+            (await tierAclProblem(client, tier)) ?? "",
+            /^'app' uses ACL list 'app', whose rule #1 and #2 hold numbers Mold's Kubernetes service takes for its own rules .*: number your rules from 3$/,
+        );
+        await createKubernetesCluster(client, clusterArgs(inv0, tier.id, 1));
+        t.is(await tierAclProblem(client, tier), undefined, "the cluster's own rules hold 1 and 2 now");
+
+        const list = await createNetworkAclList(client, { name: "locked", vpcid: vpc.id });
+        await createNetworkAcl(client, { aclid: list.id, protocol: "all", number: 50, action: "deny", cidrlist: ["0.0.0.0/0"] });
+        const locked = await createNetwork(client, {
+            name: "locked",
+            zoneid: inv0.zones[0].id,
+            networkofferingid: (await listNetworkOfferings(client, { forvpc: true }))[0].id,
+            vpcid: vpc.id,
+            gateway: "10.50.2.1",
+            netmask: "255.255.255.0",
+            aclid: list.id,
+        } as any);
+        t.regex(
+            (await tierAclProblem(client, locked)) ?? "",
+            /whose rule #50 denies TCP 6443 \(the Kubernetes API\) and TCP 22 \(node SSH[^)]*\) from 0\.0\.0\.0\/0: Mold's Kubernetes service needs those ports/,
+        );
+        const denyList = (await client.call<any>("listNetworkACLLists", { name: "default_deny" })).networkacllist[0].id;
+        const denied = await createNetwork(client, {
+            name: "denied",
+            zoneid: inv0.zones[0].id,
+            networkofferingid: (await listNetworkOfferings(client, { forvpc: true }))[0].id,
+            vpcid: vpc.id,
+            gateway: "10.50.3.1",
+            netmask: "255.255.255.0",
+            aclid: denyList,
+        } as any);
+        t.regex((await tierAclProblem(client, denied)) ?? "", /^'denied' is a VPC tier on Mold's default_deny ACL list/);
+    } finally {
+        await stop();
     }
 });
