@@ -1,13 +1,15 @@
 // KubeadmCluster — a self-managed Kubernetes cluster on Mold VMs: a control-plane node group (1, or 3/5/7
 // for HA) behind a load-balancer rule on a public IP (6443), worker groups with labels and taints, kubeadm
 // bootstrap over SSH, optionally registered in Mold's Kubernetes list. A component: it only composes
-// resources, so reusable packages can build on it.
+// resources, so reusable packages can build on it. On a VPC tier (`vpc`) the address is the VPC's, the rules
+// name the tier and access is opened with NetworkAclRules in the tier's list (a tier has no firewall).
 import * as pulumi from "@pulumi/pulumi";
 import type { Provider as KubernetesProvider } from "@pulumi/kubernetes/provider";
 import { ExternalKubernetesCluster } from "./external-kubernetes-cluster";
 import { FirewallRule } from "./firewall-rule";
 import { kubernetesProvider } from "./kubernetes-provider";
 import { LoadBalancerRule } from "./load-balancer-rule";
+import { NetworkAclRule } from "./network-acl-rule";
 import type { EtcdSnapshot, KubeadmClusterArgs, KubeadmClusterNode, NodeGroupNode } from "./generated/types";
 import type { KubeadmClusterOutputs } from "./generated/resources";
 import { NodeGroup } from "./node-group";
@@ -53,9 +55,15 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
         const parent = { parent: this };
         const clusterName = args.clusterName ?? name;
         // A given address is only read (never changed or released by this component).
+        const onVpc = args.vpc !== undefined;
+        if (onVpc && args.aclList === undefined) {
+            throw new Error(
+                `mold:KubeadmCluster ${name}: aclList is required with vpc: on a VPC tier the API and node SSH are opened with ACL rules in the tier's list (give 'default_allow' if the tier uses it)`,
+            );
+        }
         const publicIp = args.publicIpAddressId
             ? PublicIpAddress.get(`${name}-api`, args.publicIpAddressId, parent)
-            : new PublicIpAddress(`${name}-api`, { network: args.network }, parent);
+            : new PublicIpAddress(`${name}-api`, onVpc ? { vpc: args.vpc } : { network: args.network }, parent);
         const ipId: pulumi.Input<string> = args.publicIpAddressId ?? publicIp.id;
         const ip = pulumi.output(ipId);
         const address = publicIp.ipAddress;
@@ -72,14 +80,20 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
                 openFirewall: false,
                 // Members are the control-plane node group's to manage: it adds a node before kubeadm init.
                 manageMembers: false,
+                // A VPC's address is tied to the tier by its first rule.
+                ...(onVpc ? { network: args.network } : {}),
             },
             parent,
         );
-        const apiFirewall = new FirewallRule(
-            `${name}-api`,
-            { ipAddressId: ipId, protocol: "tcp", startPort: 6443, cidrList: args.apiAccessCidrs ?? ["0.0.0.0/0"] },
-            parent,
-        );
+        const access = onVpc
+            ? vpcAccessRules(name, args, parent)
+            : [
+                  new FirewallRule(
+                      `${name}-api`,
+                      { ipAddressId: ipId, protocol: "tcp", startPort: 6443, cidrList: args.apiAccessCidrs ?? ["0.0.0.0/0"] },
+                      parent,
+                  ),
+              ];
         const registration =
             args.registerInMold === false
                 ? undefined
@@ -140,7 +154,7 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
                 csi: args.csi,
                 dataDisks: cp.dataDisks,
             },
-            { parent: this, dependsOn: [apiFirewall] },
+            { parent: this, dependsOn: access },
         );
         this.workers = {};
         Object.entries(args.workerGroups ?? {}).forEach(([group, spec], i) => {
@@ -203,4 +217,34 @@ export class KubeadmCluster extends pulumi.ComponentResource implements KubeadmC
             storageClassName: this.storageClassName,
         });
     }
+}
+
+/**
+ * On a VPC tier: ingress allow rules in the tier's ACL list for the API (6443, from apiAccessCidrs) and, unless
+ * nodes are reached through a bastion, for SSH (22, the port the node forwards reach, from sshCidrs). None on
+ * default_allow, which lets everything in.
+ */
+function vpcAccessRules(name: string, args: KubeadmClusterArgs, parent: pulumi.ResourceOptions): NetworkAclRule[] {
+    if (args.aclList === "default_allow") return [];
+    const first = args.aclRuleNumber ?? 100;
+    const rule = (suffix: string, number: pulumi.Input<number>, port: number, cidrs: pulumi.Input<pulumi.Input<string>[]> | undefined, reason: string) =>
+        new NetworkAclRule(
+            `${name}-${suffix}`,
+            {
+                aclList: args.aclList!,
+                number,
+                action: "allow",
+                trafficType: "ingress",
+                protocol: "tcp",
+                startPort: port,
+                endPort: port,
+                cidrList: cidrs ?? ["0.0.0.0/0"],
+                reason,
+            },
+            parent,
+        );
+    const rules = [rule("api", first, 6443, args.apiAccessCidrs, "Kubernetes API (kubeadm)")];
+    const next = typeof first === "number" ? first + 1 : pulumi.output(first).apply((n) => n + 1);
+    if (!args.bastion) rules.push(rule("ssh", next, 22, args.sshCidrs, "node SSH (kubeadm)"));
+    return rules;
 }

@@ -290,7 +290,9 @@ export async function converge(g: GroupContext, oldInputs: GroupInputs | undefin
     for (const n of pending) {
         // A forward whose creation failed part-way is made now (it is adopted when it exists).
         if (n.access === "port-forward" && !n.portForwardingRuleId) {
-            n.portForwardingRuleId = (await ensureSshForward(g.client, n, g.placement.publicIpAddressId, inputs.sshCidrs ?? ["0.0.0.0/0"])).id;
+            n.portForwardingRuleId = (
+                await ensureSshForward(g.client, n, g.placement.publicIpAddressId, inputs.sshCidrs ?? ["0.0.0.0/0"], g.placement.vpcTierId)
+            ).id;
         }
         // Disks whose creation or attach failed part-way are made now (found again by name when they exist).
         await ensureNodeDisks(g, n);

@@ -28,6 +28,11 @@ export interface Placement {
     keyPair: string;
     publicIpAddressId: string;
     publicIp: string;
+    /**
+     * The tier, when the address belongs to a VPC: forwards then name the tier and carry no firewall (Mold refuses
+     * openfirewall on a VPC address); the tier's ACL list decides who reaches them.
+     */
+    vpcTierId?: string;
     /** Affinity groups new VMs are deployed into (placement-affinity.ts). */
     affinityGroupIds?: string[];
     /** The group's own host anti-affinity group, "" when none. */
@@ -74,6 +79,7 @@ export async function resolvePlacement(client: MoldClient, given: Partial<Record
         keyPair: inputs.keyPair,
         publicIpAddressId: ip.id,
         publicIp: ip.ipaddress,
+        ...(ip.vpcid ? { vpcTierId: network.id } : {}),
     };
 }
 
@@ -143,7 +149,7 @@ export async function createMachine(client: MoldClient, m: NewMachine): Promise<
     try {
         await setTags(client, "UserVm", vm.id, tagsForCreate({ [GROUP_TAG]: m.groupId }));
         if (m.access !== "port-forward") return base;
-        const forward = await ensureSshForward(client, base, p.publicIpAddressId, m.sshCidrs);
+        const forward = await ensureSshForward(client, base, p.publicIpAddressId, m.sshCidrs, p.vpcTierId);
         return { ...base, portForwardingRuleId: forward.id };
     } catch (e) {
         throw new MachineError(`${name}: VM ${vm.id} created, but its SSH port forward failed: ${(e as Error).message}`, base, e);
@@ -154,8 +160,11 @@ function defaultIp(vm: VirtualMachine): string {
     return ((vm.nic ?? []).find((n) => n.isdefault) ?? vm.nic?.[0])?.ipaddress ?? vm.ipaddress ?? "";
 }
 
-/** The node's SSH forward (public port → 22), opened to `cidrs` by Mold's openfirewall rule. */
-export async function ensureSshForward(client: MoldClient, node: NodeRecord, ipId: string, cidrs: string[]): Promise<PortForwardingRule> {
+/**
+ * The node's SSH forward (public port → 22), opened to `cidrs` by Mold's openfirewall rule; on a VPC address
+ * (`vpcTierId`) a forward on the tier, opened by the tier's ACL list instead.
+ */
+export async function ensureSshForward(client: MoldClient, node: NodeRecord, ipId: string, cidrs: string[], vpcTierId?: string): Promise<PortForwardingRule> {
     const find = async () =>
         (await listPortForwardingRules(client, { ipaddressid: ipId })).find((r) => Number(r.publicport) === node.sshPort && r.virtualmachineid === node.vmId);
     const existing = await find();
@@ -168,8 +177,7 @@ export async function ensureSshForward(client: MoldClient, node: NodeRecord, ipI
                 publicport: node.sshPort,
                 privateport: 22,
                 virtualmachineid: node.vmId,
-                cidrlist: cidrs,
-                openfirewall: true,
+                ...(vpcTierId ? { networkid: vpcTierId, openfirewall: false } : { cidrlist: cidrs, openfirewall: true }),
             }),
         find,
     );

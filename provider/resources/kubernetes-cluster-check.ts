@@ -8,6 +8,7 @@ import type { KubernetesClusterInputs } from "../generated/types";
 import { CheckFailure, containsUnknown, HookContext } from "../runtime/hooks";
 import { Validator } from "../runtime/validate";
 import { findNetwork } from "../runtime/common";
+import { tierAclProblem } from "./management-acl";
 
 /**
  * Cluster names: Mold derives node host names (`<name>-control-<hex>`) and the auto network
@@ -223,6 +224,8 @@ export async function checkClusterInMold(ctx: HookContext, inputs: KubernetesClu
         const why = o && version ? belowMinimum(o, version) : undefined;
         if (why) fail(k, `'${inputs[k]}' is too small: ${why}`);
     }
-    if (inputs.network) await lookup("network", () => findNetwork(client, inputs.network!));
+    const network = inputs.network ? await lookup("network", () => findNetwork(client, inputs.network!)) : undefined;
+    const aclProblem = network ? await tierAclProblem(client, network) : undefined;
+    if (aclProblem) fail("network", aclProblem);
     return failures;
 }

@@ -14,6 +14,7 @@ import { changeIdempotent } from "../runtime/reconcile";
 import { convergeTags, deleteOwned, ObjectKind, current, ownedForChange } from "../runtime/steps";
 import { currentTags, isOwned } from "../runtime/tags";
 import { Validator } from "../runtime/validate";
+import { managementAclFailures } from "./management-acl";
 import { lookupAclList } from "./network-acl-list";
 import { checkRule, itemArgs, normalizeRule, RULE_ATTRIBUTES, ruleInputsInMold } from "./network-acl-rules";
 import { declaredWhenSame } from "./rule-inputs";
@@ -59,7 +60,7 @@ async function checkList(ctx: HookContext, inputs: NetworkAclRuleInputs): Promis
             `${inputs.number} is already taken in list '${list.name}' by rule ${holder.id}, which pulumi-mold does not manage (Mold refuses two rules with one number in a list): choose another number`,
         );
     }
-    return v.failures;
+    return [...v.failures, ...(await managementAclFailures(ctx, KIND, list, inputs))];
 }
 
 async function create(ctx: HookContext, inputs: NetworkAclRuleInputs) {

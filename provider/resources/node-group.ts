@@ -410,7 +410,9 @@ async function changeAccess(g: GroupContext, olds: Partial<NodeGroupOutputs>, ne
         await deleteSshForward(g.client, n);
         if (now === "port-forward") {
             Object.assign(n, { access: now, sshHost: g.placement.publicIp, sshPort: start + n.slot });
-            n.portForwardingRuleId = (await ensureSshForward(g.client, n, g.placement.publicIpAddressId, news.sshCidrs ?? ["0.0.0.0/0"])).id;
+            n.portForwardingRuleId = (
+                await ensureSshForward(g.client, n, g.placement.publicIpAddressId, news.sshCidrs ?? ["0.0.0.0/0"], g.placement.vpcTierId)
+            ).id;
         } else {
             Object.assign(n, { access: now, sshHost: n.privateIp, sshPort: 22, portForwardingRuleId: "" });
         }

@@ -89,9 +89,13 @@ export const publicIpAddress: ResourceDefinition<PublicIpAddressInputs, PublicIp
                     .filter((ip) => ip.state === "Allocating" || !networkid || ip.associatednetworkid === networkid)
                     .filter((ip) => ip.state === "Allocating" || !vpcid || ip.vpcid === vpcid)
                     .filter((ip) => inputs.ipAddress === undefined || ip.ipaddress === inputs.ipAddress)
-                    .pop();
-                return { done: !fresh || fresh.state !== "Allocating", value: fresh };
-            });
+                    // A VPC's new address is tied to no tier yet and is not its source NAT (a tied one is e.g. Mold's Kubernetes service's).
+                    .filter((ip) => !vpcid || ip.state === "Allocating" || (!ip.associatednetworkid && !ip.issourcenat));
+                // Several: another create of this run has not tagged its own yet; guessing could give two resources
+                // one address, so wait until only ours is untagged.
+                if (fresh.length > 1) return { done: false };
+                return { done: !fresh[0] || fresh[0].state !== "Allocating", value: fresh[0] };
+            }, 60_000);
         return createTagged(
             client,
             "PublicIpAddress",

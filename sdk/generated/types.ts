@@ -852,6 +852,16 @@ export interface KubeadmClusterArgs {
     zone: pulumi.Input<string>;
     /** Guest network name or id. */
     network: pulumi.Input<string>;
+    /**
+     * The VPC when `network` is one of its tiers (id): the API address is then a new address of the VPC (unless publicIpAddressId is given), the load-balancer rule and the node SSH forwards name the tier, and access is opened with NetworkAclRules in `aclList` instead of firewall rules.
+     */
+    vpc?: pulumi.Input<string>;
+    /**
+     * On a VPC tier: the tier's network ACL list (id), where the cluster adds ingress allow rules for TCP 6443 (from apiAccessCidrs) and, without a bastion, TCP 22 (from sshCidrs). `default_allow` lets everything in already: no rule is added. Required with vpc.
+     */
+    aclList?: pulumi.Input<string>;
+    /** On a VPC tier: the number of the API rule in aclList; the SSH rule takes the next one (default 100). */
+    aclRuleNumber?: pulumi.Input<number>;
     /** The network's CIDR (overlap checks). */
     networkCidr?: pulumi.Input<string>;
     /** Public IP for the API and SSH ports; default a new one. */

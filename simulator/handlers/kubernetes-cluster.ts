@@ -85,8 +85,10 @@ export function clusterPublicAddress(ctx: BaseContext, cluster: ClusterRecord): 
         const nic = vm?.nic?.find((n: any) => n.isdefault) ?? vm?.nic?.[0];
         return nic?.ipaddress ? { ipaddress: nic.ipaddress } : undefined;
     }
-    const ip = sourceNatIp(ctx, network.id);
-    return ip ? { id: ip.id, ipaddress: ip.ipaddress } : undefined;
+    // On a VPC tier CKS takes an IP of its own (§8.3); kubernetes-vpc.ts records it.
+    const id = network.vpcid ? cluster._rules.vpcPublicIpId : undefined;
+    const ip = network.vpcid ? (id ? table(ctx.state, T.publicIps)[id] : undefined) : sourceNatIp(ctx, network.id);
+    return ip && ip.state !== "Free" ? { id: ip.id, ipaddress: ip.ipaddress } : undefined;
 }
 
 function deleteIfPresent(ctx: BaseContext, tableName: string, id: string | undefined, remove: (ctx: BaseContext, id: string) => void): void {
@@ -103,13 +105,15 @@ export function rebuildSshRules(ctx: BaseContext, cluster: ClusterRecord, ipId: 
     rules.sshPortForwardIds = [];
     const vmIds = sshOrderedVmIds(cluster);
     if (vmIds.length === 0) return;
-    rules.sshFirewallId = createFirewallRecord(ctx, {
-        ipaddressid: ipId,
-        protocol: "tcp",
-        startport: FIRST_SSH_PORT,
-        endport: FIRST_SSH_PORT + vmIds.length - 1,
-        cidrlist: ["0.0.0.0/0"],
-    }).id;
+    // A VPC tier has no firewall: its ACL rule for port 22 (kubernetes-vpc.ts) lets SSH in.
+    if (!table(ctx.state, T.publicIps)[ipId]?.vpcid)
+        rules.sshFirewallId = createFirewallRecord(ctx, {
+            ipaddressid: ipId,
+            protocol: "tcp",
+            startport: FIRST_SSH_PORT,
+            endport: FIRST_SSH_PORT + vmIds.length - 1,
+            cidrlist: ["0.0.0.0/0"],
+        }).id;
     vmIds.forEach((vmId, i) => {
         const pf = createPortForwardingRecord(ctx, {
             ipaddressid: ipId,

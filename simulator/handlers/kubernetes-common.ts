@@ -20,6 +20,7 @@ import { table } from "../state";
 import type { BaseContext, CommandContext, CommandSpec, JobCompleter, JobContext, JobOutcome, JobRecord } from "../types";
 import { clusterNetwork, clustersTable, nextNodeName, renderCluster } from "./kubernetes-cluster";
 import { cksError, MIN_NODE_CPU, MIN_NODE_RAM_MB } from "./kubernetes-versions";
+import { checkVpcTier, vpcTierPublicIp } from "./kubernetes-vpc";
 import { sourceNatIp } from "./network";
 import { createVmRecord, setVmState } from "./vm";
 
@@ -129,6 +130,7 @@ export function validateUserNetwork(ctx: BaseContext, network: Record<string, an
     if (Object.values(clustersTable(ctx)).some((c) => c.networkid === network.id)) {
         throw cksError(`Network ID: ${network.id} is already under use by another Kubernetes cluster`);
     }
+    checkVpcTier(ctx, network);
     const services = servicesOf(ctx, network);
     const need: [string, string][] = [
         ["UserData", "userdata"],
@@ -272,5 +274,6 @@ export function setMemberVmStates(ctx: BaseContext, cluster: ClusterRecord, stat
 export function ruleIpId(ctx: BaseContext, cluster: ClusterRecord): string | undefined {
     const network = clusterNetwork(ctx, cluster);
     if (!network || isDirectAccess(network)) return undefined;
+    if (network.vpcid) return vpcTierPublicIp(ctx, cluster)?.id;
     return sourceNatIp(ctx, network.id)?.id;
 }

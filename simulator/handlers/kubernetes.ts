@@ -25,9 +25,11 @@ import {
     clustersTable,
     deleteClusterRules,
     offering,
+    rebuildSshRules,
     renderCluster,
     setupIsolatedNetworkRules,
 } from "./kubernetes-cluster";
+import { deleteVpcTierRules, setupVpcTierRules } from "./kubernetes-vpc";
 import {
     addNodeVm,
     CLUSTER_TYPES,
@@ -262,7 +264,10 @@ function provisionCluster(ctx: BaseContext, cluster: ClusterRecord): void {
     for (let i = 1; i <= cluster.etcdnodes; i++) addNodeVm(ctx, cluster, "etcd", semver, i);
     for (let i = 0; i < cluster.controlnodes; i++) addNodeVm(ctx, cluster, "control", semver);
     for (let i = 0; i < cluster.size; i++) addNodeVm(ctx, cluster, "worker", semver);
-    if (ip) setupIsolatedNetworkRules(ctx, cluster, ip as { id: string });
+    if (network.vpcid) {
+        setupVpcTierRules(ctx, cluster, network);
+        rebuildSshRules(ctx, cluster, cluster._rules.vpcPublicIpId!);
+    } else if (ip) setupIsolatedNetworkRules(ctx, cluster, ip as { id: string });
 }
 
 /** API server up: endpoint set, kubeconfig stored with the public address (§10.1). */
@@ -417,7 +422,10 @@ const deleteJob: JobCompleter = (ctx, job) => {
     );
     const network = clusterNetwork(ctx, cluster);
     if (cluster._networkCleanup && network) deleteNetworkRecord(ctx, network.id);
-    else if (network && !isDirectAccess(network)) deleteClusterRules(ctx, cluster);
+    else if (network && !isDirectAccess(network)) {
+        if (network.vpcid) deleteVpcTierRules(ctx, cluster);
+        deleteClusterRules(ctx, cluster);
+    }
     transit(cluster, "OperationSucceeded");
     removeRow(ctx, T.kubernetesClusters, cluster.id);
     clusterEvent(ctx, cluster, "DELETE", `deleting Kubernetes cluster ${cluster.name}`);

@@ -82,7 +82,7 @@ function removeList(ctx: BaseContext, id: string): void {
     delete table(ctx.state, T.networkAclLists)[id];
 }
 
-function itemsOf(ctx: BaseContext, aclId: string): any[] {
+export function itemsOf(ctx: BaseContext, aclId: string): any[] {
     return Object.values(table(ctx.state, T.networkAcls)).filter((i: any) => i.aclid === aclId);
 }
 
@@ -231,7 +231,7 @@ const createNetworkACL: CommandSpec = {
     },
 };
 
-function itemRecord(ctx: BaseContext, id: string, aclid: string, f: AclItemFields, fordisplay: boolean): any {
+export function itemRecord(ctx: BaseContext, id: string, aclid: string, f: AclItemFields, fordisplay: boolean): any {
     return {
         id,
         aclid,

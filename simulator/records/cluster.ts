@@ -31,6 +31,10 @@ export interface ClusterRules {
     etcdPortForwardIds: string[];
     /** Per external node: its own firewall rule and port forwarding to 22. */
     externalRules: Record<string, { firewallId: string; portForwardId: string; port: number }>;
+    /** On a VPC tier (kubernetes-vpc.ts): the cluster's own public IP (detail publicipid), the ACL items CKS added, the API port forward. */
+    vpcPublicIpId?: string;
+    aclItemIds?: string[];
+    apiPortForwardId?: string;
 }
 
 /** Wire fields are kept in the record; names of referenced objects are looked up when rendering. */

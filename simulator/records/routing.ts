@@ -47,6 +47,33 @@ export function firewallOpens(state: SimState, ipAddressId: string, port: number
     );
 }
 
+/**
+ * Whether a VPC tier's ACL list lets ingress tcp to `port` (the port on the VM) in: the tier's items in number
+ * order, the first that matches decides; none matching denies (the router's implicit deny). Default lists
+ * carry their one allow-all or deny-all item.
+ */
+export function aclOpens(state: SimState, tierId: string | undefined, port: number): boolean {
+    const tier = tierId ? (state.tables[T.networks] ?? {})[tierId] : undefined;
+    if (!tier?.aclid) return false;
+    const items = (Object.values(state.tables[T.networkAcls] ?? {}) as any[])
+        .filter((i) => i.aclid === tier.aclid && i.traffictype === "Ingress" && i.state !== "Revoke")
+        .sort((a, b) => a.number - b.number);
+    const match = items.find(
+        (i) =>
+            String(i.protocol).toLowerCase() === "all" ||
+            (["tcp", "6"].includes(String(i.protocol).toLowerCase()) &&
+                (i._startport === undefined || (Number(i._startport) <= port && port <= Number(i._endport ?? i._startport)))),
+    );
+    return match?.action === "Allow";
+}
+
+/** Whether traffic to a rule's public port gets in: the address's firewall, or on a VPC address the tier's ACL for the private port. */
+export function ingressOpens(state: SimState, rule: { ipaddressid: string; networkid?: string }, publicPort: number, privatePort: number): boolean {
+    const ip = (state.tables[T.publicIps] ?? {})[rule.ipaddressid];
+    if (ip?.vpcid) return aclOpens(state, rule.networkid ?? ip.associatednetworkid, privatePort);
+    return firewallOpens(state, rule.ipaddressid, publicPort);
+}
+
 /** The VM's guest addresses (a node reaches itself on them). */
 export function vmAddresses(vm: any): string[] {
     return (vm?.nic ?? []).map((n: any) => n.ipaddress).filter((a: unknown): a is string => typeof a === "string");

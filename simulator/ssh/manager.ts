@@ -1,12 +1,13 @@
 // SSH endpoints of the simulated VMs, following the cloud's state like KubeApiManager does: for every
 // Active port-forwarding rule that reaches port 22 of a Running VM, <public ip>:<public port> is listened
-// on while an ingress firewall rule opens that port (without one, real Mold drops the traffic).
+// on while an ingress firewall rule opens that port (without one, real Mold drops the traffic), or on a VPC
+// address while the tier's ACL list lets port 22 in.
 import * as net from "net";
 import { assertLoopbackV4 } from "../loopback";
 import { T } from "../model";
 import { SerialRuns } from "../serial-runs";
 import type { Simulator } from "../simulator";
-import { firewallOpens } from "../records/routing";
+import { ingressOpens } from "../records/routing";
 import { SshFaults } from "./faults";
 import { fingerprintOf, generateHostKey, hostKeyFromUserData, presentedHostKey } from "./keys";
 import { createNodeServer, NodeServer } from "./node-server";
@@ -204,7 +205,7 @@ export class SshManager {
             if (r.state !== "Active" || r.protocol !== "tcp" || !vm || vm.state !== "Running" || SSH_PORT < start || SSH_PORT > end) continue;
             const port = Number(r.publicport) + (SSH_PORT - start);
             const key = `${r.ipaddress}:${port}`;
-            if (!out.has(key)) out.set(key, { vm, address: r.ipaddress, port, open: firewallOpens(state, r.ipaddressid, port) });
+            if (!out.has(key)) out.set(key, { vm, address: r.ipaddress, port, open: ingressOpens(state, r, port, SSH_PORT) });
         }
         return out;
     }

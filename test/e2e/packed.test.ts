@@ -210,3 +210,17 @@ test("examples/self-managed-ha installed from the tarball: up (six nodes bootstr
     });
     t.true(created >= 10, `${created} resources`);
 });
+
+test("examples/vpc-tiers installed from the tarball: up (three tiers, a cluster on the app tier, static NAT on the db VM), destroy", async (t) => {
+    const installed = await install(t, "vpc-tiers");
+    const created = await upAndDestroy(t, installed, (inv, outputs) => {
+        t.is(inv.vpcs.length, 1);
+        t.deepEqual(inv.networks.map((n: any) => n.name).sort(), ["app", "db", "web"]);
+        t.deepEqual(
+            inv.kubernetesClusters.map((c: any) => [c.name, c.state]),
+            [["shop-app", "Running"]],
+        );
+        t.true(inv.publicIps.some((ip: any) => ip.ipaddress === outputs.dbAddress && ip.isstaticnat));
+    });
+    t.is(created, 20);
+});
