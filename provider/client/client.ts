@@ -17,26 +17,14 @@ import {
 } from "./errors";
 import { DEFAULT_JOB_WAIT_POLICY, JobWaitPolicy, PollSchedule, pulumiMoldSchedule } from "./job-wait";
 import { JobWatcher, WatcherTransport, WatchOutcome } from "./job-watcher";
+import type { AsyncJob } from "./async-job";
 import { computeSignature, formatExpires } from "./signing";
+
+export type { AsyncJob } from "./async-job";
 
 /** A parameter value: scalars, LIST (string[] → "a,b"), or MAP (objects → name[i].field=value). */
 export type ParamValue = string | number | boolean | undefined | null | string[] | Record<string, string | number | boolean>[];
 export type Params = Record<string, ParamValue>;
-
-/** One async job as queryAsyncJobResult returns it. */
-export interface AsyncJob {
-    jobid: string;
-    jobstatus: number;
-    jobresultcode: number;
-    jobresulttype?: string;
-    /** The job's result: the object under its name, or errorcode/errortext when it failed. */
-    jobresult?: { errorcode?: number; errortext?: string; [field: string]: unknown };
-    jobinstancetype?: string;
-    jobinstanceid?: string;
-    cmd?: string;
-    created?: string;
-    completed?: string;
-}
 
 export interface AsyncResult<T = unknown> {
     /** Entity id for async-create commands. */

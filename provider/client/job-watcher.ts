@@ -16,7 +16,7 @@
 // - a throttling answer (429) from any request on the endpoint slows the whole loop (every job's delays
 //   and the gap between ticks) by `throttleFactor`, up to `maxSlowdown`; clean ticks bring it back.
 // The schedule and the transport are injected, so unit tests drive it with a fake clock.
-import type { AsyncJob } from "./client";
+import type { AsyncJob } from "./async-job";
 
 export interface WatcherPolicy {
     /** "list": one listAsyncJobs for all jobs in flight; "query": one queryAsyncJobResult per due job. */

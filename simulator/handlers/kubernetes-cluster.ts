@@ -21,7 +21,8 @@ import { table } from "../state";
 import type { BaseContext } from "../types";
 import { ClusterPki, generateClusterPki, issueServerCertificate } from "../x509";
 import { createFirewallRecord, deleteFirewallRecord } from "./firewall";
-import { assignVmsToLoadBalancer, createLoadBalancerRecord, deleteLoadBalancerRecord } from "./loadbalancer";
+import { createApiLoadBalancer } from "./kubernetes-vpc";
+import { deleteLoadBalancerRecord } from "./loadbalancer";
 import { sourceNatIp } from "./network";
 import { createPortForwardingRecord, deletePortForwardingRecord } from "./portforward";
 import { renderVm } from "./vm";
@@ -138,21 +139,10 @@ export function setupIsolatedNetworkRules(ctx: BaseContext, cluster: ClusterReco
         cidrlist: ["0.0.0.0/0"],
     }).id;
     rebuildSshRules(ctx, cluster, ip.id);
-    const lb = createLoadBalancerRecord(ctx, {
-        name: "api-lb",
-        description: "LB rule for API access",
-        publicipid: ip.id,
-        publicport: CLUSTER_API_PORT,
-        privateport: CLUSTER_API_PORT,
-        algorithm: "roundrobin",
-        protocol: "tcp",
-        networkid: cluster.networkid!,
-        openfirewall: false,
-    });
-    rules.lbId = lb.id;
-    assignVmsToLoadBalancer(
+    rules.lbId = createApiLoadBalancer(
         ctx,
-        lb.id,
+        ip.id,
+        cluster.networkid!,
         nodesOf(cluster, "control").map((n) => n.vmId),
     );
     const etcdStart = Number(ctx.settings["cloud.kubernetes.etcd.node.start.port"]);

@@ -94,19 +94,7 @@ export function setupVpcTierRules(ctx: BaseContext, cluster: ClusterRecord, netw
     const offering = table(ctx.state, T.networkOfferings)[network.networkofferingid];
     const controls = nodesOf(cluster, "control").map((n) => n.vmId);
     if (offering?.conservemode) {
-        const lb = createLoadBalancerRecord(ctx, {
-            name: "api-lb",
-            description: "LB rule for API access",
-            publicipid: ip.id,
-            publicport: CLUSTER_API_PORT,
-            privateport: CLUSTER_API_PORT,
-            algorithm: "roundrobin",
-            protocol: "tcp",
-            networkid: network.id,
-            openfirewall: false,
-        });
-        rules.lbId = lb.id;
-        assignVmsToLoadBalancer(ctx, lb.id, controls);
+        rules.lbId = createApiLoadBalancer(ctx, ip.id, network.id, controls);
     } else if (controls[0]) {
         rules.apiPortForwardId = createPortForwardingRecord(ctx, {
             ipaddressid: ip.id,
@@ -128,4 +116,21 @@ export function deleteVpcTierRules(ctx: BaseContext, cluster: ClusterRecord): vo
     rules.aclItemIds = [];
     rules.vpcPublicIpId = undefined;
     rules.apiPortForwardId = undefined;
+}
+
+/** CKS's `api-lb`: 6443 round-robin to the control VMs, on an isolated network's source NAT or a tier's address. */
+export function createApiLoadBalancer(ctx: BaseContext, ipId: string, networkId: string, controlVmIds: string[]): string {
+    const lb = createLoadBalancerRecord(ctx, {
+        name: "api-lb",
+        description: "LB rule for API access",
+        publicipid: ipId,
+        publicport: CLUSTER_API_PORT,
+        privateport: CLUSTER_API_PORT,
+        algorithm: "roundrobin",
+        protocol: "tcp",
+        networkid: networkId,
+        openfirewall: false,
+    });
+    assignVmsToLoadBalancer(ctx, lb.id, controlVmIds);
+    return lb.id;
 }
