@@ -329,6 +329,8 @@ export async function runScaleBench(options: ScaleBenchOptions = {}) {
             // CPU seconds hardly depend on what else the machine runs, wall times do: both are given.
             for (const name of COMMANDS.filter((c) => first[c] && lastRun[c])) {
                 growth[`${name}EngineCpu`] = growthExponent(first.resources, first[name].engine.cpuS, lastRun.resources, lastRun[name].engine.cpuS);
+                // Peak RSS includes each process's fixed start-up (~100-150 MB), which flatters this exponent most.
+                growth[`${name}EngineRss`] = growthExponent(first.resources, first[name].engine.peakRssMb, lastRun.resources, lastRun[name].engine.peakRssMb);
                 growth[`${name}HostCpu`] = growthExponent(
                     first.resources,
                     first[name].providerHost?.cpuS ?? NaN,
@@ -345,6 +347,7 @@ export async function runScaleBench(options: ScaleBenchOptions = {}) {
             for (const name of COMMANDS.filter((c) => a[c] && lastRun[c])) {
                 upper[`${name}Wall`] = growthExponent(a.resources, a[name].wallMs, lastRun.resources, lastRun[name].wallMs);
                 upper[`${name}EngineCpu`] = growthExponent(a.resources, a[name].engine.cpuS, lastRun.resources, lastRun[name].engine.cpuS);
+                upper[`${name}EngineRss`] = growthExponent(a.resources, a[name].engine.peakRssMb, lastRun.resources, lastRun[name].engine.peakRssMb);
             }
         }
         result[variant] = {
