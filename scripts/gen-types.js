@@ -200,12 +200,13 @@ function sdkResources(schema) {
     out += "// (set or not: the SDK only creates outputs for keys it registers) with the schema's secrets.\n";
     out += 'import * as pulumi from "@pulumi/pulumi";\n';
     out += 'import type * as plain from "../../provider/generated/types";\n';
+    out += 'import { MoldResource } from "../dynamic";\n';
     out += `import type { ${kinds.map(({ kind }) => `${kind}Args`).join(", ")} } from "./types";\n`;
     for (const { kind, r } of kinds) {
         const inputs = Object.keys(r.inputProperties);
         const outputs = Object.keys(r.properties);
         const secrets = outputs.filter((k) => r.properties[k].secret);
-        out += `\n/** ${r.description} */\nexport abstract class ${kind}Base extends pulumi.dynamic.Resource {\n`;
+        out += `\n/** ${r.description} */\nexport abstract class ${kind}Base extends MoldResource {\n`;
         out += outputDeclarations(r, "    ", "declare public readonly ");
         out += `\n    protected constructor(provider: pulumi.dynamic.ResourceProvider, name: string, args: ${kind}Args, opts?: pulumi.CustomResourceOptions) {\n`;
         out += "        super(\n            provider,\n            name,\n            {\n";

@@ -35,3 +35,35 @@ function makeProvider(kind: string): KindProvider {
     const { look, change } = forward;
     return { kind, configure: look, check: look, diff: look, read: look, create: change, update: change, delete: change } as KindProvider;
 }
+
+/**
+ * Error.stackTraceLimit while @pulumi/pulumi registers one resource. The SDK gives every property of a resource
+ * four promises (value, known, secret, dependencies) plus a few for its URN, id and registration, and stamps each
+ * with `new Error().stack` for its leak report: about 60 stack texts per resource, each formatted through the
+ * source maps the language host installs (~1.7 KB and the CPU to map ten frames) and kept as long as the resource
+ * lives, which is until the program ends. Those texts are read only when PULUMI_DEBUG_PROMISE_LEAKS asks for them,
+ * so they are empty otherwise. The resource's source position is unaffected: the SDK takes it with its own limit.
+ */
+export function registrationStackTraceLimit(current: number, env: NodeJS.ProcessEnv = process.env): number {
+    return env.PULUMI_DEBUG_PROMISE_LEAKS ? current : 0;
+}
+
+/** The base of every dynamic resource class: registers with registrationStackTraceLimit, then restores it. */
+export abstract class MoldResource extends pulumi.dynamic.Resource {
+    protected constructor(
+        provider: pulumi.dynamic.ResourceProvider,
+        name: string,
+        props: pulumi.Inputs,
+        opts: pulumi.CustomResourceOptions | undefined,
+        module: string,
+        type: string,
+    ) {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = registrationStackTraceLimit(limit);
+        try {
+            super(provider, name, props, opts, module, type);
+        } finally {
+            Error.stackTraceLimit = limit;
+        }
+    }
+}

@@ -3,10 +3,11 @@
 // (set or not: the SDK only creates outputs for keys it registers) with the schema's secrets.
 import * as pulumi from "@pulumi/pulumi";
 import type * as plain from "../../provider/generated/types";
+import { MoldResource } from "../dynamic";
 import type { VpcArgs, NetworkArgs, PublicIpAddressArgs, FirewallRuleArgs, LoadBalancerRuleArgs, EgressFirewallRuleArgs, NetworkAclListArgs, NetworkAclRuleArgs, PortForwardingRuleArgs, VirtualMachineArgs, SshKeyPairArgs, AffinityGroupArgs, KubernetesClusterArgs, NodeGroupArgs, ExternalKubernetesClusterArgs, VolumeArgs, KubernetesVersionArgs, StaticNatArgs, PrivateGatewayArgs, StaticRouteArgs } from "./types";
 
 /** A VPC: tiers (networks with `vpc`) inside one CIDR behind one virtual router, which holds the VPC's source-NAT public IP. Name and display text change in place (updateVPC); zone, CIDR, offering and network domain replace it. Mold deletes a VPC only once its tiers are gone, and releases its public IPs with it. */
-export abstract class VpcBase extends pulumi.dynamic.Resource {
+export abstract class VpcBase extends MoldResource {
     /** VPC name as Mold has it. */
     declare public readonly name: pulumi.Output<string>;
     /** Display text as Mold has it. */
@@ -67,7 +68,7 @@ export abstract class VpcBase extends pulumi.dynamic.Resource {
 }
 
 /** An isolated guest network, or a tier of a VPC (with `vpc`). Name, display text, offering, network domain and a tier's ACL list change in place; zone, VPC, gateway and netmask replace it. */
-export abstract class NetworkBase extends pulumi.dynamic.Resource {
+export abstract class NetworkBase extends MoldResource {
     /** Network name as Mold has it. */
     declare public readonly name: pulumi.Output<string>;
     /** Display text as Mold has it. */
@@ -152,7 +153,7 @@ export abstract class NetworkBase extends pulumi.dynamic.Resource {
 }
 
 /** A public IP address associated to an isolated network (or a zone). Released on delete; a network's source-NAT address is released with the network. */
-export abstract class PublicIpAddressBase extends pulumi.dynamic.Resource {
+export abstract class PublicIpAddressBase extends MoldResource {
     /** Network as given. */
     declare public readonly network: pulumi.Output<string | undefined>;
     /** Zone as given. */
@@ -204,7 +205,7 @@ export abstract class PublicIpAddressBase extends pulumi.dynamic.Resource {
 }
 
 /** One ingress firewall rule on a public IP. Mold cannot change a rule's protocol, ports or CIDRs, so those replace it; tags change in place. */
-export abstract class FirewallRuleBase extends pulumi.dynamic.Resource {
+export abstract class FirewallRuleBase extends MoldResource {
     /** Id of the public IP. */
     declare public readonly ipAddressId: pulumi.Output<string>;
     /** Protocol, lower-cased. */
@@ -259,7 +260,7 @@ export abstract class FirewallRuleBase extends pulumi.dynamic.Resource {
 }
 
 /** One load-balancer rule on a public IP with its members and at most one stickiness and one health-check policy. Name, description, algorithm, members, policies and tags change in place; the public IP, ports, protocol, CIDR list and openFirewall replace it. */
-export abstract class LoadBalancerRuleBase extends pulumi.dynamic.Resource {
+export abstract class LoadBalancerRuleBase extends MoldResource {
     /** Rule name (1–255 characters); changes in place. */
     declare public readonly name: pulumi.Output<string>;
     /** Description (up to 4096 characters); changes in place. */
@@ -350,7 +351,7 @@ export abstract class LoadBalancerRuleBase extends pulumi.dynamic.Resource {
 }
 
 /** One egress firewall rule on an isolated network. Mold cannot change an egress rule's protocol, ports or CIDRs, so every input but tags replaces it. Mold stores source CIDRs normalised (10.1.1.5/24 as 10.1.1.0/24; none or 0.0.0.0/0 as the network's CIDR); diffs and refresh compare the canonical forms, so equivalent spellings cause no diff. */
-export abstract class EgressFirewallRuleBase extends pulumi.dynamic.Resource {
+export abstract class EgressFirewallRuleBase extends MoldResource {
     /** The network as declared. */
     declare public readonly network: pulumi.Output<string>;
     /** Protocol, lower-cased. */
@@ -411,7 +412,7 @@ export abstract class EgressFirewallRuleBase extends pulumi.dynamic.Resource {
 }
 
 /** A network ACL list of a VPC: the numbered allow/deny rules (NetworkAclRule, one resource each) its tiers apply. name and description change in place (updateNetworkACLList). Mold's default lists `default_allow` and `default_deny` are never created, changed or deleted: reference them by name where a list is asked for (a tier's aclList), or read one with `NetworkAclList.get(name, "default_allow")`. */
-export abstract class NetworkAclListBase extends pulumi.dynamic.Resource {
+export abstract class NetworkAclListBase extends MoldResource {
     /** Id of the VPC. */
     declare public readonly vpc: pulumi.Output<string>;
     /** Name. */
@@ -445,7 +446,7 @@ export abstract class NetworkAclListBase extends pulumi.dynamic.Resource {
 }
 
 /** One numbered rule of a network ACL list (never a set of rules in one resource, so inserting a rule creates only that rule). Every attribute but the list changes in place (updateNetworkACLItem); equivalent CIDR spellings make no change. Two rules with one number in one list, numbers below 1, ports on protocol all and ICMP fields on tcp/udp are refused at preview; so are rules on Mold's default lists. */
-export abstract class NetworkAclRuleBase extends pulumi.dynamic.Resource {
+export abstract class NetworkAclRuleBase extends MoldResource {
     /** Id of the list. */
     declare public readonly aclList: pulumi.Output<string>;
     /** Rule number. */
@@ -506,7 +507,7 @@ export abstract class NetworkAclRuleBase extends pulumi.dynamic.Resource {
 }
 
 /** One port-forwarding rule from a public IP to a VM. updatePortForwardingRule changes the private ports, the VM, its guest IP and the source CIDRs in place; the IP, protocol, public ports and openFirewall replace the rule (deleting the old one first when their public ports overlap, as Mold refuses overlapping rules). A single public port may map to another private port; a range maps onto the same private ports. */
-export abstract class PortForwardingRuleBase extends pulumi.dynamic.Resource {
+export abstract class PortForwardingRuleBase extends MoldResource {
     /** Id of the public IP. */
     declare public readonly ipAddressId: pulumi.Output<string>;
     /** Protocol, lower-cased. */
@@ -582,7 +583,7 @@ export abstract class PortForwardingRuleBase extends pulumi.dynamic.Resource {
 }
 
 /** A user virtual machine. serviceOffering, name, displayName, keyPair, desiredState and tags change in place; zone, template, networks, userData, rootDiskSize and affinityGroups replace it. Destroy expunges. */
-export abstract class VirtualMachineBase extends pulumi.dynamic.Resource {
+export abstract class VirtualMachineBase extends MoldResource {
     /** Host name as Mold has it. */
     declare public readonly name: pulumi.Output<string>;
     /** Display name as Mold has it. */
@@ -676,7 +677,7 @@ export abstract class VirtualMachineBase extends pulumi.dynamic.Resource {
 }
 
 /** An SSH key pair, registered from a public key or generated by Mold. Name and public key replace it. Mold cannot tag key pairs: pulumi-mold treats a pair as its own only while its name and fingerprint match what it created. */
-export abstract class SshKeyPairBase extends pulumi.dynamic.Resource {
+export abstract class SshKeyPairBase extends MoldResource {
     /** Key pair name (1–255 characters). */
     declare public readonly name: pulumi.Output<string>;
     /** OpenSSH public key to register; leave it out to let Mold generate the pair (privateKey). A private key here is refused. */
@@ -710,7 +711,7 @@ export abstract class SshKeyPairBase extends pulumi.dynamic.Resource {
 }
 
 /** A Mold affinity group: VMs deployed into a "host anti-affinity" group run on distinct hosts, into a "host affinity" group on the same host. Mold cannot change a group: every input replaces it. Mold cannot tag affinity groups: pulumi-mold deletes only a group it created (or adopted), by the id recorded then. */
-export abstract class AffinityGroupBase extends pulumi.dynamic.Resource {
+export abstract class AffinityGroupBase extends MoldResource {
     /** Group name as Mold has it. */
     declare public readonly name: pulumi.Output<string>;
     /** Group type as Mold has it. */
@@ -741,7 +742,7 @@ export abstract class AffinityGroupBase extends pulumi.dynamic.Resource {
 }
 
 /** A Mold-managed (CloudManaged) Kubernetes cluster. In place: size, offerings and autoscaling (scale), kubernetesVersion (upgrade, one step at a time), desiredState (start/stop), removeNodes. Replaces: name, description, zone, network, controlNodes, etcdNodes, externalLoadBalancerIpAddress, keyPair, nodeRootDiskSize, enableCsi, privateRegistry. Delete removes what Mold made for it (auto network, rules). */
-export abstract class KubernetesClusterBase extends pulumi.dynamic.Resource {
+export abstract class KubernetesClusterBase extends MoldResource {
     /**
      * Cluster name: 1-40 letters, digits and hyphens, starting with a letter (Mold names nodes and the auto network after it). Replaces the cluster.
      */
@@ -900,7 +901,7 @@ export abstract class KubernetesClusterBase extends pulumi.dynamic.Resource {
 }
 
 /** Mold VMs bootstrapped over SSH (kubeadm) into nodes of a self-managed cluster: one offering, template, network, key pair and role, with count, labels and taints. */
-export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
+export abstract class NodeGroupBase extends MoldResource {
     /** Cluster name; prefixes node names (lower-case DNS label). */
     declare public readonly clusterName: pulumi.Output<string>;
     /** Group name (lower-case DNS label). */
@@ -1115,7 +1116,7 @@ export abstract class NodeGroupBase extends pulumi.dynamic.Resource {
 }
 
 /** A self-managed cluster registered in Mold's Kubernetes list (clustertype ExternalManaged); node groups add and remove their VMs. Deleting it leaves the VMs to their node groups. */
-export abstract class ExternalKubernetesClusterBase extends pulumi.dynamic.Resource {
+export abstract class ExternalKubernetesClusterBase extends MoldResource {
     /** Cluster name in Mold. */
     declare public readonly name: pulumi.Output<string>;
     /** Description. */
@@ -1170,7 +1171,7 @@ export abstract class ExternalKubernetesClusterBase extends pulumi.dynamic.Resou
 }
 
 /** A data volume (disk) from a disk offering, optionally attached to a VM, with an optional recurring snapshot policy. Size, IOPS, attachment and policy change in place; delete detaches it first and never deletes a volume pulumi-mold did not create. */
-export abstract class VolumeBase extends pulumi.dynamic.Resource {
+export abstract class VolumeBase extends MoldResource {
     /** Volume name in Mold. */
     declare public readonly name: pulumi.Output<string>;
     /** Zone name or id. */
@@ -1248,7 +1249,7 @@ export abstract class VolumeBase extends pulumi.dynamic.Resource {
 }
 
 /** A Kubernetes version Mold's Kubernetes service offers (addKubernetesSupportedVersion): Mold registers the binaries ISO from its URL. An administrator's command: an account whose role lacks addKubernetesSupportedVersion is refused with an error naming that permission. Only enabled changes in place (updateKubernetesSupportedVersion); every other input replaces the version. Mold cannot tag versions: pulumi-mold deletes only a version it created (or adopted), by the id recorded then. */
-export abstract class KubernetesVersionBase extends pulumi.dynamic.Resource {
+export abstract class KubernetesVersionBase extends MoldResource {
     /** Kubernetes version. */
     declare public readonly semanticVersion: pulumi.Output<string>;
     /** URL of the ISO as declared. */
@@ -1318,7 +1319,7 @@ export abstract class KubernetesVersionBase extends pulumi.dynamic.Resource {
 }
 
 /** Static NAT from a public IP to a VM (or one of its secondary addresses): all traffic to the IP reaches the VM, through the firewall rules (or, on a VPC tier, the ACL rules) of the IP. Mold keeps static NAT and port forwarding or load balancing apart on one IP: an IP with port-forwarding or load-balancer rules is refused at preview, as Mold refuses it. A change of VM or guest address happens in place (enableStaticNat again, after disableStaticNat when the VM changes: Mold then also revokes the IP's firewall rules, which the next refresh shows); another IP or network replaces it. */
-export abstract class StaticNatBase extends pulumi.dynamic.Resource {
+export abstract class StaticNatBase extends MoldResource {
     /** Id of the public IP. */
     declare public readonly ipAddressId: pulumi.Output<string>;
     /** The VM as declared. */
@@ -1364,7 +1365,7 @@ export abstract class StaticNatBase extends pulumi.dynamic.Resource {
 }
 
 /** A VPC's private gateway: the VPC router's address on a private network (a VLAN an administrator gives, or an existing network), the usual hub connection static routes go through. Only aclList changes in place (replaceNetworkACLList); every other input replaces it. Mold refuses to delete a gateway static routes still use. Mold cannot tag private gateways: pulumi-mold deletes only a gateway it created (or adopted), by the id recorded then. */
-export abstract class PrivateGatewayBase extends pulumi.dynamic.Resource {
+export abstract class PrivateGatewayBase extends MoldResource {
     /** The VPC as declared. */
     declare public readonly vpc: pulumi.Output<string>;
     /** The router's address on the private network. */
@@ -1422,7 +1423,7 @@ export abstract class PrivateGatewayBase extends pulumi.dynamic.Resource {
 }
 
 /** A VPC static route: a CIDR outside the VPC routed through a private gateway, or to a next-hop address the VPC router reaches (one of its tiers or private gateways). Mold cannot change a route: every input but tags replaces it. Routes through one gateway must not overlap (Mold refuses it). */
-export abstract class StaticRouteBase extends pulumi.dynamic.Resource {
+export abstract class StaticRouteBase extends MoldResource {
     /** Destination CIDR. */
     declare public readonly cidr: pulumi.Output<string>;
     /** The private gateway as declared. */

@@ -14,7 +14,7 @@ import { runJobWaitBench, ShortSpread } from "./job-wait";
 import { runNodeGroupBench } from "./node-group";
 import { runProviderBench } from "./provider";
 import { runQuickstartBench } from "./quickstart";
-import { runScaleBench, ScaleVariant } from "./scale";
+import { runScaleBench, ScaleVariant, Command as ScaleCommand } from "./scale";
 
 function arg(name: string): string | undefined {
     const i = process.argv.indexOf(`--${name}`);
@@ -75,6 +75,7 @@ async function main(): Promise<void> {
         ? await runScaleBench({
               sizes: arg("scale-sizes")?.split(",").map(Number),
               variants: arg("scale-variants")?.split(",") as ScaleVariant[] | undefined,
+              commands: arg("scale-commands")?.split(",") as ScaleCommand[] | undefined,
               cpuProfDir: arg("cpu-prof"),
               progress,
           })

@@ -25,6 +25,8 @@ export interface ScaleBenchOptions {
     variants?: ScaleVariant[];
     /** Workers of the node-group program (default 50). */
     nodeGroupWorkers?: number;
+    /** Which commands run (default all five; `up` runs when a later one does, since they need its state). */
+    commands?: Command[];
     /** Runs of each command at each size (median reported; default 1). */
     repeat?: number;
     /** Writes V8 CPU profiles (node --cpu-prof) of both processes of every run into this folder. */
@@ -34,7 +36,7 @@ export interface ScaleBenchOptions {
 
 export type ScaleVariant = "spread" | "oneIp" | "nodeGroup";
 const COMMANDS = ["preview", "up", "noOpUp", "refresh", "destroy"] as const;
-type Command = (typeof COMMANDS)[number];
+export type Command = (typeof COMMANDS)[number];
 
 const CLI = path.resolve(__dirname, "../../testing/engine/cli.js");
 
@@ -81,6 +83,8 @@ export interface RunFigures {
     /** The provider host (absent when the run needed none, e.g. a refresh of nothing). */
     providerHost?: ProcSample;
     simulatorCpuS: number;
+    /** What each process still held on its V8 heap when it ended, after a full GC (heap-preload.ts). */
+    liveHeapAtExitMb: { engine?: number; providerHost?: number };
     /** The engine emulation's own bookkeeping (PULUMI_MOLD_ENGINE_TIMINGS). */
     emulation?: { checkpoints: number; checkpointMs: number; stateBytes: number };
     /** Jobs the run started, polls (queryAsyncJobResult) per job, and how late their ends were noticed (ms). */
@@ -104,7 +108,20 @@ async function runSampled(
     const jobsBefore = new Set(Object.keys(jobsOf(sim)));
     // Both processes get a preload that writes their profile (Node refuses --cpu-prof in NODE_OPTIONS).
     const preload = path.join(__dirname, "cpu-prof-preload.js");
-    const profEnv = cpuProfDir ? { CPU_PROF_DIR: cpuProfDir, CPU_PROF_TAG: tag, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ""} --require ${preload}`.trim() } : {};
+    // Every process also reports its live heap after a last GC (heap-preload.ts).
+    const heapDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-heap-"));
+    const nodeOptions = [
+        env.NODE_OPTIONS ?? "",
+        "--expose-gc",
+        `--require ${path.join(__dirname, "heap-preload.js")}`,
+        cpuProfDir ? `--require ${preload}` : "",
+    ];
+    const profEnv = {
+        ...(cpuProfDir ? { CPU_PROF_DIR: cpuProfDir, CPU_PROF_TAG: tag } : {}),
+        HEAP_AT_EXIT_DIR: heapDir,
+        HEAP_AT_EXIT_TAG: tag,
+        NODE_OPTIONS: nodeOptions.filter(Boolean).join(" "),
+    };
     const before = { ...sim.requestCounts };
     const cpuBefore = process.cpuUsage();
     const started = Date.now();
@@ -148,6 +165,13 @@ async function runSampled(
         result = undefined;
     }
     const timings = /^engine-timings: (.*)$/m.exec(stderr)?.[1];
+    const liveHeapAtExitMb: Record<string, number> = {};
+    for (const f of fs.readdirSync(heapDir)) {
+        const role = /-(engine|host)-\d+\.json$/.exec(f)?.[1];
+        const key = role === "host" ? "providerHost" : "engine";
+        if (role) liveHeapAtExitMb[key] = Math.max(liveHeapAtExitMb[key] ?? 0, JSON.parse(fs.readFileSync(path.join(heapDir, f), "utf8")).heapUsedMb);
+    }
+    fs.rmSync(heapDir, { recursive: true, force: true });
     return {
         wallMs,
         steps: result?.steps,
@@ -164,6 +188,7 @@ async function runSampled(
               }
             : undefined,
         simulatorCpuS: round((cpu.user + cpu.system) / 1e6, 2),
+        liveHeapAtExitMb,
         emulation: timings ? JSON.parse(timings) : undefined,
         jobs: jobFigures(sim, trace, jobsBefore, byCommand.queryAsyncJobResult ?? 0),
         ...(cpuProfDir ? { cpuSelfMsByOwner: profilesByOwner(cpuProfDir, tag) } : {}),
@@ -230,13 +255,16 @@ async function runProgram(
                     ["refresh", "refresh"],
                     ["destroy", "destroy"],
                 ];
+                const wanted = new Set(options.commands ?? COMMANDS);
+                if ([...wanted].some((c) => c !== "preview")) wanted.add("up");
                 for (const [name, cmd] of order) {
+                    if (!wanted.has(name)) continue;
                     const r = await runSampled(base(cmd), env, sim, trace, options.cpuProfDir, `${tag}-${name}-${i}`);
                     trace.calls.length = 0; // only noticedAt is needed across runs
                     (runs[name] ??= []).push(r);
                     progress(
-                        `scale: ${tag} ${name} ${(r.wallMs / 1000).toFixed(1)} s, ${r.apiCalls} API calls, engine ${r.engine.peakRssMb} MB ${r.engine.cpuS} s CPU, ` +
-                            `host ${r.providerHost?.peakRssMb ?? "-"} MB ${r.providerHost?.cpuS ?? "-"} s CPU, simulator ${r.simulatorCpuS} s CPU, ` +
+                        `scale: ${tag} ${name} ${(r.wallMs / 1000).toFixed(1)} s, ${r.apiCalls} API calls, engine ${r.engine.peakRssMb} MB (live ${r.liveHeapAtExitMb.engine ?? "-"}) ${r.engine.cpuS} s CPU, ` +
+                            `host ${r.providerHost?.peakRssMb ?? "-"} MB (live ${r.liveHeapAtExitMb.providerHost ?? "-"}) ${r.providerHost?.cpuS ?? "-"} s CPU, simulator ${r.simulatorCpuS} s CPU, ` +
                             `checkpoints ${r.emulation?.checkpointMs ?? "-"} ms, ${r.jobs ? `${r.jobs.count} jobs ${r.jobs.pollsPerJob} polls/job` : "no jobs"}`,
                     );
                 }
@@ -250,6 +278,7 @@ async function runProgram(
     const out: Record<string, unknown> = { resources };
     for (const name of COMMANDS) {
         const rs = runs[name] ?? [];
+        if (!rs.length) continue;
         const pick = rs.find((r) => r.wallMs === median(rs.map((x) => x.wallMs))) ?? rs[0];
         out[name] = {
             ...pick,
@@ -294,11 +323,14 @@ export async function runScaleBench(options: ScaleBenchOptions = {}) {
         const [first, lastRun] = [perSize[0], perSize[perSize.length - 1]];
         const growth: Record<string, number> = {};
         if (perSize.length > 1) {
-            for (const name of COMMANDS) growth[`${name}Wall`] = growthExponent(first.resources, first[name].wallMs, lastRun.resources, lastRun[name].wallMs);
-            growth.upApiCalls = growthExponent(first.resources, first.up.apiCalls, lastRun.resources, lastRun.up.apiCalls);
+            for (const name of COMMANDS.filter((c) => first[c] && lastRun[c]))
+                growth[`${name}Wall`] = growthExponent(first.resources, first[name].wallMs, lastRun.resources, lastRun[name].wallMs);
+            if (first.up && lastRun.up) growth.upApiCalls = growthExponent(first.resources, first.up.apiCalls, lastRun.resources, lastRun.up.apiCalls);
             // CPU seconds hardly depend on what else the machine runs, wall times do: both are given.
-            for (const name of COMMANDS) {
+            for (const name of COMMANDS.filter((c) => first[c] && lastRun[c])) {
                 growth[`${name}EngineCpu`] = growthExponent(first.resources, first[name].engine.cpuS, lastRun.resources, lastRun[name].engine.cpuS);
+                // Peak RSS includes each process's fixed start-up (~100-150 MB), which flatters this exponent most.
+                growth[`${name}EngineRss`] = growthExponent(first.resources, first[name].engine.peakRssMb, lastRun.resources, lastRun[name].engine.peakRssMb);
                 growth[`${name}HostCpu`] = growthExponent(
                     first.resources,
                     first[name].providerHost?.cpuS ?? NaN,
@@ -312,9 +344,10 @@ export async function runScaleBench(options: ScaleBenchOptions = {}) {
         const upper: Record<string, number> = {};
         if (perSize.length > 2) {
             const a = perSize[perSize.length - 2];
-            for (const name of COMMANDS) {
+            for (const name of COMMANDS.filter((c) => a[c] && lastRun[c])) {
                 upper[`${name}Wall`] = growthExponent(a.resources, a[name].wallMs, lastRun.resources, lastRun[name].wallMs);
                 upper[`${name}EngineCpu`] = growthExponent(a.resources, a[name].engine.cpuS, lastRun.resources, lastRun[name].engine.cpuS);
+                upper[`${name}EngineRss`] = growthExponent(a.resources, a[name].engine.peakRssMb, lastRun.resources, lastRun[name].engine.peakRssMb);
             }
         }
         result[variant] = {
@@ -322,7 +355,7 @@ export async function runScaleBench(options: ScaleBenchOptions = {}) {
             sizes: perSize,
             growthExponent: { from: first.resources, to: lastRun.resources, ...growth },
             ...(perSize.length > 2 ? { growthExponentLargest: { from: perSize[perSize.length - 2].resources, to: lastRun.resources, ...upper } } : {}),
-            apiCallsPerCreatedResource: perSize.map((p) => p.up.apiCallsPerCreatedResource),
+            apiCallsPerCreatedResource: perSize.map((p) => p.up?.apiCallsPerCreatedResource),
             ...(failed.length ? { failed } : {}),
         };
     }
