@@ -91,10 +91,13 @@ export const publicIpAddress: ResourceDefinition<PublicIpAddressInputs, PublicIp
                     .filter((ip) => inputs.ipAddress === undefined || ip.ipaddress === inputs.ipAddress)
                     // A VPC's new address is tied to no tier yet and is not its source NAT (a tied one is e.g. Mold's Kubernetes service's).
                     .filter((ip) => !vpcid || ip.state === "Allocating" || (!ip.associatednetworkid && !ip.issourcenat));
+                // Beside ours, a source NAT that Mold took itself while implementing the network (a VM deployed
+                // meanwhile): ours would be the source NAT only if the network had none, and then Mold takes no other.
+                const candidates = fresh.length > 1 ? fresh.filter((ip) => !ip.issourcenat) : fresh;
                 // Several: another create of this run has not tagged its own yet; guessing could give two resources
                 // one address, so wait until only ours is untagged.
-                if (fresh.length > 1) return { done: false };
-                return { done: !fresh[0] || fresh[0].state !== "Allocating", value: fresh[0] };
+                if (candidates.length > 1) return { done: false };
+                return { done: !candidates[0] || candidates[0].state !== "Allocating", value: candidates[0] };
             }, 60_000);
         return createTagged(
             client,
