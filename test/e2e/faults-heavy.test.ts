@@ -8,20 +8,10 @@ import * as os from "os";
 import * as path from "path";
 import type { FaultConfig } from "../../simulator/faults";
 import { RunningSimulator, startSimulatorServer } from "../../simulator/server";
-import { cleanEnv, EngineRun, runEngine } from "../helpers/engine";
+import { cleanEnv } from "../helpers/engine";
+import { converge, sorted, stateIds } from "../helpers/fault-runs";
 
 const EXAMPLE = path.resolve(__dirname, "../../../examples/network-basics");
-
-/** Mold objects the state's resources stand for, by kind. */
-function stateIds(stateFile: string): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
-    if (!fs.existsSync(stateFile)) return out;
-    for (const r of JSON.parse(fs.readFileSync(stateFile, "utf8")).resources) {
-        if (!r.custom || !String(r.type).startsWith("pulumi-nodejs:dynamic")) continue;
-        (out[String(r.type).split(":").pop()!] ??= []).push(r.id);
-    }
-    return out;
-}
 
 /** What the simulator holds of the kinds the example manages (public IPs: allocated ones, without Mold's source NAT). */
 function heldIds(sim: RunningSimulator, ours: string[] = []): Record<string, string[]> {
@@ -39,8 +29,6 @@ function heldIds(sim: RunningSimulator, ours: string[] = []): Record<string, str
     };
 }
 
-const sorted = (xs: string[] | undefined) => [...(xs ?? [])].sort();
-
 const PROFILES: Record<string, FaultConfig> = {
     "20 % dropped connections": { dropRate: 0.2 },
     "20 % mixed faults (7 % 5xx, 7 % 429, 6 % dropped connections)": { serverErrorRate: 0.07, throttleRate: 0.07, dropRate: 0.06 },
@@ -54,18 +42,9 @@ for (const [profile, faults] of Object.entries(PROFILES)) {
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "faults-heavy-"));
             const state = path.join(dir, "state.json");
             const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
-            /** Runs a command; if it fails, once more (the faults go on). */
-            const twice = async (command: string): Promise<EngineRun> => {
-                const first = await runEngine([command, EXAMPLE, "--state", state], env, 600_000);
-                if (first.code === 0) return first;
-                t.log(
-                    `${command} #1 failed (${(first.stderr.match(/^(error|Error)[^\n]*/m) ?? [first.stderr.slice(0, 300)])[0]}); state ${fs.existsSync(state) ? "saved" : "NOT saved"}`,
-                );
-                return runEngine([command, EXAMPLE, "--state", state], env, 600_000);
-            };
             try {
                 sim.setFaults({ ...faults, seed });
-                const up = await twice("up");
+                const up = await converge(t, "up", EXAMPLE, state, env, 2);
                 t.is(up.code, 0, up.stderr);
                 const inState = stateIds(state);
                 const ours = inState.PublicIpAddress ?? [];
@@ -75,7 +54,7 @@ for (const [profile, faults] of Object.entries(PROFILES)) {
                     t.deepEqual(sorted(held[kind]), sorted(inState[kind]), `${kind}: the simulator holds exactly what the state says`);
                 t.is(sim.inventory().tags.filter((x: any) => x.key === "pulumi-mold:managed-by").length, 11, "one ownership tag per taggable object");
 
-                const destroyed = await twice("destroy");
+                const destroyed = await converge(t, "destroy", EXAMPLE, state, env, 2);
                 t.is(destroyed.code, 0, destroyed.stderr);
                 const left = heldIds(sim);
                 for (const kind of Object.keys(left)) t.deepEqual(left[kind], [], `${kind}: nothing left after destroy`);

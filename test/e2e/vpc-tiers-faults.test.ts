@@ -8,20 +8,10 @@ import * as os from "os";
 import * as path from "path";
 import type { FaultConfig } from "../../simulator/faults";
 import { RunningSimulator, startSimulatorServer } from "../../simulator/server";
-import { cleanEnv, EngineRun, runEngine } from "../helpers/engine";
+import { cleanEnv } from "../helpers/engine";
+import { converge, sorted, stateIds } from "../helpers/fault-runs";
 
 const EXAMPLE = path.resolve(__dirname, "../../../examples/vpc-tiers");
-
-/** Mold objects the state's resources stand for, by kind. */
-function stateIds(stateFile: string): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
-    if (!fs.existsSync(stateFile)) return out;
-    for (const r of JSON.parse(fs.readFileSync(stateFile, "utf8")).resources) {
-        if (!r.custom || !String(r.type).startsWith("pulumi-nodejs:dynamic")) continue;
-        (out[String(r.type).split(":").pop()!] ??= []).push(r.id);
-    }
-    return out;
-}
 
 /**
  * What the simulator holds of the kinds the example manages. Left out as Mold's own: the VPC's source-NAT
@@ -47,8 +37,6 @@ function heldIds(sim: RunningSimulator): Record<string, string[]> {
     };
 }
 
-const sorted = (xs: string[] | undefined) => [...(xs ?? [])].sort();
-
 const PROFILES: [string, FaultConfig, number][] = [
     ["20 % mixed faults (7 % 5xx, 7 % 429, 6 % dropped connections)", { serverErrorRate: 0.07, throttleRate: 0.07, dropRate: 0.06 }, 2026],
     ["20 % dropped connections", { dropRate: 0.2 }, 11],
@@ -63,18 +51,9 @@ for (const [profile, FAULTS, SEED] of PROFILES)
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vpc-tiers-faults-"));
         const state = path.join(dir, "state.json");
         const env = cleanEnv({ MOLD_API_URL: sim.url, MOLD_API_KEY: sim.apiKey, MOLD_SECRET_KEY: sim.secretKey });
-        /** Runs a command; while it fails, again, up to three runs in all (the faults go on). */
-        const converge = async (command: string): Promise<EngineRun> => {
-            let r = await runEngine([command, EXAMPLE, "--state", state], env, 600_000);
-            for (let i = 2; r.code !== 0 && i <= 3; i++) {
-                t.log(`${command} #${i - 1} failed (${(r.stderr.match(/^(error|Error)[^\n]*/m) ?? [r.stderr.slice(0, 300)])[0]})`);
-                r = await runEngine([command, EXAMPLE, "--state", state], env, 600_000);
-            }
-            return r;
-        };
         try {
             sim.setFaults({ ...FAULTS, seed: SEED });
-            const up = await converge("up");
+            const up = await converge(t, "up", EXAMPLE, state, env, 3);
             t.is(up.code, 0, up.stderr.slice(-4000));
             const inState = stateIds(state);
             t.is(Object.values(inState).flat().length, 20, JSON.stringify(inState));
@@ -88,7 +67,7 @@ for (const [profile, FAULTS, SEED] of PROFILES)
                 "Mold's two ACL rules, once",
             );
 
-            const destroyed = await converge("destroy");
+            const destroyed = await converge(t, "destroy", EXAMPLE, state, env, 3);
             t.is(destroyed.code, 0, destroyed.stderr.slice(-4000));
             const left = heldIds(sim);
             for (const kind of Object.keys(left)) t.deepEqual(left[kind], [], `${kind}: nothing left after destroy`);
