@@ -1,0 +1,118 @@
+// An async create that Mold answers with the new object's id tags it beside its create job (createTagged), so the
+// tag job is off the critical path; a create job that fails leaves none of our tags on what Mold keeps.
+import test from "ava";
+import { runHook } from "../../provider";
+import { findNetworkOffering, findZone } from "../../provider/client/catalog";
+import { createNetwork } from "../../provider/client/network";
+import { listTags } from "../../provider/client/tags";
+import type { HookName } from "../../provider/runtime/hooks";
+import { OWNER_TAG_KEY } from "../../provider/runtime/tags";
+import { T } from "../../simulator/model";
+import { table } from "../../simulator/state";
+import type { JobRecord } from "../../simulator/types";
+import { withSimulator } from "../helpers/sim";
+
+async function world() {
+    const s = await withSimulator();
+    const zone = await findZone(s.client, "zone1");
+    const offering = await findNetworkOffering(s.client, "DefaultIsolatedNetworkOfferingWithSourceNatService");
+    const network = await createNetwork(s.client, { name: "app-net", zoneid: zone.id, networkofferingid: offering.id });
+    const settings = { apiUrl: s.sim.url, apiKey: s.sim.apiKey, secretKey: s.sim.secretKey };
+    const hook = (kind: string, name: HookName, ...args: unknown[]) => runHook(kind, name, settings, args);
+    // Every API request the simulator answered, in order, with when; `after` runs right after one is answered.
+    const requests: { t: number; command: string }[] = [];
+    const after: Record<string, () => void> = {};
+    const original = s.sim.simulator.handleApi.bind(s.sim.simulator);
+    s.sim.simulator.handleApi = (raw: Record<string, string>) => {
+        const answer = original(raw);
+        requests.push({ t: Date.now(), command: raw.command ?? "" });
+        after[raw.command ?? ""]?.();
+        return answer;
+    };
+    const jobs = () => Object.values(table(s.sim.simulator.state, T.jobs)) as JobRecord[];
+    const jobOf = (command: string) => jobs().find((j) => j.command === command);
+    return { ...s, network, hook, requests, after, jobs, jobOf };
+}
+
+test("PublicIpAddress and FirewallRule: createTags is sent while the create job still runs, and the object ends tagged", async (t) => {
+    const w = await world();
+    try {
+        w.sim.setLatency({ associateIpAddress: 600, createFirewallRule: 600, createTags: 100 }, 1);
+        const ip: any = await w.hook("PublicIpAddress", "create", { network: "app-net", tags: { team: "a" } });
+        const rule: any = await w.hook("FirewallRule", "create", { ipAddressId: ip.id, protocol: "tcp", startPort: 22, cidrList: ["10.0.0.0/8"] });
+        for (const [create, type, id] of [
+            ["associateIpAddress", "PublicIpAddress", ip.id],
+            ["createFirewallRule", "FirewallRule", rule.id],
+        ] as const) {
+            const job = w.jobOf(create)!;
+            const tagJob = w.jobs().find((j) => j.command === "createTags" && (j.payload as any).ids.includes(id))!;
+            t.truthy(tagJob, `a createTags job for ${type}`);
+            // Submitted after the create's answer (it needs the id) and before its job ended: the two overlap.
+            t.true(parseDate(tagJob.created) >= parseDate(job.created), `${type}: tags after the create's answer`);
+            t.true(tagJob.finishedAt! < job.finishedAt!, `${type}: the tag job ended while the create job ran`);
+            const tags = await listTags(w.client, { resourcetype: type, resourceid: id });
+            t.deepEqual(
+                tags.map((x) => `${x.key}=${x.value}`).sort(),
+                ["pulumi-mold:managed-by=pulumi-mold", "team=a"].filter((x) => type === "PublicIpAddress" || !x.startsWith("team")),
+            );
+        }
+        // The createTags requests come before the requests that noticed each create job's end.
+        const order = w.requests.map((r) => r.command).filter((c) => c !== "listAsyncJobs" && c !== "queryAsyncJobResult");
+        t.deepEqual(order.slice(order.indexOf("associateIpAddress"), order.indexOf("associateIpAddress") + 2), ["associateIpAddress", "createTags"]);
+        t.deepEqual(order.slice(order.indexOf("createFirewallRule"), order.indexOf("createFirewallRule") + 2), ["createFirewallRule", "createTags"]);
+    } finally {
+        await w.stop();
+    }
+});
+
+for (const [label, latencies] of [
+    ["the tag job ends first", { associateIpAddress: 400, createTags: 20 }],
+    ["the tag job ends after the failure", { associateIpAddress: 20, createTags: 400 }],
+] as const) {
+    test(`a failed association leaves no tag of ours on the freed address (${label}); the error is Mold's, without an id`, async (t) => {
+        const w = await world();
+        try {
+            w.sim.setLatency(latencies, 1);
+            // The network changes hands between the create step and the job: Mold's job fails and frees the address.
+            w.after.associateIpAddress = () => {
+                table(w.sim.simulator.state, T.networks)[w.network.id].account = "someone-else";
+            };
+            const err: any = await t.throwsAsync(w.hook("PublicIpAddress", "create", { network: "app-net", tags: { team: "a" } }));
+            t.regex(err.message, /owner of the network is not the same as owner of the IP/);
+            t.is(err.id, undefined, "rolled back by Mold: nothing to record");
+            const tagJob = w.jobOf("createTags")!;
+            t.truthy(tagJob, "tags were sent beside the create job");
+            const ipId = (tagJob.payload as any).ids[0];
+            const ipRow = table(w.sim.simulator.state, T.publicIps)[ipId];
+            t.is(ipRow.state, "Free");
+            const left = Object.values(table(w.sim.simulator.state, T.tags)).filter((x: any) => x.resourceid === ipId);
+            t.deepEqual(left, [], "no tag on the free address");
+            t.false(left.some((x: any) => x.key === OWNER_TAG_KEY));
+        } finally {
+            await w.stop();
+        }
+    });
+}
+
+test("simulator: createTags on a public IP back in the Free pool fails in the job with Mold's permission text", async (t) => {
+    const w = await world();
+    try {
+        const ip: any = await w.hook("PublicIpAddress", "create", { network: "app-net" });
+        const second: any = await w.hook("PublicIpAddress", "create", { network: "app-net" });
+        await w.hook("PublicIpAddress", "delete", second.id, second.outs);
+        const err: any = await t.throwsAsync(
+            w.client.callAsync("createTags", { resourcetype: "PublicIpAddress", resourceids: [second.id], tags: [{ key: "k", value: "v" }] }),
+        );
+        t.is(err.errorcode, 530);
+        t.regex(err.message, new RegExp(`doesn't have permissions to create tags for resource \\[id: \\d+, uuid: ${second.id}\\] \\(k\\)`));
+        // An allocated address takes them.
+        await w.client.callAsync("createTags", { resourcetype: "PublicIpAddress", resourceids: [ip.id], tags: [{ key: "k", value: "v" }] });
+        t.true((await listTags(w.client, { resourceid: ip.id })).some((x) => x.key === "k"));
+    } finally {
+        await w.stop();
+    }
+});
+
+function parseDate(s: string): number {
+    return Date.parse(s.replace(/([+-]\d\d)(\d\d)$/, "$1:$2"));
+}
