@@ -18,8 +18,7 @@ import { JobStep, jobsOf, kindOf, latenessByCommand, longestJobChain, median, ro
 
 export const REALISTIC_CREATE_JOBS: Record<string, JobStep[]> = {
     Network: ["createTags"], // createNetwork is synchronous
-    // A VM is tagged after its deploy job (a failed deploy leaves an Error VM that the create discards).
-    VirtualMachine: ["deployVirtualMachine", "createTags"],
+    VirtualMachine: [["deployVirtualMachine", "createTags"]],
     PublicIpAddress: [["associateIpAddress", "createTags"]],
     FirewallRule: [["createFirewallRule", "createTags"]],
     PortForwardingRule: [["createPortForwardingRule", "createTags"]],

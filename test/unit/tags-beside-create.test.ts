@@ -34,15 +34,23 @@ async function world() {
     return { ...s, network, hook, requests, after, jobs, jobOf };
 }
 
-test("PublicIpAddress and FirewallRule: createTags is sent while the create job still runs, and the object ends tagged", async (t) => {
+test("PublicIpAddress, FirewallRule, VirtualMachine: createTags is sent while the create job still runs, and the object ends tagged", async (t) => {
     const w = await world();
     try {
-        w.sim.setLatency({ associateIpAddress: 600, createFirewallRule: 600, createTags: 100 }, 1);
+        w.sim.setLatency({ associateIpAddress: 600, createFirewallRule: 600, deployVirtualMachine: 600, createTags: 100 }, 1);
         const ip: any = await w.hook("PublicIpAddress", "create", { network: "app-net", tags: { team: "a" } });
         const rule: any = await w.hook("FirewallRule", "create", { ipAddressId: ip.id, protocol: "tcp", startPort: 22, cidrList: ["10.0.0.0/8"] });
+        const vm: any = await w.hook("VirtualMachine", "create", {
+            zone: "zone1",
+            template: "ubuntu-22.04",
+            serviceOffering: "1C-1GB",
+            networks: [w.network.id],
+            tags: { team: "a" },
+        });
         for (const [create, type, id] of [
             ["associateIpAddress", "PublicIpAddress", ip.id],
             ["createFirewallRule", "FirewallRule", rule.id],
+            ["deployVirtualMachine", "UserVm", vm.id],
         ] as const) {
             const job = w.jobOf(create)!;
             const tagJob = w.jobs().find((j) => j.command === "createTags" && (j.payload as any).ids.includes(id))!;
@@ -53,7 +61,7 @@ test("PublicIpAddress and FirewallRule: createTags is sent while the create job 
             const tags = await listTags(w.client, { resourcetype: type, resourceid: id });
             t.deepEqual(
                 tags.map((x) => `${x.key}=${x.value}`).sort(),
-                ["pulumi-mold:managed-by=pulumi-mold", "team=a"].filter((x) => type === "PublicIpAddress" || !x.startsWith("team")),
+                ["pulumi-mold:managed-by=pulumi-mold", "team=a"].filter((x) => type !== "FirewallRule" || !x.startsWith("team")),
             );
         }
         // The createTags requests come before the requests that noticed each create job's end.
