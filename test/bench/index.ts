@@ -12,6 +12,7 @@ import * as os from "os";
 import { DEFAULT_JOB_WAIT_POLICY, JobWaitPolicy } from "../../provider/client";
 import { runRealisticDependent } from "./dependent-realistic";
 import { runEngineBench } from "./engine";
+import { runHostStartBench } from "./host-start";
 import { runJobWaitBench, ShortSpread } from "./job-wait";
 import { runNodeGroupBench } from "./node-group";
 import { runProviderBench } from "./provider";
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
             progress,
         });
         Object.assign(engine.criticalPath, { dependentRealistic: realistic });
+        Object.assign(engine.startup, { beforeFirstApiCall: await runHostStartBench(repeat) });
     }
     // The quickstart's own default is 2 runs (each is ~15 s with its up and destroy); --repeat overrides it.
     const quickstart = run("quickstart")
