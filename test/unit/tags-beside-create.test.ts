@@ -4,8 +4,10 @@ import test from "ava";
 import { runHook } from "../../provider";
 import { findNetworkOffering, findZone } from "../../provider/client/catalog";
 import { createNetwork } from "../../provider/client/network";
+import { MoldOutcomeUnknownError } from "../../provider/client/errors";
 import { listTags } from "../../provider/client/tags";
-import type { HookName } from "../../provider/runtime/hooks";
+import { publicIpAddress } from "../../provider/resources/public-ip-address";
+import type { HookContext, HookName } from "../../provider/runtime/hooks";
 import { OWNER_TAG_KEY } from "../../provider/runtime/tags";
 import { T } from "../../simulator/model";
 import { table } from "../../simulator/state";
@@ -116,6 +118,37 @@ test("simulator: createTags on a public IP back in the Free pool fails in the jo
         // An allocated address takes them.
         await w.client.callAsync("createTags", { resourcetype: "PublicIpAddress", resourceids: [ip.id], tags: [{ key: "k", value: "v" }] });
         t.true((await listTags(w.client, { resourceid: ip.id })).some((x) => x.key === "k"));
+    } finally {
+        await w.stop();
+    }
+});
+
+test("a wait lost after Mold's answer named the object: no search among untagged ones, no second create; the error carries the id", async (t) => {
+    const w = await world();
+    try {
+        // The submit is answered (the id is known and the tags go on), then the wait's outcome is lost.
+        const client = new Proxy(w.client, {
+            get(target, prop) {
+                const value = Reflect.get(target, prop, target);
+                if (prop !== "callAsync") return typeof value === "function" ? value.bind(target) : value;
+                return async (cmd: string, params: any, wait: any) => {
+                    const answer = await target.callAsync(cmd, params, wait);
+                    if (cmd === "associateIpAddress") throw new MoldOutcomeUnknownError(cmd, "test: the job's outcome lost");
+                    return answer;
+                };
+            },
+        });
+        const ctx: HookContext = { kind: "test", client: () => client, log: () => undefined };
+        const err: any = await t.throwsAsync(publicIpAddress.create(ctx, { network: "app-net" }));
+        t.regex(err.message, /created .* but lost track of its create job/);
+        const ip = Object.values(table(w.sim.simulator.state, T.publicIps)).find((x: any) => x.state === "Allocated") as any;
+        t.is(err.id, ip.id);
+        t.true(err.properties.createIncomplete);
+        t.is(w.sim.requestCounts.associateIpAddress, 1, "created once");
+        t.true(
+            (await listTags(w.client, { resourceid: ip.id })).some((x) => x.key === OWNER_TAG_KEY),
+            "and tagged as ours",
+        );
     } finally {
         await w.stop();
     }
