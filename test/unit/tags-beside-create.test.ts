@@ -4,7 +4,7 @@ import test from "ava";
 import { runHook } from "../../provider";
 import { findNetworkOffering, findZone } from "../../provider/client/catalog";
 import { createNetwork } from "../../provider/client/network";
-import { MoldOutcomeUnknownError } from "../../provider/client/errors";
+import { MoldJobError, MoldOutcomeUnknownError } from "../../provider/client/errors";
 import { listTags } from "../../provider/client/tags";
 import { publicIpAddress } from "../../provider/resources/public-ip-address";
 import type { HookContext, HookName } from "../../provider/runtime/hooks";
@@ -153,6 +153,45 @@ test("a wait lost after Mold's answer named the object: no search among untagged
         await w.stop();
     }
 });
+
+test("a failed create job whose object kept our tags (a Mold that keeps them): the create deletes them, then reports Mold's error", async (t) => {
+    const w = await world();
+    try {
+        // The job is reported failed while the address stays, tagged beside it: what a Mold keeping the tags would leave.
+        const client = new Proxy(w.client, {
+            get(target, prop) {
+                const value = Reflect.get(target, prop, target);
+                if (prop !== "callAsync") return typeof value === "function" ? value.bind(target) : value;
+                return async (cmd: string, params: any, wait: any) => {
+                    const answer = await target.callAsync(cmd, params, wait);
+                    if (cmd === "associateIpAddress") {
+                        // Let the tag job beside it end first.
+                        await waitUntil(() => w.jobOf("createTags")?.jobstatus === 1);
+                        throw new MoldJobError(cmd, answer.jobId, 530, "Failed to associate ip address", answer.id);
+                    }
+                    return answer;
+                };
+            },
+        });
+        const ctx: HookContext = { kind: "test", client: () => client, log: () => undefined };
+        const err: any = await t.throwsAsync(publicIpAddress.create(ctx, { network: "app-net", tags: { team: "a" } }));
+        t.true(err instanceof MoldJobError);
+        t.regex(err.message, /Failed to associate ip address/);
+        const ipId = (w.jobOf("createTags")!.payload as any).ids[0];
+        t.deepEqual(await listTags(w.client, { resourceid: ipId }), [], "our tags were taken off");
+        t.is(w.sim.requestCounts.deleteTags, 1);
+    } finally {
+        await w.stop();
+    }
+});
+
+async function waitUntil(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done()) {
+        if (Date.now() > deadline) throw new Error("timed out");
+        await new Promise((r) => setTimeout(r, 10));
+    }
+}
 
 function parseDate(s: string): number {
     return Date.parse(s.replace(/([+-]\d\d)(\d\d)$/, "$1:$2"));
