@@ -45,6 +45,8 @@ export interface WaitOptions {
     onPoll?: (elapsedMs: number, polls: number) => void;
     /** Called once the wait ends, with the requests spent on the job (a shared list answer counts 1/n). */
     onSettled?: (stats: { polls: number; looks: number }) => void;
+    /** Called when Mold has taken the command, before the wait: an async create's answer names the new object. */
+    onSubmitted?: (submitted: { jobId: string; id?: string }) => void;
 }
 
 const READ_ONLY = /^(get|list|query|find)\w+$/;
@@ -270,6 +272,7 @@ export class MoldClient {
         if (!submitted || typeof submitted.jobid !== "string") {
             throw new MoldTransportError(command, `expected a job id in the answer, got ${JSON.stringify(submitted).slice(0, 200)}`);
         }
+        wait.onSubmitted?.({ jobId: submitted.jobid, id: typeof submitted.id === "string" ? submitted.id : undefined });
         const job = await this.waitForJob(command, submitted.jobid, wait, submitted.id);
         return { id: submitted.id ?? job.jobinstanceid, jobId: submitted.jobid, result: job.jobresult as T, job };
     }

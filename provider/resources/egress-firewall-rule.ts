@@ -54,7 +54,7 @@ export const egressFirewallRule: ResourceDefinition<EgressFirewallRuleInputs, Eg
         checkInMold: (ctx, inputs) => namesInMold(ctx, KIND, inputs, { networks: ["network"] }),
         get: getEgressFirewallRule,
         list: (client, place) => listEgressFirewallRules(client, place),
-        create: (client, place, args) => createEgressFirewallRule(client, { ...(place as { networkid: string }), ...args }),
+        create: (client, place, args, wait) => createEgressFirewallRule(client, { ...(place as { networkid: string }), ...args }, wait),
         remove: (client, id) => deleteEgressFirewallRule(client, id),
     },
     egressFirewallRuleSchema,

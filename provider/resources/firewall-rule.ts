@@ -32,7 +32,7 @@ export const firewallRule: ResourceDefinition<FirewallRuleInputs, FirewallRuleOu
         },
         get: getFirewallRule,
         list: (client, place) => listFirewallRules(client, place),
-        create: (client, place, args) => createFirewallRule(client, { ...(place as { ipaddressid: string }), ...args }),
+        create: (client, place, args, wait) => createFirewallRule(client, { ...(place as { ipaddressid: string }), ...args }, wait),
         remove: (client, id) => deleteFirewallRule(client, id),
     },
     firewallRuleSchema,

@@ -8,7 +8,7 @@
 // Mold cannot change a rule's protocol, ports or CIDRs (update only sets fordisplay), so every input but tags
 // replaces it. Mold stores CIDRs with their network address and fills in defaults (0.0.0.0/0 on an IP, the
 // network's CIDR on a network); diffs and refresh compare canonical forms so neither causes a perpetual diff.
-import type { MoldClient } from "../client/client";
+import type { MoldClient, WaitOptions } from "../client/client";
 import type { CreateEgressFirewallRuleArgs, FirewallRule } from "../client/firewall";
 import type { EgressFirewallRuleInputs, FirewallRuleInputs } from "../generated/types";
 import { createTagged } from "../runtime/common";
@@ -76,7 +76,8 @@ export interface Direction {
     checkInMold(ctx: HookContext, inputs: RuleFields, anchor: string): Promise<CheckFailure[]>;
     get(client: MoldClient, id: string): Promise<FirewallRule | undefined>;
     list(client: MoldClient, place: PlaceParams): Promise<FirewallRule[]>;
-    create(client: MoldClient, place: PlaceParams, args: RuleArgs): Promise<FirewallRule>;
+    /** Passes `wait` on: createTagged tags the new rule beside its create job. */
+    create(client: MoldClient, place: PlaceParams, args: RuleArgs, wait?: WaitOptions): Promise<FirewallRule>;
     remove(client: MoldClient, id: string): Promise<void>;
 }
 
@@ -233,16 +234,21 @@ export function firewallRuleDefinition<I extends Wire & RuleFields, O extends Wi
         async create(ctx, inputs) {
             const client = ctx.client();
             const place = await d.place(client, checkedAnchor(d, inputs));
-            const create = () =>
-                d.create(client, place.params, {
-                    protocol: inputs.protocol,
-                    startport: inputs.startPort,
-                    endport: inputs.endPort,
-                    cidrlist: inputs.cidrList,
-                    destcidrlist: inputs.destCidrList,
-                    icmptype: inputs.icmpType,
-                    icmpcode: inputs.icmpCode,
-                });
+            const create = (wait?: WaitOptions) =>
+                d.create(
+                    client,
+                    place.params,
+                    {
+                        protocol: inputs.protocol,
+                        startport: inputs.startPort,
+                        endport: inputs.endPort,
+                        cidrlist: inputs.cidrList,
+                        destcidrlist: inputs.destCidrList,
+                        icmptype: inputs.icmpType,
+                        icmpcode: inputs.icmpCode,
+                    },
+                    wait,
+                );
             // After a lost answer: Mold refuses a second rule with the same protocol, ports and CIDRs at one
             // place, so an untagged rule with exactly these attributes is the one just made.
             const wanted = normalize(inputs, place.outs);

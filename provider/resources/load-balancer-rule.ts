@@ -3,7 +3,7 @@
 // Name, description and algorithm change in place (updateLoadBalancerRule); members are assigned and
 // removed by difference; policies are replaced in place (Mold cannot change them). The public IP, the
 // ports, the protocol, the CIDR list and openFirewall replace the rule.
-import type { MoldClient } from "../client/client";
+import type { MoldClient, WaitOptions } from "../client/client";
 import {
     createLoadBalancerRule,
     deleteLoadBalancerRule,
@@ -165,20 +165,24 @@ export const loadBalancerRule: ResourceDefinition<LoadBalancerRuleInputs, LoadBa
     async create(ctx, inputs) {
         const client = ctx.client();
         const tier = inputs.network !== undefined ? await findNetwork(client, inputs.network) : undefined;
-        const create = () =>
-            createLoadBalancerRule(client, {
-                networkid: tier?.id,
-                name: inputs.name,
-                description: inputs.description,
-                // check allows only these three.
-                algorithm: inputs.algorithm as "roundrobin" | "leastconn" | "source",
-                publicipid: inputs.publicIpAddressId,
-                publicport: inputs.publicPort,
-                privateport: inputs.privatePort,
-                protocol: inputs.protocol,
-                cidrlist: inputs.cidrList,
-                openfirewall: inputs.openFirewall,
-            });
+        const create = (wait?: WaitOptions) =>
+            createLoadBalancerRule(
+                client,
+                {
+                    networkid: tier?.id,
+                    name: inputs.name,
+                    description: inputs.description,
+                    // check allows only these three.
+                    algorithm: inputs.algorithm as "roundrobin" | "leastconn" | "source",
+                    publicipid: inputs.publicIpAddressId,
+                    publicport: inputs.publicPort,
+                    privateport: inputs.privatePort,
+                    protocol: inputs.protocol,
+                    cidrlist: inputs.cidrList,
+                    openfirewall: inputs.openFirewall,
+                },
+                wait,
+            );
         // After a lost answer: Mold does not keep names unique, but an untagged rule of this name on
         // this IP is the one just made (ours are tagged right after create). It may stay in state Add
         // (no member yet), so no waiting for Active.

@@ -8,7 +8,7 @@
 // whatever the program declares, and it is not a resource of the program. Declare a FirewallRule for
 // the ports instead, or set openFirewall: true explicitly.
 import { pickOne } from "../client/catalog";
-import type { MoldClient } from "../client/client";
+import type { MoldClient, WaitOptions } from "../client/client";
 import {
     createPortForwardingRule,
     deletePortForwardingRule,
@@ -184,21 +184,25 @@ export const portForwardingRule: ResourceDefinition<PortForwardingRuleInputs, Po
         const client = ctx.client();
         const vm = await findVm(client, inputs.virtualMachine);
         const tier = inputs.network !== undefined ? await findNetwork(client, inputs.network) : undefined;
-        const create = () =>
-            createPortForwardingRule(client, {
-                networkid: tier?.id,
-                ipaddressid: inputs.ipAddressId,
-                protocol: inputs.protocol,
-                publicport: inputs.publicPort,
-                publicendport: inputs.publicEndPort ?? inputs.publicPort,
-                privateport: inputs.privatePort,
-                privateendport: inputs.privateEndPort ?? inputs.privatePort,
-                virtualmachineid: vm.id,
-                vmguestip: inputs.vmGuestIp,
-                cidrlist: inputs.cidrList,
-                // Always sent: left out, Mold would open the firewall (its default is true).
-                openfirewall: inputs.openFirewall ?? OPEN_FIREWALL_DEFAULT,
-            });
+        const create = (wait?: WaitOptions) =>
+            createPortForwardingRule(
+                client,
+                {
+                    networkid: tier?.id,
+                    ipaddressid: inputs.ipAddressId,
+                    protocol: inputs.protocol,
+                    publicport: inputs.publicPort,
+                    publicendport: inputs.publicEndPort ?? inputs.publicPort,
+                    privateport: inputs.privatePort,
+                    privateendport: inputs.privateEndPort ?? inputs.privatePort,
+                    virtualmachineid: vm.id,
+                    vmguestip: inputs.vmGuestIp,
+                    cidrlist: inputs.cidrList,
+                    // Always sent: left out, Mold would open the firewall (its default is true).
+                    openfirewall: inputs.openFirewall ?? OPEN_FIREWALL_DEFAULT,
+                },
+                wait,
+            );
         // After a lost answer: Mold refuses a second rule with overlapping public ports and protocol on
         // an IP, so an untagged rule with exactly these attributes is the one just made.
         const facts = { virtualMachineId: vm.id, virtualMachineName: vm.name };

@@ -103,7 +103,7 @@ export const publicIpAddress: ResourceDefinition<PublicIpAddressInputs, PublicIp
             client,
             "PublicIpAddress",
             inputs,
-            () => associateIpAddress(client, { networkid, vpcid, zoneid, ipaddress: inputs.ipAddress }),
+            (wait) => associateIpAddress(client, { networkid, vpcid, zoneid, ipaddress: inputs.ipAddress }, wait),
             outputsOf,
             find,
         );

@@ -8,7 +8,7 @@
 // Destroy expunges. A deploy whose job fails leaves the VM in Error: it is expunged at once and the error
 // reported; if even that fails the VM is recorded (partial failure) so it is not leaked.
 import { findServiceOffering, findTemplate, findZone } from "../client/catalog";
-import type { MoldClient } from "../client/client";
+import type { MoldClient, WaitOptions } from "../client/client";
 import { MoldJobError } from "../client/errors";
 import {
     deployVirtualMachine,
@@ -194,21 +194,26 @@ export const virtualMachine: ResourceDefinition<VirtualMachineInputs, VirtualMac
             Promise.all((inputs.networks as string[]).map((n) => findNetwork(client, n))),
             affinityGroupIds(client, inputs.affinityGroups),
         ]);
-        const deploy = async () => {
+        // `wait` from createTagged: the VM is tagged while it deploys (a failed one is ours too, and expunged).
+        const deploy = async (wait?: WaitOptions) => {
             try {
-                return await deployVirtualMachine(client, {
-                    zoneid: zone.id,
-                    templateid: template.id,
-                    serviceofferingid: offering.id,
-                    networkids: networks.map((n) => n.id),
-                    name: inputs.name,
-                    displayname: inputs.displayName,
-                    keypair: inputs.keyPair,
-                    userdata: inputs.userData === undefined ? undefined : encodeUserData(inputs.userData),
-                    rootdisksize: inputs.rootDiskSize,
-                    affinitygroupids: groups,
-                    startvm: wantedPower(inputs) === "Running",
-                });
+                return await deployVirtualMachine(
+                    client,
+                    {
+                        zoneid: zone.id,
+                        templateid: template.id,
+                        serviceofferingid: offering.id,
+                        networkids: networks.map((n) => n.id),
+                        name: inputs.name,
+                        displayname: inputs.displayName,
+                        keypair: inputs.keyPair,
+                        userdata: inputs.userData === undefined ? undefined : encodeUserData(inputs.userData),
+                        rootdisksize: inputs.rootDiskSize,
+                        affinitygroupids: groups,
+                        startvm: wantedPower(inputs) === "Running",
+                    },
+                    wait,
+                );
             } catch (e) {
                 if (e instanceof MoldJobError && e.entityId) return discardFailedVm(ctx, e.entityId, e.message, inputs);
                 throw e;

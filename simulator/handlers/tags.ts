@@ -134,8 +134,18 @@ export const jobs: Record<string, JobCompleter> = {
         const all = table(ctx.state, T.tags);
         // Validate everything first: Mold creates all tags in one transaction.
         for (const id of ids) {
-            findResource(ctx, type, id);
+            const row = findResource(ctx, type, id);
             for (const t of tags) {
+                // ResourceManagerUtilImpl.checkResourceAccessible: a resource with neither owner account nor
+                // domain — a public IP back in the Free pool (a release or a failed association cleared both) —
+                // is refused to every caller, root admin included.
+                if (type === "PublicIpAddress" && !row.account && !row.domainid) {
+                    throw new ApiError(
+                        530,
+                        `Account '${ctx.caller.name}' doesn't have permissions to create tags for resource [id: ${row._dbid ?? id}, uuid: ${id}] (${t.key}).`,
+                        4365,
+                    );
+                }
                 if (t.value === undefined || t.value === "") throw invalidParam(`Value for the key ${t.key} is either null or empty`);
                 // resource_tags.key and .value are varchar(255): MySQL (strict mode) refuses longer values and
                 // the job fails with the database's text.

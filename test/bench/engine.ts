@@ -27,12 +27,35 @@ export interface EngineBenchOptions {
     progress?: (line: string) => void;
 }
 
+/**
+ * One step of a create: a job, or jobs that run side by side (the step lasts as long as the longest). An async
+ * create answered with the new object's id tags it beside its create job (provider/runtime/common.ts createTagged).
+ */
+export type JobStep = string | readonly string[];
+
 /** Simulated jobs each resource type's create waits for, in order (sync calls take no simulated time). */
-const CREATE_JOBS: Record<string, string[]> = {
+const CREATE_JOBS: Record<string, JobStep[]> = {
     Network: ["createTags"], // createNetwork is synchronous; the ownership + user tags are a job
-    PublicIpAddress: ["associateIpAddress", "createTags"],
-    FirewallRule: ["createFirewallRule", "createTags"],
+    PublicIpAddress: [["associateIpAddress", "createTags"]],
+    FirewallRule: [["createFirewallRule", "createTags"]],
 };
+
+export const stepJobs = (step: JobStep): readonly string[] => (typeof step === "string" ? [step] : step);
+export const stepMs = (step: JobStep, latencyOf: (command: string) => number) => Math.max(...stepJobs(step).map(latencyOf));
+/** The same steps with every job after the one before (the model before tags ran beside creates). */
+export const sequential = (steps: JobStep[]): JobStep[] => steps.flatMap((s) => [...stepJobs(s)]);
+
+/**
+ * Lateness a chain of steps may add, bounded above from the latest any job of each command was noticed: a step
+ * ends when its last job is noticed, so a short job noticed late adds only what it overruns the step's longest.
+ */
+export function stepsLateness(steps: JobStep[], latencyOf: (command: string) => number, worstByCommand: Record<string, number>): number {
+    return steps.reduce((sum, step) => {
+        const jobs = stepJobs(step);
+        const ends = Math.max(...jobs.map((c) => latencyOf(c) + (worstByCommand[c] ?? 0)));
+        return sum + Math.max(0, ends - stepMs(step, latencyOf));
+    }, 0);
+}
 
 export const DEFAULT_BENCH_LATENCIES: Record<string, number> = { associateIpAddress: 2000, createFirewallRule: 1500, createTags: 300 };
 
@@ -190,13 +213,13 @@ export const simEnv = (sim: RunningSimulator) => cleanEnv({ MOLD_API_URL: sim.ur
  */
 export function longestJobChain(
     resources: any[],
-    jobsOf: (r: any) => string[],
+    jobsOf: (r: any) => JobStep[],
     latencyOf: (command: string) => number,
     depsOf: (r: any) => string[],
     label: (r: any, ms: number) => string,
 ) {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const weight = (r: any) => jobsOf(r).reduce((a, cmd) => a + latencyOf(cmd), 0);
+    const weight = (r: any) => jobsOf(r).reduce((a, step) => a + stepMs(step, latencyOf), 0);
     const memo = new Map<string, { ms: number; chain: string[] }>();
     const longest = (urn: string): { ms: number; chain: string[] } => {
         const hit = memo.get(urn);
@@ -217,20 +240,32 @@ export function longestJobChain(
         if (l.ms > best.ms) best = l;
     }
     const expectedJobs: Record<string, number> = {};
-    for (const r of resources) for (const cmd of jobsOf(r)) expectedJobs[cmd] = (expectedJobs[cmd] ?? 0) + 1;
+    for (const r of resources) for (const cmd of jobsOf(r).flatMap(stepJobs)) expectedJobs[cmd] = (expectedJobs[cmd] ?? 0) + 1;
     return { criticalPathMs: best.ms, chain: best.chain, serialSumMs: resources.reduce((a, r) => a + weight(r), 0), expectedJobs };
 }
 
 /** Critical path of the dynamic resources of an engine state, for the latencies set. */
-function criticalPath(state: any, latencies: Record<string, number>) {
+function criticalPath(state: any, latencies: Record<string, number>, order: (steps: JobStep[]) => JobStep[] = (s) => s) {
     const dynamic = (state.resources as any[]).filter((r) => kindOf(r.type));
     return longestJobChain(
         dynamic,
-        (r) => CREATE_JOBS[kindOf(r.type)!] ?? [],
+        (r) => order(CREATE_JOBS[kindOf(r.type)!] ?? []),
         (cmd) => latencies[cmd] ?? NaN,
         (r) => r.dependencies ?? [],
         (r) => `${r.name}(${kindOf(r.type)})`,
     );
+}
+
+/** Per command: the median and the latest lateness with which a job's end was noticed (ms). */
+export function latenessByCommand(jobs: JobRecord[], noticedAt: Record<string, number>) {
+    const by: Record<string, number[]> = {};
+    for (const j of jobs) {
+        if (j.finishedAt === undefined || noticedAt[j.jobid] === undefined) continue;
+        (by[j.command] ??= []).push(noticedAt[j.jobid] - j.finishedAt);
+    }
+    const median_ = Object.fromEntries(Object.entries(by).map(([c, xs]) => [c, median(xs)]));
+    const worst = Object.fromEntries(Object.entries(by).map(([c, xs]) => [c, Math.max(...xs)]));
+    return { median: median_, worst };
 }
 
 async function criticalPathRun(program: string, latencies: Record<string, number>, dir: string, tag: string) {
@@ -243,7 +278,15 @@ async function criticalPathRun(program: string, latencies: Record<string, number
         const t = await timed(["up", programDir(program), "--state", stateFile], simEnv(sim));
         const state = JSON.parse(fs.readFileSync(stateFile, "utf8"));
         const cp = criticalPath(state, latencies);
+        const tagsAfter = criticalPath(state, latencies, sequential);
         const jobs = Object.values(jobsOf(sim)).filter((j) => !jobsBefore.has(j.jobid));
+        const lateness = latenessByCommand(jobs, trace.noticedAt);
+        const chainKinds = cp.chain.map((label) => /\(([^)]+)\)/.exec(label)?.[1] ?? "");
+        const chainLatenessMs = stepsLateness(
+            chainKinds.flatMap((kind) => CREATE_JOBS[kind] ?? []),
+            (cmd) => latencies[cmd] ?? 0,
+            lateness.worst,
+        );
         const jobsByCommand: Record<string, number> = {};
         for (const j of jobs) jobsByCommand[j.command] = (jobsByCommand[j.command] ?? 0) + 1;
         const overshoots = jobs
@@ -257,6 +300,9 @@ async function criticalPathRun(program: string, latencies: Record<string, number
             steps: t.run.result?.steps,
             wallMs: t.wallMs,
             ...cp,
+            criticalPathTagsAfterCreateMs: tagsAfter.criticalPathMs,
+            latenessByCommandMs: lateness,
+            chainLatenessMs,
             jobsByCommand,
             jobsMatchModel: JSON.stringify(Object.entries(jobsByCommand).sort()) === JSON.stringify(Object.entries(cp.expectedJobs).sort()),
             jobsFailed: jobs.filter((j) => j.jobstatus !== 1).length,
@@ -281,6 +327,9 @@ function summarize(samples: Awaited<ReturnType<typeof criticalPathRun>>[], start
     const span = median(samples.map((s) => s.apiSpanMs));
     return {
         criticalPathMs: first.criticalPathMs,
+        /** The same chain with each tag job after its create job (the model, and the code, before tags ran beside). */
+        criticalPathTagsAfterCreateMs: first.criticalPathTagsAfterCreateMs,
+        wallToTagsAfterCreateCriticalPathRatio: round(wall / first.criticalPathTagsAfterCreateMs, 2),
         criticalChain: first.chain,
         serialSumOfJobsMs: first.serialSumMs,
         steps: first.steps,
@@ -299,6 +348,9 @@ function summarize(samples: Awaited<ReturnType<typeof criticalPathRun>>[], start
             lastApiToExit: median(samples.map((s) => s.lastApiToExitMs)),
         },
         pollOvershootMs: samples.map((s) => s.pollOvershootMs),
+        /** Upper bound of what noticing the chain's job ends added (per step: its jobs' latest lateness beyond its longest job). */
+        chainLatenessMs: median(samples.map((s) => s.chainLatenessMs)),
+        latenessByCommandMs: samples.map((s) => s.latenessByCommandMs),
         samples: samples.map((s) => ({
             wallMs: s.wallMs,
             startupToFirstApiMs: s.startupToFirstApiMs,

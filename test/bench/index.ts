@@ -3,13 +3,16 @@
 // --short-spread log|linear (how <10 s jobs are spread, default log),
 // --policy <growth>,<firstMs>,<minMs>,<maxMs> (measure another pulumi-mold policy instead of the default),
 // --only job-wait|engine|quickstart|node-group|provider|scale (one section; default all), --repeat <n> (engine runs per timed scenario, default 3;
-// the quickstart's runs with set latencies, default 2), --compression <k> (the quickstart's realistic scenario: jobs
-// run k times faster, default 10), --scale-sizes 50,500,2000 and --scale-variants spread,oneIp,nodeGroup
+// the quickstart's runs with set latencies, default 2), --compression <k> (the realistic scenarios of the quickstart and
+// of the engine section's dependent program: jobs run k times faster, default 10), --realistic-repeat <n> (runs of the
+// latter, default 1), --scale-sizes 50,500,2000 and --scale-variants spread,oneIp,nodeGroup
 // (the scale section's programs), --cpu-prof <dir> (V8 CPU profiles of the scale section's engine and provider-host processes).
 // The engine and quickstart sections run programs that require "pulumi-mold", i.e. the repository's dist/ build.
 import * as os from "os";
 import { DEFAULT_JOB_WAIT_POLICY, JobWaitPolicy } from "../../provider/client";
+import { runRealisticDependent } from "./dependent-realistic";
 import { runEngineBench } from "./engine";
+import { runHostStartBench } from "./host-start";
 import { runJobWaitBench, ShortSpread } from "./job-wait";
 import { runNodeGroupBench } from "./node-group";
 import { runProviderBench } from "./provider";
@@ -61,6 +64,16 @@ async function main(): Promise<void> {
           })
         : undefined;
     const engine = run("engine") ? await runEngineBench({ repeat, progress }) : undefined;
+    // The dependent program at realistic, compressed durations, beside the engine section's seconds-only chains.
+    if (engine) {
+        const realistic = await runRealisticDependent(engine.startup.emptyProgramUpMs, {
+            repeat: Math.floor(positive("realistic-repeat", 1)),
+            compression: positive("compression", 10),
+            progress,
+        });
+        Object.assign(engine.criticalPath, { dependentRealistic: realistic });
+        Object.assign(engine.startup, { beforeFirstApiCall: await runHostStartBench(repeat) });
+    }
     // The quickstart's own default is 2 runs (each is ~15 s with its up and destroy); --repeat overrides it.
     const quickstart = run("quickstart")
         ? await runQuickstartBench({

@@ -23,20 +23,21 @@ import { compressedWatcherPolicy, DEFAULT_WATCHER_POLICY } from "../../provider/
 import type { LatencyProfileName } from "../../simulator/latency";
 import { RunningSimulator, startSimulatorServer } from "../../simulator/server";
 import { programDir } from "../helpers/engine";
-import { jobsOf, kindOf, longestJobChain, median, round, simEnv, timed, traceApi } from "./engine";
+import { JobStep, jobsOf, kindOf, latenessByCommand, longestJobChain, median, round, simEnv, stepsLateness, timed, traceApi } from "./engine";
 
 /** examples/quickstart, in the source tree (dist/test/bench → repository root). */
 const QUICKSTART = path.resolve(__dirname, "../../../examples/quickstart");
 
 /** Simulated jobs each pulumi-mold resource type's create waits for, in order (the model's weights). */
-export const QUICKSTART_CREATE_JOBS: Record<string, string[]> = {
+export const QUICKSTART_CREATE_JOBS: Record<string, JobStep[]> = {
     // createKubernetesCluster: Created for 10 % of its latency, then Starting, then Running (job done); then
     // the health gate (kubeconfig + /healthz), counted 0.
     KubernetesCluster: ["createKubernetesCluster"],
-    PublicIpAddress: ["associateIpAddress", "createTags"],
-    FirewallRule: ["createFirewallRule", "createTags"],
-    // create, ownership tag, then the members (one assign job for all of them).
-    LoadBalancerRule: ["createLoadBalancerRule", "createTags", "assignToLoadBalancerRule"],
+    // The tags go on beside the create job (createTagged: Mold's answer names the new object).
+    PublicIpAddress: [["associateIpAddress", "createTags"]],
+    FirewallRule: [["createFirewallRule", "createTags"]],
+    // create with the ownership tag beside it, then the members (one assign job for all of them).
+    LoadBalancerRule: [["createLoadBalancerRule", "createTags"], "assignToLoadBalancerRule"],
 };
 
 /** Set explicitly for the overrides scenario (ms, time factor 1): the cluster create dominates. */
@@ -126,12 +127,11 @@ async function quickstartRun(overrides: Record<string, number> | undefined, dir:
         const overshoots = noticed_.map((j) => trace.noticedAt[j.jobid] - j.finishedAt!);
         // Lateness on the critical chain, bounded above: for each job of a chain resource, the latest any job of
         // that command was noticed.
-        const worstByCommand: Record<string, number> = {};
-        for (const j of noticed_) worstByCommand[j.command] = Math.max(worstByCommand[j.command] ?? 0, trace.noticedAt[j.jobid] - j.finishedAt!);
-        const chainLatenessMs = cp.chain
-            .map((label) => /\(([^)]+)\)/.exec(label)?.[1] ?? "")
-            .flatMap((kind) => QUICKSTART_CREATE_JOBS[kind] ?? [])
-            .reduce((a, cmd) => a + (worstByCommand[cmd] ?? 0), 0);
+        const chainLatenessMs = stepsLateness(
+            cp.chain.map((label) => /\(([^)]+)\)/.exec(label)?.[1] ?? "").flatMap((kind) => QUICKSTART_CREATE_JOBS[kind] ?? []),
+            latencyOf,
+            latenessByCommand(jobs, trace.noticedAt).worst,
+        );
         // The cluster's job: when it finished, when the provider saw it, and when a dependent made its first call
         // (health gate + the cluster's final read + engine hand-off to the dependents' creates).
         const clusterJob = jobs.find((j) => j.command === "createKubernetesCluster");

@@ -120,8 +120,9 @@ function setup(policy: Partial<WatcherPolicy> = {}, zone?: string, skewMs?: numb
 test("jobDelay: quick looks at young jobs, a steady second, then 4 % of the age, capped by the jobs in flight", (t) => {
     const p = DEFAULT_WATCHER_POLICY;
     t.is(jobDelay(0, 1), p.firstDelayMs);
-    t.is(jobDelay(500, 1), p.minDelayMs); // 0.25 × 0.5 s = 125 ms → the 400 ms floor
-    t.is(jobDelay(2000, 1), 500); // 0.25 × age
+    t.is(jobDelay(500, 1), p.youngDelayMs); // under 2 s old: every 200 ms
+    t.is(jobDelay(1900, 1), p.youngDelayMs);
+    t.is(jobDelay(2000, 1), 500); // then 0.25 × age, at least minDelayMs
     t.is(jobDelay(10_000, 1), 1000); // steady
     t.is(jobDelay(50_000, 1), 2000); // 4 % of the age
     t.is(jobDelay(600_000, 1), p.maxDelayMs); // a lone job's cap
@@ -132,7 +133,7 @@ test("jobDelay: quick looks at young jobs, a steady second, then 4 % of the age,
     let last = 0;
     for (let age = 1; age < 900_000; age += 733) {
         const d = jobDelay(age, 1);
-        t.true(d >= last && d >= p.minDelayMs && d <= p.maxDelayMs, `delay ${d} at age ${age}`);
+        t.true(d >= last && d >= (age < p.youngUntilMs ? p.youngDelayMs : p.minDelayMs) && d <= p.maxDelayMs, `delay ${d} at age ${age}`);
         last = d;
     }
 });
@@ -142,6 +143,24 @@ test("Mold dates: parsed with their zone, formatted back in it", (t) => {
     t.is(formatMoldDate(Date.parse("2025-01-01T00:00:00Z"), "+0900"), "2025-01-01T09:00:00+0900");
     t.is(formatMoldDate(Date.parse("2025-01-01T00:00:00Z"), "-0530"), "2024-12-31T18:30:00-0530");
     t.is(parseMoldDate("yesterday"), undefined);
+});
+
+test("jobs under 2 s (tags, rules, an address) are looked at every 200 ms while young: noticed less than 200 ms late, at most 11 looks", async (t) => {
+    for (const duration of [300, 700, 1_500, 1_950]) {
+        const { clock, run } = setup();
+        const done = run(`job-${duration}`, duration);
+        await clock.advance(duration + 5_000);
+        const o = await done;
+        t.true(o.latenessMs < 200, `${duration} ms job noticed ${o.latenessMs} ms late`);
+        t.true(o.polls <= 11, `${duration} ms job: ${o.polls} looks`);
+    }
+    // Before (no young pace: 400 ms floor, then 0.25 × age), a 0.3 s and a 1.5 s job were each noticed 200 ms late.
+    for (const duration of [300, 1_500]) {
+        const { clock, run } = setup({ youngUntilMs: 1 });
+        const done = run("old", duration);
+        await clock.advance(5_000);
+        t.is((await done).latenessMs, 200);
+    }
 });
 
 test("a lone job is asked about directly and noticed within its next delay, at any length", async (t) => {
@@ -167,8 +186,10 @@ test("overlapping jobs share one listAsyncJobs per tick: each noticed within the
     const outcomes = await Promise.all(runs);
     outcomes.forEach((o, i) => {
         t.is(o.job?.jobstatus, 1);
-        // The last one ends alone, and a lone job is looked at on its own (longer) delay.
-        const bound = i < n - 1 ? DEFAULT_WATCHER_POLICY.sharedMaxDelayMs : jobDelay(duration + 1000, 1);
+        // Within the cap for the n − i jobs still in flight when it ended: the shared cap while 8 or more are
+        // left, longer for the last few (the last one ends alone and is looked at on its own delay).
+        const bound = jobDelay(duration + 1000, n - i);
+        if (i < n - 8) t.is(bound, DEFAULT_WATCHER_POLICY.sharedMaxDelayMs);
         t.true(o.latenessMs <= bound, `job ${i} noticed ${o.latenessMs} ms late`);
     });
     const requests = mold.log.length;
