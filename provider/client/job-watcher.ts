@@ -10,13 +10,14 @@
 // - every job has a next-due time from its own age (`jobDelay`): quick looks at young jobs, a steady one
 //   second while it is 4–25 s old, then a growing fraction of its age, capped by `capFor(n)`;
 // - a tick happens when the earliest job is due; in "list" mode one listAsyncJobs (filtered by `startdate`
-//   to the oldest job due now) answers for every due job and the newer ones, and any due job absent from the
-//   answer is asked about with queryAsyncJobResult; a lone job is asked about directly (same one request, a
-//   smaller answer). Mold cannot filter the listing by status, so its answer also holds every job that ended
-//   since `startdate`: a startdate from every job in flight made each tick read thousands of rows (2,000 rules
-//   queued on one network: 260 MB of answers in one `up`, the host's peak RSS). So the listing starts at the
-//   oldest DUE job (at its exact creation second once an answer showed it), is read page by page, and stops
-//   once every due job has been seen;
+//   to the oldest job in flight) answers for every job, and any due job absent from the answer is asked about
+//   with queryAsyncJobResult; a lone job is asked about directly (same one request, a smaller answer);
+// - Mold cannot filter the listing by status, so its answer also holds every job that ended since `startdate`:
+//   with 2,000 rules queued on one network each tick read thousands of rows (260 MB of answers in one `up`,
+//   most of the provider host's garbage). So the listing is read page by page and stops once every job it is
+//   for has been seen, and once a listing from the oldest job in flight takes more than one page, listings
+//   start at the oldest DUE job (at its exact creation second once an answer showed it) for a while, and a
+//   job found on page p of a listing gets p times the shared cap on its delay (see capFor);
 //   "query" mode asks queryAsyncJobResult for the due jobs only (one request each);
 // - a throttling answer (429) from any request on the endpoint slows the whole loop (every job's delays
 //   and the gap between ticks) by `throttleFactor`, up to `maxSlowdown`; clean ticks bring it back.
@@ -168,6 +169,9 @@ export function formatMoldDate(ms: number, zone: string): string {
     return `${new Date(ms + offsetMs).toISOString().slice(0, 19)}${zone}`;
 }
 
+/** How long listings stay narrow (from the due jobs) after a wide one took several pages. */
+const NARROW_FOR_MS = 10_000;
+
 /** Margin taken off a creation time we only estimated (from the submit time and the server's clock offset). */
 const STARTDATE_MARGIN_MS = 2000;
 
@@ -185,6 +189,12 @@ export class JobWatcher {
     private serverZone?: string;
     /** Set when listAsyncJobs is refused (permissions, an old server): ask per job from then on. */
     private listRefused = false;
+    /**
+     * Until when listings start at the DUE jobs only: set when a listing from the oldest job in flight took more
+     * than one page. While one page holds every job since the oldest, that listing costs one request like any
+     * other and looks at every job in flight at once (the job-wait bench's lateness depends on those looks).
+     */
+    private narrowUntil = -Infinity;
     /** Requests sent, by command (for tests and the bench). */
     readonly requests = { listAsyncJobs: 0, queryAsyncJobResult: 0 };
 
@@ -284,14 +294,15 @@ export class JobWatcher {
             await Promise.all(due.map((w) => this.query(w)));
             return;
         }
-        const startdate = this.startdate(due);
+        const wide = this.clock.now() >= this.narrowUntil;
+        const startdate = this.startdate(wide ? all : due);
         if (startdate === undefined) {
             // The server's clock is not known yet: one job asked directly tells it; the rest follow at once.
             await this.query(due[0]);
             return;
         }
-        // Each page is settled as it arrives; the listing stops once every due job has been seen.
-        const unseen = new Set(due.map((w) => w.jobId));
+        // Each page is settled as it arrives; the listing stops once every due job (every job, when wide) has been seen.
+        const unseen = new Set((wide ? all : due).map((w) => w.jobId));
         const visited = new Set<string>();
         const incomplete: Watched[] = [];
         let pages = 0;
@@ -332,6 +343,8 @@ export class JobWatcher {
             for (const w of all) this.fail(w, e);
             return;
         }
+        // A wide listing of several pages: list from the due jobs for a while, then try again.
+        if (wide && pages > 1) this.narrowUntil = this.clock.now() + NARROW_FOR_MS;
         // Not in the answer (older than startdate after a clock jump, another account's job): ask directly.
         const missing = due.filter((w) => unseen.has(w.jobId) && this.jobs.get(w.jobId) === w);
         await Promise.all([...missing, ...incomplete].map((w) => this.query(w)));

@@ -226,8 +226,9 @@ test("startdate: the oldest DUE job, in the server's own zone (less a margin whi
     t.is(watcher.inFlight, 0);
 });
 
-test("a tick lists only from its oldest due job: a long job in flight does not make every look read every job since", async (t) => {
+test("once a listing from the oldest job takes several pages, ticks list from their oldest due job: a long job in flight does not make every look read every job since", async (t) => {
     const { clock, mold, run } = setup();
+    mold.pageSize = 20;
     // One long job, then a short job every second for 100 s (rules while a cluster is created).
     const long = run("long", 120_000);
     const shorts: ReturnType<typeof run>[] = [];
