@@ -30,7 +30,14 @@ if (dir && isHost) {
         const rssBefore = process.memoryUsage.rss();
         if (collected) gc!();
         const m = process.memoryUsage();
-        const line = { t: Date.now() - started, rss: mb(rssBefore), heapUsed: mb(m.heapUsed), heapTotal: mb(m.heapTotal), external: mb(m.external), live: collected };
+        const line = {
+            t: Date.now() - started,
+            rss: mb(rssBefore),
+            heapUsed: mb(m.heapUsed),
+            heapTotal: mb(m.heapTotal),
+            external: mb(m.external),
+            live: collected,
+        };
         fs.appendFileSync(file, `${JSON.stringify(line)}\n`);
         if (snapshotAtMb > 0 && !snapshotTaken && rssBefore / 1048576 >= snapshotAtMb) {
             snapshotTaken = true;
