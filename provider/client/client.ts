@@ -173,9 +173,10 @@ export class MoldClient {
             const started = Date.now();
             let answer: RawAnswer | undefined;
             let failure: NodeJS.ErrnoException | undefined;
-            const signed = this.sign(command, wire);
             try {
-                answer = await this.limiter.run(() => this.send(readOnly ? "GET" : "POST", signed), JOB_LOOK.has(command));
+                // Signed when its turn comes, not when queued: a request may wait long behind the endpoint's limit
+                // (2,000 creates behind 8 slots), and its signature expires 10 minutes after signing.
+                answer = await this.limiter.run(() => this.send(readOnly ? "GET" : "POST", this.sign(command, wire)), JOB_LOOK.has(command));
             } catch (e) {
                 failure = e as NodeJS.ErrnoException;
             }
