@@ -151,7 +151,7 @@ export class MoldClient {
         // The watcher asks through the client that gave it a job last (an earlier one may be closed).
         watcherTransports.set(watcher, {
             queryAsyncJobResult: (jobid) => this.call<AsyncJob>("queryAsyncJobResult", { jobid }),
-            listAsyncJobs: (startdate) => this.list<AsyncJob>("listAsyncJobs", { startdate }, "asyncjobs"),
+            listAsyncJobs: (startdate, visit) => this.listPages<AsyncJob>("listAsyncJobs", { startdate }, "asyncjobs", visit),
         });
         return watcher;
     }
@@ -175,9 +175,10 @@ export class MoldClient {
             const started = Date.now();
             let answer: RawAnswer | undefined;
             let failure: NodeJS.ErrnoException | undefined;
-            const signed = this.sign(command, wire);
             try {
-                answer = await this.limiter.run(() => this.send(readOnly ? "GET" : "POST", signed), JOB_LOOK.has(command));
+                // Signed when its turn comes, not when queued: a request may wait long behind the endpoint's limit
+                // (2,000 creates behind 8 slots), and its signature expires 10 minutes after signing.
+                answer = await this.limiter.run(() => this.send(readOnly ? "GET" : "POST", this.sign(command, wire)), JOB_LOOK.has(command));
             } catch (e) {
                 failure = e as NodeJS.ErrnoException;
             }
@@ -321,13 +322,24 @@ export class MoldClient {
     /** Fetches every page of a list command and returns the rows under `objectKey`. */
     async list<T = unknown>(command: string, params: Params, objectKey: string, pageSize = 500): Promise<T[]> {
         const rows: T[] = [];
+        await this.listPages<T>(command, params, objectKey, (batch) => (rows.push(...batch), true), pageSize);
+        return rows;
+    }
+
+    /**
+     * Hands each page of a list command to `visit` as it arrives, and asks for the next one only while `visit`
+     * returns true: a caller that has what it needs stops early, and no page outlives its turn (the job watcher
+     * reads listings of thousands of jobs several times a second).
+     */
+    async listPages<T = unknown>(command: string, params: Params, objectKey: string, visit: (rows: T[]) => boolean, pageSize = 500): Promise<void> {
+        let seen = 0;
         for (let page = 1; ; page++) {
             const answer = await this.call<Record<string, unknown>>(command, { ...params, page, pagesize: pageSize });
             const rows_ = answer?.[objectKey];
             const batch: T[] = Array.isArray(rows_) ? (rows_ as T[]) : [];
-            rows.push(...batch);
+            seen += batch.length;
             const count = typeof answer?.count === "number" ? answer.count : 0;
-            if (batch.length < pageSize || rows.length >= count) return rows;
+            if (!visit(batch) || batch.length < pageSize || seen >= count) return;
         }
     }
 

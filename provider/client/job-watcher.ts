@@ -10,8 +10,14 @@
 // - every job has a next-due time from its own age (`jobDelay`): looks every 200 ms while it is under 2 s old, a steady one
 //   second while it is 4–25 s old, then a growing fraction of its age, capped by `capFor(n)`;
 // - a tick happens when the earliest job is due; in "list" mode one listAsyncJobs (filtered by `startdate`
-//   to the oldest job in flight) answers for every job, and any job absent from the answer is asked about
+//   to the oldest job in flight) answers for every job, and any due job absent from the answer is asked about
 //   with queryAsyncJobResult; a lone job is asked about directly (same one request, a smaller answer);
+// - Mold cannot filter the listing by status, so its answer also holds every job that ended since `startdate`:
+//   with 2,000 rules queued on one network each tick read thousands of rows (260 MB of answers in one `up`,
+//   most of the provider host's garbage). So the listing is read page by page and stops once every job it is
+//   for has been seen, and once a listing from the oldest job in flight takes more than one page, listings
+//   start at the oldest DUE job (at its exact creation second once an answer showed it) for a while, and a
+//   job found on page p of a listing gets p times the shared cap on its delay (see capFor);
 //   "query" mode asks queryAsyncJobResult for the due jobs only (one request each);
 // - a throttling answer (429) from any request on the endpoint slows the whole loop (every job's delays
 //   and the gap between ticks) by `throttleFactor`, up to `maxSlowdown`; clean ticks bring it back.
@@ -68,17 +74,22 @@ export const DEFAULT_WATCHER_POLICY: WatcherPolicy = {
     recovery: 0.8,
 };
 
-/** The cap on a job's delay when `inFlight` jobs share the ticks. */
-export function capFor(inFlight: number, policy: WatcherPolicy = DEFAULT_WATCHER_POLICY): number {
-    return Math.max(policy.sharedMaxDelayMs, policy.maxDelayMs / Math.max(1, inFlight));
+/**
+ * The cap on a job's delay when `inFlight` jobs share the ticks and the listing reaches it on page `page`: a shared
+ * look is cheap only while it is one request, so a job found deep in a long listing (page p costs p requests)
+ * gets a cap p times the shared one, never above a lone job's.
+ */
+export function capFor(inFlight: number, policy: WatcherPolicy = DEFAULT_WATCHER_POLICY, page = 1): number {
+    const shared = Math.min(policy.maxDelayMs, policy.sharedMaxDelayMs * Math.max(1, page));
+    return Math.max(shared, policy.maxDelayMs / Math.max(1, inFlight));
 }
 
 /** Delay until the next look at a job of age `ageMs`, with `inFlight` jobs watched (before any slowdown). */
-export function jobDelay(ageMs: number, inFlight: number, policy: WatcherPolicy = DEFAULT_WATCHER_POLICY): number {
+export function jobDelay(ageMs: number, inFlight: number, policy: WatcherPolicy = DEFAULT_WATCHER_POLICY, page = 1): number {
     if (ageMs <= 0) return policy.firstDelayMs;
     if (ageMs < policy.youngUntilMs) return Math.round(Math.min(capFor(inFlight, policy), policy.youngDelayMs));
     const wanted = Math.min(policy.earlyGrowth * ageMs, Math.max(policy.steadyDelayMs, policy.growth * ageMs));
-    return Math.round(Math.min(capFor(inFlight, policy), Math.max(policy.minDelayMs, wanted)));
+    return Math.round(Math.min(capFor(inFlight, policy, page), Math.max(policy.minDelayMs, wanted)));
 }
 
 /** The same policy in time compressed `factor` times (for the bench): every duration divided by it. */
@@ -106,8 +117,11 @@ export interface WatcherClock {
 
 export interface WatcherTransport {
     queryAsyncJobResult(jobId: string): Promise<AsyncJob>;
-    /** listAsyncJobs with `startdate` (Mold's DATE form) when given. */
-    listAsyncJobs(startdate: string | undefined): Promise<AsyncJob[]>;
+    /**
+     * listAsyncJobs with `startdate` (Mold's DATE form) when given: each page goes to `visit` as it arrives, and
+     * the next one is asked for only while `visit` returns true.
+     */
+    listAsyncJobs(startdate: string | undefined, visit: (page: AsyncJob[]) => boolean): Promise<void>;
 }
 
 export const realClock: WatcherClock = {
@@ -144,6 +158,8 @@ interface Watched {
     createdMs?: number;
     polls: number;
     looks: number;
+    /** The page of the last listing that showed it (1 when asked directly). */
+    page: number;
     options: WatchOptions;
     resolve: (o: WatchOutcome) => void;
     reject: (e: unknown) => void;
@@ -164,7 +180,10 @@ export function formatMoldDate(ms: number, zone: string): string {
     return `${new Date(ms + offsetMs).toISOString().slice(0, 19)}${zone}`;
 }
 
-/** Margin taken off the oldest creation time in `startdate` (second precision, and our estimate of it). */
+/** How long listings stay narrow (from the due jobs) after a wide one took several pages. */
+const NARROW_FOR_MS = 10_000;
+
+/** Margin taken off a creation time we only estimated (from the submit time and the server's clock offset). */
 const STARTDATE_MARGIN_MS = 2000;
 
 export class JobWatcher {
@@ -181,6 +200,12 @@ export class JobWatcher {
     private serverZone?: string;
     /** Set when listAsyncJobs is refused (permissions, an old server): ask per job from then on. */
     private listRefused = false;
+    /**
+     * Until when listings start at the DUE jobs only: set when a listing from the oldest job in flight took more
+     * than one page. While one page holds every job since the oldest, that listing costs one request like any
+     * other and looks at every job in flight at once (the job-wait bench's lateness depends on those looks).
+     */
+    private narrowUntil = -Infinity;
     /** Requests sent, by command (for tests and the bench). */
     readonly requests = { listAsyncJobs: 0, queryAsyncJobResult: 0 };
 
@@ -221,6 +246,7 @@ export class JobWatcher {
                 nextAt: Math.min(now + this.policy.firstDelayMs * this.slowdown, now + options.timeoutMs),
                 polls: 0,
                 looks: 0,
+                page: 1,
                 options,
                 resolve,
                 reject,
@@ -279,37 +305,59 @@ export class JobWatcher {
             await Promise.all(due.map((w) => this.query(w)));
             return;
         }
-        const startdate = this.startdate(all);
+        const wide = this.clock.now() >= this.narrowUntil;
+        const startdate = this.startdate(wide ? all : due);
         if (startdate === undefined) {
             // The server's clock is not known yet: one job asked directly tells it; the rest follow at once.
             await this.query(due[0]);
             return;
         }
-        let answer: AsyncJob[];
-        try {
+        // Each page is settled as it arrives; the listing stops once every due job (every job, when wide) has been seen.
+        const unseen = new Set((wide ? all : due).map((w) => w.jobId));
+        const visited = new Set<string>();
+        const incomplete: Watched[] = [];
+        let pages = 0;
+        // Requests not yet charged to a job: a page is shared by the jobs it answered for (one without any of
+        // ours is charged to the next page's).
+        let owed = 0;
+        const visit = (page: AsyncJob[]): boolean => {
+            pages++;
+            owed++;
             this.requests.listAsyncJobs++;
-            answer = await this.transport().listAsyncJobs(startdate);
+            const ours: [Watched, AsyncJob][] = [];
+            for (const job of page) {
+                const w = this.jobs.get(job.jobid);
+                if (!w || visited.has(w.jobId)) continue;
+                visited.add(w.jobId);
+                unseen.delete(w.jobId);
+                ours.push([w, job]);
+            }
+            for (const [w, job] of ours) {
+                w.polls += owed / ours.length;
+                w.page = pages;
+                // An ended job listed without its result (a server that leaves it out of lists): its own answer has it.
+                if (job.jobstatus !== 0 && job.jobresult === undefined) incomplete.push(w);
+                else this.seen(w, job);
+            }
+            if (ours.length > 0) owed = 0;
+            return unseen.size > 0;
+        };
+        try {
+            await this.transport().listAsyncJobs(startdate, visit);
         } catch (e) {
-            if (!isRefusal(e)) {
-                for (const w of all) this.fail(w, e);
+            this.requests.listAsyncJobs++;
+            if (pages === 0 && isRefusal(e)) {
+                this.listRefused = true;
+                await Promise.all(due.map((w) => this.query(w)));
                 return;
             }
-            this.listRefused = true;
-            await Promise.all(due.map((w) => this.query(w)));
+            for (const w of all) this.fail(w, e);
             return;
         }
-        const byId = new Map(answer.map((j) => [j.jobid, j]));
-        const covered = all.filter((w) => byId.has(w.jobId));
-        const incomplete: Watched[] = [];
-        for (const w of covered) {
-            w.polls += 1 / covered.length;
-            const job = byId.get(w.jobId)!;
-            // An ended job listed without its result (a server that leaves it out of lists): its own answer has it.
-            if (job.jobstatus !== 0 && job.jobresult === undefined) incomplete.push(w);
-            else this.seen(w, job);
-        }
+        // A wide listing of several pages: list from the due jobs for a while, then try again.
+        if (wide && pages > 1) this.narrowUntil = this.clock.now() + NARROW_FOR_MS;
         // Not in the answer (older than startdate after a clock jump, another account's job): ask directly.
-        const missing = due.filter((w) => !byId.has(w.jobId) && this.jobs.get(w.jobId) === w);
+        const missing = due.filter((w) => unseen.has(w.jobId) && this.jobs.get(w.jobId) === w);
         await Promise.all([...missing, ...incomplete].map((w) => this.query(w)));
     }
 
@@ -318,6 +366,7 @@ export class JobWatcher {
         try {
             this.requests.queryAsyncJobResult++;
             w.polls += 1;
+            w.page = 1;
             job = await this.transport().queryAsyncJobResult(w.jobId);
         } catch (e) {
             this.fail(w, e);
@@ -331,8 +380,9 @@ export class JobWatcher {
         if (this.jobs.get(w.jobId) !== w) return;
         const now = this.clock.now();
         w.looks++;
-        const created = parseMoldDate(job.created);
-        if (created && w.createdMs === undefined) {
+        // Parsed once per job: thousands of pending jobs are seen every tick.
+        const created = w.createdMs === undefined ? parseMoldDate(job.created) : undefined;
+        if (created) {
             w.createdMs = created.ms;
             this.serverZone = created.zone;
             const offset = created.ms - w.submittedAt;
@@ -350,7 +400,7 @@ export class JobWatcher {
         }
         w.options.onPoll?.(now - w.submittedAt, w.polls);
         w.lastLook = now;
-        const delay = jobDelay(now - w.submittedAt, this.jobs.size, this.policy) * this.slowdown;
+        const delay = jobDelay(now - w.submittedAt, this.jobs.size, this.policy, w.page) * this.slowdown;
         w.nextAt = Math.min(w.deadline, now + delay);
     }
 
@@ -360,12 +410,16 @@ export class JobWatcher {
         w.reject(e);
     }
 
-    /** The oldest job's creation time in the server's zone, less a margin; undefined while unknown. */
-    private startdate(all: Watched[]): string | undefined {
+    /**
+     * Where a listing for `jobs` starts: the oldest one's creation time in the server's zone, exact (to the
+     * second, as Mold keeps it) once an answer showed it, else estimated less a margin; undefined while the
+     * server's clock is unknown.
+     */
+    private startdate(jobs: Watched[]): string | undefined {
         if (this.serverOffsetMs === undefined || this.serverZone === undefined) return undefined;
         let oldest = Infinity;
-        for (const w of all) oldest = Math.min(oldest, w.createdMs ?? w.submittedAt + this.serverOffsetMs);
-        return formatMoldDate(oldest - STARTDATE_MARGIN_MS, this.serverZone);
+        for (const w of jobs) oldest = Math.min(oldest, w.createdMs ?? w.submittedAt + this.serverOffsetMs - STARTDATE_MARGIN_MS);
+        return formatMoldDate(oldest, this.serverZone);
     }
 }
 

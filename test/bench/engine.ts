@@ -154,7 +154,8 @@ function stateCost(stateFile: string, types: TypeSerialization[]) {
 // Timed engine runs with an API trace
 
 export interface ApiTrace {
-    calls: { t: number; command: string }[];
+    /** Every API call: when, which command, and the bytes of its answer's body. */
+    calls: { t: number; command: string; bytes?: number }[];
     /** When a queryAsyncJobResult first answered a finished job, by job id. */
     noticedAt: Record<string, number>;
 }
@@ -167,7 +168,7 @@ export function traceApi(sim: RunningSimulator): ApiTrace {
     simulator.handleApi = (raw: Record<string, string>) => {
         const answer = original(raw);
         const t = Date.now();
-        trace.calls.push({ t, command: raw.command ?? "" });
+        trace.calls.push({ t, command: raw.command ?? "", bytes: answer.body.length });
         if (raw.command === "queryAsyncJobResult" && raw.jobid && trace.noticedAt[raw.jobid] === undefined) {
             const job = jobsOf(sim)[raw.jobid];
             if (job && job.jobstatus !== 0) trace.noticedAt[raw.jobid] = t;

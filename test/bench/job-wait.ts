@@ -180,7 +180,8 @@ async function runPhase(way: Way, durations: number[], factor: number, concurren
     };
     const transport = {
         queryAsyncJobResult: (jobid: string) => client.call<AsyncJob>("queryAsyncJobResult", { jobid }),
-        listAsyncJobs: (startdate: string | undefined) => client.list<AsyncJob>("listAsyncJobs", { startdate }, "asyncjobs"),
+        listAsyncJobs: (startdate: string | undefined, visit: (page: AsyncJob[]) => boolean) =>
+            client.listPages<AsyncJob>("listAsyncJobs", { startdate }, "asyncjobs", visit),
     };
 
     const samples: JobSample[] = [];

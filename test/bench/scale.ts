@@ -79,6 +79,8 @@ export interface RunFigures {
     steps?: Record<string, number>;
     apiCalls: number;
     apiCallsByCommand: Record<string, number>;
+    /** KB of answer bodies the provider host received and parsed, by command. */
+    apiAnswerKbByCommand: Record<string, number>;
     engine: ProcSample;
     /** The provider host (absent when the run needed none, e.g. a refresh of nothing). */
     providerHost?: ProcSample;
@@ -123,6 +125,7 @@ async function runSampled(
         NODE_OPTIONS: nodeOptions.filter(Boolean).join(" "),
     };
     const before = { ...sim.requestCounts };
+    const callsBefore = trace.calls.length;
     const cpuBefore = process.cpuUsage();
     const started = Date.now();
     const child = spawn(process.execPath, [CLI, ...args], {
@@ -164,6 +167,9 @@ async function runSampled(
     } catch {
         result = undefined;
     }
+    const answerKb: Record<string, number> = {};
+    for (const c of trace.calls.slice(callsBefore)) answerKb[c.command] = (answerKb[c.command] ?? 0) + (c.bytes ?? 0) / 1024;
+    for (const k of Object.keys(answerKb)) answerKb[k] = Math.round(answerKb[k]);
     const timings = /^engine-timings: (.*)$/m.exec(stderr)?.[1];
     const liveHeapAtExitMb: Record<string, number> = {};
     for (const f of fs.readdirSync(heapDir)) {
@@ -177,6 +183,7 @@ async function runSampled(
         steps: result?.steps,
         apiCalls: Object.values(byCommand).reduce((a, b) => a + b, 0),
         apiCallsByCommand: byCommand,
+        apiAnswerKbByCommand: answerKb,
         engine,
         providerHost: hosts.length
             ? {

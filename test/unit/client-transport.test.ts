@@ -102,6 +102,26 @@ test("no more than maxConcurrency requests are in flight per endpoint", async (t
     }
 });
 
+test("a request that waited behind the endpoint's limit is signed when it is sent: its expiry counts from then", async (t) => {
+    // 2,000 creates queue behind 8 slots; a signature made when a request was queued could expire before it is sent.
+    const seen: { at: number; expires: number }[] = [];
+    const server = await serve((req, _body, res) => {
+        const expires = new URL(req.url ?? "", "http://x").searchParams.get("expires") ?? "";
+        seen.push({ at: Date.now(), expires: Date.parse(expires.replace(/\+0000$/, "Z")) });
+        setTimeout(() => ok(res, "listZones"), 2_500);
+    });
+    const client = new MoldClient({ apiUrl: server.url, ...creds, maxConcurrency: 1 });
+    try {
+        await Promise.all([client.call("listZones"), client.call("listZones")]);
+        t.is(seen.length, 2);
+        // Expiry is 10 minutes after signing, to the second: the second request waited 2.5 s in the queue.
+        for (const s of seen) t.true(s.expires - s.at > 10 * 60_000 - 1_500, `expires ${s.expires - s.at} ms after it arrived`);
+    } finally {
+        client.close();
+        await server.close();
+    }
+});
+
 test("an HTML login page answered 200 is an error with the status and the first bytes, not a parse trace", async (t) => {
     const server = await serve((_req, _body, res) => {
         res.writeHead(200, { "content-type": "text/html" }).end("<!DOCTYPE html><html><head><title>Sign in - Proxy</title></head><body>login</body></html>");

@@ -62,7 +62,9 @@ interface FakeJob {
 /** A fake Mold: jobs end at set times; records every request; the server's clock is `skewMs` ahead, in `zone`. */
 class FakeMold implements WatcherTransport {
     jobs = new Map<string, FakeJob>();
-    log: { command: string; at: number; startdate?: string; jobid?: string }[] = [];
+    log: { command: string; at: number; startdate?: string; jobid?: string; page?: number }[] = [];
+    /** Pages of this many rows, handed one by one while the watcher asks for more (default: one page). */
+    pageSize = Infinity;
     hidden = new Set<string>();
     listError?: Error;
     /** Lists ended jobs without their jobresult (as a server might). */
@@ -90,15 +92,24 @@ class FakeMold implements WatcherTransport {
         this.log.push({ command: "queryAsyncJobResult", at: this.clock.now(), jobid });
         return this.render(jobid);
     }
-    async listAsyncJobs(startdate: string | undefined) {
+    async listAsyncJobs(startdate: string | undefined, visit: (page: AsyncJob[]) => boolean) {
         this.log.push({ command: "listAsyncJobs", at: this.clock.now(), startdate });
         if (this.listError) throw this.listError;
         const from = startdate ? parseMoldDate(startdate)!.ms : -Infinity;
-        return [...this.jobs.entries()]
-            .filter(([id, j]) => j.createdMs >= from && !this.hidden.has(id))
+        // Mold compares creation times to the second.
+        const rows = [...this.jobs.entries()]
+            .filter(([id, j]) => Math.floor(j.createdMs / 1000) * 1000 >= from && !this.hidden.has(id))
             .map(([id]) => this.render(id))
             .map((job) => (this.listWithoutResults ? { ...job, jobresult: undefined } : job));
+        for (let page = 1; ; page++) {
+            if (page > 1) this.log.push({ command: "listAsyncJobs", at: this.clock.now(), startdate, page });
+            const batch = rows.slice((page - 1) * this.pageSize, page * this.pageSize);
+            this.listedRows += batch.length;
+            if (!visit(batch) || page * this.pageSize >= rows.length) return;
+        }
     }
+    /** Rows every listAsyncJobs answered, in all. */
+    listedRows = 0;
     count(command: string) {
         return this.log.filter((e) => e.command === command).length;
     }
@@ -204,7 +215,7 @@ test("overlapping jobs share one listAsyncJobs per tick: each noticed within the
     t.true(mold.count("listAsyncJobs") > 0.9 * requests);
 });
 
-test("startdate: the oldest job in flight, in the server's own zone, less a margin; jobs outside the list are asked directly", async (t) => {
+test("startdate: the oldest DUE job, in the server's own zone (less a margin while only estimated); jobs outside the list are asked directly", async (t) => {
     // The server runs 90 s ahead in +0900.
     const { clock, mold, run, watcher } = setup({}, "+0900", 90_000);
     const first = run("a", 20_000);
@@ -213,12 +224,17 @@ test("startdate: the oldest job in flight, in the server's own zone, less a marg
     await clock.advance(2_000);
     const lists = mold.log.filter((e) => e.command === "listAsyncJobs");
     t.true(lists.length > 0);
-    const sd = parseMoldDate(lists[lists.length - 1].startdate)!;
-    t.is(sd.zone, "+0900");
     const aCreated = mold.jobs.get("a")!.createdMs;
+    for (const l of lists) {
+        const sd = parseMoldDate(l.startdate)!;
+        t.is(sd.zone, "+0900");
+        // Never earlier than a's creation less the margin of an estimate, and never later than b's.
+        t.true(sd.ms >= aCreated - 3_000 && sd.ms <= mold.jobs.get("b")!.createdMs, `startdate ${l.startdate}`);
+    }
+    // Once a's creation time was seen, a listing for it starts at that very second.
     t.true(
-        sd.ms <= aCreated && sd.ms >= aCreated - 3_000,
-        `startdate ${lists[lists.length - 1].startdate} for a job created at ${formatMoldDate(aCreated, "+0900")}`,
+        lists.some((l) => parseMoldDate(l.startdate)!.ms === Math.floor(aCreated / 1000) * 1000),
+        `startdates ${lists.map((l) => l.startdate).join(", ")} for a job created at ${formatMoldDate(aCreated, "+0900")}`,
     );
     // A job the list leaves out (an older one, another account's view) is still watched: asked directly when due.
     mold.hidden.add("b");
@@ -229,6 +245,53 @@ test("startdate: the oldest job in flight, in the server's own zone, less a marg
     t.is(b.job?.jobstatus, 1);
     t.true(mold.log.filter((e) => e.jobid === "b").length > queriedBefore);
     t.is(watcher.inFlight, 0);
+});
+
+test("once a listing from the oldest job takes several pages, ticks list from their oldest due job: a long job in flight does not make every look read every job since", async (t) => {
+    const { clock, mold, run } = setup();
+    mold.pageSize = 20;
+    // One long job, then a short job every second for 100 s (rules while a cluster is created).
+    const long = run("long", 120_000);
+    const shorts: ReturnType<typeof run>[] = [];
+    for (let i = 0; i < 100; i++) {
+        shorts.push(run(`short-${i}`, 300));
+        await clock.advance(1_000);
+    }
+    await clock.advance(30_000);
+    const outcomes = await Promise.all([long, ...shorts]);
+    for (const o of outcomes) t.is(o.job?.jobstatus, 1);
+    for (const o of outcomes.slice(1)) t.true(o.latenessMs <= DEFAULT_WATCHER_POLICY.steadyDelayMs, `a short job noticed ${o.latenessMs} ms late`);
+    t.true(outcomes[0].latenessMs <= DEFAULT_WATCHER_POLICY.sharedMaxDelayMs * 4, `the long job noticed ${outcomes[0].latenessMs} ms late`);
+    const lists = mold.count("listAsyncJobs");
+    // Listed from the long job's creation every time, a listing holds ~50 jobs on average; from the due ones, the
+    // short jobs' looks read a few rows and only the long job's own looks (every 2 s) read all since it.
+    t.true(mold.listedRows / lists < 20, `${(mold.listedRows / lists).toFixed(1)} rows per listing (${lists} listings)`);
+    const longCreated = mold.jobs.get("long")!.createdMs;
+    t.true(mold.log.some((e) => e.command === "listAsyncJobs" && parseMoldDate(e.startdate)!.ms > longCreated));
+});
+
+test("a listing is read page by page and stops once every due job has been seen", async (t) => {
+    const { clock, mold, run } = setup();
+    mold.pageSize = 5;
+    // Five long jobs, then ten short ones that end at once: Mold keeps listing them after the long ones.
+    const long = Array.from({ length: 5 }, (_, i) => run(`long-${i}`, 30_000));
+    await clock.advance(1_000);
+    const short = Array.from({ length: 10 }, (_, i) => run(`short-${i}`, 100));
+    await clock.advance(2_000);
+    const before = mold.log.length;
+    await clock.advance(30_000);
+    const outcomes = await Promise.all([...long, ...short]);
+    for (const o of outcomes) t.is(o.job?.jobstatus, 1);
+    const later = mold.log.slice(before);
+    t.true(later.filter((e) => e.command === "listAsyncJobs").length > 10);
+    // Every look at the long jobs found them all on the first page and asked for no second one.
+    t.deepEqual(
+        later.filter((e) => e.page !== undefined),
+        [],
+    );
+    // The shares still add up to the requests sent.
+    const shares = outcomes.reduce((a, o) => a + o.polls, 0);
+    t.true(Math.abs(shares - mold.log.length) < 1e-6, `shares ${shares} vs requests ${mold.log.length}`);
 });
 
 test("a 429 anywhere on the endpoint slows every job's looks; clean ticks bring the pace back", async (t) => {
