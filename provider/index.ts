@@ -5,6 +5,7 @@
 import type { MoldClientOptions } from "./client/config";
 import { definitionOf } from "./resources/registry";
 import { changingHook, ForwardedHook, lookingHook } from "./runtime/forward";
+import { hostHeapPacer } from "./runtime/heap-pacer";
 import { HookName, HookResults, runHook as run } from "./runtime/hooks";
 import { ConfigSource, settingsFromConfig as fromConfig } from "./runtime/settings";
 
@@ -43,5 +44,7 @@ async function forward(provider: Forwarding, which: () => ForwardedHook, args: u
         provider.settings = fromConfig((args[0] as { config: ConfigSource }).config);
         return undefined;
     }
-    return runHook(provider.kind, hook, provider.settings, args);
+    const pacer = hostHeapPacer();
+    const work = () => runHook(provider.kind, hook, provider.settings, args);
+    return pacer ? pacer.track(work) : work();
 }
