@@ -22,13 +22,19 @@ export type MakeOutput = (
     deps: Promise<pulumi.Resource[]>,
 ) => unknown;
 
-type Settled = [value: unknown, isKnown: boolean, isSecret: boolean, deps: pulumi.Resource[], err: Error | undefined];
-
-/** One property: what the engine answered, or the settle function of the Output read before it answered. */
+/** One property: what the engine answered (once `done`), or how to settle the Output read before it answered. */
 interface Slot {
-    settled?: Settled;
-    settle?: (s: Settled) => void;
+    done?: true;
+    value?: unknown;
+    isKnown?: boolean;
+    isSecret?: boolean;
+    deps?: pulumi.Resource[];
+    err?: Error;
+    settle?: (slot: Slot) => void;
 }
+
+// Most properties depend on nothing: one shared, frozen list (an Output copies the list it is given).
+const NO_DEPS: pulumi.Resource[] = Object.freeze([]) as unknown as pulumi.Resource[];
 
 const SLOTS = Symbol("pulumi-mold lazy outputs");
 
@@ -39,10 +45,10 @@ function isGrpcShutdown(err: Error): boolean {
 }
 
 /** The four promises of an Output, already settled. */
-function settledPromises(s: Settled): [Promise<unknown>, Promise<boolean>, Promise<boolean>, Promise<pulumi.Resource[]>] {
-    const [value, isKnown, isSecret, deps, err] = s;
+function settledPromises(s: Slot): [Promise<unknown>, Promise<boolean>, Promise<boolean>, Promise<pulumi.Resource[]>] {
+    const err = s.err;
     if (err) return [Promise.reject(err), Promise.reject(err), Promise.reject(err), Promise.reject(err)];
-    return [Promise.resolve(value), Promise.resolve(isKnown), Promise.resolve(isSecret), Promise.resolve(deps)];
+    return [Promise.resolve(s.value), Promise.resolve(s.isKnown as boolean), Promise.resolve(s.isSecret as boolean), Promise.resolve(s.deps ?? NO_DEPS)];
 }
 
 function defineData(target: object, key: string, value: unknown): void {
@@ -53,12 +59,12 @@ function defineData(target: object, key: string, value: unknown): void {
 function materialize(onto: pulumi.Resource, key: string, makeOutput: MakeOutput): unknown {
     const slot = (onto as unknown as Record<symbol, Record<string, Slot>>)[SLOTS][key];
     let promises;
-    if (slot.settled) {
-        promises = settledPromises(slot.settled);
+    if (slot.done) {
+        promises = settledPromises(slot);
     } else {
-        const deferred: ((s: Settled) => void)[] = [];
-        const make = <T>(pick: (s: Settled) => T) => new Promise<T>((resolve, reject) => deferred.push((s) => (s[4] ? reject(s[4]) : resolve(pick(s)))));
-        promises = [make((s) => s[0]), make((s) => s[1]), make((s) => s[2]), make((s) => s[3])] as const;
+        const deferred: ((s: Slot) => void)[] = [];
+        const make = <T>(pick: (s: Slot) => T) => new Promise<T>((resolve, reject) => deferred.push((s) => (s.err ? reject(s.err) : resolve(pick(s)))));
+        promises = [make((s) => s.value), make((s) => s.isKnown as boolean), make((s) => s.isSecret as boolean), make((s) => s.deps ?? NO_DEPS)] as const;
         slot.settle = (s) => deferred.forEach((settle) => settle(s));
     }
     const output = makeOutput(onto, ...promises);
@@ -102,10 +108,10 @@ export function lazyTransferProperties(makeOutput: MakeOutput) {
                 throw new Error(`Property '${key}' is already initialized on target '${label}`);
             }
             const slot: Slot = (slots[key] = {});
-            resolvers[key] = (value, isKnown, isSecret, deps = [], err) => {
+            resolvers[key] = (value, isKnown, isSecret, deps, err) => {
                 if (err && isGrpcShutdown(err)) return;
-                slot.settled = [value, isKnown, isSecret, deps, err];
-                slot.settle?.(slot.settled);
+                Object.assign(slot, { done: true, value, isKnown, isSecret, deps: deps ?? NO_DEPS, err });
+                slot.settle?.(slot);
                 slot.settle = undefined;
             };
         }
