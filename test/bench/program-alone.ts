@@ -6,10 +6,15 @@
 // Options:
 //   --bare=custom|dynamic  run test/programs/scale-bare instead: the same shape with bare pulumi.CustomResource or
 //                          pulumi.dynamic.Resource and no pulumi-mold code (@pulumi/pulumi's own floor)
-//   --props=N              with --bare: properties registered per resource (mold.FirewallRule registers 14)
+//   --props=N              with --bare: properties registered per rule, at least 4 (5 with dynamic's __provider;
+//                          mold.FirewallRule registers 14)
 //   --traces=off           with --bare: register with Error.stackTraceLimit 0, as pulumi-mold does
+//   --up                   answer as an up does: the inputs plus a created rule's output-only properties (ids,
+//                          address, state, the ownership tag), not the inputs alone as a preview does
 //   --live                 once every registration is in flight, collect garbage and report the live heap
-//                          (liveHeapMb); a forced collection lowers the peak, so measure peaks without it
+//                          (liveHeapMb), and again once every answer has arrived (liveHeapAtEndMb: what the
+//                          program holds from then on); a forced collection lowers the peak, so measure peaks
+//                          without it
 //   --snapshot=FILE        with --live: write a heap snapshot there too (count its objects by constructor with
 //                          node dist/test/bench/heap-counts.js FILE)
 // (PULUMI_DEBUG_PROMISE_LEAKS=1 keeps the per-promise stack traces the SDK otherwise drops.)
@@ -25,6 +30,7 @@ const rules = positional[0] ?? "1980";
 const delayMs = Number(positional[1] ?? 3000);
 const bare = flag("bare");
 const live = flag("live") !== undefined;
+const up = flag("up") !== undefined;
 const snapshot = flag("snapshot");
 const program = path.join(repo, bare ? "test/programs/scale-bare" : "test/programs/scale");
 const networks = 4;
@@ -60,9 +66,17 @@ async function main() {
     const total = networks + ips + Number(rules);
     await pulumi.runtime.setMocks(
         {
-            newResource: (a: { name: string; inputs: object }) => {
-                if (++registered === total && live) setImmediate(measureLive);
-                return new Promise((resolve) => setTimeout(() => resolve({ id: `${a.name}-id`, state: a.inputs }), delayMs));
+            newResource: (a: { name: string; inputs: object; custom?: boolean }) => {
+                if (a.custom !== false && ++registered === total && live) setImmediate(measureLive);
+                const created = {
+                    ruleId: `${a.name}-id`,
+                    ipAddress: "203.0.113.7",
+                    networkId: "net-id",
+                    state: "Active",
+                    tags: { "pulumi-mold:managed-by": "scale" },
+                };
+                const state = up ? { ...a.inputs, ...created } : a.inputs;
+                return new Promise((resolve) => setTimeout(() => resolve({ id: `${a.name}-id`, state }), delayMs));
             },
             call: (a: { inputs: object }) => a.inputs,
         },
@@ -71,20 +85,28 @@ async function main() {
         true,
     );
     process.chdir(program);
-    require(path.join(program, "index.ts"));
+    // Inside the root Stack resource, as the language host runs a program: every resource is its child (and kept
+    // as one until the program ends), and the module's exports become the stack's outputs.
+    pulumi.runtime.runInPulumiStack(() => require(path.join(program, "index.ts")));
     const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 100);
     // The mocks keep the runtime alive: stop once every answer has long arrived.
     await new Promise((resolve) => setTimeout(resolve, delayMs + 15_000));
     clearInterval(sampler);
     const hwmKb = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync("/proc/self/status", "utf8"))?.[1] ?? NaN);
+    let liveHeapAtEndMb: number | undefined;
+    if (live) {
+        (vm.runInNewContext("gc") as () => void)();
+        liveHeapAtEndMb = Math.round(process.memoryUsage().heapUsed / 1048576);
+    }
     const cpu = process.cpuUsage(cpu0);
     const figures = {
         rules: Number(rules),
         ...(bare ? { bare, props: Number(flag("props") ?? 14), traces: flag("traces") ?? "on" } : {}),
         registered,
+        answer: up ? "up" : "preview",
         peakRssMb: Math.round(hwmKb / 1024),
         peakHeapMb: Math.round(peakHeap / 1048576),
-        ...(liveHeapMb === undefined ? {} : { liveHeapMb }),
+        ...(liveHeapMb === undefined ? {} : { liveHeapMb, liveHeapAtEndMb }),
         cpuS: (cpu.user + cpu.system) / 1e6,
     };
     process.stdout.write(`${JSON.stringify(figures)}\n`);

@@ -2,8 +2,9 @@
 // written with bare @pulumi/pulumi resources and no pulumi-mold code: what @pulumi/pulumi itself costs per resource
 // (test/bench/program-alone.ts --bare). `kind` is `custom` (pulumi.CustomResource) or `dynamic`
 // (pulumi.dynamic.Resource, which adds the `__provider` property). Each rule registers `props` properties, as
-// mold.FirewallRule does (14 with `__provider`): the IP's id, three plain values, the rest undefined. With
-// `traces` = `off` each registers with Error.stackTraceLimit 0, as pulumi-mold's resources do (sdk/dynamic.ts).
+// mold.FirewallRule does (14 with `__provider`): the IP's id, three plain values, the rest undefined (so at least
+// four, five with `__provider`). With `traces` = `off` each registers with Error.stackTraceLimit 0, as pulumi-mold's
+// resources do (sdk/dynamic.ts).
 import * as pulumi from "@pulumi/pulumi";
 
 const config = new pulumi.Config();
