@@ -51,6 +51,9 @@ const pulumi = require(require.resolve("@pulumi/pulumi", { paths: [program] }));
 const cpu0 = process.cpuUsage();
 let peakHeap = 0;
 let registered = 0;
+let answered = 0;
+let allAnswered: () => void;
+const everyAnswer = new Promise<void>((resolve) => (allAnswered = resolve));
 let liveHeapMb: number | undefined;
 
 /** Once all the program's registrations are in flight: the live heap after a full collection (and a snapshot). */
@@ -76,7 +79,12 @@ async function main() {
                     tags: { "pulumi-mold:managed-by": "scale" },
                 };
                 const state = up ? { ...a.inputs, ...created } : a.inputs;
-                return new Promise((resolve) => setTimeout(() => resolve({ id: `${a.name}-id`, state }), delayMs));
+                return new Promise((resolve) =>
+                    setTimeout(() => {
+                        resolve({ id: `${a.name}-id`, state });
+                        if (a.custom !== false && ++answered === total) allAnswered();
+                    }, delayMs),
+                );
             },
             call: (a: { inputs: object }) => a.inputs,
         },
@@ -89,8 +97,15 @@ async function main() {
     // as one until the program ends), and the module's exports become the stack's outputs.
     pulumi.runtime.runInPulumiStack(() => require(path.join(program, "index.ts")));
     const sampler = setInterval(() => (peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed)), 100);
-    // The mocks keep the runtime alive: stop once every answer has long arrived.
-    await new Promise((resolve) => setTimeout(resolve, delayMs + 15_000));
+    // The mocks keep the runtime alive: stop once every resource has been answered and its outputs settled (a slow
+    // run — the per-promise traces on a loaded machine — takes minutes to register them all).
+    const deadline = setTimeout(() => {
+        process.stderr.write(`program-alone: ${answered} of ${total} registrations answered after 10 minutes\n`);
+        process.exit(1);
+    }, 600_000);
+    await everyAnswer;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    clearTimeout(deadline);
     clearInterval(sampler);
     const hwmKb = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync("/proc/self/status", "utf8"))?.[1] ?? NaN);
     let liveHeapAtEndMb: number | undefined;
