@@ -5,7 +5,7 @@
 // resources the difference in resources between the two, per resource.
 import * as fs from "fs";
 
-interface Snapshot {
+export interface Snapshot {
     snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
     nodes: number[];
     strings: string[];
