@@ -6,6 +6,7 @@
 // apart by their arguments (provider/runtime/forward.ts). Nothing else is captured: no credentials, clients,
 // Maps or Dates.
 import * as pulumi from "@pulumi/pulumi";
+import { installLazyOutputs, PulumiInternals } from "./lazy-outputs";
 
 /** A serialized provider: which kind it serves, and the hooks the dynamic-provider host calls. */
 export interface KindProvider extends pulumi.dynamic.ResourceProvider {
@@ -48,7 +49,24 @@ export function registrationStackTraceLimit(current: number, env: NodeJS.Process
     return env.PULUMI_DEBUG_PROMISE_LEAKS ? current : 0;
 }
 
-/** The base of every dynamic resource class: registers with registrationStackTraceLimit, then restores it. */
+let internals: PulumiInternals | undefined | null = null;
+
+/** @pulumi/pulumi's rpc module (the copy this SDK's resources register through) and Output class, if loadable. */
+function pulumiInternals(): PulumiInternals | undefined {
+    if (internals === null) {
+        try {
+            internals = { rpc: require("@pulumi/pulumi/runtime/rpc"), Output: pulumi.Output };
+        } catch {
+            internals = undefined;
+        }
+    }
+    return internals;
+}
+
+/**
+ * The base of every dynamic resource class: registers with registrationStackTraceLimit and with its output
+ * properties made when first read (sdk/lazy-outputs.ts), then restores both.
+ */
 export abstract class MoldResource extends pulumi.dynamic.Resource {
     protected constructor(
         provider: pulumi.dynamic.ResourceProvider,
@@ -60,9 +78,11 @@ export abstract class MoldResource extends pulumi.dynamic.Resource {
     ) {
         const limit = Error.stackTraceLimit;
         Error.stackTraceLimit = registrationStackTraceLimit(limit);
+        const restore = installLazyOutputs(pulumiInternals());
         try {
             super(provider, name, props, opts, module, type);
         } finally {
+            restore?.();
             Error.stackTraceLimit = limit;
         }
     }

@@ -43,8 +43,8 @@ test.serial("a resource's output promises carry no stack frames, and the caller'
     const rule = new FirewallRule("lean-rule", { ipAddressId: "ip-1", protocol: "tcp", startPort: 22 });
     t.is(Error.stackTraceLimit, limit);
     const stamped = stampedFor("lean-rule");
-    // One promise per property facet, URN and id: dozens per resource.
-    t.true(stamped.length >= 40, `only ${stamped.length} stamped promises found`);
+    // The URN's, the id's and the registration's (the properties' Outputs are made when read: sdk/lazy-outputs.ts).
+    t.true(stamped.length >= 5, `only ${stamped.length} stamped promises found`);
     t.deepEqual(
         stamped.filter((p) => frames(p._debugStackTrace) > 0).map((p) => p._debugCtx),
         [],
