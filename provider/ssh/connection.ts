@@ -193,6 +193,8 @@ async function acquireHop(via: SshTarget, readyTimeoutMs: number): Promise<Chain
         };
         made.chain.then((chain) => {
             for (const client of chain.clients) {
+                // Every session through it listens for its end (and stops when done): many listeners, no leak.
+                client.setMaxListeners(0);
                 // Errors surface as the sessions' lost connections; the hop only notices that it is gone.
                 client.on("error", () => undefined);
                 client.on("close", () => {
