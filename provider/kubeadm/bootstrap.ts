@@ -182,9 +182,10 @@ export class Fleet {
         );
     }
 
-    async setMetadata(admin: Reachable, name: string, change: MetadataChange): Promise<void> {
-        if (isEmptyChange(change)) return;
-        await this.runner(admin, ADMIN_CONNECT).run("node-metadata", metadataEnv(name, change));
+    /** One change for every node named, in one step (converge keeps a step to METADATA_NODES_PER_STEP names). */
+    async setMetadata(admin: Reachable, names: readonly string[], change: MetadataChange): Promise<void> {
+        if (isEmptyChange(change) || !names.length) return;
+        await this.runner(admin, ADMIN_CONNECT).run("node-metadata", metadataEnv(names, change));
     }
 
     async adminKubeconfig(admin: Reachable): Promise<string> {

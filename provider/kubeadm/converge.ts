@@ -18,7 +18,7 @@ import {
 } from "./machines";
 import { etcdSnapshot, removeEtcdMember } from "./etcd-care";
 import { dropNodeDisks, ensureNodeDisks, markMounted } from "./data-disks";
-import { freeSlots, metadataChange, NodeRecord, nodesToRemove, outdatedNodes } from "./plan";
+import { freeSlots, inBatches, METADATA_NODES_PER_STEP, metadataChange, NodeRecord, nodesToRemove, outdatedNodes } from "./plan";
 import { word } from "../runtime/plural";
 import { DEFAULT_POD_CIDR, DEFAULT_SERVICE_CIDR, Taint } from "./spec";
 import { afterRepairReset, repairNodes } from "./repair";
@@ -164,9 +164,18 @@ async function bootstrap(g: GroupContext, pending: NodeRecord[]): Promise<void> 
             pending.map((n) => n.name),
             timeout,
         );
-        await eachLimited(pending, ADMIN_CHANNELS, (n) => fleet.setMetadata(a, n.name, metadataChange(undefined, wantedMetadata(inputs))));
+        const change = metadataChange(undefined, wantedMetadata(inputs));
+        await eachLimited(names(pending), ADMIN_CHANNELS, (batch) => fleet.setMetadata(a, batch, change));
     });
     for (const n of pending) markReady(g, n, true);
+}
+
+/** The nodes' names in batches for node-metadata: one kubectl call per batch labels them all. */
+function names(nodes: readonly NodeRecord[]): string[][] {
+    return inBatches(
+        nodes.map((n) => n.name),
+        METADATA_NODES_PER_STEP,
+    );
 }
 
 function markReady(g: GroupContext, node: NodeRecord, log: boolean): void {
@@ -312,7 +321,7 @@ export async function converge(g: GroupContext, oldInputs: GroupInputs | undefin
     const change = metadataChange(before, wantedMetadata(inputs));
     const settled = g.state.nodes.filter((n) => n.status === "ready" && !pending.includes(n));
     if (before && settled.length) {
-        await g.fleet.withAdmin(admins(g), (a) => eachLimited(settled, ADMIN_CHANNELS, (n) => g.fleet.setMetadata(a, n.name, change)));
+        await g.fleet.withAdmin(admins(g), (a) => eachLimited(names(settled), ADMIN_CHANNELS, (batch) => g.fleet.setMetadata(a, batch, change)));
     }
     // Offering, template or key pair changed: one node at a time, a new one Ready before the old one leaves.
     for (const old of outdatedNodes(g.state.nodes, rollTarget(g, g.placement))) {

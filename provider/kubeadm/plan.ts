@@ -131,10 +131,10 @@ export function isEmptyChange(c: MetadataChange): boolean {
     return Object.keys(c.labels).length === 0 && c.removeLabels.length === 0 && c.taints.length === 0 && c.removeTaints.length === 0;
 }
 
-/** The env of the node-metadata step (PROTOCOL.md). */
-export function metadataEnv(node: string, c: MetadataChange): Record<string, string> {
+/** The env of the node-metadata step (PROTOCOL.md): one change for every node named. */
+export function metadataEnv(nodes: readonly string[], c: MetadataChange): Record<string, string> {
     return {
-        PM_NODE: node,
+        PM_NODES: nodes.join("\n"),
         PM_LABELS: Object.entries(c.labels)
             .map(([k, v]) => `${k}=${v}`)
             .join("\n"),
@@ -142,6 +142,20 @@ export function metadataEnv(node: string, c: MetadataChange): Record<string, str
         PM_TAINTS: c.taints.map((t) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`).join("\n"),
         PM_REMOVE_TAINTS: c.removeTaints.join("\n"),
     };
+}
+
+/**
+ * Nodes per node-metadata step: one kubectl call labels them all (20 workers took five rounds of four steps),
+ * and the names stay far below any command-line limit.
+ */
+export const METADATA_NODES_PER_STEP = 50;
+
+/** `items` in runs of at most `size`, in order. */
+export function inBatches<T>(items: readonly T[], size: number): T[][] {
+    const step = Math.max(1, Math.floor(size));
+    const out: T[][] = [];
+    for (let i = 0; i < items.length; i += step) out.push(items.slice(i, i + step));
+    return out;
 }
 
 /** A VM/host name for a new node: `<cluster>-<group>-<5 hex>` cut to fit Mold's 63-character host names. */

@@ -1,5 +1,6 @@
 // SSH to Kubernetes nodes from the provider host: pinned host keys (a mismatch is refused at once),
 // retries with backoff while a VM boots, bounded waits and output everywhere, optional jump hosts.
+import { createHash } from "crypto";
 import { Client, ClientChannel, ConnectConfig, ServerHostKeyAlgorithm, utils as sshUtils } from "ssh2";
 import {
     formatSeconds,
@@ -82,8 +83,7 @@ export async function connect(target: SshTarget, policy: ConnectPolicy = {}): Pr
     for (let attempt = 1; ; attempt++) {
         let reason: string;
         try {
-            const chain = await connectChain(target, readyTimeoutMs);
-            return new Session(target, chain);
+            return new Session(target, await connectChain(target, readyTimeoutMs));
         } catch (err) {
             if (err instanceof HostKeyMismatchError) throw err;
             if (err instanceof SshAuthError) {
@@ -144,16 +144,105 @@ function describeError(err: unknown): string {
     return err.message;
 }
 
-/** Clients from the outermost bastion to the target; on failure every opened one is closed. */
-async function connectChain(target: SshTarget, readyTimeoutMs: number): Promise<Client[]> {
-    if (!target.via) return [await openClient(target, readyTimeoutMs)];
-    const chain = await connectChain(target.via, readyTimeoutMs);
+/**
+ * Clients from the outermost bastion to the target. The first `shared` of them are a jump host's connection that
+ * other sessions use too (`release` gives this session's use back); the rest are the session's own.
+ */
+interface Chain {
+    clients: Client[];
+    shared: number;
+    release: () => void;
+    /** The last client's tunnel through the jump host, when it has one. */
+    tunnel?: ClientChannel;
+}
+
+/**
+ * Connections to jump hosts, one per jump host (its address, user, key and pinned keys), shared by every session
+ * through it: 20 nodes behind a control-plane node cost one handshake there, not 20 at once (sshd's default
+ * MaxStartups 10:30:100 starts refusing unauthenticated connections beyond 10), and their tunnels are
+ * direct-tcpip channels, which sshd's MaxSessions does not count. Closed when its last session lets go; a
+ * jump connection that drops is forgotten, and the sessions through it reconnect through a new one.
+ */
+interface SharedHop {
+    chain: Promise<Chain>;
+    users: number;
+    done: boolean;
+}
+const sharedHops = new Map<string, SharedHop>();
+
+/** Which jump connection a hop can share: everything that decides where it goes and what it accepts. */
+function hopKey(t: SshTarget): string {
+    const key = createHash("sha256").update(t.privateKey).digest("hex");
+    return JSON.stringify([t.host, t.port, t.username, key, t.hostPublicKey, t.hostPublicKeyNext ?? "", t.via ? hopKey(t.via) : ""]);
+}
+
+/** How many sessions (and connects under way) use the open connection to jump host `via` now; 0 when none is open. */
+export function jumpConnectionUsers(via: SshTarget): number {
+    const hop = sharedHops.get(hopKey(via));
+    return hop && !hop.done ? hop.users : 0;
+}
+
+async function acquireHop(via: SshTarget, readyTimeoutMs: number): Promise<Chain> {
+    const key = hopKey(via);
+    let hop = sharedHops.get(key);
+    if (!hop || hop.done) {
+        const made: SharedHop = { chain: connectChain(via, readyTimeoutMs), users: 0, done: false };
+        const forget = () => {
+            made.done = true;
+            if (sharedHops.get(key) === made) sharedHops.delete(key);
+        };
+        made.chain.then((chain) => {
+            for (const client of chain.clients) {
+                // Every session through it listens for its end (and stops when done): many listeners, no leak.
+                client.setMaxListeners(0);
+                // Errors surface as the sessions' lost connections; the hop only notices that it is gone.
+                client.on("error", () => undefined);
+                client.on("close", () => {
+                    forget();
+                    for (const c of chain.clients) c.end();
+                    chain.release();
+                });
+            }
+        }, forget);
+        sharedHops.set(key, made);
+        hop = made;
+    }
+    const used = hop;
+    used.users++;
+    let chain: Chain;
     try {
-        const tunnel = await forwardThrough(chain[chain.length - 1], target.via, target, readyTimeoutMs);
-        chain.push(await openClient(target, readyTimeoutMs, tunnel));
-        return chain;
+        chain = await used.chain;
     } catch (err) {
-        for (const client of chain) client.end();
+        used.users--;
+        throw err;
+    }
+    let released = false;
+    const release = () => {
+        if (released) return;
+        released = true;
+        if (--used.users > 0) return;
+        used.done = true;
+        if (sharedHops.get(key) === used) sharedHops.delete(key);
+        for (const client of [...chain.clients].reverse()) client.end();
+        chain.release();
+    };
+    return { clients: chain.clients, shared: chain.clients.length, release };
+}
+
+/** The chain to `target`: through the shared connection of its jump host, if any; on failure nothing of ours stays open. */
+async function connectChain(target: SshTarget, readyTimeoutMs: number): Promise<Chain> {
+    if (!target.via) return { clients: [await openClient(target, readyTimeoutMs)], shared: 0, release: () => undefined };
+    const hop = await acquireHop(target.via, readyTimeoutMs);
+    try {
+        const tunnel = await forwardThrough(hop.clients[hop.clients.length - 1], target.via, target, readyTimeoutMs);
+        // The jump connection stays up for the others: a failed handshake closes its own tunnel.
+        const own = await openClient(target, readyTimeoutMs, tunnel).catch((err) => {
+            tunnel.close();
+            throw err;
+        });
+        return { clients: [...hop.clients, own], shared: hop.shared, release: hop.release, tunnel };
+    } catch (err) {
+        hop.release();
         throw err;
     }
 }
@@ -280,20 +369,34 @@ class Session implements SshSession {
     private closeReason = "the session was closed";
     private readonly onLost = new Set<(reason: string) => void>();
     private readonly client: Client;
+    /** Listeners this session put on the chain's clients (a shared jump connection outlives the session). */
+    private readonly unlisten: (() => void)[] = [];
 
     constructor(
         private readonly target: SshTarget,
-        private readonly chain: Client[],
+        private readonly chain: Chain,
     ) {
-        this.client = chain[chain.length - 1];
-        for (const [index, client] of chain.entries()) {
-            const name = index === chain.length - 1 ? "connection" : "bastion connection";
+        const clients = chain.clients;
+        this.client = clients[clients.length - 1];
+        for (const [index, client] of clients.entries()) {
+            const name = index === clients.length - 1 ? "connection" : "bastion connection";
             let lastError: Error | undefined;
-            client.on("error", (err: Error) => {
+            const onError = (err: Error) => {
                 lastError = err;
-            });
-            client.on("close", () => this.markClosed(lastError ? `${name} error: ${describeError(lastError)}` : `the ${name} closed`));
+            };
+            const onClose = () => this.markClosed(lastError ? `${name} error: ${describeError(lastError)}` : `the ${name} closed`);
+            client.on("error", onError);
+            client.on("close", onClose);
+            this.unlisten.push(() => client.removeListener("error", onError).removeListener("close", onClose));
         }
+        // The far end behind a jump host going away ends only the tunnel (the jump connection stays up), and an
+        // SSH server never half-closes: the tunnel's end is the connection's, noticed now, not by keepalives.
+        const tunnelEnded = () => {
+            this.client.end();
+            this.markClosed("the connection through the jump host closed");
+        };
+        chain.tunnel?.once("end", tunnelEnded);
+        chain.tunnel?.once("close", tunnelEnded);
     }
 
     get closed(): boolean {
@@ -306,15 +409,23 @@ class Session implements SshSession {
 
     close(): void {
         if (!this.isClosed) this.markClosed("the session was closed");
-        for (const client of [...this.chain].reverse()) client.end();
+        this.letGo();
     }
 
     private markClosed(reason: string): void {
         if (this.isClosed) return;
         this.isClosed = true;
         this.closeReason = reason;
-        for (const client of this.chain) client.end();
+        this.letGo();
         for (const notify of [...this.onLost]) notify(reason);
+    }
+
+    /** Ends the session's own connections and gives its use of a shared jump connection back. */
+    private letGo(): void {
+        for (const client of this.chain.clients.slice(this.chain.shared).reverse()) client.end();
+        // openClient's own error listener stays on every client, so an error while ending is still caught.
+        for (const off of this.unlisten.splice(0)) off();
+        this.chain.release();
     }
 
     exec(command: string, opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {

@@ -261,9 +261,9 @@ const cni: StepHandler = (ctx) => {
 const nodeMetadata: StepHandler = (ctx) => {
     const cluster = needControlPlane(ctx, "kubectl");
     if (isResult(cluster)) return cluster;
-    const name = ctx.env.PM_NODE ?? "";
-    const target = cluster.nodes.find((n) => n.name === name);
-    if (!target) return fail(1, `Error from server (NotFound): nodes "${name}" not found`);
+    // PM_NODES (one a line) get the same change, as one kubectl call per verb; PM_NODE names one node.
+    const names = listOf(ctx.env.PM_NODES ?? ctx.env.PM_NODE).map((n) => n.toLowerCase());
+    if (!names.length) return fail(1, "error: PM_NODES (node names, one a line) is required");
     const labels: [string, string][] = [];
     for (const line of listOf(ctx.env.PM_LABELS)) {
         const eq = line.indexOf("=");
@@ -284,14 +284,23 @@ const nodeMetadata: StepHandler = (ctx) => {
     if (!Array.isArray(taints)) return taints;
     const removeTaints = parse(listOf(ctx.env.PM_REMOVE_TAINTS), true);
     if (!Array.isArray(removeTaints)) return removeTaints;
-    const before = JSON.stringify([target.labels, target.taints]);
-    for (const [k, v] of labels) target.labels[k] = v;
-    for (const k of listOf(ctx.env.PM_REMOVE_LABELS)) delete target.labels[k];
+    // kubectl changes the nodes it finds and fails naming the ones it does not.
+    const missing = names.filter((name) => !cluster.nodes.some((n) => n.name === name));
     const same = (a: Taint, b: Taint) => a.key === b.key && a.effect === b.effect;
-    for (const t of taints) target.taints = [...target.taints.filter((x) => !same(x, t)), t];
-    target.taints = target.taints.filter((x) => !removeTaints.some((r) => same(x, r)));
-    const changed = JSON.stringify([target.labels, target.taints]) !== before;
-    return ok(`node/${name} ${changed ? "labeled" : "not labeled"}\n`, changed);
+    let out = "";
+    let changed = false;
+    for (const target of cluster.nodes.filter((n) => names.includes(n.name))) {
+        const before = JSON.stringify([target.labels, target.taints]);
+        for (const [k, v] of labels) target.labels[k] = v;
+        for (const k of listOf(ctx.env.PM_REMOVE_LABELS)) delete target.labels[k];
+        for (const t of taints) target.taints = [...target.taints.filter((x) => !same(x, t)), t];
+        target.taints = target.taints.filter((x) => !removeTaints.some((r) => same(x, r)));
+        const now = JSON.stringify([target.labels, target.taints]) !== before;
+        changed ||= now;
+        out += `node/${target.name} ${now ? "labeled" : "not labeled"}\n`;
+    }
+    if (missing.length) return fail(1, missing.map((name) => `Error from server (NotFound): nodes "${name}" not found`).join("\n"), out);
+    return ok(out, changed);
 };
 
 const adminConfig: StepHandler = (ctx) => {

@@ -6,7 +6,8 @@
 // the quickstart's runs with set latencies, default 2), --compression <k> (the realistic scenarios of the quickstart and
 // of the engine section's dependent program: jobs run k times faster, default 10), --realistic-repeat <n> (runs of the
 // latter, default 1), --scale-sizes 50,500,2000 and --scale-variants spread,oneIp,nodeGroup
-// (the scale section's programs), --cpu-prof <dir> (V8 CPU profiles of the scale section's engine and provider-host processes).
+// (the scale section's programs), --cpu-prof <dir> (V8 CPU profiles of the scale section's engine and provider-host processes,
+// and of each node-group create), --node-group-sim in-process|child (where the node-group section's simulator runs).
 // The engine and quickstart sections run programs that require "pulumi-mold", i.e. the repository's dist/ build.
 import * as os from "os";
 import { DEFAULT_JOB_WAIT_POLICY, JobWaitPolicy } from "../../provider/client";
@@ -82,7 +83,16 @@ async function main(): Promise<void> {
               progress,
           })
         : undefined;
-    const nodeGroup = run("node-group") ? await runNodeGroupBench({ repeat: arg("repeat") !== undefined ? repeat : undefined, progress }) : undefined;
+    const nodeGroupSim = arg("node-group-sim") ?? "in-process";
+    if (nodeGroupSim !== "in-process" && nodeGroupSim !== "child") throw new Error(`--node-group-sim must be in-process or child, got '${nodeGroupSim}'`);
+    const nodeGroup = run("node-group")
+        ? await runNodeGroupBench({
+              repeat: arg("repeat") !== undefined ? repeat : undefined,
+              simulator: nodeGroupSim,
+              cpuProfDir: arg("cpu-prof"),
+              progress,
+          })
+        : undefined;
     const provider = run("provider") ? await runProviderBench({ repeat: arg("repeat") !== undefined ? repeat : undefined, progress }) : undefined;
     const scale = run("scale")
         ? await runScaleBench({

@@ -23,6 +23,7 @@ import {
     SshCommandTimeoutError,
     SshConnectError,
     SshConnectionLostError,
+    jumpConnectionUsers,
     SshTarget,
 } from "../../provider/ssh/connection";
 import { generateHostKey, hostKeyFingerprint } from "../../provider/ssh/host-keys";
@@ -422,4 +423,37 @@ test("through a bastion: the target connection is tunnelled through the jump hos
         instanceOf: HostKeyMismatchError,
     });
     t.is(behind!.node, "node-a");
+});
+
+test("sessions through one bastion share one connection to it, closed with the last; a target's lost connection leaves the others", async (t) => {
+    if (!sshdAvailable(t)) return;
+    const server = await sshd(t);
+    const bastion = server.target({ label: "bastion" });
+    // At once, as a node group's nodes connect: one login at the bastion for all three.
+    const sessions = await Promise.all(["a", "b", "c"].map((label) => connect(server.target({ label: `node-${label}`, via: bastion }), FAST)));
+    t.teardown(() => sessions.forEach((s) => s.close()));
+    t.is(countOf(server.log(), "Accepted publickey"), 4, "1 bastion + 3 targets");
+    t.is(jumpConnectionUsers(bastion), 3);
+    for (const s of sessions) t.is((await s.exec("echo through")).stdout, "through\n");
+
+    // One target's connection dies (its sshd session process killed): noticed at once (its tunnel ends; before,
+    // only keepalives or the step's timeout told), and the others and the bastion's connection stay.
+    await t.throwsAsync(sessions[0].exec("kill -9 $PPID; exit 0", { timeoutMs: 10_000 }), {
+        instanceOf: SshConnectionLostError,
+        message: /through the jump host closed/,
+    });
+    t.true(sessions[0].closed);
+    t.false(sessions[1].closed);
+    t.is((await sessions[1].exec("echo still")).stdout, "still\n");
+    t.is(jumpConnectionUsers(bastion), 2);
+
+    // Closed by its last session; the next session through the bastion logs in there again.
+    sessions[1].close();
+    t.is(jumpConnectionUsers(bastion), 1, "one session still uses it");
+    sessions[2].close();
+    t.is(jumpConnectionUsers(bastion), 0);
+    const again = await connect(server.target({ via: bastion }), FAST);
+    t.teardown(() => again.close());
+    t.is((await again.exec("echo again")).stdout, "again\n");
+    t.is(countOf(server.log(), "Accepted publickey"), 6);
 });

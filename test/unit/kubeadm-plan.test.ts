@@ -1,6 +1,6 @@
 // Pure decisions of node groups: SSH slots, which nodes leave on scale-down, what rolls, label/taint changes.
 import test from "ava";
-import { freeSlots, metadataChange, metadataEnv, nodeName, NodeRecord, nodesToRemove, outdatedNodes } from "../../provider/kubeadm/plan";
+import { freeSlots, inBatches, metadataChange, metadataEnv, nodeName, NodeRecord, nodesToRemove, outdatedNodes } from "../../provider/kubeadm/plan";
 import { osOfTemplateName, packageProblem } from "../../provider/kubeadm/packages";
 import { qualifiedNameProblem } from "../../provider/kubeadm/spec";
 import { nodeRecord } from "../helpers/node-record";
@@ -47,9 +47,16 @@ test("label and taint changes: set what differs, remove what is gone", (t) => {
     const c = metadataChange(old, want);
     t.deepEqual(c, { labels: { b: "3", c: "4" }, removeLabels: [], taints: [{ key: "y", value: "2", effect: "NoExecute" }], removeTaints: ["x:NoSchedule"] });
     t.deepEqual(metadataChange(want, { labels: {} }).removeLabels.sort(), ["a", "b", "c"]);
-    const env = metadataEnv("n1", metadataChange(undefined, want));
+    const env = metadataEnv(["n1", "n2"], metadataChange(undefined, want));
+    t.is(env.PM_NODES, "n1\nn2");
     t.is(env.PM_LABELS, "a=1\nb=3\nc=4");
     t.is(env.PM_TAINTS, "y=2:NoExecute");
+});
+
+test("node-metadata batches: in order, none longer than asked, none empty", (t) => {
+    t.deepEqual(inBatches([1, 2, 3, 4, 5], 2), [[1, 2], [3, 4], [5]]);
+    t.deepEqual(inBatches(["a"], 50), [["a"]]);
+    t.deepEqual(inBatches([], 50), []);
 });
 
 test("node names are host names of at most 63 characters", (t) => {

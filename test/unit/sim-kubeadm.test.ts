@@ -320,6 +320,19 @@ test(
         await w.run(cp, "node-metadata", { PM_NODE: "worker-1", PM_LABELS: "", PM_REMOVE_LABELS: "a", PM_TAINTS: "", PM_REMOVE_TAINTS: "k:NoExecute" });
         const meta = w.sim.kubeadmClusters()[0].nodes[1];
         t.deepEqual([meta.labels, meta.taints], [{}, []]);
+        // PM_NODES: one change for several nodes; kubectl changes the ones it finds and names the others.
+        const several = await w.run(cp, "node-metadata", { PM_NODES: "cp-1\nWorker-1\nghost", PM_LABELS: "pool=all", PM_TAINTS: "", PM_REMOVE_TAINTS: "" });
+        t.is(several.exitCode, 1);
+        t.regex(several.stderr, /nodes "ghost" not found/);
+        t.deepEqual(
+            w.sim.kubeadmClusters()[0].nodes.map((n: any) => [n.name, n.labels.pool]),
+            [
+                ["cp-1", "all"],
+                ["worker-1", "all"],
+            ],
+        );
+        t.like(await w.run(cp, "node-metadata", { PM_NODES: "cp-1\nworker-1", PM_REMOVE_LABELS: "pool" }), { exitCode: 0 });
+        t.deepEqual(meta.labels, {});
 
         t.like(await w.run(cp, "drain-node", { PM_NODE: "worker-1", PM_TIMEOUT_SECONDS: "30" }), { exitCode: 0, results: { drained: "done" } });
         t.like(await w.run(cp, "drain-node", { PM_NODE: "worker-1", PM_TIMEOUT_SECONDS: "30" }), { exitCode: 0, results: { drained: "absent" } });
