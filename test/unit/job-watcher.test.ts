@@ -128,14 +128,15 @@ function setup(policy: Partial<WatcherPolicy> = {}, zone?: string, skewMs?: numb
     return { clock, mold, watcher, run };
 }
 
-test("jobDelay: quick looks at young jobs, a steady second, then 4 % of the age, capped by the jobs in flight", (t) => {
+test("jobDelay: quick looks at young jobs, a steady second, then 2 % of the age, capped by the jobs in flight", (t) => {
     const p = DEFAULT_WATCHER_POLICY;
     t.is(jobDelay(0, 1), p.firstDelayMs);
     t.is(jobDelay(500, 1), p.youngDelayMs); // under 2 s old: every 200 ms
     t.is(jobDelay(1900, 1), p.youngDelayMs);
     t.is(jobDelay(2000, 1), 500); // then 0.25 × age, at least minDelayMs
     t.is(jobDelay(10_000, 1), 1000); // steady
-    t.is(jobDelay(50_000, 1), 2000); // 4 % of the age
+    t.is(jobDelay(50_000, 1), 1000); // steady until 2 % of the age is more
+    t.is(jobDelay(100_000, 1), 2000); // 2 % of the age
     t.is(jobDelay(600_000, 1), p.maxDelayMs); // a lone job's cap
     t.is(capFor(1), 4000);
     t.is(capFor(2), 2000);
