@@ -14,7 +14,8 @@ import * as path from "path";
 import { compressedWatcherPolicy, DEFAULT_WATCHER_POLICY } from "../../provider/client";
 import { startSimulatorServer } from "../../simulator/server";
 import { programDir } from "../helpers/engine";
-import { JobStep, jobsOf, kindOf, latenessByCommand, longestJobChain, median, round, sequential, simEnv, stepsLateness, timed, traceApi } from "./engine";
+import { JobStep, jobsOf, kindOf, latenessByCommand, longestJobChain, median, sequential, simEnv, stepsLateness, timed, traceApi } from "./engine";
+import { realisticFigures } from "./realistic-figures";
 
 export const REALISTIC_CREATE_JOBS: Record<string, JobStep[]> = {
     Network: ["createTags"], // createNetwork is synchronous
@@ -92,48 +93,19 @@ export async function runRealisticDependent(emptyUpMs: number, options: { repeat
         fs.rmSync(dir, { recursive: true, force: true });
     }
     const first = samples[0];
-    const cp = first.criticalPathMs;
-    const wall = median(samples.map((s) => s.wallMs));
-    const chainLateness = median(samples.map((s) => s.chainLatenessMs));
-    const startupToFirstApi = median(samples.map((s) => s.startupToFirstApiMs));
-    const fixed = wall - emptyUpMs - cp - chainLateness;
+    const figures = realisticFigures(samples, emptyUpMs, k);
     return {
         program: "test/programs/dependent-realistic",
         note: "the simulator's realistic latencies (deployVirtualMachine 60 s, associateIpAddress 2 s, rules 1.5 s, tags 0.3 s) compressed k times, the job watcher too",
-        compression: k,
         jobsPerCreate: REALISTIC_CREATE_JOBS,
-        latenciesUsedMs: first.latenciesUsedMs,
-        criticalPathMs: cp,
-        criticalPathAtRealDurationsMs: cp * k,
-        criticalChain: first.chain,
         criticalPathTagsAfterCreateMs: first.criticalPathTagsAfterCreateMs,
         steps: first.steps,
         jobsByCommand: first.jobsByCommand,
-        jobsMatchModel: samples.every((s) => s.jobsMatchModel),
-        jobsFailed: samples.reduce((a, s) => a + s.jobsFailed, 0),
-        wallMs: wall,
-        wallSamplesMs: samples.map((s) => s.wallMs),
-        wallToCriticalPathRatio: round(wall / cp, 3),
-        wallExcludingEngineStartupToCriticalPath: round((wall - emptyUpMs) / cp, 3),
-        engineEmulationStartupMs: emptyUpMs,
-        wallFromFirstApiToCriticalPath: round((wall - startupToFirstApi) / cp, 3),
+        ...figures,
         pulumiMoldOverheadMs: {
-            /** Noticing the ends of the chain's jobs (upper bound, from each command's latest lateness). */
-            chainJobLateness: chainLateness,
+            ...figures.pulumiMoldOverheadMs,
             latenessByCommand: samples.map((s) => s.latenessByCommandMs),
-            /** What does not shrink with the jobs: provider host start, lookups and other synchronous calls, the engine's hand-offs, exit. */
-            fixed,
-            /** Of which: from the up's start to its first API call, beyond the empty program's whole up. */
-            startBeyondEngineStartup: startupToFirstApi - emptyUpMs,
             lastApiToExit: median(samples.map((s) => s.lastApiToExitMs)),
-        },
-        atRealDurations: {
-            note: "job time and lateness scaled back by the compression, the fixed overhead as measured",
-            criticalPathMs: cp * k,
-            chainJobLatenessMs: chainLateness * k,
-            fixedOverheadMs: fixed,
-            wallExcludingEngineStartupToCriticalPath: round((cp * k + chainLateness * k + fixed) / (cp * k), 3),
-            wallFromFirstApiToCriticalPath: round((cp * k + chainLateness * k + fixed - (startupToFirstApi - emptyUpMs)) / (cp * k), 3),
         },
     };
 }

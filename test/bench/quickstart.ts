@@ -24,6 +24,7 @@ import type { LatencyProfileName } from "../../simulator/latency";
 import { RunningSimulator, startSimulatorServer } from "../../simulator/server";
 import { programDir } from "../helpers/engine";
 import { JobStep, jobsOf, kindOf, latenessByCommand, longestJobChain, median, round, simEnv, stepsLateness, timed, traceApi } from "./engine";
+import { realisticFigures } from "./realistic-figures";
 
 /** examples/quickstart, in the source tree (dist/test/bench → repository root). */
 const QUICKSTART = path.resolve(__dirname, "../../../examples/quickstart");
@@ -242,47 +243,8 @@ function summarize(samples: Run[], emptyUpMs: number) {
  * so the ratio at real durations is estimated from one compressed run.
  */
 function summarizeRealistic(samples: Run[], emptyUpMs: number) {
-    const first = samples[0];
-    const k = first.compression;
-    const cp = first.criticalPathMs;
-    const wall = median(samples.map((s) => s.wallMs));
-    const chainLateness = median(samples.map((s) => s.chainLatenessMs));
-    const startupToFirstApi = median(samples.map((s) => s.startupToFirstApiMs));
-    const fixed = wall - emptyUpMs - cp - chainLateness;
     return {
-        compression: k,
-        latenciesUsedMs: first.latenciesUsedMs,
-        criticalPathMs: cp,
-        criticalPathAtRealDurationsMs: cp * k,
-        criticalChain: first.chain,
-        jobsMatchModel: samples.every((s) => s.jobsMatchModel),
-        jobsFailed: samples.reduce((a, s) => a + s.jobsFailed, 0),
-        wallMs: wall,
-        wallSamplesMs: samples.map((s) => s.wallMs),
-        wallToCriticalPathRatio: round(wall / cp, 3),
-        /** The figure: engine-emulation startup (the empty-program up) taken out. */
-        wallExcludingEngineStartupToCriticalPath: round((wall - emptyUpMs) / cp, 3),
-        engineEmulationStartupMs: emptyUpMs,
-        /** Without anything before the first API call (engine, program, @pulumi/kubernetes and provider host start). */
-        wallFromFirstApiToCriticalPath: round((wall - startupToFirstApi) / cp, 3),
-        pulumiMoldOverheadMs: {
-            /** Noticing the ends of the chain's jobs (upper bound: per command, the latest any such job was noticed). */
-            chainJobLateness: chainLateness,
-            /** What does not shrink with the jobs: provider host start, lookups and other synchronous calls, the
-             *  cluster's health gate, the engine's hand-offs between resources, exit. */
-            fixed,
-            /** Of which: from the up's start to its first API call, beyond the empty program's whole up. */
-            startBeyondEngineStartup: startupToFirstApi - emptyUpMs,
-        },
-        atRealDurations: {
-            note: "job time and lateness scaled back by the compression, the fixed overhead as measured",
-            criticalPathMs: cp * k,
-            chainJobLatenessMs: chainLateness * k,
-            fixedOverheadMs: fixed,
-            wallExcludingEngineStartupToCriticalPath: round((cp * k + chainLateness * k + fixed) / (cp * k), 3),
-            /** Also without the program's and the provider host's start (everything before the first API call). */
-            wallFromFirstApiToCriticalPath: round((cp * k + chainLateness * k + fixed - (startupToFirstApi - emptyUpMs)) / (cp * k), 3),
-        },
+        ...realisticFigures(samples, emptyUpMs, samples[0].compression),
         destroy: {
             wallMs: median(samples.map((s) => s.destroy.wallMs)),
             clean: samples.every((s) => Object.values(s.destroy.leftBehind).every((n) => n === 0)),
