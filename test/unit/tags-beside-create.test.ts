@@ -4,6 +4,7 @@ import test from "ava";
 import { runHook } from "../../provider";
 import { findNetworkOffering, findZone } from "../../provider/client/catalog";
 import { createNetwork } from "../../provider/client/network";
+import type { MoldClient } from "../../provider/client/client";
 import { MoldJobError, MoldOutcomeUnknownError } from "../../provider/client/errors";
 import { listTags } from "../../provider/client/tags";
 import { publicIpAddress } from "../../provider/resources/public-ip-address";
@@ -34,6 +35,21 @@ async function world() {
     const jobs = () => Object.values(table(s.sim.simulator.state, T.jobs)) as JobRecord[];
     const jobOf = (command: string) => jobs().find((j) => j.command === command);
     return { ...s, network, hook, requests, after, jobs, jobOf };
+}
+
+/** The client, with `after` run on each callAsync's answer before it is returned (it may throw instead). */
+function afterCallAsync(client: MoldClient, after: (cmd: string, answer: any) => Promise<void>): MoldClient {
+    return new Proxy(client, {
+        get(target, prop) {
+            const value = Reflect.get(target, prop, target);
+            if (prop !== "callAsync") return typeof value === "function" ? value.bind(target) : value;
+            return async (cmd: string, params: any, wait: any) => {
+                const answer = await target.callAsync(cmd, params, wait);
+                await after(cmd, answer);
+                return answer;
+            };
+        },
+    });
 }
 
 test("PublicIpAddress, FirewallRule, VirtualMachine: createTags is sent while the create job still runs, and the object ends tagged", async (t) => {
@@ -127,16 +143,8 @@ test("a wait lost after Mold's answer named the object: no search among untagged
     const w = await world();
     try {
         // The submit is answered (the id is known and the tags go on), then the wait's outcome is lost.
-        const client = new Proxy(w.client, {
-            get(target, prop) {
-                const value = Reflect.get(target, prop, target);
-                if (prop !== "callAsync") return typeof value === "function" ? value.bind(target) : value;
-                return async (cmd: string, params: any, wait: any) => {
-                    const answer = await target.callAsync(cmd, params, wait);
-                    if (cmd === "associateIpAddress") throw new MoldOutcomeUnknownError(cmd, "test: the job's outcome lost");
-                    return answer;
-                };
-            },
+        const client = afterCallAsync(w.client, async (cmd) => {
+            if (cmd === "associateIpAddress") throw new MoldOutcomeUnknownError(cmd, "test: the job's outcome lost");
         });
         const ctx: HookContext = { kind: "test", client: () => client, log: () => undefined };
         const err: any = await t.throwsAsync(publicIpAddress.create(ctx, { network: "app-net" }));
@@ -158,20 +166,12 @@ test("a failed create job whose object kept our tags (a Mold that keeps them): t
     const w = await world();
     try {
         // The job is reported failed while the address stays, tagged beside it: what a Mold keeping the tags would leave.
-        const client = new Proxy(w.client, {
-            get(target, prop) {
-                const value = Reflect.get(target, prop, target);
-                if (prop !== "callAsync") return typeof value === "function" ? value.bind(target) : value;
-                return async (cmd: string, params: any, wait: any) => {
-                    const answer = await target.callAsync(cmd, params, wait);
-                    if (cmd === "associateIpAddress") {
-                        // Let the tag job beside it end first.
-                        await waitUntil(() => w.jobOf("createTags")?.jobstatus === 1);
-                        throw new MoldJobError(cmd, answer.jobId, 530, "Failed to associate ip address", answer.id);
-                    }
-                    return answer;
-                };
-            },
+        const client = afterCallAsync(w.client, async (cmd, answer) => {
+            if (cmd === "associateIpAddress") {
+                // Let the tag job beside it end first.
+                await waitUntil(() => w.jobOf("createTags")?.jobstatus === 1);
+                throw new MoldJobError(cmd, answer.jobId, 530, "Failed to associate ip address", answer.id);
+            }
         });
         const ctx: HookContext = { kind: "test", client: () => client, log: () => undefined };
         const err: any = await t.throwsAsync(publicIpAddress.create(ctx, { network: "app-net", tags: { team: "a" } }));
