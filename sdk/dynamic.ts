@@ -7,6 +7,7 @@
 // Maps or Dates.
 import * as pulumi from "@pulumi/pulumi";
 import { installLazyOutputs, PulumiInternals } from "./lazy-outputs";
+import { hideFramesIn } from "./source-position";
 
 /** A serialized provider: which kind it serves, and the hooks the dynamic-provider host calls. */
 export interface KindProvider extends pulumi.dynamic.ResourceProvider {
@@ -64,8 +65,9 @@ function pulumiInternals(): PulumiInternals | undefined {
 }
 
 /**
- * The base of every dynamic resource class: registers with registrationStackTraceLimit and with its output
- * properties made when first read (sdk/lazy-outputs.ts), then restores both.
+ * The base of every dynamic resource class: registers with registrationStackTraceLimit, with its output
+ * properties made when first read (sdk/lazy-outputs.ts) and with this SDK's frames out of stack traces so its
+ * source position is the program's line (sdk/source-position.ts), then restores all three.
  */
 export abstract class MoldResource extends pulumi.dynamic.Resource {
     protected constructor(
@@ -79,9 +81,11 @@ export abstract class MoldResource extends pulumi.dynamic.Resource {
         const limit = Error.stackTraceLimit;
         Error.stackTraceLimit = registrationStackTraceLimit(limit);
         const restore = installLazyOutputs(pulumiInternals());
+        const showFrames = hideFramesIn(__dirname);
         try {
             super(provider, name, props, opts, module, type);
         } finally {
+            showFrames();
             restore?.();
             Error.stackTraceLimit = limit;
         }
